@@ -1,0 +1,194 @@
+"""The context every template sees: plain values, lists and mappings, documented for users.
+
+Templates are the users' to edit, so what they can use is spelled out here and in
+docs/templates.md (`qdocgen render --list-vars` prints it). Everything is built from the
+plan, the figures and the evaluation; templates never see qdocgen's own objects.
+"""
+
+from __future__ import annotations
+
+from qdocgen import fmt
+from qdocgen.figures.period import Period
+from qdocgen.plan.model import Plan
+from qdocgen.progress import DONE, Evaluation, Result
+
+SAMPLE_NOTE = "示例数据：本文件中的完成值为演示用的示例数据，并非实际报送数据。"
+
+# name → description, in the order docs/templates.md lists them.
+VARIABLES: dict[str, str] = {
+    "plan.title": "计划名称，如 佛山市工业产品质量提升三年行动计划（2017—2019年）",
+    "plan.table_title": "任务分解表标题",
+    "plan.doc_number": "计划文号，如 佛府办函〔2017〕388号",
+    "plan.issuer": "计划印发机关",
+    "plan.date": "计划成文日期（写作 2017年6月23日）",
+    "plan.years": "计划年度列表，如 [2017, 2018, 2019]",
+    "plan.first_year / plan.last_year": "计划起止年度",
+    "plan.city": "城市名，如 佛山市",
+    "plan.office": "发通报的机关",
+    "districts": "各区列表，每项有 name（禅城区）与 short（禅城）",
+    "district": "本文件针对的区（name、short），全市文件中为 none",
+    "year": "年度（整数），未指定时为 none",
+    "period": "时段：key（2019-H1）、words（2019年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、end（时段截止日期，写作 2019年6月30日）、is_year",
+    "rows": "任务分解表各行，见下方 rows 各项",
+    "rows[].no / task / content / action / lead / support": "序号、任务名称、工作内容、工作措施、牵头单位、配合单位",
+    "rows[].goals": "工作目标单元格列表：years（年度列表）、text、span（跨几列）、first_year",
+    "rows[].goal_2017 / goal_2018 / goal_2019": "某年度的目标文字（跨年合并的单元格各年相同）",
+    "rows[].goal_all": "目标跨全部年度时的文字，否则为空",
+    "rows[].task_first / task_span": "该行是否为任务名称合并区的首行、合并行数（同理 content_、lead_、support_、goals_ 前缀）",
+    "rows[].measures": "该行的指标列表，每项同 progress[] 的字段",
+    "progress": "完成情况列表（指定年度时）：row、measure、unit、kind、district、target、year_target、actual、ratio、status、note、shortfall，以及写好格式的 target_text、actual_text、ratio_text、shortfall_text",
+    "city_results": "全市指标的完成情况（同 progress[] 字段）",
+    "totals": "按区考核指标的各区合计（同 progress[] 字段）",
+    "standings": "各区排名：rank、district、assessed（考核项数）、met、exceeded、missed、not_reported、rate、rate_text",
+    "sample": "完成值是否为示例数据（true/false）",
+    "sample_note": "示例数据的提示文字；不是示例数据时为空",
+}
+
+
+def plan_context(plan: Plan) -> dict:
+    return {
+        "title": plan.title,
+        "table_title": plan.table_title,
+        "doc_number": plan.doc_number,
+        "issuer": plan.issuer,
+        "date": fmt.cn_date(plan.date),
+        "years": list(plan.years),
+        "first_year": plan.years[0],
+        "last_year": plan.years[-1],
+        "city": plan.city,
+        "office": plan.office,
+    }
+
+
+def period_context(period: Period | None) -> dict | None:
+    if period is None:
+        return None
+    return {
+        "key": period.key,
+        "words": period.words,
+        "part": period.part,
+        "elapsed": period.elapsed,
+        "end": fmt.cn_date(period.end),
+        "is_year": period.is_year,
+    }
+
+
+def result_context(r: Result) -> dict:
+    unit = r.measure.unit
+    return {
+        "row": r.measure.row,
+        "measure_id": r.measure.id,
+        "measure": r.measure.name,
+        "unit": unit,
+        "kind": r.measure.kind,
+        "district": r.district,
+        "scope": r.scope,
+        "target": r.target,
+        "year_target": r.year_target,
+        "actual": r.actual,
+        "ratio": r.ratio,
+        "status": r.status,
+        "done": r.status in DONE,
+        "note": r.note,
+        "shortfall": r.shortfall,
+        "target_text": fmt.number(r.target, unit) if r.target is not None else "",
+        "year_target_text": fmt.number(r.year_target, unit) if r.year_target is not None else "",
+        "actual_text": fmt.number(r.actual, unit) if r.actual is not None else "",
+        "ratio_text": fmt.percent(r.ratio),
+        "shortfall_text": fmt.quantity(r.shortfall, unit) if r.shortfall is not None else "",
+    }
+
+
+def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str | None = None) -> list[dict]:
+    """The 44 rows with their merge spans and, when evaluated, their measures' progress."""
+    spans = {col: _span_index(plan.merge_spans(col)) for col in ("task", "content", "lead", "support", "goals")}
+    by_row: dict[int, list[dict]] = {}
+    if evaluation is not None:
+        for r in evaluation.results:
+            if r.scope == "total":
+                continue
+            if district is not None and r.district not in (district, None):
+                continue
+            by_row.setdefault(r.measure.row, []).append(result_context(r))
+    out = []
+    for row in plan.rows:
+        item = {
+            "no": row.no,
+            "task": row.task,
+            "content": row.content,
+            "action": row.action,
+            "lead": row.lead,
+            "support": row.support,
+            "goals": [
+                {"years": list(c.years), "text": c.text, "span": len(c.years), "first_year": c.years[0]}
+                for c in row.goals
+            ],
+            "goal_all": row.goals[0].text if len(row.goals) == 1 else "",
+            "measures": by_row.get(row.no, []),
+        }
+        for year in plan.years:
+            cell = row.goal_for(year)
+            item[f"goal_{year}"] = cell.text if cell else ""
+        for col, index in spans.items():
+            first, span = index[row.no]
+            item[f"{col}_first"] = first
+            item[f"{col}_span"] = span
+        out.append(item)
+    return out
+
+
+def _span_index(spans: list[tuple[int, int]]) -> dict[int, tuple[bool, int]]:
+    index = {}
+    for first, last in spans:
+        for n in range(first, last + 1):
+            index[n] = (n == first, last - first + 1 if n == first else 0)
+    return index
+
+
+def base_context(
+    plan: Plan,
+    *,
+    period: Period | None = None,
+    district: str | None = None,
+    evaluation: Evaluation | None = None,
+) -> dict:
+    """The documented context for a template, for the whole city or one district."""
+    d = plan.district(district) if district else None
+    ctx = {
+        "plan": plan_context(plan),
+        "districts": [{"name": x.name, "short": x.short} for x in plan.districts],
+        "district": {"name": d.name, "short": d.short} if d else None,
+        "year": period.year if period else None,
+        "period": period_context(period),
+        "rows": rows_context(plan, evaluation, d.name if d else None),
+        "progress": [],
+        "city_results": [],
+        "totals": [],
+        "standings": [],
+        "sample": False,
+        "sample_note": "",
+    }
+    if evaluation is not None:
+        results = [r for r in evaluation.results if r.scope != "total"]
+        if d is not None:
+            results = [r for r in results if r.district == d.name]
+        ctx["progress"] = [result_context(r) for r in results]
+        ctx["city_results"] = [result_context(r) for r in evaluation.city]
+        ctx["totals"] = [result_context(r) for r in evaluation.totals]
+        ctx["standings"] = [
+            {
+                "rank": s.rank,
+                "district": s.district,
+                "assessed": s.assessed,
+                "met": s.met,
+                "exceeded": s.exceeded,
+                "missed": s.missed,
+                "not_reported": s.not_reported,
+                "rate": s.rate,
+                "rate_text": fmt.percent(s.rate),
+            }
+            for s in sorted(evaluation.standings, key=lambda s: (s.rank, plan.district_names.index(s.district)))
+        ]
+        ctx["sample"] = evaluation.sample
+        ctx["sample_note"] = SAMPLE_NOTE if evaluation.sample else ""
+    return ctx

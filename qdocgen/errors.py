@@ -1,0 +1,46 @@
+"""Errors a user can act on: each carries a message in Chinese naming the file and place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as the input allows."""
+
+    file: str
+    line: int | None
+    message: str
+    place: str | None = None  # e.g. "填报!E12" for a cell
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        if self.place:
+            where = f"{where} {self.place}"
+        return f"{where}: {self.message}"
+
+
+class UserError(Exception):
+    """An error caused by input or environment, reported to the user without a traceback."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        lines = [str(p) for p in self.problems]
+        if self.message:
+            lines.append(self.message)
+        return "\n".join(lines)
+
+
+class DataError(UserError):
+    """The plan data or the figures are invalid."""
+
+
+class TemplateError(UserError):
+    """A template could not be read or filled."""

@@ -1,0 +1,1 @@
+"""Reported figures: periods, the CSV store, the district forms and collecting them."""

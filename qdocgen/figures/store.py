@@ -1,0 +1,227 @@
+"""The figures store: plan_data/figures/<period>.csv, one line per district and measure."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qdocgen.errors import DataError, Problem
+from qdocgen.figures.period import Period
+from qdocgen.figures.values import BadValue, format_value, parse_value
+from qdocgen.plan.model import CITY, Measure, Plan
+
+FIGURES_DIR = "figures"
+COLUMNS = ("区", "序号", "指标", "完成值", "说明", "来源")
+REQUIRED = ("区", "序号", "指标", "完成值")
+SAMPLE = "示例数据"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One reported figure: a district's (or the city's, district None) value for a measure."""
+
+    district: str | None
+    row: int
+    measure: str
+    value: float | None
+    note: str = ""
+    source: str = ""
+    line: int = 0
+
+    @property
+    def key(self) -> tuple[str | None, int, str]:
+        return (self.district, self.row, self.measure)
+
+    @property
+    def is_sample(self) -> bool:
+        return self.source == SAMPLE
+
+
+@dataclass
+class FigureSet:
+    """All figures of the store, by period."""
+
+    periods: dict[Period, list[Figure]] = field(default_factory=dict)
+
+    def of(self, period: Period) -> list[Figure]:
+        return self.periods.get(period, [])
+
+    def lookup(self, period: Period, measure: Measure, district: str | None) -> Figure | None:
+        for f in self.periods.get(period, []):
+            if f.row == measure.row and f.measure == measure.name and f.district == district:
+                return f
+        return None
+
+    def is_sample(self, period: Period) -> bool:
+        return any(f.is_sample for f in self.periods.get(period, []))
+
+    def years(self) -> list[int]:
+        return sorted({p.year for p in self.periods})
+
+
+def figures_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / FIGURES_DIR
+
+
+def period_file(data_dir: Path, period: Period) -> Path:
+    return figures_dir(data_dir) / f"{period.key}.csv"
+
+
+def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
+    """Read and validate every figures file; raise DataError listing every problem."""
+    problems: list[Problem] = []
+    out = FigureSet()
+    folder = figures_dir(data_dir)
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.csv")):
+        period = Period.from_key(path.stem)
+        if period is None:
+            problems.append(Problem(str(path), None, "文件名应为 年度.csv 或 年度-时段.csv，如 2018.csv、2019-H1.csv"))
+            continue
+        if period.year not in plan.years:
+            problems.append(
+                Problem(str(path), None, f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+            )
+            continue
+        figures, found = read_figures_file(path, plan)
+        problems.extend(found)
+        out.periods[period] = figures
+    if problems:
+        raise DataError("", problems)
+    return out
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    """Text from a CSV file: UTF-8 (with or without BOM), else GBK as older Excel saves it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DataError("", [Problem(shown, None, "无法识别文件编码：请在 Excel 中另存为“CSV UTF-8”")]) from None
+
+
+def read_figures_file(path: Path, plan: Plan) -> tuple[list[Figure], list[Problem]]:
+    """The figures of one CSV file and the problems found in it."""
+    shown = str(path)
+    try:
+        text = decode_text(path.read_bytes(), shown)
+    except DataError as exc:
+        return [], exc.problems
+    return parse_figures(text, shown, plan)
+
+
+def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list[Problem]]:
+    problems: list[Problem] = []
+    figures: list[Figure] = []
+    if "\x00" in text:
+        return [], [Problem(shown, None, "不是文本格式的 CSV 文件")]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        return [], [Problem(shown, reader.line_num, f"CSV 格式错误：{_csv_error(exc)}")]
+    if not rows:
+        return [], [Problem(shown, 1, "文件为空，第一行应为表头：" + "，".join(COLUMNS))]
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return [], [Problem(shown, 1, f"表头缺少列：{'、'.join(missing)}（应有 {'，'.join(COLUMNS)}）")]
+    col = {name: header.index(name) for name in COLUMNS if name in header}
+    seen: dict[tuple, int] = {}
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+
+        def cell(name: str, cells: list[str] = cells) -> str:
+            i = col.get(name)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        figure, problem = _figure(plan, cell, line)
+        if problem:
+            problems.append(Problem(shown, line, problem))
+            continue
+        if figure.key in seen:
+            problems.append(
+                Problem(shown, line, f"与第 {seen[figure.key]} 行重复：{cell('区')} 序号 {figure.row}“{figure.measure}”")
+            )
+            continue
+        seen[figure.key] = line
+        figures.append(figure)
+    return figures, problems
+
+
+def _csv_error(exc: csv.Error) -> str:
+    text = str(exc)
+    if "quote" in text or "EOF" in text:
+        return "引号不配对"
+    return text
+
+
+def _figure(plan: Plan, cell, line: int) -> tuple[Figure | None, str | None]:
+    for name in ("区", "序号", "指标"):
+        if not cell(name):
+            return None, f"缺少必填项“{name}”"
+    where = cell("区")
+    if where == CITY:
+        district = None
+    else:
+        d = plan.district(where)
+        if d is None:
+            return None, f"未知的区“{where}”，应为 {'、'.join(plan.district_names)} 或 全市"
+        district = d.name
+    try:
+        row = int(cell("序号"))
+    except ValueError:
+        return None, f"序号“{cell('序号')}”不是整数"
+    if not 1 <= row <= len(plan.rows):
+        return None, f"序号 {row} 不在任务分解表 1–{len(plan.rows)} 内"
+    measure = plan.measure(row, cell("指标"))
+    if measure is None:
+        names = "、".join(f"“{m.name}”" for m in plan.measures_of_row(row)) or "（该行没有指标）"
+        return None, f"序号 {row} 没有指标“{cell('指标')}”；该行的指标：{names}"
+    if measure.is_city and district is not None:
+        return None, f"“{measure.name}”是全市指标，区应填“全市”"
+    if not measure.is_city and district is None:
+        return None, f"“{measure.name}”按区考核，区不能填“全市”"
+    try:
+        value = parse_value(cell("完成值"), rate=measure.is_rate, milestone=measure.kind == "milestone")
+    except BadValue as exc:
+        return None, f"完成值{exc}"
+    if measure.kind == "qualitative" and value is not None:
+        return None, f"“{measure.name}”是定性任务，完成值应留空，情况写在说明中"
+    return Figure(district, row, measure.name, value, cell("说明"), cell("来源"), line), None
+
+
+def render_figures_csv(plan: Plan, figures: list[Figure]) -> bytes:
+    """The CSV bytes of one period's figures, in table order (UTF-8 with BOM, CRLF)."""
+    order = {m.id: i for i, m in enumerate(plan.measures)}
+    places = {None: -1, **{d: i for i, d in enumerate(plan.district_names)}}
+
+    def sort_key(f: Figure):
+        m = plan.measure(f.row, f.measure)
+        return (f.row, order.get(m.id if m else "", 0), places.get(f.district, 99))
+
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for f in sorted(figures, key=sort_key):
+        writer.writerow([f.district or CITY, f.row, f.measure, format_value(f.value), f.note, f.source])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def merge_figures(old: list[Figure], new: list[Figure]) -> list[Figure]:
+    """The store's figures with `new` laid over them; nothing in `old` is dropped."""
+    merged = {f.key: f for f in old}
+    for f in new:
+        kept = merged.get(f.key)
+        if f.value is None and kept is not None and kept.value is not None:
+            # A blank cell on a form never erases a stored figure; a new note still counts.
+            f = replace(kept, note=f.note or kept.note)
+        merged[f.key] = replace(f, line=0)
+    return list(merged.values())

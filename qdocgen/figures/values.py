@@ -1,0 +1,55 @@
+"""Reading a reported figure from what a person typed: '1,200', '95.2', '95.2%', '１２'."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+
+class BadValue(ValueError):
+    """The text is not a usable figure; the message says why, in Chinese."""
+
+
+def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> float | None:
+    """The figure in `raw`, or None when it is blank (not reported).
+
+    Accepts numbers, and text with full-width digits, thousands separators and, for a rate,
+    a trailing percent sign. Refuses anything else, negative values, rates over 100 and,
+    for a milestone, anything but 0 and 1.
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise BadValue(f"“{raw}”不是数字")
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        if not text:
+            return None
+        body = text[:-1].strip() if text.endswith("%") else text
+        body = body.replace(",", "")
+        try:
+            value = float(body)
+        except ValueError:
+            raise BadValue(f"“{raw}”不是数字") from None
+        if text.endswith("%") and not rate:
+            raise BadValue(f"“{raw}”带百分号，但该指标不是比率")
+    if not math.isfinite(value):
+        raise BadValue(f"“{raw}”不是有限的数字")
+    if value < 0:
+        raise BadValue(f"“{raw}”是负数，完成值不能为负")
+    if rate and value > 100:
+        raise BadValue(f"比率“{raw}”超过 100")
+    if milestone and value not in (0.0, 1.0):
+        raise BadValue(f"节点任务的完成值应为 1（完成）或 0（未完成），实为“{raw}”")
+    return value
+
+
+def format_value(value: float | None) -> str:
+    """A figure as the store writes it: integers without a decimal point."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(round(float(value), 6)).rstrip("0").rstrip(".")

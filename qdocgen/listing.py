@@ -1,0 +1,42 @@
+"""Printing records as an aligned text table, CSV or JSON (targets, progress)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def text_table(headers: list[str], rows: list[list[object]]) -> str:
+    """Columns aligned for a terminal, counting CJK characters as two columns wide."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def csv_text(headers: list[str], rows: list[list[object]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return buf.getvalue()
+
+
+def json_text(records: list[dict]) -> str:
+    return json.dumps(records, ensure_ascii=False, indent=2)
+
+
+def number_or_int(value: float | None) -> float | int | None:
+    """JSON-friendly: 25.0 → 25, 12.5 stays."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value

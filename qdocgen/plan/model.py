@@ -1,0 +1,212 @@
+"""The plan as the rest of qdocgen sees it: rows of the task table and their measures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# Kinds of target (see docs/plan_data.md and docs/progress.md), with their Chinese labels.
+KINDS: dict[str, str] = {
+    "annual": "年度计数",
+    "stock": "年末存量",
+    "one-year": "单年目标",
+    "biennial": "两年一次",
+    "rate": "比率",
+    "city-level": "全市指标",
+    "cumulative": "期内累计",
+    "growth": "增长率",
+    "milestone": "节点任务",
+    "pending": "目标待定",
+    "qualitative": "定性任务",
+}
+
+# Columns of the task table that the official layout may merge vertically.
+MERGEABLE_COLUMNS = ("content", "action", "lead", "support", "goals")
+
+CITY = "全市"
+
+
+@dataclass(frozen=True)
+class District:
+    """A district of the city, e.g. 南海区 (short name 南海)."""
+
+    name: str
+    short: str
+
+
+@dataclass(frozen=True)
+class GoalCell:
+    """One cell of the 工作目标 columns; `years` are the year columns it spans."""
+
+    years: tuple[int, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One numbered row of the 任务分解表, with every column's text as in the original."""
+
+    no: int
+    task: str
+    content: str
+    action: str
+    lead: str
+    support: str
+    goals: tuple[GoalCell, ...]
+    mends: tuple[str, ...] = ()
+
+    def goal_for(self, year: int) -> GoalCell | None:
+        """The goal cell that covers `year`, or None when the plan has no such year."""
+        for cell in self.goals:
+            if year in cell.years:
+                return cell
+        return None
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A vertical merge in the official table: `column` spans rows first..last."""
+
+    column: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A target that progress is judged against.
+
+    `targets` maps a year to the target of that year: for a district measure, a mapping
+    from district name to value; for a city measure, a value. A value of None means the
+    target is still to be set; a year missing from `targets` has no target at all.
+    """
+
+    id: str
+    row: int
+    name: str
+    unit: str
+    kind: str
+    scope: str  # "district" or "city"
+    targets: dict[int, object] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def is_city(self) -> bool:
+        return self.scope == "city"
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == "%"
+
+    def applies(self, year: int, district: str | None) -> bool:
+        """Whether this measure has a target (possibly still to be set) for year and district."""
+        if year not in self.targets:
+            return False
+        if self.is_city:
+            return district is None
+        value = self.targets[year]
+        return district is not None and isinstance(value, dict) and district in value
+
+    def target(self, year: int, district: str | None) -> float | None:
+        """The target for year and district (None for the city), or None when not set."""
+        value = self.targets.get(year)
+        if isinstance(value, dict):
+            return value.get(district) if district is not None else None
+        return value if district is None else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One quantitative target: a measure's figure for one year and one district (or the city)."""
+
+    row: int
+    measure: str
+    measure_id: str
+    unit: str
+    kind: str
+    year: int
+    district: str | None
+    target: float | None
+
+
+@dataclass
+class Plan:
+    """The whole plan: metadata, districts, areas, the 44 rows, merges and measures."""
+
+    title: str
+    table_title: str
+    doc_number: str
+    issuer: str
+    date: date
+    years: tuple[int, ...]
+    city: str
+    office: str
+    districts: tuple[District, ...]
+    areas: tuple[tuple[str, int, int], ...]
+    rows: tuple[Row, ...]
+    merges: tuple[Merge, ...]
+    measures: tuple[Measure, ...]
+    source: str = ""
+
+    def district(self, name: str) -> District | None:
+        """The district called `name`, by full name (南海区) or short name (南海)."""
+        name = name.strip()
+        for d in self.districts:
+            if name in (d.name, d.short):
+                return d
+        return None
+
+    @property
+    def district_names(self) -> list[str]:
+        return [d.name for d in self.districts]
+
+    def row(self, no: int) -> Row:
+        return self.rows[no - 1]
+
+    def measures_of_row(self, no: int) -> list[Measure]:
+        return [m for m in self.measures if m.row == no]
+
+    def measure(self, row: int, name: str) -> Measure | None:
+        for m in self.measures:
+            if m.row == row and m.name == name:
+                return m
+        return None
+
+    def targets(self, year: int, district: str | None = None) -> list[Target]:
+        """Every quantitative target of `year`, in table order; for one district if given.
+
+        Qualitative measures carry no figure and are left out. Without `district`, both
+        the city-level targets and every district's targets are listed.
+        """
+        out: list[Target] = []
+        for m in self.measures:
+            if m.kind == "qualitative" or year not in m.targets:
+                continue
+            if m.is_city:
+                if district is None:
+                    out.append(self._target(m, year, None))
+                continue
+            for d in self.district_names:
+                if (district is None or district == d) and m.applies(year, d):
+                    out.append(self._target(m, year, d))
+        return out
+
+    @staticmethod
+    def _target(m: Measure, year: int, district: str | None) -> Target:
+        return Target(m.row, m.name, m.id, m.unit, m.kind, year, district, m.target(year, district))
+
+    def merge_spans(self, column: str) -> list[tuple[int, int]]:
+        """Row spans (first, last) merged vertically in `column`, including single rows.
+
+        For "task" the spans are the areas; for other columns they come from `merges`.
+        """
+        if column == "task":
+            return [(first, last) for _, first, last in self.areas]
+        spans = sorted((m.first, m.last) for m in self.merges if m.column == column)
+        out, no = [], 1
+        for first, last in spans:
+            out.extend((n, n) for n in range(no, first))
+            out.append((first, last))
+            no = last + 1
+        out.extend((n, n) for n in range(no, len(self.rows) + 1))
+        return out

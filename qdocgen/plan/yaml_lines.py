@@ -1,0 +1,104 @@
+"""YAML loading that remembers the line of every mapping and list, for located messages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from qdocgen.errors import DataError, Problem
+
+
+class LineDict(dict):
+    """A mapping from YAML with the 1-based line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class LineList(list):
+    """A list from YAML with the 1-based line of itself and of each item."""
+
+    line: int = 0
+    item_lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false, so a key `no` stays the word."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "键不能是列表或映射", key_node.start_mark
+            ) from None
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"键“{key}”重复", key_node.start_mark
+            )
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_yaml(path: Path, shown: str | None = None) -> object:
+    """Parse `path`; a syntax error becomes a DataError naming the file and line."""
+    shown = shown or str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise DataError("", [Problem(shown, None, "文件不存在")]) from None
+    except UnicodeDecodeError as exc:
+        raise DataError("", [Problem(shown, None, f"不是 UTF-8 编码的文本（第 {exc.start} 字节）")]) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise DataError("", [Problem(shown, line, f"YAML 格式错误：{exc.problem or exc.context}")]) from None
+    except yaml.YAMLError as exc:
+        raise DataError("", [Problem(shown, None, f"YAML 格式错误：{exc}")]) from None
+
+
+def line_of(container: object, key: object = None, default: int | None = None) -> int | None:
+    """The line of `key` inside `container` (or of the container itself)."""
+    if isinstance(container, LineDict):
+        if key is not None and key in container.key_lines:
+            return container.key_lines[key]
+        return container.line
+    if isinstance(container, LineList):
+        if isinstance(key, int) and 0 <= key < len(container.item_lines):
+            return container.item_lines[key]
+        return container.line
+    return default

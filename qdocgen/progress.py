@@ -1,0 +1,252 @@
+"""Progress: each measure's target against its reported figure, judged by kind.
+
+The rules are written out for users in docs/progress.md; this module is their one home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qdocgen.figures.period import Period
+from qdocgen.figures.store import FigureSet
+from qdocgen.plan.model import Measure, Plan
+
+EXCEEDED = "超额完成"
+MET = "完成"
+MISSED = "未完成"
+NOT_REPORTED = "未报送"
+NOT_APPLICABLE = "不适用"
+PENDING = "目标待定"
+STATUSES = (EXCEEDED, MET, MISSED, NOT_REPORTED, NOT_APPLICABLE, PENDING)
+DONE = (EXCEEDED, MET)
+ASSESSED = (EXCEEDED, MET, MISSED, NOT_REPORTED)
+
+# Kinds whose yearly target is scaled by 序时进度 in a part-year period.
+PRO_RATA = ("annual", "one-year", "biennial", "city-level", "growth")
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measure judged for one district (None: the city) and one period."""
+
+    measure: Measure
+    district: str | None
+    period: Period
+    target: float | None  # the target for the period (after 序时进度)
+    year_target: float | None  # the target as the plan writes it
+    actual: float | None
+    status: str
+    note: str = ""
+    sample: bool = False
+    scope: str = "district"  # district, city, or total (a district measure summed over districts)
+
+    @property
+    def ratio(self) -> float | None:
+        """Completion: actual / target, None where it has no meaning."""
+        if self.actual is None or self.target is None or self.status in (NOT_APPLICABLE, PENDING):
+            return None
+        if self.measure.kind == "milestone":
+            return self.actual
+        if self.target <= 0:
+            return None
+        return self.actual / self.target
+
+    @property
+    def shortfall(self) -> float | None:
+        if self.status != MISSED or self.actual is None or self.target is None:
+            return None
+        return self.target - self.actual
+
+    def as_dict(self) -> dict:
+        return {
+            "row": self.measure.row,
+            "measure": self.measure.name,
+            "measure_id": self.measure.id,
+            "unit": self.measure.unit,
+            "kind": self.measure.kind,
+            "district": self.district,
+            "year": self.period.year,
+            "period": self.period.part,
+            "scope": self.scope,
+            "target": self.target,
+            "year_target": self.year_target,
+            "actual": self.actual,
+            "ratio": None if self.ratio is None else round(self.ratio, 6),
+            "status": self.status,
+            "note": self.note,
+            "sample": self.sample,
+        }
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A district's summary: measures met out of those assessed, and its rank."""
+
+    district: str
+    assessed: int
+    met: int
+    exceeded: int
+    missed: int
+    not_reported: int
+    rank: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.assessed if self.assessed else None
+
+
+@dataclass
+class Evaluation:
+    """Everything judged for one period: per-district and city results, totals, standings."""
+
+    plan: Plan
+    period: Period
+    results: list[Result] = field(default_factory=list)
+    standings: list[Standing] = field(default_factory=list)
+    sample: bool = False
+
+    def for_district(self, district: str | None) -> list[Result]:
+        """Results of one district (None: the city's own measures)."""
+        scope = "city" if district is None else "district"
+        return [r for r in self.results if r.district == district and r.scope == scope]
+
+    @property
+    def city(self) -> list[Result]:
+        return self.for_district(None)
+
+    @property
+    def totals(self) -> list[Result]:
+        return [r for r in self.results if r.scope == "total"]
+
+    def standing(self, district: str) -> Standing:
+        return next(s for s in self.standings if s.district == district)
+
+
+def period_target(measure: Measure, period: Period, district: str | None, plan: Plan) -> tuple[float | None, float | None, bool]:
+    """(period target, target as written, applies) for a measure in a period.
+
+    A cumulative measure applies in every plan year up to its final target year, against
+    the share of the plan elapsed; other measures apply in the years the plan gives them.
+    """
+    if measure.kind == "cumulative":
+        final_year = max(measure.targets) if measure.targets else None
+        if final_year is None or period.year > final_year:
+            return None, None, False
+        final = measure.target(final_year, district)
+        if not (measure.is_city or district in (measure.targets[final_year] or {})):
+            return None, None, False
+        if final is None:
+            return None, None, True
+        elapsed_years = period.year - plan.years[0] + period.elapsed
+        total_years = final_year - plan.years[0] + 1
+        return final * elapsed_years / total_years, final, True
+    if not measure.applies(period.year, district):
+        return None, None, False
+    written = measure.target(period.year, district)
+    if written is None:
+        return None, None, True
+    if period.is_year or measure.kind in ("rate", "milestone"):
+        return written, written, True
+    if measure.kind == "stock":
+        previous = measure.target(period.year - 1, district) if measure.applies(period.year - 1, district) else None
+        if previous is None:
+            return written, written, True
+        return previous + (written - previous) * period.elapsed, written, True
+    if measure.kind in PRO_RATA:
+        return written * period.elapsed, written, True
+    return written, written, True
+
+
+def judge(measure: Measure, target: float | None, actual: float | None, applies: bool, written: float | None) -> str:
+    """The status of one measure from its period target and reported figure."""
+    if measure.kind == "qualitative" or not applies:
+        return NOT_APPLICABLE
+    if written is None:
+        return PENDING
+    if actual is None:
+        return NOT_REPORTED
+    if measure.kind == "milestone":
+        return MET if actual >= 1 else MISSED
+    if actual > target + EPS:
+        return EXCEEDED
+    if actual >= target - EPS:
+        return MET
+    return MISSED
+
+
+def evaluate(plan: Plan, figures: FigureSet, period: Period) -> Evaluation:
+    """Judge every measure for every district and for the city in `period`."""
+    ev = Evaluation(plan, period, sample=figures.is_sample(period))
+    for measure in plan.measures:
+        places = [None] if measure.is_city else plan.district_names
+        for district in places:
+            ev.results.append(_result(plan, figures, measure, period, district))
+        if not measure.is_city:
+            ev.results.append(_total(measure, period, [r for r in ev.results if r.measure is measure]))
+    ev.standings = rank(ev.results, plan.district_names)
+    return ev
+
+
+def _result(plan, figures, measure, period, district) -> Result:
+    target, written, applies = period_target(measure, period, district, plan)
+    figure = figures.lookup(period, measure, district)
+    actual = figure.value if figure else None
+    status = judge(measure, target, actual, applies, written)
+    return Result(
+        measure=measure,
+        district=district,
+        period=period,
+        target=target if applies else None,
+        year_target=written if applies else None,
+        actual=actual,
+        status=status,
+        note=figure.note if figure else "",
+        sample=bool(figure and figure.is_sample),
+        scope="city" if district is None else "district",
+    )
+
+
+def _total(measure: Measure, period: Period, parts: list[Result]) -> Result:
+    """A district measure summed over the districts: the city's total against theirs.
+
+    Rates are not summed (a city rate needs the underlying counts); such totals are 不适用.
+    """
+    assessed = [r for r in parts if r.status in ASSESSED]
+    if measure.is_rate or measure.kind == "milestone" or not assessed:
+        status = PENDING if any(r.status == PENDING for r in parts) and not assessed else NOT_APPLICABLE
+        return Result(measure, None, period, None, None, None, status, scope="total")
+    target = sum(r.target for r in assessed)
+    written = sum(r.year_target for r in assessed)
+    reported = [r for r in assessed if r.actual is not None]
+    actual = sum(r.actual for r in reported) if reported else None
+    missing = len(assessed) - len(reported)
+    if missing:
+        status = NOT_REPORTED
+        note = f"{missing} 个区未报送"
+    else:
+        status = judge(measure, target, actual, True, written)
+        note = ""
+    sample = any(r.sample for r in parts)
+    return Result(measure, None, period, target, written, actual, status, note, sample, scope="total")
+
+
+def rank(results: list[Result], districts: list[str]) -> list[Standing]:
+    """Districts ranked by the share of assessed measures met; equal shares share a rank.
+
+    Ranking is competition style (1, 2, 2, 4). A district with nothing assessed ranks last.
+    """
+    rows = []
+    for d in districts:
+        mine = [r for r in results if r.district == d and r.scope == "district" and r.status in ASSESSED]
+        count = {s: sum(1 for r in mine if r.status == s) for s in ASSESSED}
+        rows.append((d, len(mine), count[EXCEEDED] + count[MET], count[EXCEEDED], count[MISSED], count[NOT_REPORTED]))
+
+    def share(row) -> float:
+        return row[2] / row[1] if row[1] else -1.0
+
+    standings = []
+    for d, assessed, met, exceeded, missed, not_reported in rows:
+        better = sum(1 for other in rows if share(other) > share((d, assessed, met)) + EPS)
+        standings.append(Standing(d, assessed, met, exceeded, missed, not_reported, better + 1))
+    return standings

@@ -1,0 +1,96 @@
+"""Office files as reproducible bytes, and writing them safely.
+
+Every .docx/.xlsx is a zip; libraries stamp the current time on its members and in
+docProps/core.xml. `normalise_package` rewrites one with fixed timestamps, a fixed member
+order and fixed document dates, so the same inputs always give the same bytes.
+`write_atomic` puts bytes in place under a temporary name and renames them, so a reader
+never sees half a file, and a file whose bytes are unchanged is not touched at all.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import time
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qdocgen.errors import UserError
+
+DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
+_FIRST = ("[Content_Types].xml", "_rels/.rels")
+_W3CDTF = re.compile(
+    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)"
+)
+
+
+def build_epoch() -> int:
+    """The time stamped into documents: SOURCE_DATE_EPOCH if set, else a fixed date."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        try:
+            return max(int(raw), 315532800)  # zip cannot store dates before 1980
+        except ValueError:
+            raise UserError(f"环境变量 SOURCE_DATE_EPOCH 应为整数秒，实为“{raw}”") from None
+    return DEFAULT_EPOCH
+
+
+def normalise_package(data: bytes, epoch: int | None = None) -> bytes:
+    """The same Office package with fixed zip dates, member order and core-property dates."""
+    epoch = build_epoch() if epoch is None else epoch
+    stamp = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    zip_time = time.gmtime(epoch)[:6]
+    w3c = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = src.namelist()
+    order = [n for n in _FIRST if n in names] + sorted(n for n in names if n not in _FIRST)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in order:
+            blob = src.read(name)
+            if name == "docProps/core.xml":
+                blob = _W3CDTF.sub(lambda m: m.group(1) + w3c + m.group(3), blob)
+            info = zipfile.ZipInfo(name, date_time=zip_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 0
+            dst.writestr(info, blob, compresslevel=6)
+    return out.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` via a temporary file and a rename; False if already identical.
+
+    Raises UserError naming the file when it cannot be written (open in Word or WPS on
+    Windows, a read-only folder); the old file, if any, is left as it was.
+    """
+    path = Path(path)
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+        return True
+    except PermissionError:
+        raise UserError(f"无法写入 {path}：没有写权限，或文件正被 Word、WPS、Excel 打开（请关闭后重试）") from None
+    except OSError as exc:
+        raise UserError(f"无法写入 {path}：{exc.strerror or exc}") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass

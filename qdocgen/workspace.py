@@ -1,0 +1,51 @@
+"""Where a command finds its inputs: the plan data folder, the templates and the output folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from qdocgen.figures.store import FigureSet, load_figures
+from qdocgen.plan.load import load_plan
+from qdocgen.plan.model import Plan
+
+
+def bundled(name: str) -> Path:
+    """A folder shipped with qdocgen: 'templates' or 'plan_data' (the 2017—2019 plan)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_bundled" / name, here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    return Path(str(resources.files("qdocgen") / "_bundled" / name))
+
+
+@dataclass
+class Workspace:
+    """The folders one run works with; plan and figures are loaded once, on first use."""
+
+    data_dir: Path = Path("plan_data")
+    templates_dir: Path | None = None
+    output_dir: Path = Path("output")
+    extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def plan(self) -> Plan:
+        return load_plan(self.data_dir)
+
+    @cached_property
+    def figures(self) -> FigureSet:
+        return load_figures(self.data_dir, self.plan)
+
+    @property
+    def templates(self) -> Path:
+        """The templates folder: --templates, else ./templates, else the bundled ones."""
+        if self.templates_dir is not None:
+            return Path(self.templates_dir)
+        local = Path("templates")
+        return local if local.is_dir() else bundled("templates")
+
+    def template(self, kind: str, name: str) -> Path:
+        """The template `name` of kind 'docx' or 'xlsx'."""
+        return self.templates / kind / name
