@@ -61,7 +61,9 @@ def main() -> None:
             places = [None] if measure.is_city else plan.district_names
             for district in places:
                 if measure.kind == "qualitative":
-                    figures.append(Figure(None, measure.row, measure.name, None, f"{period.words}按计划推进（示例）", SAMPLE))
+                    figures.append(
+                        Figure(None, measure.row, measure.name, None, f"{period.words}按计划推进（示例）", SAMPLE)
+                    )
                     continue
                 _, written, applies = period_target(measure, period, district, plan)
                 if not applies or written is None:

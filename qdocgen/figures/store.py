@@ -148,7 +148,9 @@ def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list
             continue
         if figure.key in seen:
             problems.append(
-                Problem(shown, line, f"与第 {seen[figure.key]} 行重复：{cell('区')} 序号 {figure.row}“{figure.measure}”")
+                Problem(
+                    shown, line, f"与第 {seen[figure.key]} 行重复：{cell('区')} 序号 {figure.row}“{figure.measure}”"
+                )
             )
             continue
         seen[figure.key] = line

@@ -18,7 +18,7 @@ from qdocgen.plan.model import (
     Plan,
     Row,
 )
-from qdocgen.plan.yaml_lines import LineDict, load_yaml, line_of
+from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
 
 PLAN_FILE = "plan.yaml"
 DOC_NUMBER = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
@@ -257,7 +257,9 @@ def _column_text(row: Row, column: str) -> object:
     return getattr(row, column)
 
 
-def _measures(check: _Checker, raw: dict, rows: list[Row], districts: list[District], years: list[int]) -> list[Measure]:
+def _measures(
+    check: _Checker, raw: dict, rows: list[Row], districts: list[District], years: list[int]
+) -> list[Measure]:
     items = raw.get("measures")
     if not isinstance(items, list):
         check.add(raw, "measures", "measures（指标）缺失或不是列表")
@@ -312,7 +314,9 @@ def _targets(check, item, scope, unit, districts, years) -> dict[int, object]:
     out: dict[int, object] = {}
     for year, value in raw.items():
         if not isinstance(year, int) or (years and year not in years):
-            check.add(raw, year, f"年度 {year!r} 不在计划年度 {years[0] if years else ''}—{years[-1] if years else ''} 内")
+            check.add(
+                raw, year, f"年度 {year!r} 不在计划年度 {years[0] if years else ''}—{years[-1] if years else ''} 内"
+            )
             continue
         if scope == "district":
             if not isinstance(value, dict):

@@ -49,13 +49,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
         try:
             hash(key)
         except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "键不能是列表或映射", key_node.start_mark
-            ) from None
+            raise yaml.constructor.ConstructorError(None, None, "键不能是列表或映射", key_node.start_mark) from None
         if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"键“{key}”重复", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"键“{key}”重复", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
     return out

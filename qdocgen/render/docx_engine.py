@@ -95,7 +95,9 @@ class PreparedDocx:
         return self._parts[key]
 
     def error(self, exc: BaseException, src: str, key: str) -> TemplateError:
-        place = docx_place(src, template_line(exc), key.rsplit("/", 1)[-1].replace(".xml", "") if key != "document" else key)
+        place = docx_place(
+            src, template_line(exc), key.rsplit("/", 1)[-1].replace(".xml", "") if key != "document" else key
+        )
         return TemplateError(f"模板 {self.path} {place}：{error_text(exc)}")
 
     def render(self, context: dict) -> bytes:

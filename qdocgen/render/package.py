@@ -22,9 +22,7 @@ from qdocgen.errors import UserError
 
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
 _FIRST = ("[Content_Types].xml", "_rels/.rels")
-_W3CDTF = re.compile(
-    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)"
-)
+_W3CDTF = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def build_epoch() -> int:

@@ -1,0 +1,49 @@
+"""Shared fixtures: a private copy of the bundled data, and a way to run the command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qdocgen.cli import main
+from qdocgen.figures.store import load_figures
+from qdocgen.plan.load import load_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "plan_data"
+TEMPLATES = ROOT / "templates"
+SEED = ROOT.parent / "shared" / "seed" / "000_f367b8275655fcfe.txt"
+
+
+@pytest.fixture(scope="session")
+def plan():
+    """The bundled plan, loaded once (read-only)."""
+    return load_plan(DATA)
+
+
+@pytest.fixture(scope="session")
+def figures(plan):
+    return load_figures(DATA, plan)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A private, writable copy of plan_data/ for tests that change or break it."""
+    target = tmp_path / "plan_data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Run `qdocgen ARGS` in a temporary folder; returns click's Result (exit_code, output)."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, data: Path | None = None, templates: Path | None = None):
+        argv = ["--data", str(data or DATA), "--templates", str(templates or TEMPLATES), *map(str, args)]
+        return CliRunner().invoke(main, argv, catch_exceptions=False)
+
+    return run
