@@ -46,6 +46,12 @@ class Workspace:
         local = Path("templates")
         return local if local.is_dir() else bundled("templates")
 
+    @property
+    def config_path(self) -> Path | None:
+        """The workspace's qdocgen.toml (layout profile overrides and such), if there is one."""
+        path = Path(self.extra.get("config", "qdocgen.toml"))
+        return path if path.is_file() else None
+
     def template(self, kind: str, name: str) -> Path:
         """The template `name` of kind 'docx' or 'xlsx'."""
         return self.templates / kind / name

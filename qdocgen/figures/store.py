@@ -121,9 +121,16 @@ def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list
     figures: list[Figure] = []
     if "\x00" in text:
         return [], [Problem(shown, None, "不是文本格式的 CSV 文件")]
+    open_quote = _unclosed_quote_line(text)
+    if open_quote is not None:
+        return [], [Problem(shown, open_quote, "CSV 格式错误：引号不配对（此行的引号一直没有闭合）")]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        rows = list(reader)
+        rows, lines, last = [], [], 0
+        for record in reader:
+            rows.append(record)
+            lines.append(last + 1)  # the physical line a record starts on
+            last = reader.line_num
     except csv.Error as exc:
         return [], [Problem(shown, reader.line_num, f"CSV 格式错误：{_csv_error(exc)}")]
     if not rows:
@@ -134,7 +141,7 @@ def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list
         return [], [Problem(shown, 1, f"表头缺少列：{'、'.join(missing)}（应有 {'，'.join(COLUMNS)}）")]
     col = {name: header.index(name) for name in COLUMNS if name in header}
     seen: dict[tuple, int] = {}
-    for line, cells in enumerate(rows[1:], start=2):
+    for line, cells in zip(lines[1:], rows[1:], strict=True):
         if not any(c.strip() for c in cells):
             continue
 
@@ -156,6 +163,33 @@ def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list
         seen[figure.key] = line
         figures.append(figure)
     return figures, problems
+
+
+def _unclosed_quote_line(text: str) -> int | None:
+    """The line where a quoted field opens and never closes, or None.
+
+    Python's csv reader accepts such a field at the end of the file, silently swallowing
+    every line after it into one cell; a figures file must never lose lines that way.
+    """
+    line, opened, i, n = 1, None, 0, len(text)
+    field_start = True
+    while i < n:
+        ch = text[i]
+        if opened is None:
+            if ch == '"' and field_start:
+                opened = line
+            elif ch == "\n":
+                line += 1
+            field_start = ch in ",\n\r"
+        elif ch == '"':
+            if i + 1 < n and text[i + 1] == '"':
+                i += 1  # an escaped quote inside the field
+            else:
+                opened, field_start = None, False
+        elif ch == "\n":
+            line += 1
+        i += 1
+    return opened
 
 
 def _csv_error(exc: csv.Error) -> str:

@@ -19,6 +19,7 @@ from qdocgen.plan.model import (
     Row,
 )
 from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
+from qdocgen.safe_names import name_problem
 
 PLAN_FILE = "plan.yaml"
 DOC_NUMBER = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
@@ -139,6 +140,10 @@ def _districts(check: _Checker, raw: dict) -> list[District]:
             check.add(items, i, f"区“{name}”重复")
         if name == "全市" or short == "全市":
             check.add(items, i, "“全市”是保留字，不能作区名")
+        for value in (name, short):
+            problem = name_problem(value) if value else None
+            if problem:
+                check.add(items, i, f"区名“{value}”{problem}（区名会用在文件名中）")
         if name:
             out.append(District(name, short or name))
     return out

@@ -1,0 +1,39 @@
+"""`qdocgen init DIR`: a new workspace with plan data, templates and a config to edit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from qdocgen.errors import UserError
+from qdocgen.workspace import bundled
+
+CONFIG = "qdocgen.toml"
+
+
+def init_workspace(directory: Path) -> list[str]:
+    """Copy the bundled plan data and templates into `directory`; refuse a non-empty one."""
+    directory = Path(directory)
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise UserError(f"{directory} 已存在且不为空；为免覆盖已有文件，请指定一个新的或空的文件夹")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(bundled("plan_data"), directory / "plan_data", ignore=_ignore)
+        shutil.copytree(bundled("templates"), directory / "templates", ignore=_ignore)
+        example = bundled("templates") / f"{CONFIG}.example"
+        if example.is_file():
+            shutil.copyfile(example, directory / CONFIG)
+    except OSError as exc:
+        raise UserError(f"无法在 {directory} 中新建工作区：{exc.strerror or exc}") from None
+    return [
+        f"已新建工作区 {directory}：",
+        "  plan_data/plan.yaml     计划、任务分解表和指标（按 docs/plan_data.md 的格式修改）",
+        "  plan_data/figures/      各时段完成值（自带的是示例数据，可删除）",
+        "  templates/docx, xlsx    Word 和 Excel 模板（可直接在 Word、WPS、Excel 中修改）",
+        f"  {CONFIG}            版式等配置" if (directory / CONFIG).exists() else "",
+        f"下一步：cd {directory} && qdocgen check && qdocgen build",
+    ]
+
+
+def _ignore(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if n in ("__pycache__", "__init__.py", ".keep") or n.startswith(".~")}
