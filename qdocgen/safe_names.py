@@ -17,7 +17,7 @@ def name_problem(name: str) -> str | None:
     if not name or not name.strip():
         return "名称为空"
     if _FORBIDDEN.search(name):
-        return "含有文件名不允许的字符（< > : \" / \\ | ? * 或控制字符）"
+        return '含有文件名不允许的字符（< > : " / \\ | ? * 或控制字符）'
     if name in (".", "..") or name.endswith((".", " ")):
         return "不能以点或空格结尾"
     if name.split(".")[0].upper() in _RESERVED:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -28,7 +28,6 @@ class Workspace:
     data_dir: Path = Path("plan_data")
     templates_dir: Path | None = None
     output_dir: Path = Path("output")
-    extra: dict = field(default_factory=dict)
 
     @cached_property
     def plan(self) -> Plan:
@@ -48,8 +47,8 @@ class Workspace:
 
     @property
     def config_path(self) -> Path | None:
-        """The workspace's qdocgen.toml (layout profile overrides and such), if there is one."""
-        path = Path(self.extra.get("config", "qdocgen.toml"))
+        """The workspace's qdocgen.toml (beside the plan data folder), if there is one."""
+        path = Path(self.data_dir).resolve().parent / "qdocgen.toml"
         return path if path.is_file() else None
 
     def template(self, kind: str, name: str) -> Path:

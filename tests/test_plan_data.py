@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from conftest import SEED
 
 DISTRICT_ORDER = ["禅城区", "南海区", "顺德区", "高明区", "三水区"]

@@ -21,7 +21,9 @@ cell_values = st.one_of(
     st.integers(min_value=-(10**12), max_value=10**12),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=30),
-    st.sampled_from(["1,200", "95%", "１２", " 3 ", "1e3", "nan", "inf", "-0", "=1+1", "@SUM(A1)", "0x10", "１,０００"]),
+    st.sampled_from(
+        ["1,200", "95%", "１２", " 3 ", "1e3", "nan", "inf", "-0", "=1+1", "@SUM(A1)", "0x10", "１,０００"]
+    ),
 )
 
 
@@ -61,15 +63,25 @@ def test_figures_reader_never_crashes(plan, rows, raw_tail):
 
 
 @SETTINGS
-@given(lines=st.lists(
-    st.tuples(
-        st.sampled_from(["南海区", "禅城", "全市", "浦东区", ""]),
-        st.sampled_from(["4", "27", "37", "10", "x", "0", "99"]),
-        st.sampled_from(["细分行业龙头企业数", "有效期内省名牌产品数", "工业产品质量监督抽查综合合格率", "国家级质量技术机构数", "?"]),
-        cell_values.map(lambda v: "" if v is None else str(v)),
-    ),
-    max_size=10,
-))
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["南海区", "禅城", "全市", "浦东区", ""]),
+            st.sampled_from(["4", "27", "37", "10", "x", "0", "99"]),
+            st.sampled_from(
+                [
+                    "细分行业龙头企业数",
+                    "有效期内省名牌产品数",
+                    "工业产品质量监督抽查综合合格率",
+                    "国家级质量技术机构数",
+                    "?",
+                ]
+            ),
+            cell_values.map(lambda v: "" if v is None else str(v)),
+        ),
+        max_size=10,
+    )
+)
 def test_figures_reader_accepts_only_valid_lines(plan, lines):
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -93,7 +105,11 @@ numbers = st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=
 
 
 @SETTINGS
-@given(target=numbers, actual=numbers, kind=st.sampled_from(["annual", "stock", "one-year", "biennial", "city-level", "cumulative", "growth", "rate"]))
+@given(
+    target=numbers,
+    actual=numbers,
+    kind=st.sampled_from(["annual", "stock", "one-year", "biennial", "city-level", "cumulative", "growth", "rate"]),
+)
 def test_done_exactly_when_actual_reaches_target(target, actual, kind):
     status = judge(count_measure(kind), target, actual, True, target)
     assert (status in DONE) == (actual >= target - 1e-9)

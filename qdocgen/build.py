@@ -1,0 +1,371 @@
+"""`qdocgen build`: every document, remade only where its inputs changed, written safely.
+
+The story of a build, in order:
+1. load and validate the plan and every figure (nothing is written if they are invalid);
+2. list the documents to make (jobs), each with the data it shows and the templates it uses;
+3. for each job, compare a fingerprint of those inputs with the build record; remake only
+   the documents whose fingerprint changed or whose file is missing or was altered;
+4. write each file under a temporary name and rename it into place; save the build record
+   after every document, so an interrupted build is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qdocgen import __version__
+from qdocgen.errors import UserError
+from qdocgen.figures.period import Period
+from qdocgen.figures.store import Figure
+from qdocgen.render.package import write_atomic
+from qdocgen.safe_names import check_inside
+from qdocgen.workspace import Workspace
+
+RECORD = "构建记录.json"
+
+
+@dataclass
+class Job:
+    """One document to make: where it goes, what it shows, and how to make its bytes."""
+
+    path: str  # relative to the output folder, with "/" separators
+    title: str  # what it is, for messages
+    shows: Callable[[], object]  # the data the document shows (JSON-able), for the fingerprint
+    make: Callable[[], bytes]
+    templates: tuple[Path, ...] = ()
+    period: Period | None = None
+    district: str | None = None  # None: the whole city (or not district-specific)
+
+
+@dataclass
+class Outcome:
+    """What a build did, for the summary and the exit code."""
+
+    made: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    kept: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    pdf_failed: list[tuple[str, str]] = field(default_factory=list)
+    figure_changes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.pdf_failed
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json_default(value):
+    if isinstance(value, Period):
+        return value.key
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return sha256(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not JSON-able: {type(value).__name__}")
+
+
+def fingerprint(job: Job, template_hashes: dict[Path, str], config_hash: str) -> str:
+    """A hash of everything that decides the document's bytes."""
+    data = {
+        "version": __version__,
+        "shows": job.shows(),
+        "templates": [template_hashes[t] for t in job.templates],
+        "config": config_hash,
+        "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
+    }
+    blob = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
+    return sha256(blob.encode("utf-8"))
+
+
+class Record:
+    """The build record in the output folder: inputs' hashes, and each output's origin."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.data: dict = {"qdocgen": __version__, "inputs": {}, "figures": {}, "outputs": {}}
+        if path.is_file():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict) and isinstance(loaded.get("outputs"), dict):
+                    self.data.update(loaded)
+            except (OSError, ValueError):
+                pass  # an unreadable record only means everything is remade
+
+    def output(self, rel: str) -> dict | None:
+        entry = self.data["outputs"].get(rel)
+        return entry if isinstance(entry, dict) else None
+
+    def save(self) -> None:
+        blob = json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        write_atomic(self.path, blob.encode("utf-8"))
+
+
+def figure_snapshot(ws: Workspace) -> dict[str, dict[str, list]]:
+    """Every stored figure, by period key, as 'district|row|measure' → [value, note]."""
+    out: dict[str, dict[str, list]] = {}
+    for period, figures in ws.figures.periods.items():
+        out[period.key] = {_figure_key(f): [f.value, f.note] for f in figures}
+    return out
+
+
+def _figure_key(f: Figure) -> str:
+    return f"{f.district or '全市'}|{f.row}|{f.measure}"
+
+
+def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
+    """(period key, district or None, message) for each figure that differs between snapshots."""
+    from qdocgen.fmt import number
+
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key, {}), new.get(key, {})
+        for fkey in sorted(set(before) | set(after), key=lambda k: (int(k.split("|")[1]), k)):
+            b, a = before.get(fkey), after.get(fkey)
+            if b == a:
+                continue
+            district, _, measure = fkey.split("|", 2)
+            label = f"{district} {Period.from_key(key).words} {measure}"
+            if b is None:
+                msg = f"{label}：新增 {number(a[0]) or '（空）'}"
+            elif a is None:
+                msg = f"{label}：已删除（原为 {number(b[0])}）"
+            elif b[0] != a[0]:
+                msg = f"{label}：{number(b[0]) or '（空）'} → {number(a[0]) or '（空）'}"
+            else:
+                msg = f"{label}：说明已修改"
+            changes.append((key, None if district == "全市" else district, msg))
+    return changes
+
+
+def _reason(
+    job: Job, entry: dict | None, out_file: Path, fp: str, force: bool, changes, template_changed
+) -> str | None:
+    """Why a job must be remade, or None if its file is up to date."""
+    if force:
+        return "--force"
+    if entry is None:
+        return "新文件"
+    if not out_file.is_file():
+        return "文件缺失"
+    if entry.get("fingerprint") == fp:
+        if entry.get("sha256") != sha256(out_file.read_bytes()):
+            return "文件被改动或不完整"
+        return None
+    why = []
+    if job.period is not None:
+        related = [
+            m for key, d, m in changes if key == job.period.key and (job.district is None or d in (None, job.district))
+        ]
+        if related:
+            shown = "；".join(related[:5]) + (f" 等 {len(related)} 项" if len(related) > 5 else "")
+            why.append(f"完成值变化（{shown}）")
+    changed_templates = [t.name for t in job.templates if template_changed(t)]
+    if changed_templates:
+        why.append("模板变化（" + "、".join(changed_templates) + "）")
+    return "；".join(why) or "计划数据、配置或相关完成值变化"
+
+
+def run_build(
+    ws: Workspace,
+    jobs: Iterable[Job],
+    out_dir: Path,
+    *,
+    force: bool = False,
+    pdf: bool = False,
+    echo: Callable[[str], None] = print,
+    progress: Callable[[list[Job]], Iterable[Job]] = lambda jobs: jobs,
+) -> Outcome:
+    """Make the documents of `jobs` that are out of date; report what was made and why."""
+    jobs = list(jobs)
+    for job in jobs:
+        check_inside(out_dir, job.path)
+    record = Record(out_dir / RECORD)
+    outcome = Outcome()
+    old_figures = record.data.get("figures", {})
+    new_figures = json.loads(json.dumps(figure_snapshot(ws), default=_json_default))
+    changes = figure_changes(old_figures, new_figures) if record.data["outputs"] else []
+    outcome.figure_changes = [m for _, _, m in changes]
+
+    template_hashes: dict[Path, str] = {}
+    for job in jobs:
+        for t in job.templates:
+            if t not in template_hashes:
+                try:
+                    template_hashes[t] = sha256(t.read_bytes())
+                except OSError as exc:
+                    raise UserError(f"无法读取模板 {t}：{exc.strerror or exc}") from None
+    old_inputs = record.data.get("inputs", {})
+
+    def template_changed(t: Path) -> bool:
+        return old_inputs.get(_input_name(ws, t)) not in (None, template_hashes[t])
+
+    config_hash = _config_hash(ws)
+    record.data["inputs"] = _input_hashes(ws, template_hashes)
+    record.data["figures"] = new_figures
+    record.data["qdocgen"] = __version__
+
+    for job in progress(jobs):
+        target = out_dir / job.path
+        entry = record.output(job.path)
+        try:
+            fp = fingerprint(job, template_hashes, config_hash)
+            reason = _reason(job, entry, target, fp, force, changes, template_changed)
+            if reason is None:
+                outcome.kept.append(job.path)
+                continue
+            data = job.make()
+            write_atomic(target, data)
+        except UserError as exc:
+            outcome.failed.append((job.path, str(exc)))
+            continue
+        record.data["outputs"][job.path] = {
+            "title": job.title,
+            "fingerprint": fp,
+            "sha256": sha256(data),
+            "made": _now(),
+            "templates": [_input_name(ws, t) for t in job.templates],
+            "period": job.period.key if job.period else None,
+            "district": job.district,
+        }
+        record.save()
+        outcome.made.append((job.path, reason))
+    if pdf:
+        _convert_pdfs(out_dir, [p for p, _ in outcome.made], outcome, [j.path for j in jobs])
+    record.save()
+    return outcome
+
+
+def _now() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch and epoch.isdigit() else datetime.now(timezone.utc)
+    )
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _input_name(ws: Workspace, path: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(path).resolve().as_posix()
+
+
+def _input_hashes(ws: Workspace, template_hashes: dict[Path, str]) -> dict[str, str]:
+    out = {}
+    data = Path(ws.data_dir)
+    for path in sorted([data / "plan.yaml", *sorted((data / "figures").glob("*.csv"))]):
+        if path.is_file():
+            out[_input_name(ws, path)] = sha256(path.read_bytes())
+    for t, h in template_hashes.items():
+        out[_input_name(ws, t)] = h
+    config = ws.config_path
+    if config is not None and config.is_file():
+        out[_input_name(ws, config)] = sha256(config.read_bytes())
+    return dict(sorted(out.items()))
+
+
+def _config_hash(ws: Workspace) -> str:
+    config = ws.config_path
+    if config is not None and config.is_file():
+        return sha256(config.read_bytes())
+    return ""
+
+
+def find_soffice() -> str | None:
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in (
+        r"C:\Program Files\LibreOffice\program\soffice.exe",
+        r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+        "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    ):
+        if Path(candidate).is_file():
+            return candidate
+    return None
+
+
+SOFFICE_MISSING = (
+    "--pdf 需要 LibreOffice，但本机没有找到。请先安装：Windows 或 macOS 从 LibreOffice 官网下载安装；"
+    "Debian/Ubuntu 运行 sudo apt-get install libreoffice-writer libreoffice-calc。其余文件已照常生成。"
+)
+
+
+def _convert_pdfs(out_dir: Path, made: list[str], outcome: Outcome, all_paths: list[str]) -> None:
+    """Convert documents to PDF beside them: those just made, and any whose PDF is missing."""
+    wanted = [p for p in all_paths if p in made or not (out_dir / p).with_suffix(".pdf").is_file()]
+    wanted = [p for p in wanted if (out_dir / p).is_file()]
+    if not wanted:
+        return
+    soffice = find_soffice()
+    if soffice is None:
+        outcome.pdf_failed.append(("PDF", SOFFICE_MISSING))
+        return
+    with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
+        profile = Path(tmp) / "profile"
+        for rel in wanted:
+            src = out_dir / rel
+            work = Path(tmp) / "out"
+            work.mkdir(exist_ok=True)
+            try:
+                subprocess.run(
+                    [
+                        soffice,
+                        f"-env:UserInstallation={profile.as_uri()}",
+                        "--headless",
+                        "--convert-to",
+                        "pdf",
+                        "--outdir",
+                        str(work),
+                        str(src),
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
+                produced = work / (src.stem + ".pdf")
+                write_atomic(src.with_suffix(".pdf"), produced.read_bytes())
+                produced.unlink()
+            except (subprocess.SubprocessError, OSError) as exc:
+                outcome.pdf_failed.append((rel, f"LibreOffice 转换 PDF 失败：{exc}"))
+            except UserError as exc:
+                outcome.pdf_failed.append((rel, str(exc)))
+
+
+def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:
+    lines = []
+    if outcome.figure_changes:
+        lines.append("完成值变化：")
+        lines.extend(f"  {m}" for m in outcome.figure_changes)
+    for path, reason in outcome.made:
+        lines.append(f"生成 {path}（{reason}）")
+    for path, message in outcome.failed:
+        lines.append(f"失败 {path}：{message}")
+    for path, message in outcome.pdf_failed:
+        lines.append(f"PDF 失败 {path}：{message}")
+    lines.append(
+        f"完成：生成 {len(outcome.made)} 个，未变 {len(outcome.kept)} 个，失败 {len(outcome.failed)} 个；"
+        f"输出目录 {out_dir}（{seconds:.1f} 秒）。"
+    )
+    return lines
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start

@@ -1,0 +1,134 @@
+"""The build's mechanics on simple jobs: skipping, safe writes, interruption, the record."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from qdocgen.build import RECORD, Job, run_build
+from qdocgen.errors import UserError
+from qdocgen.workspace import Workspace
+
+from conftest import DATA
+
+
+def jobs_from(content: dict[str, str], made: list[str] | None = None, explode: str | None = None):
+    def job(path, text):
+        def make():
+            if path == explode:
+                raise KeyboardInterrupt
+            if made is not None:
+                made.append(path)
+            return text.encode("utf-8")
+
+        return Job(path=path, title=path, shows=lambda: text, make=make)
+
+    return [job(p, t) for p, t in content.items()]
+
+
+@pytest.fixture
+def ws():
+    return Workspace(data_dir=DATA)
+
+
+CONTENT = {"2018/通报/a.docx": "A", "2018/通报/b.docx": "B", "2018/填报表/c.xlsx": "C", "任务分解表.xlsx": "T"}
+
+
+def test_first_build_makes_everything_and_records_it(ws, tmp_path):
+    outcome = run_build(ws, jobs_from(CONTENT), tmp_path)
+    assert sorted(p for p, _ in outcome.made) == sorted(CONTENT)
+    assert all(reason == "新文件" for _, reason in outcome.made)
+    record = json.loads((tmp_path / RECORD).read_text(encoding="utf-8"))
+    assert set(record["outputs"]) == set(CONTENT)
+    assert "plan_data/plan.yaml" in " ".join(record["inputs"])
+    assert (tmp_path / "2018/通报/a.docx").read_text(encoding="utf-8") == "A"
+
+
+def test_noop_rebuild_touches_no_file(ws, tmp_path):
+    run_build(ws, jobs_from(CONTENT), tmp_path)
+    stamps = {p: os.stat(p).st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    made: list[str] = []
+    outcome = run_build(ws, jobs_from(CONTENT, made), tmp_path)
+    assert made == [] and outcome.made == []
+    assert len(outcome.kept) == len(CONTENT)
+    assert {p: os.stat(p).st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == stamps
+
+
+def test_only_changed_documents_are_remade(ws, tmp_path):
+    run_build(ws, jobs_from(CONTENT), tmp_path)
+    changed = dict(CONTENT, **{"2018/通报/b.docx": "B2"})
+    made: list[str] = []
+    outcome = run_build(ws, jobs_from(changed, made), tmp_path)
+    assert made == ["2018/通报/b.docx"]
+    assert (tmp_path / "2018/通报/b.docx").read_text(encoding="utf-8") == "B2"
+    assert outcome.made[0][1]
+
+
+def test_deleted_or_altered_output_is_remade(ws, tmp_path):
+    run_build(ws, jobs_from(CONTENT), tmp_path)
+    (tmp_path / "2018/通报/a.docx").unlink()
+    (tmp_path / "任务分解表.xlsx").write_bytes(b"half")
+    outcome = run_build(ws, jobs_from(CONTENT), tmp_path)
+    assert dict(outcome.made) == {"2018/通报/a.docx": "文件缺失", "任务分解表.xlsx": "文件被改动或不完整"}
+
+
+def test_unwritable_file_is_reported_and_the_rest_are_made(ws, tmp_path, monkeypatch):
+    locked = tmp_path / "2018/通报/a.docx"
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if os.fspath(dst) == os.fspath(locked):
+            raise PermissionError(13, "Permission denied")  # as Windows says for a file open in Word
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    outcome = run_build(ws, jobs_from(CONTENT), tmp_path)
+    assert not outcome.ok
+    assert [p for p, _ in outcome.failed] == ["2018/通报/a.docx"]
+    assert "正被 Word、WPS、Excel 打开" in outcome.failed[0][1]
+    assert len(outcome.made) == len(CONTENT) - 1
+    assert not locked.exists()
+    assert not [p for p in tmp_path.rglob(".~*")], "no temporary file is left behind"
+
+
+def test_a_folder_where_a_file_should_go(ws, tmp_path):
+    (tmp_path / "任务分解表.xlsx").mkdir()
+    outcome = run_build(ws, jobs_from(CONTENT), tmp_path)
+    assert [p for p, _ in outcome.failed] == ["任务分解表.xlsx"]
+    assert "无法写入" in outcome.failed[0][1]
+
+
+def test_interrupted_build_leaves_no_half_file_and_the_next_one_finishes(ws, tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        run_build(ws, jobs_from(CONTENT, explode="2018/填报表/c.xlsx"), tmp_path)
+    assert (tmp_path / "2018/通报/a.docx").is_file()
+    assert not (tmp_path / "2018/填报表/c.xlsx").exists()
+    assert not [p for p in tmp_path.rglob(".~*")]
+    made: list[str] = []
+    run_build(ws, jobs_from(CONTENT, made), tmp_path)
+    assert made == ["2018/填报表/c.xlsx", "任务分解表.xlsx"]
+
+
+def test_interrupted_write_keeps_the_old_file(ws, tmp_path, monkeypatch):
+    run_build(ws, jobs_from(CONTENT), tmp_path)
+
+    def boom(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(ws, jobs_from(dict(CONTENT, **{"2018/通报/a.docx": "A2"})), tmp_path)
+    assert (tmp_path / "2018/通报/a.docx").read_text(encoding="utf-8") == "A"
+    assert not [p for p in tmp_path.rglob(".~*")]
+
+
+@pytest.mark.parametrize(
+    "bad", ["../escape.docx", "/etc/passwd", "2018/../../x.docx", "2018/a:b.docx", "2018/CON.docx"]
+)
+def test_paths_outside_the_output_folder_are_refused_before_writing(ws, tmp_path, bad):
+    out = tmp_path / "out"
+    with pytest.raises(UserError):
+        run_build(ws, jobs_from({"ok.docx": "x", bad: "y"}), out)
+    assert not out.exists()
