@@ -44,7 +44,8 @@ class Result:
     @property
     def ratio(self) -> float | None:
         """Completion: actual / target, None where it has no meaning."""
-        if self.actual is None or self.target is None or self.status in (NOT_APPLICABLE, PENDING):
+        if self.actual is None or self.target is None or self.status in (NOT_APPLICABLE, PENDING, NOT_REPORTED):
+            # A city total with districts missing has a partial sum: no ratio to speak of.
             return None
         if self.measure.kind == "milestone":
             return self.actual
@@ -123,7 +124,9 @@ class Evaluation:
         return next(s for s in self.standings if s.district == district)
 
 
-def period_target(measure: Measure, period: Period, district: str | None, plan: Plan) -> tuple[float | None, float | None, bool]:
+def period_target(
+    measure: Measure, period: Period, district: str | None, plan: Plan
+) -> tuple[float | None, float | None, bool]:
     """(period target, target as written, applies) for a measure in a period.
 
     A cumulative measure applies in every plan year up to its final target year, against
@@ -223,7 +226,7 @@ def _total(measure: Measure, period: Period, parts: list[Result]) -> Result:
     missing = len(assessed) - len(reported)
     if missing:
         status = NOT_REPORTED
-        note = f"{missing} 个区未报送"
+        note = f"{missing} 个区未报送，合计仅含已报送的 {len(reported)} 个区"
     else:
         status = judge(measure, target, actual, True, written)
         note = ""
