@@ -12,6 +12,7 @@ from qdocgen import __version__
 from qdocgen.errors import UserError
 from qdocgen.figures.period import PARTS, Period
 from qdocgen.listing import csv_text, json_text, number_or_int, text_table
+from qdocgen.plan.model import CITY
 from qdocgen.workspace import Workspace
 
 FORMATS = click.Choice(["table", "csv", "json"])
@@ -30,20 +31,37 @@ class QdocgenGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("已中断。", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug: say so briefly, show details on request
             if os.environ.get("QDOCGEN_DEBUG"):
                 raise
-            click.echo(f"qdocgen 内部错误：{type(exc).__name__}: {exc}（设置环境变量 QDOCGEN_DEBUG=1 可查看详情）", err=True)
+            click.echo(
+                f"qdocgen 内部错误：{type(exc).__name__}: {exc}（设置环境变量 QDOCGEN_DEBUG=1 可查看详情）", err=True
+            )
             sys.exit(3)
 
 
 @click.group(cls=QdocgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data", "data_dir", default="plan_data", show_default=True, type=click.Path(path_type=Path),
-              help="计划数据文件夹（plan.yaml 与 figures/）。")
-@click.option("--templates", "templates_dir", default=None, type=click.Path(path_type=Path),
-              help="模板文件夹（默认 ./templates，没有则用内置模板）。")
+@click.option(
+    "--data",
+    "data_dir",
+    default="plan_data",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="计划数据文件夹（plan.yaml 与 figures/）。",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="模板文件夹（默认 ./templates，没有则用内置模板）。",
+)
 @click.version_option(__version__, prog_name="qdocgen")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path, templates_dir: Path | None) -> None:
@@ -119,8 +137,15 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
         return
     headers = ["序号", "指标", "单位", "类型", "年度", "区", "目标值"]
     rows = [
-        [r["row"], r["measure"], r["unit"], r["kind"], r["year"], r["district"] or "全市",
-         "待定" if r["target"] is None else r["target"]]
+        [
+            r["row"],
+            r["measure"],
+            r["unit"],
+            r["kind"],
+            r["year"],
+            r["district"] or "全市",
+            "待定" if r["target"] is None else r["target"],
+        ]
         for r in records
     ]
     click.echo(csv_text(headers, rows) if fmt == "csv" else text_table(headers, rows), nl=fmt != "csv")
@@ -128,8 +153,10 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
 
 @main.command()
 @click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option("--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。")
-@click.option("--district", default=None, help="只列出一个区。")
+@click.option(
+    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
+)
+@click.option("--district", default=None, help="只列出一个区；“全市”只列全市指标和各区合计。")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_obj
 def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: str) -> None:
@@ -137,10 +164,14 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     from qdocgen.progress import evaluate
 
     check_year(ws, year)
-    district = resolve_district(ws, district)
+    city_only = district is not None and district.strip() == CITY
+    district = None if city_only else resolve_district(ws, district)
     per = Period.parse_part(year, period)
     ev = evaluate(ws.plan, ws.figures, per)
-    results = [r for r in ev.results if district is None or r.district == district]
+    if city_only:
+        results = [r for r in ev.results if r.district is None]
+    else:
+        results = [r for r in ev.results if district is None or r.district == district]
     records = [r.as_dict() for r in results]
     for rec in records:
         for key in ("target", "year_target", "actual"):
@@ -152,9 +183,17 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
 
     headers = ["序号", "指标", "单位", "区", "目标值", "完成值", "完成率", "状态", "说明"]
     rows = [
-        [r.measure.row, r.measure.name, r.measure.unit,
-         r.district or ("全市（各区合计）" if r.scope == "total" else "全市"),
-         f.number(r.target), f.number(r.actual), f.percent(r.ratio), r.status, r.note]
+        [
+            r.measure.row,
+            r.measure.name,
+            r.measure.unit,
+            r.district or ("全市（各区合计）" if r.scope == "total" else "全市"),
+            f.number(r.target),
+            f.number(r.actual),
+            f.percent(r.ratio),
+            r.status,
+            r.note,
+        ]
         for r in results
     ]
     if fmt == "csv":
@@ -163,13 +202,293 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     click.echo(text_table(headers, rows))
     if district is None:
         click.echo("")
-        click.echo(text_table(
-            ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成率"],
-            [[s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, f.percent(s.rate)]
-             for s in sorted(ev.standings, key=lambda s: (s.rank, ev.plan.district_names.index(s.district)))],
-        ))
+        click.echo(
+            text_table(
+                ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成率"],
+                [
+                    [s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, f.percent(s.rate)]
+                    for s in sorted(ev.standings, key=lambda s: (s.rank, ev.plan.district_names.index(s.district)))
+                ],
+            )
+        )
     if ev.sample:
         click.echo(f"\n注意：{per.words}完成值为示例数据。")
+
+
+@main.command()
+@click.option("--year", type=int, default=None, help="只生成一个年度（默认：所有有完成值的年度）。")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    default="output",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="输出文件夹。",
+)
+@click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF。")
+@click.option("--force", is_flag=True, help="全部重新生成，不论输入是否变化。")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度，只报告错误。")
+@click.pass_obj
+def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool, quiet: bool) -> None:
+    """生成全部文件；只重做输入有变化的文件，并说明原因。"""
+    import time
+
+    from qdocgen.build import run_build, summarise
+    from qdocgen.documents.catalog import all_jobs
+
+    start = time.perf_counter()
+    if year is not None:
+        check_year(ws, year)
+    ws.figures  # noqa: B018 - validate every input before anything is written
+    jobs = all_jobs(ws, year)
+
+    def progress(items):
+        if quiet or len(items) < 5:
+            return items
+        return _progressbar(items)
+
+    outcome = run_build(ws, jobs, out_dir, force=force, pdf=pdf, progress=progress)
+    lines = summarise(outcome, out_dir, time.perf_counter() - start)
+    for line in lines:
+        if line.startswith(("失败", "PDF 失败")):
+            click.echo(line, err=True)
+        elif not quiet:
+            click.echo(line)
+    if not outcome.ok:
+        sys.exit(1)
+
+
+def _progressbar(items):
+    with click.progressbar(
+        items, label="生成文件", file=sys.stderr, item_show_func=lambda j: j.path if j else ""
+    ) as bar:
+        yield from bar
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """新建工作区：计划数据、模板和配置，可从这里开始另一个计划或城市。"""
+    from qdocgen.workspace_init import init_workspace
+
+    for line in init_workspace(directory):
+        click.echo(line)
+
+
+@main.command()
+@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option(
+    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
+)
+@click.option("--district", default=None, help="只生成一个区的填报表（南海 或 南海区；全市 为市级指标表）。")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="输出文件夹（默认 output/填报表）。",
+)
+@click.pass_obj
+def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: Path | None) -> None:
+    """生成各区填报表（.xlsx）：目标值已填并锁定，各区只填完成值和说明。"""
+    from qdocgen.figures.forms import TEMPLATE, make_forms, who_of
+    from qdocgen.plan.model import CITY
+
+    check_year(ws, year)
+    per = Period.parse_part(year, period)
+    if district is not None and district.strip() == CITY:
+        who: list[str | None] = [None]
+    elif district is not None:
+        who = [resolve_district(ws, district)]
+    else:
+        who = [*ws.plan.district_names, None]
+    out_dir = out_dir or ws.output_dir / "填报表"
+    results = make_forms(ws.plan, ws.template("xlsx", TEMPLATE), per, who, out_dir)
+    for path, changed in results:
+        click.echo(f"{'已生成' if changed else '未变化'} {path}")
+    click.echo(f"共 {len(results)} 份{per.words}填报表（{'、'.join(who_of(d) for d in who)}）。")
+
+
+@main.command()
+@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option(
+    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
+)
+@click.option("--partial", is_flag=True, help="只导入没有问题的表格，有问题的列出并跳过。")
+@click.option("--dry-run", is_flag=True, help="只显示将要发生的改动，不写入。")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def collect(ws: Workspace, year: int, period: str, partial: bool, dry_run: bool, files: tuple[Path, ...]) -> None:
+    """导入各区填好的填报表：逐格检查，写入完成值文件（plan_data/figures/）。"""
+    from qdocgen.errors import DataError
+    from qdocgen.figures.collect import collect as run_collect
+    from qdocgen.figures.collect import describe
+
+    check_year(ws, year)
+    per = Period.parse_part(year, period)
+    report = run_collect(ws.plan, ws.data_dir, per, list(files), partial=partial, dry_run=dry_run)
+    for line in describe(report):
+        click.echo(line)
+    if report.problems:
+        skipped = len(report.forms) - len(report.accepted)
+        raise DataError(f"发现 {len(report.problems)} 个问题，已跳过 {skipped} 份有问题的表格。", report.problems)
+
+
+@main.command()
+@click.option("--year", type=int, default=None, help="年度，如 2018（--progress 时必填）。")
+@click.option(
+    "--progress", "with_progress", is_flag=True, help="完成情况表：该年度各项指标的目标、完成值、完成率、状态和说明。"
+)
+@click.option("--district", default=None, help="只列一个区的完成情况（南海 或 南海区）；默认全市。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "docx"]),
+    required=True,
+    help="xlsx（Excel/WPS 表格）或 docx（Word/WPS 文字）。",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="输出文件（默认 output/ 下按内容命名，如 output/任务分解表.xlsx）。",
+)
+@click.pass_obj
+def table(
+    ws: Workspace, year: int | None, with_progress: bool, district: str | None, fmt: str, out_path: Path | None
+) -> None:
+    """生成任务分解表（Excel 或 Word），可附某年度完成情况。"""
+    from qdocgen.documents.task_table import file_name, task_table, template_name
+    from qdocgen.render.package import write_atomic
+
+    if with_progress and year is None:
+        raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2018")
+    if year is not None:
+        check_year(ws, year)
+    district = resolve_district(ws, district)
+    data = task_table(
+        ws.plan,
+        ws.template(fmt, template_name(fmt, with_progress)),
+        figures=ws.figures if with_progress else None,
+        year=year,
+        district=district,
+    )
+    out_path = out_path or ws.output_dir / file_name(fmt, year=year, progress=with_progress, district=district)
+    changed = write_atomic(out_path, data)
+    click.echo(f"{'已生成' if changed else '未变化'} {out_path}")
+
+
+@main.command()
+@click.argument("template", required=False, type=click.Path(path_type=Path))
+@click.option("--year", type=int, default=None, help="年度：填入该年度的目标和完成情况。")
+@click.option(
+    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
+)
+@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="输出文件（默认 output/ 下：模板名-时段-区）。",
+)
+@click.option("--list-vars", is_flag=True, help="列出模板可用的全部变量和过滤器。")
+@click.pass_obj
+def render(
+    ws: Workspace,
+    template: Path | None,
+    year: int | None,
+    period: str,
+    district: str | None,
+    out_path: Path | None,
+    list_vars: bool,
+) -> None:
+    """用计划数据填写任意 Word（.docx）或 Excel（.xlsx）模板，如省里下发的表格。"""
+    if list_vars:
+        from qdocgen.documents.context import VARIABLES
+        from qdocgen.render.jinja_env import FILTERS
+
+        click.echo("变量（详见 docs/templates.md）：")
+        width = max(map(len, VARIABLES))
+        for name, text in VARIABLES.items():
+            click.echo(f"  {name.ljust(width)}  {text}")
+        click.echo("过滤器：")
+        for name, (_, text) in FILTERS.items():
+            click.echo(f"  {name.ljust(10)}  {text}")
+        return
+    if template is None:
+        raise UserError(
+            "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
+        )
+    from qdocgen.documents.render_any import fill, output_name
+    from qdocgen.progress import evaluate
+    from qdocgen.render.package import write_atomic
+
+    per = None
+    evaluation = None
+    if year is None and period.lower() != "year":
+        raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
+    if year is not None:
+        check_year(ws, year)
+        per = Period.parse_part(year, period)
+        evaluation = evaluate(ws.plan, ws.figures, per)
+    district = resolve_district(ws, district)
+    data = fill(template, ws.plan, period=per, district=district, evaluation=evaluation)
+    out_path = out_path or ws.output_dir / output_name(template, per, district)
+    if out_path.resolve() == Path(template).resolve():
+        raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
+    changed = write_atomic(out_path, data)
+    click.echo(f"{'已生成' if changed else '未变化'} {out_path}")
+
+
+@main.command()
+@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option(
+    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
+)
+@click.option("--district", default=None, help="只生成一个区的通报，如 南海 或 南海区。")
+@click.option("--city", is_flag=True, help="只生成全市通报。")
+@click.option("--date", "date_text", default=None, help="成文日期，写作 YYYY-MM-DD（默认为时段截止日期）。")
+@click.option("--strict", is_flag=True, help="有完成值未报送时报错，而不是在通报中写明。")
+@click.option(
+    "-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="输出文件夹（默认 output/通报）。"
+)
+@click.pass_obj
+def notice(
+    ws: Workspace,
+    year: int,
+    period: str,
+    district: str | None,
+    city: bool,
+    date_text: str | None,
+    strict: bool,
+    out_dir: Path | None,
+) -> None:
+    """生成通报（GB/T 9704 格式 .docx）：不指定 --district/--city 时生成全市通报和各区通报。"""
+    from qdocgen.documents.notice import NoticeMaker
+    from qdocgen.render.package import write_atomic
+
+    if district and city:
+        raise UserError("--district 与 --city 只能选一个")
+    check_year(ws, year)
+    per = Period.parse_part(year, period)
+    district = resolve_district(ws, district)
+    maker = NoticeMaker(ws, date=date_text, strict=strict)
+    who: list[str | None] = [district] if district else [None] if city else [None, *ws.plan.district_names]
+    out_dir = out_dir or ws.output_dir / "通报"
+    documents = [(d, maker.city(per) if d is None else maker.district(per, d)) for d in who]
+    for d, data in documents:
+        path = out_dir / maker.filename(per, d)
+        click.echo(f"{'已生成' if write_atomic(path, data) else '未变化'} {path}")
+    for warning in maker.warnings:
+        click.echo(f"注意：{warning}", err=True)
+    if maker.evaluation(per).sample:
+        click.echo(f"注意：{per.words}完成值为示例数据，通报中已注明“示例数据”。", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ plan, the figures and the evaluation; templates never see qdocgen's own objects.
 from __future__ import annotations
 
 from qdocgen import fmt
+from qdocgen.documents.table_lines import table_lines
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import Plan
 from qdocgen.progress import DONE, Evaluation, Result
@@ -34,12 +35,14 @@ VARIABLES: dict[str, str] = {
     "rows[].goals": "工作目标单元格列表：years（年度列表）、text、span（跨几列）、first_year",
     "rows[].goal_2017 / goal_2018 / goal_2019": "某年度的目标文字（跨年合并的单元格各年相同）",
     "rows[].goal_all": "目标跨全部年度时的文字，否则为空",
+    "rows[].goal_span_2017 / goal_span_2018 / goal_span_2019": "从该年度起的目标单元格向右跨几列；被左侧跨年目标覆盖时为 0（用于 {%hmerge %}）",
     "rows[].task_first / task_span": "该行是否为任务名称合并区的首行、合并行数（同理 content_、lead_、support_、goals_ 前缀）",
     "rows[].measures": "该行的指标列表，每项同 progress[] 的字段",
     "progress": "完成情况列表（指定年度时）：row、measure、unit、kind、district、target、year_target、actual、ratio、status、note、shortfall，以及写好格式的 target_text、actual_text、ratio_text、shortfall_text",
     "city_results": "全市指标的完成情况（同 progress[] 字段）",
     "totals": "按区考核指标的各区合计（同 progress[] 字段）",
     "standings": "各区排名：rank、district、assessed（考核项数）、met、exceeded、missed、not_reported、rate、rate_text",
+    "lines": "任务分解表按指标展开的行（完成情况表用）：row（所在行，同 rows[]）、m（一项完成情况，同 progress[]，没有时为 none）、goal（该年度目标文字），以及 row_、task_、content_、lead_、support_、goals_、measure_ 前缀的 first（是否合并区首行）与 span（合并行数）",
     "sample": "完成值是否为示例数据（true/false）",
     "sample_note": "示例数据的提示文字；不是示例数据时为空",
 }
@@ -129,6 +132,7 @@ def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str
         for year in plan.years:
             cell = row.goal_for(year)
             item[f"goal_{year}"] = cell.text if cell else ""
+            item[f"goal_span_{year}"] = (len(cell.years) if cell.years[0] == year else 0) if cell else 1
         for col, index in spans.items():
             first, span = index[row.no]
             item[f"{col}_first"] = first
@@ -161,6 +165,7 @@ def base_context(
         "year": period.year if period else None,
         "period": period_context(period),
         "rows": rows_context(plan, evaluation, d.name if d else None),
+        "lines": [],
         "progress": [],
         "city_results": [],
         "totals": [],
@@ -168,6 +173,7 @@ def base_context(
         "sample": False,
         "sample_note": "",
     }
+    ctx["lines"] = table_lines(ctx["rows"], ctx["year"], d.name if d else None)
     if evaluation is not None:
         results = [r for r in evaluation.results if r.scope != "total"]
         if d is not None:

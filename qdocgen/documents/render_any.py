@@ -1,0 +1,66 @@
+"""Fill any Word or Excel template with the documented context (`qdocgen render`).
+
+A template may come from anywhere (the province's form, a colleague's table): qdocgen has
+never seen it, so all it relies on is the file type and the variables in docs/templates.md.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from qdocgen.documents.context import base_context
+from qdocgen.errors import TemplateError
+from qdocgen.figures.period import Period
+from qdocgen.plan.model import Plan
+from qdocgen.progress import Evaluation
+
+SUFFIXES = (".docx", ".xlsx")
+
+
+def prepare(path: Path):
+    """The prepared engine for a .docx or .xlsx template, compiled once per file version."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise TemplateError(
+            f"模板 {path} 应为 Word（.docx）或 Excel（.xlsx）文件；.doc/.xls/.et/.wps 请先另存为 .docx/.xlsx"
+        )
+    if not path.is_file():
+        raise TemplateError(f"找不到模板 {path}")
+    stat = path.stat()
+    return _prepare(str(path), path.suffix.lower(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _prepare(path: str, suffix: str, mtime_ns: int, size: int):
+    if suffix == ".xlsx":
+        from qdocgen.render.xlsx_engine import PreparedXlsx
+
+        return PreparedXlsx(Path(path))
+    from qdocgen.render.docx_merge import MergingDocx
+
+    return MergingDocx(Path(path))
+
+
+def fill(
+    template: Path,
+    plan: Plan,
+    *,
+    period: Period | None = None,
+    district: str | None = None,
+    evaluation: Evaluation | None = None,
+) -> bytes:
+    """The template filled with base_context (plus progress when `evaluation` is given)."""
+    context = base_context(plan, period=period, district=district, evaluation=evaluation)
+    return prepare(template).render(context)
+
+
+def output_name(template: Path, period: Period | None, district: str | None) -> str:
+    """A readable name for a filled template: 省表格-2018年度-南海区.xlsx."""
+    template = Path(template)
+    parts = [template.stem]
+    if period is not None:
+        parts.append(period.words)
+    if district:
+        parts.append(district)
+    return "-".join(parts) + template.suffix.lower()

@@ -1,0 +1,211 @@
+"""`qdocgen render`: any Word or Excel template, never seen before, filled with the documented context."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import Workbook, load_workbook
+
+from qdocgen.documents.context import VARIABLES
+from qdocgen.figures.period import Period
+from qdocgen.progress import evaluate
+from qdocgen.render.jinja_env import FILTERS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "templates.md"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def province_xlsx(path: Path) -> Path:
+    """The worked example of docs/templates.md, section 六."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "进展"
+    ws["A1"] = (
+        "{{ plan.city }}{{ period.words }}工业产品质量提升工作完成情况{% if district %}（{{ district.name }}）{% endif %}"
+    )
+    ws["A2"] = "{{ sample_note }}"
+    ws.append(["序号", "指标", "区", "目标值", "完成值", "完成率"])
+    ws["A4"] = "{%tr for p in progress %}"
+    for col, text in zip(
+        "ABCDEF",
+        [
+            "{{ p.row }}",
+            "{{ p.measure }}",
+            "{{ p.district or '全市' }}",
+            "{{ p.target }}",
+            "{{ p.actual }}",
+            "{{ p.ratio }}",
+        ],
+        strict=True,
+    ):
+        ws[f"{col}5"] = text
+    ws["F5"].number_format = "0.0%"
+    ws["A6"] = "{%tr endfor %}"
+    ws["A7"] = "合计"
+    ws["E7"] = "=SUM(E5:E5)"
+    ws.print_title_rows = "3:3"
+    wb.save(path)
+    return path
+
+
+def test_render_fills_an_excel_template_it_has_never_seen(cli, tmp_path, plan, figures):
+    template = province_xlsx(tmp_path / "省表格.xlsx")
+    result = cli("render", template, "--year", "2018", "--district", "南海")
+    assert result.exit_code == 0, result.output
+    out = Path("output/省表格-2018年度-南海区.xlsx")
+    assert out.is_file()
+    ws = load_workbook(out)["进展"]
+    assert ws["A1"].value == "佛山市2018年度工业产品质量提升工作完成情况（南海区）"
+    assert "示例数据" in ws["A2"].value
+    mine = [r for r in evaluate(plan, figures, Period(2018)).results if r.district == "南海区"]
+    rows = list(ws.iter_rows(min_row=4, max_row=3 + len(mine), values_only=True))
+    assert [(r[0], r[1], r[2]) for r in rows] == [(m.measure.row, m.measure.name, "南海区") for m in mine]
+    for r, m in zip(rows, mine, strict=True):
+        assert r[3] == m.target and r[4] == m.actual  # numbers stay numbers
+    total = 4 + len(mine)
+    assert ws.cell(total, 1).value == "合计"
+    assert ws.cell(total, 5).value == f"=SUM(E4:E{total - 1})"
+    assert ws.cell(4, 6).number_format == "0.0%"
+
+
+def province_docx(path: Path, body: str = "{{ p.measure }}") -> Path:
+    doc = Document()
+    doc.add_paragraph("{{ plan.city }}{{ period.words }}完成情况")
+    doc.add_paragraph("{% for d in districts %}{{ d.short }}{% if not loop.last %}、{% endif %}{% endfor %}")
+    table = doc.add_table(rows=4, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["序号", "指标", "区", "完成率"], strict=True):
+        cell.text = text
+    table.rows[1].cells[0].text = "{%tr for p in city_results %}"
+    for cell, text in zip(table.rows[2].cells, ["{{ p.row }}", body, "全市", "{{ p.ratio_text }}"], strict=True):
+        cell.text = text
+    table.rows[3].cells[0].text = "{%tr endfor %}"
+    doc.save(path)
+    return path
+
+
+def test_render_fills_a_word_template_it_has_never_seen(cli, tmp_path, plan, figures):
+    template = province_docx(tmp_path / "省里的表.docx")
+    result = cli("render", template, "--year", "2019", "--period", "H1", "-o", "out/表.docx")
+    assert result.exit_code == 0, result.output
+    doc = Document("out/表.docx")
+    assert doc.paragraphs[0].text == "佛山市2019年上半年完成情况"
+    assert doc.paragraphs[1].text == "禅城、南海、顺德、高明、三水"
+    city = evaluate(plan, figures, Period(2019, "H1")).city
+    rows = doc.tables[0].rows
+    assert len(rows) == 1 + len(city)
+    assert [r.cells[1].text for r in rows[1:]] == [m.measure.name for m in city]
+
+
+def test_render_group_merges_in_a_word_template(cli, tmp_path):
+    doc = Document()
+    table = doc.add_table(rows=3, cols=2)
+    table.rows[0].cells[0].text = "{%tr for r in rows %}"
+    table.rows[1].cells[0].text = "{%vmerge r.task_span %}{{ r.task }}"
+    table.rows[1].cells[1].text = "{{ r.no }}"
+    table.rows[2].cells[0].text = "{%tr endfor %}"
+    doc.save(tmp_path / "t.docx")
+    assert cli("render", tmp_path / "t.docx", "-o", "merged.docx").exit_code == 0
+    trs = Document("merged.docx").tables[0]._tbl.findall(f"{W}tr")
+    marks = []
+    for tr in trs:
+        el = tr.find(f"{W}tc/{W}tcPr/{W}vMerge")
+        marks.append(None if el is None else el.get(f"{W}val") or "continue")
+    assert len(trs) == 44
+    assert marks[:4] == ["restart", "continue", "continue", "restart"]  # 1–3, then 4–18
+    assert marks.count("restart") == 5
+
+
+def test_list_vars_prints_every_variable_and_filter(cli):
+    result = cli("render", "--list-vars")
+    assert result.exit_code == 0
+    for name in [*VARIABLES, *FILTERS]:
+        assert name in result.output
+
+
+def test_docs_describe_every_variable_and_filter():
+    text = DOCS.read_text(encoding="utf-8")
+    missing = [name for name in [*VARIABLES, *FILTERS] if f"`{name}`" not in text]
+    assert not missing, f"docs/templates.md 缺少：{missing}"
+
+
+def test_excel_template_error_is_located(cli, tmp_path):
+    template = province_xlsx(tmp_path / "省表格.xlsx")
+    wb = load_workbook(template)
+    wb["进展"]["C5"] = "{{ p.distrct }}"
+    wb.save(template)
+    result = cli("render", template, "--year", "2018")
+    assert result.exit_code == 1
+    assert f"模板 {template} 工作表“进展”!C5：" in result.output
+    assert "distrct" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_word_template_error_is_located(cli, tmp_path):
+    template = province_docx(tmp_path / "省里的表.docx", body="{{ p.measur }}")
+    result = cli("render", template, "--year", "2018")
+    assert result.exit_code == 1
+    # the row number counts rows after docxtpl removed the {%tr %} marker rows (see the report)
+    assert re.search(r"表格 1 第 [23] 行第 2 列（“\{\{ p.measur \}\}”）", result.output), result.output
+    assert "没有属性“measur”" in result.output
+    assert "Traceback" not in result.output
+    bad = tmp_path / "语法.docx"
+    doc = Document()
+    doc.add_paragraph("第一段")
+    doc.add_paragraph("{% if year %}没有结束")
+    doc.save(bad)
+    result = cli("render", bad)
+    assert result.exit_code == 1
+    assert "模板语法错误" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", ["表.xls", "表.doc", "没有这个文件.xlsx"])
+def test_render_refuses_what_it_cannot_fill(cli, tmp_path, name):
+    path = tmp_path / name
+    if not name.startswith("没有"):
+        path.write_bytes(b"not an office file")
+    result = cli("render", path)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_render_needs_a_template(cli):
+    result = cli("render")
+    assert result.exit_code == 1 and "--list-vars" in result.output
+
+
+def test_render_never_overwrites_its_template(cli, tmp_path):
+    template = province_xlsx(tmp_path / "省表格.xlsx")
+    before = template.read_bytes()
+    result = cli("render", template, "-o", template)
+    assert result.exit_code == 1
+    assert template.read_bytes() == before
+
+
+def test_word_merges_keep_escaping(tmp_path):
+    from qdocgen.render.docx_merge import MergingDocx
+
+    doc = Document()
+    table = doc.add_table(rows=3, cols=2)
+    table.rows[0].cells[0].text = "{%tr for r in rows %}"
+    table.rows[1].cells[0].text = "{%vmerge r.span %}{{ r.text }}"
+    table.rows[1].cells[1].text = "{%hmerge 1 %}{{ r.no }}"
+    table.rows[2].cells[0].text = "{%tr endfor %}"
+    doc.save(tmp_path / "e.docx")
+    rows = [
+        {"text": "A&B<C>", "span": 2, "no": 1},
+        {"text": "", "span": 0, "no": 2},
+        {"text": "“引号”", "span": 1, "no": 3},
+    ]
+    out = Document(io.BytesIO(MergingDocx(tmp_path / "e.docx").render({"rows": rows})))
+    cells = [[c.text for c in r.cells] for r in out.tables[0].rows]
+    assert cells == [["A&B<C>", "1"], ["A&B<C>", "2"], ["“引号”", "3"]]  # python-docx repeats a merged cell's text
+
+
+def test_period_needs_a_year(cli, tmp_path):
+    template = province_xlsx(tmp_path / "省表格.xlsx")
+    result = cli("render", template, "--period", "H1")
+    assert result.exit_code == 1 and "--year" in result.output

@@ -1,0 +1,333 @@
+"""The 任务分解表 in Excel and Word: its 44 rows, merges, page setup and fonts, against the plan."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from qdocgen.documents.task_table import file_name, task_table, template_name
+from qdocgen.figures.period import Period
+from qdocgen.progress import NOT_APPLICABLE, evaluate
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+FIRST_BODY_ROW = 5  # Excel: 附件, title, two header rows
+
+
+def xlsx_table(plan, **kw):
+    fmt = "xlsx"
+    data = task_table(plan, TEMPLATES / fmt / template_name(fmt, "year" in kw), **kw)
+    return data, load_workbook(io.BytesIO(data)).active
+
+
+def docx_table(plan, **kw):
+    fmt = "docx"
+    data = task_table(plan, TEMPLATES / fmt / template_name(fmt, "year" in kw), **kw)
+    return data, Document(io.BytesIO(data))
+
+
+@pytest.fixture(scope="module")
+def xlsx_plain(plan):
+    return xlsx_table(plan)
+
+
+@pytest.fixture(scope="module")
+def docx_plain(plan):
+    return docx_table(plan)
+
+
+def span_start(plan, column: str, no: int) -> int:
+    return next(first for first, last in plan.merge_spans(column) if first <= no <= last)
+
+
+def merged(ws) -> set[str]:
+    return {str(m) for m in ws.merged_cells.ranges}
+
+
+# --- Excel --------------------------------------------------------------------------------
+
+
+def test_xlsx_has_the_44_rows_with_their_texts(plan, xlsx_plain):
+    _, ws = xlsx_plain
+    assert ws["A2"].value == plan.table_title
+    assert [ws.cell(3, c).value for c in range(1, 8)] == [
+        "序号",
+        "任务名称",
+        "工作内容",
+        "工作措施",
+        "牵头单位",
+        "配合单位",
+        "工作目标",
+    ]
+    assert [ws.cell(4, c).value for c in range(7, 10)] == list(plan.years)
+    assert ws.max_row == FIRST_BODY_ROW + 43
+    for row in plan.rows:
+        r = FIRST_BODY_ROW + row.no - 1
+        assert ws.cell(r, 1).value == row.no
+        assert ws.cell(r, 4).value == row.action
+        top = FIRST_BODY_ROW + span_start(plan, "goals", row.no) - 1
+        for cell in row.goals:
+            assert ws.cell(top, 7 + plan.years.index(cell.years[0])).value == cell.text
+    for first, _ in plan.merge_spans("task"):
+        assert ws.cell(FIRST_BODY_ROW + first - 1, 2).value == plan.row(first).task
+
+
+def test_xlsx_merges_follow_the_plan(plan, xlsx_plain):
+    _, ws = xlsx_plain
+    m = merged(ws)
+    for column, letter in (("task", "B"), ("content", "C"), ("lead", "E"), ("support", "F")):
+        for first, last in plan.merge_spans(column):
+            if last > first:
+                assert f"{letter}{FIRST_BODY_ROW + first - 1}:{letter}{FIRST_BODY_ROW + last - 1}" in m, (column, first)
+    assert "B5:B7" in m and "B8:B22" in m and "C11:C13" in m  # areas 1–3, 4–18; content 7–9
+    for row in plan.rows:
+        r = FIRST_BODY_ROW + row.no - 1
+        for cell in row.goals:
+            first = "GHI"[plan.years.index(cell.years[0])]
+            last = "GHI"[plan.years.index(cell.years[-1])]
+            if len(cell.years) > 1:
+                assert f"{first}{r}:{last}{r}" in m, row.no
+    assert "H20:I20" in m  # row 16: 2018 and 2019 share one target still to be set
+    assert "G5:G7" in m  # rows 1–3 share their targets
+    assert "G3:I3" in m and "A3:A4" in m  # the two-row header
+    # a goal written for 2017—2019 sits in one cell across the year columns
+    assert ws["G8"].value.startswith("在全市打造一批")
+
+
+def test_xlsx_page_setup_and_fonts(xlsx_plain):
+    _, ws = xlsx_plain
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$3:$4"
+    assert ws["B3"].font.name == "黑体"
+    assert ws["D10"].font.name == "仿宋_GB2312"
+    assert ws["D10"].alignment.wrap_text
+    assert ws["D10"].border.left.style == "thin"
+    assert "&P" in ws.oddFooter.right.text and "—" in ws.oddFooter.right.text
+    # merged wrapped cells get room: row 8 (row 4 of the plan, a long target) is taller than default
+    assert ws.row_dimensions[8].height > 40
+
+
+def test_xlsx_progress_shows_every_figure_and_note(plan, figures):
+    year = 2018
+    _, ws = xlsx_table(plan, figures=figures, year=year)
+    ev = evaluate(plan, figures, Period(year))
+    shown = [r for r in ev.results if r.scope != "total" and (r.status != NOT_APPLICABLE or r.note)]
+    header = 5
+    assert ws.cell(header, 6).value == f"{year}年工作目标"
+    assert "示例数据" in (ws["A4"].value or "")
+    body = list(ws.iter_rows(min_row=header + 1, values_only=True))
+    with_measure = [row for row in body if row[8]]
+    assert len(with_measure) == len(shown)
+    for res, row in zip(shown, with_measure, strict=True):
+        assert row[8] == (res.district or "全市")
+        assert row[9] == pytest.approx(res.target)
+        assert row[10] == pytest.approx(res.actual)
+        assert row[12] == res.status
+        assert (row[13] or "") == res.note
+        if res.ratio is not None:
+            assert row[11] == pytest.approx(res.ratio)
+    # numbers stay numbers
+    assert isinstance(with_measure[3][9], (int, float))
+    # every plan row appears
+    assert {row[0] for row in body if row[0]} == set(range(1, 45))
+
+
+def test_xlsx_progress_for_one_district(plan, figures):
+    _, ws = xlsx_table(plan, figures=figures, year=2018, district="南海区")
+    assert "南海区" in ws["A3"].value
+    districts = {row[8] for row in ws.iter_rows(min_row=6, values_only=True) if row[8]}
+    assert districts == {"南海区"}
+
+
+# --- Word ---------------------------------------------------------------------------------
+
+
+def body_rows(doc):
+    tbl = doc.tables[0]._tbl
+    return tbl.findall(f"{W}tr")
+
+
+def cell_text(tc) -> str:
+    return "".join(t.text or "" for t in tc.iter(f"{W}t"))
+
+
+def v_merge(tc) -> str | None:
+    el = tc.find(f"{W}tcPr/{W}vMerge")
+    if el is None:
+        return None
+    return el.get(f"{W}val") or "continue"
+
+
+def test_docx_has_the_44_rows_with_their_texts(plan, docx_plain):
+    _, doc = docx_plain
+    assert plan.table_title in "".join(p.text for p in doc.paragraphs)
+    rows = body_rows(doc)
+    assert len(rows) == 2 + 44
+    header = [cell_text(tc) for tc in rows[0].findall(f"{W}tc")]
+    assert header == ["序号", "任务名称", "工作内容", "工作措施", "牵头单位", "配合单位", "工作目标"]
+    assert [cell_text(tc) for tc in rows[1].findall(f"{W}tc")][-3:] == [str(y) for y in plan.years]
+    for row, tr in zip(plan.rows, rows[2:], strict=True):
+        tcs = tr.findall(f"{W}tc")
+        assert cell_text(tcs[0]) == str(row.no)
+        assert cell_text(tcs[3]) == row.action
+
+
+def test_docx_group_merges(plan, docx_plain):
+    _, doc = docx_plain
+    rows = body_rows(doc)[2:]
+    for column, index in (("task", 1), ("content", 2), ("lead", 4), ("support", 5)):
+        for first, last in plan.merge_spans(column):
+            tcs = [rows[n - 1].findall(f"{W}tc")[index] for n in range(first, last + 1)]
+            if last == first:
+                assert v_merge(tcs[0]) is None, (column, first)
+                assert cell_text(tcs[0]) == getattr(plan.row(first), column)
+                continue
+            assert v_merge(tcs[0]) == "restart", (column, first)
+            assert cell_text(tcs[0]) == getattr(plan.row(first), column)
+            for tc in tcs[1:]:
+                assert v_merge(tc) == "continue", (column, first)
+                assert cell_text(tc) == ""
+    for row, tr in zip(plan.rows, rows, strict=True):
+        tcs = tr.findall(f"{W}tc")
+        assert len(tcs) == 6 + len(row.goals), row.no
+        for cell, tc in zip(row.goals, tcs[6:], strict=True):
+            span = tc.find(f"{W}tcPr/{W}gridSpan")
+            assert (int(span.get(f"{W}val")) if span is not None else 1) == len(cell.years), row.no
+            assert tc.find(f"{W}tcPr/{W}tcW").get(f"{W}w") == str(len(cell.years) * 1665)
+            if span_start(plan, "goals", row.no) == row.no:
+                assert cell_text(tc) == cell.text
+    assert [len(r.goals) for r in plan.rows].count(1) > 20  # most targets span 2017—2019
+    # rows 1–3 share their targets: restart then continue in each year column
+    assert [v_merge(rows[n].findall(f"{W}tc")[7]) for n in range(3)] == ["restart", "continue", "continue"]
+
+
+def test_docx_page_setup_and_fonts(docx_plain):
+    data, doc = docx_plain
+    sec = doc.sections[0]
+    assert sec.orientation == 1 and sec.page_width > sec.page_height
+    tbl = doc.tables[0]._tbl
+    grid = [int(g.get(f"{W}w")) for g in tbl.findall(f"{W}tblGrid/{W}gridCol")]
+    assert len(grid) == 9 and sum(grid) <= 12756
+    rows = body_rows(doc)
+    assert all(r.find(f"{W}trPr/{W}tblHeader") is not None for r in rows[:2])
+    assert rows[2].find(f"{W}trPr/{W}tblHeader") is None
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert 'w:eastAsia="黑体"' in xml and 'w:eastAsia="仿宋_GB2312"' in xml
+    styles = zipfile.ZipFile(io.BytesIO(data)).read("word/styles.xml").decode()
+    assert 'w:eastAsia="仿宋_GB2312"' in styles
+    footers = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("word/footer")]
+    footer_xml = "".join(zipfile.ZipFile(io.BytesIO(data)).read(n).decode() for n in footers)
+    assert "PAGE" in footer_xml and "— " in footer_xml
+
+
+def test_docx_progress(plan, figures):
+    _, doc = docx_table(plan, figures=figures, year=2018, district="南海区")
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "2018年度完成情况（南海区）" in text and "示例数据" in text
+    rows = body_rows(doc)[1:]
+    districts = {cell_text(tr.findall(f"{W}tc")[7]) for tr in rows} - {""}
+    assert districts == {"南海区"}
+    ev = evaluate(plan, figures, Period(2018))
+    mine = [r for r in ev.results if r.district == "南海区" and (r.status != NOT_APPLICABLE or r.note)]
+    assert len([tr for tr in rows if cell_text(tr.findall(f"{W}tc")[7])]) == len(mine)
+    notes = {r.note for r in mine if r.note}
+    assert notes <= {cell_text(tr.findall(f"{W}tc")[12]) for tr in rows}
+
+
+# --- files, edits, reproducibility --------------------------------------------------------
+
+
+def test_file_names():
+    assert file_name("xlsx") == "任务分解表.xlsx"
+    assert file_name("docx", year=2018, progress=True, district="南海区") == "2018年度任务分解表完成情况-南海区.docx"
+
+
+def test_same_input_same_bytes(plan, xlsx_plain, docx_plain):
+    time.sleep(1.1)  # the libraries stamp the time in seconds
+    assert xlsx_table(plan)[0] == xlsx_plain[0]
+    assert docx_table(plan)[0] == docx_plain[0]
+
+
+def test_cli_table_writes_readable_names(cli):
+    result = cli("table", "--format", "xlsx")
+    assert result.exit_code == 0, result.output
+    assert Path("output/任务分解表.xlsx").is_file()
+    result = cli("table", "--format", "docx", "--year", "2018", "--progress", "--district", "南海")
+    assert result.exit_code == 0, result.output
+    assert Path("output/2018年度任务分解表完成情况-南海区.docx").is_file()
+    result = cli("table", "--format", "xlsx", "-o", "别处/表.xlsx")
+    assert result.exit_code == 0 and Path("别处/表.xlsx").is_file()
+
+
+def test_cli_table_refuses_progress_without_year(cli):
+    result = cli("table", "--format", "xlsx", "--progress")
+    assert result.exit_code == 1
+    assert "--year" in result.output and "Traceback" not in result.output
+
+
+def test_edited_templates_change_the_output_without_code(cli, tmp_path):
+    templates = tmp_path / "my_templates"
+    shutil.copytree(TEMPLATES, templates)
+    xlsx = templates / "xlsx" / "任务分解表.xlsx"
+    wb = load_workbook(xlsx)
+    ws = wb.active
+    ws["D3"] = "具体措施"
+    ws.column_dimensions["D"].width = 50
+    wb.save(xlsx)
+    docx = templates / "docx" / "任务分解表.docx"
+    doc = Document(docx)
+    cell = doc.tables[0].rows[0].cells[3]
+    cell.paragraphs[0].runs[0].text = "具体措施"
+    doc.save(docx)
+
+    assert cli("table", "--format", "xlsx", templates=templates).exit_code == 0
+    assert cli("table", "--format", "docx", templates=templates).exit_code == 0
+    out = load_workbook("output/任务分解表.xlsx").active
+    assert out["D3"].value == "具体措施"
+    assert out.column_dimensions["D"].width == 50
+    assert Document("output/任务分解表.docx").tables[0].rows[0].cells[3].text == "具体措施"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装；CI 的 .ci/run 会安装它")
+def test_libreoffice_converts_both_to_pdf(tmp_path, plan, figures, xlsx_plain, docx_plain):
+    files = {
+        "table-x.xlsx": xlsx_plain[0],
+        "table-d.docx": docx_plain[0],
+        "progress.xlsx": xlsx_table(plan, figures=figures, year=2018)[0],
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *[str(tmp_path / n) for n in files],
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    for name in files:
+        pdf = (tmp_path / name).with_suffix(".pdf")
+        assert pdf.is_file() and pdf.stat().st_size > 10000, name
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+        assert pages >= 2, name
