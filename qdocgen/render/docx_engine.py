@@ -63,11 +63,13 @@ class _Template(DocxTemplate):
 class PreparedDocx:
     """A Word template read and compiled once; `render(context)` gives the document's bytes."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, blob: bytes | None = None):
+        """Read the template at `path`; or take its bytes as given in `blob` (e.g. with a
+        layout profile already applied), keeping `path` for messages."""
         self.path = Path(path)
         self.name = self.path.name
         try:
-            self.blob = self.path.read_bytes()
+            self.blob = self.path.read_bytes() if blob is None else blob
         except OSError as exc:
             raise TemplateError(f"无法读取模板 {self.path}：{exc.strerror or exc}") from None
         if not zipfile.is_zipfile(io.BytesIO(self.blob)):

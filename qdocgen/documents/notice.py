@@ -1,0 +1,214 @@
+"""通报: the city-wide notice to all districts and each district's notice about its own results.
+
+    maker = NoticeMaker(workspace, date=date(2019, 1, 15))
+    maker.city(Period(2018))              # bytes of 全市-2018年度…完成情况通报.docx
+    maker.district(Period(2018), "南海区")  # bytes of 南海区-2018年度…完成情况通报.docx
+
+Each template is read, stamped with the GB/T 9704 profile and compiled once per maker, then
+reused for every district and period (a build of a hundred districts costs little more
+than one of five). Evaluations and the city chart are kept per period too.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from lxml import etree
+
+from qdocgen import fmt
+from qdocgen.documents.notice_context import NoticeOptions, city_context, district_context, subject_of
+from qdocgen.errors import TemplateError, UserError
+from qdocgen.figures.period import Period
+from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation, evaluate
+from qdocgen.render import chart as charts
+from qdocgen.render.docx_engine import Picture, PreparedDocx
+from qdocgen.render.gbt9704 import config_path, load_profile, parse_date, read_config
+from qdocgen.render.gbt9704_docx import apply_profile
+from qdocgen.workspace import Workspace
+
+CITY_TEMPLATE = "通报-全市.docx"
+DISTRICT_TEMPLATE = "通报-区.docx"
+# Charts stand on the landscape annex page (版心 225 mm wide).
+CITY_CHART_MM = 160
+DISTRICT_CHART_MM = 200
+
+
+def notice_filename(period: Period, subject: str, district: str | None = None) -> str:
+    """'南海区-2018年度工业产品质量提升工作完成情况通报.docx' (全市- for the city notice)."""
+    return f"{district or '全市'}-{period.words}{subject}工作完成情况通报.docx"
+
+
+def check_notice_date(value: date, period: Period) -> date:
+    """A 成文日期 must not come before the end of the period it reports on."""
+    if value < period.end:
+        raise UserError(
+            f"成文日期 {fmt.cn_date(value)} 早于{period.words}的截止日期 {fmt.cn_date(period.end)}，"
+            "通报不能在时段结束前成文"
+        )
+    if value.year > period.year + 2:
+        raise UserError(f"成文日期 {fmt.cn_date(value)} 距{period.words}过远，请检查 --date")
+    return value
+
+
+def _section(config: dict, name: str, keys: set[str], path) -> dict[str, str]:
+    """A qdocgen.toml section of text settings; unknown keys and non-text values are refused."""
+    section = config.get(name, {})
+    if not isinstance(section, dict):
+        raise UserError(f"{path}：[{name}] 应为一节键值")
+    for key, value in section.items():
+        if key not in keys:
+            raise UserError(f"{path}：[{name}] 中未知的设置项 {key}，可用：{'、'.join(sorted(keys))}")
+        if not isinstance(value, str):
+            raise UserError(f"{path}：[{name}] {key} 应为文字，实为 {value!r}")
+    return section
+
+
+@dataclass
+class NoticeMaker:
+    """Makes 通报 for one workspace; templates are prepared once and reused."""
+
+    ws: Workspace
+    date: date | str | None = None  # 成文日期; default: the period's end
+    strict: bool = False  # missing figures are an error rather than said in the notice
+    charts: bool = True
+    warnings: list[str] = field(default_factory=list)
+    prepare_count: int = 0
+
+    def __post_init__(self):
+        path = config_path(self.ws.data_dir)
+        config = read_config(path)
+        self.profile = load_profile(path, config)
+        chart = _section(config, "chart", {"font"}, path)
+        notice = _section(config, "notice", {"subject"}, path)
+        self.chart_font = chart.get("font", "")
+        self.subject = notice.get("subject") or subject_of(self.ws.plan)
+        if self.date is not None:
+            self.date = parse_date(self.date, "成文日期")
+        self._prepared: dict[str, PreparedDocx] = {}
+        self._evaluations: dict[Period, Evaluation] = {}
+        self._charts: dict[tuple, Picture | None] = {}
+
+    # ── public API ──────────────────────────────────────────────────────────────────────
+
+    def city(self, period: Period) -> bytes:
+        """The 通报 to all districts for `period`, as .docx bytes."""
+        return self.template(CITY_TEMPLATE).render(self.context(period, None))
+
+    def district(self, period: Period, name: str) -> bytes:
+        """The 通报 to district `name` (南海 or 南海区) about its own results, as .docx bytes."""
+        return self.template(DISTRICT_TEMPLATE).render(self.context(period, self._district_name(name)))
+
+    def context(self, period: Period, district: str | None, *, chart: bool = True) -> dict:
+        """The template context of the city notice (district None) or a district's notice."""
+        ev = self.evaluation(period)
+        self._check_missing(ev, district)
+        if district is None:
+            picture = self._draw(self._city_bars(ev), horizontal=False) if chart else None
+            return city_context(self.ws.plan, ev, self._options(period), picture)
+        picture = self._draw(self._district_bars(ev, district), horizontal=True) if chart else None
+        return district_context(self.ws.plan, ev, district, self._options(period), picture)
+
+    def shows(self, period: Period, district: str | None) -> dict:
+        """Everything a notice's bytes depend on besides its template (JSON-able, for a build
+        fingerprint): the context, the chart's bars and font, and the layout profile."""
+        if district is not None:
+            district = self._district_name(district)
+        ev = self.evaluation(period)
+        bars = self._city_bars(ev) if district is None else self._district_bars(ev, district)
+        return {
+            "context": self.context(period, district, chart=False),
+            "chart": [asdict(b) for b in bars] if self.charts else None,
+            "chart_font": self.chart_font,
+            "profile": asdict(self.profile),
+        }
+
+    def filename(self, period: Period, district: str | None = None) -> str:
+        return notice_filename(period, self.subject, district)
+
+    # ── once per maker ──────────────────────────────────────────────────────────────────
+
+    def template(self, name: str) -> PreparedDocx:
+        """The template `name`, with the layout profile applied, prepared on first use."""
+        if name not in self._prepared:
+            path = self.ws.template("docx", name)
+            try:
+                blob = path.read_bytes()
+            except OSError as exc:
+                raise TemplateError(f"无法读取模板 {path}：{exc.strerror or exc}") from None
+            try:
+                blob = apply_profile(blob, self.profile, self.ws.plan.office)
+            except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as exc:
+                raise TemplateError(f"模板 {path} 不是有效的 Word 文档（.docx）：{exc}") from None
+            self._prepared[name] = PreparedDocx(path, blob)
+            self.prepare_count += 1
+        return self._prepared[name]
+
+    def evaluation(self, period: Period) -> Evaluation:
+        if period.year not in self.ws.plan.years:
+            plan = self.ws.plan
+            raise UserError(f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+        if period not in self._evaluations:
+            self._evaluations[period] = evaluate(self.ws.plan, self.ws.figures, period)
+        return self._evaluations[period]
+
+    # ── helpers ─────────────────────────────────────────────────────────────────────────
+
+    def _options(self, period: Period) -> NoticeOptions:
+        when = check_notice_date(self.date, period) if self.date is not None else period.end
+        p = self.profile
+        redhead = {"mark": p.issuer_mark, "number": p.doc_number} if p.red_head_shown else None
+        return NoticeOptions(
+            subject=self.subject,
+            date_text=fmt.cn_date(when),
+            print_date_text=fmt.cn_date(when),
+            signer=self.ws.plan.office,
+            redhead=redhead,
+        )
+
+    def _check_missing(self, ev: Evaluation, district: str | None) -> None:
+        if not self.strict:
+            return
+        missing = [
+            r
+            for r in ev.results
+            if r.status == NOT_REPORTED and r.scope != "total" and (district is None or r.district == district)
+        ]
+        if missing:
+            lines = "；".join(f"{r.district or '全市'} 第{r.measure.row}行 {r.measure.name}" for r in missing)
+            raise UserError(f"{ev.period.words}有 {len(missing)} 项完成值未报送（--strict）：{lines}")
+
+    def _district_name(self, name: str) -> str:
+        d = self.ws.plan.district(name)
+        if d is None:
+            raise UserError(f"未知的区“{name}”，应为 {'、'.join(self.ws.plan.district_names)} 之一")
+        return d.name
+
+    def _draw(self, bars: list[charts.Bar], horizontal: bool) -> Picture | None:
+        """The chart as a Picture (drawn once per set of bars), or None without charts or font."""
+        if not self.charts or not bars:
+            return None
+        key = (tuple(bars), horizontal)
+        if key not in self._charts:
+            width = DISTRICT_CHART_MM if horizontal else CITY_CHART_MM
+            try:
+                png = charts.bar_chart(bars, font=self.chart_font, horizontal=horizontal, width_mm=width)
+                self._charts[key] = Picture(png, width)
+            except charts.ChartFontMissing as exc:
+                if str(exc) not in self.warnings:
+                    self.warnings.append(str(exc))
+                self._charts[key] = None
+        return self._charts[key]
+
+    def _city_bars(self, ev: Evaluation) -> list[charts.Bar]:
+        order = self.ws.plan.district_names
+        standings = sorted(ev.standings, key=lambda s: order.index(s.district))
+        return [charts.Bar(s.district, s.rate) for s in standings if s.rate is not None and s.not_reported < s.assessed]
+
+    def _district_bars(self, ev: Evaluation, district: str) -> list[charts.Bar]:
+        return [
+            charts.Bar(r.measure.name, r.ratio, r.status == MISSED)
+            for r in ev.for_district(district)
+            if r.ratio is not None
+        ]

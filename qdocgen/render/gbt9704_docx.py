@@ -1,0 +1,643 @@
+"""A GB/T 9704 profile written into a Word package: sections, styles and settings.
+
+The templates name each paragraph's role by a style (QTitle, QBody, QHeading1, …). The
+style's fonts, sizes, indents and line spacing are derived from the profile here, and
+`apply_profile` rewrites them, with every section's page size, margins and grid, in a
+template's bytes. The generator (tools/make_notice_templates.py) builds its styles from
+`style_specs` too, so a fresh template and a re-applied one agree. Styles of other names,
+and everything else a user changed in Word, are left alone.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+
+from lxml import etree
+
+from qdocgen.render.gbt9704 import Profile
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{W_NS}}}"
+STYLES = "word/styles.xml"
+DOCUMENT = "word/document.xml"
+SETTINGS = "word/settings.xml"
+# A representative 成文日期 for placing the signature ('2019年12月31日' is the longest).
+DATE_SAMPLE = "2019年12月31日"
+IMPRINT_ROW = 567  # least height of a 版记 row, twips
+TAIL = 20  # the height of the empty paragraph that must end the document after the 版记
+LANDSCAPE_HF = 567  # header and footer distance on landscape pages (10 mm)
+EMU_PER_TWIP = 635
+NUMBER_BOX_LENGTH = 1700  # twips along the page edge
+NUMBER_DESCR = "qdocgen:page-number:"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+@dataclass(frozen=True)
+class StyleSpec:
+    """What a role's style looks like. Lengths in twips, sizes in half-points."""
+
+    name: str
+    font: str
+    size: int
+    kind: str = "paragraph"
+    align: str | None = None  # left, center, right, both
+    first_line: int = 0
+    left: int = 0
+    right: int = 0
+    hanging: int = 0
+    grid: bool = True  # exact line pitch and snap to the document grid
+    line: int | None = None  # exact line height when not on the grid (None: single)
+    before: int = 0
+    after: int = 0
+    condensed: int = 0  # character spacing, twips (negative condenses)
+    color: str | None = None
+    scale: int | None = None  # character width, percent
+    keep_next: bool = False
+    border_bottom: tuple[str, int, int] | None = None  # colour, width (eighths of a point), space (pt)
+
+
+def text_width_chars(text: str) -> float:
+    """Width of `text` in full-width characters (ASCII counts as half)."""
+    return sum(0.5 if ord(c) < 128 else 1.0 for c in text)
+
+
+def style_specs(p: Profile, signer: str = "") -> dict[str, StyleSpec]:
+    """Every role's style, by style id, for the profile and the 署名 text `signer`."""
+    body, ch, cs = p.body_font, p.char_width, p.char_spacing
+    indent = 2 * p.body_size * 10  # 空二字: 640 twips at 3号
+    name_ind, date_ind, date_align, date_left = _signature(p, signer)
+    mark_scale = None
+    if p.issuer_mark:
+        natural = text_width_chars(p.issuer_mark) * p.mark_size * 10
+        mark_scale = min(100, math.floor(p.text_width / natural * 100)) if natural else None
+    return {
+        "Normal": StyleSpec("Normal", body, p.body_size, align="both", condensed=cs),
+        "QTitle": StyleSpec(
+            "公文标题", p.title_font, p.title_size, align="center", grid=False, line=p.line_pitch * 6 // 5
+        ),
+        "QSample": StyleSpec("示例数据提示", body, p.imprint_size, align="center", color="FF0000", grid=False),
+        "QAddressee": StyleSpec("主送机关", body, p.body_size, align="both", condensed=cs),
+        "QBody": StyleSpec("公文正文", body, p.body_size, align="both", first_line=indent, condensed=cs),
+        "QHeading1": StyleSpec(
+            "一级标题", p.heading1_font, p.body_size, align="both", first_line=indent, condensed=cs, keep_next=True
+        ),
+        "QHeading2": StyleSpec(
+            "二级标题", p.heading2_font, p.body_size, align="both", first_line=indent, condensed=cs, keep_next=True
+        ),
+        "QHeading2Char": StyleSpec("二级标题字符", p.heading2_font, p.body_size, kind="character"),
+        "QChart": StyleSpec("图表", body, p.body_size, align="center", grid=False),
+        "QCaption": StyleSpec("图表题", body, p.imprint_size, align="center", grid=False, after=120),
+        "QAnnexNote": StyleSpec(
+            "附件说明", body, p.body_size, align="left", left=indent + 3 * ch, hanging=3 * ch, condensed=cs
+        ),
+        "QSignName": StyleSpec("发文机关署名", body, p.body_size, align="right", right=name_ind, condensed=cs),
+        "QSignDate": StyleSpec(
+            "成文日期", body, p.body_size, align=date_align, right=date_ind, left=date_left, condensed=cs
+        ),
+        "QAnnexLabel": StyleSpec("附件标识", p.heading1_font, p.body_size, align="left", condensed=cs),
+        "QAnnexTitle": StyleSpec(
+            "附件标题", p.title_font, p.title_size, align="center", grid=False, line=p.line_pitch * 6 // 5
+        ),
+        "QTableHead": StyleSpec("表格表头", p.heading1_font, p.table_size, align="center", grid=False),
+        "QTableText": StyleSpec("表格文字", p.table_font, p.table_size, align="center", grid=False),
+        "QTableLeft": StyleSpec("表格文字左齐", p.table_font, p.table_size, align="left", grid=False),
+        "QImprint": StyleSpec(
+            "版记",
+            body,
+            p.imprint_size,
+            align="left",
+            left=p.imprint_size * 10,
+            right=p.imprint_size * 10,
+            grid=False,
+            line=p.imprint_size * 20,
+            before=60,
+            after=60,
+        ),
+        "QImprintRight": StyleSpec(
+            "版记右齐",
+            body,
+            p.imprint_size,
+            align="right",
+            right=p.imprint_size * 10,
+            grid=False,
+            line=p.imprint_size * 20,
+            before=60,
+            after=60,
+        ),
+        "QImprintSpacer": StyleSpec("版记前空白", body, p.body_size, grid=False),
+        "QTail": StyleSpec("文末空段", body, 2, grid=False, line=TAIL),
+        "QPageOdd": StyleSpec(
+            "页码（单页）",
+            p.page_number_font,
+            p.page_number_size,
+            align="right",
+            right=p.page_number_size * 10,
+            grid=False,
+        ),
+        "QPageEven": StyleSpec(
+            "页码（双页）",
+            p.page_number_font,
+            p.page_number_size,
+            align="left",
+            left=p.page_number_size * 10,
+            grid=False,
+        ),
+        "QMark": StyleSpec(
+            "发文机关标志",
+            p.mark_font,
+            p.mark_size,
+            align="center",
+            grid=False,
+            color=p.red_color,
+            scale=mark_scale,
+            before=round(35 * 56.693),
+        ),
+        "QDocNumber": StyleSpec(
+            "发文字号",
+            body,
+            p.body_size,
+            align="center",
+            before=2 * p.line_pitch,
+            border_bottom=(p.red_color, 11, 11),
+            after=2 * p.line_pitch,
+        ),
+    }
+
+
+def _signature(p: Profile, signer: str) -> tuple[int, int, str, int]:
+    """(署名 right indent, 成文日期 right indent, 成文日期 alignment, 成文日期 left indent).
+
+    With a seal the date stands 4 characters from the right and the name is centred over
+    it; a name too long for that keeps 2 characters from the right and the date moves left
+    to stay centred under it. Without a seal the name stands 2 characters from the right
+    and the date starts 2 characters further right than the name (GB/T 9704 7.3.5).
+    """
+    ch = p.char_width
+    name_w = text_width_chars(signer or "某某某某某某") * ch
+    date_w = text_width_chars(DATE_SAMPLE) * ch
+    if p.seal:
+        name_right = max(4 * ch + (date_w - name_w) / 2, 2 * ch)
+        date_right = name_right + (name_w - date_w) / 2
+        return round(name_right), round(date_right), "right", 0
+    if date_w <= name_w - 2 * ch:
+        return 2 * ch, 0, "left", round(p.text_width - name_w)
+    return round(4 * ch + date_w - name_w), 2 * ch, "right", 0
+
+
+def _el(parent, tag: str, **attrs):
+    el = etree.SubElement(parent, W + tag)
+    for k, v in attrs.items():
+        el.set(W + k, str(v))
+    return el
+
+
+def _replace(parent, tag: str, order: tuple[str, ...], **attrs):
+    """Set child `tag` of parent (replacing any), keeping the schema's child order."""
+    for old in parent.findall(W + tag):
+        parent.remove(old)
+    el = etree.Element(W + tag)
+    for k, v in attrs.items():
+        el.set(W + k, str(v))
+    pos = order.index(tag)
+    for i, child in enumerate(parent):
+        name = etree.QName(child).localname
+        if name in order and order.index(name) > pos:
+            parent.insert(i, el)
+            return el
+    parent.append(el)
+    return el
+
+
+_PPR_ORDER = (
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+)
+_RPR_ORDER = (
+    "rStyle",
+    "rFonts",
+    "b",
+    "bCs",
+    "i",
+    "iCs",
+    "caps",
+    "smallCaps",
+    "strike",
+    "dstrike",
+    "outline",
+    "shadow",
+    "emboss",
+    "imprint",
+    "noProof",
+    "snapToGrid",
+    "vanish",
+    "webHidden",
+    "color",
+    "spacing",
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
+)
+_STYLE_ORDER = (
+    "name",
+    "aliases",
+    "basedOn",
+    "next",
+    "link",
+    "autoRedefine",
+    "hidden",
+    "uiPriority",
+    "semiHidden",
+    "unhideWhenUsed",
+    "qFormat",
+    "locked",
+    "personal",
+    "personalCompose",
+    "personalReply",
+    "rsid",
+    "pPr",
+    "rPr",
+    "tblPr",
+    "trPr",
+    "tcPr",
+    "tblStylePr",
+)
+
+
+def set_style(style, spec: StyleSpec, p: Profile) -> None:
+    """Write `spec` into a w:style element (its pPr and rPr), leaving other settings alone."""
+    rpr = style.find(W + "rPr")
+    if rpr is None:
+        rpr = _replace(style, "rPr", _STYLE_ORDER)
+    _replace(rpr, "rFonts", _RPR_ORDER, ascii=spec.font, hAnsi=spec.font, eastAsia=spec.font, cs=spec.font)
+    _replace(rpr, "b", _RPR_ORDER, val="0")
+    _replace(rpr, "sz", _RPR_ORDER, val=spec.size)
+    _replace(rpr, "szCs", _RPR_ORDER, val=spec.size)
+    _set_or_clear(rpr, "color", _RPR_ORDER, spec.color, val=spec.color)
+    _set_or_clear(rpr, "spacing", _RPR_ORDER, spec.condensed, val=spec.condensed)
+    _set_or_clear(rpr, "w", _RPR_ORDER, spec.scale, val=spec.scale)
+    _replace(rpr, "lang", _RPR_ORDER, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    if spec.kind != "paragraph":
+        return
+    ppr = style.find(W + "pPr")
+    if ppr is None:
+        ppr = _replace(style, "pPr", _STYLE_ORDER)
+    _set_or_clear(ppr, "keepNext", _PPR_ORDER, spec.keep_next)
+    # no extra space between Chinese and Latin text or digits (2018年度, not 2018 年度)
+    _replace(ppr, "autoSpaceDE", _PPR_ORDER, val="0")
+    _replace(ppr, "autoSpaceDN", _PPR_ORDER, val="0")
+    _replace(ppr, "snapToGrid", _PPR_ORDER, val="1" if spec.grid else "0")
+    if spec.grid:
+        line, rule = p.line_pitch, "exact"
+    elif spec.line:
+        line, rule = spec.line, "exact"
+    else:
+        line, rule = 240, "auto"
+    _replace(ppr, "spacing", _PPR_ORDER, before=spec.before, after=spec.after, line=line, lineRule=rule)
+    ind = {"left": spec.left, "right": spec.right}
+    if spec.hanging:
+        ind["hanging"] = spec.hanging
+    else:
+        ind["firstLine"] = spec.first_line
+    _replace(ppr, "ind", _PPR_ORDER, **ind)
+    _set_or_clear(ppr, "jc", _PPR_ORDER, spec.align, val=spec.align)
+    if spec.border_bottom:
+        colour, size, space = spec.border_bottom
+        bdr = _replace(ppr, "pBdr", _PPR_ORDER)
+        _el(bdr, "bottom", val="single", sz=size, space=space, color=colour)
+
+
+def _set_or_clear(parent, tag, order, value, **attrs):
+    if value:
+        _replace(parent, tag, order, **attrs)
+    else:
+        for old in parent.findall(W + tag):
+            parent.remove(old)
+
+
+def find_style(styles_root, sid: str, name: str):
+    """A role's w:style by its id, else by its name: LibreOffice renumbers the ids of styles
+    with Chinese names (Style14, …) when it saves, but keeps their names."""
+    by_name = None
+    for style in styles_root.findall(W + "style"):
+        if style.get(W + "styleId") == sid:
+            return style
+        el = style.find(W + "name")
+        if by_name is None and el is not None and el.get(W + "val") == name:
+            by_name = style
+    return by_name
+
+
+def role_ids(styles_xml: bytes, p: Profile) -> dict[str, str]:
+    """role style id (QImprintSpacer) → the id that style has in this package."""
+    root = etree.fromstring(styles_xml)
+    out = {}
+    for sid, spec in style_specs(p).items():
+        style = find_style(root, sid, spec.name)
+        if style is not None:
+            out[sid] = style.get(W + "styleId")
+    return out
+
+
+def patch_styles(xml: bytes, p: Profile, signer: str) -> bytes:
+    """styles.xml with every known role's style rewritten from the profile (missing ones added)."""
+    root = etree.fromstring(xml)
+    specs = style_specs(p, signer)
+    for sid, spec in specs.items():
+        style = find_style(root, sid, spec.name)
+        if style is None:
+            style = _el(root, "style", type=spec.kind, styleId=sid)
+            _el(style, "name", val=spec.name)
+            if sid != "Normal":
+                _el(style, "basedOn", val="Normal")
+            _el(style, "qFormat")
+        set_style(style, spec, p)
+    defaults = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+    if defaults is not None:
+        _replace(
+            defaults, "rFonts", _RPR_ORDER, ascii=p.body_font, hAnsi=p.body_font, eastAsia=p.body_font, cs=p.body_font
+        )
+        _replace(defaults, "lang", _RPR_ORDER, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def patch_sections(xml: bytes, p: Profile, ids: dict[str, str] | None = None) -> bytes:
+    """document.xml with every section's page size, margins and grid from the profile.
+
+    A landscape section (the annex table) gets the portrait page turned a quarter clockwise:
+    its top margin is the portrait left (订口) margin, so the table's head faces the binding.
+    """
+    root = etree.fromstring(xml)
+    for sect in root.iter(W + "sectPr"):
+        size = sect.find(W + "pgSz")
+        landscape = size is not None and size.get(W + "orient") == "landscape"
+        order = (
+            "headerReference",
+            "footerReference",
+            "footnotePr",
+            "endnotePr",
+            "type",
+            "pgSz",
+            "pgMar",
+            "paperSrc",
+            "pgBorders",
+            "lnNumType",
+            "pgNumType",
+            "cols",
+            "formProt",
+            "vAlign",
+            "noEndnote",
+            "titlePg",
+            "textDirection",
+            "bidi",
+            "rtlGutter",
+            "docGrid",
+            "printerSettings",
+            "sectPrChange",
+        )
+        if landscape:
+            # its page numbers are drawn in the header (see number_box): keep header and
+            # footer inside the margins so they do not push the table
+            _replace(sect, "pgSz", order, w=p.paper_height, h=p.paper_width, orient="landscape")
+            _replace(
+                sect,
+                "pgMar",
+                order,
+                top=p.margin_left,
+                right=p.margin_top,
+                bottom=p.margin_right,
+                left=p.margin_bottom,
+                header=LANDSCAPE_HF,
+                footer=LANDSCAPE_HF,
+                gutter=0,
+            )
+        else:
+            _replace(sect, "pgSz", order, w=p.paper_width, h=p.paper_height)
+            _replace(
+                sect,
+                "pgMar",
+                order,
+                top=p.margin_top,
+                right=p.margin_right,
+                bottom=p.margin_bottom,
+                left=p.margin_left,
+                header=p.header_distance,
+                footer=p.footer_distance,
+                gutter=0,
+            )
+        _replace(sect, "docGrid", order, type="lines", linePitch=p.line_pitch)
+    spacer_id = (ids or {}).get("QImprintSpacer", "QImprintSpacer")
+    for spacer in root.iter(W + "p"):
+        if spacer.find(f"{W}pPr/{W}pStyle[@{W}val='{spacer_id}']") is not None:
+            _size_spacer(spacer, p)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# settings.xml children that come after w:evenAndOddHeaders in the schema.
+_AFTER_EVEN_ODD = {
+    "bookFoldRevPrinting",
+    "bookFoldPrinting",
+    "bookFoldPrintingSheets",
+    "drawingGridHorizontalSpacing",
+    "drawingGridVerticalSpacing",
+    "displayHorizontalDrawingGridEvery",
+    "displayVerticalDrawingGridEvery",
+    "doNotUseMarginsForDrawingGridOrigin",
+    "drawingGridHorizontalOrigin",
+    "drawingGridVerticalOrigin",
+    "doNotShadeFormData",
+    "noPunctuationKerning",
+    "characterSpacingControl",
+    "printTwoOnOne",
+    "strictFirstAndLastChars",
+    "noLineBreaksAfter",
+    "noLineBreaksBefore",
+    "savePreviewPicture",
+    "doNotValidateAgainstSchema",
+    "saveInvalidXml",
+    "ignoreMixedContent",
+    "alwaysShowPlaceholderText",
+    "doNotDemarcateInvalidXml",
+    "saveXmlDataOnly",
+    "useXSLTWhenSaving",
+    "saveThroughXslt",
+    "showXMLTags",
+    "alwaysMergeEmptyNamespace",
+    "updateFields",
+    "hdrShapeDefaults",
+    "footnotePr",
+    "endnotePr",
+    "compat",
+    "docVars",
+    "rsids",
+    "mathPr",
+    "attachedSchema",
+    "themeFontLang",
+    "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures",
+    "forceUpgrade",
+    "captions",
+    "readModeInkLockDown",
+    "smartTagType",
+    "schemaLibrary",
+    "shapeDefaults",
+    "doNotEmbedSmartTags",
+    "decimalSymbol",
+    "listSeparator",
+}
+
+
+def _size_spacer(spacer, p: Profile) -> None:
+    """Give the spacer before the 版记 the height that puts the 版记's last rule on the
+    版心's bottom edge: the 版心 less the table's rows, each row's lines estimated from its text
+    (a Jinja field counted as ten characters)."""
+    table = spacer.getnext()
+    if table is None or table.tag != W + "tbl":
+        return
+    usable = p.text_width - 2 * p.imprint_size * 10 - 120
+    height = 0
+    for tr in table.findall(W + "tr"):
+        lines = 1
+        for tc in tr.findall(W + "tc"):
+            text = "".join(t.text or "" for t in tc.iter(W + "t"))
+            text = re.sub(r"\{\{.*?\}\}", "某" * 10, re.sub(r"\{%.*?%\}", "", text))
+            width = int(tc.find(f"{W}tcPr/{W}tcW").get(W + "w")) if tc.find(f"{W}tcPr/{W}tcW") is not None else usable
+            chars = text_width_chars(text) * p.imprint_size * 10
+            lines = max(lines, math.ceil(chars / max(width - 2 * p.imprint_size * 10 - 120, 1)) or 1)
+        height += max(IMPRINT_ROW, lines * p.imprint_size * 20 + 120) + 20
+    ppr = spacer.find(W + "pPr")
+    _replace(ppr, "snapToGrid", _PPR_ORDER, val="0")
+    _replace(
+        ppr,
+        "spacing",
+        _PPR_ORDER,
+        before=0,
+        after=0,
+        line=max(p.text_height - height - TAIL - 60, 240),
+        lineRule="exact",
+    )
+
+
+def patch_settings(xml: bytes) -> bytes:
+    """settings.xml with odd and even page footers switched on."""
+    root = etree.fromstring(xml)
+    if root.find(W + "evenAndOddHeaders") is None:
+        el = etree.Element(W + "evenAndOddHeaders")
+        later = next((c for c in root if etree.QName(c).localname in _AFTER_EVEN_ODD), None)
+        if later is not None:
+            later.addprevious(el)
+        else:
+            root.append(el)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def number_box(p: Profile, odd: bool) -> tuple[int, int, int, int]:
+    """(x, y, width, height) in EMU of a landscape page's page number, from the page's top left.
+
+    A landscape page is bound as a portrait page turned a quarter clockwise, so its number
+    stands where a portrait page has it: along the left edge (the portrait foot), near the
+    bottom on odd pages (portrait right) and near the top on even pages (portrait left),
+    reading top to bottom.
+    """
+    line = p.page_number_size * 14  # the footer line's height, twips
+    x = p.footer_distance
+    if odd:
+        end = p.paper_width - p.margin_right - p.page_number_size * 10
+        y = end - NUMBER_BOX_LENGTH
+    else:
+        y = p.margin_left + p.page_number_size * 10
+    return x * EMU_PER_TWIP, y * EMU_PER_TWIP, line * EMU_PER_TWIP, NUMBER_BOX_LENGTH * EMU_PER_TWIP
+
+
+def patch_number_boxes(xml: bytes, p: Profile) -> bytes:
+    """A header part with its landscape page-number boxes moved to the profile's place."""
+    if NUMBER_DESCR.encode() not in xml:
+        return xml
+    root = etree.fromstring(xml)
+    wp, a = f"{{{WP_NS}}}", f"{{{A_NS}}}"
+    for anchor in root.iter(wp + "anchor"):
+        descr = anchor.find(wp + "docPr").get("descr", "")
+        if not descr.startswith(NUMBER_DESCR):
+            continue
+        x, y, cx, cy = number_box(p, descr.endswith("odd"))
+        anchor.find(f"{wp}positionH/{wp}posOffset").text = str(x)
+        anchor.find(f"{wp}positionV/{wp}posOffset").text = str(y)
+        for ext in (anchor.find(wp + "extent"), *anchor.iter(a + "ext")):
+            ext.set("cx", str(cx))
+            ext.set("cy", str(cy))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def apply_profile(blob: bytes, p: Profile, signer: str = "") -> bytes:
+    """A .docx (template or document) with the profile's layout written into it."""
+    src = zipfile.ZipFile(io.BytesIO(blob))
+    ids = role_ids(src.read(STYLES), p) if STYLES in src.namelist() else {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == STYLES:
+                data = patch_styles(data, p, signer)
+            elif info.filename == DOCUMENT:
+                data = patch_sections(data, p, ids)
+            elif info.filename == SETTINGS:
+                data = patch_settings(data)
+            elif info.filename.startswith("word/header"):
+                data = patch_number_boxes(data, p)
+            dst.writestr(info, data)
+    return out.getvalue()

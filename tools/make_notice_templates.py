@@ -1,0 +1,655 @@
+"""Generate templates/docx/通报-全市.docx and 通报-区.docx (run once; then edit them in Word/WPS).
+
+The .docx files are the source of truth users edit; this script only made their first version.
+The package is written part by part as plain OOXML (python-docx's default template carries
+~790 KB of styles and MS Mincho fallbacks); the styles come from the GB/T 9704 profile
+(qdocgen.render.gbt9704_docx.style_specs), and python-docx opens the result as a check.
+
+    python tools/make_notice_templates.py [--out templates/docx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import docx  # noqa: E402
+
+from qdocgen.render.gbt9704 import Profile  # noqa: E402
+from qdocgen.render.gbt9704_docx import IMPRINT_ROW, NUMBER_DESCR, apply_profile, number_box  # noqa: E402
+from qdocgen.render.package import normalise_package  # noqa: E402
+
+NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" mc:Ignorable="w14"'
+)
+SIGNER = "佛山市质量强市工作领导小组办公室"
+
+
+# ── building blocks ────────────────────────────────────────────────────────────────────────
+
+
+def esc(text: str) -> str:
+    # Only & < > : docxtpl reads quotes inside Jinja tags literally.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def run(text: str, rstyle: str | None = None) -> str:
+    rpr = f'<w:rPr><w:rStyle w:val="{rstyle}"/></w:rPr>' if rstyle else ""
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{esc(text)}</w:t></w:r>'
+
+
+def para(style: str, *parts, ppr: str = "") -> str:
+    """A paragraph; parts are text, (char style, text) pairs, or raw XML starting with '<'."""
+    runs = []
+    for part in parts:
+        if isinstance(part, tuple):
+            runs.append(run(part[1], part[0]))
+        elif part.startswith("<"):
+            runs.append(part)
+        else:
+            runs.append(run(part))
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{ppr}</w:pPr>{"".join(runs)}</w:p>'
+
+
+def ctl(tag: str) -> str:
+    """A control paragraph ({%p … %}) that docxtpl removes when rendering."""
+    return para("QBody", tag)
+
+
+def blank(style: str = "QBody") -> str:
+    return para(style)
+
+
+BR = "<w:r><w:br/></w:r>"
+KEEP = "<w:keepNext/>"
+
+
+def sect(landscape: bool) -> str:
+    """A section's properties; the profile fills in the sizes, margins and grid when applied."""
+    p = Profile()
+    if landscape:
+        size = f'<w:pgSz w:w="{p.paper_height}" w:h="{p.paper_width}" w:orient="landscape"/>'
+    else:
+        size = f'<w:pgSz w:w="{p.paper_width}" w:h="{p.paper_height}"/>'
+    return (
+        f'<w:type w:val="nextPage"/>{size}<w:pgMar w:top="0" w:right="0" w:bottom="0" w:left="0" '
+        f'w:header="0" w:footer="0" w:gutter="0"/><w:cols w:space="425"/>'
+        f'<w:docGrid w:type="lines" w:linePitch="{p.line_pitch}"/>'
+    )
+
+
+PORTRAIT_REFS = (
+    '<w:headerReference w:type="default" r:id="rIdHdrBlank"/><w:headerReference w:type="even" r:id="rIdHdrBlank"/>'
+    '<w:footerReference w:type="default" r:id="rIdFooterOdd"/><w:footerReference w:type="even" r:id="rIdFooterEven"/>'
+)
+LANDSCAPE_REFS = (
+    '<w:headerReference w:type="default" r:id="rIdHdrLandOdd"/><w:headerReference w:type="even" r:id="rIdHdrLandEven"/>'
+    '<w:footerReference w:type="default" r:id="rIdFtrBlank"/><w:footerReference w:type="even" r:id="rIdFtrBlank"/>'
+)
+
+
+def sect_break(props: str) -> str:
+    """An empty paragraph ending a section."""
+    return f'<w:p><w:pPr><w:pStyle w:val="QBody"/><w:sectPr>{props}</w:sectPr></w:pPr></w:p>'
+
+
+def cell(width: int, content: str, span: int = 1, borders: str = "", valign: str = "center") -> str:
+    grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    bd = f"<w:tcBorders>{borders}</w:tcBorders>" if borders else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{grid}{bd}<w:vAlign w:val="{valign}"/></w:tcPr>{content}</w:tc>'
+
+
+def table(widths: list[int], rows: list[str], props: str = "", borders: str = "") -> str:
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    if not borders:
+        borders = "".join(
+            f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+            for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+        )
+    return (
+        f'<w:tbl><w:tblPr>{props}<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
+        f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+        f'<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+        f'<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>'
+    )
+
+
+def row(cells: list[str], header: bool = False, cant_split: bool = True, extra: str = "") -> str:
+    trpr = ("<w:cantSplit/>" if cant_split else "") + extra + ("<w:tblHeader/>" if header else "")
+    return f"<w:tr><w:trPr>{trpr}</w:trPr>{''.join(cells)}</w:tr>"
+
+
+def data_table(columns: list[tuple[str, int, str, str]]) -> str:
+    """The annex table: a repeated header row, then one row per item of `annex`."""
+    widths = [w for _, w, _, _ in columns]
+    head = row([cell(w, para("QTableHead", title)) for title, w, _, _ in columns], header=True)
+    start = row([cell(widths[0], ctl("{%tr for r in annex %}"), span=len(widths))])
+    body = row([cell(w, para(style, value)) for _, w, style, value in columns])
+    end = row([cell(widths[0], ctl("{%tr endfor %}"), span=len(widths))])
+    return table(widths, [head, start, body, end])
+
+
+def imprint(printer: str, date_text: str, cc: str) -> str:
+    """The 版记: 抄送, then 印发机关 left and 印发日期 right, between rules, at the page foot."""
+    p = Profile()
+    width = p.text_width
+    thick = '<w:{0} w:val="single" w:sz="8" w:space="0" w:color="000000"/>'
+    thin = '<w:{0} w:val="single" w:sz="6" w:space="0" w:color="000000"/>'
+    none = '<w:{0} w:val="nil"/>'
+    borders = thick.format("top") + none.format("left") + thick.format("bottom") + none.format("right")
+    borders += thin.format("insideH") + none.format("insideV")
+    half = width - 3600  # the date cell holds "2019年12月31日印发" in 4号 with room to spare
+    height = f'<w:trHeight w:val="{IMPRINT_ROW}" w:hRule="atLeast"/>'
+    rows = [
+        row([cell(width, para("QImprint", cc), span=2)], extra=height),
+        row(
+            [cell(half, para("QImprint", printer)), cell(width - half, para("QImprintRight", date_text))], extra=height
+        ),
+    ]
+    # A spacer paragraph as tall as the page less the 版记 puts the last rule on the 版心's
+    # bottom edge (floating tables at the foot are not read alike by Word and LibreOffice).
+    spacer = para("QImprintSpacer")
+    return spacer + table([half, width - half], rows, borders=borders)
+
+
+PAGE_FIELD = (
+    '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+    '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+    '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+    '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+)
+
+
+def blank_part(tag: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:{tag} {NS}>{para("QPageOdd")}</w:{tag}>'
+
+
+def number_box_header(odd: bool) -> str:
+    """A landscape page's header holding its page number in a text box along the left edge."""
+    x, y, cx, cy = number_box(Profile(), odd)
+    kind = "odd" if odd else "even"
+    text = para("QPageOdd" if odd else "QPageEven", "— ", PAGE_FIELD, " —")
+    shape = (
+        '<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+        '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="251659264" behindDoc="0" '
+        'locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="page"><wp:posOffset>{x}</wp:posOffset></wp:positionH>'
+        f'<wp:positionV relativeFrom="page"><wp:posOffset>{y}</wp:posOffset></wp:positionV>'
+        f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
+        f'<wp:docPr id="{9101 if odd else 9102}" name="页码" descr="{NUMBER_DESCR}{kind}"/><wp:cNvGraphicFramePr/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr>'
+        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>'
+        f"<wps:txbx><w:txbxContent>{text}</w:txbxContent></wps:txbx>"
+        '<wps:bodyPr rot="0" vert="vert" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="ctr" anchorCtr="0">'
+        "<a:noAutofit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing>"
+        "</mc:Choice></mc:AlternateContent></w:r>"
+    )
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr {NS}>{para("QPageOdd", shape)}</w:hdr>'
+
+
+def page_footer(style: str) -> str:
+    body = para(style, "— ", PAGE_FIELD, " —")
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr {NS}>{body}</w:ftr>'
+
+
+# ── the notices' wording ──────────────────────────────────────────────────────────────────
+
+
+def target_words(r: str = "r") -> str:
+    """'目标15家'; in part of a year '序时目标7.5家（全年目标15家）'; for a target reached over
+    several years '进度目标233.33家（2019年累计目标350家）'."""
+    return (
+        f'{{% if {r}.kind == "cumulative" and {r}.partial %}}进度目标{{{{ {r}.target_q }}}}'
+        f"（{{{{ {r}.final_year }}}}年累计目标{{{{ {r}.year_target_q }}}}）"
+        f"{{% elif {r}.partial %}}序时目标{{{{ {r}.target_q }}}}（全年目标{{{{ {r}.year_target_q }}}}）"
+        f"{{% else %}}目标{{{{ {r}.target_q }}}}{{% endif %}}"
+    )
+
+
+def did(r: str = "r") -> str:
+    """'为' before a rate (合格率为96.4%), '完成' before a count (完成12家)."""
+    return f'{{% if {r}.unit == "%" %}}为{{% else %}}完成{{% endif %}}'
+
+
+def missed_words(r: str = "r") -> str:
+    return (
+        f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}尚未完成{{% else %}}{did(r)}{{{{ {r}.actual_q }}}}，'
+        f"{target_words(r)}，差{{{{ {r}.gap_q }}}}{{% endif %}}"
+    )
+
+
+def exceeded_words(r: str = "r") -> str:
+    return f"{{{{ {r}.measure }}}}（{did(r)}{{{{ {r}.actual_q }}}}，{target_words(r)}，完成率{{{{ {r}.ratio_text }}}}）"
+
+
+def names(seq: str, field: str = "measure", sep: str = "、") -> str:
+    return f"{{% for x in {seq} %}}{{{{ x.{field} }}}}{{% if not loop.last %}}{sep}{{% endif %}}{{% endfor %}}"
+
+
+def head_block(title_line1: str, addressee: str) -> list[str]:
+    return [
+        ctl("{%p if redhead %}"),
+        para("QMark", "{{ redhead.mark }}"),
+        para("QDocNumber", "{{ redhead.number }}"),
+        ctl("{%p endif %}"),
+        para("QTitle", title_line1, BR, "工作完成情况的通报"),
+        ctl("{%p if sample %}"),
+        para("QSample", "{{ sample_note }}"),
+        ctl("{%p endif %}"),
+        blank(),
+        para("QAddressee", addressee),
+    ]
+
+
+def chart_block(caption: str) -> list[str]:
+    return [
+        ctl("{%p if chart %}"),
+        para("QChart", "{{ chart }}"),
+        para("QCaption", caption),
+        ctl("{%p endif %}"),
+    ]
+
+
+def closing_block(annex_name: str) -> list[str]:
+    return [
+        para("QBody", "特此通报。", ppr=KEEP),
+        para("QBody", ppr=KEEP),
+        para("QAnnexNote", f"附件：{annex_name}", ppr=KEEP),
+        para("QBody", ppr=KEEP),
+        para("QBody", ppr=KEEP),
+        para("QSignName", "{{ notice.signer }}", ppr=KEEP),
+        para("QSignDate", "{{ notice.date }}"),
+    ]
+
+
+def annex_block(annex_name: str, columns, note: str, caption: str) -> list[str]:
+    """The annex: label, title, the chart (on the landscape page, where it leaves no gap in
+    the body), then the table."""
+    return [
+        para("QAnnexLabel", "附件"),
+        blank("QAnnexLabel"),
+        para("QAnnexTitle", annex_name),
+        ctl("{%p if sample %}"),
+        para("QSample", "（示例数据，仅供演示）"),
+        ctl("{%p endif %}"),
+        *chart_block(caption),
+        data_table(columns),
+        para("QTableLeft", note),
+    ]
+
+
+def imprint_block() -> list[str]:
+    return [
+        imprint("{{ notice.printer }}", "{{ notice.print_date }}印发", "抄送：市质量强市工作领导小组各成员单位。"),
+        para("QTail"),
+    ]
+
+
+BASIS = (
+    "为贯彻落实《{{ plan.title }}》（{{ plan.doc_number }}，以下简称《行动计划》），"
+    "我办对{who}{{ period.words }}目标任务完成情况进行了汇总评估"
+    "{% if not period.is_year %}（阶段目标按序时进度{{ period.elapsed|percent }}计算）{% endif %}。"
+    "现将有关情况通报如下："
+)
+NEXT_YEAR = "{% if period.is_year and year == plan.last_year %}巩固提升《行动计划》实施成效{% elif period.is_year %}确保下一年度目标任务按期完成{% else %}确保全年目标任务按期完成{% endif %}"
+
+
+def city_body() -> list[str]:
+    annex_name = "{{ period.words }}各区{{ notice.subject }}工作完成情况表"
+    out = head_block("关于{{ period.words }}全市{{ notice.subject }}", "各区人民政府：")
+    out += [
+        para("QBody", BASIS.replace("{who}", "各区")),
+        para("QHeading1", "一、总体情况"),
+        ctl("{%p if summary.none_reported %}"),
+        para(
+            "QBody",
+            "{{ period.words }}，《行动计划》任务分解表中分解到各区的量化考核指标共{{ summary.measures }}项，"
+            "各区合计{{ summary.assessed }}项次。截至本通报印发时，各区均未报送{{ period.words }}完成情况，暂无法评估。",
+        ),
+        ctl("{%p else %}"),
+        para(
+            "QBody",
+            "{{ period.words }}，《行动计划》任务分解表中分解到各区的量化考核指标共{{ summary.measures }}项，"
+            "各区合计{{ summary.assessed }}项次。经汇总，各区共完成{{ summary.met }}项次（其中超额完成"
+            "{{ summary.exceeded }}项次），未完成{{ summary.missed }}项次"
+            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项次{% endif %}，"
+            "总体完成率{{ summary.rate_text }}。"
+            "{% if summary.pending %}另有{{ summary.pending }}项指标目标待定，暂不评估。{% endif %}",
+        ),
+        para(
+            "QBody",
+            '按考核指标完成率排名：{% for g in ranking %}{{ g.names|join("、") }}'
+            "{% if g.tied %}并列{% endif %}第{{ g.rank }}名，{% if g.names|length > 1 %}均{% endif %}"
+            "完成{{ g.met }}项（共{{ g.assessed }}项），完成率{{ g.rate_text }}"
+            "{% if not loop.last %}；{% else %}。{% endif %}{% endfor %}",
+        ),
+        ctl("{%p endif %}"),
+        para(
+            "QBody",
+            "由市有关部门牵头的全市性指标共{{ city_summary.assessed }}项，完成{{ city_summary.met }}项"
+            "（其中超额完成{{ city_summary.exceeded }}项），未完成{{ city_summary.missed }}项"
+            "{% if city_summary.not_reported %}，未报送{{ city_summary.not_reported }}项{% endif %}。",
+        ),
+    ]
+    out += [
+        para("QHeading1", "二、主要成效"),
+        ctl("{%p for d in by_district if d.exceeded %}"),
+        para("QBody", "{{ d.name }}超额完成" + names("d.exceeded") + "{{ d.exceeded|length }}项指标。"),
+        ctl("{%p endfor %}"),
+        ctl("{%p if all_done %}"),
+        para("QBody", '{{ all_done|join("、") }}{{ period.words }}考核指标全部完成。'),
+        ctl("{%p endif %}"),
+        ctl("{%p if city_exceeded %}"),
+        para("QBody", "全市性指标中，" + names("city_exceeded") + "{{ city_exceeded|length }}项指标超额完成。"),
+        ctl("{%p endif %}"),
+        ctl("{%p if not any_exceeded %}"),
+        para("QBody", "{{ period.words }}暂无超额完成的指标。"),
+        ctl("{%p endif %}"),
+        para("QHeading1", "三、存在问题"),
+        para(
+            "QBody",
+            ("QHeading2Char", "（一）部分指标未完成。"),
+            "{% if not any_missed %}{% if summary.met or city_summary.met %}已报送的考核指标均已完成。"
+            "{% else %}尚无已报送并评估的指标。{% endif %}{% endif %}",
+        ),
+        ctl("{%p for d in by_district if d.missed %}"),
+        para(
+            "QBody",
+            "{{ d.name }}有{{ d.missed|length }}项指标未完成：",
+            "{% for r in d.missed %}" + missed_words() + "{% if not loop.last %}；{% endif %}{% endfor %}。",
+        ),
+        ctl("{%p endfor %}"),
+        ctl("{%p if city_missed %}"),
+        para(
+            "QBody",
+            "全市性指标有{{ city_missed|length }}项未完成：",
+            "{% for r in city_missed %}" + missed_words() + "{% if not loop.last %}；{% endif %}{% endfor %}。",
+        ),
+        ctl("{%p endif %}"),
+        ctl("{%p if any_not_reported %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "（二）部分数据未报送。"),
+            "{% for d in by_district if d.not_reported %}{{ d.name }}"
+            "{% if d.none_reported %}尚未报送完成情况{% else %}未报送" + names("d.not_reported") + "{% endif %}"
+            "{% if not loop.last %}；{% endif %}{% endfor %}"
+            '{% if city_not_reported %}{% if by_district|selectattr("not_reported")|list %}；{% endif %}'
+            "全市性指标中{% if city_summary.none_reported %}{{ city_not_reported|length }}项均未报送"
+            "{% else %}" + names("city_not_reported") + "未报送{% endif %}{% endif %}。以上指标暂无法评估。",
+        ),
+        ctl("{%p endif %}"),
+        para("QHeading1", "四、下一步工作要求"),
+        para(
+            "QBody",
+            ("QHeading2Char", "（一）对标对表，补齐短板。"),
+            "各区要对照《行动计划》和任务分解表，认真分析未完成指标的原因，制定针对性措施，" + NEXT_YEAR + "。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "（二）按时报送，确保数据准确。"),
+            "各区要指定专人负责完成情况报送，对数据的真实性、准确性负责"
+            "{% if any_not_reported %}；未报送数据的区要尽快补报{% endif %}。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "（三）加强统筹，强化督导。"),
+            "市质量强市工作领导小组各成员单位要加强对口指导，对进度滞后的指标跟踪督办，推动各项任务落到实处。",
+        ),
+    ]
+    out += closing_block(annex_name)
+    out.append(sect_break(PORTRAIT_REFS + sect(False)))
+    columns = [
+        ("序号", 600, "QTableText", "{% if r.first %}{{ r.row }}{% endif %}"),
+        ("指标", 3600, "QTableLeft", "{% if r.first %}{{ r.measure }}{% endif %}"),
+        ("区", 1200, "QTableText", "{{ r.place }}"),
+        ("目标值", 2200, "QTableText", "{{ r.target_cell }}"),
+        ("完成值", 1300, "QTableText", "{{ r.actual_q }}"),
+        ("完成率", 1000, "QTableText", "{{ r.ratio_text }}"),
+        ("状态", 1100, "QTableText", "{{ r.status }}"),
+        ("说明", 1756, "QTableLeft", "{{ r.note }}"),
+    ]
+    note = (
+        "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为按序时进度计算的阶段目标，括号内为全年目标；"
+        "{% endif %}“各区合计”为各区目标值、完成值之和；“不适用”指本时段无考核目标或为定性任务。"
+    )
+    out += annex_block(annex_name, columns, note, "图　{{ period.words }}各区考核指标完成率")
+    out.append(sect_break(LANDSCAPE_REFS + sect(True)))
+    out += imprint_block()
+    return out
+
+
+def district_body() -> list[str]:
+    annex_name = "{{ district.name }}{{ period.words }}{{ notice.subject }}工作完成情况表"
+    out = head_block("关于{{ district.name }}{{ period.words }}{{ notice.subject }}", "{{ district.name }}人民政府：")
+    out += [
+        para("QBody", BASIS.replace("{who}", "你区")),
+        para("QHeading1", "一、总体情况"),
+        ctl("{%p if summary.none_reported %}"),
+        para(
+            "QBody",
+            "截至本通报印发时，你区尚未报送{{ period.words }}完成情况，{{ summary.assessed }}项考核指标均无法评估。"
+            "请你区抓紧报送。",
+        ),
+        ctl("{%p else %}"),
+        para(
+            "QBody",
+            "{{ period.words }}，你区承担《行动计划》任务分解表量化考核指标{{ summary.assessed }}项，"
+            "完成{{ summary.met }}项（其中超额完成{{ summary.exceeded }}项），未完成{{ summary.missed }}项"
+            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项{% endif %}，"
+            "完成率{{ summary.rate_text }}，在全市{{ standing.count }}个区中"
+            '{% if standing.tied_with %}与{{ standing.tied_with|join("、") }}并列{% endif %}'
+            "排第{{ standing.rank }}名。"
+            "{% if summary.pending %}另有{{ summary.pending }}项指标目标待定，暂不评估。{% endif %}",
+        ),
+        ctl("{%p endif %}"),
+    ]
+    out += [
+        para("QHeading1", "二、主要成效"),
+        para(
+            "QBody",
+            "{% if exceeded %}你区超额完成{{ exceeded|length }}项指标：{% for r in exceeded %}"
+            + exceeded_words()
+            + "{% if not loop.last %}；{% endif %}{% endfor %}。{% endif %}"
+            "{% if met %}{% if exceeded %}另有{% else %}你区{% endif %}{{ met|length }}项指标按期完成。{% endif %}"
+            "{% if not exceeded and not met %}{{ period.words }}你区暂无已完成的考核指标。{% endif %}",
+        ),
+        para("QHeading1", "三、存在问题"),
+        para(
+            "QBody",
+            ("QHeading2Char", "（一）部分指标未完成。"),
+            "{% if missed %}你区有{{ missed|length }}项指标未完成：{% for r in missed %}"
+            + missed_words()
+            + "{% if not loop.last %}；{% endif %}{% endfor %}。{% elif summary.none_reported %}尚无已报送并评估的指标。"
+            "{% else %}你区已报送的考核指标均已完成。{% endif %}",
+        ),
+        ctl("{%p if not_reported %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "（二）部分数据未报送。"),
+            "{% if summary.none_reported %}你区尚未报送{{ period.words }}完成情况，{{ not_reported|length }}项考核指标"
+            "均无法评估，请尽快报送。{% else %}你区有{{ not_reported|length }}项指标未报送完成情况："
+            + names("not_reported")
+            + "，暂无法评估，请尽快补报。{% endif %}",
+        ),
+        ctl("{%p endif %}"),
+        para("QHeading1", "四、下一步工作要求"),
+        para(
+            "QBody",
+            ("QHeading2Char", "（一）对标对表，补齐短板。"),
+            "请你区对照《行动计划》和任务分解表，{% if missed %}认真分析{{ missed|length }}项未完成指标的原因，"
+            "制定针对性措施，{% endif %}" + NEXT_YEAR + "。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "（二）按时报送，确保数据准确。"),
+            "请你区指定专人负责完成情况报送，对数据的真实性、准确性负责。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "（三）加强统筹，强化督导。"),
+            "请你区加强部门协同，对进度滞后的指标跟踪督办，推动各项任务落到实处。",
+        ),
+    ]
+    out += closing_block(annex_name)
+    out.append(sect_break(PORTRAIT_REFS + sect(False)))
+    columns = [
+        ("序号", 600, "QTableText", "{{ r.row }}"),
+        ("指标", 4000, "QTableLeft", "{{ r.measure }}"),
+        ("目标值", 2400, "QTableText", "{{ r.target_cell }}"),
+        ("完成值", 1400, "QTableText", "{{ r.actual_q }}"),
+        ("完成率", 1100, "QTableText", "{{ r.ratio_text }}"),
+        ("状态", 1100, "QTableText", "{{ r.status }}"),
+        ("说明", 2156, "QTableLeft", "{{ r.note }}"),
+    ]
+    note = (
+        "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为按序时进度计算的阶段目标，括号内为全年目标；"
+        "{% endif %}“不适用”指本时段无考核目标或为定性任务。"
+    )
+    out += annex_block(annex_name, columns, note, "图　{{ district.name }}{{ period.words }}各项指标完成率")
+    out.append(sect_break(LANDSCAPE_REFS + sect(True)))
+    out += imprint_block()
+    return out
+
+
+# ── the package ───────────────────────────────────────────────────────────────────────────
+
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Default Extension="png" ContentType="image/png"/>
+<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
+<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>
+<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>
+<Override PartName="/word/fontTable.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"/>
+<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
+<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
+<Override PartName="/word/footer3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
+<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>
+<Override PartName="/word/header2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>
+<Override PartName="/word/header3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>
+<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
+<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>
+</Types>"""
+
+ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>
+<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>
+</Relationships>"""
+
+DOC_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rIdSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>
+<Relationship Id="rIdFonts" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable" Target="fontTable.xml"/>
+<Relationship Id="rIdFooterOdd" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>
+<Relationship Id="rIdFooterEven" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>
+<Relationship Id="rIdFtrBlank" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer3.xml"/>
+<Relationship Id="rIdHdrBlank" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>
+<Relationship Id="rIdHdrLandOdd" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header2.xml"/>
+<Relationship Id="rIdHdrLandEven" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header3.xml"/>
+</Relationships>"""
+
+STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="仿宋_GB2312" w:hAnsi="仿宋_GB2312" w:eastAsia="仿宋_GB2312" w:cs="仿宋_GB2312"/><w:kern w:val="2"/><w:sz w:val="32"/><w:szCs w:val="32"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>
+<w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>
+<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>
+<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/></w:style>
+<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>
+<w:style w:type="numbering" w:default="1" w:styleId="NoList"><w:name w:val="No List"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/></w:style>
+</w:styles>"""
+
+SETTINGS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:zoom w:percent="100"/><w:defaultTabStop w:val="420"/><w:evenAndOddHeaders/>
+<w:drawingGridVerticalSpacing w:val="579"/><w:characterSpacingControl w:val="doNotCompress"/>
+<w:compat><w:spaceForUL/><w:balanceSingleByteDoubleByteWidth/><w:doNotLeaveBackslashAlone/><w:ulTrailSpace/><w:doNotExpandShiftReturn/><w:adjustLineHeightInTable/><w:useFELayout/>
+<w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>
+<w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/><w:decimalSymbol w:val="."/><w:listSeparator w:val=","/>
+</w:settings>"""
+
+FONTS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/><w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>
+<w:font w:name="楷体_GB2312"><w:altName w:val="楷体"/><w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>
+<w:font w:name="黑体"><w:altName w:val="SimHei"/><w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>
+<w:font w:name="宋体"><w:altName w:val="SimSun"/><w:charset w:val="86"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>
+<w:font w:name="方正小标宋简体"><w:altName w:val="宋体"/><w:charset w:val="86"/><w:family w:val="script"/><w:pitch w:val="fixed"/></w:font>
+</w:fonts>"""
+
+CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<dc:title>{title}</dc:title><dc:creator>qdocgen</dc:creator><cp:lastModifiedBy>qdocgen</cp:lastModifiedBy>
+<dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified>
+</cp:coreProperties>"""
+
+APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>qdocgen</Application></Properties>"""
+
+
+def package(body: list[str], title: str) -> bytes:
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
+        + "\n".join(body)
+        + f"<w:sectPr>{PORTRAIT_REFS}{sect(False)}</w:sectPr></w:body></w:document>"
+    )
+    parts = {
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": ROOT_RELS,
+        "docProps/core.xml": CORE.format(title=title),
+        "docProps/app.xml": APP,
+        "word/document.xml": document,
+        "word/_rels/document.xml.rels": DOC_RELS,
+        "word/styles.xml": STYLES,
+        "word/settings.xml": SETTINGS,
+        "word/fontTable.xml": FONTS,
+        "word/footer1.xml": page_footer("QPageOdd"),
+        "word/footer2.xml": page_footer("QPageEven"),
+        "word/footer3.xml": blank_part("ftr"),
+        "word/header1.xml": blank_part("hdr"),
+        "word/header2.xml": number_box_header(odd=True),
+        "word/header3.xml": number_box_header(odd=False),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(name, text.encode("utf-8"))
+    blob = apply_profile(buf.getvalue(), Profile(), SIGNER)
+    docx.Document(io.BytesIO(blob))  # python-docx must accept it
+    return normalise_package(blob, epoch=946684800)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "templates" / "docx")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, body, title in (
+        ("通报-全市.docx", city_body(), "全市工作完成情况通报"),
+        ("通报-区.docx", district_body(), "区工作完成情况通报"),
+    ):
+        path = args.out / name
+        path.write_bytes(package(body, title))
+        print(f"已生成 {path}")
+
+
+if __name__ == "__main__":
+    main()
