@@ -228,7 +228,7 @@ def run_build(
                 outcome.kept.append(job.path)
                 continue
             data = job.make()
-            write_atomic(target, data)
+            written = write_atomic(target, data)
         except UserError as exc:
             outcome.failed.append((job.path, str(exc)))
             continue
@@ -242,7 +242,10 @@ def run_build(
             "district": job.district,
         }
         record.save()
-        outcome.made.append((job.path, reason))
+        if written:
+            outcome.made.append((job.path, reason))
+        else:  # remade in memory, came out byte for byte the same: the file is left alone
+            outcome.kept.append(job.path)
     if pdf:
         _convert_pdfs(out_dir, [p for p, _ in outcome.made], outcome, [j.path for j in jobs])
     record.save()

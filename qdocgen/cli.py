@@ -244,7 +244,7 @@ def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool
     jobs = all_jobs(ws, year)
 
     def progress(items):
-        if quiet or len(items) < 5:
+        if quiet or len(items) < 5 or not sys.stderr.isatty():
             return items
         return _progressbar(items)
 

@@ -5,6 +5,7 @@ The rules are written out for users in docs/progress.md; this module is their on
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from qdocgen.figures.period import Period
@@ -131,7 +132,18 @@ def period_target(
 
     A cumulative measure applies in every plan year up to its final target year, against
     the share of the plan elapsed; other measures apply in the years the plan gives them.
+    A count target scaled to part of a year or of the plan is rounded up to a whole number
+    (no office asks for 17.5 enterprises): the district must reach at least that many.
     """
+    target, written, applies = _scaled_target(measure, period, district, plan)
+    if target is not None and measure.unit != "%" and measure.kind != "milestone" and target != written:
+        target = float(math.ceil(target - EPS))
+    return target, written, applies
+
+
+def _scaled_target(
+    measure: Measure, period: Period, district: str | None, plan: Plan
+) -> tuple[float | None, float | None, bool]:
     if measure.kind == "cumulative":
         final_year = max(measure.targets) if measure.targets else None
         if final_year is None or period.year > final_year:

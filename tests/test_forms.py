@@ -70,7 +70,7 @@ def test_half_year_shows_serial_progress_targets(plan):
     text = "\n".join(str(ws.cell(r, 1).value) for r in range(1, header))
     assert "序时进度" in text and "50%" in text
     by_name = {ws.cell(r, 2).value: ws.cell(r, 4).value for r in rows}
-    assert by_name["细分行业龙头企业数"] == 17.5  # 35 × 50%
+    assert by_name["细分行业龙头企业数"] == 18  # 35 × 50% = 17.5, rounded up to whole enterprises
     assert by_name["有效期内省名牌产品数"] == 244  # 239 → 249, halfway
     assert by_name["工业产品质量监督抽查综合合格率"] == 95  # rates unscaled
 

@@ -229,7 +229,7 @@ def test_ranking_nothing_assessed_ranks_last():
 def test_bundled_h1_uses_serial_progress(plan, figures):
     ev = evaluate(plan, figures, Period(2019, "H1"))
     r = next(r for r in ev.results if r.measure.id == "4" and r.district == "南海区")
-    assert (r.target, r.year_target) == (17.5, 35)
+    assert (r.target, r.year_target) == (18, 35)  # 35 × 50% = 17.5, rounded up
     stock = next(r for r in ev.results if r.measure.id == "27" and r.district == "南海区")
     assert stock.target == pytest.approx(239 + (249 - 239) * 0.5)
 
@@ -250,3 +250,12 @@ def test_progress_json_keys(cli):
         assert key in records[0]
     city = [r for r in records if r["district"] is None and r["scope"] == "city"]
     assert city and all(r["status"] in (EXCEEDED, MET, MISSED, NOT_REPORTED, NOT_APPLICABLE, PENDING) for r in city)
+
+
+def test_scaled_count_targets_are_rounded_up_rates_are_not(plan):
+    by_id = {m.id: m for m in plan.measures}
+    assert period_target(by_id["4"], Period(2018, "Q1"), "南海区", plan)[0] == 9  # 35 × 25% = 8.75
+    assert period_target(by_id["4b"], Period(2018), None, plan)[0] == 234  # 350 × 2/3 = 233.3
+    assert period_target(by_id["12"], Period(2018), None, plan)[0] == 800  # exact stays exact
+    assert period_target(by_id["37"], Period(2018, "H1"), "南海区", plan)[0] == 95
+    assert period_target(by_id["15"], Period(2018, "Q1"), None, plan)[0] == 2.5  # a growth rate, in %

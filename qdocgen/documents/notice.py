@@ -112,13 +112,16 @@ class NoticeMaker:
 
     def shows(self, period: Period, district: str | None) -> dict:
         """Everything a notice's bytes depend on besides its template (JSON-able, for a build
-        fingerprint): the context, the chart's bars and font, and the layout profile."""
+        fingerprint): the context variables its template uses, the chart's bars and font, and
+        the layout profile."""
         if district is not None:
             district = self._district_name(district)
         ev = self.evaluation(period)
         bars = self._city_bars(ev) if district is None else self._district_bars(ev, district)
+        used = self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).env.used_names()
+        context = self.context(period, district, chart=False)
         return {
-            "context": self.context(period, district, chart=False),
+            "context": {k: v for k, v in context.items() if k in used},
             "chart": [asdict(b) for b in bars] if self.charts else None,
             "chart_font": self.chart_font,
             "profile": asdict(self.profile),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, meta
+from jinja2.exceptions import TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from qdocgen import fmt
@@ -42,9 +43,36 @@ FILTERS: dict[str, tuple[object, str]] = {
 }
 
 
-def make_env(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
+class TemplateEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, remembering the sources it compiled so a build can tell which context
+    variables a template uses (and so which data its document shows)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources: set[str] = set()
+
+    def from_string(self, source, *args, **kwargs):
+        self.sources.add(str(source))
+        return super().from_string(source, *args, **kwargs)
+
+    def compile_expression(self, source, *args, **kwargs):
+        self.sources.add("{{ " + str(source) + " }}")
+        return super().compile_expression(source, *args, **kwargs)
+
+    def used_names(self) -> set[str]:
+        """The top-level variables the compiled sources refer to."""
+        names: set[str] = set()
+        for source in self.sources:
+            try:
+                names |= meta.find_undeclared_variables(self.parse(source))
+            except TemplateSyntaxError:
+                continue
+        return names
+
+
+def make_env(*, autoescape: bool) -> TemplateEnvironment:
     """A fresh sandboxed environment; autoescape on for Word XML, off for Excel cell values."""
-    env = ImmutableSandboxedEnvironment(
+    env = TemplateEnvironment(
         undefined=StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=True,

@@ -1,0 +1,158 @@
+"""What `qdocgen build` makes: every document of every period with figures, and where it goes.
+
+    output/任务分解表.xlsx, .docx                              the plan's task table
+    output/2018/完成情况表/2018年度任务分解表完成情况[-南海区].xlsx, .docx
+    output/2018/通报/全市-2018年度…完成情况通报.docx, 南海区-…docx
+    output/2018/填报表/南海区-2018年度-填报表.xlsx, 全市-…xlsx
+    output/2019/通报/全市-2019年上半年…通报.docx
+
+Each job says what data its document shows, so that the build remakes it exactly when
+that data (or its template) changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qdocgen.build import Job
+from qdocgen.documents import task_table
+from qdocgen.documents.context import base_context
+from qdocgen.documents.render_any import prepare
+from qdocgen.figures import forms
+from qdocgen.figures.period import Period
+from qdocgen.progress import evaluate
+from qdocgen.workspace import Workspace
+
+TABLE_DIR = "完成情况表"
+NOTICE_DIR = "通报"
+FORM_DIR = "填报表"
+
+
+def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
+    """Every document for `year` (or for every year with figures), in a stable order."""
+    periods = [p for p in sorted(ws.figures.periods) if year is None or p.year == year]
+    years = sorted({p.year for p in periods})
+    jobs: list[Job] = []
+    if year is None:
+        jobs += plain_table_jobs(ws)
+    for y in years:
+        if Period(y) in periods:
+            jobs += progress_table_jobs(ws, y)
+    jobs += notice_jobs(ws, periods)
+    form_periods = sorted(set(periods) | {Period(y) for y in years})
+    for period in form_periods:
+        jobs += form_jobs(ws, period)
+    return jobs
+
+
+def used_part(template: Path, context: dict) -> dict:
+    """The part of `context` that the template refers to: what its document can show."""
+    used = prepare(template).env.used_names()
+    return {k: v for k, v in context.items() if k in used}
+
+
+def plain_table_jobs(ws: Workspace) -> list[Job]:
+    jobs = []
+    for fmt in task_table.FORMATS:
+        template = ws.template(fmt, task_table.template_name(fmt, False))
+        jobs.append(
+            Job(
+                path=task_table.file_name(fmt),
+                title="任务分解表",
+                shows=lambda template=template: used_part(template, base_context(ws.plan)),
+                make=lambda template=template: task_table.task_table(ws.plan, template),
+                templates=(template,),
+            )
+        )
+    return jobs
+
+
+def progress_table_jobs(ws: Workspace, year: int) -> list[Job]:
+    period = Period(year)
+    jobs = []
+    cache: dict = {}
+
+    def evaluation():
+        if "ev" not in cache:
+            cache["ev"] = evaluate(ws.plan, ws.figures, period)
+        return cache["ev"]
+
+    for district in [None, *ws.plan.district_names]:
+        for fmt in task_table.FORMATS:
+            template = ws.template(fmt, task_table.template_name(fmt, True))
+
+            def shows(district=district, template=template):
+                context = base_context(ws.plan, period=period, district=district, evaluation=evaluation())
+                return used_part(template, context)
+
+            def make(district=district, template=template):
+                return task_table.task_table(ws.plan, template, figures=ws.figures, year=year, district=district)
+
+            jobs.append(
+                Job(
+                    path=f"{year}/{TABLE_DIR}/"
+                    + task_table.file_name(fmt, year=year, progress=True, district=district),
+                    title=f"{period.words}任务分解表完成情况",
+                    shows=shows,
+                    make=make,
+                    templates=(template,),
+                    period=period,
+                    district=district,
+                )
+            )
+    return jobs
+
+
+def notice_jobs(ws: Workspace, periods: list[Period]) -> list[Job]:
+    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
+
+    maker = NoticeMaker(ws)
+    jobs = []
+    for period in periods:
+        for district in [None, *ws.plan.district_names]:
+            name = CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE
+
+            def shows(period=period, district=district):
+                return maker.shows(period, district)
+
+            def make(period=period, district=district):
+                return maker.city(period) if district is None else maker.district(period, district)
+
+            jobs.append(
+                Job(
+                    path=f"{period.year}/{NOTICE_DIR}/" + maker.filename(period, district),
+                    title=f"{period.words}通报",
+                    shows=shows,
+                    make=make,
+                    templates=(ws.template("docx", name),),
+                    period=period,
+                    district=district,
+                )
+            )
+    return jobs
+
+
+def form_jobs(ws: Workspace, period: Period) -> list[Job]:
+    template = ws.template("xlsx", forms.TEMPLATE)
+    jobs = []
+    for district in [*ws.plan.district_names, None]:
+
+        def shows(district=district):
+            lines = forms.form_lines(ws.plan, period, district)
+            return {
+                "markers": forms.markers(ws.plan, period, district, lines),
+                "lines": [(ln.measure.id, ln.measure.name, ln.unit, ln.shown_target) for ln in lines],
+            }
+
+        jobs.append(
+            Job(
+                path=f"{period.year}/{FORM_DIR}/" + forms.form_file_name(district, period),
+                title=f"{period.words}填报表",
+                shows=shows,
+                make=lambda district=district: forms.build_form(template, ws.plan, period, district),
+                templates=(template,),
+                period=None,  # forms show targets, not figures
+                district=district,
+            )
+        )
+    return jobs
