@@ -417,6 +417,12 @@ def render(
         width = max(map(len, VARIABLES))
         for name, text in VARIABLES.items():
             click.echo(f"  {name.ljust(width)}  {text}")
+        from qdocgen.documents.notice_context import NOTICE_VARIABLES
+
+        click.echo("通报模板（通报-全市.docx、通报-区.docx）另有：")
+        width = max(map(len, NOTICE_VARIABLES))
+        for name, text in NOTICE_VARIABLES.items():
+            click.echo(f"  {name.ljust(width)}  {text}")
         click.echo("过滤器：")
         for name, (_, text) in FILTERS.items():
             click.echo(f"  {name.ljust(10)}  {text}")

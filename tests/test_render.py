@@ -11,6 +11,7 @@ from docx import Document
 from openpyxl import Workbook, load_workbook
 
 from qdocgen.documents.context import VARIABLES
+from qdocgen.documents.notice_context import NOTICE_VARIABLES
 from qdocgen.figures.period import Period
 from qdocgen.progress import evaluate
 from qdocgen.render.jinja_env import FILTERS
@@ -122,13 +123,13 @@ def test_render_group_merges_in_a_word_template(cli, tmp_path):
 def test_list_vars_prints_every_variable_and_filter(cli):
     result = cli("render", "--list-vars")
     assert result.exit_code == 0
-    for name in [*VARIABLES, *FILTERS]:
+    for name in [*VARIABLES, *NOTICE_VARIABLES, *FILTERS]:
         assert name in result.output
 
 
 def test_docs_describe_every_variable_and_filter():
     text = DOCS.read_text(encoding="utf-8")
-    missing = [name for name in [*VARIABLES, *FILTERS] if f"`{name}`" not in text]
+    missing = [name for name in [*VARIABLES, *NOTICE_VARIABLES, *FILTERS] if f"`{name}`" not in text]
     assert not missing, f"docs/templates.md 缺少：{missing}"
 
 
@@ -209,3 +210,32 @@ def test_period_needs_a_year(cli, tmp_path):
     template = province_xlsx(tmp_path / "省表格.xlsx")
     result = cli("render", template, "--period", "H1")
     assert result.exit_code == 1 and "--year" in result.output
+
+
+def documented_names() -> set[str]:
+    names = set()
+    for key in [*VARIABLES, *NOTICE_VARIABLES]:
+        for part in key.split(" / "):
+            names.add(re.split(r"[.\[]", part.strip())[0])
+    return names
+
+
+def test_every_top_level_variable_a_template_gets_is_documented(plan, figures):
+    from qdocgen.documents.context import base_context
+    from qdocgen.documents.notice import NoticeMaker
+    from qdocgen.figures.period import Period
+    from qdocgen.progress import evaluate
+    from qdocgen.workspace import Workspace
+
+    from conftest import DATA, TEMPLATES
+
+    period = Period(2018)
+    ev = evaluate(plan, figures, period)
+    maker = NoticeMaker(Workspace(data_dir=DATA, templates_dir=TEMPLATES), charts=False)
+    contexts = [
+        base_context(plan, period=period, district="南海区", evaluation=ev),
+        maker.context(period, None, chart=False),
+        maker.context(period, "南海区", chart=False),
+    ]
+    undocumented = {k for ctx in contexts for k in ctx} - documented_names()
+    assert not undocumented, f"docs/templates.md 未说明：{sorted(undocumented)}"
