@@ -7,6 +7,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
+from qdocgen.errors import UserError
 from qdocgen.figures.store import FigureSet, load_figures
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
@@ -31,6 +32,11 @@ class Workspace:
 
     @cached_property
     def plan(self) -> Plan:
+        if not Path(self.data_dir).is_dir():
+            raise UserError(
+                f"找不到计划数据文件夹 {self.data_dir}：请在工作区文件夹中运行，或用 --data 指定，"
+                "或先用 qdocgen init 新建工作区"
+            )
         return load_plan(self.data_dir)
 
     @cached_property

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from qdocgen.errors import UserError
+from qdocgen.render.gbt9704 import example_config
 from qdocgen.workspace import bundled
 
 CONFIG = "qdocgen.toml"
@@ -20,9 +21,7 @@ def init_workspace(directory: Path) -> list[str]:
         directory.mkdir(parents=True, exist_ok=True)
         shutil.copytree(bundled("plan_data"), directory / "plan_data", ignore=_ignore)
         shutil.copytree(bundled("templates"), directory / "templates", ignore=_ignore)
-        example = bundled("templates") / f"{CONFIG}.example"
-        if example.is_file():
-            shutil.copyfile(example, directory / CONFIG)
+        (directory / CONFIG).write_text(example_config(), encoding="utf-8")
     except OSError as exc:
         raise UserError(f"无法在 {directory} 中新建工作区：{exc.strerror or exc}") from None
     return [
@@ -30,7 +29,7 @@ def init_workspace(directory: Path) -> list[str]:
         "  plan_data/plan.yaml     计划、任务分解表和指标（按 docs/plan_data.md 的格式修改）",
         "  plan_data/figures/      各时段完成值（自带的是示例数据，可删除）",
         "  templates/docx, xlsx    Word 和 Excel 模板（可直接在 Word、WPS、Excel 中修改）",
-        f"  {CONFIG}            版式等配置" if (directory / CONFIG).exists() else "",
+        f"  {CONFIG}            通报版式（GB/T 9704）、图表字体等配置，默认值都已写出",
         f"下一步：cd {directory} && qdocgen check && qdocgen build",
     ]
 

@@ -145,4 +145,4 @@ def test_merged_cells_must_hold_the_same_text(cli, data_dir):
 def test_missing_data_folder(cli, tmp_path):
     result = cli("check", data=tmp_path / "nowhere")
     assert result.exit_code == 1
-    assert "plan.yaml: 文件不存在" in result.output
+    assert "找不到计划数据文件夹" in result.output and "qdocgen init" in result.output

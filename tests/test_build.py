@@ -1,0 +1,227 @@
+"""`qdocgen build`: every document, remade only where its inputs changed, reproducibly."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from qdocgen.build import RECORD, Job, run_build
+from qdocgen.safe_names import name_problem
+from qdocgen.workspace import Workspace
+
+from conftest import DATA, TEMPLATES
+
+
+def documents(out: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != RECORD
+    }
+
+
+def stamps(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def text_of(path: Path) -> str:
+    if path.suffix == ".docx":
+        doc = Document(path)
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
+    wb = load_workbook(path)
+    return "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+@pytest.fixture
+def built(cli, data_dir, tmp_path):
+    """A 2018 build from a private data copy; returns (run, out) to build again."""
+    out = tmp_path / "out"
+
+    def run(*extra):
+        return cli("build", "--year", "2018", "-o", str(out), *extra, data=data_dir)
+
+    result = run()
+    assert result.exit_code == 0, result.output
+    return run, out
+
+
+def test_full_build_makes_every_kind_of_document(cli, tmp_path):
+    out = tmp_path / "out"
+    result = cli("build", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    names = set(documents(out))
+    assert {"任务分解表.xlsx", "任务分解表.docx"} <= names
+    for year in (2017, 2018):
+        assert f"{year}/通报/南海区-{year}年度工业产品质量提升工作完成情况通报.docx" in names
+        assert f"{year}/通报/全市-{year}年度工业产品质量提升工作完成情况通报.docx" in names
+        assert f"{year}/填报表/南海区-{year}年度-填报表.xlsx" in names
+        assert f"{year}/完成情况表/{year}年度任务分解表完成情况.xlsx" in names
+        assert f"{year}/完成情况表/{year}年度任务分解表完成情况-南海区.docx" in names
+    assert "2019/通报/全市-2019年上半年工业产品质量提升工作完成情况通报.docx" in names
+    assert "2019/填报表/南海区-2019年度-填报表.xlsx" in names
+    for name in names:
+        for part in name.split("/"):
+            assert name_problem(part) is None, name  # every name is valid on Windows
+    assert (out / RECORD).is_file()
+
+
+def test_two_builds_give_identical_bytes(built, tmp_path, cli, data_dir):
+    _, first = built
+    second = tmp_path / "again"
+    assert cli("build", "--year", "2018", "-o", str(second), data=data_dir).exit_code == 0
+    assert documents(first) == documents(second)
+
+
+def test_source_date_epoch_is_honoured(cli, data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1546300800")  # 2019-01-01T00:00:00Z
+    out = tmp_path / "out"
+    assert cli("build", "--year", "2018", "-o", str(out), data=data_dir).exit_code == 0
+    for data in documents(out).values():
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            assert {i.date_time for i in z.infolist()} == {(2019, 1, 1, 0, 0, 0)}
+            core = z.read("docProps/core.xml").decode()
+            assert "2019-01-01T00:00:00Z" in core
+
+
+def test_noop_rebuild_changes_no_file(built):
+    run, out = built
+    before = stamps(out)
+    result = run()
+    assert result.exit_code == 0
+    assert "生成 0 个" in result.output
+    assert stamps(out) == before
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8-sig")
+    assert old in text
+    path.write_text("\ufeff" + text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_corrected_figure_remakes_exactly_the_documents_that_show_it(built, data_dir):
+    run, out = built
+    before = documents(out)
+    replace_in(
+        data_dir / "figures" / "2018.csv", "南海区,27,有效期内省名牌产品数,239,", "南海区,27,有效期内省名牌产品数,241,"
+    )
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert "南海区 2018年度 有效期内省名牌产品数：239 → 241" in result.output
+    after = documents(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {
+        "2018/通报/全市-2018年度工业产品质量提升工作完成情况通报.docx",
+        "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx",
+        "2018/完成情况表/2018年度任务分解表完成情况.xlsx",
+        "2018/完成情况表/2018年度任务分解表完成情况.docx",
+        "2018/完成情况表/2018年度任务分解表完成情况-南海区.xlsx",
+        "2018/完成情况表/2018年度任务分解表完成情况-南海区.docx",
+    }
+    for name in changed:
+        assert "241" in text_of(out / name), name
+        assert f"生成 {name}" in result.output
+    assert "生成 6 个" in result.output
+
+
+def test_a_changed_template_remakes_only_its_documents(cli, data_dir, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    out = tmp_path / "out"
+
+    def run():
+        return cli("build", "--year", "2018", "-o", str(out), data=data_dir, templates=templates)
+
+    assert run().exit_code == 0
+    before = documents(out)
+    from docx import Document as Open
+
+    path = templates / "docx" / "通报-区.docx"
+    doc = Open(path)
+    para = next(p for p in doc.paragraphs if "特此通报" in p.text)
+    para.runs[0].text = para.runs[0].text.replace("特此通报", "特此通知")
+    doc.save(path)
+    result = run()
+    assert result.exit_code == 0, result.output
+    after = documents(out)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {n for n in after if n.startswith("2018/通报/") and not n.startswith("2018/通报/全市")}
+    assert "模板变化（通报-区.docx）" in result.output
+    assert "特此通知" in text_of(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx")
+
+
+def test_a_changed_target_remakes_that_districts_documents(built, data_dir):
+    run, out = built
+    before = documents(out)
+    replace_in(data_dir / "plan.yaml", "2018: {禅城区: 60, 南海区: 239,", "2018: {禅城区: 60, 南海区: 240,")
+    assert run().exit_code == 0
+    after = documents(out)
+    changed = {name for name in after if after[name] != before[name]}
+    assert "2018/填报表/南海区-2018年度-填报表.xlsx" in changed
+    assert "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx" in changed
+    assert "2018/填报表/禅城区-2018年度-填报表.xlsx" not in changed
+    assert "2018/通报/禅城区-2018年度工业产品质量提升工作完成情况通报.docx" not in changed
+
+
+def test_an_unwritable_file_is_reported_and_the_rest_still_made(built):
+    run, out = built
+    victim = out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx"
+    victim.unlink()
+    victim.mkdir()  # a folder where the file should go: no way to write it
+    other = out / "2018/填报表/南海区-2018年度-填报表.xlsx"
+    other.unlink()
+    result = run()
+    assert result.exit_code == 1
+    assert "失败 2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx" in result.output
+    assert "无法写入" in result.output
+    assert other.is_file()
+    assert "Traceback" not in result.output
+
+
+def test_invalid_figures_stop_the_build_before_anything_is_written(cli, data_dir, tmp_path):
+    replace_in(
+        data_dir / "figures" / "2018.csv", "南海区,27,有效期内省名牌产品数,239,", "南海区,27,有效期内省名牌产品数,abc,"
+    )
+    out = tmp_path / "out"
+    result = cli("build", "-o", str(out), data=data_dir)
+    assert result.exit_code == 1
+    assert "2018.csv:" in result.output and "“abc”不是数字" in result.output
+    assert not out.exists()
+
+
+def test_pdf_without_libreoffice_says_how_to_install(built, monkeypatch):
+    run, out = built
+    monkeypatch.setattr("qdocgen.build.find_soffice", lambda: None)
+    result = run("--pdf")
+    assert result.exit_code == 1
+    assert "需要 LibreOffice" in result.output and "apt-get install" in result.output
+    assert not list(out.rglob("*.pdf"))
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (.ci/run installs it)")
+def test_pdf_is_made_beside_the_document(tmp_path):
+    source = (TEMPLATES / "docx" / "任务分解表.docx").read_bytes()
+    job = Job(path="a/表.docx", title="表", shows=lambda: 1, make=lambda: source)
+    ws = Workspace(data_dir=DATA)
+    outcome = run_build(ws, [job], tmp_path, pdf=True)
+    assert outcome.ok, outcome.pdf_failed
+    assert (tmp_path / "a/表.pdf").read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.rglob(".~*"))
+
+
+def test_build_record_says_what_each_document_came_from(built):
+    import json
+
+    _, out = built
+    record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    entry = record["outputs"]["2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx"]
+    assert entry["period"] == "2018" and entry["district"] == "南海区"
+    assert [t.rsplit("/", 3)[-3:] for t in entry["templates"]] == [["templates", "docx", "通报-区.docx"]]
+    assert len(entry["sha256"]) == 64 and entry["made"]
+    assert any(name.endswith("figures/2018.csv") for name in record["inputs"])
