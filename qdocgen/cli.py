@@ -17,6 +17,14 @@ from qdocgen.workspace import Workspace
 
 FORMATS = click.Choice(["table", "csv", "json"])
 PERIODS = click.Choice(list(PARTS), case_sensitive=False)
+period_option = click.option(
+    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
+)
+
+
+def output_option(dest: str, help: str):
+    """-o/--output, the same name on every command that writes."""
+    return click.option("-o", "--output", dest, default=None, type=click.Path(path_type=Path), help=help)
 
 
 class QdocgenGroup(click.Group):
@@ -153,9 +161,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
 
 @main.command()
 @click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option(
-    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
-)
+@period_option
 @click.option("--district", default=None, help="只列出一个区；“全市”只列全市指标和各区合计。")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_obj
@@ -278,21 +284,13 @@ def init(directory: Path) -> None:
 
 @main.command()
 @click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option(
-    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
-)
+@period_option
 @click.option("--district", default=None, help="只生成一个区的填报表（南海 或 南海区；全市 为市级指标表）。")
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="输出文件夹（默认 output/填报表）。",
-)
+@output_option("out_dir", "输出文件夹（默认 output/年度/填报表）。")
 @click.pass_obj
 def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: Path | None) -> None:
     """生成各区填报表（.xlsx）：目标值已填并锁定，各区只填完成值和说明。"""
+    from qdocgen.documents.catalog import FORM_DIR
     from qdocgen.figures.forms import TEMPLATE, make_forms, who_of
     from qdocgen.plan.model import CITY
 
@@ -304,7 +302,7 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
         who = [resolve_district(ws, district)]
     else:
         who = [*ws.plan.district_names, None]
-    out_dir = out_dir or ws.output_dir / "填报表"
+    out_dir = out_dir or ws.output_dir / str(year) / FORM_DIR
     results = make_forms(ws.plan, ws.template("xlsx", TEMPLATE), per, who, out_dir)
     for path, changed in results:
         click.echo(f"{'已生成' if changed else '未变化'} {path}")
@@ -313,9 +311,7 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
 
 @main.command()
 @click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option(
-    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
-)
+@period_option
 @click.option("--partial", is_flag=True, help="只导入没有问题的表格，有问题的列出并跳过。")
 @click.option("--dry-run", is_flag=True, help="只显示将要发生的改动，不写入。")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
@@ -349,19 +345,13 @@ def collect(ws: Workspace, year: int, period: str, partial: bool, dry_run: bool,
     required=True,
     help="xlsx（Excel/WPS 表格）或 docx（Word/WPS 文字）。",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out_path",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="输出文件（默认 output/ 下按内容命名，如 output/任务分解表.xlsx）。",
-)
+@output_option("out_path", "输出文件（默认 output/任务分解表.xlsx；完成情况表在 output/年度/完成情况表/ 下）。")
 @click.pass_obj
 def table(
     ws: Workspace, year: int | None, with_progress: bool, district: str | None, fmt: str, out_path: Path | None
 ) -> None:
     """生成任务分解表（Excel 或 Word），可附某年度完成情况。"""
+    from qdocgen.documents.catalog import TABLE_DIR
     from qdocgen.documents.task_table import file_name, task_table, template_name
     from qdocgen.render.package import write_atomic
 
@@ -377,7 +367,8 @@ def table(
         year=year,
         district=district,
     )
-    out_path = out_path or ws.output_dir / file_name(fmt, year=year, progress=with_progress, district=district)
+    folder = ws.output_dir / str(year) / TABLE_DIR if with_progress else ws.output_dir
+    out_path = out_path or folder / file_name(fmt, year=year, progress=with_progress, district=district)
     changed = write_atomic(out_path, data)
     click.echo(f"{'已生成' if changed else '未变化'} {out_path}")
 
@@ -385,18 +376,9 @@ def table(
 @main.command()
 @click.argument("template", required=False, type=click.Path(path_type=Path))
 @click.option("--year", type=int, default=None, help="年度：填入该年度的目标和完成情况。")
-@click.option(
-    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
-)
+@period_option
 @click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
-@click.option(
-    "-o",
-    "--output",
-    "out_path",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="输出文件（默认 output/ 下：模板名-时段-区）。",
-)
+@output_option("out_path", "输出文件（默认 output/ 下：模板名-时段-区）。")
 @click.option("--list-vars", is_flag=True, help="列出模板可用的全部变量和过滤器。")
 @click.pass_obj
 def render(
@@ -454,16 +436,12 @@ def render(
 
 @main.command()
 @click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option(
-    "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
-)
+@period_option
 @click.option("--district", default=None, help="只生成一个区的通报，如 南海 或 南海区。")
 @click.option("--city", is_flag=True, help="只生成全市通报。")
 @click.option("--date", "date_text", default=None, help="成文日期，写作 YYYY-MM-DD（默认为时段截止日期）。")
 @click.option("--strict", is_flag=True, help="有完成值未报送时报错，而不是在通报中写明。")
-@click.option(
-    "-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None, help="输出文件夹（默认 output/通报）。"
-)
+@output_option("out_dir", "输出文件夹（默认 output/年度/通报）。")
 @click.pass_obj
 def notice(
     ws: Workspace,
@@ -476,6 +454,7 @@ def notice(
     out_dir: Path | None,
 ) -> None:
     """生成通报（GB/T 9704 格式 .docx）：不指定 --district/--city 时生成全市通报和各区通报。"""
+    from qdocgen.documents.catalog import NOTICE_DIR
     from qdocgen.documents.notice import NoticeMaker
     from qdocgen.render.package import write_atomic
 
@@ -486,7 +465,7 @@ def notice(
     district = resolve_district(ws, district)
     maker = NoticeMaker(ws, date=date_text, strict=strict)
     who: list[str | None] = [district] if district else [None] if city else [None, *ws.plan.district_names]
-    out_dir = out_dir or ws.output_dir / "通报"
+    out_dir = out_dir or ws.output_dir / str(year) / NOTICE_DIR
     documents = [(d, maker.city(per) if d is None else maker.district(per, d)) for d in who]
     for d, data in documents:
         path = out_dir / maker.filename(per, d)
