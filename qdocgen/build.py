@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from qdocgen import __version__
-from qdocgen.errors import UserError
+from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
 from qdocgen.render.package import write_atomic
@@ -163,7 +163,7 @@ def _reason(
         return "文件缺失"
     if entry.get("fingerprint") == fp:
         if entry.get("sha256") != sha256(out_file.read_bytes()):
-            return "文件被改动或不完整"
+            return "文件在上次生成后被改动过"
         return None
     why = []
     if job.period is not None:
@@ -207,7 +207,7 @@ def run_build(
                 try:
                     template_hashes[t] = sha256(t.read_bytes())
                 except OSError as exc:
-                    raise UserError(f"无法读取模板 {t}：{exc.strerror or exc}") from None
+                    raise UserError(f"无法读取模板 {t}：{os_error_text(exc)}") from None
     old_inputs = record.data.get("inputs", {})
 
     def template_changed(t: Path) -> bool:
@@ -228,6 +228,9 @@ def run_build(
                 outcome.kept.append(job.path)
                 continue
             data = job.make()
+            backup = _keep_foreign_file(target, entry, data)
+            if backup is not None:
+                reason += f"；原文件不是上次生成的（可能有人改动或填写过），已另存为 {backup.name}"
             written = write_atomic(target, data)
         except UserError as exc:
             outcome.failed.append((job.path, str(exc)))
@@ -247,9 +250,35 @@ def run_build(
         else:  # remade in memory, came out byte for byte the same: the file is left alone
             outcome.kept.append(job.path)
     if pdf:
-        _convert_pdfs(out_dir, [p for p, _ in outcome.made], outcome, [j.path for j in jobs])
+        _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs])
     record.save()
     return outcome
+
+
+def _keep_foreign_file(target: Path, entry: dict | None, data: bytes) -> Path | None:
+    """Move aside a file at `target` that the last build did not write, before replacing it.
+
+    A clerk may have filled in a form where the build put it, or edited a notice in Word:
+    such a file is never overwritten. It is renamed to '…（改动备份）.xlsx' (numbered if that
+    exists) and its new path returned; None when there was nothing to keep.
+    """
+    try:
+        current = target.read_bytes() if target.is_file() else None
+    except OSError as exc:
+        raise UserError(f"无法读取 {target}：{os_error_text(exc)}") from None
+    if current is None or current == data or (entry is not None and entry.get("sha256") == sha256(current)):
+        return None
+    for n in range(1, 1000):
+        backup = target.with_name(f"{target.stem}（改动备份{'' if n == 1 else n}）{target.suffix}")
+        if not backup.exists():
+            break
+    try:
+        os.replace(target, backup)
+    except OSError as exc:
+        raise UserError(
+            f"{target} 被改动过，但无法另存为 {backup.name}，为免丢失没有覆盖：{os_error_text(exc)}"
+        ) from None
+    return backup
 
 
 def _now() -> str:
@@ -309,10 +338,18 @@ SOFFICE_MISSING = (
 )
 
 
-def _convert_pdfs(out_dir: Path, made: list[str], outcome: Outcome, all_paths: list[str]) -> None:
-    """Convert documents to PDF beside them: those just made, and any whose PDF is missing."""
-    wanted = [p for p in all_paths if p in made or not (out_dir / p).with_suffix(".pdf").is_file()]
-    wanted = [p for p in wanted if (out_dir / p).is_file()]
+def _convert_pdfs(out_dir: Path, record: Record, outcome: Outcome, all_paths: list[str]) -> None:
+    """Convert documents to PDF beside them, where the PDF is missing or older than the document.
+
+    The record notes which version of a document (its hash) each PDF was made from.
+    """
+    wanted = []
+    for rel in all_paths:
+        entry = record.output(rel)
+        if entry is None or not (out_dir / rel).is_file():
+            continue
+        if entry.get("pdf_of") != entry.get("sha256") or not (out_dir / rel).with_suffix(".pdf").is_file():
+            wanted.append(rel)
     if not wanted:
         return
     soffice = find_soffice()
@@ -344,6 +381,8 @@ def _convert_pdfs(out_dir: Path, made: list[str], outcome: Outcome, all_paths: l
                 produced = work / (src.stem + ".pdf")
                 write_atomic(src.with_suffix(".pdf"), produced.read_bytes())
                 produced.unlink()
+                record.output(rel)["pdf_of"] = record.output(rel)["sha256"]
+                record.save()
             except (subprocess.SubprocessError, OSError) as exc:
                 outcome.pdf_failed.append((rel, f"LibreOffice 转换 PDF 失败：{exc}"))
             except UserError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -44,3 +45,22 @@ class DataError(UserError):
 
 class TemplateError(UserError):
     """A template could not be read or filled."""
+
+
+_ERRNO_TEXT = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统只读",
+    errno.EEXIST: "已经存在",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EBUSY: "文件正被占用",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in Chinese ("没有权限"), for messages that name the file."""
+    return _ERRNO_TEXT.get(exc.errno, exc.strerror or str(exc))

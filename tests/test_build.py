@@ -225,3 +225,20 @@ def test_build_record_says_what_each_document_came_from(built):
     assert [t.rsplit("/", 3)[-3:] for t in entry["templates"]] == [["templates", "docx", "通报-区.docx"]]
     assert len(entry["sha256"]) == 64 and entry["made"]
     assert any(name.endswith("figures/2018.csv") for name in record["inputs"])
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (.ci/run installs it)")
+def test_a_pdf_older_than_its_document_is_made_again(tmp_path):
+    plain = (TEMPLATES / "docx" / "任务分解表.docx").read_bytes()
+    other = (TEMPLATES / "docx" / "任务分解表-完成情况.docx").read_bytes()
+    ws = Workspace(data_dir=DATA)
+
+    def job(data):
+        return Job(path="表.docx", title="表", shows=lambda: len(data), make=lambda: data)
+
+    run_build(ws, [job(plain)], tmp_path, pdf=True)
+    first = (tmp_path / "表.pdf").read_bytes()
+    run_build(ws, [job(other)], tmp_path)  # the document changes; no --pdf this time
+    outcome = run_build(ws, [job(other)], tmp_path, pdf=True)  # nothing to remake, but the PDF is stale
+    assert outcome.ok and outcome.made == []
+    assert (tmp_path / "表.pdf").read_bytes() != first

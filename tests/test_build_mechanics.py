@@ -69,9 +69,34 @@ def test_only_changed_documents_are_remade(ws, tmp_path):
 def test_deleted_or_altered_output_is_remade(ws, tmp_path):
     run_build(ws, jobs_from(CONTENT), tmp_path)
     (tmp_path / "2018/通报/a.docx").unlink()
-    (tmp_path / "任务分解表.xlsx").write_bytes(b"half")
+    (tmp_path / "任务分解表.xlsx").write_bytes(b"edited by a clerk")
     outcome = run_build(ws, jobs_from(CONTENT), tmp_path)
-    assert dict(outcome.made) == {"2018/通报/a.docx": "文件缺失", "任务分解表.xlsx": "文件被改动或不完整"}
+    made = dict(outcome.made)
+    assert made["2018/通报/a.docx"] == "文件缺失"
+    assert made["任务分解表.xlsx"].startswith("文件在上次生成后被改动过；原文件不是上次生成的")
+    assert (tmp_path / "任务分解表（改动备份）.xlsx").read_bytes() == b"edited by a clerk"  # nothing lost
+    assert (tmp_path / "任务分解表.xlsx").read_text(encoding="utf-8") == "T"
+
+
+def test_a_file_the_build_never_made_is_kept_aside_not_overwritten(ws, tmp_path):
+    (tmp_path / "2018/通报").mkdir(parents=True)
+    (tmp_path / "2018/通报/a.docx").write_bytes(b"mine")
+    (tmp_path / "2018/通报/a（改动备份）.docx").write_bytes(b"older")
+    run_build(ws, jobs_from(CONTENT), tmp_path)
+    assert (tmp_path / "2018/通报/a（改动备份2）.docx").read_bytes() == b"mine"
+    assert (tmp_path / "2018/通报/a（改动备份）.docx").read_bytes() == b"older"
+
+
+def test_written_files_keep_ordinary_permissions(ws, tmp_path):
+    old = os.umask(0o022)
+    try:
+        run_build(ws, jobs_from(CONTENT), tmp_path)
+    finally:
+        os.umask(old)
+    assert oct((tmp_path / "任务分解表.xlsx").stat().st_mode & 0o777) == oct(0o644)
+    (tmp_path / "任务分解表.xlsx").chmod(0o664)
+    run_build(ws, jobs_from(dict(CONTENT, **{"任务分解表.xlsx": "T2"})), tmp_path)
+    assert oct((tmp_path / "任务分解表.xlsx").stat().st_mode & 0o777) == oct(0o664)
 
 
 def test_unwritable_file_is_reported_and_the_rest_are_made(ws, tmp_path, monkeypatch):

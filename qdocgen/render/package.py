@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import tempfile
 import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from qdocgen.errors import UserError
+from qdocgen.errors import UserError, os_error_text
 
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
 _FIRST = ("[Content_Types].xml", "_rels/.rels")
@@ -59,6 +60,16 @@ def normalise_package(data: bytes, epoch: int | None = None) -> bytes:
     return out.getvalue()
 
 
+def _mode_for(path: Path) -> int:
+    """The permission bits the file should have: its current ones, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write `data` to `path` via a temporary file and a rename; False if already identical.
 
@@ -75,6 +86,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
+        os.chmod(tmp_name, _mode_for(path))  # mkstemp makes 0600; keep the file readable as before
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -85,7 +97,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     except PermissionError:
         raise UserError(f"无法写入 {path}：没有写权限，或文件正被 Word、WPS、Excel 打开（请关闭后重试）") from None
     except OSError as exc:
-        raise UserError(f"无法写入 {path}：{exc.strerror or exc}") from None
+        raise UserError(f"无法写入 {path}：{os_error_text(exc)}") from None
     finally:
         if tmp_name is not None:
             try:
