@@ -11,6 +11,7 @@ from qdocgen.errors import UserError
 from qdocgen.figures.store import FigureSet, load_figures
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
+from qdocgen.render.gbt9704 import CONFIG_NAME
 
 
 def bundled(name: str) -> Path:
@@ -44,17 +45,26 @@ class Workspace:
         return load_figures(self.data_dir, self.plan)
 
     @property
+    def root(self) -> Path:
+        """The workspace folder: the one holding the plan data folder (and templates, qdocgen.toml)."""
+        return Path(self.data_dir).resolve().parent
+
+    @property
     def templates(self) -> Path:
-        """The templates folder: --templates, else ./templates, else the bundled ones."""
+        """The templates folder: --templates, else the workspace's templates/, else the bundled ones.
+
+        The workspace is found from --data, so `qdocgen --data other/plan_data …` uses
+        other/templates, as it uses other/qdocgen.toml.
+        """
         if self.templates_dir is not None:
             return Path(self.templates_dir)
-        local = Path("templates")
+        local = self.root / "templates"
         return local if local.is_dir() else bundled("templates")
 
     @property
     def config_path(self) -> Path | None:
         """The workspace's qdocgen.toml (beside the plan data folder), if there is one."""
-        path = Path(self.data_dir).resolve().parent / "qdocgen.toml"
+        path = self.root / CONFIG_NAME
         return path if path.is_file() else None
 
     def template(self, kind: str, name: str) -> Path:

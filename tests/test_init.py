@@ -42,3 +42,13 @@ def test_init_refuses_a_folder_with_files(tmp_path):
     assert result.exit_code == 1
     assert "已存在且不为空" in result.output
     assert os.listdir(tmp_path) == ["mine.txt"]
+
+
+def test_data_elsewhere_brings_its_own_templates(tmp_path, monkeypatch):
+    workspace = tmp_path / "ws"
+    assert run("init", str(workspace)).exit_code == 0
+    (workspace / "templates" / "xlsx" / "填报表.xlsx").write_bytes(b"not a workbook")
+    monkeypatch.chdir(tmp_path)  # elsewhere: no plan_data or templates here
+    result = run("--data", str(workspace / "plan_data"), "forms", "--year", "2018", "--district", "南海")
+    assert result.exit_code == 1
+    assert str(workspace / "templates" / "xlsx" / "填报表.xlsx") in result.output
