@@ -13,6 +13,7 @@ from qdocgen.errors import UserError
 from qdocgen.figures.period import PARTS, Period
 from qdocgen.listing import csv_text, json_text, number_or_int, text_table
 from qdocgen.plan.model import CITY
+from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
 
 FORMATS = click.Choice(["table", "csv", "json"])
@@ -52,6 +53,9 @@ class QdocgenGroup(click.Group):
                 f"qdocgen 内部错误：{type(exc).__name__}: {exc}（设置环境变量 QDOCGEN_DEBUG=1 可查看详情）", err=True
             )
             sys.exit(3)
+        finally:  # what the workspace noticed on the way (a period without figures, a stray file)
+            for warning in dict.fromkeys(getattr(ctx.obj, "warnings", [])):
+                click.echo(f"注意：{warning}", err=True)
 
 
 @click.group(cls=QdocgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,6 +91,11 @@ def resolve_district(ws: Workspace, name: str | None) -> str | None:
     return district.name
 
 
+def is_city(name: str | None) -> bool:
+    """Whether a --district value means the city as a whole (全市)."""
+    return name is not None and name.strip() == CITY
+
+
 def check_year(ws: Workspace, year: int) -> int:
     if year not in ws.plan.years:
         raise UserError(f"年度 {year} 不在计划年度 {ws.plan.years[0]}—{ws.plan.years[-1]} 内")
@@ -106,6 +115,8 @@ def check(ws: Workspace) -> None:
         raise DataError(f"发现 {len(exc.problems)} 个问题。", exc.problems) from None
     try:
         figures = ws.figures
+        problems = list(figures.ignored)
+        ws.warnings.clear()  # reported below as problems instead
     except DataError as exc:
         problems = exc.problems
     if problems:
@@ -120,13 +131,14 @@ def check(ws: Workspace) -> None:
 
 @main.command()
 @click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option("--district", default=None, help="只列出一个区，如 南海 或 南海区。")
+@click.option("--district", default=None, help="只列出一个区，如 南海 或 南海区；“全市”只列全市指标。")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_obj
 def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
     """列出某年度的全部量化目标。"""
     check_year(ws, year)
-    district = resolve_district(ws, district)
+    city_only = is_city(district)
+    district = None if city_only else resolve_district(ws, district)
     records = [
         {
             "row": t.row,
@@ -139,6 +151,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
             "target": number_or_int(t.target),
         }
         for t in ws.plan.targets(year, district)
+        if not city_only or t.district is None
     ]
     if fmt == "json":
         click.echo(json_text(records))
@@ -170,9 +183,10 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     from qdocgen.progress import evaluate
 
     check_year(ws, year)
-    city_only = district is not None and district.strip() == CITY
+    city_only = is_city(district)
     district = None if city_only else resolve_district(ws, district)
     per = Period.parse_part(year, period)
+    ws.expect_figures(per)
     ev = evaluate(ws.plan, ws.figures, per)
     if city_only:
         results = [r for r in ev.results if r.district is None]
@@ -202,11 +216,15 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
         ]
         for r in results
     ]
-    if fmt == "csv":
-        click.echo(csv_text(headers, rows), nl=False)
+    if fmt == "csv":  # plain numbers, for scripts and Excel: 10000, 0.9143
+        plain = [
+            [*row[:4], rec["target"], rec["actual"], None if rec["ratio"] is None else round(rec["ratio"], 4), *row[7:]]
+            for row, rec in zip(rows, records, strict=True)
+        ]
+        click.echo(csv_text(headers, plain), nl=False)
         return
     click.echo(text_table(headers, rows))
-    if district is None:
+    if district is None and not city_only:
         click.echo("")
         click.echo(
             text_table(
@@ -337,6 +355,7 @@ def collect(ws: Workspace, year: int, period: str, partial: bool, dry_run: bool,
 @click.option(
     "--progress", "with_progress", is_flag=True, help="完成情况表：该年度各项指标的目标、完成值、完成率、状态和说明。"
 )
+@period_option
 @click.option("--district", default=None, help="只列一个区的完成情况（南海 或 南海区）；默认全市。")
 @click.option(
     "--format",
@@ -348,7 +367,13 @@ def collect(ws: Workspace, year: int, period: str, partial: bool, dry_run: bool,
 @output_option("out_path", "输出文件（默认 output/任务分解表.xlsx；完成情况表在 output/年度/完成情况表/ 下）。")
 @click.pass_obj
 def table(
-    ws: Workspace, year: int | None, with_progress: bool, district: str | None, fmt: str, out_path: Path | None
+    ws: Workspace,
+    year: int | None,
+    with_progress: bool,
+    period: str,
+    district: str | None,
+    fmt: str,
+    out_path: Path | None,
 ) -> None:
     """生成任务分解表（Excel 或 Word），可附某年度完成情况。"""
     from qdocgen.documents.catalog import TABLE_DIR
@@ -357,18 +382,23 @@ def table(
 
     if with_progress and year is None:
         raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2018")
-    if year is not None:
+    if not with_progress and (year is not None or district is not None or period.lower() != "year"):
+        raise UserError("--year、--period、--district 只用于完成情况表，请同时加 --progress；不加时生成计划原表")
+    per = None
+    if with_progress:
         check_year(ws, year)
-    district = resolve_district(ws, district)
+        per = Period.parse_part(year, period)
+        ws.expect_figures(per)
+    district = None if is_city(district) else resolve_district(ws, district)
     data = task_table(
         ws.plan,
         ws.template(fmt, template_name(fmt, with_progress)),
         figures=ws.figures if with_progress else None,
-        year=year,
+        period=per,
         district=district,
     )
     folder = ws.output_dir / str(year) / TABLE_DIR if with_progress else ws.output_dir
-    out_path = out_path or folder / file_name(fmt, year=year, progress=with_progress, district=district)
+    out_path = out_path or check_inside(folder, file_name(fmt, period=per, progress=with_progress, district=district))
     changed = write_atomic(out_path, data)
     click.echo(f"{'已生成' if changed else '未变化'} {out_path}")
 
@@ -424,10 +454,16 @@ def render(
     if year is not None:
         check_year(ws, year)
         per = Period.parse_part(year, period)
+        ws.expect_figures(per)
         evaluation = evaluate(ws.plan, ws.figures, per)
     district = resolve_district(ws, district)
     data = fill(template, ws.plan, period=per, district=district, evaluation=evaluation)
-    out_path = out_path or ws.output_dir / output_name(template, per, district)
+    if out_path is None:  # -o is the user's explicit choice; a name made from the template stays inside
+        from qdocgen.safe_names import check_inside
+
+        name = output_name(template, per, district)
+        check_inside(ws.output_dir, name)
+        out_path = ws.output_dir / name
     if out_path.resolve() == Path(template).resolve():
         raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
     changed = write_atomic(out_path, data)
@@ -462,13 +498,16 @@ def notice(
         raise UserError("--district 与 --city 只能选一个")
     check_year(ws, year)
     per = Period.parse_part(year, period)
+    if is_city(district):
+        district, city = None, True
     district = resolve_district(ws, district)
+    ws.expect_figures(per)
     maker = NoticeMaker(ws, date=date_text, strict=strict)
     who: list[str | None] = [district] if district else [None] if city else [None, *ws.plan.district_names]
     out_dir = out_dir or ws.output_dir / str(year) / NOTICE_DIR
     documents = [(d, maker.city(per) if d is None else maker.district(per, d)) for d in who]
     for d, data in documents:
-        path = out_dir / maker.filename(per, d)
+        path = check_inside(out_dir, maker.filename(per, d))
         click.echo(f"{'已生成' if write_atomic(path, data) else '未变化'} {path}")
     for warning in maker.warnings:
         click.echo(f"注意：{warning}", err=True)

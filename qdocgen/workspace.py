@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 from qdocgen.errors import UserError
-from qdocgen.figures.store import FigureSet, load_figures
+from qdocgen.figures.period import Period
+from qdocgen.figures.store import FigureSet, load_figures, period_file
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
 from qdocgen.render.gbt9704 import CONFIG_NAME
@@ -29,6 +30,7 @@ class Workspace:
 
     data_dir: Path = Path("plan_data")
     templates_dir: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # said to the user when the command ends
     output_dir: Path = Path("output")
 
     @cached_property
@@ -42,7 +44,16 @@ class Workspace:
 
     @cached_property
     def figures(self) -> FigureSet:
-        return load_figures(self.data_dir, self.plan)
+        figures = load_figures(self.data_dir, self.plan)
+        self.warnings.extend(str(p) for p in figures.ignored)
+        return figures
+
+    def expect_figures(self, period: Period) -> None:
+        """Warn when `period` has no figures file: every measure will read 未报送."""
+        if period not in self.figures.periods:
+            self.warnings.append(
+                f"没有{period.words}的完成值文件 {period_file(self.data_dir, period)}，各项指标均按“未报送”处理"
+            )
 
     @property
     def root(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -63,10 +64,34 @@ def test_year_outside_the_plan(cli, data_dir):
 
 
 def test_badly_named_file(cli, data_dir):
-    write_figures(data_dir, "2018年.csv", [])
+    write_figures(data_dir, "2018 - 副本.csv", [])
     result = cli("check", data=data_dir)
     assert result.exit_code == 1
-    assert "文件名应为" in result.output
+    assert "2018 - 副本.csv: 文件名不是 年度.csv 或 年度-时段.csv" in result.output
+    other = cli("progress", "--year", "2018", "--district", "南海", data=data_dir)  # other commands go on
+    assert other.exit_code == 0
+    assert "注意：" in other.output and "2018 - 副本.csv" in other.output
+
+
+def test_period_file_names_ignore_case(cli, data_dir):
+    (data_dir / "figures" / "2019-H1.csv").rename(data_dir / "figures" / "2019-h1.csv")
+    assert cli("check", data=data_dir).exit_code == 0
+    result = cli("progress", "--year", "2019", "--period", "H1", "--district", "南海", "--format", "json", data=data_dir)
+    records = json.loads(result.stdout)
+    assert sum(r["actual"] is not None for r in records) > 20  # the figures were read
+
+
+def test_two_files_for_one_period(cli, data_dir):
+    (data_dir / "figures" / "2019-h1.csv").write_bytes((data_dir / "figures" / "2019-H1.csv").read_bytes())
+    result = cli("check", data=data_dir)
+    assert result.exit_code == 1
+    assert "都是2019年上半年的完成值" in result.output
+
+
+def test_a_period_without_figures_is_said(cli):
+    result = cli("progress", "--year", "2018", "--period", "H1", "--district", "南海")
+    assert result.exit_code == 0
+    assert "注意：没有2018年上半年的完成值文件" in result.output and "未报送" in result.output
 
 
 def test_missing_column(cli, data_dir):
@@ -146,3 +171,13 @@ def test_missing_data_folder(cli, tmp_path):
     result = cli("check", data=tmp_path / "nowhere")
     assert result.exit_code == 1
     assert "找不到计划数据文件夹" in result.output and "qdocgen init" in result.output
+
+
+@pytest.mark.parametrize("name", ["../evil", "南海/区", "..\\\\evil", "..", "/etc"])
+def test_district_name_that_is_a_path_is_refused(cli, data_dir, name):
+    """A district name becomes part of file names (forms, notices): it must not be a path."""
+    path = break_plan(data_dir, "  - {name: 南海区, short: 南海}", f"  - {{name: '{name}', short: 南海}}")
+    result = cli("check", data=data_dir)
+    assert result.exit_code == 1
+    assert re.search(rf"^{re.escape(path)}:17: .*(不允许的字符|不能以点或空格结尾)", result.output, re.M), result.output
+    assert "Traceback" not in result.output

@@ -35,9 +35,8 @@ def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
     jobs: list[Job] = []
     if year is None:
         jobs += plain_table_jobs(ws)
-    for y in years:
-        if Period(y) in periods:
-            jobs += progress_table_jobs(ws, y)
+    for period in periods:
+        jobs += progress_table_jobs(ws, period)
     jobs += notice_jobs(ws, periods)
     form_periods = sorted(set(periods) | {Period(y) for y in years})
     for period in form_periods:
@@ -67,8 +66,7 @@ def plain_table_jobs(ws: Workspace) -> list[Job]:
     return jobs
 
 
-def progress_table_jobs(ws: Workspace, year: int) -> list[Job]:
-    period = Period(year)
+def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
     jobs = []
     cache: dict = {}
 
@@ -86,12 +84,12 @@ def progress_table_jobs(ws: Workspace, year: int) -> list[Job]:
                 return used_part(template, context)
 
             def make(district=district, template=template):
-                return task_table.task_table(ws.plan, template, figures=ws.figures, year=year, district=district)
+                return task_table.task_table(ws.plan, template, figures=ws.figures, period=period, district=district)
 
             jobs.append(
                 Job(
-                    path=f"{year}/{TABLE_DIR}/"
-                    + task_table.file_name(fmt, year=year, progress=True, district=district),
+                    path=f"{period.year}/{TABLE_DIR}/"
+                    + task_table.file_name(fmt, period=period, progress=True, district=district),
                     title=f"{period.words}任务分解表完成情况",
                     shows=shows,
                     make=make,

@@ -26,6 +26,7 @@ from qdocgen.render import chart as charts
 from qdocgen.render.docx_engine import Picture, PreparedDocx
 from qdocgen.render.gbt9704 import config_path, load_profile, parse_date, read_config
 from qdocgen.render.gbt9704_docx import apply_profile
+from qdocgen.safe_names import name_problem
 from qdocgen.workspace import Workspace
 
 CITY_TEMPLATE = "通报-全市.docx"
@@ -84,6 +85,9 @@ class NoticeMaker:
         notice = _section(config, "notice", {"subject"}, path)
         self.chart_font = chart.get("font", "")
         self.subject = notice.get("subject") or subject_of(self.ws.plan)
+        problem = name_problem(self.subject)
+        if problem:
+            raise UserError(f"{path}：[notice] subject“{self.subject}”{problem}（它会用在通报的文件名中）")
         if self.date is not None:
             self.date = parse_date(self.date, "成文日期")
         self._prepared: dict[str, PreparedDocx] = {}

@@ -23,9 +23,17 @@ def template_name(fmt: str, progress: bool) -> str:
     return f"{TEMPLATES[progress]}.{fmt}"
 
 
-def file_name(fmt: str, *, year: int | None = None, progress: bool = False, district: str | None = None) -> str:
-    """任务分解表.xlsx, 2018年度任务分解表完成情况.docx, 2018年度任务分解表完成情况-南海区.xlsx."""
-    stem = f"{year}年度任务分解表完成情况" if progress else "任务分解表"
+def file_name(
+    fmt: str,
+    *,
+    year: int | None = None,
+    progress: bool = False,
+    district: str | None = None,
+    period: Period | None = None,
+) -> str:
+    """任务分解表.xlsx, 2018年度任务分解表完成情况.docx, 2019年上半年任务分解表完成情况-南海区.xlsx."""
+    period = period or (Period(year) if year is not None else None)
+    stem = f"{period.words}任务分解表完成情况" if progress and period else "任务分解表"
     if district:
         stem += f"-{district}"
     return f"{stem}.{fmt}"
@@ -38,11 +46,13 @@ def task_table(
     figures: FigureSet | None = None,
     year: int | None = None,
     district: str | None = None,
+    period: Period | None = None,
 ) -> bytes:
-    """The task table filled from `template`; with `figures` and `year`, with that year's progress.
+    """The task table filled from `template`; with `figures` and a year (or part-year period),
+    with that period's progress.
 
     `district` is a district's full name (南海区) or None for the whole city.
     """
-    period = Period(year) if year is not None else None
+    period = period or (Period(year) if year is not None else None)
     evaluation = evaluate(plan, figures, period) if figures is not None and period is not None else None
     return fill(template, plan, period=period, district=district, evaluation=evaluation)

@@ -38,7 +38,7 @@ class Period:
     @classmethod
     def from_key(cls, key: str) -> Period | None:
         """The period named by a file stem such as `2018` or `2019-H1`, or None."""
-        m = _KEY.match(key)
+        m = _KEY.match(key.strip().upper())
         return cls(int(m.group(1)), m.group(2) or "year") if m else None
 
     @property

@@ -44,6 +44,9 @@ class FigureSet:
     """All figures of the store, by period."""
 
     periods: dict[Period, list[Figure]] = field(default_factory=dict)
+    # Files in figures/ whose names name no period (a Windows copy such as '2018 - 副本.csv'):
+    # left out, and reported by `check` and as a warning by other commands.
+    ignored: list[Problem] = field(default_factory=list)
 
     def of(self, period: Period) -> list[Figure]:
         return self.periods.get(period, [])
@@ -79,7 +82,12 @@ def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
     for path in sorted(folder.glob("*.csv")):
         period = Period.from_key(path.stem)
         if period is None:
-            problems.append(Problem(str(path), None, "文件名应为 年度.csv 或 年度-时段.csv，如 2018.csv、2019-H1.csv"))
+            out.ignored.append(
+                Problem(str(path), None, "文件名不是 年度.csv 或 年度-时段.csv（如 2018.csv、2019-H1.csv），未读取")
+            )
+            continue
+        if period in out.periods:
+            problems.append(Problem(str(path), None, f"与另一个文件重复：都是{period.words}的完成值"))
             continue
         if period.year not in plan.years:
             problems.append(
@@ -228,7 +236,7 @@ def _figure(plan: Plan, cell, line: int) -> tuple[Figure | None, str | None]:
     try:
         value = parse_value(cell("完成值"), rate=measure.is_rate, milestone=measure.kind == "milestone")
     except BadValue as exc:
-        return None, f"完成值{exc}"
+        return None, f"完成值：{exc}"
     if measure.kind == "qualitative" and value is not None:
         return None, f"“{measure.name}”是定性任务，完成值应留空，情况写在说明中"
     return Figure(district, row, measure.name, value, cell("说明"), cell("来源"), line), None

@@ -38,7 +38,7 @@ def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> 
     if not math.isfinite(value):
         raise BadValue(f"“{raw}”不是有限的数字")
     if value < 0:
-        raise BadValue(f"“{raw}”是负数，完成值不能为负")
+        raise BadValue(f"“{raw}”是负数，完成值不能为负数")
     if rate and value > 100:
         raise BadValue(f"比率“{raw}”超过 100")
     if milestone and value not in (0.0, 1.0):
