@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -405,9 +404,3 @@ def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:
         f"输出目录 {out_dir}（{seconds:.1f} 秒）。"
     )
     return lines
-
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return result, time.perf_counter() - start

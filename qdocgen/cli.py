@@ -91,6 +91,10 @@ def resolve_district(ws: Workspace, name: str | None) -> str | None:
     return district.name
 
 
+def say_written(path: Path, changed: bool) -> None:
+    click.echo(f"{'已生成' if changed else '未变化'} {path}")
+
+
 def is_city(name: str | None) -> bool:
     """Whether a --district value means the city as a whole (全市)."""
     return name is not None and name.strip() == CITY
@@ -323,7 +327,7 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
     out_dir = out_dir or ws.output_dir / str(year) / FORM_DIR
     results = make_forms(ws.plan, ws.template("xlsx", TEMPLATE), per, who, out_dir)
     for path, changed in results:
-        click.echo(f"{'已生成' if changed else '未变化'} {path}")
+        say_written(path, changed)
     click.echo(f"共 {len(results)} 份{per.words}填报表（{'、'.join(who_of(d) for d in who)}）。")
 
 
@@ -399,8 +403,7 @@ def table(
     )
     folder = ws.output_dir / str(year) / TABLE_DIR if with_progress else ws.output_dir
     out_path = out_path or check_inside(folder, file_name(fmt, period=per, progress=with_progress, district=district))
-    changed = write_atomic(out_path, data)
-    click.echo(f"{'已生成' if changed else '未变化'} {out_path}")
+    say_written(out_path, write_atomic(out_path, data))
 
 
 @main.command()
@@ -466,8 +469,7 @@ def render(
         out_path = ws.output_dir / name
     if out_path.resolve() == Path(template).resolve():
         raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
-    changed = write_atomic(out_path, data)
-    click.echo(f"{'已生成' if changed else '未变化'} {out_path}")
+    say_written(out_path, write_atomic(out_path, data))
 
 
 @main.command()
@@ -508,7 +510,7 @@ def notice(
     documents = [(d, maker.city(per) if d is None else maker.district(per, d)) for d in who]
     for d, data in documents:
         path = check_inside(out_dir, maker.filename(per, d))
-        click.echo(f"{'已生成' if write_atomic(path, data) else '未变化'} {path}")
+        say_written(path, write_atomic(path, data))
     for warning in maker.warnings:
         click.echo(f"注意：{warning}", err=True)
     if maker.evaluation(per).sample:

@@ -15,7 +15,9 @@ CONFIG = "qdocgen.toml"
 def init_workspace(directory: Path) -> list[str]:
     """Copy the bundled plan data and templates into `directory`; refuse a non-empty one."""
     directory = Path(directory)
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"{directory} 是一个文件，不是文件夹；请指定一个新的或空的文件夹")
+    if directory.exists() and any(directory.iterdir()):
         raise UserError(f"{directory} 已存在且不为空；为免覆盖已有文件，请指定一个新的或空的文件夹")
     try:
         directory.mkdir(parents=True, exist_ok=True)

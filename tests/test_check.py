@@ -76,7 +76,9 @@ def test_badly_named_file(cli, data_dir):
 def test_period_file_names_ignore_case(cli, data_dir):
     (data_dir / "figures" / "2019-H1.csv").rename(data_dir / "figures" / "2019-h1.csv")
     assert cli("check", data=data_dir).exit_code == 0
-    result = cli("progress", "--year", "2019", "--period", "H1", "--district", "南海", "--format", "json", data=data_dir)
+    result = cli(
+        "progress", "--year", "2019", "--period", "H1", "--district", "南海", "--format", "json", data=data_dir
+    )
     records = json.loads(result.stdout)
     assert sum(r["actual"] is not None for r in records) > 20  # the figures were read
 
@@ -157,7 +159,14 @@ def test_yaml_syntax_error_names_the_line(cli, data_dir):
     path = break_plan(data_dir, "  - {name: 南海区, short: 南海}", "  - {name: 南海区, short: 南海")
     result = cli("check", data=data_dir)
     assert result.exit_code == 1
-    assert re.search(rf"{re.escape(path)}:\d+: YAML 格式错误", result.output)
+    assert re.search(rf"{re.escape(path)}:18: YAML 格式错误：映射 {{ }} 中缺少逗号或右花括号", result.output)
+
+
+def test_tab_indentation_is_explained(cli, data_dir):
+    path = break_plan(data_dir, "  - {name: 南海区, short: 南海}", "\t- {name: 南海区, short: 南海}")
+    result = cli("check", data=data_dir)
+    assert result.exit_code == 1
+    assert f"{path}:17: YAML 格式错误：此处有不能出现的字符（如 Tab 缩进：请改用空格）" in result.output
 
 
 def test_merged_cells_must_hold_the_same_text(cli, data_dir):

@@ -26,6 +26,8 @@ NOT_REPORTED = {
 }
 # Factors applied to the period target: exceeded, met exactly, missed.
 FACTORS = (1.25, 1.0, 1.1, 0.8, 1.0, 1.4, 0.6, 1.05, 1.0, 0.9)
+# A stock (brands valid at year end) moves slowly: it stays near its target from year to year.
+STOCK_FACTORS = (1.02, 1.0, 0.97, 1.04, 1.0, 0.99)
 NOTES = {
     ("南海区", "27"): "含当年新获评省名牌产品 12 个",
     ("顺德区", "9"): "部分企业认证证书年底前未发放，计入下年度",
@@ -46,7 +48,8 @@ def value_for(plan, measure, period, district) -> float | None:
         return None
     if measure.kind == "milestone":
         return 0.0 if pick(period.key, measure.id) % 5 == 0 and not period.is_year else 1.0
-    factor = FACTORS[pick(period.key, measure.id, district or "") % len(FACTORS)]
+    factors = STOCK_FACTORS if measure.kind == "stock" else FACTORS
+    factor = factors[pick(period.key, measure.id, district or "") % len(factors)]
     if measure.is_rate:
         return round(min(100.0, target * (0.97 + 0.06 * factor / 1.4)), 1)
     return float(max(0, round(target * factor)))

@@ -82,9 +82,32 @@ def load_yaml(path: Path, shown: str | None = None) -> object:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise DataError("", [Problem(shown, line, f"YAML 格式错误：{exc.problem or exc.context}")]) from None
+        raise DataError("", [Problem(shown, line, f"YAML 格式错误：{_explain(exc.problem or exc.context)}")]) from None
     except yaml.YAMLError as exc:
         raise DataError("", [Problem(shown, None, f"YAML 格式错误：{exc}")]) from None
+
+
+# The parser's usual complaints, in the words of someone editing the file.
+_EXPLAINED = (
+    ("expected ',' or ']'", "列表 [ ] 中缺少逗号或右方括号 ]"),
+    ("expected ',' or '}'", "映射 { } 中缺少逗号或右花括号 }"),
+    ("mapping values are not allowed here", "此处不能出现冒号：值中含有冒号时请给整个值加引号"),
+    ("could not find expected ':'", "缺少冒号，或引号没有闭合"),
+    ("that cannot start any token", "此处有不能出现的字符（如 Tab 缩进：请改用空格）"),
+    ("found undefined alias", "引用了未定义的锚点（*名称）"),
+    ("found unexpected end of stream", "文件在引号或括号闭合前就结束了"),
+    ("did not find expected key", "缩进不对齐，或列表项与键混在同一层"),
+    ("did not find expected '-' indicator", "缩进不对齐：列表项应以同样缩进的“- ”开头"),
+    ("found duplicate anchor", "锚点（&名称）重复"),
+)
+
+
+def _explain(problem: str | None) -> str:
+    text = str(problem or "")
+    for english, chinese in _EXPLAINED:
+        if english in text:
+            return chinese
+    return text
 
 
 def line_of(container: object, key: object = None, default: int | None = None) -> int | None:
