@@ -643,8 +643,13 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, body, title in (
-        ("通报-全市.docx", city_body(), "全市工作完成情况通报"),
-        ("通报-区.docx", district_body(), "区工作完成情况通报"),
+        # The title property is filled like the body: the document's own title in Word's properties.
+        ("通报-全市.docx", city_body(), "关于{{ period.words }}全市{{ notice.subject }}工作完成情况的通报"),
+        (
+            "通报-区.docx",
+            district_body(),
+            "关于{{ district.name }}{{ period.words }}{{ notice.subject }}工作完成情况的通报",
+        ),
     ):
         path = args.out / name
         path.write_bytes(package(body, title))

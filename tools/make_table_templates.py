@@ -399,7 +399,7 @@ def make_docx_plain() -> bytes:
     for i, (_, _, _, tpl, centred) in enumerate(PLAIN):
         _cell_text(body.cells[i], tpl, BODY_FONT, 10.5, centred)
     _marker_row(table, widths, "{%tr endfor %}")
-    return _docx_bytes(doc)
+    return _docx_bytes(doc, "{{ plan.table_title }}")
 
 
 def make_docx_progress() -> bytes:
@@ -417,15 +417,18 @@ def make_docx_progress() -> bytes:
     for i, (_, _, tpl, centred) in enumerate(PROGRESS_DOCX):
         _cell_text(body.cells[i], tpl, BODY_FONT, 9, centred)
     _marker_row(table, widths, "{%tr endfor %}")
-    return _docx_bytes(doc)
+    return _docx_bytes(
+        doc, "{{ period.words }}{{ plan.table_title }}完成情况{% if district %}（{{ district.name }}）{% endif %}"
+    )
 
 
-def _docx_bytes(doc) -> bytes:
+def _docx_bytes(doc, title: str) -> bytes:
     for rel_id, rel in list(doc.part.rels.items()):
         if rel.reltype.endswith("/stylesWithEffects"):
             doc.part.drop_rel(rel_id)  # 430 KB of Word 2010 styles nobody needs
     doc.core_properties.author = "qdocgen"
-    doc.core_properties.title = "任务分解表模板"
+    doc.core_properties.title = title  # filled like the body, so each table carries its own title
+    doc.core_properties.comments = ""
     buf = io.BytesIO()
     doc.save(buf)
     return normalise_package(buf.getvalue())
