@@ -11,7 +11,8 @@ import click
 from qdocgen import __version__
 from qdocgen.errors import UserError
 from qdocgen.figures.period import PARTS, Period
-from qdocgen.listing import csv_text, json_text, number_or_int, text_table
+from qdocgen.figures.values import plain_number
+from qdocgen.listing import csv_text, json_text, text_table
 from qdocgen.plan.model import CITY
 from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
@@ -152,7 +153,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
             "kind": t.kind,
             "year": t.year,
             "district": t.district,
-            "target": number_or_int(t.target),
+            "target": plain_number(t.target),
         }
         for t in ws.plan.targets(year, district)
         if not city_only or t.district is None
@@ -199,7 +200,7 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     records = [r.as_dict() for r in results]
     for rec in records:
         for key in ("target", "year_target", "actual"):
-            rec[key] = number_or_int(rec[key])
+            rec[key] = plain_number(rec[key])
     if fmt == "json":
         click.echo(json_text(records))
         return

@@ -33,10 +33,3 @@ def csv_text(headers: list[str], rows: list[list[object]]) -> str:
 
 def json_text(records: list[dict]) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2)
-
-
-def number_or_int(value: float | None) -> float | int | None:
-    """JSON-friendly: 25.0 → 25, 12.5 stays."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else value

@@ -46,10 +46,17 @@ def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> 
     return value
 
 
+def plain_number(value: float | None) -> float | int | None:
+    """A figure as a number that prints plainly: 25.0 → 25, 12.5 stays, None stays."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
 def format_value(value: float | None) -> str:
     """A figure as the store writes it: integers without a decimal point."""
     if value is None:
         return ""
     if float(value).is_integer():
-        return str(int(value))
+        return str(plain_number(value))
     return repr(round(float(value), 6)).rstrip("0").rstrip(".")
