@@ -6,8 +6,10 @@ import csv
 import io
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import FigureSet, parse_figures
@@ -152,3 +154,74 @@ def test_evaluation_is_consistent_for_any_figures(plan, values, part):
         assert total.status == NOT_REPORTED
     ranks = sorted(s.rank for s in ev.standings)
     assert ranks[0] == 1 and all(1 <= r <= 5 for r in ranks)
+
+
+# ---------------------------------------------------------------- the form reader (issue 7)
+
+form_cell_values = st.one_of(
+    cell_values,
+    st.datetimes(),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40),
+    st.sampled_from(["=1/0", "=A1", "=SUM(E1:E9)", '=HYPERLINK("http://x","y")', "#DIV/0!", "1,2,3", "１２.５％"]),
+)
+
+
+@pytest.fixture(scope="module")
+def blank_form(tmp_path_factory):
+    """A real 南海区 2018 form, its data rows and columns, and a private copy of the data."""
+    import shutil
+
+    from qdocgen.figures.forms import find_header, make_forms
+    from qdocgen.plan.load import load_plan
+
+    from conftest import DATA, TEMPLATES
+
+    root = tmp_path_factory.mktemp("forms")
+    data = root / "plan_data"
+    shutil.copytree(DATA, data)
+    ((path, _),) = make_forms(load_plan(data), TEMPLATES / "xlsx" / "填报表.xlsx", Period(2018), ["南海区"], root)
+    ws = load_workbook(path)["填报"]
+    header, cols = find_header(ws, "form")
+    last = header
+    while ws.cell(last + 1, cols["序号"]).value is not None:
+        last += 1
+    return path, data, range(header + 1, last + 1), cols
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=60),
+            st.sampled_from(["序号", "指标", "单位", "目标值", "完成值", "完成值", "完成值", "说明"]),
+            form_cell_values,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_form_reader_never_crashes(blank_form, tmp_path_factory, cells):
+    from click.testing import CliRunner
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+
+    from qdocgen.cli import main
+
+    path, data, rows, cols = blank_form
+    wb = load_workbook(path)
+    ws = wb["填报"]
+    for offset, column, value in cells:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell = ws.cell(rows.start + offset, cols[column])  # some land below the table
+        if not isinstance(cell, MergedCell):  # the footer's merged text
+            cell.value = value
+    filled = tmp_path_factory.mktemp("filled") / path.name
+    wb.save(filled)
+    before = (data / "figures" / "2018.csv").read_bytes()
+    result = CliRunner().invoke(
+        main, ["--data", str(data), "collect", "--year", "2018", "--dry-run", str(filled)], catch_exceptions=True
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output and "内部错误" not in result.output, result.output
+    assert (data / "figures" / "2018.csv").read_bytes() == before

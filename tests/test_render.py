@@ -239,3 +239,124 @@ def test_every_top_level_variable_a_template_gets_is_documented(plan, figures):
     ]
     undocumented = {k for ctx in contexts for k in ctx} - documented_names()
     assert not undocumented, f"docs/templates.md 未说明：{sorted(undocumented)}"
+
+
+# ---------------------------------------------------------------- templates are untrusted (issue 7)
+
+HOSTILE = {
+    "str internals": ("{{ ''.__class__.__mro__ }}", "不允许"),
+    "cycler globals": ("{{ cycler.__init__.__globals__ }}", "不允许"),
+    "lipsum globals": ("{{ lipsum.__globals__ }}", "不允许"),
+    "joiner globals": ("{{ joiner.__init__.__globals__ }}", "不允许"),
+    "namespace globals": ("{{ namespace.__init__.__globals__ }}", "不允许"),
+    "template context": ("{{ self._TemplateReference__context }}", "不允许"),
+    "range self": ("{{ range.__self__ }}", "没有属性“__self__”"),
+    "config": ("{{ config.items() }}", "未定义的变量“config”"),
+    "request": ("{{ request.environ }}", "未定义的变量“request”"),
+    "list append": ("{{ rows.append(1) }}", "不允许"),
+    "dict update": ("{{ plan.update({}) }}", "不允许"),
+    "include": ("{% include '/etc/passwd' %}", "不能用 {% include %} 引用其他文件"),
+    "import": ("{% import '/etc/passwd' as x %}", "不能用 {% import %} 引用其他文件"),
+    "from import": ("{% from '/etc/passwd' import x %}", "不能用 {% import %} 引用其他文件"),
+    "extends": ("{% extends '/etc/passwd' %}", "不能用 {% extends %} 引用其他文件"),
+    "huge text": ("{{ 'a' * 10**9 }}", "超过 1,000,000 个字符"),
+    "huge list": ("{{ [0] * 10**8 }}", "超过 1,000,000 个字符或项"),
+    "huge power": ("{{ 7 ** 12345678 }}", "数字过大"),
+    "tower of powers": ("{{ 10 ** 10 ** 10 ** 10 ** 10 }}", "数字过大"),  # jinja: ((10**10)**10)…
+    "doubling": (
+        "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "超过",
+    ),
+    "doubling by join": (
+        "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = [ns.s, ns.s]|join %}{% endfor %}",
+        "超过",
+    ),
+    "squaring": (
+        "{% set ns = namespace(n=3) %}{% for i in range(60) %}{% set ns.n = ns.n * ns.n %}{% endfor %}",
+        "数字过大",
+    ),
+    "huge range": ("{% for i in range(10**9) %}x{% endfor %}", "range 最多 100,000 项"),
+    "nested loops": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "循环次数超过",
+    ),
+    "wide format": ("{{ '%999999999d' % 1 }}", "宽度或精度过大"),
+    "wide str.format": ("{{ '{:>999999999}'.format(1) }}", "宽度或精度过大"),
+    "wide padding": ("{{ 'x'.ljust(10**9) }}", "参数过大"),
+    "wide filter": ("{{ 'x'|center(10**9) }}", "参数过大"),
+    "endless lipsum": ("{{ lipsum(10**9) }}", "参数过大"),
+    "recursion": ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "递归过深"),
+}
+
+
+def hostile_template(tmp_path: Path, kind: str, text: str) -> tuple[Path, str]:
+    """A Word or Excel template with `text` in one place; and how an error names that place."""
+    if kind == "docx":
+        doc = Document()
+        doc.add_paragraph("{{ plan.city }}")
+        table = doc.add_table(rows=1, cols=2)
+        table.rows[0].cells[0].text = "序号"
+        table.rows[0].cells[1].text = text
+        path = tmp_path / "外来模板.docx"
+        doc.save(path)
+        return path, "正文表格 1 第 1 行第 2 列"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "外来"
+    ws["A1"] = "{{ plan.city }}"
+    ws["C4"] = text
+    path = tmp_path / "外来模板.xlsx"
+    wb.save(path)
+    return path, "工作表“外来”!C4"
+
+
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_template_refused_naming_template_and_place(cli, tmp_path, case, kind):
+    import time
+
+    text, words = HOSTILE[case]
+    template, place = hostile_template(tmp_path, kind, text)
+    start = time.perf_counter()
+    result = cli("render", template, "--year", "2018")
+    assert time.perf_counter() - start < 20, "a hostile template must be refused quickly"
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "内部错误" not in result.output
+    assert f"模板 {template} {place}" in result.output, result.output
+    assert words in result.output, result.output
+    assert not Path("output").exists()  # nothing written
+
+
+def test_sandbox_limits_leave_ordinary_arithmetic_alone():
+    from qdocgen.render.jinja_env import make_env
+
+    env = make_env(autoescape=False)
+    source = (
+        "{{ 'ab' * 3 }}|{{ 3 * [0] }}|{{ 2 * 3.5 }}|{{ 2 ** 10 }}|{{ 10 ** 10 ** 10 }}|{{ 0.5 ** 2 }}|"
+        "{{ 'a' + 'b' }}|{{ [1] + [2] }}|{{ 7 % 3 }}|{{ '%05.1f' % 3.14159 }}|{{ '{:,}'.format(12345678) }}|"
+        "{{ 'x'.center(5) }}|{{ 'x'|center(5) }}|{{ '%s件'|format(3) }}|{{ 'a' ~ 1 }}|"
+        "{% for i in range(3) %}{% for j in range(2) %}{{ loop.index }}{% endfor %}{% endfor %}|"
+        "{{ 12345|number }}|{{ 0.952|percent }}"
+    )
+    assert env.from_string(source).render() == (
+        f"ababab|[0, 0, 0]|7.0|1024|{10**100}|0.25|ab|[1, 2]|1|003.1|12,345,678|  x  |  x  |3件|a1|121212|12,345|95.2%"
+    )
+    assert env.compile_expression("a * b")(a=12, b=1.5) == 18.0  # the Excel engine keeps numbers
+
+
+def test_output_named_after_the_template_stays_in_the_output_folder(cli, tmp_path):
+    from qdocgen.documents.render_any import output_name
+
+    assert output_name(Path("../../外/省表格.xlsx"), Period(2018), "南海区") == "省表格-2018年度-南海区.xlsx"
+    (tmp_path / "来件").mkdir()
+    template = province_xlsx(tmp_path / "省表格.xlsx")
+    result = cli("render", tmp_path / "来件" / ".." / "省表格.xlsx", "--year", "2018")
+    assert result.exit_code == 0, result.output
+    assert [str(p) for p in Path("output").rglob("*")] == ["output/省表格-2018年度.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["省表格.xlsx"]
+    odd = tmp_path / "来件" / "a:b.xlsx"  # a name Windows refuses: not made into an output file name
+    odd.write_bytes(template.read_bytes())
+    result = cli("render", odd, "--year", "2018")
+    assert result.exit_code == 1 and "不允许的字符" in result.output
+    assert [str(p) for p in Path("output").rglob("*")] == ["output/省表格-2018年度.xlsx"]
+    assert cli("render", odd, "--year", "2018", "-o", tmp_path / "我选的.xlsx").exit_code == 0  # -o: user's choice

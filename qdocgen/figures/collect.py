@@ -154,7 +154,7 @@ def _meta(form: Form, wb, plan: Plan) -> tuple[str, Period] | None:
     """(who, period) recorded in the workbook; None, with a problem, when missing or inconsistent."""
     sources: list[dict[str, str]] = []
     if META_SHEET in wb.sheetnames:
-        rows = wb[META_SHEET].iter_rows(min_row=2, max_col=2, values_only=True)
+        rows = wb[META_SHEET].iter_rows(min_row=2, max_row=50, max_col=2, values_only=True)  # 4 rows written
         sources.append({str(k).strip(): str(v).strip() for k, v in rows if k is not None and v is not None})
     props = {p.name: str(p.value) for p in wb.custom_doc_props}
     sources.append({k: props[n] for k, n in META_KEYS.items() if n in props})
@@ -263,7 +263,7 @@ def _row_key(ws, r: int, cols: dict[str, int]) -> tuple[int, str] | None:
     raw_no, name = ws.cell(r, cols["序号"]).value, ws.cell(r, cols["指标"]).value
     try:
         no = int(float(str(raw_no).strip()))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or inf
         return None
     return no, _text(name)
 

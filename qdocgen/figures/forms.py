@@ -180,7 +180,7 @@ def put_text(cell, text: str) -> None:
 
 def find_header(ws, shown: str) -> tuple[int, dict[str, int]]:
     """The header row of a 填报 sheet and the column of each of the six headings."""
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60)):
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60), max_col=min(ws.max_column, 60)):
         found = {}
         for cell in row:
             if isinstance(cell.value, str) and cell.value.strip() in HEADERS:

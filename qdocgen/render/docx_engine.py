@@ -53,7 +53,7 @@ class _Template(DocxTemplate):
         self.current_rendering_part = part
         try:
             dst = compiled.render(context)
-        except (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        except (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
             raise self.prepared.error(exc, src, key) from None
         dst = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst)
         dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")

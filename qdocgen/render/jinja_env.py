@@ -3,15 +3,27 @@
 Templates come from users and from other offices by e-mail, so they get no access to Python
 internals, the file system or the OS (jinja2's immutable sandbox), and an undefined variable is
 an error rather than an empty string.
+
+The sandbox alone stops a template from reaching Python internals, but not from exhausting the
+machine: `{{ 'a' * 10**9 }}` builds a gigabyte string, `{{ 2 ** 10**9 }}` never finishes, and
+nested loops multiply. So the environment also refuses, with a SecurityError naming the limit:
+building one text or list longer than MAX_ITEMS (by `*`, `+`, `%`, `~`, a filter or a method),
+whole numbers beyond MAX_INT_BITS, more than MAX_LOOP_STEPS loop iterations in one rendering,
+more than MAX_OUTPUT characters of output, and `{% include %}`/`{% import %}`/`{% extends %}`
+(a template may not read other files).
 """
 
 from __future__ import annotations
 
+import re
+import types
 from datetime import date
+from functools import wraps
 
-from jinja2 import StrictUndefined, meta
-from jinja2.exceptions import TemplateSyntaxError
+from jinja2 import StrictUndefined, meta, nodes, pass_context
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import generate_lorem_ipsum
 
 from qdocgen import fmt
 
@@ -43,13 +55,147 @@ FILTERS: dict[str, tuple[object, str]] = {
 }
 
 
+# Limits on what one template may build (see the module docstring and docs/security.md).
+MAX_ITEMS = 1_000_000  # characters of one text, items of one list
+MAX_INT_BITS = 4096  # about 1,200 digits
+MAX_LOOP_STEPS = 200_000  # loop iterations in one rendering of one template (or Excel cell)
+MAX_OUTPUT = 50_000_000  # characters one rendering may write
+_SIZED = (str, list, tuple, dict)
+_PADDING = {"center", "ljust", "rjust", "zfill", "expandtabs"}
+_WIDTH_FILTERS = {"center", "indent", "wordwrap", "truncate", "batch", "slice"}
+_BIG_NUMBER = re.compile(r"\d{7,}|\*")  # a width or precision of 1,000,000 or more (or `*`)
+_FORMAT_SPEC = re.compile(r"%[#0\- +]*[\d*]*(?:\.[\d*]+)?|\{[^{}]*\}")
+_INCLUDES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+_BUDGET_FILTER = "qdocgen_loop_budget"
+_SIZE_FILTER = "qdocgen_size_check"
+
+
+def _refuse(what: str) -> SecurityError:
+    return SecurityError(what)
+
+
+def _check_size(value: object, what: str = "生成的内容"):
+    if isinstance(value, _SIZED) and len(value) > MAX_ITEMS:
+        raise _refuse(f"{what}超过 {MAX_ITEMS:,} 个字符或项，疑为恶意模板")
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise _refuse(f"{what}的数字过大（超过约 1,200 位）")
+    return value
+
+
+def _check_format(text: str) -> None:
+    """Refuse a %-format or str.format text that asks for an enormous width or precision."""
+    for spec in _FORMAT_SPEC.findall(text):
+        if _BIG_NUMBER.search(spec[1:]):
+            raise _refuse(f"格式“{spec[:30]}”的宽度或精度过大")
+
+
+def _too_big(n: object) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and abs(n) > MAX_ITEMS
+
+
+@pass_context
+def _loop_budget(context, iterable):
+    """Every `for` loop iterates through this: counts the iterations of one rendering."""
+    for item in iterable:
+        steps = getattr(context, "qdocgen_steps", 0) + 1  # shared by nested loops
+        if steps > MAX_LOOP_STEPS:
+            raise _refuse(f"循环次数超过 {MAX_LOOP_STEPS:,} 次，疑为恶意模板")
+        context.qdocgen_steps = steps
+        yield item
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - jinja's names
+    """jinja's placeholder text, with limits (lipsum(10**9) would never finish)."""
+    if not all(isinstance(v, int) and v <= 1000 for v in (n, min, max)):
+        raise _refuse("lipsum 的参数过大")
+    return generate_lorem_ipsum(n, html, min, max)
+
+
+def _guarded_filter(name: str, func):
+    @wraps(func)  # keeps jinja's pass_context/pass_eval_ctx marks
+    def run(*args, **kwargs):
+        if name in _WIDTH_FILTERS and any(_too_big(a) for a in (*args[1:], *kwargs.values())):
+            raise _refuse(f"过滤器 {name} 的参数过大")
+        if name == "format" and args and isinstance(args[0], str):
+            _check_format(args[0])
+        return _check_size(func(*args, **kwargs), f"过滤器 {name} 生成的内容")
+
+    return run
+
+
 class TemplateEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, remembering the sources it compiled so a build can tell which context
     variables a template uses (and so which data its document shows)."""
 
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sources: set[str] = set()
+        self.filters = {name: _guarded_filter(name, func) for name, func in self.filters.items()}
+        self.filters[_BUDGET_FILTER] = _loop_budget
+        self.filters[_SIZE_FILTER] = _check_size
+        self.globals["lipsum"] = _lipsum
+
+    # -- limits ----------------------------------------------------------------------------
+
+    def call_binop(self, context, operator_: str, left, right):
+        """`*`, `**`, `+` and `%` with a check that the result stays a reasonable size."""
+        if operator_ == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, _SIZED) and isinstance(n, int) and len(seq) * n > MAX_ITEMS:
+                    raise _refuse(f"“*”将生成超过 {MAX_ITEMS:,} 个字符或项的内容，疑为恶意模板")
+            if _ints(left, right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise _refuse("“*”的结果数字过大（超过约 1,200 位）")
+        elif operator_ == "**":
+            if _ints(left, right) and right > 0 and abs(left) > 1 and right * left.bit_length() > MAX_INT_BITS:
+                raise _refuse("“**”的结果数字过大（超过约 1,200 位）")
+        elif operator_ == "+":
+            if isinstance(left, _SIZED) and isinstance(right, _SIZED) and len(left) + len(right) > MAX_ITEMS:
+                raise _refuse(f"“+”将生成超过 {MAX_ITEMS:,} 个字符或项的内容，疑为恶意模板")
+        elif operator_ == "%" and isinstance(left, str):
+            _check_format(left)
+        return _check_size(super().call_binop(context, operator_, left, right), f"“{operator_}”的结果")
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja's signature
+        """A call from the template, refusing str methods asked for an enormous width."""
+        method = __obj.__dict__.get("__wrapped__", __obj) if isinstance(__obj, types.FunctionType) else __obj
+        target, name = None, ""
+        if isinstance(method, types.BuiltinMethodType):  # a str method, or str.format as jinja wraps it
+            target, name = method.__self__, method.__name__
+        if isinstance(target, str):
+            if name in _PADDING and any(_too_big(a) for a in (*args, *kwargs.values())):
+                raise _refuse(f"{name} 的参数过大")
+            if name in ("format", "format_map"):
+                _check_format(target)
+        return _check_size(super().call(__context, __obj, *args, **kwargs), f"{name or '函数'} 的结果")
+
+    def concat(self, parts):  # the output of a rendering (and of blocks and macros)
+        out, total = [], 0
+        for part in parts:
+            total += len(part)
+            if total > MAX_OUTPUT:
+                raise _refuse(f"模板输出超过 {MAX_OUTPUT:,} 个字符，疑为恶意模板")
+            out.append(part)
+        return "".join(out)
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        """Compile with every loop counted and every `~` checked; refuse references to files."""
+        if isinstance(source, str):
+            source = self.parse(source, name, filename)
+        for node in source.find_all(_INCLUDES):
+            keyword = {nodes.Include: "include", nodes.Extends: "extends"}.get(type(node), "import")
+            raise _located(
+                SecurityError(f"模板不能用 {{% {keyword} %}} 引用其他文件（模板只能使用自身的内容和变量）"),
+                node.lineno,
+            )
+        for loop in source.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, _BUDGET_FILTER, [], [], None, None, lineno=loop.lineno)
+        for concat in list(source.find_all(nodes.Concat)):
+            _wrap(source, concat)
+        return super().compile(source, name, filename, raw, defer_init)
+
+    # -- sources ---------------------------------------------------------------------------
 
     def from_string(self, source, *args, **kwargs):
         self.sources.add(str(source))
@@ -68,6 +214,28 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             except TemplateSyntaxError:
                 continue
         return names
+
+
+def _ints(a: object, b: object) -> bool:
+    return all(isinstance(x, int) and not isinstance(x, bool) for x in (a, b))
+
+
+def _located(exc: SecurityError, lineno: int) -> SecurityError:
+    exc.lineno = lineno
+    return exc
+
+
+def _wrap(tree: nodes.Node, target: nodes.Node) -> None:
+    """Replace `target` in `tree` by a size check of it."""
+    for parent in tree.find_all(nodes.Node):
+        for field, value in parent.iter_fields():
+            checked = nodes.Filter(target, _SIZE_FILTER, [], [], None, None, lineno=target.lineno)
+            if value is target:
+                setattr(parent, field, checked)
+                return
+            if isinstance(value, list) and any(v is target for v in value):
+                setattr(parent, field, [checked if v is target else v for v in value])
+                return
 
 
 def make_env(*, autoescape: bool) -> TemplateEnvironment:

@@ -13,6 +13,8 @@ def template_line(exc: BaseException) -> int | None:
     """The template source line an exception points at (syntax or runtime), if known."""
     if isinstance(exc, TemplateSyntaxError) and exc.lineno:
         return exc.lineno
+    if isinstance(getattr(exc, "lineno", None), int):  # refused while compiling (jinja_env)
+        return exc.lineno
     tb = exc.__traceback__
     line = None
     while tb is not None:
@@ -68,4 +70,8 @@ def error_text(exc: BaseException) -> str:
         return f"未定义的变量：{message}"
     if isinstance(exc, SecurityError):
         return f"模板试图访问不允许的内容，已拒绝：{message}"
+    if isinstance(exc, OverflowError) and "MAX_RANGE" in message:
+        return "模板试图访问不允许的内容，已拒绝：range 最多 100,000 项"
+    if isinstance(exc, RecursionError):
+        return "模板试图访问不允许的内容，已拒绝：宏或循环递归过深"
     return f"{type(exc).__name__}: {message}"

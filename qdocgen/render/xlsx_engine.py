@@ -52,7 +52,7 @@ _REF = re.compile(
     r"(?P<c1>\$?[A-Za-z]{1,3})?(?P<r1>\$?\d+)?"
     r"(?::(?P<c2>\$?[A-Za-z]{1,3})?(?P<r2>\$?\d+)?)?$"
 )
-_RUNTIME_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
+_RUNTIME_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
 _JINJA = ("{{", "{%", "{#")
 
 # Text measurement for row heights: points a line takes per point of font size, padding in
@@ -61,6 +61,9 @@ LINE_FACTOR = 1.3
 ROW_PADDING = 4.0
 PX_PER_WIDTH_UNIT = 7.0
 DEFAULT_ROW_HEIGHT = 15.0
+# More output rows than any document of a plan needs: a template asking for more is refused
+# rather than left to run for minutes (a loop over range(100000), a cell at row 1,048,576).
+MAX_ROWS = 50_000
 
 
 @dataclass
@@ -125,7 +128,10 @@ class PreparedXlsx:
     def _prepare_sheet(self, ws) -> _Sheet:
         sheet = _Sheet(ws.title, max_row=ws.max_row)
         open_loop: tuple[int, str, str, str] | None = None
-        for row in ws.iter_rows():
+        by_row: dict[int, list] = {}
+        for (r, _c), cell in sorted(ws._cells.items()):  # only cells that exist: iter_rows() would
+            by_row.setdefault(r, []).append(cell)  # create every cell up to a stray one at XFD1048576
+        for row in by_row.values():
             for cell in row:
                 value = cell.value
                 if value is None:
@@ -289,6 +295,9 @@ class _SheetRender:
             row = loop.end + 1
 
     def _place(self, tpl_row: int, out: _OutRow) -> None:
+        if len(self.rows) >= MAX_ROWS:
+            coord = out.loop.coord if out.loop is not None else f"A{tpl_row}"
+            raise self.p.error(self.sheet.title, coord, f"输出超过 {MAX_ROWS:,} 行，已拒绝（模板的循环或工作表过大）")
         self.rows.append(out)
         n = len(self.rows)
         self.lo.setdefault(tpl_row, n)
