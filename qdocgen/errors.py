@@ -64,3 +64,16 @@ _ERRNO_TEXT = {
 def os_error_text(exc: OSError) -> str:
     """An operating-system error in Chinese ("没有权限"), for messages that name the file."""
     return _ERRNO_TEXT.get(exc.errno, exc.strerror or str(exc))
+
+
+def package_error_text(exc: Exception) -> str:
+    """Why a .docx/.xlsx could not be opened, in Chinese (libraries say it in English)."""
+    import zipfile
+
+    if isinstance(exc, zipfile.BadZipFile):
+        return "文件已损坏，或不是 Word/Excel 文件（.docx/.xlsx 实为 zip 压缩包，无法打开）"
+    if isinstance(exc, KeyError):
+        return f"文件缺少必要的组成部分 {exc}，可能已损坏"
+    if isinstance(exc, OSError):
+        return os_error_text(exc)
+    return f"文件内容无法识别（{type(exc).__name__}: {exc}）"

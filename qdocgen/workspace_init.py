@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from qdocgen.errors import UserError
+from qdocgen.errors import UserError, os_error_text
 from qdocgen.render.gbt9704 import example_config
 from qdocgen.workspace import bundled
 
@@ -25,7 +25,7 @@ def init_workspace(directory: Path) -> list[str]:
         shutil.copytree(bundled("templates"), directory / "templates", ignore=_ignore)
         (directory / CONFIG).write_text(example_config(), encoding="utf-8")
     except OSError as exc:
-        raise UserError(f"无法在 {directory} 中新建工作区：{exc.strerror or exc}") from None
+        raise UserError(f"无法在 {directory} 中新建工作区：{os_error_text(exc)}") from None
     return [
         f"已新建工作区 {directory}：",
         "  plan_data/plan.yaml     计划、任务分解表和指标（按 docs/plan_data.md 的格式修改）",

@@ -19,7 +19,7 @@ from lxml import etree
 
 from qdocgen import fmt
 from qdocgen.documents.notice_context import NoticeOptions, city_context, district_context, subject_of
-from qdocgen.errors import TemplateError, UserError
+from qdocgen.errors import TemplateError, UserError, os_error_text, package_error_text
 from qdocgen.figures.period import Period
 from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation, evaluate
 from qdocgen.render import chart as charts
@@ -143,11 +143,11 @@ class NoticeMaker:
             try:
                 blob = path.read_bytes()
             except OSError as exc:
-                raise TemplateError(f"无法读取模板 {path}：{exc.strerror or exc}") from None
+                raise TemplateError(f"无法读取模板 {path}：{os_error_text(exc)}") from None
             try:
                 blob = apply_profile(blob, self.profile, self.ws.plan.office)
             except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as exc:
-                raise TemplateError(f"模板 {path} 不是有效的 Word 文档（.docx）：{exc}") from None
+                raise TemplateError(f"模板 {path} 不是有效的 Word 文档（.docx）：{package_error_text(exc)}") from None
             self._prepared[name] = PreparedDocx(path, blob)
             self.prepare_count += 1
         return self._prepared[name]

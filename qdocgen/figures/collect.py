@@ -17,7 +17,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from qdocgen.errors import DataError, Problem, UserError
+from qdocgen.errors import DataError, Problem, UserError, os_error_text
 from qdocgen.figures.forms import (
     HEADERS,
     KIND_OF_FORM,
@@ -131,7 +131,7 @@ def _open(form: Form):
         form.problem("文件不存在")
         return None
     except OSError as exc:
-        form.problem(f"无法读取文件：{exc.strerror or exc}")
+        form.problem(f"无法读取文件：{os_error_text(exc)}")
         return None
     if data.startswith(_OLE_MAGIC):
         form.problem("不是 xlsx 文件：是旧版 .xls 格式或加了密码的工作簿，请在 Excel 中另存为不加密的 .xlsx")

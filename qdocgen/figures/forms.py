@@ -30,7 +30,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen import fmt
-from qdocgen.errors import TemplateError, UserError
+from qdocgen.errors import TemplateError, UserError, package_error_text
 from qdocgen.figures.period import PARTS, Period
 from qdocgen.plan.model import CITY, Measure, Plan
 from qdocgen.progress import period_target
@@ -303,7 +303,7 @@ def build_form(template: Path, plan: Plan, period: Period, district: str | None)
     except FileNotFoundError:
         raise TemplateError(f"找不到填报表模板 {template}") from None
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise TemplateError(f"无法读取填报表模板 {template}：{exc}") from None
+        raise TemplateError(f"无法读取填报表模板 {template}：{package_error_text(exc)}") from None
     if SHEET not in wb.sheetnames:
         raise TemplateError(f"{shown} 中没有名为“{SHEET}”的工作表")
     for name in list(wb.sheetnames):

@@ -19,7 +19,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError as JinjaError
 
-from qdocgen.errors import TemplateError
+from qdocgen.errors import TemplateError, os_error_text, package_error_text
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import docx_place, error_text, template_line
 from qdocgen.render.package import normalise_package
@@ -71,7 +71,7 @@ class PreparedDocx:
         try:
             self.blob = self.path.read_bytes() if blob is None else blob
         except OSError as exc:
-            raise TemplateError(f"无法读取模板 {self.path}：{exc.strerror or exc}") from None
+            raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
         if not zipfile.is_zipfile(io.BytesIO(self.blob)):
             raise TemplateError(f"模板 {self.path} 不是 Word 文档（.docx）")
         self.env = make_env(autoescape=True)
@@ -80,7 +80,7 @@ class PreparedDocx:
             warm = _Template(self)
             warm.render_init()
         except Exception as exc:  # python-docx refuses the package
-            raise TemplateError(f"模板 {self.path} 无法作为 Word 文档打开：{exc}") from None
+            raise TemplateError(f"模板 {self.path} 无法作为 Word 文档打开：{package_error_text(exc)}") from None
         self.compiled("document", lambda: warm.patch_xml(warm.get_xml()))
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _, part in warm.get_headers_footers(uri):

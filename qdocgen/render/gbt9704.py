@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 
-from qdocgen.errors import Problem, UserError
+from qdocgen.errors import Problem, UserError, os_error_text
 
 try:
     import tomllib
@@ -195,7 +195,7 @@ def read_config(path: Path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}：不是有效的 TOML：{exc}") from None
     except OSError as exc:
-        raise UserError(f"无法读取 {path}：{exc.strerror or exc}") from None
+        raise UserError(f"无法读取 {path}：{os_error_text(exc)}") from None
 
 
 def load_profile(path: Path | None = None, config: dict | None = None) -> Profile:

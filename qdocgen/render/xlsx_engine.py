@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergedCellRange
 
-from qdocgen.errors import TemplateError
+from qdocgen.errors import TemplateError, os_error_text, package_error_text
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import error_text
 from qdocgen.render.package import build_epoch, normalise_package
@@ -106,7 +106,7 @@ class PreparedXlsx:
         try:
             self.blob = self.path.read_bytes()
         except OSError as exc:
-            raise TemplateError(f"无法读取模板 {self.path}：{exc.strerror or exc}") from None
+            raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
         if not zipfile.is_zipfile(io.BytesIO(self.blob)):
             raise TemplateError(f"模板 {self.path} 不是 Excel 工作簿（.xlsx）")
         self.env = make_env(autoescape=False)
@@ -117,7 +117,7 @@ class PreparedXlsx:
         try:
             return load_workbook(io.BytesIO(self.blob))
         except Exception as exc:  # openpyxl refuses the package
-            raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{exc}") from None
+            raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
 
     def error(self, sheet: str, coord: str, exc: BaseException | str) -> TemplateError:
         what = exc if isinstance(exc, str) else error_text(exc)
