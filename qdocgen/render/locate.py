@@ -39,7 +39,8 @@ def docx_place(src: str, lineno: int | None, part: str) -> str:
     if len(snippet) > 30:
         snippet = snippet[:30] + "…"
     quoted = f"（“{snippet}”）" if snippet else ""
-    paragraph = len(re.findall(r"<w:p[ >]", before)) + (1 if current.startswith("<w:p") else 0)
+    # The line holds the paragraph itself, or a {%p %} tag that took a paragraph of its own.
+    paragraph = len(re.findall(r"<w:p[ >]", before)) + 1
     open_tables = before.count("<w:tbl>") + before.count("<w:tbl ") - before.count("</w:tbl>")
     if open_tables > 0:
         table_no = before.count("<w:tbl>") + before.count("<w:tbl ")
