@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,24 @@ def cli(tmp_path, monkeypatch):
         return CliRunner().invoke(main, argv, catch_exceptions=False)
 
     return run
+
+
+needs_soffice = pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装；.ci/run 会在 CI 中安装它"
+)
+
+
+def soffice_convert(files: list[Path], outdir: Path, to: str = "pdf") -> list[Path]:
+    """Convert `files` with LibreOffice into `outdir` (a private profile); the paths made."""
+    profile = outdir / "lo-profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", to,
+         "--outdir", str(outdir), *map(str, files)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    suffix = "." + to.split(":")[0]
+    return [outdir / (Path(f).stem + suffix) for f in files]
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))

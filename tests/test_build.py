@@ -15,7 +15,7 @@ from qdocgen.build import RECORD, Job, run_build
 from qdocgen.safe_names import name_problem
 from qdocgen.workspace import Workspace
 
-from conftest import DATA, TEMPLATES
+from conftest import DATA, TEMPLATES, needs_soffice
 
 
 def documents(out: Path) -> dict[str, bytes]:
@@ -204,7 +204,7 @@ def test_pdf_without_libreoffice_says_how_to_install(built, monkeypatch):
     assert not list(out.rglob("*.pdf"))
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (.ci/run installs it)")
+@needs_soffice
 def test_pdf_is_made_beside_the_document(tmp_path):
     source = (TEMPLATES / "docx" / "任务分解表.docx").read_bytes()
     job = Job(path="a/表.docx", title="表", shows=lambda: 1, make=lambda: source)
@@ -227,7 +227,7 @@ def test_build_record_says_what_each_document_came_from(built):
     assert any(name.endswith("figures/2018.csv") for name in record["inputs"])
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (.ci/run installs it)")
+@needs_soffice
 def test_a_pdf_older_than_its_document_is_made_again(tmp_path):
     plain = (TEMPLATES / "docx" / "任务分解表.docx").read_bytes()
     other = (TEMPLATES / "docx" / "任务分解表-完成情况.docx").read_bytes()

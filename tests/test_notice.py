@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
 import zipfile
 
 import docx
@@ -22,7 +21,7 @@ from qdocgen.render import chart
 from qdocgen.render.gbt9704 import Profile, example_config, load_profile
 from qdocgen.workspace import Workspace
 
-from conftest import DATA, TEMPLATES
+from conftest import DATA, TEMPLATES, needs_soffice, pdf_pages, soffice_convert
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DATE = re.compile(r"^20\d\d年[1-9]\d?月[1-9]\d?日$")
@@ -431,52 +430,23 @@ def test_cli_writes_city_and_every_district(cli, tmp_path):
     assert strict.exit_code == 1 and "专利转化标准数" in strict.output
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@needs_soffice
 def test_libreoffice_converts_to_pdf(tmp_path, maker):
     path = tmp_path / "notice.docx"
     path.write_bytes(maker.district(Y2018, "南海"))
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = (tmp_path / "notice.pdf").read_bytes()
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert pages > 1
+    (pdf,) = soffice_convert([path], tmp_path)
+    assert pdf_pages(pdf.read_bytes()) > 1
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@needs_soffice
 def test_template_saved_by_libreoffice_still_takes_the_profile(tmp_path, data_dir):
     """LibreOffice renumbers the ids of styles with Chinese names when it saves a template;
     the profile still finds them by name."""
     src = tmp_path / "src"
     src.mkdir()
     shutil.copy(TEMPLATES / "docx" / "通报-区.docx", src / "in.docx")
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--headless",
-            "--convert-to",
-            "docx:MS Word 2007 XML",
-            "--outdir",
-            str(tmp_path / "saved"),
-            str(src / "in.docx"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    (tmp_path / "saved").mkdir()
+    soffice_convert([src / "in.docx"], tmp_path / "saved", to="docx:MS Word 2007 XML")
     templates = tmp_path / "templates" / "docx"
     templates.mkdir(parents=True)
     shutil.copy(tmp_path / "saved" / "in.docx", templates / "通报-区.docx")

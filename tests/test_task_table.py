@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import re
 import shutil
-import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -18,7 +16,7 @@ from qdocgen.documents.task_table import file_name, task_table, template_name
 from qdocgen.figures.period import Period
 from qdocgen.progress import NOT_APPLICABLE, evaluate
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from conftest import TEMPLATES, needs_soffice, pdf_pages, soffice_convert
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 FIRST_BODY_ROW = 5  # Excel: 附件, title, two header rows
@@ -301,7 +299,7 @@ def test_edited_templates_change_the_output_without_code(cli, tmp_path):
     assert Document("output/任务分解表.docx").tables[0].rows[0].cells[3].text == "具体措施"
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) 未安装；CI 的 .ci/run 会安装它")
+@needs_soffice
 def test_libreoffice_converts_both_to_pdf(tmp_path, plan, figures, xlsx_plain, docx_plain):
     files = {
         "table-x.xlsx": xlsx_plain[0],
@@ -310,24 +308,8 @@ def test_libreoffice_converts_both_to_pdf(tmp_path, plan, figures, xlsx_plain, d
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            *[str(tmp_path / n) for n in files],
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
+    soffice_convert([tmp_path / n for n in files], tmp_path)
     for name in files:
         pdf = (tmp_path / name).with_suffix(".pdf")
         assert pdf.is_file() and pdf.stat().st_size > 10000, name
-        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-        assert pages >= 2, name
+        assert pdf_pages(pdf.read_bytes()) >= 2, name
