@@ -26,7 +26,7 @@ from qdocgen import __version__
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
-from qdocgen.render.package import write_atomic
+from qdocgen.render.package import move_aside, write_atomic
 from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
 
@@ -267,17 +267,7 @@ def _keep_foreign_file(target: Path, entry: dict | None, data: bytes) -> Path | 
         raise UserError(f"无法读取 {target}：{os_error_text(exc)}") from None
     if current is None or current == data or (entry is not None and entry.get("sha256") == sha256(current)):
         return None
-    for n in range(1, 1000):
-        backup = target.with_name(f"{target.stem}（改动备份{'' if n == 1 else n}）{target.suffix}")
-        if not backup.exists():
-            break
-    try:
-        os.replace(target, backup)
-    except OSError as exc:
-        raise UserError(
-            f"{target} 被改动过，但无法另存为 {backup.name}，为免丢失没有覆盖：{os_error_text(exc)}"
-        ) from None
-    return backup
+    return move_aside(target)
 
 
 def _now() -> str:

@@ -186,3 +186,26 @@ def test_template_marker_error_names_cell(plan, tmp_path):
 
     with pytest.raises(TemplateError, match=r"填报!A2: 未知的标记"):
         build_form(path, plan, Period(2018), "南海区")
+
+
+def test_a_filled_form_is_never_overwritten_by_a_blank_one(cli, data_dir, tmp_path):
+    out = tmp_path / "forms"
+    assert cli("forms", "--year", "2018", "--district", "南海", "-o", out, data=data_dir).exit_code == 0
+    path = out / "南海区-2018年度-填报表.xlsx"
+    # a blank form is simply replaced when the targets change
+    text = (data_dir / "plan.yaml").read_text(encoding="utf-8")
+    (data_dir / "plan.yaml").write_text(
+        text.replace("2018: {禅城区: 60, 南海区: 239,", "2018: {禅城区: 60, 南海区: 240,"), encoding="utf-8"
+    )
+    assert cli("forms", "--year", "2018", "--district", "南海", "-o", out, data=data_dir).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["南海区-2018年度-填报表.xlsx"]
+    # a form a clerk filled in where it was written is kept aside
+    wb = load_workbook(path)
+    ws = wb["填报"]
+    header = next(r for r in range(1, 40) if ws.cell(r, 1).value == "序号")
+    ws.cell(header + 1, 5).value = 33
+    wb.save(path)
+    filled = path.read_bytes()
+    assert cli("forms", "--year", "2018", "--district", "南海", "-o", out, data=data_dir).exit_code == 0
+    assert (out / "南海区-2018年度-填报表（改动备份）.xlsx").read_bytes() == filled
+    assert load_workbook(path)["填报"].cell(header + 1, 5).value is None

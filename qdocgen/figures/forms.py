@@ -34,7 +34,7 @@ from qdocgen.errors import TemplateError, UserError, package_error_text
 from qdocgen.figures.period import PARTS, Period
 from qdocgen.plan.model import CITY, Measure, Plan
 from qdocgen.progress import period_target
-from qdocgen.render.package import normalise_package, write_atomic
+from qdocgen.render.package import move_aside, normalise_package, write_atomic
 
 TEMPLATE = "填报表.xlsx"
 SHEET = "填报"
@@ -381,5 +381,25 @@ def make_forms(
     for district in who:
         data = build_form(Path(template), plan, period, district)
         path = Path(out_dir) / form_file_name(district, period)
+        if path.is_file() and filled_in(path):
+            move_aside(path)  # a district's filled form is never overwritten by a blank one
         written.append((path, write_atomic(path, data)))
     return written
+
+
+def filled_in(path: Path) -> bool:
+    """Whether the form at `path` has anything typed in its 完成值 or 说明 column."""
+    try:
+        wb = load_workbook(path, read_only=True)
+        ws = wb[SHEET]
+        header, cols = find_header(ws, path.name)
+    except Exception:  # not a form we can read: treat it as someone's work and keep it
+        return True
+    try:
+        columns = (cols["完成值"], cols["说明"])
+        for row in ws.iter_rows(min_row=header + 1, max_row=header + 500, max_col=max(columns)):
+            if any(row[c - 1].value not in (None, "") for c in columns if c - 1 < len(row)):
+                return True
+        return False
+    finally:
+        wb.close()

@@ -104,3 +104,22 @@ def write_atomic(path: Path, data: bytes) -> bool:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+def move_aside(path: Path) -> Path:
+    """Rename `path` to '…（改动备份）.ext' (numbered when that exists) so nothing is lost.
+
+    Used before replacing a file someone changed by hand, such as a form a district filled in.
+    """
+    path = Path(path)
+    for n in range(1, 1000):
+        backup = path.with_name(f"{path.stem}（改动备份{'' if n == 1 else n}）{path.suffix}")
+        if not backup.exists():
+            break
+    try:
+        os.replace(path, backup)
+    except OSError as exc:
+        raise UserError(
+            f"{path} 被改动过，但无法另存为 {backup.name}，为免丢失没有覆盖：{os_error_text(exc)}"
+        ) from None
+    return backup
