@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -71,3 +73,23 @@ def soffice_convert(files: list[Path], outdir: Path, to: str = "pdf") -> list[Pa
 
 def pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+@contextlib.contextmanager
+def fails_if_hung(seconds: int = 60):
+    """Fail the test if the block never finishes (a hostile input that hangs the program).
+
+    Not a speed test: the bound is far above any normal run and only separates "done" from
+    "stuck". Speed is measured in tools/, never asserted.
+    """
+
+    def stuck(signum, frame):
+        raise AssertionError(f"没有在 {seconds} 秒内结束：程序被这个输入卡住了")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -7,7 +7,6 @@ exit code 1, no traceback, and the store (plan_data/figures/*.csv) and the outpu
 from __future__ import annotations
 
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
@@ -18,6 +17,8 @@ from qdocgen.figures.forms import find_header, make_forms
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import load_figures
 from qdocgen.plan.load import load_plan
+
+from conftest import fails_if_hung
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "xlsx" / "填报表.xlsx"
@@ -172,9 +173,8 @@ def test_enormous_sheet_is_handled_quickly(cli, data_dir, filled_form, how):
     wb.save(filled_form)
     if how == "dimension":
         with_dimension(filled_form, "A1:XFD1048576")
-    start = time.perf_counter()
-    result = cli("collect", "--year", "2018", "--dry-run", filled_form, data=data_dir)
-    assert time.perf_counter() - start < 5, "an enormous sheet must not hang collect"
+    with fails_if_hung():
+        result = cli("collect", "--year", "2018", "--dry-run", filled_form, data=data_dir)
     assert result.exit_code == 0, result.output  # what lies outside the table does not matter
     assert "1 份表格，导入 1 份" in result.output
 
@@ -193,9 +193,8 @@ def test_thousands_of_extra_rows_refused_quickly(cli, data_dir, filled_form):
         ws.cell(first + i, cols["完成值"]).value = 1
     wb.save(filled_form)
     before = store(data_dir)
-    start = time.perf_counter()
-    result = cli("collect", "--year", "2018", filled_form, data=data_dir)
-    assert time.perf_counter() - start < 10
+    with fails_if_hung():
+        result = cli("collect", "--year", "2018", filled_form, data=data_dir)
     coord = ws.cell(first, cols["序号"]).coordinate
     assert_refused(result, f"{filled_form} 填报!{coord}: 多出的行：序号“1000”“自加指标”")
     assert store(data_dir) == before
@@ -217,8 +216,7 @@ def test_enormous_excel_template_refused_quickly(cli, tmp_path, how):
         ws["A3"] = "{%tr endfor %}"
     template = tmp_path / "大表.xlsx"
     wb.save(template)
-    start = time.perf_counter()
-    result = cli("render", template)
-    assert time.perf_counter() - start < 10
+    with fails_if_hung():
+        result = cli("render", template)
     assert_refused(result, f"模板 {template} 工作表“表”!", "输出超过 50,000 行")
     assert not Path("output").exists()

@@ -16,6 +16,8 @@ from qdocgen.figures.period import Period
 from qdocgen.progress import evaluate
 from qdocgen.render.jinja_env import FILTERS
 
+from conftest import fails_if_hung
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "templates.md"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -313,13 +315,10 @@ def hostile_template(tmp_path: Path, kind: str, text: str) -> tuple[Path, str]:
 @pytest.mark.parametrize("kind", ["docx", "xlsx"])
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_hostile_template_refused_naming_template_and_place(cli, tmp_path, case, kind):
-    import time
-
     text, words = HOSTILE[case]
     template, place = hostile_template(tmp_path, kind, text)
-    start = time.perf_counter()
-    result = cli("render", template, "--year", "2018")
-    assert time.perf_counter() - start < 20, "a hostile template must be refused quickly"
+    with fails_if_hung():
+        result = cli("render", template, "--year", "2018")
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "内部错误" not in result.output
     assert f"模板 {template} {place}" in result.output, result.output
