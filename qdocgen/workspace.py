@@ -12,7 +12,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.store import FigureSet, load_figures, period_file
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
-from qdocgen.render.gbt9704 import CONFIG_NAME
+from qdocgen.render.gbt9704 import config_path
 
 
 def bundled(name: str) -> Path:
@@ -75,8 +75,15 @@ class Workspace:
     @property
     def config_path(self) -> Path | None:
         """The workspace's qdocgen.toml (beside the plan data folder), if there is one."""
-        path = self.root / CONFIG_NAME
+        path = config_path(self.data_dir)
         return path if path.is_file() else None
+
+    def district_name(self, name: str) -> str:
+        """The full name of a district given as 南海 or 南海区; refuses an unknown one."""
+        district = self.plan.district(name)
+        if district is None:
+            raise UserError(f"未知的区“{name}”，应为 {'、'.join(self.plan.district_names)} 之一")
+        return district.name
 
     def template(self, kind: str, name: str) -> Path:
         """The template `name` of kind 'docx' or 'xlsx'."""

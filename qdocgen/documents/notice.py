@@ -102,7 +102,7 @@ class NoticeMaker:
 
     def district(self, period: Period, name: str) -> bytes:
         """The 通报 to district `name` (南海 or 南海区) about its own results, as .docx bytes."""
-        return self.template(DISTRICT_TEMPLATE).render(self.context(period, self._district_name(name)))
+        return self.template(DISTRICT_TEMPLATE).render(self.context(period, self.ws.district_name(name)))
 
     def context(self, period: Period, district: str | None, *, chart: bool = True) -> dict:
         """The template context of the city notice (district None) or a district's notice."""
@@ -119,7 +119,7 @@ class NoticeMaker:
         fingerprint): the context variables its template uses, the chart's bars and font, and
         the layout profile."""
         if district is not None:
-            district = self._district_name(district)
+            district = self.ws.district_name(district)
         ev = self.evaluation(period)
         bars = self._city_bars(ev) if district is None else self._district_bars(ev, district)
         used = self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).env.used_names()
@@ -185,12 +185,6 @@ class NoticeMaker:
         if missing:
             lines = "；".join(f"{r.district or '全市'} 第{r.measure.row}行 {r.measure.name}" for r in missing)
             raise UserError(f"{ev.period.words}有 {len(missing)} 项完成值未报送（--strict）：{lines}")
-
-    def _district_name(self, name: str) -> str:
-        d = self.ws.plan.district(name)
-        if d is None:
-            raise UserError(f"未知的区“{name}”，应为 {'、'.join(self.ws.plan.district_names)} 之一")
-        return d.name
 
     def _draw(self, bars: list[charts.Bar], horizontal: bool) -> Picture | None:
         """The chart as a Picture (drawn once per set of bars), or None without charts or font."""
