@@ -17,7 +17,7 @@ from pathlib import Path
 from qdocgen.build import Job
 from qdocgen.documents import task_table
 from qdocgen.documents.context import base_context
-from qdocgen.documents.render_any import prepare
+from qdocgen.documents.render_any import fill, prepare
 from qdocgen.figures import forms
 from qdocgen.figures.period import Period
 from qdocgen.progress import evaluate
@@ -84,7 +84,7 @@ def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
                 return used_part(template, context)
 
             def make(district=district, template=template):
-                return task_table.task_table(ws.plan, template, figures=ws.figures, period=period, district=district)
+                return fill(template, ws.plan, period=period, district=district, evaluation=evaluation())
 
             jobs.append(
                 Job(
