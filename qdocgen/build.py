@@ -6,18 +6,25 @@ The story of a build, in order:
 3. for each job, compare a fingerprint of those inputs with the build record; remake only
    the documents whose fingerprint changed or whose file is missing or was altered;
 4. write each file under a temporary name and rename it into place; save the build record
-   after every document, so an interrupted build is finished by the next one.
+   every few seconds and at the end (also when interrupted), so the next build finishes an
+   interrupted one (a file written but not yet recorded is recognised by its bytes).
+
+A large build (POOL_MIN jobs or more) fingerprints and makes its documents in worker processes,
+one per core (forked, so they share the loaded plan, figures and evaluations); the parent alone
+writes files and the record, in the jobs' order, so the output is the same as a serial build's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,24 +33,17 @@ from qdocgen import __version__
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
+from qdocgen.jobs import Job
+from qdocgen.render import names
 from qdocgen.render.package import move_aside, write_atomic
 from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
 
+__all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]
+
 RECORD = "构建记录.json"
-
-
-@dataclass
-class Job:
-    """One document to make: where it goes, what it shows, and how to make its bytes."""
-
-    path: str  # relative to the output folder, with "/" separators
-    title: str  # what it is, for messages
-    shows: Callable[[], object]  # the data the document shows (JSON-able), for the fingerprint
-    make: Callable[[], bytes]
-    templates: tuple[Path, ...] = ()
-    period: Period | None = None
-    district: str | None = None  # None: the whole city (or not district-specific)
+POOL_MIN = 150  # jobs from which a build uses a process per core
+SAVE_EVERY = 2.0  # seconds between saves of the build record during a build
 
 
 @dataclass
@@ -77,11 +77,11 @@ def _json_default(value):
     raise TypeError(f"not JSON-able: {type(value).__name__}")
 
 
-def fingerprint(job: Job, template_hashes: dict[Path, str], config_hash: str) -> str:
-    """A hash of everything that decides the document's bytes."""
+def fingerprint(job: Job, template_hashes: dict[Path, str], config_hash: str, shown: object = None) -> str:
+    """A hash of everything that decides the document's bytes (`shown`: what job.shows gave)."""
     data = {
         "version": __version__,
-        "shows": job.shows(),
+        "shows": job.shown(job.prepare()) if shown is None else shown,
         "templates": [template_hashes[t] for t in job.templates],
         "config": config_hash,
         "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
@@ -187,8 +187,13 @@ def run_build(
     pdf: bool = False,
     echo: Callable[[str], None] = print,
     progress: Callable[[list[Job]], Iterable[Job]] = lambda jobs: jobs,
+    workers: int | None = None,
 ) -> Outcome:
-    """Make the documents of `jobs` that are out of date; report what was made and why."""
+    """Make the documents of `jobs` that are out of date; report what was made and why.
+
+    `workers`: processes making documents (default: one per core for POOL_MIN jobs or more,
+    else 1; the environment variable QDOCGEN_WORKERS overrides the default).
+    """
     jobs = list(jobs)
     for job in jobs:
         check_inside(out_dir, job.path)
@@ -198,6 +203,8 @@ def run_build(
     new_figures = json.loads(json.dumps(figure_snapshot(ws), default=_json_default))
     changes = figure_changes(old_figures, new_figures) if record.data["outputs"] else []
     outcome.figure_changes = [m for _, _, m in changes]
+    if record.data.get("qdocgen") == __version__:  # what each template version uses, found by an earlier build
+        names.remember(record.data.get("template_names"))
 
     template_hashes: dict[Path, str] = {}
     for job in jobs:
@@ -216,42 +223,131 @@ def run_build(
     record.data["inputs"] = _input_hashes(ws, template_hashes)
     record.data["figures"] = new_figures
     record.data["qdocgen"] = __version__
-
-    for job in progress(jobs):
-        target = out_dir / job.path
-        entry = record.output(job.path)
-        try:
-            fp = fingerprint(job, template_hashes, config_hash)
-            reason = _reason(job, entry, target, fp, force, changes, template_changed)
-            if reason is None:
-                outcome.kept.append(job.path)
+    old_fps = {job.path: (record.output(job.path) or {}).get("fingerprint") for job in jobs}
+    work = _Work(ws, jobs, template_hashes, config_hash, old_fps, force)
+    count = _worker_count(len(jobs)) if workers is None else max(1, workers)
+    saved = time.monotonic()
+    try:
+        for job, result in zip(progress(jobs), work.results(count)):
+            target = out_dir / job.path
+            entry = record.output(job.path)
+            try:
+                if result.error is not None:
+                    raise UserError(result.error)
+                reason = _reason(job, entry, target, result.fingerprint, force, changes, template_changed)
+                if reason is None:
+                    outcome.kept.append(job.path)
+                    continue
+                data = result.data if result.data is not None else job.made(job.prepare())
+                backup = _keep_foreign_file(target, entry, data)
+                if backup is not None:
+                    reason += f"；原文件不是上次生成的（可能有人改动或填写过），已另存为 {backup.name}"
+                written = write_atomic(target, data)
+            except UserError as exc:
+                outcome.failed.append((job.path, str(exc)))
                 continue
-            data = job.make()
-            backup = _keep_foreign_file(target, entry, data)
-            if backup is not None:
-                reason += f"；原文件不是上次生成的（可能有人改动或填写过），已另存为 {backup.name}"
-            written = write_atomic(target, data)
-        except UserError as exc:
-            outcome.failed.append((job.path, str(exc)))
-            continue
-        record.data["outputs"][job.path] = {
-            "title": job.title,
-            "fingerprint": fp,
-            "sha256": sha256(data),
-            "made": _now(),
-            "templates": [_input_name(ws, t) for t in job.templates],
-            "period": job.period.key if job.period else None,
-            "district": job.district,
-        }
-        record.save()
-        if written:
-            outcome.made.append((job.path, reason))
-        else:  # remade in memory, came out byte for byte the same: the file is left alone
-            outcome.kept.append(job.path)
+            record.data["outputs"][job.path] = {
+                "title": job.title,
+                "fingerprint": result.fingerprint,
+                "sha256": sha256(data),
+                "made": _now(),
+                "templates": [_input_name(ws, t) for t in job.templates],
+                "period": job.period.key if job.period else None,
+                "district": job.district,
+            }
+            if time.monotonic() - saved > SAVE_EVERY:
+                _save(record, template_hashes)
+                saved = time.monotonic()
+            if written:
+                outcome.made.append((job.path, reason))
+            else:  # remade in memory, came out byte for byte the same: the file is left alone
+                outcome.kept.append(job.path)
+    finally:  # also when interrupted: what was written is recorded
+        _save(record, template_hashes)
     if pdf:
         _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs])
-    record.save()
+    _save(record, template_hashes)
     return outcome
+
+
+def _save(record: Record, template_hashes: dict[Path, str]) -> None:
+    record.data["template_names"] = names.known(set(template_hashes.values()))
+    record.save()
+
+
+def _worker_count(jobs: int) -> int:
+    """Processes for a build of `jobs` documents: one per core for a large build, where fork exists."""
+    wanted = os.environ.get("QDOCGEN_WORKERS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        count = int(wanted)
+    elif jobs < POOL_MIN:
+        return 1
+    else:
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if "fork" not in multiprocessing.get_all_start_methods():  # jobs hold closures: only forked workers share them
+        return 1
+    return max(1, min(count, 8))
+
+
+@dataclass
+class _Result:
+    fingerprint: str = ""
+    data: bytes | None = None  # None: not made (the fingerprint matched the record's)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    names: dict[str, list[str]] = field(default_factory=dict)
+
+
+class _Work:
+    """Fingerprinting and making jobs' documents, in this process or in forked workers."""
+
+    current: _Work | None = None  # what forked workers find (set while a pool runs)
+
+    def __init__(self, ws, jobs, template_hashes, config_hash, old_fps, force):
+        self.ws, self.jobs, self.template_hashes, self.config_hash = ws, jobs, template_hashes, config_hash
+        self.old_fps, self.force = old_fps, force
+        self.sent: set[str] = set()
+
+    def one(self, i: int) -> _Result:
+        """Job `i`'s fingerprint, and its bytes unless its fingerprint matches the record."""
+        job = self.jobs[i]
+        try:
+            context = job.prepare()
+            fp = fingerprint(job, self.template_hashes, self.config_hash, job.shown(context))
+            if not self.force and self.old_fps.get(job.path) == fp:
+                return _Result(fp)
+            return _Result(fp, job.made(context))
+        except UserError as exc:
+            return _Result(error=str(exc))
+
+    def results(self, workers: int) -> Iterator[_Result]:
+        """Each job's result, in the jobs' order."""
+        if workers <= 1 or len(self.jobs) < 2:
+            return (self.one(i) for i in range(len(self.jobs)))
+        return self._pooled(workers)
+
+    def _pooled(self, workers: int) -> Iterator[_Result]:
+        _Work.current = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                chunk = max(1, min(16, len(self.jobs) // (workers * 8)))
+                for result in pool.imap(_in_worker, range(len(self.jobs)), chunksize=chunk):
+                    names.remember(result.names)
+                    self.ws.warnings.extend(w for w in result.warnings if w not in self.ws.warnings)
+                    yield result
+        finally:
+            _Work.current = None
+
+
+def _in_worker(i: int) -> _Result:
+    work = _Work.current
+    before = len(work.ws.warnings)
+    result = work.one(i)
+    result.warnings = work.ws.warnings[before:]
+    learned = names.known(set(work.template_hashes.values()))
+    result.names = {h: v for h, v in learned.items() if h not in work.sent}
+    work.sent.update(result.names)
+    return result
 
 
 def _keep_foreign_file(target: Path, entry: dict | None, data: bytes) -> Path | None:

@@ -5,6 +5,7 @@ The rules are written out for users in docs/progress.md; this module is their on
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -195,10 +196,10 @@ def evaluate(plan: Plan, figures: FigureSet, period: Period) -> Evaluation:
     ev = Evaluation(plan, period, sample=figures.is_sample(period))
     for measure in plan.measures:
         places = [None] if measure.is_city else plan.district_names
-        for district in places:
-            ev.results.append(_result(plan, figures, measure, period, district))
+        mine = [_result(plan, figures, measure, period, district) for district in places]
+        ev.results.extend(mine)
         if not measure.is_city:
-            ev.results.append(_total(measure, period, [r for r in ev.results if r.measure is measure]))
+            ev.results.append(_total(measure, period, mine))
     ev.standings = rank(ev.results, plan.district_names)
     return ev
 
@@ -251,17 +252,23 @@ def rank(results: list[Result], districts: list[str]) -> list[Standing]:
 
     Ranking is competition style (1, 2, 2, 4). A district with nothing assessed ranks last.
     """
+    by_district: dict[str, list[Result]] = {d: [] for d in districts}
+    for r in results:
+        if r.scope == "district" and r.status in ASSESSED and r.district in by_district:
+            by_district[r.district].append(r)
     rows = []
     for d in districts:
-        mine = [r for r in results if r.district == d and r.scope == "district" and r.status in ASSESSED]
+        mine = by_district[d]
         count = {s: sum(1 for r in mine if r.status == s) for s in ASSESSED}
         rows.append((d, len(mine), count[EXCEEDED] + count[MET], count[EXCEEDED], count[MISSED], count[NOT_REPORTED]))
 
     def share(row) -> float:
         return row[2] / row[1] if row[1] else -1.0
 
+    shares = sorted(share(row) for row in rows)
     standings = []
     for d, assessed, met, exceeded, missed, not_reported in rows:
-        better = sum(1 for other in rows if share(other) > share((d, assessed, met)) + EPS)
+        # how many shares exceed this one by more than EPS (a binary search of the sorted shares)
+        better = len(shares) - bisect.bisect_right(shares, share((d, assessed, met)) + EPS)
         standings.append(Standing(d, assessed, met, exceeded, missed, not_reported, better + 1))
     return standings

@@ -12,6 +12,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.store import FigureSet, load_figures, period_file
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
+from qdocgen.progress import Evaluation, evaluate
 from qdocgen.render.gbt9704 import config_path
 
 
@@ -32,6 +33,7 @@ class Workspace:
     templates_dir: Path | None = None
     warnings: list[str] = field(default_factory=list)  # said to the user when the command ends
     output_dir: Path = Path("output")
+    _evaluations: dict[Period, Evaluation] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def plan(self) -> Plan:
@@ -47,6 +49,12 @@ class Workspace:
         figures = load_figures(self.data_dir, self.plan)
         self.warnings.extend(str(p) for p in figures.ignored)
         return figures
+
+    def evaluation(self, period: Period) -> Evaluation:
+        """The evaluation of `period`'s figures, made once per workspace (so once per build)."""
+        if period not in self._evaluations:
+            self._evaluations[period] = evaluate(self.plan, self.figures, period)
+        return self._evaluations[period]
 
     def expect_figures(self, period: Period) -> None:
         """Warn when `period` has no figures file: every measure will read 未报送."""

@@ -7,20 +7,23 @@
     output/2019/通报/全市-2019年上半年…通报.docx
 
 Each job says what data its document shows, so that the build remakes it exactly when
-that data (or its template) changes.
+that data (or its template) changes. A job's context is built once per build (`Job.context`)
+and serves both the fingerprint and the document; each period is evaluated once
+(`Workspace.evaluation`), and a template's variables are found once per template version
+(`render.names`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from qdocgen.build import Job
 from qdocgen.documents import task_table
 from qdocgen.documents.context import base_context
-from qdocgen.documents.render_any import fill, prepare
+from qdocgen.documents.render_any import prepare
 from qdocgen.figures import forms
 from qdocgen.figures.period import Period
-from qdocgen.progress import evaluate
+from qdocgen.jobs import Job
+from qdocgen.render.names import used_names
 from qdocgen.workspace import Workspace
 
 TABLE_DIR = "完成情况表"
@@ -32,6 +35,8 @@ def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
     """Every document for `year` (or for every year with figures), in a stable order."""
     periods = [p for p in sorted(ws.figures.periods) if year is None or p.year == year]
     years = sorted({p.year for p in periods})
+    for period in periods:  # once per build, before any document (and any worker process) needs it
+        ws.evaluation(period)
     jobs: list[Job] = []
     if year is None:
         jobs += plain_table_jobs(ws)
@@ -46,7 +51,7 @@ def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
 
 def used_part(template: Path, context: dict) -> dict:
     """The part of `context` that the template refers to: what its document can show."""
-    used = prepare(template).env.used_names()
+    used = used_names(template, lambda: prepare(template).env.used_names())
     return {k: v for k, v in context.items() if k in used}
 
 
@@ -58,8 +63,9 @@ def plain_table_jobs(ws: Workspace) -> list[Job]:
             Job(
                 path=task_table.file_name(fmt),
                 title="任务分解表",
-                shows=lambda template=template: used_part(template, base_context(ws.plan)),
-                make=lambda template=template: task_table.task_table(ws.plan, template),
+                context=lambda: base_context(ws.plan),
+                shows=lambda context, template=template: used_part(template, context),
+                make=lambda context, template=template: prepare(template).render(context),
                 templates=(template,),
             )
         )
@@ -68,31 +74,21 @@ def plain_table_jobs(ws: Workspace) -> list[Job]:
 
 def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
     jobs = []
-    cache: dict = {}
-
-    def evaluation():
-        if "ev" not in cache:
-            cache["ev"] = evaluate(ws.plan, ws.figures, period)
-        return cache["ev"]
-
     for district in [None, *ws.plan.district_names]:
         for fmt in task_table.FORMATS:
             template = ws.template(fmt, task_table.template_name(fmt, True))
 
-            def shows(district=district, template=template):
-                context = base_context(ws.plan, period=period, district=district, evaluation=evaluation())
-                return used_part(template, context)
-
-            def make(district=district, template=template):
-                return fill(template, ws.plan, period=period, district=district, evaluation=evaluation())
+            def context(district=district):
+                return base_context(ws.plan, period=period, district=district, evaluation=ws.evaluation(period))
 
             jobs.append(
                 Job(
                     path=f"{period.year}/{TABLE_DIR}/"
                     + task_table.file_name(fmt, period=period, progress=True, district=district),
                     title=f"{period.words}任务分解表完成情况",
-                    shows=shows,
-                    make=make,
+                    context=context,
+                    shows=lambda context, template=template: used_part(template, context),
+                    make=lambda context, template=template: prepare(template).render(context),
                     templates=(template,),
                     period=period,
                     district=district,
@@ -110,16 +106,20 @@ def notice_jobs(ws: Workspace, periods: list[Period]) -> list[Job]:
         for district in [None, *ws.plan.district_names]:
             name = CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE
 
-            def shows(period=period, district=district):
-                return maker.shows(period, district)
+            def context(period=period, district=district):
+                return maker.context(period, district, chart=False)
 
-            def make(period=period, district=district):
-                return maker.city(period) if district is None else maker.district(period, district)
+            def shows(context, period=period, district=district):
+                return maker.shows(period, district, context)
+
+            def make(context, period=period, district=district):
+                return maker.render(period, district, context)
 
             jobs.append(
                 Job(
                     path=f"{period.year}/{NOTICE_DIR}/" + maker.filename(period, district),
                     title=f"{period.words}通报",
+                    context=context,
                     shows=shows,
                     make=make,
                     templates=(ws.template("docx", name),),

@@ -14,20 +14,21 @@ from __future__ import annotations
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from qdocgen import fmt
 from qdocgen.documents.notice_context import NoticeOptions, city_context, district_context, subject_of
 from qdocgen.errors import TemplateError, UserError, os_error_text, package_error_text
 from qdocgen.figures.period import Period
-from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation, evaluate
+from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation
 from qdocgen.render import chart as charts
-from qdocgen.render.docx_engine import Picture, PreparedDocx
 from qdocgen.render.gbt9704 import config_path, load_profile, parse_date, read_config
-from qdocgen.render.gbt9704_docx import apply_profile
+from qdocgen.render.names import used_names
 from qdocgen.safe_names import name_problem
 from qdocgen.workspace import Workspace
+
+if TYPE_CHECKING:  # the Word engine is imported when a notice is made, not when one is only fingerprinted
+    from qdocgen.render.docx_engine import Picture, PreparedDocx
 
 CITY_TEMPLATE = "通报-全市.docx"
 DISTRICT_TEMPLATE = "通报-区.docx"
@@ -91,7 +92,6 @@ class NoticeMaker:
         if self.date is not None:
             self.date = parse_date(self.date, "成文日期")
         self._prepared: dict[str, PreparedDocx] = {}
-        self._evaluations: dict[Period, Evaluation] = {}
         self._charts: dict[tuple, Picture | None] = {}
 
     # ── public API ──────────────────────────────────────────────────────────────────────
@@ -114,22 +114,36 @@ class NoticeMaker:
         picture = self._draw(self._district_bars(ev, district), horizontal=True) if chart else None
         return district_context(self.ws.plan, ev, district, self._options(period), picture)
 
-    def shows(self, period: Period, district: str | None) -> dict:
+    def shows(self, period: Period, district: str | None, context: dict | None = None) -> dict:
         """Everything a notice's bytes depend on besides its template (JSON-able, for a build
         fingerprint): the context variables its template uses, the chart's bars and font, and
-        the layout profile."""
+        the layout profile. `context`: the notice's context(…, chart=False), if already built."""
         if district is not None:
             district = self.ws.district_name(district)
         ev = self.evaluation(period)
         bars = self._city_bars(ev) if district is None else self._district_bars(ev, district)
-        used = self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).env.used_names()
-        context = self.context(period, district, chart=False)
+        name = CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE
+        # apply_profile changes layout only, never a template's tags: the file's names are the prepared one's
+        used = used_names(self.ws.template("docx", name), lambda: self.template(name).env.used_names())
+        if context is None:
+            context = self.context(period, district, chart=False)
         return {
             "context": {k: v for k, v in context.items() if k in used},
             "chart": [asdict(b) for b in bars] if self.charts else None,
             "chart_font": self.chart_font,
             "profile": asdict(self.profile),
         }
+
+    def render(self, period: Period, district: str | None, context: dict) -> bytes:
+        """The notice's bytes from its context(…, chart=False), adding the chart (a build builds
+        each context once, for the fingerprint and the document)."""
+        if self.charts:
+            ev = self.evaluation(period)
+            if district is None:
+                context = {**context, "chart": self._draw(self._city_bars(ev), horizontal=False)}
+            else:
+                context = {**context, "chart": self._draw(self._district_bars(ev, district), horizontal=True)}
+        return self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).render(context)
 
     def filename(self, period: Period, district: str | None = None) -> str:
         return notice_filename(period, self.subject, district)
@@ -139,6 +153,11 @@ class NoticeMaker:
     def template(self, name: str) -> PreparedDocx:
         """The template `name`, with the layout profile applied, prepared on first use."""
         if name not in self._prepared:
+            from lxml import etree
+
+            from qdocgen.render.docx_engine import PreparedDocx
+            from qdocgen.render.gbt9704_docx import apply_profile
+
             path = self.ws.template("docx", name)
             try:
                 blob = path.read_bytes()
@@ -156,9 +175,7 @@ class NoticeMaker:
         if period.year not in self.ws.plan.years:
             plan = self.ws.plan
             raise UserError(f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
-        if period not in self._evaluations:
-            self._evaluations[period] = evaluate(self.ws.plan, self.ws.figures, period)
-        return self._evaluations[period]
+        return self.ws.evaluation(period)
 
     # ── helpers ─────────────────────────────────────────────────────────────────────────
 
@@ -192,6 +209,8 @@ class NoticeMaker:
             return None
         key = (tuple(bars), horizontal)
         if key not in self._charts:
+            from qdocgen.render.docx_engine import Picture
+
             width = DISTRICT_CHART_MM if horizontal else CITY_CHART_MM
             try:
                 png = charts.bar_chart(bars, font=self.chart_font, horizontal=horizontal, width_mm=width)

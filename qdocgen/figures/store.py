@@ -47,15 +47,20 @@ class FigureSet:
     # Files in figures/ whose names name no period (a Windows copy such as '2018 - 副本.csv'):
     # left out, and reported by `check` and as a warning by other commands.
     ignored: list[Problem] = field(default_factory=list)
+    _index: dict = field(default_factory=dict, repr=False, compare=False)  # lookup's, by period
 
     def of(self, period: Period) -> list[Figure]:
         return self.periods.get(period, [])
 
     def lookup(self, period: Period, measure: Measure, district: str | None) -> Figure | None:
-        for f in self.periods.get(period, []):
-            if f.row == measure.row and f.measure == measure.name and f.district == district:
-                return f
-        return None
+        figures = self.periods.get(period, [])
+        index = self._index.get(period)
+        if index is None or index[0] is not figures or index[1] != len(figures):  # built once per period's list
+            found: dict[tuple, Figure] = {}
+            for f in figures:
+                found.setdefault((f.row, f.measure, f.district), f)  # the first, as a scan would find
+            index = self._index[period] = (figures, len(figures), found)
+        return index[2].get((measure.row, measure.name, district))
 
     def is_sample(self, period: Period) -> bool:
         return any(f.is_sample for f in self.periods.get(period, []))

@@ -12,13 +12,10 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:  # matplotlib takes most of a second to import: only when a chart is drawn
+    from matplotlib import font_manager
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
@@ -59,6 +56,8 @@ class Bar:
 @lru_cache(maxsize=8)
 def find_cjk_font(configured: str = "") -> font_manager.FontProperties:
     """Font properties for Chinese labels; ChartFontMissing (with INSTALL_HINT) if none is found."""
+    from matplotlib import font_manager
+
     if configured:
         path = Path(configured).expanduser()
         if path.is_file():
@@ -75,6 +74,8 @@ def find_cjk_font(configured: str = "") -> font_manager.FontProperties:
 
 
 def _family_file(family: str) -> str | None:
+    from matplotlib import font_manager
+
     for entry in sorted(font_manager.fontManager.ttflist, key=lambda f: (f.fname, f.weight)):
         if entry.name == family and entry.style == "normal":
             return entry.fname
@@ -91,6 +92,11 @@ def bar_chart(
     reference: float = 1.0,
 ) -> bytes:
     """A bar chart of completion rates as PNG bytes; the same input always gives the same bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     props = find_cjk_font(font)
     if horizontal:
         height_mm = max(50.0, 14 + 3.4 * len(bars))

@@ -13,9 +13,12 @@ import io
 import os
 import re
 import stat
+import struct
 import tempfile
 import time
 import zipfile
+import zlib
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,9 +43,7 @@ def build_epoch() -> int:
 def normalise_package(data: bytes, epoch: int | None = None) -> bytes:
     """The same Office package with fixed zip dates, member order and core-property dates."""
     epoch = build_epoch() if epoch is None else epoch
-    stamp = datetime.fromtimestamp(epoch, tz=timezone.utc)
     zip_time = time.gmtime(epoch)[:6]
-    w3c = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     src = zipfile.ZipFile(io.BytesIO(data))
     names = src.namelist()
     order = [n for n in _FIRST if n in names] + sorted(n for n in names if n not in _FIRST)
@@ -51,13 +52,75 @@ def normalise_package(data: bytes, epoch: int | None = None) -> bytes:
         for name in order:
             blob = src.read(name)
             if name == "docProps/core.xml":
-                blob = _W3CDTF.sub(lambda m: m.group(1) + w3c + m.group(3), blob)
+                blob = stamp_core_dates(blob, epoch)
             info = zipfile.ZipInfo(name, date_time=zip_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 0
             dst.writestr(info, blob, compresslevel=6)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Member:
+    """One zip member, already compressed as `normalise_package` compresses it."""
+
+    name: str
+    crc: int
+    size: int
+    compressed: bytes
+
+    @classmethod
+    def of(cls, name: str, data: bytes) -> Member:
+        """`data` deflated at level 6, as zipfile does for normalise_package."""
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        return cls(name, zlib.crc32(data), len(data), packer.compress(data) + packer.flush())
+
+
+def members(package: bytes) -> dict[str, Member]:
+    """The members of a zip as stored, compressed bytes untouched (for copying them unchanged)."""
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(package)) as src:
+        for info in src.infolist():
+            if info.compress_type != zipfile.ZIP_DEFLATED:
+                out[info.filename] = Member.of(info.filename, src.read(info.filename))
+                continue
+            name_len, extra_len = struct.unpack("<HH", package[info.header_offset + 26 : info.header_offset + 30])
+            start = info.header_offset + 30 + name_len + extra_len
+            out[info.filename] = Member(info.filename, info.CRC, info.file_size, package[start : start + info.compress_size])
+    return out
+
+
+def write_members(parts: dict[str, Member], epoch: int | None = None) -> bytes:
+    """A zip of `parts` with exactly the bytes `normalise_package` writes (order, dates, headers),
+    copying each member's compressed bytes instead of compressing it again."""
+    epoch = build_epoch() if epoch is None else epoch
+    y, mo, d, h, mi, s = time.gmtime(epoch)[:6]
+    dosdate, dostime = (y - 1980) << 9 | mo << 5 | d, h << 11 | mi << 5 | (s // 2)
+    names = [n for n in _FIRST if n in parts] + sorted(n for n in parts if n not in _FIRST)
+    out, central = [], []
+    offset = 0
+    for name in names:
+        m = parts[name]
+        try:
+            raw, flags = name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            raw, flags = name.encode("utf-8"), 0x800
+        fixed = (20, 0, flags, zipfile.ZIP_DEFLATED, dostime, dosdate, m.crc, len(m.compressed), m.size, len(raw))
+        out += [struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", *fixed, 0), raw, m.compressed]
+        central.append(
+            struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 0, *fixed, 0, 0, 0, 0, 0o644 << 16, offset) + raw
+        )
+        offset += 30 + len(raw) + len(m.compressed)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(names), len(names), len(directory), offset, 0)
+    return b"".join(out) + directory + end
+
+
+def stamp_core_dates(core_xml: bytes, epoch: int) -> bytes:
+    """docProps/core.xml with its created and modified dates set to `epoch`."""
+    w3c = datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return _W3CDTF.sub(lambda m: m.group(1) + w3c + m.group(3), core_xml)
 
 
 def _mode_for(path: Path) -> int:
