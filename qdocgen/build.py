@@ -228,7 +228,7 @@ def run_build(
     count = _worker_count(len(jobs)) if workers is None else max(1, workers)
     saved = time.monotonic()
     try:
-        for job, result in zip(progress(jobs), work.results(count)):
+        for job, result in zip(progress(jobs), work.results(count), strict=True):
             target = out_dir / job.path
             entry = record.output(job.path)
             try:
@@ -266,7 +266,7 @@ def run_build(
         _save(record, template_hashes)
     if pdf:
         _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs])
-    _save(record, template_hashes)
+        _save(record, template_hashes)
     return outcome
 
 

@@ -111,8 +111,14 @@ class Evaluation:
 
     def for_district(self, district: str | None) -> list[Result]:
         """Results of one district (None: the city's own measures)."""
-        scope = "city" if district is None else "district"
-        return [r for r in self.results if r.district == district and r.scope == scope]
+        index = self.__dict__.get("_by_district")
+        if index is None or index[0] != len(self.results):  # grouped once (a notice per district asks)
+            groups: dict[str | None, list[Result]] = {}
+            for r in self.results:
+                if r.scope == ("city" if r.district is None else "district"):
+                    groups.setdefault(r.district, []).append(r)
+            index = self.__dict__["_by_district"] = (len(self.results), groups)
+        return list(index[1].get(district, []))
 
     @property
     def city(self) -> list[Result]:

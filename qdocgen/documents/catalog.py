@@ -74,12 +74,24 @@ def plain_table_jobs(ws: Workspace) -> list[Job]:
 
 def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
     jobs = []
+    last: dict = {}  # the Excel and Word tables of one district, made one after the other, share a context
+
+    def shared_context(district):
+        if last.get("district", ...) != district:
+            last.clear()  # keep one context at a time, however many districts
+            evaluation = ws.evaluation(period)
+            last.update(
+                district=district,
+                context=base_context(ws.plan, period=period, district=district, evaluation=evaluation),
+            )
+        return last["context"]
+
     for district in [None, *ws.plan.district_names]:
         for fmt in task_table.FORMATS:
             template = ws.template(fmt, task_table.template_name(fmt, True))
 
             def context(district=district):
-                return base_context(ws.plan, period=period, district=district, evaluation=ws.evaluation(period))
+                return shared_context(district)
 
             jobs.append(
                 Job(
@@ -97,10 +109,11 @@ def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
     return jobs
 
 
-def notice_jobs(ws: Workspace, periods: list[Period]) -> list[Job]:
+def notice_jobs(ws: Workspace, periods: list[Period], maker=None) -> list[Job]:
+    """The 通报 of `periods`, made by `maker` (a NoticeMaker; by default one with the workspace's settings)."""
     from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
 
-    maker = NoticeMaker(ws)
+    maker = maker or NoticeMaker(ws)
     jobs = []
     for period in periods:
         for district in [None, *ws.plan.district_names]:

@@ -214,7 +214,9 @@ class _Package:
             if key == "document":
                 data = self._document(text)
             else:  # a header or footer: parsed and saved again, as python-docx does
-                data = etree.tostring(etree.fromstring(text.encode("utf-8"), oxml_parser), encoding="UTF-8", standalone=True)
+                data = etree.tostring(
+                    etree.fromstring(text.encode("utf-8"), oxml_parser), encoding="UTF-8", standalone=True
+                )
             out[name] = Member.of(name, data)
         if self.properties:
             core = self._core(context)
@@ -229,7 +231,17 @@ class _Package:
         for n, elt in enumerate(tree.xpath("//wp:docPr", namespaces=nsmap), start=1001):
             elt.attrib["id"] = str(n)
         root = etree.fromstring(self.xml["word/document.xml"], oxml_parser)
-        root.replace(root.find("w:body", nsmap), tree)
+        old = root.find("w:body", nsmap)
+        if old.prefix == "w" and tree.tag == old.tag and not tree.attrib and len(tree) and _declared_in(tree, root):
+            # Moving a large body into the document makes lxml revisit every element's namespace
+            # (seconds for a thousand-district table); its serialisation there is the body's own
+            # with the start tag's (redundant) declarations left out, so write that directly.
+            inner = etree.tostring(tree, encoding="UTF-8")
+            inner = inner[inner.index(b">") + 1 : inner.rindex(b"</")]
+            root.replace(old, etree.Element(old.tag))
+            head, tail = etree.tostring(root, encoding="UTF-8", standalone=True).split(b"<w:body/>")
+            return head + b"<w:body>" + inner + b"</w:body>" + tail
+        root.replace(old, tree)
         return etree.tostring(root, encoding="UTF-8", standalone=True)
 
     def _core(self, context: dict) -> bytes | None:
@@ -245,6 +257,11 @@ class _Package:
                 return None
             root.find(tags[name], nsmap).text = value
         return stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
+
+
+def _declared_in(element, root) -> bool:
+    """Whether every namespace prefix `element` declares means the same on `root`."""
+    return all(root.nsmap.get(prefix) == uri for prefix, uri in element.nsmap.items())
 
 
 def _has_picture(context: dict) -> bool:

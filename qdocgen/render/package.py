@@ -87,7 +87,9 @@ def members(package: bytes) -> dict[str, Member]:
                 continue
             name_len, extra_len = struct.unpack("<HH", package[info.header_offset + 26 : info.header_offset + 30])
             start = info.header_offset + 30 + name_len + extra_len
-            out[info.filename] = Member(info.filename, info.CRC, info.file_size, package[start : start + info.compress_size])
+            out[info.filename] = Member(
+                info.filename, info.CRC, info.file_size, package[start : start + info.compress_size]
+            )
     return out
 
 

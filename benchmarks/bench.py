@@ -1,0 +1,368 @@
+"""qdocgen's speed, measured in one run: a notice against stock docxtpl, builds, --help, scale.
+
+    python benchmarks/bench.py            # the full run (a few minutes on a 2-core machine)
+    python benchmarks/bench.py --quick    # a short run (fewer repetitions, 200 districts for scale)
+    python benchmarks/bench.py --json     # the same, with one JSON object as the last line
+
+What it measures, side by side:
+  notice      one district 通报 (the bundled 通报-区.docx with the GB/T 9704 profile, 2018, 南海区):
+              qdocgen's prepared template vs a plain docxtpl loop (load the template, render,
+              save) on the same template bytes and the same context, interleaved; median ms per
+              document and the ratio (`ratio_vs_docxtpl`). Charts are left out of both (the same
+              picture costs the same either way). The city notice is measured the same way.
+  build       `qdocgen build` of the bundled data in a new process, from an empty output folder
+              (`build_cold_s`), and again with nothing changed (`rebuild_noop_s`); wall seconds,
+              median of the runs, and the CPU seconds they took (`*_cpu_s`). `build_cold_nocharts_s`
+              is the cold build with the notices' charts switched off.
+  --help      `qdocgen --help` in a new process (`help_s`).
+  scale       a generated workspace of 1,000 districts (each copying one of the five real ones'
+              targets and figures): the city notice and every district's notice for 2018, built
+              by run_build with one process per core, in a new process: documents, seconds (from
+              evaluating the period to the last file written) and peak memory of the build's
+              processes together (proportional set size, so pages the workers share with the
+              parent count once) — `scale_docs`, `scale_s`, `scale_peak_mb`.
+
+Timings on a shared 2-core machine drift between minutes: compare the two sides of one run, and
+read the load average printed with the figures. This is a measurement, not a test: nothing here
+fails on a time; the targets of issue 14 are printed beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {  # issue 14, on a 2-core machine
+    "ratio_vs_docxtpl": (">=", 6.0),
+    "build_cold_s": ("<=", 3.0),
+    "rebuild_noop_s": ("<=", 0.5),
+    "help_s": ("<=", 0.3),
+    "scale_s": ("<=", 30.0),
+    "scale_peak_mb": ("<=", 500.0),
+}
+
+
+def qdocgen_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def timed_run(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of a command in a new process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=qdocgen_env(), check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+QDOCGEN = [sys.executable, "-m", "qdocgen.cli"]
+NO_CHARTS = """
+import sys
+from qdocgen.documents import notice
+_post = notice.NoticeMaker.__post_init__
+def _no_charts(self):
+    self.charts = False
+    _post(self)
+notice.NoticeMaker.__post_init__ = _no_charts
+from qdocgen.cli import main
+sys.argv = ["qdocgen", *sys.argv[1:]]
+main()
+"""
+
+
+# ── notice vs docxtpl ────────────────────────────────────────────────────────────────────
+
+
+def bench_notice(rounds: int) -> dict:
+    from docxtpl import DocxTemplate
+
+    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
+    from qdocgen.figures.period import Period
+    from qdocgen.workspace import Workspace
+
+    ws = Workspace(data_dir=ROOT / "plan_data", templates_dir=ROOT / "templates")
+    maker = NoticeMaker(ws, charts=False)
+    period = Period(2018)
+    out = {}
+    for label, name, who in (("notice", DISTRICT_TEMPLATE, "南海区"), ("city_notice", CITY_TEMPLATE, None)):
+        prepared = maker.template(name)
+        context = maker.context(period, who, chart=False)
+        blob = prepared.blob  # the template as qdocgen renders it (profile applied)
+
+        def ours(prepared=prepared, context=context):
+            return prepared.render(context)
+
+        def plain(blob=blob, context=context):
+            tpl = DocxTemplate(io.BytesIO(blob))
+            tpl.render(context, autoescape=True)
+            buf = io.BytesIO()
+            tpl.save(buf)
+            return buf.getvalue()
+
+        ours(), plain()  # warm both
+        gc.collect()
+        gc.freeze()
+        times: dict[str, list[float]] = {"ours": [], "plain": []}
+        for i in range(rounds):
+            for side, fn in (("ours", ours), ("plain", plain)) if i % 2 == 0 else (("plain", plain), ("ours", ours)):
+                start = time.perf_counter()
+                fn()
+                times[side].append(time.perf_counter() - start)
+                gc.collect()
+        gc.unfreeze()
+        mine, theirs = statistics.median(times["ours"]), statistics.median(times["plain"])
+        out[f"{label}_ms"] = round(mine * 1000, 2)
+        out[f"{label}_docxtpl_ms"] = round(theirs * 1000, 2)
+        out[f"{label}_ratio"] = round(theirs / mine, 2)
+    out["ratio_vs_docxtpl"] = out.pop("notice_ratio")
+    return out
+
+
+# ── builds and --help ────────────────────────────────────────────────────────────────────
+
+
+def bench_builds(runs: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="qdocgen-bench-") as tmp:
+        work = Path(tmp)
+        shutil.copytree(ROOT / "plan_data", work / "plan_data")
+        shutil.copytree(ROOT / "templates", work / "templates")
+        cold, noop, cold_cpu, noop_cpu, plain = [], [], [], [], []
+        for _ in range(runs):
+            shutil.rmtree(work / "output", ignore_errors=True)
+            wall, cpu = timed_run([*QDOCGEN, "build", "-q"], work)
+            cold.append(wall)
+            cold_cpu.append(cpu)
+            wall, cpu = timed_run([*QDOCGEN, "build", "-q"], work)
+            noop.append(wall)
+            noop_cpu.append(cpu)
+            shutil.rmtree(work / "output2", ignore_errors=True)
+            plain.append(timed_run([sys.executable, "-c", NO_CHARTS, "build", "-q", "-o", "output2"], work)[0])
+        docs = len(json.loads((work / "output" / "构建记录.json").read_text(encoding="utf-8"))["outputs"])
+        helps = [timed_run([*QDOCGEN, "--help"], work)[0] for _ in range(max(3, runs * 2))]
+    return {
+        "build_docs": docs,
+        "build_cold_s": round(statistics.median(cold), 2),
+        "build_cold_cpu_s": round(statistics.median(cold_cpu), 2),
+        "build_cold_nocharts_s": round(statistics.median(plain), 2),
+        "rebuild_noop_s": round(statistics.median(noop), 3),
+        "rebuild_noop_cpu_s": round(statistics.median(noop_cpu), 3),
+        "help_s": round(statistics.median(helps), 3),
+    }
+
+
+# ── scale ────────────────────────────────────────────────────────────────────────────────
+
+
+def synthetic_workspace(n: int):
+    """The bundled workspace with `n` districts; district i copies real district i mod 5."""
+    from qdocgen.figures.store import FigureSet
+    from qdocgen.plan.model import District
+    from qdocgen.workspace import Workspace
+
+    ws = Workspace(data_dir=ROOT / "plan_data", templates_dir=ROOT / "templates")
+    plan, figures = ws.plan, ws.figures
+    real = plan.district_names
+    names = [f"第{i + 1}区" for i in range(n)]
+    source = {name: real[i % len(real)] for i, name in enumerate(names)}
+    measures = []
+    for m in plan.measures:
+        targets = {}
+        for year, value in m.targets.items():
+            targets[year] = (
+                {d: value[source[d]] for d in names if source[d] in value} if isinstance(value, dict) else value
+            )
+        measures.append(replace(m, targets=targets))
+    new_plan = replace(
+        plan, districts=tuple(District(d, d.removesuffix("区")) for d in names), measures=tuple(measures)
+    )
+    new_figures = FigureSet()
+    for period, figs in figures.periods.items():
+        out = [f for f in figs if f.district is None]
+        for d in names:
+            out += [replace(f, district=d) for f in figs if f.district == source[d]]
+        new_figures.periods[period] = out
+    ws.__dict__["plan"] = new_plan
+    ws.__dict__["figures"] = new_figures
+    return ws
+
+
+def _pids(root: int) -> list[int]:
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """(proportional set size, resident set size) of a process, in MB."""
+    pss = rss = 0.0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1]) / 1024
+                elif line.startswith("Rss:"):
+                    rss = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return pss, rss
+
+
+class MemoryWatch(threading.Thread):
+    """The peak memory of this process and its children together, sampled every 20 ms."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_pss = self.peak_rss = 0.0
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            sizes = [_memory_mb(pid) for pid in _pids(os.getpid())]
+            self.peak_pss = max(self.peak_pss, sum(s[0] for s in sizes))
+            self.peak_rss = max(self.peak_rss, sum(s[1] for s in sizes))
+            time.sleep(0.02)
+
+
+def scale_child(districts: int, workers: int | None) -> dict:
+    """Runs in its own process: every notice of a generated workspace, through run_build."""
+    from qdocgen.build import run_build
+    from qdocgen.documents.catalog import notice_jobs
+    from qdocgen.documents.notice import NoticeMaker
+    from qdocgen.figures.period import Period
+
+    ws = synthetic_workspace(districts)
+    period = Period(2018)
+    watch = MemoryWatch()
+    watch.start()
+    with tempfile.TemporaryDirectory(prefix="qdocgen-scale-") as tmp:
+        start = time.perf_counter()
+        ws.evaluation(period)  # once, before the workers fork (as catalog.all_jobs does)
+        jobs = notice_jobs(ws, [period], NoticeMaker(ws, charts=False))
+        outcome = run_build(ws, jobs, Path(tmp), workers=workers)
+        seconds = time.perf_counter() - start
+        watch.stop.set()
+        watch.join()
+        if outcome.failed:
+            raise SystemExit(f"scale build failed: {outcome.failed[:3]}")
+        made = len(outcome.made)
+    from qdocgen.build import _worker_count
+
+    return {
+        "scale_docs": made,
+        "scale_s": round(seconds, 2),
+        "scale_ms_per_doc": round(seconds / max(made, 1) * 1000, 1),
+        "scale_peak_mb": round(watch.peak_pss, 1),
+        "scale_peak_rss_mb": round(watch.peak_rss, 1),
+        "scale_workers": workers or _worker_count(len(jobs)),
+    }
+
+
+def bench_scale(districts: int) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--scale-child", str(districts)]
+    done = subprocess.run(cmd, env=qdocgen_env(), check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ── report ───────────────────────────────────────────────────────────────────────────────
+
+
+def machine() -> dict:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "machine": f"{model}, {cores} cores, Python {platform.python_version()}",
+        "load_average": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def verdict(key: str, value: float) -> str:
+    if key not in TARGETS:
+        return ""
+    op, target = TARGETS[key]
+    ok = value >= target if op == ">=" else value <= target
+    return f"{'达标' if ok else '未达标'}（目标 {op} {target:g}）"
+
+
+LABELS = [
+    ("notice_ms", "区通报每份（qdocgen，毫秒）"),
+    ("notice_docxtpl_ms", "区通报每份（docxtpl 读-填-存，毫秒）"),
+    ("ratio_vs_docxtpl", "倍数（docxtpl ÷ qdocgen）"),
+    ("city_notice_ms", "全市通报每份（qdocgen，毫秒）"),
+    ("city_notice_docxtpl_ms", "全市通报每份（docxtpl，毫秒）"),
+    ("city_notice_ratio", "全市通报倍数"),
+    ("build_docs", "qdocgen build 文件数"),
+    ("build_cold_s", "首次构建（秒）"),
+    ("build_cold_cpu_s", "首次构建 CPU（秒）"),
+    ("build_cold_nocharts_s", "首次构建，不含柱状图（秒）"),
+    ("rebuild_noop_s", "无变化重建（秒）"),
+    ("rebuild_noop_cpu_s", "无变化重建 CPU（秒）"),
+    ("help_s", "qdocgen --help（秒）"),
+    ("scale_docs", "规模：通报份数"),
+    ("scale_workers", "规模：进程数"),
+    ("scale_s", "规模：耗时（秒）"),
+    ("scale_ms_per_doc", "规模：每份（毫秒）"),
+    ("scale_peak_mb", "规模：内存峰值 PSS（MB）"),
+    ("scale_peak_rss_mb", "规模：内存峰值 RSS 合计（MB）"),
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a short run")
+    ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    ap.add_argument("--districts", type=int, default=None, help="districts for the scale run (default 1000)")
+    ap.add_argument("--scale-child", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, default=None, help="processes for the scale run (default: one per core)")
+    args = ap.parse_args()
+    if args.scale_child is not None:
+        print(json.dumps(scale_child(args.scale_child, args.workers)))
+        return
+    figures = machine()
+    figures.update(bench_notice(15 if args.quick else 60))
+    figures.update(bench_builds(1 if args.quick else 3))
+    figures.update(bench_scale(args.districts or (200 if args.quick else 1000)))
+    print(f"机器：{figures['machine']}；开始时负载 {figures['load_average']}")
+    for key, label in LABELS:
+        if key in figures:
+            print(f"  {label:<28} {figures[key]:>10}  {verdict(key, figures[key])}")
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
