@@ -16,12 +16,14 @@ writes files and the record, in the jobs' order, so the output is the same as a 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +45,7 @@ __all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]
 
 RECORD = "构建记录.json"
 POOL_MIN = 150  # jobs from which a build uses a process per core
+POOL_MIN_NEW = 40  # or documents that certainly have to be made (no file, or none recorded)
 SAVE_EVERY = 2.0  # seconds between saves of the build record during a build
 
 
@@ -224,8 +227,9 @@ def run_build(
     record.data["figures"] = new_figures
     record.data["qdocgen"] = __version__
     old_fps = {job.path: (record.output(job.path) or {}).get("fingerprint") for job in jobs}
-    work = _Work(ws, jobs, template_hashes, config_hash, old_fps, force)
-    count = _worker_count(len(jobs)) if workers is None else max(1, workers)
+    new = [j for j in jobs if force or record.output(j.path) is None or not (out_dir / j.path).is_file()]
+    work = _Work(ws, jobs, template_hashes, config_hash, old_fps, force, warm=new)
+    count = _worker_count(len(jobs), len(new)) if workers is None else max(1, workers)
     saved = time.monotonic()
     try:
         for job, result in zip(progress(jobs), work.results(count), strict=True):
@@ -275,16 +279,18 @@ def _save(record: Record, template_hashes: dict[Path, str]) -> None:
     record.save()
 
 
-def _worker_count(jobs: int) -> int:
-    """Processes for a build of `jobs` documents: one per core for a large build, where fork exists."""
+def _worker_count(jobs: int, new: int = 0) -> int:
+    """Processes for a build of `jobs` documents, `new` of them certainly to be made: one per core
+    for a large build, on Linux (workers are forked: the jobs' closures cannot be sent to a new
+    process, and fork is unsafe on macOS and missing on Windows, where builds stay serial)."""
     wanted = os.environ.get("QDOCGEN_WORKERS", "").strip()
     if wanted.isdigit() and int(wanted) > 0:
         count = int(wanted)
-    elif jobs < POOL_MIN:
+    elif jobs < POOL_MIN and new < POOL_MIN_NEW:
         return 1
     else:
         count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if "fork" not in multiprocessing.get_all_start_methods():  # jobs hold closures: only forked workers share them
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(count, 8))
 
@@ -303,9 +309,10 @@ class _Work:
 
     current: _Work | None = None  # what forked workers find (set while a pool runs)
 
-    def __init__(self, ws, jobs, template_hashes, config_hash, old_fps, force):
+    def __init__(self, ws, jobs, template_hashes, config_hash, old_fps, force, warm=()):
         self.ws, self.jobs, self.template_hashes, self.config_hash = ws, jobs, template_hashes, config_hash
         self.old_fps, self.force = old_fps, force
+        self.warm = warm  # jobs whose templates workers will need: prepared once, before forking
         self.sent: set[str] = set()
 
     def one(self, i: int) -> _Result:
@@ -327,7 +334,17 @@ class _Work:
         return self._pooled(workers)
 
     def _pooled(self, workers: int) -> Iterator[_Result]:
+        warmed = set()
+        for job in self.warm:
+            if job.warm is not None and job.templates not in warmed:
+                warmed.add(job.templates)
+                try:
+                    job.warm()
+                except UserError:
+                    pass  # said by the job itself, in its turn
         _Work.current = self
+        gc.collect()
+        gc.freeze()  # the workers share the parent's objects; the collector must not copy their pages
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 chunk = max(1, min(16, len(self.jobs) // (workers * 8)))
@@ -337,6 +354,7 @@ class _Work:
                     yield result
         finally:
             _Work.current = None
+            gc.unfreeze()
 
 
 def _in_worker(i: int) -> _Result:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +16,9 @@ from qdocgen.figures.values import plain_number
 from qdocgen.listing import csv_text, json_text, text_table
 from qdocgen.plan.model import CITY
 from qdocgen.safe_names import check_inside
-from qdocgen.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when a command runs, so `qdocgen --help` loads no YAML, TOML or babel
+    from qdocgen.workspace import Workspace
 
 FORMATS = click.Choice(["table", "csv", "json"])
 PERIODS = click.Choice(list(PARTS), case_sensitive=False)
@@ -79,6 +82,8 @@ class QdocgenGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path, templates_dir: Path | None) -> None:
     """qdocgen：由行动计划和各区报送数据生成通报、任务分解表、填报表等公文。"""
+    from qdocgen.workspace import Workspace
+
     ctx.obj = Workspace(data_dir=data_dir, templates_dir=templates_dir)
 
 

@@ -29,6 +29,9 @@ class Job:
     period: Period | None = None
     district: str | None = None  # None: the whole city (or not district-specific)
     context: Callable[[], object] | None = None
+    # Prepares what `make` shares with other jobs (its compiled template), so that a build's worker
+    # processes inherit it ready instead of each preparing it again.
+    warm: Callable[[], object] | None = None
 
     def prepare(self) -> object:
         """The job's context (None for a job without one)."""

@@ -67,6 +67,7 @@ def plain_table_jobs(ws: Workspace) -> list[Job]:
                 shows=lambda context, template=template: used_part(template, context),
                 make=lambda context, template=template: prepare(template).render(context),
                 templates=(template,),
+                warm=lambda template=template: prepare(template),
             )
         )
     return jobs
@@ -102,6 +103,7 @@ def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
                     shows=lambda context, template=template: used_part(template, context),
                     make=lambda context, template=template: prepare(template).render(context),
                     templates=(template,),
+                    warm=lambda template=template: prepare(template),
                     period=period,
                     district=district,
                 )
@@ -136,6 +138,7 @@ def notice_jobs(ws: Workspace, periods: list[Period], maker=None) -> list[Job]:
                     shows=shows,
                     make=make,
                     templates=(ws.template("docx", name),),
+                    warm=lambda name=name: maker.template(name),
                     period=period,
                     district=district,
                 )

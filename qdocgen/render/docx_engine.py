@@ -6,41 +6,31 @@ the compiled parts, so a build of a hundred districts costs little more than one
 Rendering runs in qdocgen's sandboxed environment with autoescape on and undefined variables
 as errors; any error names the template and the paragraph or table cell.
 
-The fast path. docxtpl renders a document by opening the package with python-docx, rendering
-the body, headers, footers and core properties, and saving every part again. Preparing does
-that round trip once (`_Package`); each document then renders only the parts that hold Jinja,
-with the same steps docxtpl takes on them (its clean-up, `fix_tables`, docPr numbering,
-python-docx's serialisation), and copies every other member's compressed bytes unchanged. The
-result is byte for byte what the docxtpl path gives (tests/test_docx_fast.py), about ten times
-sooner. Documents with pictures, and templates with footnotes, go through docxtpl itself.
+Documents are rendered by the fast path in render/docx_fast.py: only the parts that hold Jinja
+are rendered and the package's other members copied, byte for byte what docxtpl would save
+(tests/test_docx_fast.py). Documents with pictures, and templates with footnotes, go through
+docxtpl itself (`render_docxtpl`).
 """
 
 from __future__ import annotations
 
-import copy
 import io
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from docx.oxml.ns import nsmap
-from docx.oxml.parser import oxml_parser
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError as JinjaError
-from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.render.docx_fast import FastPackage
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import docx_place, error_text, template_line
-from qdocgen.render.package import Member, build_epoch, members, normalise_package, stamp_core_dates, write_members
+from qdocgen.render.package import normalise_package
 
 _RENDER_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
-# The core properties docxtpl renders as templates (DocxTemplate.render_properties).
-_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
-_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
-_JINJA = ("{{", "{%", "{#")
 
 
 @dataclass(frozen=True)
@@ -97,7 +87,7 @@ class PreparedDocx:
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _, part in warm.get_headers_footers(uri):
                 self.compiled(str(part.partname), lambda p=part: warm.patch_xml(warm.get_part_xml(p)))
-        self._package = _Package.of(self, warm)
+        self._package = FastPackage.of(self, warm)
 
     def compiled(self, key: str, source) -> tuple[object, str]:
         """The compiled Jinja template of one part, compiling it on first use."""
@@ -150,118 +140,6 @@ class PreparedDocx:
         buf = io.BytesIO()
         tpl.save(buf)
         return normalise_package(buf.getvalue())
-
-
-class _Package:
-    """A template's package as python-docx saves it, ready for rendering part by part.
-
-    `members` are the normalised package's members, compressed; `parts` maps the members
-    that hold Jinja (word/document.xml, headers, footers) to their compiled keys; `properties`
-    holds the core properties that are templates, compiled.
-    """
-
-    def __init__(self, prepared: PreparedDocx, saved: bytes, parts: dict[str, str], properties: dict, core):
-        self.prepared = prepared
-        self.core = core  # python-docx's core properties element, as it would save it
-        self.saved = saved  # python-docx's save, before normalising (its dates vary with the epoch)
-        self.parts = parts
-        self.properties = properties
-        self.epoch: int | None = None
-        self.members: dict[str, Member] = {}
-        self.xml: dict[str, bytes] = {}
-
-    @classmethod
-    def of(cls, prepared: PreparedDocx, warm: _Template) -> _Package | None:
-        """The package of a warmed-up template, or None when only docxtpl itself can render it."""
-        docx = warm.docx
-        if any(part.content_type == _FOOTNOTES for part in docx.part.package.iter_parts()):
-            return None
-        properties = {}
-        core = docx.core_properties  # python-docx adds the part if the template has none
-        for name in _PROPERTIES:
-            initial = getattr(core, name)
-            if "\r" in initial:  # jinja would normalise the line ends: leave it to docxtpl
-                return None
-            if any(mark in initial for mark in _JINJA):
-                try:
-                    properties[name] = prepared.env.from_string(initial)
-                except JinjaError as exc:
-                    raise TemplateError(f"模板 {prepared.path}（文档属性）：{error_text(exc)}") from None
-            setattr(core, name, initial)  # as render_properties does: the element exists after it
-        parts = {"word/document.xml": "document"}
-        for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
-            for _, part in warm.get_headers_footers(uri):
-                parts[str(part.partname).lstrip("/")] = str(part.partname)
-        buf = io.BytesIO()
-        docx.save(buf)
-        return cls(prepared, buf.getvalue(), parts, properties, core._element)
-
-    def _normalised(self) -> None:
-        epoch = build_epoch()
-        if epoch != self.epoch:
-            package = normalise_package(self.saved, epoch)
-            self.members = members(package)
-            with zipfile.ZipFile(io.BytesIO(package)) as z:
-                self.xml = {name: z.read(name) for name in self.parts}
-            self.epoch = epoch
-
-    def render(self, context: dict) -> bytes | None:
-        """The filled document's bytes; None when docxtpl must render it (an over-long property)."""
-        self._normalised()
-        out = dict(self.members)
-        for name, key in self.parts.items():
-            text = self.prepared.render_part(key, context)
-            if key == "document":
-                data = self._document(text)
-            else:  # a header or footer: parsed and saved again, as python-docx does
-                data = etree.tostring(
-                    etree.fromstring(text.encode("utf-8"), oxml_parser), encoding="UTF-8", standalone=True
-                )
-            out[name] = Member.of(name, data)
-        if self.properties:
-            core = self._core(context)
-            if core is None:
-                return None
-            out["docProps/core.xml"] = Member.of("docProps/core.xml", core)
-        return write_members(out, self.epoch)
-
-    def _document(self, body: str) -> bytes:
-        """word/document.xml with the rendered body, as DocxTemplate.render and python-docx make it."""
-        tree = DocxTemplate.fix_tables(None, body)
-        for n, elt in enumerate(tree.xpath("//wp:docPr", namespaces=nsmap), start=1001):
-            elt.attrib["id"] = str(n)
-        root = etree.fromstring(self.xml["word/document.xml"], oxml_parser)
-        old = root.find("w:body", nsmap)
-        if old.prefix == "w" and tree.tag == old.tag and not tree.attrib and len(tree) and _declared_in(tree, root):
-            # Moving a large body into the document makes lxml revisit every element's namespace
-            # (seconds for a thousand-district table); its serialisation there is the body's own
-            # with the start tag's (redundant) declarations left out, so write that directly.
-            inner = etree.tostring(tree, encoding="UTF-8")
-            inner = inner[inner.index(b">") + 1 : inner.rindex(b"</")]
-            root.replace(old, etree.Element(old.tag))
-            head, tail = etree.tostring(root, encoding="UTF-8", standalone=True).split(b"<w:body/>")
-            return head + b"<w:body>" + inner + b"</w:body>" + tail
-        root.replace(old, tree)
-        return etree.tostring(root, encoding="UTF-8", standalone=True)
-
-    def _core(self, context: dict) -> bytes | None:
-        root = copy.deepcopy(self.core)
-        tags = {"author": "dc:creator", "comments": "dc:description", "identifier": "dc:identifier"}
-        tags.update(language="dc:language", subject="dc:subject", title="dc:title")
-        for name, template in self.properties.items():
-            try:
-                value = template.render(context)
-            except _RENDER_ERRORS as exc:
-                raise TemplateError(f"模板 {self.prepared.path}（文档属性或脚注）：{error_text(exc)}") from None
-            if len(value) > 255:
-                return None
-            root.find(tags[name], nsmap).text = value
-        return stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
-
-
-def _declared_in(element, root) -> bool:
-    """Whether every namespace prefix `element` declares means the same on `root`."""
-    return all(root.nsmap.get(prefix) == uri for prefix, uri in element.nsmap.items())
 
 
 def _has_picture(context: dict) -> bool:

@@ -1,0 +1,158 @@
+"""The Word fast path: a document rendered straight into its template's package.
+
+docxtpl renders a document by opening the template with python-docx, rendering the body,
+headers, footers and core properties, and saving every part of the package again. Preparing a
+template does that round trip once (`FastPackage.of`); each document then renders only the
+parts that hold Jinja, with the same steps docxtpl takes on them (its clean-up, `fix_tables`,
+docPr numbering, python-docx's serialisation), and copies every other member's compressed
+bytes unchanged. The result is byte for byte what docxtpl gives (tests/test_docx_fast.py), in
+a fraction of the time (benchmarks/bench.py). Templates with footnotes are left to docxtpl.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from typing import TYPE_CHECKING
+
+from docx.oxml.ns import nsmap
+from docx.oxml.parser import oxml_parser
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError as JinjaError
+from lxml import etree
+
+from qdocgen.errors import TemplateError
+from qdocgen.render.locate import error_text
+from qdocgen.render.package import Member, build_epoch, members, normalise_package, stamp_core_dates, write_members
+
+if TYPE_CHECKING:
+    from qdocgen.render.docx_engine import PreparedDocx
+
+_RENDER_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
+# The core properties docxtpl renders as templates (DocxTemplate.render_properties), and their elements.
+_PROPERTIES = {
+    "author": "dc:creator",
+    "comments": "dc:description",
+    "identifier": "dc:identifier",
+    "language": "dc:language",
+    "subject": "dc:subject",
+    "title": "dc:title",
+}
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_JINJA = ("{{", "{%", "{#")
+
+
+class FastPackage:
+    """A template's package as python-docx saves it, ready for rendering part by part.
+
+    `members` are the normalised package's members, compressed; `parts` maps the members
+    that hold Jinja (word/document.xml, headers, footers) to their compiled keys; `properties`
+    holds the core properties that are templates, compiled.
+    """
+
+    def __init__(self, prepared: PreparedDocx, saved: bytes, parts: dict[str, str], properties: dict, core):
+        self.prepared = prepared
+        self.core = core  # python-docx's core properties element, as it would save it
+        self.saved = saved  # python-docx's save, before normalising (its dates vary with the epoch)
+        self.parts = parts
+        self.properties = properties
+        self.epoch: int | None = None
+        self.members: dict[str, Member] = {}
+        self.xml: dict[str, bytes] = {}
+
+    @classmethod
+    def of(cls, prepared: PreparedDocx, warm: DocxTemplate) -> FastPackage | None:
+        """The package of a warmed-up template, or None when only docxtpl itself can render it."""
+        docx = warm.docx
+        if any(part.content_type == _FOOTNOTES for part in docx.part.package.iter_parts()):
+            return None
+        properties = {}
+        core = docx.core_properties  # python-docx adds the part if the template has none
+        for name in _PROPERTIES:
+            initial = getattr(core, name)
+            if "\r" in initial:  # jinja would normalise the line ends: leave it to docxtpl
+                return None
+            if any(mark in initial for mark in _JINJA):
+                try:
+                    properties[name] = prepared.env.from_string(initial)
+                except JinjaError as exc:
+                    raise TemplateError(f"模板 {prepared.path}（文档属性）：{error_text(exc)}") from None
+            setattr(core, name, initial)  # as render_properties does: the element exists after it
+        parts = {"word/document.xml": "document"}
+        for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+            for _, part in warm.get_headers_footers(uri):
+                parts[str(part.partname).lstrip("/")] = str(part.partname)
+        buf = io.BytesIO()
+        docx.save(buf)
+        return cls(prepared, buf.getvalue(), parts, properties, core._element)
+
+    def _normalised(self) -> None:
+        epoch = build_epoch()
+        if epoch != self.epoch:
+            package = normalise_package(self.saved, epoch)
+            self.members = members(package)
+            with zipfile.ZipFile(io.BytesIO(package)) as z:
+                self.xml = {name: z.read(name) for name in self.parts}
+            self.epoch = epoch
+
+    def render(self, context: dict) -> bytes | None:
+        """The filled document's bytes; None when docxtpl must render it (an over-long property)."""
+        self._normalised()
+        out = dict(self.members)
+        for name, key in self.parts.items():
+            text = self.prepared.render_part(key, context)
+            if key == "document":
+                data = self._document(text)
+            else:  # a header or footer: parsed and saved again, as python-docx does
+                data = etree.tostring(
+                    etree.fromstring(text.encode("utf-8"), oxml_parser), encoding="UTF-8", standalone=True
+                )
+            out[name] = Member.of(name, data)
+        if self.properties:
+            core = self._core(context)
+            if core is None:
+                return None
+            out["docProps/core.xml"] = Member.of("docProps/core.xml", core)
+        return write_members(out, self.epoch)
+
+    def _document(self, body: str) -> bytes:
+        """word/document.xml with the rendered body, as DocxTemplate.render and python-docx make it."""
+        tree = DocxTemplate.fix_tables(None, body)
+        for n, elt in enumerate(tree.xpath("//wp:docPr", namespaces=nsmap), start=1001):
+            elt.attrib["id"] = str(n)
+        root = etree.fromstring(self.xml["word/document.xml"], oxml_parser)
+        old = root.find("w:body", nsmap)
+        if old.prefix == "w" and tree.tag == old.tag and not tree.attrib and len(tree) and _declared_in(tree, root):
+            # Moving a large body into the document makes lxml revisit every element's namespace
+            # (seconds for a thousand-district table); its serialisation there is the body's own
+            # with the start tag's (redundant) declarations left out, so write that directly.
+            inner = etree.tostring(tree, encoding="UTF-8")
+            inner = inner[inner.index(b">") + 1 : inner.rindex(b"</")]
+            root.replace(old, etree.Element(old.tag))
+            head, tail = etree.tostring(root, encoding="UTF-8", standalone=True).split(b"<w:body/>")
+            return head + b"<w:body>" + inner + b"</w:body>" + tail
+        root.replace(old, tree)
+        return etree.tostring(root, encoding="UTF-8", standalone=True)
+
+    def _core(self, context: dict) -> bytes | None:
+        root = copy.deepcopy(self.core)
+        for name, template in self.properties.items():
+            try:
+                value = template.render(context)
+            except _RENDER_ERRORS as exc:
+                raise TemplateError(f"模板 {self.prepared.path}（文档属性或脚注）：{error_text(exc)}") from None
+            if len(value) > 255:
+                return None
+            root.find(_PROPERTIES[name], nsmap).text = value
+        return stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
+
+
+def _declared_in(element, root) -> bool:
+    """Whether every namespace prefix `element` declares means the same on `root`."""
+    return all(root.nsmap.get(prefix) == uri for prefix, uri in element.nsmap.items())
+
+
+def _declared_in(element, root) -> bool:
+    """Whether every namespace prefix `element` declares means the same on `root`."""
+    return all(root.nsmap.get(prefix) == uri for prefix, uri in element.nsmap.items())
