@@ -112,7 +112,7 @@ class PreparedDocx:
             dst = compiled.render(context)
         except _RENDER_ERRORS as exc:
             raise self.error(exc, src, key) from None
-        dst = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst)
+        dst = dst.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", …), faster
         dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if not any(c in dst for c in "\t\a\n\f"):  # resolve_listing would change nothing
             return dst

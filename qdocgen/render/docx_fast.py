@@ -41,6 +41,11 @@ _PROPERTIES = {
 }
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _JINJA = ("{{", "{%", "{#")
+_W = "{" + nsmap["w"] + "}"
+_TBL, _GRID, _GRIDCOL, _TR, _TC, _TCPR, _GRIDSPAN, _VAL = (
+    _W + t for t in ("tbl", "tblGrid", "gridCol", "tr", "tc", "tcPr", "gridSpan", "val")
+)
+_DOCPR = "{" + nsmap["wp"] + "}docPr"
 
 
 class FastPackage:
@@ -60,6 +65,7 @@ class FastPackage:
         self.epoch: int | None = None
         self.members: dict[str, Member] = {}
         self.xml: dict[str, bytes] = {}
+        self.shell: tuple | None = None
 
     @classmethod
     def of(cls, prepared: PreparedDocx, warm: DocxTemplate) -> FastPackage | None:
@@ -94,6 +100,7 @@ class FastPackage:
             self.members = members(package)
             with zipfile.ZipFile(io.BytesIO(package)) as z:
                 self.xml = {name: z.read(name) for name in self.parts}
+            self.shell = None
             self.epoch = epoch
 
     def render(self, context: dict) -> bytes | None:
@@ -118,22 +125,42 @@ class FastPackage:
 
     def _document(self, body: str) -> bytes:
         """word/document.xml with the rendered body, as DocxTemplate.render and python-docx make it."""
-        tree = DocxTemplate.fix_tables(None, body)
-        for n, elt in enumerate(tree.xpath("//wp:docPr", namespaces=nsmap), start=1001):
+        tree = etree.fromstring(body, parser=etree.XMLParser(recover=True))  # as fix_tables parses it
+        if _tables_need_fixing(tree):
+            tree = DocxTemplate.fix_tables(None, body)
+        for n, elt in enumerate(tree.iter(_DOCPR), start=1001):  # as fix_docpr_ids numbers them
             elt.attrib["id"] = str(n)
+        shell = self._shell()
+        if shell is not None and tree.tag == shell[0] and not tree.attrib and len(tree):
+            if all(shell[1].get(prefix) == uri for prefix, uri in tree.nsmap.items()):
+                # Moving a large body into the document makes lxml revisit every element's
+                # namespace (seconds for a thousand-district table); serialised there, the body is
+                # its own serialisation without the start tag's (redundant) declarations.
+                inner = etree.tostring(tree, encoding="UTF-8")
+                return (
+                    shell[2]
+                    + b"<w:body>"
+                    + inner[inner.index(b">") + 1 : inner.rindex(b"</")]
+                    + b"</w:body>"
+                    + shell[3]
+                )
         root = etree.fromstring(self.xml["word/document.xml"], oxml_parser)
-        old = root.find("w:body", nsmap)
-        if old.prefix == "w" and tree.tag == old.tag and not tree.attrib and len(tree) and _declared_in(tree, root):
-            # Moving a large body into the document makes lxml revisit every element's namespace
-            # (seconds for a thousand-district table); its serialisation there is the body's own
-            # with the start tag's (redundant) declarations left out, so write that directly.
-            inner = etree.tostring(tree, encoding="UTF-8")
-            inner = inner[inner.index(b">") + 1 : inner.rindex(b"</")]
-            root.replace(old, etree.Element(old.tag))
-            head, tail = etree.tostring(root, encoding="UTF-8", standalone=True).split(b"<w:body/>")
-            return head + b"<w:body>" + inner + b"</w:body>" + tail
-        root.replace(old, tree)
+        root.replace(root.find("w:body", nsmap), tree)
         return etree.tostring(root, encoding="UTF-8", standalone=True)
+
+    def _shell(self) -> tuple | None:
+        """(body tag, the document's namespaces, bytes before and after the body) of
+        word/document.xml, when its body is written <w:body>; once per epoch."""
+        if self.shell is None:
+            root = etree.fromstring(self.xml["word/document.xml"], oxml_parser)
+            old = root.find("w:body", nsmap)
+            shell = ()
+            if old is not None and old.prefix == "w":
+                root.replace(old, etree.Element(old.tag))
+                head, tail = etree.tostring(root, encoding="UTF-8", standalone=True).split(b"<w:body/>")
+                shell = (old.tag, root.nsmap, head, tail)
+            self.shell = shell
+        return self.shell or None
 
     def _core(self, context: dict) -> bytes | None:
         root = copy.deepcopy(self.core)
@@ -148,11 +175,29 @@ class FastPackage:
         return stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
 
 
-def _declared_in(element, root) -> bool:
-    """Whether every namespace prefix `element` declares means the same on `root`."""
-    return all(root.nsmap.get(prefix) == uri for prefix, uri in element.nsmap.items())
-
-
-def _declared_in(element, root) -> bool:
-    """Whether every namespace prefix `element` declares means the same on `root`."""
-    return all(root.nsmap.get(prefix) == uri for prefix, uri in element.nsmap.items())
+def _tables_need_fixing(tree) -> bool:
+    """Whether docxtpl's fix_tables would change anything: a table with a row of more cells
+    than grid columns, or whose widest row (counting gridSpan) spans fewer. Answered without
+    its per-cell Python loop; anything unusual is left to fix_tables itself."""
+    try:
+        for table in tree.iter(_TBL):
+            columns = len(table.find(_GRID).findall(_GRIDCOL))
+            extra: dict = {}  # row → cells' gridSpan beyond 1, counted as fix_tables counts them
+            for span in table.iter(_GRIDSPAN):
+                props = span.getparent()
+                cell = props.getparent()
+                if props.tag == _TCPR and cell is not None and cell.tag == _TC:
+                    if cell.find(_TCPR) is props and props.find(_GRIDSPAN) is span:
+                        row = cell.getparent()
+                        extra[row] = extra.get(row, 0) + int(span.get(_VAL)) - 1
+            widest = 0
+            for row in table.iter(_TR):  # as fix_tables: rows of nested tables count too
+                cells = len(row.findall(_TC))
+                if cells > columns:
+                    return True
+                widest = max(widest, cells + extra.get(row, 0))
+            if widest < columns:
+                return True
+    except (AttributeError, TypeError, ValueError):
+        return True
+    return False
