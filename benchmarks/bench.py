@@ -1,7 +1,7 @@
 """qdocgen's speed, measured in one run: a notice against stock docxtpl, builds, --help, scale.
 
     python benchmarks/bench.py            # the full run (a few minutes on a 2-core machine)
-    python benchmarks/bench.py --quick    # a short run (fewer repetitions, 200 districts for scale)
+    python benchmarks/bench.py --quick    # a short run (fewer repetitions, 40 districts × 5 periods for scale)
     python benchmarks/bench.py --json     # the same, with one JSON object as the last line
 
 What it measures, side by side:
@@ -15,12 +15,14 @@ What it measures, side by side:
               median of the runs, and the CPU seconds they took (`*_cpu_s`). `build_cold_nocharts_s`
               is the cold build with the notices' charts switched off.
   --help      `qdocgen --help` in a new process (`help_s`).
-  scale       a generated workspace of 1,000 districts (each copying one of the five real ones'
-              targets and figures): the city notice and every district's notice for 2018, built
-              by run_build with one process per core, in a new process: documents, seconds (from
-              evaluating the period to the last file written) and peak memory of the build's
-              processes together (proportional set size, so pages the workers share with the
-              parent count once) — `scale_docs`, `scale_s`, `scale_peak_mb`.
+  scale       a generated workspace of 200 districts (each copying one of the five real ones'
+              targets and figures) × 5 periods (2017, 2018, 2019 H1 as bundled, 2017 H1 and 2018
+              H1 copying their years' figures): the city notice and every district's notice of each
+              period, 1,005 documents, built by run_build with one process per core, in a new
+              process: documents, seconds (from evaluating the periods to the last file written)
+              and peak memory of the build's processes together (proportional set size, so pages
+              the workers share with the parent count once) — `scale_docs`, `scale_s`,
+              `scale_peak_mb`. `--districts N --periods K` change the shape (K ≤ 5).
 
 Timings on a shared 2-core machine drift between minutes: compare the two sides of one run, and
 read the load average printed with the figures. This is a measurement, not a test: nothing here
@@ -173,8 +175,10 @@ def bench_builds(runs: int) -> dict:
 # ── scale ────────────────────────────────────────────────────────────────────────────────
 
 
-def synthetic_workspace(n: int):
-    """The bundled workspace with `n` districts; district i copies real district i mod 5."""
+def synthetic_workspace(n: int, periods: int = 3):
+    """The bundled workspace with `n` districts (district i copies real district i mod 5) and
+    up to five periods of figures (the bundled three, then 2018 H1 and 2017 H1 as copies)."""
+    from qdocgen.figures.period import Period
     from qdocgen.figures.store import FigureSet
     from qdocgen.plan.model import District
     from qdocgen.workspace import Workspace
@@ -201,6 +205,11 @@ def synthetic_workspace(n: int):
         for d in names:
             out += [replace(f, district=d) for f in figs if f.district == source[d]]
         new_figures.periods[period] = out
+    for extra, copied in ((Period.parse_part(2018, "H1"), Period(2018)), (Period.parse_part(2017, "H1"), Period(2017))):
+        if len(new_figures.periods) < periods and copied in new_figures.periods:
+            new_figures.periods[extra] = list(new_figures.periods[copied])
+    for period in sorted(new_figures.periods)[periods:]:
+        del new_figures.periods[period]
     ws.__dict__["plan"] = new_plan
     ws.__dict__["figures"] = new_figures
     return ws
@@ -251,21 +260,20 @@ class MemoryWatch(threading.Thread):
             time.sleep(0.02)
 
 
-def scale_child(districts: int, workers: int | None) -> dict:
+def scale_child(districts: int, periods: int, workers: int | None) -> dict:
     """Runs in its own process: every notice of a generated workspace, through run_build."""
     from qdocgen.build import run_build
     from qdocgen.documents.catalog import notice_jobs
     from qdocgen.documents.notice import NoticeMaker
-    from qdocgen.figures.period import Period
 
-    ws = synthetic_workspace(districts)
-    period = Period(2018)
+    ws = synthetic_workspace(districts, periods)
     watch = MemoryWatch()
     watch.start()
     with tempfile.TemporaryDirectory(prefix="qdocgen-scale-") as tmp:
         start = time.perf_counter()
-        ws.evaluation(period)  # once, before the workers fork (as catalog.all_jobs does)
-        jobs = notice_jobs(ws, [period], NoticeMaker(ws, charts=False))
+        for period in ws.figures.periods:  # once, before the workers fork (as catalog.all_jobs does)
+            ws.evaluation(period)
+        jobs = notice_jobs(ws, sorted(ws.figures.periods), NoticeMaker(ws, charts=False))
         outcome = run_build(ws, jobs, Path(tmp), workers=workers)
         seconds = time.perf_counter() - start
         watch.stop.set()
@@ -277,6 +285,7 @@ def scale_child(districts: int, workers: int | None) -> dict:
 
     return {
         "scale_docs": made,
+        "scale_shape": f"{districts} 区 × {len(ws.figures.periods)} 时段",
         "scale_s": round(seconds, 2),
         "scale_ms_per_doc": round(seconds / max(made, 1) * 1000, 1),
         "scale_peak_mb": round(watch.peak_pss, 1),
@@ -285,8 +294,10 @@ def scale_child(districts: int, workers: int | None) -> dict:
     }
 
 
-def bench_scale(districts: int) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--scale-child", str(districts)]
+def bench_scale(districts: int, periods: int, workers: int | None) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--scale-child", str(districts), "--periods", str(periods)]
+    if workers:
+        cmd += ["--workers", str(workers)]
     done = subprocess.run(cmd, env=qdocgen_env(), check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -332,6 +343,7 @@ LABELS = [
     ("rebuild_noop_s", "无变化重建（秒）"),
     ("rebuild_noop_cpu_s", "无变化重建 CPU（秒）"),
     ("help_s", "qdocgen --help（秒）"),
+    ("scale_shape", "规模：工作区"),
     ("scale_docs", "规模：通报份数"),
     ("scale_workers", "规模：进程数"),
     ("scale_s", "规模：耗时（秒）"),
@@ -345,17 +357,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a short run")
     ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    ap.add_argument("--districts", type=int, default=None, help="districts for the scale run (default 1000)")
+    ap.add_argument("--districts", type=int, default=None, help="districts for the scale run (default 200)")
+    ap.add_argument("--periods", type=int, default=None, help="periods for the scale run (default 5, at most 5)")
     ap.add_argument("--scale-child", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--workers", type=int, default=None, help="processes for the scale run (default: one per core)")
     args = ap.parse_args()
     if args.scale_child is not None:
-        print(json.dumps(scale_child(args.scale_child, args.workers)))
+        print(json.dumps(scale_child(args.scale_child, args.periods or 5, args.workers)))
         return
     figures = machine()
     figures.update(bench_notice(15 if args.quick else 60))
     figures.update(bench_builds(1 if args.quick else 3))
-    figures.update(bench_scale(args.districts or (200 if args.quick else 1000)))
+    figures.update(bench_scale(args.districts or (40 if args.quick else 200), args.periods or 5, args.workers))
     print(f"机器：{figures['machine']}；开始时负载 {figures['load_average']}")
     for key, label in LABELS:
         if key in figures:

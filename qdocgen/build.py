@@ -16,6 +16,7 @@ writes files and the record, in the jobs' order, so the output is the same as a 
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import json
@@ -295,6 +296,24 @@ def _worker_count(jobs: int, new: int = 0) -> int:
     return max(1, min(count, 8))
 
 
+BIG_DOCUMENT = 50_000  # bytes: after making a document this large, a worker returns freed memory
+_TRIM: object = None
+
+
+def _give_back_memory() -> None:
+    """Hand freed heap back to the system. After a large document (the city notice of a province,
+    a hundred megabytes while it is made) glibc keeps the freed memory in the process, and two
+    workers keeping it would double the build's footprint."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            _TRIM = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):  # not glibc
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
 @dataclass
 class _Result:
     fingerprint: str = ""
@@ -361,6 +380,8 @@ def _in_worker(i: int) -> _Result:
     work = _Work.current
     before = len(work.ws.warnings)
     result = work.one(i)
+    if result.data is not None and len(result.data) > BIG_DOCUMENT:
+        _give_back_memory()
     result.warnings = work.ws.warnings[before:]
     learned = names.known(set(work.template_hashes.values()))
     result.names = {h: v for h, v in learned.items() if h not in work.sent}
