@@ -300,10 +300,8 @@ def _input_hashes(ws: Workspace, template_hashes: dict[Path, str]) -> dict[str, 
 
 
 def _config_hash(ws: Workspace) -> str:
-    config = ws.config_path
-    if config is not None and config.is_file():
-        return sha256(config.read_bytes())
-    return ""
+    """The settings' values (qdocgen.toml, validated): a comment edited there remakes nothing."""
+    return ws.config.digest()
 
 
 def find_soffice() -> str | None:
@@ -379,18 +377,22 @@ def _convert_pdfs(out_dir: Path, record: Record, outcome: Outcome, all_paths: li
 
 
 def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:
+    """What the build did, for standard output (its failures are in `failures`)."""
     lines = []
     if outcome.figure_changes:
         lines.append("完成值变化：")
         lines.extend(f"  {m}" for m in outcome.figure_changes)
     for path, reason in outcome.made:
         lines.append(f"生成 {path}（{reason}）")
-    for path, message in outcome.failed:
-        lines.append(f"失败 {path}：{message}")
-    for path, message in outcome.pdf_failed:
-        lines.append(f"PDF 失败 {path}：{message}")
     lines.append(
         f"完成：生成 {len(outcome.made)} 个，未变 {len(outcome.kept)} 个，失败 {len(outcome.failed)} 个；"
         f"输出目录 {out_dir}（{seconds:.1f} 秒）。"
     )
+    return lines
+
+
+def failures(outcome: Outcome) -> list[str]:
+    """The documents the build could not make or convert, for standard error."""
+    lines = [f"失败 {path}：{message}" for path, message in outcome.failed]
+    lines += [f"PDF 失败 {path}：{message}" for path, message in outcome.pdf_failed]
     return lines

@@ -54,9 +54,10 @@ class QdocgenGroup(click.Group):
                 f"qdocgen 内部错误：{type(exc).__name__}: {exc}（设置环境变量 QDOCGEN_DEBUG=1 可查看详情）", err=True
             )
             sys.exit(3)
-        finally:  # what the workspace noticed on the way (a period without figures, a stray file)
-            for warning in dict.fromkeys(getattr(ctx.obj, "warnings", [])):
-                click.echo(f"注意：{warning}", err=True)
+        finally:  # what the workspace noticed on the way (a period without figures, a stray file, …)
+            warnings = getattr(ctx.obj, "warnings", None)
+            for line in warnings.lines() if warnings is not None else []:
+                click.echo(line, err=True)
 
 
 @click.group(cls=QdocgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,20 +106,25 @@ def check_year(ws: Workspace, year: int) -> int:
 @main.command()
 @click.pass_obj
 def check(ws: Workspace) -> None:
-    """检查计划数据和完成值，列出全部问题（文件:行号: 说明）。"""
+    """检查计划数据、完成值和配置（qdocgen.toml），列出全部问题（文件:行号: 说明）。"""
     from qdocgen.errors import DataError
 
     problems = []
     try:
+        ws.config  # noqa: B018 - the settings first: they are the shortest file
+    except UserError as exc:
+        problems += exc.problems or [exc.message]
+    try:
         plan = ws.plan
     except DataError as exc:
-        raise DataError(f"发现 {len(exc.problems)} 个问题。", exc.problems) from None
+        problems += exc.problems
+        raise DataError(f"发现 {len(problems)} 个问题。", problems) from None
     try:
         figures = ws.figures
-        problems = list(figures.ignored)
+        problems += list(figures.ignored)
         ws.warnings.clear()  # reported below as problems instead
     except DataError as exc:
-        problems = exc.problems
+        problems += exc.problems
     if problems:
         raise DataError(f"发现 {len(problems)} 个问题。", problems)
     count = sum(len(v) for v in figures.periods.values())
@@ -258,13 +264,14 @@ def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool
     """生成全部文件；只重做输入有变化的文件，并说明原因。"""
     import time
 
-    from qdocgen.build import run_build, summarise
+    from qdocgen.build import failures, run_build, summarise
     from qdocgen.documents.catalog import all_jobs
 
     start = time.perf_counter()
     if year is not None:
         check_year(ws, year)
     ws.figures  # noqa: B018 - validate every input before anything is written
+    ws.config  # noqa: B018
     jobs = all_jobs(ws, year)
 
     def progress(items):
@@ -273,12 +280,11 @@ def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool
         return _progressbar(items)
 
     outcome = run_build(ws, jobs, out_dir, force=force, pdf=pdf, progress=progress)
-    lines = summarise(outcome, out_dir, time.perf_counter() - start)
-    for line in lines:
-        if line.startswith(("失败", "PDF 失败")):
-            click.echo(line, err=True)
-        elif not quiet:
+    if not quiet:
+        for line in summarise(outcome, out_dir, time.perf_counter() - start):
             click.echo(line)
+    for line in failures(outcome):
+        click.echo(line, err=True)
     if not outcome.ok:
         sys.exit(1)
 
@@ -507,10 +513,8 @@ def notice(
     for d, data in documents:
         path = check_inside(out_dir, maker.filename(per, d))
         say_written(path, write_atomic(path, data))
-    for warning in maker.warnings:
-        click.echo(f"注意：{warning}", err=True)
     if maker.evaluation(per).sample:
-        click.echo(f"注意：{per.words}完成值为示例数据，通报中已注明“示例数据”。", err=True)
+        ws.warnings.append(f"{per.words}完成值为示例数据，通报中已注明“示例数据”。")
 
 
 if __name__ == "__main__":  # pragma: no cover
