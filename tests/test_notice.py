@@ -12,13 +12,13 @@ import pytest
 from lxml import etree
 
 from qdocgen import fmt
+from qdocgen.config import example_config, load_config
 from qdocgen.documents.notice import NoticeMaker, check_notice_date, notice_filename
 from qdocgen.documents.notice_context import city_annex, subject_of
 from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
 from qdocgen.progress import MISSED, NOT_REPORTED, evaluate
 from qdocgen.render import chart
-from qdocgen.config import example_config, load_config
 from qdocgen.render.gbt9704 import Profile
 from qdocgen.workspace import Workspace
 
