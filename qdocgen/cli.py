@@ -242,7 +242,7 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
             )
         )
     if ev.sample:
-        click.echo(f"\n注意：{per.words}完成值为示例数据。")
+        ws.warnings.append(f"{per.words}完成值为示例数据。")
 
 
 @main.command()
