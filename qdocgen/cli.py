@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from qdocgen import __version__
+from qdocgen import __version__, click_zh
 from qdocgen.errors import UserError
 from qdocgen.figures.period import PARTS, Period
 from qdocgen.figures.values import plain_number
@@ -17,6 +17,7 @@ from qdocgen.plan.model import CITY
 from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
 
+click_zh.install()  # before the decorators below: they ask click for its texts
 FORMATS = click.Choice(["table", "csv", "json"])
 PERIODS = click.Choice(list(PARTS), case_sensitive=False)
 period_option = click.option(
@@ -29,8 +30,24 @@ def output_option(dest: str, help: str):
     return click.option("-o", "--output", dest, default=None, type=click.Path(path_type=Path), help=help)
 
 
+class QdocgenCommand(click.Command):
+    context_class = click_zh.Context  # help headings with Chinese punctuation
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", click_zh.OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
 class QdocgenGroup(click.Group):
     """Runs a command and turns a user error into a message and exit code 1, never a traceback."""
+
+    context_class = click_zh.Context
+    command_class = QdocgenCommand
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", click_zh.OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", click_zh.SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
