@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from qdocgen import click_zh
 from qdocgen.cli import main
+from qdocgen.textwidth import columns
 
 
 def run(*args: str):
@@ -30,9 +31,12 @@ def test_command_help_is_chinese():
     out = run("targets", "-h").output
     assert "用法：qdocgen targets [选项]" in out and "[必填]" in out and "[默认：table]" in out
     assert "--year 整数" in out
-    # the help columns line up although the option names are followed by Chinese
-    starts = {line.index("年度") for line in out.splitlines() if "--year" in line}
-    assert starts == {out.splitlines()[[i for i, x in enumerate(out.splitlines()) if "--district" in x][0]].index("只")}
+    # the help texts start in one column although the metavars are Chinese
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  --")}
+    starts = {
+        columns(line[: line.index(text)]) for line, text in ((lines["--year"], "年度，"), (lines["--district"], "只列"))
+    }
+    assert len(starts) == 1
 
 
 def test_unknown_option_is_chinese():
