@@ -6,6 +6,10 @@ style's fonts, sizes, indents and line spacing are derived from the profile here
 template's bytes. The generator (tools/make_notice_templates.py) builds its styles from
 `style_specs` too, so a fresh template and a re-applied one agree. Styles of other names,
 and everything else a user changed in Word, are left alone.
+
+The XML is written through python-docx's oxml layer (its element classes know the schema's
+child order; its `Section` and `Settings` proxies set pages and odd/even headers); the few
+children python-docx does not declare are placed by qdocgen/render/ooxml.py.
 """
 
 from __future__ import annotations
@@ -410,7 +414,7 @@ def patch_number_boxes(xml: bytes, p: Profile) -> bytes:
     """A header part with its landscape page-number boxes moved to the profile's place."""
     if NUMBER_DESCR.encode() not in xml:
         return xml
-    root = etree.fromstring(xml)
+    root = ooxml.parse(xml)
     wp, a = f"{{{WP_NS}}}", f"{{{A_NS}}}"
     for anchor in root.iter(wp + "anchor"):
         descr = anchor.find(wp + "docPr").get("descr", "")
@@ -422,7 +426,7 @@ def patch_number_boxes(xml: bytes, p: Profile) -> bytes:
         for ext in (anchor.find(wp + "extent"), *anchor.iter(a + "ext")):
             ext.set("cx", str(cx))
             ext.set("cy", str(cy))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return ooxml.serialise(root)
 
 
 def apply_profile(blob: bytes, p: Profile, signer: str = "") -> bytes:
