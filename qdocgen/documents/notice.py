@@ -67,8 +67,6 @@ class NoticeMaker:
         self.profile = config.gbt9704
         self.chart_font = config.chart.font
         self.subject = config.notice.subject or subject_of(self.ws.plan)
-        if self.date is None:
-            self.date = config.notice.date
         if self.date is not None:
             self.date = parse_date(self.date, "成文日期")
         self._prepared: dict[str, PreparedDocx] = {}
