@@ -115,8 +115,8 @@ def is_city(name: str | None) -> bool:
 
 
 def check_year(ws: Workspace, year: int) -> int:
-    if year not in ws.plan.years:
-        raise UserError(f"年度 {year} 不在计划年度 {ws.plan.years[0]}—{ws.plan.years[-1]} 内")
+    if problem := ws.plan.year_problem(year):
+        raise UserError(problem)
     return year
 
 

@@ -132,9 +132,8 @@ class NoticeMaker:
         return self._prepared[name]
 
     def evaluation(self, period: Period) -> Evaluation:
-        if period.year not in self.ws.plan.years:
-            plan = self.ws.plan
-            raise UserError(f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+        if problem := self.ws.plan.year_problem(period.year):
+            raise UserError(problem)
         if period not in self._evaluations:
             self._evaluations[period] = evaluate(self.ws.plan, self.ws.figures, period)
         return self._evaluations[period]
