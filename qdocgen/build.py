@@ -26,6 +26,7 @@ from qdocgen import __version__
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
+from qdocgen.plan.model import CITY
 from qdocgen.render.package import move_aside, write_atomic
 from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
@@ -122,7 +123,7 @@ def figure_snapshot(ws: Workspace) -> dict[str, dict[str, list]]:
 
 
 def _figure_key(f: Figure) -> str:
-    return f"{f.district or '全市'}|{f.row}|{f.measure}"
+    return f"{f.district or CITY}|{f.row}|{f.measure}"
 
 
 def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
@@ -146,7 +147,7 @@ def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
                 msg = f"{label}：{number(b[0]) or '（空）'} → {number(a[0]) or '（空）'}"
             else:
                 msg = f"{label}：说明已修改"
-            changes.append((key, None if district == "全市" else district, msg))
+            changes.append((key, None if district == CITY else district, msg))
     return changes
 
 

@@ -187,7 +187,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
             r["unit"],
             r["kind"],
             r["year"],
-            r["district"] or "全市",
+            r["district"] or CITY,
             "待定" if r["target"] is None else r["target"],
         ]
         for r in records
@@ -230,7 +230,7 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
             r.measure.row,
             r.measure.name,
             r.measure.unit,
-            r.district or ("全市（各区合计）" if r.scope == "total" else "全市"),
+            r.district or (f"{CITY}（各区合计）" if r.scope == "total" else CITY),
             f.number(r.target),
             f.number(r.actual),
             f.percent(r.ratio),
@@ -254,7 +254,7 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
                 ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成率"],
                 [
                     [s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, f.percent(s.rate)]
-                    for s in sorted(ev.standings, key=lambda s: (s.rank, ev.plan.district_names.index(s.district)))
+                    for s in ev.ranked
                 ],
             )
         )
@@ -333,7 +333,6 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
     """生成各区填报表（.xlsx）：目标值已填并锁定，各区只填完成值和说明。"""
     from qdocgen.documents.catalog import FORM_DIR
     from qdocgen.figures.forms import TEMPLATE, make_forms, who_of
-    from qdocgen.plan.model import CITY
 
     check_year(ws, year)
     per = Period.parse_part(year, period)

@@ -21,6 +21,7 @@ from qdocgen import fmt
 from qdocgen.documents.notice_context import NoticeOptions, city_context, district_context, subject_of
 from qdocgen.errors import TemplateError, UserError, os_error_text, package_error_text
 from qdocgen.figures.period import Period
+from qdocgen.plan.model import CITY
 from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation, evaluate
 from qdocgen.render import chart as charts
 from qdocgen.render.docx_engine import Picture, PreparedDocx
@@ -37,7 +38,7 @@ DISTRICT_CHART_MM = 200
 
 def notice_filename(period: Period, subject: str, district: str | None = None) -> str:
     """'南海区-2018年度工业产品质量提升工作完成情况通报.docx' (全市- for the city notice)."""
-    return f"{district or '全市'}-{period.words}{subject}工作完成情况通报.docx"
+    return f"{district or CITY}-{period.words}{subject}工作完成情况通报.docx"
 
 
 def check_notice_date(value: date, period: Period) -> date:
@@ -161,7 +162,7 @@ class NoticeMaker:
             if r.status == NOT_REPORTED and r.scope != "total" and (district is None or r.district == district)
         ]
         if missing:
-            lines = "；".join(f"{r.district or '全市'} 第{r.measure.row}行 {r.measure.name}" for r in missing)
+            lines = "；".join(f"{r.district or CITY} 第{r.measure.row}行 {r.measure.name}" for r in missing)
             raise UserError(f"{ev.period.words}有 {len(missing)} 项完成值未报送（--strict）：{lines}")
 
     def _draw(self, bars: list[charts.Bar], horizontal: bool) -> Picture | None:

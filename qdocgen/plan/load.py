@@ -9,6 +9,7 @@ from pathlib import Path
 
 from qdocgen.errors import DataError, Problem
 from qdocgen.plan.model import (
+    CITY,
     KINDS,
     MERGEABLE_COLUMNS,
     District,
@@ -139,7 +140,7 @@ def _districts(check: _Checker, raw: dict) -> list[District]:
         name, short = check.text(item, "name", "区名"), check.text(item, "short", "简称")
         if name and any(name in (d.name, d.short) or short in (d.name, d.short) for d in out):
             check.add(items, i, f"区“{name}”重复")
-        if name == "全市" or short == "全市":
+        if CITY in (name, short):
             check.add(items, i, "“全市”是保留字，不能作区名")
         for value in (name, short):
             problem = name_problem(value) if value else None
