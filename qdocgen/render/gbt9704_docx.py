@@ -31,6 +31,7 @@ from lxml import etree
 
 from qdocgen.render import ooxml
 from qdocgen.render.gbt9704 import Profile
+from qdocgen.textwidth import em_width
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -73,11 +74,6 @@ class StyleSpec:
     border_bottom: tuple[str, int, int] | None = None  # colour, width (eighths of a point), space (pt)
 
 
-def text_width_chars(text: str) -> float:
-    """Width of `text` in full-width characters (ASCII counts as half)."""
-    return sum(0.5 if ord(c) < 128 else 1.0 for c in text)
-
-
 def style_specs(p: Profile, signer: str = "") -> dict[str, StyleSpec]:
     """Every role's style, by style id, for the profile and the 署名 text `signer`."""
     body, ch, cs = p.body_font, p.char_width, p.char_spacing
@@ -85,7 +81,7 @@ def style_specs(p: Profile, signer: str = "") -> dict[str, StyleSpec]:
     name_ind, date_ind, date_align, date_left = _signature(p, signer)
     mark_scale = None
     if p.issuer_mark:
-        natural = text_width_chars(p.issuer_mark) * p.mark_size * 10
+        natural = em_width(p.issuer_mark) * p.mark_size * 10
         mark_scale = min(100, math.floor(p.text_width / natural * 100)) if natural else None
     return {
         "Normal": StyleSpec("Normal", body, p.body_size, align="both", condensed=cs),
@@ -190,8 +186,8 @@ def _signature(p: Profile, signer: str) -> tuple[int, int, str, int]:
     and the date starts 2 characters further right than the name (GB/T 9704 7.3.5).
     """
     ch = p.char_width
-    name_w = text_width_chars(signer or "某某某某某某") * ch
-    date_w = text_width_chars(DATE_SAMPLE) * ch
+    name_w = em_width(signer or "某某某某某某") * ch
+    date_w = em_width(DATE_SAMPLE) * ch
     if p.seal:
         name_right = max(4 * ch + (date_w - name_w) / 2, 2 * ch)
         date_right = name_right + (name_w - date_w) / 2
@@ -378,7 +374,7 @@ def _size_spacer(spacer, p: Profile) -> None:
             text = "".join(t.text or "" for t in tc.iter(W + "t"))
             text = re.sub(r"\{\{.*?\}\}", "某" * 10, re.sub(r"\{%.*?%\}", "", text))
             width = int(tc.find(f"{W}tcPr/{W}tcW").get(W + "w")) if tc.find(f"{W}tcPr/{W}tcW") is not None else usable
-            chars = text_width_chars(text) * p.imprint_size * 10
+            chars = em_width(text) * p.imprint_size * 10
             lines = max(lines, math.ceil(chars / max(width - 2 * p.imprint_size * 10 - 120, 1)) or 1)
         height += max(IMPRINT_ROW, lines * p.imprint_size * 20 + 120) + 20
     line = max(p.text_height - height - TAIL - 60, 240)
