@@ -314,7 +314,7 @@ def _progressbar(items):
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", metavar="文件夹", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """新建工作区：计划数据、模板和配置，可从这里开始另一个计划或城市。"""
     from qdocgen.workspace_init import init_workspace
@@ -354,7 +354,7 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
 @period_option
 @click.option("--partial", is_flag=True, help="只导入没有问题的表格，有问题的列出并跳过。")
 @click.option("--dry-run", is_flag=True, help="只显示将要发生的改动，不写入。")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, metavar="[填报表文件]...", type=click.Path(path_type=Path))
 @click.pass_obj
 def collect(ws: Workspace, year: int, period: str, partial: bool, dry_run: bool, files: tuple[Path, ...]) -> None:
     """导入各区填好的填报表：逐格检查，写入完成值文件（plan_data/figures/）。"""
@@ -425,7 +425,7 @@ def table(
 
 
 @main.command()
-@click.argument("template", required=False, type=click.Path(path_type=Path))
+@click.argument("template", required=False, metavar="[模板]", type=click.Path(path_type=Path))
 @click.option("--year", type=int, default=None, help="年度：填入该年度的目标和完成情况。")
 @period_option
 @click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
