@@ -36,6 +36,17 @@ class Invalid(Exception):
     """A value an option does not accept; the message says what was expected, in Chinese."""
 
 
+def _shown(value: object) -> str:
+    """A value as it is written in the TOML file."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
 # ── options: one per key, each validating its own value ─────────────────────────────────
 
 
@@ -51,7 +62,7 @@ class Option:
 class Boolean(Option):
     def validate(self, value):
         if not isinstance(value, bool):
-            raise Invalid(f"应为 true 或 false，实为 {value!r}")
+            raise Invalid(f"应为 true 或 false，实为 {_shown(value)}")
         return value
 
 
@@ -62,7 +73,7 @@ class Integer(Option):
 
     def validate(self, value):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid(f"应为整数，实为 {value!r}")
+            raise Invalid(f"应为整数，实为 {_shown(value)}")
         if not self.low <= value <= self.high:
             raise Invalid(f"应在 {self.low}—{self.high} 之间，实为 {value}")
         return value
@@ -77,7 +88,7 @@ class Text(Option):
 
     def validate(self, value):
         if not isinstance(value, str):
-            raise Invalid(f"应为文字，实为 {value!r}")
+            raise Invalid(f"应为文字，实为 {_shown(value)}")
         if self.required and not value.strip():
             raise Invalid("不能为空")
         if value and self.pattern and not re.fullmatch(self.pattern, value):
@@ -89,13 +100,15 @@ class Text(Option):
 
 @dataclass(frozen=True)
 class DateText(Option):
-    """A date written YYYY-MM-DD (quoted or as a TOML date)."""
+    """A date written YYYY-MM-DD (quoted or as a TOML date); `what` names it in messages."""
+
+    what: str = "日期"
 
     def validate(self, value):
         if isinstance(value, datetime) or not isinstance(value, (str, date)):
-            raise Invalid(f'应为日期，写作 "YYYY-MM-DD"，实为 {value!r}')
+            raise Invalid(f'应为日期，写作 "YYYY-MM-DD"，实为 {_shown(value)}')
         try:
-            return parse_date(value, "日期")
+            return parse_date(value, self.what)
         except UserError as exc:
             raise Invalid(exc.message) from None
 
@@ -162,7 +175,7 @@ def _gbt9704_options() -> dict[str, Option]:
 SCHEMA: dict[str, dict[str, Option]] = {
     "gbt9704": _gbt9704_options(),
     "chart": {"font": Text("")},
-    "notice": {"subject": Text("", check=_subject_problem), "date": DateText(None)},
+    "notice": {"subject": Text("", check=_subject_problem), "date": DateText(None, what="成文日期")},
 }
 
 
