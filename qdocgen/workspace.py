@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qdocgen.config import CONFIG_NAME, Config, load_config
 from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import FigureSet, load_figures, period_file
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
 from qdocgen.warnings import Warnings
+
+if TYPE_CHECKING:
+    from qdocgen.config import Config
 
 
 def bundled(name: str) -> Path:
@@ -76,12 +79,16 @@ class Workspace:
     @property
     def config_path(self) -> Path | None:
         """The workspace's qdocgen.toml (beside the plan data folder), if there is one."""
+        from qdocgen.config import CONFIG_NAME  # not at import: `qdocgen --help` stays quick
+
         path = self.root / CONFIG_NAME
         return path if path.is_file() else None
 
     @cached_property
     def config(self) -> Config:
         """The workspace's settings (qdocgen.toml), read and validated once; defaults without one."""
+        from qdocgen.config import load_config
+
         return load_config(self.config_path)
 
     def district_name(self, name: str) -> str:
