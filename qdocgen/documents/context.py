@@ -181,7 +181,6 @@ def base_context(
         ctx["progress"] = [result_context(r) for r in results]
         ctx["city_results"] = [result_context(r) for r in evaluation.city]
         ctx["totals"] = [result_context(r) for r in evaluation.totals]
-        order = {name: i for i, name in enumerate(plan.district_names)}
         ctx["standings"] = [
             {
                 "rank": s.rank,
@@ -194,7 +193,7 @@ def base_context(
                 "rate": s.rate,
                 "rate_text": fmt.percent(s.rate),
             }
-            for s in sorted(evaluation.standings, key=lambda s: (s.rank, order[s.district]))
+            for s in evaluation.ranked
         ]
         ctx["sample"] = evaluation.sample
         ctx["sample_note"] = SAMPLE_NOTE if evaluation.sample else ""
