@@ -20,7 +20,6 @@ from pathlib import Path
 from qdocgen.documents import task_table
 from qdocgen.documents.context import base_context
 from qdocgen.documents.render_any import prepare
-from qdocgen.figures import forms
 from qdocgen.figures.period import Period
 from qdocgen.jobs import Job
 from qdocgen.render.names import used_names
@@ -147,6 +146,10 @@ def notice_jobs(ws: Workspace, periods: list[Period], maker=None) -> list[Job]:
 
 
 def form_jobs(ws: Workspace, period: Period) -> list[Job]:
+    # Imported here: building a workbook needs openpyxl (a third of a second to import), which a
+    # rebuild that changes nothing should not pay for.
+    from qdocgen.figures import forms
+
     template = ws.template("xlsx", forms.TEMPLATE)
     jobs = []
     for district in [*ws.plan.district_names, None]:
