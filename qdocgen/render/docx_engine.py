@@ -28,7 +28,7 @@ from qdocgen.errors import TemplateError, os_error_text, package_error_text
 from qdocgen.render.docx_fast import FastPackage
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import docx_place, error_text, template_line
-from qdocgen.render.package import normalise_package
+from qdocgen.render.package import Member, normalise_package, write_members
 
 _RENDER_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
 
@@ -139,7 +139,20 @@ class PreparedDocx:
             raise TemplateError(f"模板 {self.path}（文档属性或脚注）：{error_text(exc)}") from None
         buf = io.BytesIO()
         tpl.save(buf)
-        return normalise_package(buf.getvalue())
+        data = normalise_package(buf.getvalue())
+        replaced = self.finished_parts(data, context)
+        if not replaced:
+            return data
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            parts = {n: replaced.get(n) or z.read(n) for n in z.namelist()}
+        parts.update(replaced)
+        return write_members({n: Member.of(n, b) for n, b in parts.items()})
+
+    def finished_parts(self, document: bytes, context: dict) -> dict[str, bytes]:
+        """Members to replace (or add) in a rendered document, read from the rendered package
+        (`document`), on both paths: the place for work after Jinja, such as filling charts
+        with the document's data. None here."""
+        return {}
 
 
 def _has_picture(context: dict) -> bool:

@@ -121,6 +121,12 @@ class FastPackage:
             if core is None:
                 return None
             out["docProps/core.xml"] = Member.of("docProps/core.xml", core)
+        data = write_members(out, self.epoch)
+        replaced = self.prepared.finished_parts(data, context)
+        if not replaced:
+            return data
+        for name, blob in replaced.items():
+            out[name] = Member.of(name, blob)
         return write_members(out, self.epoch)
 
     def _document(self, body: str) -> bytes:
