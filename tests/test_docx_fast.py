@@ -236,3 +236,15 @@ def test_a_build_evaluates_each_period_once(tmp_path, monkeypatch):
     jobs += catalog.notice_jobs(ws, periods, NoticeMaker(ws, charts=False))
     run_build(ws, jobs, tmp_path)
     assert sorted(calls) == periods
+
+
+def test_parts_finished_after_jinja_are_put_in_on_both_paths(tmp_path):
+    class Stamped(PreparedDocx):
+        def finished_parts(self, document, context):
+            assert b"word/document.xml" in document  # the rendered package, to read from
+            return {"customXml/qdocgen.xml": f"<n>{context['district']['name']}</n>".encode()}
+
+    prepared = Stamped(split_runs_template(tmp_path / "拆分.docx"))
+    fast = prepared.render(CONTEXT)
+    assert fast == prepared.render_docxtpl(CONTEXT)
+    assert zipfile.ZipFile(io.BytesIO(fast)).read("customXml/qdocgen.xml") == "<n>南海区</n>".encode()
