@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +77,8 @@ def read_grids(path: Path) -> list[Grid]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise UserError(f"{path}：文件不存在")
+    if suffix in (".docx", ".xlsx", ".xlsm") and not zipfile.is_zipfile(path):
+        raise UserError(f"{path}：无法打开：{package_error_text(zipfile.BadZipFile())}")
     try:
         if suffix == ".docx":
             return _docx_grids(path)

@@ -59,7 +59,13 @@ def draft_measures(
 def _row_measures(row: DraftRow, districts: list[District], years: tuple[int, ...]) -> list[DraftMeasure]:
     readings: list[Reading] = []
     waiting: list[tuple[tuple[int, ...], str]] = []
-    for index, (cell_years, text) in enumerate(row.goals):
+    cells: list[tuple[tuple[int, ...], str]] = []
+    for cell_years, text in row.goals:  # a goal repeated in each year column reads as one
+        if cells and cells[-1][1] == text:
+            cells[-1] = (cells[-1][0] + cell_years, text)
+        else:
+            cells.append((cell_years, text))
+    for index, (cell_years, text) in enumerate(cells):
         if phrases.pending(text):
             waiting.append((cell_years, text))
         else:
@@ -201,7 +207,12 @@ def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years
     if STOCK_WORDS.search(clause_words):
         return "stock"
     named = sorted(targets)
-    if first.years_named and len(named) >= 2 and len(years) >= 3 and any(b - a > 1 for a, b in zip(named, named[1:])):
+    if (
+        first.years_named
+        and len(named) >= 2
+        and len(years) >= 3
+        and any(b - a > 1 for a, b in zip(named, named[1:], strict=False))
+    ):
         return "biennial"
     if first.scope == "district":
         return "one-year" if len(targets) == 1 and len(years) > 1 else "annual"

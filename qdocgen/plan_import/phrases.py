@@ -157,7 +157,7 @@ def _read_sentence(sentence: str, cell: int, cell_years, districts) -> list[Read
             source=_restore(sentence, {}),
             sentence=sentence,
         )
-        for token, (items, text) in pieces.items():
+        for token, (items, _) in pieces.items():
             if token not in part:
                 continue
             head = _context(marked, token, pieces)
@@ -244,7 +244,7 @@ def _figures(text: str):
             owner[i] = before if before is not None else after
     out = []
     for index, (at, kind, unit, value) in enumerate(found):
-        clause = "、".join(piece for (_, _, piece), o in zip(segments, owner) if o == index)
+        clause = "、".join(piece for (_, _, piece), o in zip(segments, owner, strict=True) if o == index)
         clause = clause or next(piece for start, end, piece in segments if start <= at < end)
         out.append((kind, unit, value, clause))
     return out

@@ -61,7 +61,7 @@ def read_rows(layout: Layout, path: Path) -> DraftTable:
         m = NUMBER.match(no_text)
         if not m:
             if NOTE.match(no_text):
-                notes.append(no_text)
+                notes.append(no_cell.text)
                 continue
             raise _error(shown, grid, r, no_col, f"序号应为数字，实为“{no_text}”")
         no = int(m.group(1))
@@ -200,7 +200,7 @@ def _merges(layout: Layout, physical, rows, areas, shown: str) -> list[tuple[str
 def _within_area(layout, physical, areas, role, column, first, last, shown) -> None:
     for name, a, b in areas:
         if a <= first <= b and last > b:
-            grid, r, _ = physical[b]
+            grid, r, _ = physical[first - 1]
             raise _error(
                 shown,
                 grid,
