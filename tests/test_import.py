@@ -12,7 +12,9 @@ import pytest
 from docx.enum.text import WD_BREAK
 
 from qdocgen.plan.load import load_plan
-from qdocgen.plan_import import import_table
+from qdocgen.plan.model import District
+from qdocgen.plan_import.measures import draft_measures
+from qdocgen.plan_import.rows import DraftRow
 
 from conftest import DATA
 
@@ -366,3 +368,82 @@ def test_the_xlsx_with_year_header_imports(cli, tmp_path):
     plan, _ = import_into(cli, xlsx_two_row_header_with_merges(tmp_path / "表.xlsx", []), tmp_path / "ws")
     assert [g.years for g in plan.rows[0].goals] == [(2020,), (2021,), (2022,)]
     check_measures(plan)
+
+
+# ── Goal sentences, one kind at a time ──────────────────────────────────────────────────────
+
+FOSHAN = [District(f"{n}区", n) for n in ("禅城", "南海", "顺德", "高明", "三水")]
+YEARS = (2017, 2018, 2019)
+ALL = YEARS
+
+
+def drafted(*goals: tuple[tuple[int, ...], str]):
+    row = DraftRow(
+        7, "任务", {"content": "内容", "action": "措施。", "lead": "市质监局", "support": ""}, list(goals), ""
+    )
+    return [(m.kind, m.unit, m.scope, m.targets, bool(m.review)) for m in draft_measures([row], [], FOSHAN, YEARS)]
+
+
+def per(*values):
+    return dict(zip((d.name for d in FOSHAN), values, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("goals", "expected"),
+    [
+        # per-district counts, the same every year of a 2017—2019 goal
+        ([(ALL, "2017—2019年，各区每年新增企业数不少于：禅城25家、南海35家、顺德35家、高明15家、三水15家。")],
+         [("annual", "家", "district", {y: per(25, 35, 35, 15, 15) for y in ALL}, False)]),
+        # listed in another order: matched by name, never by position
+        ([(ALL, "各区每年培训企业数不少于：禅城20家、南海30家、顺德30家、三水10家、高明20家。")],
+         [("annual", "家", "district", {y: per(20, 30, 30, 20, 10) for y in ALL}, False)]),
+        # a city total to reach by the end of the plan
+        ([(ALL, "到2019年底，全市培育龙头企业数量达到350家以上。")],
+         [("cumulative", "家", "city", {2019: 350}, True)]),
+        # a rate for every district
+        ([(ALL, "2017—2019年，各区监督抽查合格率达到95%以上。")],
+         [("rate", "%", "district", {y: per(95, 95, 95, 95, 95) for y in ALL}, False)]),
+        # growth
+        ([((2017,), "全市孵化器数量增长10%。"), ((2018,), "全市孵化器数量增长10%。"), ((2019,), "全市孵化器数量增长12%。")],
+         [("growth", "%", "city", {2017: 10, 2018: 10, 2019: 12}, False)]),
+        # cumulative, said so
+        ([(ALL, "2017—2019年，全市累计培训检验员1,200人次以上。")],
+         [("cumulative", "人次", "city", {2019: 1200}, False)]),
+        # the same 2017—2019 goal written in each year column
+        ([((2017,), "2017—2019年，各区每年开展检查不少于：禅城4次、南海5次、顺德5次、高明3次、三水3次。")] * 1
+         + [((2018,), "2017—2019年，各区每年开展检查不少于：禅城4次、南海5次、顺德5次、高明3次、三水3次。"),
+            ((2019,), "2017—2019年，各区每年开展检查不少于：禅城4次、南海5次、顺德5次、高明3次、三水3次。")],
+         [("annual", "次", "district", {y: per(4, 5, 5, 3, 3) for y in ALL}, False)]),
+        # a figure for 2017, then “to be set later”
+        ([((2017,), "全市推动1000家规模以上企业实施技术改造。"), ((2018, 2019), "2018年、2019年目标待省明确相关指标数后再定。")],
+         [("city-level", "家", "city", {2017: 1000, 2018: None, 2019: None}, True)]),
+        # only in 2017 and 2019
+        ([(ALL, "2017年和2019年，各区每年推荐申报的企业数不少于3家。")],
+         [("biennial", "家", "district", {2017: per(3, 3, 3, 3, 3), 2019: per(3, 3, 3, 3, 3)}, False)]),
+        # stock per district, different each year
+        ([((2017,), "各区有效期内名牌产品数量不少于：禅城55个、南海229个、顺德151个、高明33个、三水32个。"),
+          ((2018,), "各区有效期内名牌产品数量不少于：禅城60个、南海239个、顺德161个、高明36个、三水36个。"),
+          ((2019,), "各区有效期内名牌产品数量不少于：禅城65个、南海249个、顺德171个、高明39个、三水39个。")],
+         [("stock", "个", "district",
+           {2017: per(55, 229, 151, 33, 32), 2018: per(60, 239, 161, 36, 36), 2019: per(65, 249, 171, 39, 39)}, False)]),
+        # a district left out of the list: its target is not invented, and the measure is marked
+        ([(ALL, "各区每年新增标准数不少于：禅城2个、南海3个、顺德3个、高明1个。")],
+         [("annual", "个", "district", {y: dict(list(per(2, 3, 3, 1, 0).items())[:4]) for y in ALL}, True)]),
+        # no number at all
+        ([(ALL, "积极组织企业参加品牌价值评价工作。")], [("qualitative", "", "city", {}, False)]),
+        # a milestone-like goal without figures: qualitative, with a hint to review
+        ([((2017,), "2017年底通过省预验收。"), ((2018,), "通过国家验收。"), ((2019,), "推广经验。")],
+         [("qualitative", "", "city", {}, True)]),
+    ],
+)  # fmt: skip
+def test_goal_sentences(goals, expected):
+    assert drafted(*goals) == expected
+
+
+def test_several_measures_in_one_sentence():
+    got = drafted((ALL, "2017—2019年，各区每年通过A体系确认和B体系认证的企业数分别不少于：禅城（4家、1家）、"
+                        "南海（10家、2家）、顺德（10家、2家）、高明（3家、1家）、三水（3家、1家）。"))  # fmt: skip
+    assert got == [
+        ("annual", "家", "district", {y: per(4, 10, 10, 3, 3) for y in ALL}, True),
+        ("annual", "家", "district", {y: per(1, 2, 2, 1, 1) for y in ALL}, True),
+    ]
