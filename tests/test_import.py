@@ -16,7 +16,7 @@ from qdocgen.plan.model import District
 from qdocgen.plan_import.measures import draft_measures
 from qdocgen.plan_import.rows import DraftRow
 
-from conftest import DATA
+from conftest import DATA, fails_if_hung
 
 # Bundled measures whose targets the goal texts do not state: the draft cannot recover them from
 # text alone, and marks the row's drafted measure for review instead (asserted below).
@@ -447,3 +447,14 @@ def test_several_measures_in_one_sentence():
         ("annual", "家", "district", {y: per(4, 10, 10, 3, 3) for y in ALL}, True),
         ("annual", "家", "district", {y: per(1, 2, 2, 1, 1) for y in ALL}, True),
     ]
+
+
+def test_a_stray_formatted_cell_far_away_costs_nothing(cli, tmp_path):
+    """WPS and Excel leave formatting at XFD1048576 now and then; only cells with values count."""
+    table = xlsx_one_row_header(tmp_path / "表.xlsx")
+    book = openpyxl.load_workbook(table)
+    book.active["XFD1048576"].fill = openpyxl.styles.PatternFill("solid", fgColor="FF0000")
+    book.save(table)
+    with fails_if_hung(60):
+        plan, _ = import_into(cli, table, tmp_path / "ws", "--districts", DISTRICTS)
+    assert len(plan.rows) == 5

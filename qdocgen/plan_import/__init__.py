@@ -54,6 +54,7 @@ def import_table(path: Path, districts: str | None = None) -> Draft:
     lines = [line for grid in grids for line in grid.before]
     meta, meta_guesses = draft_meta(layout, table, lines, path)
     guesses.extend(meta_guesses)
+    meta["review"] = "；".join(guesses)
     goal_merges = [(first, last) for column, first, last in table.merges if column == "goals"]
     measures = draft_measures(table.rows, goal_merges, found, layout.years)
     return Draft(path.name, meta, found, table, measures, guesses)

@@ -145,7 +145,7 @@ def _xlsx_grids(path: Path) -> list[Grid]:
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             continue
-        height, width = sheet.max_row, sheet.max_column
+        height, width = _used_extent(sheet)
         rows: list[list[Cell | None]] = [[None] * width for _ in range(height)]
         for r, values in enumerate(sheet.iter_rows(min_row=1, max_row=height, max_col=width, values_only=True)):
             for c, value in enumerate(values):
@@ -161,6 +161,21 @@ def _xlsx_grids(path: Path) -> list[Grid]:
                     rows[r][c] = shared
         grids.append(Grid(sheet.title, "xlsx", rows))
     return grids
+
+
+MAX_CELLS = 200_000  # far more than any 任务分解表; a stray cell at XFD1048576 must not cost minutes
+
+
+def _used_extent(sheet) -> tuple[int, int]:
+    """Rows and columns up to the last cell holding a value (formatting alone does not count)."""
+    height, width = sheet.max_row, sheet.max_column
+    if height * width > MAX_CELLS:
+        filled = [key for key, cell in sheet._cells.items() if cell.value is not None]
+        height = max((r for r, _ in filled), default=0)
+        width = max((c for _, c in filled), default=0)
+    if height * width > MAX_CELLS:
+        raise UserError(f"工作表“{sheet.title}”有 {height} 行 {width} 列，不像任务分解表；请只保留表格所在的区域")
+    return height, width
 
 
 SPACES = re.compile(r"\s+")

@@ -259,7 +259,7 @@ def _qualitative(row: DraftRow, hint: bool) -> DraftMeasure:
         kind="qualitative",
         scope="city",
         targets={},
-        note="",
+        note="；".join(dict.fromkeys(_clean_source(text) for _, text in row.goals if text)) if hint else "",
         review=review,
     )
 

@@ -55,6 +55,5 @@ def draft_meta(layout: Layout, table: DraftTable, lines: list[str], path: Path) 
         "years": list(layout.years),
         "city": city,
         "office": office,
-        "review": "；".join(guesses),
     }
     return meta, guesses
