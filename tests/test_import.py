@@ -458,3 +458,26 @@ def test_a_stray_formatted_cell_far_away_costs_nothing(cli, tmp_path):
     with fails_if_hung(60):
         plan, _ = import_into(cli, table, tmp_path / "ws", "--districts", DISTRICTS)
     assert len(plan.rows) == 5
+
+
+def test_a_number_cell_merged_over_two_rows(cli, tmp_path):
+    table = xlsx_two_row_header_with_merges(tmp_path / "表.xlsx", ["A5:A6"])
+    assert "工作表“分解表”!A6（序号）: 序号 2 的单元格纵向合并了两行" in failing(cli, table, tmp_path)
+
+
+def test_the_whole_letter_gives_number_date_and_issuer(cli, tmp_path):
+    """When the Word file is the 政府办函 with its annex, the meta comes from the letter itself."""
+    table = docx_two_row_header(tmp_path / "函.docx", split_table=False, repeat_goal=False)
+    document = docx.Document(table)
+    first = document.paragraphs[0]
+    for line in ("广州市人民政府办公厅", "穗府办函〔2020〕12号", "广州市人民政府办公厅", "2020年3月5日"):
+        first.insert_paragraph_before(line)
+    document.save(table)
+    plan, output = import_into(cli, table, tmp_path / "ws")
+    assert (plan.doc_number, plan.date.isoformat(), plan.issuer) == (
+        "穗府办函〔2020〕12号",
+        "2020-03-05",
+        "广州市人民政府办公厅",
+    )
+    meta_review = next(m.text for m in plan.reviews if m.what.startswith("计划信息"))
+    assert "文号" not in meta_review and "通报署名机关" in meta_review

@@ -41,9 +41,9 @@ def draft_measures(
         drafted = [] if row.no in followers else _row_measures(row, districts, years)
         if not drafted:
             drafted = [_qualitative(row, hint=row.no not in followers)]
-        shared = {m.name for m in drafted if sum(o.name == m.name for o in drafted) > 1}
-        for m in drafted:  # “全市…” tells a city total from the districts' figure of the same name
-            if m.name in shared and m.scope == "city" and not m.name.startswith("全市"):
+        both = {m.scope for m in drafted} == {"city", "district"}
+        for m in drafted:  # “全市…” tells a city total from the districts' figures in the same row
+            if both and m.scope == "city" and not m.name.startswith("全市"):
                 m.name = "全市" + m.name
         names: set[str] = set()
         for i, m in enumerate(drafted):
@@ -199,10 +199,9 @@ def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years
         return "cumulative"
     if "end" in modes or (first.scope == "city" and last_only):
         kind = "cumulative" if CUMULATIVE_WORDS.search(clause_words) else "stock"
-        other = "stock（年末存量）" if kind == "cumulative" else "cumulative（计划期内累计）"
-        review.append(
-            f"期末目标按{'计划期内累计' if kind == 'cumulative' else '年末存量'}（{kind}）理解；如指{other}，请改 kind"
-        )
+        words = {"cumulative": "计划期内累计", "stock": "年末存量"}
+        other = "stock" if kind == "cumulative" else "cumulative"
+        review.append(f"期末目标按{words[kind]}（{kind}）理解；如指{words[other]}，请把 kind 改为 {other}")
         return kind
     if STOCK_WORDS.search(clause_words):
         return "stock"
