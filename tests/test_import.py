@@ -481,3 +481,27 @@ def test_the_whole_letter_gives_number_date_and_issuer(cli, tmp_path):
     )
     meta_review = next(m.text for m in plan.reviews if m.what.startswith("计划信息"))
     assert "文号" not in meta_review and "通报署名机关" in meta_review
+
+
+def test_task_names_as_section_rows_and_an_extra_column(cli, tmp_path):
+    """No 任务名称 column: “一、…” rows across the table name the tasks; 年度 as one-row headings;
+    a 备注 column the plan has no place for is named in the review list, not dropped silently."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([TITLE])
+    sheet.append(
+        ["序号", "工作内容", "工作措施", "牵头单位", "配合单位", "2020年目标", "2021年目标", "2022年目标", "备注"]
+    )
+    sections = {0: "一、实施质量提升行动", 3: "二、加强品牌建设"}
+    for i, row in enumerate(ROWS):
+        if i in sections:
+            sheet.append([sections[i]])
+            sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=9)
+        sheet.append([int(row[0]), *row[2:6], row[6], row[6], row[6], "已纳入考核" if i == 0 else None])
+    table = tmp_path / "表.xlsx"
+    book.save(table)
+    plan, output = import_into(cli, table, tmp_path / "ws", "--districts", DISTRICTS)
+    assert plan.areas == (("实施质量提升行动", 1, 3), ("加强品牌建设", 4, 5))
+    assert [g.years for g in plan.rows[0].goals] == [(2020,), (2021,), (2022,)]
+    assert "原表“备注”栏未导入" in output and "分项行" in output
+    check_measures(plan)

@@ -28,7 +28,7 @@ ROLE_WORDS = {
     "support": "配合单位",
     "goals": "工作目标",
 }
-REQUIRED = ("no", "task", "content", "action", "lead", "goals")
+REQUIRED = ("no", "content", "action", "lead", "goals")  # 任务名称 may be written as “一、…” rows
 YEAR_HEADING = re.compile(r"^(?:（|\()?((?:19|20)\d{2})(?:年度?)?(?:）|\))?(?:工作)?(?:目标|任务|目标任务)?$")
 YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[—–\-－~～至到]+\s*((?:19|20)\d{2})\s*年")
 ANNEX = re.compile(r"^附\s*件\s*\d*\s*[:：]?\s*")
@@ -168,6 +168,19 @@ def _layout(grid: Grid, r: int, roles: dict[str, list[Cell]], rest: list[Grid], 
             break
         more.headings = headings
         body.extend((more, i) for i in range(more.height))
+    if "task" not in columns:
+        notes.append("原表没有“任务名称”栏：任务名称取自“一、……”这样的分项行，草稿中写入任务名称栏")
+    for c in range(grid.width):
+        cell = grid.at(r, c)
+        used = set(columns.values()) | {gc for gc, _ in goal_columns}
+        if (
+            cell is not None
+            and cell.left == c
+            and c not in used
+            and not any(u in range(cell.left, cell.right + 1) for u in used)
+        ):
+            if cell.text and any(g.text(i, c) for g, i in body):
+                notes.append(f"原表“{squeeze(cell.text)}”栏未导入（plan.yaml 没有这一栏），请另行保存其内容")
     if not years:
         years = _years_from(title, body, columns, goal_columns[0][0])
         goal_columns = [(goal_columns[0][0], years)]

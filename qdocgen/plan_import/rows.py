@@ -13,6 +13,8 @@ from qdocgen.plan_import.layout import ROLE_WORDS, Layout, is_header_repeat
 
 NUMBER = re.compile(r"^[（(]?(\d+)[)）]?[.、．]?$")
 NOTE = re.compile(r"^(注|备注|说明)\s*[:：]")
+SECTION_NO = re.compile(r"^[一二三四五六七八九十]+[、.．]?$")
+SECTION = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]\s*(.+)$", re.S)
 TEXT_COLUMNS = ("content", "action", "lead", "support")
 
 
@@ -41,6 +43,8 @@ def read_rows(layout: Layout, path: Path) -> DraftTable:
     shown = str(path)
     physical: list[tuple[Grid, int, int]] = []  # (grid, grid row, 序号)
     notes: list[str] = []
+    sections: dict[int, str] = {}  # 序号 → the “一、…” row above it, when there is no 任务名称 column
+    section = ""
     for grid, r in layout.body:
         if is_header_repeat(layout, grid, r):
             continue
@@ -52,6 +56,11 @@ def read_rows(layout: Layout, path: Path) -> DraftTable:
         no_text = unicodedata.normalize("NFKC", no_cell.text if no_cell else "").strip()
         if no_cell is not None and no_cell.top < r and physical and physical[-1][:2] == (grid, no_cell.top):
             raise _error(shown, grid, r, no_col, f"序号 {no_text} 的单元格纵向合并了两行，无法分清各行")
+        if "task" not in layout.columns:
+            name = _section(grid, r, no_text, texts)
+            if name:
+                section = name
+                continue
         if not no_text:
             first = next(t for t in texts if t)
             if NOTE.match(first) or len(set(c for c in grid.cells[r] if c is not None)) == 1:
@@ -77,12 +86,16 @@ def read_rows(layout: Layout, path: Path) -> DraftTable:
                 )
             raise _error(shown, grid, r, no_col, what)
         physical.append((grid, r, no))
+        if "task" not in layout.columns:
+            if not section:
+                raise _error(shown, grid, r, no_col, "表中没有“任务名称”栏，这一行之前也没有“一、……”这样的分项行")
+            sections[no] = section
     if not physical:
         raise UserError(
             "",
             [Problem(shown, None, "表头下没有带序号的行", layout.grid.place(layout.body[0][1] if layout.body else 0))],
         )
-    rows = [_row(layout, grid, r, no) for grid, r, no in physical]
+    rows = [_row(layout, grid, r, no, sections.get(no, "")) for grid, r, no in physical]
     areas = _areas(layout, physical, rows, shown)
     merges = _merges(layout, physical, rows, areas, shown)
     _fill_blanks(rows)
@@ -93,9 +106,19 @@ def _error(shown: str, grid: Grid, r: int, c: int, message: str) -> UserError:
     return UserError("", [Problem(shown, None, message, grid.place(r, c))])
 
 
-def _row(layout: Layout, grid: Grid, r: int, no: int) -> DraftRow:
+def _section(grid: Grid, r: int, no_text: str, texts: list[str]) -> str:
+    """The name in a row such as “一、全面建成全国质量强市示范城市” (a 任务名称 written as a row)."""
+    if SECTION_NO.match(no_text):
+        rest = [t for t in dict.fromkeys(texts) if t and t != no_text]
+        return rest[0] if rest else ""
+    single = len({id(c) for c in grid.cells[r] if c is not None}) == 1
+    m = SECTION.match(next((t for t in texts if t), ""))
+    return m.group(1).strip() if m and single else ""
+
+
+def _row(layout: Layout, grid: Grid, r: int, no: int, section: str) -> DraftRow:
     texts = {role: grid.text(r, layout.columns[role]) if role in layout.columns else "" for role in TEXT_COLUMNS}
-    task = grid.text(r, layout.columns["task"])
+    task = grid.text(r, layout.columns["task"]) if "task" in layout.columns else section
     goals: list[tuple[tuple[int, ...], str]] = []
     seen: dict[int, int] = {}
     for c, years in layout.goal_columns:
@@ -140,6 +163,13 @@ def _spans(layout: Layout, physical, column: int) -> list[tuple[int, int]]:
 def _areas(layout: Layout, physical, rows: list[DraftRow], shown: str) -> list[tuple[str, int, int]]:
     """任务名称 runs: a merged cell, the same text repeated, or blanks under a name."""
     areas: list[tuple[str, int, int]] = []
+    if "task" not in layout.columns:  # from the “一、…” rows: runs of the same section
+        for row in rows:
+            if areas and areas[-1][0] == row.task:
+                areas[-1] = (row.task, areas[-1][1], row.no)
+            else:
+                areas.append((row.task, row.no, row.no))
+        return areas
     column = layout.columns["task"]
     for first, last in _spans(layout, physical, column):
         name = rows[first - 1].task
