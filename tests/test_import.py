@@ -9,12 +9,17 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+import yaml
 from docx.enum.text import WD_BREAK
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import District
+from qdocgen.plan.yaml_lines import _Loader
 from qdocgen.plan_import.measures import draft_measures
 from qdocgen.plan_import.rows import DraftRow
+from qdocgen.plan_import.yaml_out import flow, scalar
 
 from conftest import DATA, fails_if_hung
 
@@ -505,3 +510,11 @@ def test_task_names_as_section_rows_and_an_extra_column(cli, tmp_path):
     assert [g.years for g in plan.rows[0].goals] == [(2020,), (2021,), (2022,)]
     assert "原表“备注”栏未导入" in output and "分项行" in output
     check_measures(plan)
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_any_cell_text_survives_the_yaml(text):
+    """Whatever a cell holds (quotes, colons, “true”, line breaks, U+2028…) reads back unchanged."""
+    loaded = yaml.load(f"k: {scalar(text)}\nf: {{{flow(text or 'x')}: 1}}\n", Loader=_Loader)  # noqa: S506
+    assert loaded == {"k": text, "f": {text or "x": 1}}

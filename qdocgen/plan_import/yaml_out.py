@@ -9,23 +9,36 @@ import yaml
 
 from qdocgen.plan.yaml_lines import _Loader
 
-FLOW_SAFE = re.compile(r"^[\u4e00-\u9fff\u3000-\u303f\uff08\uff09A-Za-z0-9·“”《》、（）]+$")
+_RESOLVER = _Loader("")  # decides what a plain scalar would read as (number, date, null…)
+INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
+# What YAML reads as a line break or refuses as unprintable, though JSON leaves it as it is.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def scalar(text: str) -> str:
     """A string as a YAML block value: plain when it reads back unchanged, else double-quoted."""
-    if text and "\n" not in text and "#" not in text and text == text.strip():
-        try:
-            if yaml.load(f"k: {text}", Loader=_Loader) == {"k": text}:  # noqa: S506 - a SafeLoader subclass
-                return text
-        except yaml.YAMLError:
-            pass
-    return json.dumps(text, ensure_ascii=False)
+    plain = (
+        text
+        and text == text.strip()
+        and not any(c in text for c in "\n\t#")
+        and not UNSAFE.search(text)
+        and ": " not in text
+        and not text.endswith(":")
+        and text[0] not in INDICATORS
+        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+    )
+    return text if plain else quoted(text)
+
+
+def quoted(text: str) -> str:
+    """A double-quoted YAML string (JSON's escapes, and \\u escapes for YAML's line breaks)."""
+    return UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def flow(text: str) -> str:
     """A string inside { } or [ ]."""
-    return text if FLOW_SAFE.match(text) and not text[0].isdigit() else json.dumps(text, ensure_ascii=False)
+    plain = scalar(text) == text and not any(c in text for c in ",[]{}")
+    return text if plain else quoted(text)
 
 
 def number(value: object) -> str:
