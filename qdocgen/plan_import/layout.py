@@ -95,70 +95,25 @@ def _roles(grid: Grid, r: int) -> dict[str, list[Cell]]:
     return out
 
 
+def _refuse(path: Path, grid: Grid, r: int, c: int | None, message: str) -> UserError:
+    return UserError("", [Problem(str(path), None, message, grid.place(r, c))])
+
+
 def _layout(grid: Grid, r: int, roles: dict[str, list[Cell]], rest: list[Grid], path: Path) -> Layout:
     missing = [ROLE_WORDS[k] for k in REQUIRED if k not in roles]
     if missing:
-        raise UserError(
-            "",
-            [
-                Problem(
-                    str(path),
-                    None,
-                    f"表头缺少栏目：{'、'.join(missing)}（找到的是：{_heading_list(grid, r)}）",
-                    grid.place(r),
-                )
-            ],
-        )
+        raise _refuse(path, grid, r, None, f"表头缺少栏目：{'、'.join(missing)}（找到的是：{_heading_list(grid, r)}）")
     for role, cells in roles.items():
         if role != "goals" and len(cells) > 1:
-            raise UserError(
-                "", [Problem(str(path), None, f"表头有两个“{ROLE_WORDS[role]}”栏", grid.place(r, cells[1].left))]
-            )
+            raise _refuse(path, grid, r, cells[1].left, f"表头有两个“{ROLE_WORDS[role]}”栏")
     columns = {role: cells[0].left for role, cells in roles.items() if role != "goals"}
-    notes: list[str] = []
-    title = _title(grid, r)
-    goal_cells = roles["goals"]
-    header_rows = [r]
-    goal_columns: list[tuple[int, tuple[int, ...]]] = []
-    year_row = r + 1 if r + 1 < grid.height else None
-    if len(goal_cells) == 1 and goal_cells[0].right > goal_cells[0].left and year_row is not None:
-        for c in range(goal_cells[0].left, goal_cells[0].right + 1):
-            year = _year_heading(grid.text(year_row, c))
-            if year is None:
-                raise UserError(
-                    "",
-                    [
-                        Problem(
-                            str(path), None, "工作目标跨多列，但下一行不是年度（如“2017年”）", grid.place(year_row, c)
-                        )
-                    ],
-                )
-            goal_columns.append((c, (year,)))
-        header_rows.append(year_row)
-    elif all(_year_heading(cell.text) for cell in goal_cells) and len(goal_cells) > 1:
-        goal_columns = [(cell.left, (_year_heading(cell.text),)) for cell in goal_cells]
-    elif year_row is not None and _year_heading(grid.text(year_row, goal_cells[0].left)) is not None:
-        goal_columns = [(goal_cells[0].left, (_year_heading(grid.text(year_row, goal_cells[0].left)),))]
-        header_rows.append(year_row)
-    else:
-        goal_columns = [(goal_cells[0].left, ())]
+    goal_columns, header_rows = _goal_columns(grid, r, roles["goals"], path)
     years = tuple(y for _, ys in goal_columns for y in ys)
     if years and list(years) != list(range(years[0], years[0] + len(years))):
-        raise UserError(
-            "",
-            [
-                Problem(
-                    str(path),
-                    None,
-                    f"工作目标的年度应连续且按顺序排列，实为 {list(years)}",
-                    grid.place(header_rows[-1]),
-                )
-            ],
-        )
+        raise _refuse(path, grid, header_rows[-1], None, f"工作目标的年度应连续且按顺序排列，实为 {list(years)}")
     body_start = header_rows[-1] + 1
     while body_start < grid.height and _part_of_header(grid, body_start, header_rows):
         body_start += 1
-    header_texts = [_row_texts(grid, h) for h in header_rows]
     body = [(grid, i) for i in range(body_start, grid.height)]
     headings = {c: squeeze(grid.text(r, c)) for c in columns.values()}
     headings.update({c: f"{ys[0]}年工作目标" if ys else "工作目标" for c, ys in goal_columns})
@@ -168,26 +123,50 @@ def _layout(grid: Grid, r: int, roles: dict[str, list[Cell]], rest: list[Grid], 
             break
         more.headings = headings
         body.extend((more, i) for i in range(more.height))
+    title = _title(grid, r)
+    notes = _left_out(grid, r, columns, goal_columns, body)
+    if not years:
+        years = _years_from(title, body, goal_columns[0][0])
+        goal_columns = [(goal_columns[0][0], years)]
+        source = "标题" if YEAR_RANGE.search(title) else "目标文字"
+        notes.append(f"表头没有分年度，计划年度 {years[0]}—{years[-1]} 取自{source}")
+    header_texts = [_row_texts(grid, h) for h in header_rows]
+    return Layout(grid, columns, goal_columns, years, header_texts, body, title, notes)
+
+
+def _goal_columns(grid: Grid, r: int, cells: list[Cell], path: Path):
+    """([(column, (year,)), …], header rows): 工作目标 over a row of years, year headings in the
+    header row itself, or one 工作目标 column whose years come from elsewhere (empty here)."""
+    below = r + 1 if r + 1 < grid.height else None
+    first = cells[0]
+    if len(cells) == 1 and first.right > first.left and below is not None:
+        out = []
+        for c in range(first.left, first.right + 1):
+            year = _year_heading(grid.text(below, c))
+            if year is None:
+                raise _refuse(path, grid, below, c, "工作目标跨多列，但下一行不是年度（如“2017年”）")
+            out.append((c, (year,)))
+        return out, [r, below]
+    if len(cells) > 1 and all(_year_heading(cell.text) for cell in cells):
+        return [(cell.left, (_year_heading(cell.text),)) for cell in cells], [r]
+    if below is not None and _year_heading(grid.text(below, first.left)) is not None:
+        return [(first.left, (_year_heading(grid.text(below, first.left)),))], [r, below]
+    return [(first.left, ())], [r]
+
+
+def _left_out(grid: Grid, r: int, columns: dict, goal_columns: list, body: list) -> list[str]:
+    """Notes on what the plan has no place for: a 备注 column with text in it; no 任务名称 column."""
+    notes = []
     if "task" not in columns:
         notes.append("原表没有“任务名称”栏：任务名称取自“一、……”这样的分项行，草稿中写入任务名称栏")
+    used = set(columns.values()) | {c for c, _ in goal_columns}
     for c in range(grid.width):
         cell = grid.at(r, c)
-        used = set(columns.values()) | {gc for gc, _ in goal_columns}
-        if (
-            cell is not None
-            and cell.left == c
-            and c not in used
-            and not any(u in range(cell.left, cell.right + 1) for u in used)
-        ):
-            if cell.text and any(g.text(i, c) for g, i in body):
-                notes.append(f"原表“{squeeze(cell.text)}”栏未导入（plan.yaml 没有这一栏），请另行保存其内容")
-    if not years:
-        years = _years_from(title, body, columns, goal_columns[0][0])
-        goal_columns = [(goal_columns[0][0], years)]
-        notes.append(
-            f"表头没有分年度，计划年度 {years[0]}—{years[-1]} 取自{'标题' if YEAR_RANGE.search(title) else '目标文字'}"
-        )
-    return Layout(grid, columns, goal_columns, years, header_texts, body, title, notes)
+        if cell is None or cell.left != c or any(cell.left <= u <= cell.right for u in used):
+            continue
+        if cell.text and any(g.text(i, c) for g, i in body):
+            notes.append(f"原表“{squeeze(cell.text)}”栏未导入（plan.yaml 没有这一栏），请另行保存其内容")
+    return notes
 
 
 def _part_of_header(grid: Grid, r: int, header_rows: list[int]) -> bool:
@@ -234,7 +213,7 @@ def _title(grid: Grid, r: int) -> str:
     return pick.replace("\n", "")
 
 
-def _years_from(title: str, body, columns, goal_column: int) -> tuple[int, ...]:
+def _years_from(title: str, body, goal_column: int) -> tuple[int, ...]:
     m = YEAR_RANGE.search(title)
     if not m:
         counts: dict[tuple[int, int], int] = {}
