@@ -15,6 +15,9 @@ INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
+FLOW_SAFE = re.compile(r"^[\u4e00-\u9fff（）·A-Za-z0-9_]+$")  # district names and the like
+
+
 def scalar(text: str) -> str:
     """A string as a YAML block value: plain when it reads back unchanged, else double-quoted."""
     plain = (
@@ -37,7 +40,7 @@ def quoted(text: str) -> str:
 
 def flow(text: str) -> str:
     """A string inside { } or [ ]."""
-    plain = scalar(text) == text and not any(c in text for c in ",[]{}")
+    plain = FLOW_SAFE.match(text) is not None and scalar(text) == text
     return text if plain else quoted(text)
 
 
