@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import District
 from qdocgen.plan.yaml_lines import _Loader
+from qdocgen.plan_import import Draft
 from qdocgen.plan_import.measures import draft_measures
-from qdocgen.plan_import.rows import DraftRow
-from qdocgen.plan_import.yaml_out import flow, scalar
+from qdocgen.plan_import.rows import DraftRow, DraftTable
+from qdocgen.plan_import.yaml_out import flow, plan_yaml, scalar
 
 from conftest import DATA, fails_if_hung
 
@@ -434,6 +435,9 @@ def per(*values):
         # a district left out of the list: its target is not invented, and the measure is marked
         ([(ALL, "各区每年新增标准数不少于：禅城2个、南海3个、顺德3个、高明1个。")],
          [("annual", "个", "district", {y: dict(list(per(2, 3, 3, 1, 0).items())[:4]) for y in ALL}, True)]),
+        # more than 100%: qdocgen cannot hold it as a rate target, so null and marked, never a wrong figure
+        ([(ALL, "2017—2019年，全市孵化器数量每年增长150%。")],
+         [("growth", "%", "city", {y: None for y in ALL}, True)]),
         # no number at all
         ([(ALL, "积极组织企业参加品牌价值评价工作。")], [("qualitative", "", "city", {}, False)]),
         # a milestone-like goal without figures: qualitative, with a hint to review
@@ -528,3 +532,27 @@ def test_districts_nowhere_in_the_text(cli, tmp_path):
     result = cli("import", tmp_path / "表.xlsx", data=tmp_path / "ws" / "plan_data")
     assert result.exit_code == 1 and "请用 --districts 写出各区全称" in result.output
     assert "标题和目标文字中" not in result.output  # years were found in the goal text
+
+
+FRAGMENTS = [
+    "禅城", "南海", "顺德", "高明", "三水", "禅城区", "各区", "全市", "我市", "每年", "累计", "有效期内", "新增",
+    "2017—2019年", "2017年", "2019年底", "到2019年底", "2017年和2019年", "2018年、2019年", "目标待省明确后再定",
+    "不少于", "达到", "以上", "增长", "合格率", "对企业", "（", "）", "：", "、", "，", "。", "；", "（注：每2年一次）",
+    "0", "1", "5", "25", "95", "150", "10,000", "1.5", "家", "个", "项", "次", "人次", "%", "企业数", "培训班",
+]  # fmt: skip
+
+
+@given(st.lists(st.lists(st.sampled_from(FRAGMENTS), max_size=25).map("".join), min_size=1, max_size=3))
+@settings(max_examples=150, deadline=None)
+def test_any_goal_text_drafts_a_plan_that_loads(tmp_path_factory, texts):
+    """Whatever the goal cells say, the draft loads with qdocgen's own loader (no internal error)."""
+    years = [(y,) for y in YEARS] if len(texts) == 3 else [YEARS] * len(texts)
+    goals = [(ys, t) for ys, t in zip(years, texts, strict=False)][: 1 if len(texts) != 3 else 3]
+    row = DraftRow(1, "任务", {"content": "内容", "action": "措施。", "lead": "市质监局", "support": ""}, goals, "")
+    table = DraftTable([row], [("任务", 1, 1)], [], [])
+    meta = {"title": "某计划", "table_title": "某计划任务分解表", "doc_number": "待填〔2017〕1号", "issuer": "某办",
+            "date": "2017-01-01", "years": list(YEARS), "city": "某市", "office": "某局"}  # fmt: skip
+    draft = Draft("表.xlsx", meta, FOSHAN, table, draft_measures([row], [], FOSHAN, YEARS), [])
+    folder = tmp_path_factory.mktemp("draft")
+    (folder / "plan.yaml").write_text(plan_yaml(draft), encoding="utf-8")
+    load_plan(folder)

@@ -168,6 +168,10 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         missing = [d.short for d in districts if not any(n in (d.name, d.short) for n in first.names)]
         if missing:
             review.append(f"原文没有列出{'、'.join(missing)}的目标，请核对")
+    if first.mixed_units:
+        review.append(f"各区数字的单位不一致（{first.mixed_units}），已按“{first.unit}”读取，请核对")
+    if first.unit == "%":
+        _over_hundred(targets, review)
     source = "；".join(dict.fromkeys(_clean_source(r.source) for r in group))
     return DraftMeasure(
         id="",
@@ -180,6 +184,23 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         note=source,
         review=review,
     )
+
+
+def _over_hundred(targets: dict, review: list[str]) -> None:
+    """qdocgen holds a percentage target to 0–100: a larger one is written null and named for review."""
+    over = set()
+    for year, value in targets.items():
+        if isinstance(value, dict):
+            for name, v in value.items():
+                if v is not None and v > 100:
+                    over.add(v)
+                    value[name] = None
+        elif value is not None and value > 100:
+            over.add(value)
+            targets[year] = None
+    if over:
+        figures = "、".join(f"{v:g}%" for v in sorted(over))
+        review.append(f"原文为 {figures}，超过 100%（qdocgen 的比率目标不能超过 100），已写为 null，请核对如何考核")
 
 
 def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years, review: list[str]) -> str:

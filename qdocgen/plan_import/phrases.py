@@ -50,6 +50,7 @@ class Reading:
     multi: int = 0  # position in a “禅城（4家、1家）” list of several measures, 1-based (0: not one)
     multi_of: int = 0
     per_object: bool = False  # “对获证企业巡查每年不少于1次”: a frequency per object, perhaps
+    mixed_units: str = ""  # a list whose districts' figures have different units (“家、个”)
 
 
 def pending(text: str) -> bool:
@@ -166,6 +167,7 @@ def _read_sentence(sentence: str, cell: int, cell_years, districts) -> list[Read
             for k in range(count):
                 unit = next((values[k][1] for _, values in items if len(values) > k), units[0])
                 per = {name: values[k][0] for name, values in items if len(values) > k}
+                kth = dict.fromkeys(values[k][1].replace("％", "%") for _, values in items if len(values) > k)
                 kind = "rate" if unit in "%％" else "count"
                 out.append(
                     Reading(
@@ -179,6 +181,7 @@ def _read_sentence(sentence: str, cell: int, cell_years, districts) -> list[Read
                         names=[name for name, _ in items],
                         multi=k + 1 if count > 1 else 0,
                         multi_of=count if count > 1 else 0,
+                        mixed_units="、".join(kth) if len(kth) > 1 else "",
                     )
                 )
         plain = _without_years(re.sub("\ue000\\d+\ue001", "", part))
