@@ -507,8 +507,6 @@ def notice(
     for d, data in documents:
         path = check_inside(out_dir, maker.filename(per, d))
         say_written(path, write_atomic(path, data))
-    for warning in maker.warnings:
-        click.echo(f"注意：{warning}", err=True)
     if maker.evaluation(per).sample:
         click.echo(f"注意：{per.words}完成值为示例数据，通报中已注明“示例数据”。", err=True)
 

@@ -148,10 +148,6 @@ def example_config() -> str:
             lines.append(f"# {key} = {shown}")
     lines += [
         "",
-        "# 图表字体：字体文件路径或字体名（默认自动查找中文字体）",
-        "[chart]",
-        '# font = ""',
-        "",
         "# 通报用语",
         "[notice]",
         '# subject = "工业产品质量提升"',

@@ -1,0 +1,434 @@
+"""Native Word charts whose data comes from the context: the chart lives in the template.
+
+A chart inserted in Word or WPS (插入 → 图表) is a DrawingML chart part, `word/charts/chartN.xml`,
+holding its categories and values as caches (what Word, WPS and LibreOffice draw) and an embedded
+workbook (what 编辑数据 opens). A chart whose alt text (可选文字, `wp:docPr/@descr`) or title
+starts with a chart tag is bound to a list of the context:
+
+    {{ chart: annex|rejectattr("ratio", "none") | 指标=measure, 完成率=ratio, 目标=1 }}
+
+Before the `|` that starts the columns stands the list (any Jinja expression, filters allowed).
+Each column is `名称=表达式`, evaluated for every item of the list with the item's fields as
+variables (and `item` for the item itself); the first column gives the categories, each further
+one a series, named by its 名称 (legend, workbook heading). A series value is a number, or
+none/undefined for a gap. See docs/templates.md.
+
+Everything the user styled (type, colours, fonts, labels, axes, size) stays as it is: only the
+series' names, categories and values are rewritten, with python-pptx's series rewriter (the one
+behind its `Chart.replace_data`), and the embedded workbook is written anew from the same data
+by python-pptx's workbook writer (xlsxwriter), normalised to fixed dates so builds stay
+byte-reproducible. `fill_charts` gives the new bytes of the chart parts for a rendered package;
+`chart_parts` does one chart from the package's parts and the data.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import posixpath
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from jinja2 import TemplateError as JinjaError
+from jinja2 import Undefined
+from lxml import etree
+
+from qdocgen.errors import TemplateError
+from qdocgen.render.package import normalise_package
+
+C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+PR_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+RT_CHART = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+RT_PACKAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCUMENT = "word/document.xml"
+_TAG = re.compile(r"\{\{\s*chart\s*[:：](.*?)\}\}", re.S)
+_NOT_CATEGORY = ("scatterChart", "bubbleChart", "stockChart", "surfaceChart", "surface3DChart")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """A chart's data: the categories (with their column heading) and each series' values."""
+
+    heading: str
+    categories: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
+
+
+@dataclass(frozen=True)
+class ChartBinding:
+    """A chart of the template bound to a context list by the tag in its alt text or title."""
+
+    part: str  # the chart part, e.g. 'word/charts/chart1.xml'
+    name: str  # the drawing's name in Word (图表 1), for messages
+    tag: str  # the tag as written
+    items: str  # the list expression
+    columns: tuple[tuple[str, str], ...]  # (名称, expression); the first gives the categories
+
+
+# ── the tag ─────────────────────────────────────────────────────────────────────────────────
+
+
+def _top_level_split(text: str, seps: str) -> list[str]:
+    """`text` cut at each of `seps` outside brackets and quotes."""
+    out, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in seps:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _assignment(text: str) -> tuple[str, str] | None:
+    """('完成率', 'ratio') from '完成率=ratio' (a lone `=` outside brackets and quotes), else None."""
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "=＝":
+            before, after = text[i - 1 : i], text[i + 1 : i + 2]
+            if ch == "=" and (before in "=!<>" and before or after == "="):
+                continue
+            return text[:i].strip(), text[i + 1 :].strip()
+    return None
+
+
+def parse_tag(tag: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(list expression, columns) of a chart tag's inside; ValueError (Chinese) if malformed."""
+    pipes = _top_level_split(tag, "|")
+    for k in range(1, len(pipes)):
+        first = _top_level_split(pipes[k], ",，")[0]
+        if _assignment(first):
+            items = "|".join(pipes[:k]).strip()
+            rest = "|".join(pipes[k:])
+            break
+    else:
+        raise ValueError("缺少“| 名称=字段, …”：竖线后应列出分类和各系列，如 {{ chart: 列表 | 区=name, 完成率=rate }}")
+    if not items:
+        raise ValueError("竖线前应写出列表变量，如 {{ chart: annex | 指标=measure, 完成率=ratio }}")
+    columns = []
+    for piece in _top_level_split(rest, ",，"):
+        if not piece.strip():
+            continue
+        pair = _assignment(piece)
+        if not pair or not pair[0] or not pair[1]:
+            raise ValueError(f"“{piece.strip()}”应写作 名称=字段")
+        columns.append(pair)
+    if len(columns) < 2:
+        raise ValueError("至少要有分类和一个系列，如 区=name, 完成率=rate")
+    names = [n for n, _ in columns]
+    if len(set(names)) < len(names):
+        raise ValueError(f"名称重复：{'、'.join(names)}")
+    return items, tuple(columns)
+
+
+def find_bindings(document_xml: bytes, rels_xml: bytes | None, template: str = "") -> tuple[bytes, list[ChartBinding]]:
+    """The document part with every chart tag taken out of the alt text and title (so the Jinja
+    of the body never sees it), and the charts the tags bind. TemplateError for a bad tag."""
+    if b"chart" not in document_xml or b"{{" not in document_xml:
+        return document_xml, []
+    root = etree.fromstring(document_xml)
+    targets = _relationship_targets(rels_xml, "word")
+    bindings: list[ChartBinding] = []
+    for pr in root.iter(f"{{{WP_NS}}}docPr"):
+        found = None
+        for attr in ("descr", "title"):
+            text = pr.get(attr) or ""
+            m = _TAG.search(text)
+            if m:
+                found = m
+                rest = (text[: m.start()] + text[m.end() :]).strip()
+                pr.set(attr, rest) if rest else pr.attrib.pop(attr)
+                break
+        if found is None:
+            continue
+        name = pr.get("name") or "图表"
+        where = f"模板 {template} 图表“{name}”的可选文字 {found.group(0)}"
+        frame = pr.getparent()
+        chart = frame.find(f".//{{{C_NS}}}chart")
+        rid = chart.get(f"{{{R_NS}}}id") if chart is not None else None
+        if rid is None or rid not in targets:
+            raise TemplateError(f"{where}：它所在的对象不是 Word 图表（请在“插入 → 图表”插入的图表上设置可选文字）")
+        try:
+            items, columns = parse_tag(found.group(1))
+        except ValueError as exc:
+            raise TemplateError(f"{where}：{exc}") from None
+        bindings.append(ChartBinding(targets[rid], name, found.group(0), items, columns))
+    if not bindings:
+        return document_xml, []
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), bindings
+
+
+def _relationship_targets(rels_xml: bytes | None, base: str) -> dict[str, str]:
+    """rId → part name of the (internal) relationships in a .rels part."""
+    if not rels_xml:
+        return {}
+    out = {}
+    for rel in etree.fromstring(rels_xml):
+        if rel.get("TargetMode") == "External":
+            continue
+        target = rel.get("Target", "")
+        out[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"{base}/{target}")
+    return out
+
+
+# ── the data ────────────────────────────────────────────────────────────────────────────────
+
+
+class BoundCharts:
+    """The chart bindings of one template, compiled once in the template's environment."""
+
+    def __init__(self, bindings: list[ChartBinding], env, template: str):
+        self.bindings = bindings
+        self.template = template
+        self._compiled = []
+        for b in bindings:
+            try:
+                items = env.compile_expression(b.items, undefined_to_none=False)
+                columns = [(name, env.compile_expression(expr)) for name, expr in b.columns]
+            except JinjaError as exc:
+                raise TemplateError(f"{self._where(b)}：{exc}") from None
+            self._compiled.append((items, columns))
+
+    def __bool__(self) -> bool:
+        return bool(self.bindings)
+
+    def _where(self, b: ChartBinding) -> str:
+        return f"模板 {self.template} 图表“{b.name}”（{b.tag}）"
+
+    def tables(self, context: Mapping) -> dict[str, ChartTable]:
+        """Each bound chart part's data from `context`."""
+        return {b.part: self.table(b, compiled, context) for b, compiled in zip(self.bindings, self._compiled)}
+
+    def table(self, b: ChartBinding, compiled, context: Mapping) -> ChartTable:
+        items_fn, columns = compiled
+        where = self._where(b)
+        try:
+            items = items_fn(**context)
+        except JinjaError as exc:
+            raise TemplateError(f"{where}：{exc}") from None
+        if isinstance(items, Undefined) or items is None or isinstance(items, str | bytes | Mapping):
+            raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}")
+        try:
+            items = list(items)
+        except TypeError:
+            raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}") from None
+        cells: list[list[object]] = [[] for _ in columns]
+        for n, item in enumerate(items, start=1):
+            scope = dict(context)
+            if isinstance(item, Mapping):
+                scope.update(item)
+            scope["item"] = item
+            for k, (name, fn) in enumerate(columns):
+                try:
+                    cells[k].append(fn(**scope))
+                except JinjaError as exc:
+                    raise TemplateError(f"{where}：第{n}项的“{name}”：{exc}") from None
+        categories = tuple("" if v is None else str(v) for v in cells[0])
+        series = []
+        for (name, _), values in zip(columns[1:], cells[1:]):
+            series.append((name, tuple(_number(v, where, name, n) for n, v in enumerate(values, start=1))))
+        return ChartTable(columns[0][0], categories, tuple(series))
+
+
+def _shown(value: object) -> str:
+    return "未定义" if isinstance(value, Undefined) else repr(value)[:40]
+
+
+def _number(value: object, where: str, series: str, n: int) -> float | None:
+    if value is None or isinstance(value, Undefined) or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TemplateError(f"{where}：系列“{series}”第{n}项应为数字，实为 {_shown(value)}")
+    return value
+
+
+# ── the chart part and its workbook ─────────────────────────────────────────────────────────
+
+
+def rels_name(part: str) -> str:
+    """'word/charts/_rels/chart1.xml.rels' for 'word/charts/chart1.xml'."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def chart_parts(parts: Mapping[str, bytes], part: str, table: ChartTable) -> dict[str, bytes]:
+    """New bytes of the chart part `part` filled with `table`, of its embedded workbook, and (when
+    the chart had no embedded workbook) of its relationships and of [Content_Types].xml.
+
+    `parts` maps the package's member names to their bytes (only the chart part, its .rels and
+    [Content_Types].xml are read). Only series names, categories and values change.
+    """
+    from pptx.chart.data import CategoryChartData
+    from pptx.chart.xmlwriter import SeriesXmlRewriterFactory
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.oxml import parse_xml
+
+    space = parse_xml(parts[part])
+    plot = space.plotArea
+    kinds = [etree.QName(x).localname for x in plot.iterchildren() if etree.QName(x).localname.endswith("Chart")]
+    odd = [k for k in kinds if k in _NOT_CATEGORY]
+    if odd or not kinds:
+        raise ValueError(
+            f"图表类型 {odd[0] if odd else '（无）'} 不能按列表填充，请用柱形图、条形图、折线图、饼图或面积图"
+        )
+    formats = [_format_code(ser) for ser in plot.sers]
+    data = CategoryChartData()
+    data.categories = list(table.categories) or [""]
+    for i, (name, values) in enumerate(table.series):
+        fmt = formats[min(i, len(formats) - 1)] if formats else "General"
+        data.add_series(name, list(values) if table.categories else [None], number_format=fmt)
+    SeriesXmlRewriterFactory(XL_CHART_TYPE.COLUMN_CLUSTERED, data).replace_series_data(space)
+    _unique_series_ids(space)
+    out: dict[str, bytes] = {}
+    workbook = normalise_package(_workbook(data, table))
+    rels_part = rels_name(part)
+    rels = etree.fromstring(parts[rels_part]) if rels_part in parts else None
+    ext = space.find(f"{{{C_NS}}}externalData")
+    target = None
+    if ext is not None and rels is not None:
+        rid = ext.get(f"{{{R_NS}}}id")
+        for rel in rels:
+            if rel.get("Id") == rid and rel.get("TargetMode") != "External" and rel.get("Type") == RT_PACKAGE:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(part), rel.get("Target")))
+    if target is None:  # no embedded workbook yet (or a linked one): embed one
+        target, rels = _add_workbook(space, part, rels, parts)
+        out[rels_part] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+        out["[Content_Types].xml"] = _with_xlsx_type(parts["[Content_Types].xml"])
+    out[part] = etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+    out[target] = workbook
+    return out
+
+
+def _format_code(ser) -> str:
+    code = ser.find(f"{{{C_NS}}}val/{{{C_NS}}}numRef/{{{C_NS}}}numCache/{{{C_NS}}}formatCode")
+    return code.text if code is not None and code.text else "General"
+
+
+def _unique_series_ids(space) -> None:
+    """Series cloned for added data carry their model's c16:uniqueId: make every one unique."""
+    seen = set()
+    for n, uid in enumerate(space.iter("{http://schemas.microsoft.com/office/drawing/2014/chart}uniqueId")):
+        val = uid.get("val")
+        if val in seen:
+            uid.set("val", "{%08X-0000-4000-8000-%012X}" % (0xC4A27000 + n, n))
+        seen.add(uid.get("val"))
+
+
+def _workbook(data, table: ChartTable) -> bytes:
+    """The workbook python-pptx writes for `data`, with the categories' heading in A1."""
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+
+    width = max(10, min(60, 2 * max((len(c) for c in table.categories), default=0)))
+
+    class Writer(CategoryWorkbookWriter):
+        def _populate_worksheet(self, workbook, worksheet):
+            super()._populate_worksheet(workbook, worksheet)
+            worksheet.write_string(0, 0, table.heading)
+            worksheet.set_column(0, 0, width)
+
+    writer = Writer(data)
+    blob = io.BytesIO()
+    with writer._open_worksheet(blob) as (workbook, worksheet):
+        writer._populate_worksheet(workbook, worksheet)
+    return blob.getvalue()  # its creation time is fixed by normalise_package
+
+
+def _add_workbook(space, part: str, rels, parts: Mapping[str, bytes]):
+    if rels is None:
+        rels = etree.Element(f"{{{PR_NS}}}Relationships", nsmap={None: PR_NS})
+    ids = {rel.get("Id") for rel in rels}
+    rid = next(f"rId{n}" for n in range(1, len(ids) + 2) if f"rId{n}" not in ids)
+    stem = posixpath.splitext(posixpath.basename(part))[0]
+    target = f"word/embeddings/Microsoft_Excel_Worksheet_{stem}.xlsx"
+    n = 1
+    while target in parts:
+        n += 1
+        target = f"word/embeddings/Microsoft_Excel_Worksheet_{stem}_{n}.xlsx"
+    rel = etree.SubElement(rels, f"{{{PR_NS}}}Relationship")
+    rel.set("Id", rid)
+    rel.set("Type", RT_PACKAGE)
+    rel.set("Target", posixpath.relpath(target, posixpath.dirname(part)))
+    ext = space.find(f"{{{C_NS}}}externalData")
+    if ext is None:
+        ext = space._add_externalData()
+    ext.set(f"{{{R_NS}}}id", rid)
+    if ext.find(f"{{{C_NS}}}autoUpdate") is None:
+        etree.SubElement(ext, f"{{{C_NS}}}autoUpdate").set("val", "0")
+    return target, rels
+
+
+def _with_xlsx_type(content_types: bytes) -> bytes:
+    root = etree.fromstring(content_types)
+    if not any(d.get("Extension", "").lower() == "xlsx" for d in root.iter(f"{{{CT_NS}}}Default")):
+        default = etree.Element(f"{{{CT_NS}}}Default", Extension="xlsx", ContentType=CT_XLSX)
+        root.insert(0, default)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# ── a rendered package ──────────────────────────────────────────────────────────────────────
+
+
+def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
+    """The members of a rendered .docx to replace so its bound charts show `context`'s data.
+
+    A chart whose drawing the template left out (`{%p if … %}`) is not filled; one repeated by
+    a loop is refused (each chart part can be drawn once: Word needs one part per chart).
+    """
+    if not charts:
+        return {}
+    zf = zipfile.ZipFile(io.BytesIO(package))
+    parts = {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") or n == "[Content_Types].xml"}
+    document = parts[DOCUMENT]
+    drawn = _drawn_charts(document, parts.get("word/_rels/document.xml.rels"))
+    out: dict[str, bytes] = {}
+    for b, table in charts.tables(context).items():
+        count = drawn.get(b, 0)
+        if count == 0:
+            continue
+        binding = next(x for x in charts.bindings if x.part == b)
+        if count > 1:
+            raise TemplateError(f"{charts._where(binding)}：图表不能放在循环中（它出现了 {count} 次）")
+        try:
+            out.update(chart_parts({**parts, **out}, b, table))
+        except ValueError as exc:
+            raise TemplateError(f"{charts._where(binding)}：{exc}") from None
+    return out
+
+
+def _drawn_charts(document: bytes, rels: bytes | None) -> dict[str, int]:
+    """How often each chart part is drawn in the document body."""
+    targets = _relationship_targets(rels, "word")
+    counts: dict[str, int] = {}
+    if C_NS.encode() not in document:
+        return counts
+    for chart in etree.fromstring(document).iter(f"{{{C_NS}}}chart"):
+        part = targets.get(chart.get(f"{{{R_NS}}}id", ""))
+        if part:
+            counts[part] = counts.get(part, 0) + 1
+    return counts
