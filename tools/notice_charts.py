@@ -116,9 +116,22 @@ def axes(horizontal: bool) -> str:
     )
 
 
-def chart_xml(horizontal: bool) -> str:
+def title(tag: str) -> str:
+    """The chart's title holding its binding tag: seen by whoever edits the template, taken out
+    of the filled document (which has its caption below the chart)."""
+    text = tag.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    rpr = f'<a:rPr lang="zh-CN" altLang="en-US" sz="900" b="0"><a:latin typeface="{LATIN}"/><a:ea typeface="{EAST_ASIAN}"/></a:rPr>'
+    return (
+        "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p>"
+        f'<a:pPr><a:defRPr sz="900" b="0"><a:latin typeface="{LATIN}"/><a:ea typeface="{EAST_ASIAN}"/></a:defRPr></a:pPr>'
+        f'<a:r>{rpr}<a:t>{text}</a:t></a:r></a:p></c:rich></c:tx><c:overlay val="0"/></c:title>'
+    )
+
+
+def chart_xml(horizontal: bool, tag: str = "") -> str:
     """The chart part: city — columns of completion by district and a dashed 100% target line;
-    district — bars of completion by measure, missed ones in red (a second series)."""
+    district — bars of completion by measure, missed ones in red (a second series). `tag`, if
+    given, is written as the chart's title."""
     if horizontal:
         plots = (
             '<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
@@ -136,7 +149,7 @@ def chart_xml(horizontal: bool) -> str:
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace {NS}>'
         '<c:date1904 val="0"/><c:lang val="zh-CN"/><c:roundedCorners val="0"/>'
-        '<c:chart><c:autoTitleDeleted val="1"/><c:plotArea><c:layout/>'
+        f'<c:chart>{title(tag) if tag else ""}<c:autoTitleDeleted val="{0 if tag else 1}"/><c:plotArea><c:layout/>'
         f"{plots}{axes(horizontal)}"
         "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>"
         f'<c:legend><c:legendPos val="{"t" if horizontal else "b"}"/><c:overlay val="0"/>{text_props(900)}</c:legend>'
@@ -164,11 +177,16 @@ CITY_SIZE_MM = (160, 85)
 DISTRICT_SIZE_MM = (215, 104)
 
 
-def chart_package_parts(horizontal: bool) -> dict[str, bytes]:
-    """The chart part, its relationships and its embedded workbook, holding the sample data."""
+def chart_package_parts(horizontal: bool, tag_in_title: bool = True) -> dict[str, bytes]:
+    """The chart part, its relationships and its embedded workbook, holding the sample data;
+    the chart's title is its binding tag unless `tag_in_title` is false.
+
+    The tag is in the title rather than in the alt text because LibreOffice drops a chart's alt
+    text when it saves a .docx, while Word, WPS and LibreOffice all keep its title."""
     part = "word/charts/chart1.xml"
     sample = DISTRICT_SAMPLE if horizontal else CITY_SAMPLE
-    parts = {part: chart_xml(horizontal).encode("utf-8"), "[Content_Types].xml": CONTENT_TYPES_STUB}
+    tag = (DISTRICT_TAG if horizontal else CITY_TAG) if tag_in_title else ""
+    parts = {part: chart_xml(horizontal, tag).encode("utf-8"), "[Content_Types].xml": CONTENT_TYPES_STUB}
     out = chart_parts(parts, part, sample)
     del out["[Content_Types].xml"]  # the templates' content types declare xlsx themselves
     return out
@@ -186,11 +204,12 @@ def esc_attr(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def drawing(horizontal: bool) -> str:
-    """The inline drawing (a run) that shows the chart, with its binding tag as alt text."""
+def drawing(horizontal: bool, alt_text: str | None = None) -> str:
+    """The inline drawing (a run) that shows the chart; its alt text describes it (or is
+    `alt_text`, which may hold a binding tag)."""
     w, h = DISTRICT_SIZE_MM if horizontal else CITY_SIZE_MM
-    tag = DISTRICT_TAG if horizontal else CITY_TAG
     name = "各项指标完成率图" if horizontal else "各区完成率图"
+    tag = alt_text if alt_text is not None else f"{name}：完成率柱状图，虚线为100%"
     return (
         '<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
         f'<wp:extent cx="{w * EMU_PER_MM}" cy="{h * EMU_PER_MM}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'

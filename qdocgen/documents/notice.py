@@ -146,6 +146,7 @@ class NoticeMaker:
             except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as exc:
                 raise TemplateError(f"模板 {path} 不是有效的 Word 文档（.docx）：{package_error_text(exc)}") from None
             self._prepared[name] = PreparedDocx(path, blob)
+            self.ws.warnings.extend(w for w in self._prepared[name].warnings if w not in self.ws.warnings)
             self.prepare_count += 1
         return self._prepared[name]
 

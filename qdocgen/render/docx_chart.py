@@ -2,8 +2,8 @@
 
 A chart inserted in Word or WPS (插入 → 图表) is a DrawingML chart part, `word/charts/chartN.xml`,
 holding its categories and values as caches (what Word, WPS and LibreOffice draw) and an embedded
-workbook (what 编辑数据 opens). A chart whose alt text (可选文字, `wp:docPr/@descr`) or title
-starts with a chart tag is bound to a list of the context:
+workbook (what 编辑数据 opens). A chart whose alt text (可选文字, `wp:docPr/@descr`) or whose own
+title holds a chart tag is bound to a list of the context:
 
     {{ chart: annex|rejectattr("ratio", "none") | 指标=measure, 完成率=ratio, 目标=1 }}
 
@@ -147,41 +147,94 @@ def parse_tag(tag: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return items, tuple(columns)
 
 
-def find_bindings(document_xml: bytes, rels_xml: bytes | None, template: str = "") -> tuple[bytes, list[ChartBinding]]:
-    """The document part with every chart tag taken out of the alt text and title (so the Jinja
-    of the body never sees it), and the charts the tags bind. TemplateError for a bad tag."""
-    if b"chart" not in document_xml or b"{{" not in document_xml:
-        return document_xml, []
+@dataclass
+class TemplateCharts:
+    """What `find_bindings` found in a template: the members to replace (tags taken out), the
+    bound charts, and the names of charts drawn in the body without a tag."""
+
+    replace: dict[str, bytes]
+    bindings: list[ChartBinding]
+    unbound: list[str]
+
+
+def find_bindings(parts: Mapping[str, bytes], template: str = "") -> TemplateCharts:
+    """The chart tags of a template, each taken out of where it was written (the drawing's alt
+    text or title, or the chart's own title) so the Jinja of the body never sees it.
+
+    `parts` maps member names to bytes; the document part, its relationships and the chart
+    parts are read. TemplateError (Chinese, naming template and chart) for a bad tag.
+    """
+    found = TemplateCharts({}, [], [])
+    document_xml = parts.get(DOCUMENT, b"")
+    if C_NS.encode() not in document_xml:
+        return found
     root = etree.fromstring(document_xml)
-    targets = _relationship_targets(rels_xml, "word")
-    bindings: list[ChartBinding] = []
+    targets = _relationship_targets(parts.get("word/_rels/document.xml.rels"), "word")
     for pr in root.iter(f"{{{WP_NS}}}docPr"):
-        found = None
+        name = pr.get("name") or "图表"
+        chart = pr.getparent().find(f".//{{{C_NS}}}chart")
+        rid = chart.get(f"{{{R_NS}}}id") if chart is not None else None
+        part = targets.get(rid) if rid else None
+        where = f"模板 {template} 图表“{name}”"
+        tag, place = None, ""
         for attr in ("descr", "title"):
             text = pr.get(attr) or ""
             m = _TAG.search(text)
             if m:
-                found = m
+                tag, place = m, "的可选文字"
                 rest = (text[: m.start()] + text[m.end() :]).strip()
                 pr.set(attr, rest) if rest else pr.attrib.pop(attr)
                 break
-        if found is None:
+        if tag is not None and part is None:
+            raise TemplateError(
+                f"{where}的可选文字 {tag.group(0)}：它所在的对象不是 Word 图表（请在“插入 → 图表”插入的图表上设置）"
+            )
+        if part is None:
             continue
-        name = pr.get("name") or "图表"
-        where = f"模板 {template} 图表“{name}”的可选文字 {found.group(0)}"
-        frame = pr.getparent()
-        chart = frame.find(f".//{{{C_NS}}}chart")
-        rid = chart.get(f"{{{R_NS}}}id") if chart is not None else None
-        if rid is None or rid not in targets:
-            raise TemplateError(f"{where}：它所在的对象不是 Word 图表（请在“插入 → 图表”插入的图表上设置可选文字）")
+        if part not in parts:
+            raise TemplateError(f"{where}：模板中缺少图表部件 {part}")
+        space = etree.fromstring(parts[part])
+        in_title = _title_tag(space)  # taken out even when the alt text has a tag (which wins)
+        if in_title is not None:
+            found.replace[part] = etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+            if tag is None:
+                tag, place = in_title, "的标题"
+        if tag is None:
+            found.unbound.append(name)
+            continue
         try:
-            items, columns = parse_tag(found.group(1))
+            items, columns = parse_tag(tag.group(1))
         except ValueError as exc:
-            raise TemplateError(f"{where}：{exc}") from None
-        bindings.append(ChartBinding(targets[rid], name, found.group(0), items, columns))
-    if not bindings:
-        return document_xml, []
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True), bindings
+            raise TemplateError(f"{where}{place} {tag.group(0)}：{exc}") from None
+        found.bindings.append(ChartBinding(part, name, tag.group(0), items, columns))
+    if found.bindings:
+        found.replace[DOCUMENT] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return found
+
+
+def _title_tag(space) -> re.Match | None:
+    """The chart tag written as the chart's own title, taken out of it (the title goes when
+    nothing else is left in it, and Word is told not to make one up)."""
+    title = space.find(f"{{{C_NS}}}chart/{{{C_NS}}}title")
+    if title is None:
+        return None
+    texts = list(title.iter(f"{{{A_NS}}}t"))
+    whole = "".join(t.text or "" for t in texts)
+    m = _TAG.search(whole)
+    if m is None:
+        return None
+    rest = (whole[: m.start()] + whole[m.end() :]).strip()
+    if rest:
+        for k, t in enumerate(texts):
+            t.text = rest if k == 0 else ""
+        return m
+    title.getparent().remove(title)
+    deleted = space.find(f"{{{C_NS}}}chart/{{{C_NS}}}autoTitleDeleted")
+    if deleted is None:
+        deleted = etree.Element(f"{{{C_NS}}}autoTitleDeleted")
+        space.find(f"{{{C_NS}}}chart").insert(0, deleted)
+    deleted.set("val", "1")
+    return m
 
 
 def _relationship_targets(rels_xml: bytes | None, base: str) -> dict[str, str]:
@@ -223,7 +276,9 @@ class BoundCharts:
 
     def tables(self, context: Mapping) -> dict[str, ChartTable]:
         """Each bound chart part's data from `context`."""
-        return {b.part: self.table(b, compiled, context) for b, compiled in zip(self.bindings, self._compiled)}
+        return {
+            b.part: self.table(b, compiled, context) for b, compiled in zip(self.bindings, self._compiled, strict=True)
+        }
 
     def table(self, b: ChartBinding, compiled, context: Mapping) -> ChartTable:
         items_fn, columns = compiled
@@ -251,7 +306,7 @@ class BoundCharts:
                     raise TemplateError(f"{where}：第{n}项的“{name}”：{exc}") from None
         categories = tuple("" if v is None else str(v) for v in cells[0])
         series = []
-        for (name, _), values in zip(columns[1:], cells[1:]):
+        for (name, _), values in zip(columns[1:], cells[1:], strict=True):
             series.append((name, tuple(_number(v, where, name, n) for n, v in enumerate(values, start=1))))
         return ChartTable(columns[0][0], categories, tuple(series))
 
@@ -265,7 +320,8 @@ def _number(value: object, where: str, series: str, n: int) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise TemplateError(f"{where}：系列“{series}”第{n}项应为数字，实为 {_shown(value)}")
-    return value
+    # 15 significant digits, as Excel keeps them: the cache and the workbook then agree exactly
+    return float(f"{value:.15g}") if isinstance(value, float) else value
 
 
 # ── the chart part and its workbook ─────────────────────────────────────────────────────────
@@ -336,7 +392,7 @@ def _unique_series_ids(space) -> None:
     for n, uid in enumerate(space.iter("{http://schemas.microsoft.com/office/drawing/2014/chart}uniqueId")):
         val = uid.get("val")
         if val in seen:
-            uid.set("val", "{%08X-0000-4000-8000-%012X}" % (0xC4A27000 + n, n))
+            uid.set("val", f"{{{0xC4A27000 + n:08X}-0000-4000-8000-{n:012X}}}")
         seen.add(uid.get("val"))
 
 

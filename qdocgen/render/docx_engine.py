@@ -85,15 +85,22 @@ class PreparedDocx:
         """The template without its chart tags, and the charts they bind."""
         try:
             with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-                names = set(zf.namelist())
-                document = zf.read("word/document.xml") if "word/document.xml" in names else b""
-                rels = "word/_rels/document.xml.rels"
-                stripped, bindings = find_bindings(document, zf.read(rels) if rels in names else None, str(self.path))
+                parts = {
+                    n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith((".xml", ".rels"))
+                }
+            found = find_bindings(parts, str(self.path))
         except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
             raise TemplateError(f"模板 {self.path} 无法作为 Word 文档打开：{package_error_text(exc)}") from None
-        if not bindings:
-            return blob, []
-        return normalise_package(blob, replace={"word/document.xml": stripped}), bindings
+        # Charts drawn without a tag keep the template's data: said to the user (a notice must
+        # not show a template's sample figures unnoticed).
+        self.warnings = [
+            f"模板 {self.path} 中的图表“{name}”没有 {{{{ chart: … }}}} 标记，生成的文件中它仍显示模板里原有的数据；"
+            "如需按本次数据绘制，请在图表标题或可选文字中写上标记（见 docs/templates.md 的“图表”）"
+            for name in found.unbound
+        ]
+        if not found.replace:
+            return blob, found.bindings
+        return normalise_package(blob, replace=found.replace), found.bindings
 
     def compiled(self, key: str, source) -> tuple[object, str]:
         """The compiled Jinja template of one part, compiling it on first use."""
