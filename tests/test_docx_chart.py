@@ -350,6 +350,24 @@ def test_render_fills_a_chart_of_any_context_list(cli, tmp_path, evaluation):
 
 
 @pytest.mark.parametrize(
+    "tag, district, first",
+    [  # the examples of docs/templates.md
+        ('{{ chart: standings|sort(attribute="rank") | 区=district, 完成率=rate }}', None, "rate"),
+        ('{{ chart: progress|rejectattr("ratio", "none") | 指标=measure, 完成率=ratio }}', "南海", "ratio"),
+    ],
+)
+def test_documented_examples(cli, tmp_path, tag, district, first):
+    assert tag in (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
+    template = tmp_path / "例.docx"
+    template.write_bytes(chart_docx(tag))
+    args = ["render", template, "--year", "2018", "-o", tmp_path / "out.docx"]
+    result = cli(*args, *(["--district", district] if district else []))
+    assert result.exit_code == 0, result.output
+    ((_, cats, values),) = series(Package((tmp_path / "out.docx").read_bytes()).chart())
+    assert len(cats) > 1 and len(values) == len(cats) and "指标一" not in cats
+
+
+@pytest.mark.parametrize(
     "values, points",
     [
         ((0, None, 1.0), {0: 0.0, 2: 1.0}),  # 0 is a bar of zero, none a gap, exactly 100% a bar
