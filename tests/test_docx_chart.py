@@ -526,3 +526,25 @@ def test_a_chart_without_tag_is_said(tmp_path, cli):
     assert len(PreparedDocx(path).warnings) == 1 and "没有 {{ chart: … }} 标记" in PreparedDocx(path).warnings[0]
     result = cli("render", path, "-o", tmp_path / "out.docx")
     assert result.exit_code == 0 and "图表“各区完成率图”没有 {{ chart: … }} 标记" in result.output
+
+
+def test_fingerprint_changes_with_only_the_chart_data(tmp_path, data_dir):
+    """A notice template showing nothing but its chart: the build's fingerprint still follows
+    the chart's data (a corrected figure remakes the notice), and nothing else moves it."""
+    templates = tmp_path / "templates" / "docx"
+    templates.mkdir(parents=True)
+    (templates / "通报-区.docx").write_bytes(chart_docx("{{ chart: chart | 指标=label, 完成率=ratio }}"))
+    ws = Workspace(data_dir=data_dir, templates_dir=tmp_path / "templates")
+    before = NoticeMaker(ws).shows(Y2018, "南海")
+    assert before == NoticeMaker(Workspace(data_dir=data_dir, templates_dir=tmp_path / "templates")).shows(
+        Y2018, "南海"
+    )
+    csv = data_dir / "figures" / "2018.csv"
+    lines = csv.read_text(encoding="utf-8-sig").splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("南海区,") and ",细分行业龙头企业数," in line)
+    cells = lines[i].split(",")
+    cells[3] = str(int(float(cells[3])) + 1)
+    lines[i] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    after = NoticeMaker(Workspace(data_dir=data_dir, templates_dir=tmp_path / "templates")).shows(Y2018, "南海")
+    assert after != before and set(after["context"]) == {"chart"}

@@ -265,13 +265,13 @@ class BoundCharts:
                 items = env.compile_expression(b.items, undefined_to_none=False)
                 columns = [(name, env.compile_expression(expr)) for name, expr in b.columns]
             except JinjaError as exc:
-                raise TemplateError(f"{self._where(b)}：{exc}") from None
+                raise TemplateError(f"{self.where(b)}：{exc}") from None
             self._compiled.append((items, columns))
 
     def __bool__(self) -> bool:
         return bool(self.bindings)
 
-    def _where(self, b: ChartBinding) -> str:
+    def where(self, b: ChartBinding) -> str:
         return f"模板 {self.template} 图表“{b.name}”（{b.tag}）"
 
     def tables(self, context: Mapping) -> dict[str, ChartTable]:
@@ -282,7 +282,7 @@ class BoundCharts:
 
     def table(self, b: ChartBinding, compiled, context: Mapping) -> ChartTable:
         items_fn, columns = compiled
-        where = self._where(b)
+        where = self.where(b)
         try:
             items = items_fn(**context)
         except JinjaError as exc:
@@ -458,8 +458,7 @@ def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[s
     """
     if not charts:
         return {}
-    zf = zipfile.ZipFile(io.BytesIO(package))
-    parts = {n: zf.read(n) for n in zf.namelist() if n.startswith("word/") or n == "[Content_Types].xml"}
+    parts = _Members(zipfile.ZipFile(io.BytesIO(package)))
     document = parts[DOCUMENT]
     drawn = _drawn_charts(document, parts.get("word/_rels/document.xml.rels"))
     out: dict[str, bytes] = {}
@@ -469,12 +468,50 @@ def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[s
             continue
         binding = next(x for x in charts.bindings if x.part == b)
         if count > 1:
-            raise TemplateError(f"{charts._where(binding)}：图表不能放在循环中（它出现了 {count} 次）")
+            raise TemplateError(f"{charts.where(binding)}：图表不能放在循环中（它出现了 {count} 次）")
         try:
-            out.update(chart_parts({**parts, **out}, b, table))
+            out.update(chart_parts(_Overlay(parts, out), b, table))
         except ValueError as exc:
-            raise TemplateError(f"{charts._where(binding)}：{exc}") from None
+            raise TemplateError(f"{charts.where(binding)}：{exc}") from None
     return out
+
+
+class _Overlay(Mapping):
+    """`base` with the members in `changed` taking precedence (charts filled so far)."""
+
+    def __init__(self, base: Mapping[str, bytes], changed: Mapping[str, bytes]):
+        self.base, self.changed = base, changed
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.changed[name] if name in self.changed else self.base[name]
+
+    def __iter__(self):
+        return iter(set(self.base) | set(self.changed))
+
+    def __len__(self) -> int:
+        return len(set(self.base) | set(self.changed))
+
+
+class _Members(Mapping):
+    """A package's members by name, each read when first asked for."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
+        self.names = set(zf.namelist())
+        self.read: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self.read:
+            self.read[name] = self.zf.read(name)
+        return self.read[name]
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 def _drawn_charts(document: bytes, rels: bytes | None) -> dict[str, int]:
