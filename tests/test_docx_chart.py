@@ -439,6 +439,9 @@ def test_tag_syntax(tag, expected):
         ("{{ chart: standings | 区=district, 完成率=district }}", "系列“完成率”第1项应为数字，实为 '禅城区'"),
         ("{{ chart: plan.title | 区=district, 完成率=rate }}", "应为列表"),
         ("{{ chart: standings | 区=district, 完成率=nosuch.x }}", "第1项的“完成率”"),
+        ("{{ chart: standings | 区=district, 完成率=rat }}", "第1项的“完成率”：未定义的变量“rat”"),
+        ("{{ chart: standings | 区=district, 完成率=item.rat }}", "没有属性“rat”"),
+        ("{{ chart: nosuch | 区=district, 完成率=rate }}", "未定义的变量“nosuch”"),
     ],
 )
 def test_bad_tag_is_refused_naming_template_and_chart(tmp_path, plan, figures, tag, message):

@@ -33,9 +33,11 @@ from dataclasses import dataclass
 
 from jinja2 import TemplateError as JinjaError
 from jinja2 import Undefined
+from jinja2.utils import missing
 from lxml import etree
 
 from qdocgen.errors import TemplateError
+from qdocgen.render.locate import error_text
 from qdocgen.render.package import normalise_package
 
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -263,9 +265,9 @@ class BoundCharts:
         for b in bindings:
             try:
                 items = env.compile_expression(b.items, undefined_to_none=False)
-                columns = [(name, env.compile_expression(expr)) for name, expr in b.columns]
+                columns = [(name, env.compile_expression(expr, undefined_to_none=False)) for name, expr in b.columns]
             except JinjaError as exc:
-                raise TemplateError(f"{self.where(b)}：{exc}") from None
+                raise TemplateError(f"{self.where(b)}：{error_text(exc)}") from None
             self._compiled.append((items, columns))
 
     def __bool__(self) -> bool:
@@ -284,10 +286,10 @@ class BoundCharts:
         items_fn, columns = compiled
         where = self.where(b)
         try:
-            items = items_fn(**context)
+            items = _defined(items_fn(**context))
         except JinjaError as exc:
-            raise TemplateError(f"{where}：{exc}") from None
-        if isinstance(items, Undefined) or items is None or isinstance(items, str | bytes | Mapping):
+            raise TemplateError(f"{where}：{error_text(exc)}") from None
+        if items is None or isinstance(items, str | bytes | Mapping):
             raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}")
         try:
             items = list(items)
@@ -301,9 +303,9 @@ class BoundCharts:
             scope["item"] = item
             for k, (name, fn) in enumerate(columns):
                 try:
-                    cells[k].append(fn(**scope))
+                    cells[k].append(_defined(fn(**scope)))
                 except JinjaError as exc:
-                    raise TemplateError(f"{where}：第{n}项的“{name}”：{exc}") from None
+                    raise TemplateError(f"{where}：第{n}项的“{name}”：{error_text(exc)}") from None
         categories = tuple("" if v is None else str(v) for v in cells[0])
         series = []
         for (name, _), values in zip(columns[1:], cells[1:], strict=True):
@@ -311,12 +313,22 @@ class BoundCharts:
         return ChartTable(columns[0][0], categories, tuple(series))
 
 
+def _defined(value: object) -> object:
+    """`value`, None for `a if b` without else when b is false; UndefinedError for a misspelt
+    name or field (it must not turn into silently empty bars)."""
+    if isinstance(value, Undefined):
+        if value._undefined_name is not None or value._undefined_obj is not missing:
+            value._fail_with_undefined_error()
+        return None
+    return value
+
+
 def _shown(value: object) -> str:
     return "未定义" if isinstance(value, Undefined) else repr(value)[:40]
 
 
 def _number(value: object, where: str, series: str, n: int) -> float | None:
-    if value is None or isinstance(value, Undefined) or value == "":
+    if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise TemplateError(f"{where}：系列“{series}”第{n}项应为数字，实为 {_shown(value)}")
