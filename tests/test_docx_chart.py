@@ -260,6 +260,10 @@ def test_nothing_reported_leaves_the_chart_out(tmp_path, data_dir):
     for data in (NoticeMaker(ws).city(Y2018), NoticeMaker(ws).district(Y2018, "南海")):
         pkg = Package(data)
         assert list(pkg.xml("word/document.xml").iter(C + "chart")) == []
+        # and the template's sample figures are nowhere in the file
+        ((_, cats, values), *_) = series(pkg.chart())
+        assert cats == [""] and values == {}
+        assert [c.value for c in pkg.embedded()[1].active["A"]][1:] in ([None], [""])
 
 
 def test_fingerprint_follows_the_chart_data(maker):
@@ -442,6 +446,7 @@ def test_tag_syntax(tag, expected):
         ("{{ chart: standings | 区=district, 完成率=rat }}", "第1项的“完成率”：未定义的变量“rat”"),
         ("{{ chart: standings | 区=district, 完成率=item.rat }}", "没有属性“rat”"),
         ("{{ chart: nosuch | 区=district, 完成率=rate }}", "未定义的变量“nosuch”"),
+        ("{{ chart: range(20000) | 甲=item, 乙=item }}", "一张图表最多画 10,000 项"),
     ],
 )
 def test_bad_tag_is_refused_naming_template_and_chart(tmp_path, plan, figures, tag, message):

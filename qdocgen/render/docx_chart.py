@@ -54,6 +54,8 @@ DOCUMENT = "word/document.xml"
 _TAG = re.compile(r"\{\{\s*chart\s*[:：](.*?)\}\}", re.S)
 _NOT_CATEGORY = ("scatterChart", "bubbleChart", "stockChart", "surfaceChart", "surface3DChart")
 _OPEN, _CLOSE = "([{", ")]}"
+MAX_POINTS = 10_000  # categories of one chart (Word's own limit is 32,000 points a series)
+MAX_SERIES = 255  # Word's limit
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ def parse_tag(tag: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         columns.append(pair)
     if len(columns) < 2:
         raise ValueError("至少要有分类和一个系列，如 区=name, 完成率=rate")
+    if len(columns) > MAX_SERIES + 1:
+        raise ValueError(f"系列太多：一张图表最多 {MAX_SERIES} 个系列")
     names = [n for n, _ in columns]
     if len(set(names)) < len(names):
         raise ValueError(f"名称重复：{'、'.join(names)}")
@@ -295,6 +299,8 @@ class BoundCharts:
             items = list(items)
         except TypeError:
             raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}") from None
+        if len(items) > MAX_POINTS:
+            raise TemplateError(f"{where}：列表有 {len(items):,} 项，一张图表最多画 {MAX_POINTS:,} 项")
         cells: list[list[object]] = [[] for _ in columns]
         for n, item in enumerate(items, start=1):
             scope = dict(context)
@@ -465,24 +471,22 @@ def _with_xlsx_type(content_types: bytes) -> bytes:
 def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
     """The members of a rendered .docx to replace so its bound charts show `context`'s data.
 
-    A chart whose drawing the template left out (`{%p if … %}`) is not filled; one repeated by
-    a loop is refused (each chart part can be drawn once: Word needs one part per chart).
+    A chart the template left out (`{%p if … %}`) is filled all the same, so the template's own
+    figures survive nowhere in the file; one repeated by a loop is refused (Word needs a part of
+    its own for each chart drawn).
     """
     if not charts:
         return {}
     parts = _Members(zipfile.ZipFile(io.BytesIO(package)))
-    document = parts[DOCUMENT]
-    drawn = _drawn_charts(document, parts.get("word/_rels/document.xml.rels"))
+    drawn = _drawn_charts(parts[DOCUMENT], parts.get("word/_rels/document.xml.rels"))
     out: dict[str, bytes] = {}
-    for b, table in charts.tables(context).items():
-        count = drawn.get(b, 0)
-        if count == 0:
-            continue
-        binding = next(x for x in charts.bindings if x.part == b)
+    tables = charts.tables(context)
+    for binding in charts.bindings:
+        count = drawn.get(binding.part, 0)
         if count > 1:
             raise TemplateError(f"{charts.where(binding)}：图表不能放在循环中（它出现了 {count} 次）")
         try:
-            out.update(chart_parts(_Overlay(parts, out), b, table))
+            out.update(chart_parts(_Overlay(parts, out), binding.part, tables[binding.part]))
         except ValueError as exc:
             raise TemplateError(f"{charts.where(binding)}：{exc}") from None
     return out
