@@ -556,3 +556,19 @@ def test_fingerprint_changes_with_only_the_chart_data(tmp_path, data_dir):
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     after = NoticeMaker(Workspace(data_dir=data_dir, templates_dir=tmp_path / "templates")).shows(Y2018, "南海")
     assert after != before and set(after["context"]) == {"chart"}
+
+
+def test_texts_stay_text_in_the_embedded_workbook():
+    """A name that looks like a formula or an address is text in 编辑数据, not a formula or link."""
+    parts = notice_charts.chart_package_parts(False)
+    parts["[Content_Types].xml"] = b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    names = ('=HYPERLINK("http://x","y")', "http://example.com", "+1", "<&>")
+    table = ChartTable("=A1", names, (("=SUM(B2:B3)", (1, 2, 3, 4)),))
+    out = chart_parts(parts, "word/charts/chart1.xml", table)
+    xlsx = next(v for k, v in out.items() if k.endswith(".xlsx"))
+    ws = load_workbook(io.BytesIO(xlsx)).active
+    assert [c.value for c in ws["A"]] == ["=A1", *names] and [c.data_type for c in ws["A"]] == ["s"] * 5
+    assert ws["B1"].value == "=SUM(B2:B3)" and ws["B1"].data_type == "s"
+    assert not ws._hyperlinks
+    ((name, cats, _),) = series(etree.fromstring(out["word/charts/chart1.xml"]))
+    assert name == "=SUM(B2:B3)" and cats == list(names)

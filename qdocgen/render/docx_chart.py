@@ -421,10 +421,28 @@ def _workbook(data, table: ChartTable) -> bytes:
     width = max(10, min(60, 2 * max((len(c) for c in table.categories), default=0)))
 
     class Writer(CategoryWorkbookWriter):
+        # Every text is written as text: xlsxwriter's `write` would make '=…' a formula and an
+        # address a hyperlink (a measure's name must not become a formula in 编辑数据).
         def _populate_worksheet(self, workbook, worksheet):
             super()._populate_worksheet(workbook, worksheet)
             worksheet.write_string(0, 0, table.heading)
             worksheet.set_column(0, 0, width)
+
+        def _write_cat_column(self, worksheet, col, level, num_format):
+            for off, name in level:
+                worksheet.write_string(off + 1, col, str(name), num_format)
+
+        def _write_series(self, workbook, worksheet):
+            col_offset = self._chart_data.categories.depth
+            for idx, series in enumerate(self._chart_data):
+                num_format = workbook.add_format({"num_format": series.number_format})
+                col = idx + col_offset
+                worksheet.write_string(0, col, series.name)
+                for row, value in enumerate(series.values, start=1):
+                    if value is None:
+                        worksheet.write_blank(row, col, None, num_format)
+                    else:
+                        worksheet.write_number(row, col, value, num_format)
 
     writer = Writer(data)
     blob = io.BytesIO()
