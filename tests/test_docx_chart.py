@@ -572,3 +572,17 @@ def test_texts_stay_text_in_the_embedded_workbook():
     assert not ws._hyperlinks
     ((name, cats, _),) = series(etree.fromstring(out["word/charts/chart1.xml"]))
     assert name == "=SUM(B2:B3)" and cats == list(names)
+
+
+def test_points_styled_past_the_last_category_are_dropped():
+    parts = notice_charts.chart_package_parts(False)
+    parts["[Content_Types].xml"] = b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    chart = etree.fromstring(parts["word/charts/chart1.xml"])
+    ser = chart.find(f".//{C}ser")
+    for i in (1, 4):  # the user coloured the 2nd and the 5th bar
+        dpt = etree.fromstring(f'<c:dPt xmlns:c="{C[1:-1]}"><c:idx val="{i}"/><c:invertIfNegative val="0"/></c:dPt>')
+        ser.find(C + "invertIfNegative").addnext(dpt)
+    parts["word/charts/chart1.xml"] = etree.tostring(chart)
+    out = chart_parts(parts, "word/charts/chart1.xml", ChartTable("区", ("甲", "乙", "丙"), (("率", (1, 2, 3)),)))
+    ser = etree.fromstring(out["word/charts/chart1.xml"]).find(f".//{C}ser")
+    assert [d.find(C + "idx").get("val") for d in ser.findall(C + "dPt")] == ["1"]

@@ -379,6 +379,7 @@ def chart_parts(parts: Mapping[str, bytes], part: str, table: ChartTable) -> dic
         data.add_series(name, list(values) if table.categories else [None], number_format=fmt)
     SeriesXmlRewriterFactory(XL_CHART_TYPE.COLUMN_CLUSTERED, data).replace_series_data(space)
     _unique_series_ids(space)
+    _drop_points_beyond(space, max(1, len(table.categories)))
     out: dict[str, bytes] = {}
     workbook = normalise_package(_workbook(data, table))
     rels_part = rels_name(part)
@@ -402,6 +403,16 @@ def chart_parts(parts: Mapping[str, bytes], part: str, table: ChartTable) -> dic
 def _format_code(ser) -> str:
     code = ser.find(f"{{{C_NS}}}val/{{{C_NS}}}numRef/{{{C_NS}}}numCache/{{{C_NS}}}formatCode")
     return code.text if code is not None and code.text else "General"
+
+
+def _drop_points_beyond(space, count: int) -> None:
+    """A point styled or labelled on its own in the template (c:dPt, c:dLbl) past the last
+    category left: it would style nothing, and Word may refuse the file."""
+    for ser in space.iter(f"{{{C_NS}}}ser"):
+        for el in [*ser.findall(f"{{{C_NS}}}dPt"), *ser.findall(f"{{{C_NS}}}dLbls/{{{C_NS}}}dLbl")]:
+            idx = el.find(f"{{{C_NS}}}idx")
+            if idx is not None and int(idx.get("val", "0")) >= count:
+                el.getparent().remove(el)
 
 
 def _unique_series_ids(space) -> None:
