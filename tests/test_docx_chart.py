@@ -19,7 +19,8 @@ from qdocgen.documents.notice import CHART_FONT_RETIRED, NoticeMaker
 from qdocgen.errors import TemplateError
 from qdocgen.figures.period import Period
 from qdocgen.progress import MISSED, evaluate
-from qdocgen.render.docx_chart import ChartTable, chart_parts, parse_tag
+from qdocgen.render.chart_tag import parse_tag
+from qdocgen.render.docx_chart import ChartTable, chart_parts
 from qdocgen.render.docx_engine import PreparedDocx
 from qdocgen.workspace import Workspace
 

@@ -9,7 +9,7 @@ reused for every district and period (a build of a hundred districts costs littl
 than one of five). Evaluations are kept per period too.
 
 The charts are native Word charts in the templates, bound to the context list `chart` (one
-row per bar: label, ratio, missed); the docx engine fills their data (render/docx_chart.py).
+row per bar: label, ratio, missed); the docx engine fills their data (render/chart_tag.py, render/docx_chart.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ every render. `PreparedDocx` does the clean-up and compilation once per template
 the compiled parts, so a build of a hundred districts costs little more than one of five.
 Rendering runs in qdocgen's sandboxed environment with autoescape on and undefined variables
 as errors; any error names the template and the paragraph or table cell. Charts bound to a
-context list by a tag in their alt text are filled after rendering (render/docx_chart.py).
+context list by a chart tag (in their title or alt text) are filled after rendering: the tags
+in render/chart_tag.py, the chart parts in render/docx_chart.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from jinja2 import TemplateError as JinjaError
 from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
-from qdocgen.render.docx_chart import BoundCharts, ChartBinding, fill_charts, find_bindings
+from qdocgen.render.chart_tag import BoundCharts, ChartBinding, find_bindings
+from qdocgen.render.docx_chart import fill_charts
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import docx_place, error_text, template_line
 from qdocgen.render.package import normalise_package
