@@ -281,13 +281,13 @@ def test_fingerprint_of_a_template_showing_only_a_chart(tmp_path):
 
 
 def test_retired_chart_font_setting_warns_once(data_dir, cli):
-    (data_dir.parent / "qdocgen.toml").write_text('[chart]\nfont = "SimHei"\n', encoding="utf-8")
+    (data_dir.parent / "qdocgen.toml").write_text('[chart]\nfont = "SimHei"\ndpi = 300\n', encoding="utf-8")
     ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
     NoticeMaker(ws), NoticeMaker(ws)
     assert ws.warnings.count(CHART_FONT_RETIRED) == 1
     result = cli("notice", "--year", "2018", "--city", "-o", "out", data=data_dir)
     assert result.exit_code == 0, result.output
-    assert result.output.count("[chart] font 已不再使用") == 1
+    assert result.output.count("[chart] 一节（font）已不再使用") == 1
 
 
 # ── the tag in any Word template ────────────────────────────────────────────────────────────

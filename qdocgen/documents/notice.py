@@ -34,8 +34,8 @@ from qdocgen.workspace import Workspace
 CITY_TEMPLATE = "通报-全市.docx"
 DISTRICT_TEMPLATE = "通报-区.docx"
 CHART_FONT_RETIRED = (
-    "qdocgen.toml 中 [chart] font 已不再使用，可以删去：通报中的图表现为 Word 图表，"
-    "由 Word、WPS 用文档中的字体绘制，生成时不再需要中文字体"
+    "qdocgen.toml 中的 [chart] 一节（font）已不再使用，可以删去：通报中的图表现为 Word 图表，"
+    "由 Word、WPS 用文档中的字体绘制，生成时不再需要中文字体；图表样式请在通报模板中修改"
 )
 
 
@@ -83,7 +83,7 @@ class NoticeMaker:
         path = config_path(self.ws.data_dir)
         config = read_config(path)
         self.profile = load_profile(path, config)
-        if "font" in _section(config, "chart", {"font"}, path) and CHART_FONT_RETIRED not in self.ws.warnings:
+        if "chart" in config and CHART_FONT_RETIRED not in self.ws.warnings:  # retired, never an error
             self.ws.warnings.append(CHART_FONT_RETIRED)
         notice = _section(config, "notice", {"subject"}, path)
         self.subject = notice.get("subject") or subject_of(self.ws.plan)
