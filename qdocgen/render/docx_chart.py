@@ -228,7 +228,12 @@ def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[s
     """
     if not charts:
         return {}
-    parts = _Members(zipfile.ZipFile(io.BytesIO(package)))
+    return filled_members(_Members(zipfile.ZipFile(io.BytesIO(package))), charts, context)
+
+
+def filled_members(parts: Mapping[str, bytes], charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
+    """As `fill_charts`, from the package's members by name (the rendered document part among
+    them), for a renderer that assembles the package itself."""
     drawn = _drawn_charts(parts[DOCUMENT], parts.get("word/_rels/document.xml.rels"))
     out: dict[str, bytes] = {}
     tables = charts.tables(context)
