@@ -425,6 +425,10 @@ def test_workbook_is_embedded_when_the_chart_has_none(tmp_path):
             ('annex|rejectattr("ratio", "none")', (("指标", "measure"), ("率", "ratio if x == 1 else none"))),
         ),
         ("chart: rows[:5] | 甲=a, 乙=b >= 1", ("rows[:5]", (("甲", "a"), ("乙", "b >= 1")))),
+        (
+            "chart: rows|sort(attribute=“rank”) | 甲=a, 乙=b|round(2)",
+            ('rows|sort(attribute="rank")', (("甲", "a"), ("乙", "b|round(2)"))),
+        ),
     ],
 )
 def test_tag_syntax(tag, expected):

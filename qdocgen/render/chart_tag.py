@@ -35,6 +35,7 @@ from qdocgen.render.locate import error_text
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 _TAG = re.compile(r"\{\{\s*chart\s*[:：](.*?)\}\}", re.S)
 _OPEN, _CLOSE = "([{", ")]}"
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_POINTS = 10_000  # categories of one chart (Word's own limit is 32,000 points a series)
 MAX_SERIES = 255  # Word's limit
 
@@ -95,7 +96,9 @@ def _assignment(text: str) -> tuple[str, str] | None:
 
 
 def parse_tag(tag: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """(list expression, columns) of a chart tag's inside; ValueError (Chinese) if malformed."""
+    """(list expression, columns) of a chart tag's inside; ValueError (Chinese) if malformed.
+    Curly quotes (Word's AutoCorrect in a chart title) count as straight ones."""
+    tag = tag.translate(_QUOTES)
     pipes = _top_level_split(tag, "|")
     for k in range(1, len(pipes)):
         first = _top_level_split(pipes[k], ",，")[0]
