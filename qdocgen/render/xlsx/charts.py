@@ -15,7 +15,7 @@ from openpyxl.descriptors.serialisable import Serialisable
 from openpyxl.utils.cell import range_boundaries
 
 from qdocgen.render.xlsx.layout import RowMap
-from qdocgen.render.xlsx.references import ReferenceMover, Refused
+from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 
 
 def chart_label(ws, index: int, chart) -> str:
@@ -24,16 +24,45 @@ def chart_label(ws, index: int, chart) -> str:
 
 
 def move_chart_ranges(ws, mover: ReferenceMover, error) -> None:
-    """Move every series range of every chart on `ws` and refresh its cache from the cells."""
+    """Move every series range of every chart on `ws` and refresh its cache from the cells.
+
+    A series whose rows a loop left empty is dropped (the chart shows no bar rather than a
+    wrong one); any other range that cannot be moved refuses the render.
+    """
     for index, chart in enumerate(ws._charts, start=1):  # openpyxl keeps a sheet's charts only here
+        label = chart_label(ws, index, chart)
+        done: set[int] = set()
+        plots = {id(p): p for p in [chart, *getattr(chart, "_charts", [])]}
+        for plot in plots.values():
+            kept = []
+            for series in getattr(plot, "ser", None) or []:
+                try:
+                    for ref in _refs(series):
+                        _move(ws, ref, mover, error, label)
+                        done.add(id(ref))
+                except EmptyRange:
+                    continue
+                done.add(id(_text_categories(ws.parent, series)))
+                kept.append(series)
+            plot.ser = kept
         for ref in _refs(chart):
-            if not ref.f:
-                continue
-            try:
-                ref.f = mover.formula(ref.f, ws.title)
-            except Refused as exc:
-                raise error(ws.title, chart_label(ws, index, chart), f"数据区域 {ref.f}：{exc}") from None
-            _refresh_cache(ws.parent, ref)
+            if id(ref) not in done:
+                try:
+                    _move(ws, ref, mover, error, label)
+                except EmptyRange as exc:
+                    raise error(ws.title, label, f"数据区域 {ref.f}：{exc}") from None
+
+
+def _move(ws, ref, mover: ReferenceMover, error, label: str) -> None:
+    if not ref.f:
+        return
+    try:
+        ref.f = mover.formula(ref.f, ws.title, as_ranges=True)
+    except EmptyRange:
+        raise
+    except Refused as exc:
+        raise error(ws.title, label, f"数据区域 {ref.f}：{exc}") from None
+    _refresh_cache(ws.parent, ref)
 
 
 def move_anchors(ws, rows: RowMap) -> None:
@@ -49,6 +78,21 @@ def move_anchors(ws, rows: RowMap) -> None:
         end = getattr(anchor, "to", None)
         if end is not None:
             end.row += shift
+
+
+def _text_categories(wb, series):
+    """Categories that are text become a string reference (openpyxl's Reference makes a
+    number one, whose cache cannot hold text); returns the new reference, if any."""
+    cat = getattr(series, "cat", None)
+    if cat is None or cat.numRef is None or not cat.numRef.f:
+        return None
+    values = _range_values(wb, cat.numRef.f)
+    if not values or not any(isinstance(v, str) and not v.startswith("=") for v in values):
+        return None
+    cat.strRef = StrRef(f=cat.numRef.f)
+    cat.numRef = None
+    _refresh_cache(wb, cat.strRef)
+    return cat.strRef
 
 
 def _refs(obj, seen=None):

@@ -38,7 +38,8 @@ def move_sheet_ranges(ws, rows: RowMap, mover: ReferenceMover, error) -> None:
         for attr in ("formula1", "formula2"):
             value = getattr(dv, attr)
             if value:
-                setattr(dv, attr, moved(f"数据有效性 {dv.sqref} 的来源", mover.formula, value, title))
+                source = moved(f"数据有效性 {dv.sqref} 的来源", _list_source, mover, value, title)
+                setattr(dv, attr, source)
     if ws.auto_filter.ref:
         ws.auto_filter.ref = moved("筛选区域", mover.range_or_none, ws.auto_filter.ref, title)
     for table in ws.tables.values():
@@ -64,6 +65,10 @@ def move_workbook_names(wb, mover: ReferenceMover, error) -> None:
             defined.attr_text = _name_text(mover, defined.attr_text, None)
         except Refused as exc:
             raise error(None, f"名称“{name}”", str(exc)) from None
+
+
+def _list_source(mover: ReferenceMover, text: str, sheet: str) -> str:
+    return mover.formula(text, sheet, as_ranges=True)
 
 
 def _name_text(mover: ReferenceMover, text: str | None, sheet: str | None) -> str | None:

@@ -41,6 +41,10 @@ class Refused(Exception):
     """A reference that cannot be moved safely; the message says why, in Chinese."""
 
 
+class EmptyRange(Refused):
+    """A range left without rows where an empty range has no true value."""
+
+
 class _Empty(Exception):
     def __init__(self, ref: str):
         super().__init__(ref)
@@ -56,8 +60,12 @@ class ReferenceMover:
 
     # -- formulas ------------------------------------------------------------------------
 
-    def formula(self, text: str, sheet: str, site: OutRow | None = None) -> str:
-        """A formula (with or without its leading `=`) with every reference moved."""
+    def formula(self, text: str, sheet: str, site: OutRow | None = None, *, as_ranges: bool = False) -> str:
+        """A formula (with or without its leading `=`) with every reference moved.
+
+        `as_ranges`: a single cell means a range of one cell (a chart series or a list's
+        source over a one-row loop grows with it rather than staying at the first item).
+        """
         if not self.moving or not isinstance(text, str):
             return text
         lead = "=" if text.startswith("=") else ""
@@ -79,10 +87,10 @@ class ReferenceMover:
                 calls.pop()
             if t.type == Token.OPERAND and t.subtype == Token.RANGE:
                 try:
-                    parts.append(self.ref(t.value, sheet, site))
+                    parts.append(self.ref(t.value, sheet, site, as_range=as_ranges))
                 except _Empty as empty:
                     if not calls or calls[-1] not in EMPTY_OK:
-                        raise Refused(
+                        raise EmptyRange(
                             f"引用 {empty.ref} 只覆盖行循环的行，而本次循环没有数据；空区域只能在 "
                             "SUM、MAX、MIN 中写作 0，在这里无法写出正确的值"
                         ) from None
@@ -93,7 +101,7 @@ class ReferenceMover:
 
     # -- references ----------------------------------------------------------------------
 
-    def ref(self, ref: str, sheet: str, site: OutRow | None = None) -> str:
+    def ref(self, ref: str, sheet: str, site: OutRow | None = None, *, as_range: bool = False) -> str:
         """One reference (`B4`, `$B$4:$B$9`, `明细!G5:G5`, `4:4`) moved; `sheet` is where it is written.
 
         Raises `_Empty` when the range is left without rows, `Refused` when it cannot be moved.
@@ -105,6 +113,10 @@ class ReferenceMover:
         if not m or not (m.group("r1") or m.group("r2")):
             return ref  # a name, a whole column, an error value
         r1, r2 = m.group("r1"), m.group("r2")
+        if as_range and r2 is None and m.group("r1") and ":" not in ref[len(prefix) :]:
+            cell = ref[len(prefix) :]
+            first, _, last = self.ref(f"{prefix}{cell}:{cell}", sheet, site)[len(prefix) :].partition(":")
+            return prefix + (first if first == last else f"{first}:{last}")
         if r1 is None or (r2 is None and ":" in ref[len(prefix) :]):
             return ref
         own = site if (site is not None and target.title == sheet) else None
@@ -169,9 +181,11 @@ class ReferenceMover:
         parts = []
         for ref in str(text).split():
             try:
-                parts.append(self.ref(ref if ":" in ref else f"{ref}:{ref}", sheet))
+                moved = self.ref(ref if ":" in ref else f"{ref}:{ref}", sheet)
             except _Empty:
                 continue
+            first, _, last = moved.partition(":")
+            parts.append(first if first == last else moved)
         return " ".join(parts)
 
     def range_or_none(self, ref: str, sheet: str) -> str | None:
