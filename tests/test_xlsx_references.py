@@ -168,7 +168,7 @@ def test_references_that_cannot_follow_are_refused_with_the_cell(tmp_path, sheet
 def test_whole_two_row_body_grows(tmp_path):
     wb = two_row_loop()
     wb["明细"]["B5"] = "=SUM(B2:B3)"
-    wb.create_sheet("汇总")["A1"] = "=SUMPRODUCT((明细!A1:A4=\"说明\")*明细!B1:B4)"
+    wb.create_sheet("汇总")["A1"] = '=SUMPRODUCT((明细!A1:A4="说明")*明细!B1:B4)'
     out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:3]})))
     assert out["明细"]["B7"].value == "=SUM(B1:B6)"
     assert out["汇总"]["A1"].value == '=SUMPRODUCT((明细!A1:A6="说明")*明细!B1:B6)'
@@ -177,9 +177,7 @@ def test_whole_two_row_body_grows(tmp_path):
 def test_sheet_settings_follow_the_rows(tmp_path):
     wb = province_workbook()
     ws = wb["明细"]
-    ws.conditional_formatting.add(
-        "B4:B4", FormulaRule(formula=["B4>AVERAGE($B$4:$B$4)"], font=Font(color="FF0000"))
-    )
+    ws.conditional_formatting.add("B4:B4", FormulaRule(formula=["B4>AVERAGE($B$4:$B$4)"], font=Font(color="FF0000")))
     ws.add_table(Table(displayName="明细表", ref="A2:C6"))
     ws.print_area = "A1:D8"
     ws.freeze_panes = "B4"

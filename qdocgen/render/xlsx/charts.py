@@ -124,9 +124,7 @@ def _refresh_cache(wb, ref) -> None:
     if isinstance(ref, NumRef):
         fmt = ref.numCache.formatCode if ref.numCache is not None and ref.numCache.formatCode else "General"
         points = [
-            NumVal(idx=i, v=v)
-            for i, v in enumerate(values)
-            if isinstance(v, (int, float)) and not isinstance(v, bool)
+            NumVal(idx=i, v=v) for i, v in enumerate(values) if isinstance(v, (int, float)) and not isinstance(v, bool)
         ]
         ref.numCache = NumData(formatCode=fmt, ptCount=len(values), pt=points)
     else:

@@ -52,7 +52,12 @@ class PreparedXlsx:
             cells = existing_cells(ws)
             sheet = reader.read_sheet(ws, cells)
             sheet.max_row = max(
-                [ws.max_row, *(c.row for c in cells[-1:]), *ws.row_dimensions, *(m.max_row for m in ws.merged_cells.ranges)]
+                [
+                    ws.max_row,
+                    *(c.row for c in cells[-1:]),
+                    *ws.row_dimensions,
+                    *(m.max_row for m in ws.merged_cells.ranges),
+                ]
             )
             self.sheets.append(sheet)
 

@@ -27,9 +27,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 
 from qdocgen.render.xlsx.layout import OutRow, RowMap
 
-_CELLS = re.compile(
-    r"^(?P<c1>\$?[A-Za-z]{1,3})?(?P<r1>\$?\d+)?(?::(?P<c2>\$?[A-Za-z]{1,3})?(?P<r2>\$?\d+)?)?$"
-)
+_CELLS = re.compile(r"^(?P<c1>\$?[A-Za-z]{1,3})?(?P<r1>\$?\d+)?(?::(?P<c2>\$?[A-Za-z]{1,3})?(?P<r2>\$?\d+)?)?$")
 EMPTY_OK = {"SUM", "MAX", "MIN", "SUMPRODUCT"}
 UNMOVABLE = {
     "INDIRECT": "INDIRECT 中以文字写的引用不会随行循环展开而调整",

@@ -55,7 +55,10 @@ def split_loop_header(header: str) -> tuple[str, str, str | None]:
         raise ValueError("Excel 模板的行循环不支持 recursive")
     if cut_if is None:
         return targets, header[rest_at:].strip(), None
-    return targets, header[rest_at:cut_if].strip(), header[cut_if + 2 :].strip()
+    test = header[cut_if + 2 :].strip()
+    if not test:
+        raise ValueError(f"行循环“{{%tr for {header} %}}”的 if 后缺少条件")
+    return targets, header[rest_at:cut_if].strip(), test
 
 
 def _top_level_words(text: str):
@@ -75,7 +78,11 @@ def _top_level_words(text: str):
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif depth == 0 and (ch.isalpha() or ch == "_") and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_.")):
+        elif (
+            depth == 0
+            and (ch.isalpha() or ch == "_")
+            and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_."))
+        ):
             end = i
             while end < n and (text[end].isalnum() or text[end] == "_"):
                 end += 1
