@@ -153,3 +153,25 @@ def test_rich_text_keeps_its_runs_around_tags(tmp_path):
     assert str(a2) == "合计：佛山市。说明"
     assert a2[0].font.b and a2[0].text == "合计：佛山市。说明"
     assert [str(r.text) if isinstance(r, TextBlock) else r for r in out["A3"].value] == ["静态", "文字"]
+
+
+def test_word_reads_the_same_tags(tmp_path):
+    """One language: the tags the Excel tests above use work in a Word template too."""
+    from docx import Document
+
+    from qdocgen.render.docx_engine import PreparedDocx
+
+    doc = Document()
+    doc.add_paragraph("{{\u3000plan.city ~ “市区” }}")
+    doc.add_paragraph("{%p if year == 2018　%}")
+    doc.add_paragraph("今年")
+    doc.add_paragraph("{%p endif %}")
+    table = doc.add_table(rows=3, cols=1)
+    table.rows[0].cells[0].text = "{%tr for p in progress if p.district == “南海区” %}"
+    table.rows[1].cells[0].text = "{{ p.measure }}"
+    table.rows[2].cells[0].text = "{%tr endfor %}"
+    path = tmp_path / "t.docx"
+    doc.save(path)
+    out = Document(io.BytesIO(PreparedDocx(path).render(CONTEXT)))
+    assert [p.text for p in out.paragraphs if p.text] == ["佛山市市区", "今年"]
+    assert [row.cells[0].text for row in out.tables[0].rows] == ["甲", "丙", "丁"]

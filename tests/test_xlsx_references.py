@@ -22,7 +22,8 @@ from openpyxl.worksheet.table import Table
 
 from qdocgen.errors import TemplateError
 from qdocgen.render.xlsx import PreparedXlsx
-from tests.conftest import needs_soffice, soffice_convert
+
+from conftest import needs_soffice, soffice_convert
 
 ITEMS = [
     {"name": "禅城", "v": 120.5, "n": 3},
@@ -290,3 +291,46 @@ def test_libreoffice_made_template_with_a_chart(tmp_path):
     filled.write_bytes(data)
     (recalculated,) = soffice_convert([filled], tmp_path / "lo2", to="xlsx")
     assert load_workbook(recalculated, data_only=True)["排名"]["B7"].value == pytest.approx(TOTAL)
+
+
+def ranking_chart_template(path):
+    """The chart example of docs/templates.md: the standings table and a bar chart over its loop row."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "排名"
+    ws["A1"] = "{{ period.words }}各区考核指标完成率"
+    ws.append(["名次", "区", "完成率"])
+    ws["A3"] = "{%tr for s in standings %}"
+    ws["A4"] = "{{ s.rank }}"
+    ws["B4"] = "{{ s.district }}"
+    ws["C4"] = "{{ s.rate }}"
+    ws["C4"].number_format = "0.0%"
+    ws["A5"] = "{%tr endfor %}"
+    chart = BarChart()
+    chart.title = "各区完成率"
+    chart.add_data(Reference(ws, min_col=3, min_row=2, max_row=4), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=4, max_row=4))
+    ws.add_chart(chart, "E2")
+    wb.save(path)
+    return path
+
+
+def test_documented_chart_of_a_context_list(cli, tmp_path, plan, figures):
+    from qdocgen.figures.period import Period
+    from qdocgen.progress import evaluate
+
+    template = ranking_chart_template(tmp_path / "排名图.xlsx")
+    result = cli("render", template, "--year", "2018", "-o", "out.xlsx")
+    assert result.exit_code == 0, result.output
+    data = (tmp_path / "out.xlsx").read_bytes()
+    ws = load_workbook(io.BytesIO(data))["排名"]
+    standings = sorted(
+        evaluate(plan, figures, Period(2018)).standings, key=lambda s: (s.rank, plan.district_names.index(s.district))
+    )
+    n = len(standings)
+    assert n == len(plan.district_names) > 1
+    (chart,) = ws._charts
+    assert chart.series[0].val.numRef.f == f"'排名'!$C$3:$C${2 + n}"
+    assert chart.series[0].cat.strRef.f == f"'排名'!$B$3:$B${2 + n}"
+    assert [p.v for p in chart.series[0].val.numRef.numCache.pt] == pytest.approx([s.rate for s in standings])
+    assert [p.v for p in chart.series[0].cat.strRef.strCache.pt] == [s.district for s in standings]

@@ -74,13 +74,11 @@ class ReferenceMover:
         calls: list[str] = []
         parts = []
         for t in items:
-            if t.type == Token.FUNC and t.subtype == Token.OPEN:
+            if t.subtype == Token.OPEN:  # a function, a bracket or an array constant
                 name = t.value[:-1].upper().removeprefix("_XLFN.").removeprefix("_XLWS.")
-                if name in UNMOVABLE:
+                if t.type == Token.FUNC and name in UNMOVABLE:
                     raise Refused(f"{UNMOVABLE[name]}，请改用直接引用（如 =SUM(明细!G5:G5)）")
-                calls.append(name)
-            elif t.type == Token.PAREN and t.subtype == Token.OPEN:
-                calls.append("(")
+                calls.append(name if t.type == Token.FUNC else t.value)
             elif t.subtype == Token.CLOSE and calls:
                 calls.pop()
             if t.type == Token.OPERAND and t.subtype == Token.RANGE:
@@ -149,7 +147,8 @@ class ReferenceMover:
                 return row, row
             if target.is_marker(a):
                 raise Refused(f"引用 {ref} 指向 {{%tr %}} 标记所在的第 {a} 行，该行在输出中删去")
-            return target.first(a), target.first(a) if target.final(a) >= target.first(a) else target.first(a) - 1
+            # the first item's row; a loop without items leaves (first, first - 1): no row
+            return target.first(a), min(target.first(a), target.final(a))
         b, b_abs = int(r2.lstrip("$")), r2.startswith("$")
         if b < a:
             a, b, a_abs, b_abs = b, a, b_abs, a_abs

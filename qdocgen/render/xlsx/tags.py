@@ -1,19 +1,17 @@
-"""The tag language of Excel templates, read the way Word templates are read.
+"""The tag language of Excel templates: row markers, merge directives and loop headers.
 
-Cells are typed in Excel or WPS, which turn quotes into “smart” quotes and let a full-width
-space slip into a tag typed with a Chinese input method. Word templates accept both (docxtpl
-cleans its tags), so Excel templates do too: inside `{{ }}`, `{% %}` and `{# #}` curly quotes
-become straight ones and full-width or no-break spaces become plain spaces. Text outside the
-tags is left exactly as written.
+Tags are cleaned as in Word templates (`qdocgen.render.tag_text`): smart quotes and wide
+spaces inside a tag are read as plain ones.
 """
 
 from __future__ import annotations
 
 import re
 
-JINJA_MARKS = ("{{", "{%", "{#")
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-_IN_TAG = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u3000": " ", "\u00a0": " "})
+from qdocgen.render.tag_text import clean_tags as clean
+from qdocgen.render.tag_text import has_tags, tag_spans
+
+__all__ = ["clean", "has_tags", "tag_spans", "split_loop_header"]
 
 LOOP_START = re.compile(r"^\{%-?\s*tr\s+for\s+(?P<header>.+?)\s*-?%\}$", re.S)
 LOOP_END = re.compile(r"^\{%-?\s*tr\s+endfor\s*-?%\}$")
@@ -21,20 +19,6 @@ MARKER = re.compile(r"^\{%-?\s*tr\s")
 DIRECTIVE = re.compile(r"^\s*\{%-?\s*(vmerge|hmerge)\s+(.+?)\s*-?%\}", re.S)
 SINGLE = re.compile(r"^\{\{((?:(?!\}\}|\{\{|\{%).)*)\}\}$", re.S)
 TARGETS = re.compile(r"^[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*$")
-
-
-def has_tags(text: object) -> bool:
-    return isinstance(text, str) and any(mark in text for mark in JINJA_MARKS)
-
-
-def clean(text: str) -> str:
-    """`text` with smart quotes and wide spaces inside its tags made plain."""
-    return _TAG.sub(lambda m: m.group(0).translate(_IN_TAG), text)
-
-
-def tag_spans(text: str) -> list[tuple[int, int]]:
-    """Where the tags of `text` begin and end (end exclusive)."""
-    return [m.span() for m in _TAG.finditer(text)]
 
 
 def split_loop_header(header: str) -> tuple[str, str, str | None]:
