@@ -286,11 +286,83 @@ def test_libreoffice_made_template_with_a_chart(tmp_path):
     (chart,) = out["排名"]._charts
     assert chart.series[0].val.numRef.f.replace("'", "") == "排名!$B$2:$B$6"
     assert "{{" not in "".join(chart_xml(data).values())  # no cache still showing the template's tags
+    written = chart_xml(data)["xl/charts/chart1.xml"]
+    assert '<c:roundedCorners val="0"/>' in written and "<c:autoTitleDeleted" in written  # carried as written
     (tmp_path / "out").mkdir()
     filled = tmp_path / "out" / "filled.xlsx"
     filled.write_bytes(data)
     (recalculated,) = soffice_convert([filled], tmp_path / "lo2", to="xlsx")
     assert load_workbook(recalculated, data_only=True)["排名"]["B7"].value == pytest.approx(TOTAL)
+
+
+STYLE_NS = "http://schemas.microsoft.com/office/2011/relationships/chartStyle"
+COLORS_NS = "http://schemas.microsoft.com/office/2011/relationships/chartColorStyle"
+
+
+def excel_like(path, plain: bytes) -> None:
+    """The openpyxl template as Excel 2016 saves a chart: no rounded corners, the c14 style in
+    mc:AlternateContent, an extension list, and chart style and colour parts beside the chart."""
+    src = zipfile.ZipFile(io.BytesIO(plain))
+    with zipfile.ZipFile(path, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/charts/chart1.xml":
+                text = data.decode()
+                head = text.index("<chart>") if "<chart>" in text else text.index("<c:chart>")
+                text = (
+                    text[:head]
+                    + '<roundedCorners val="0"/><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/'
+                    'markup-compatibility/2006"><mc:Choice Requires="c14" xmlns:c14="http://schemas.microsoft.com/'
+                    'office/drawing/2007/8/2/chart"><c14:style val="102"/></mc:Choice><mc:Fallback><style val="2"/>'
+                    "</mc:Fallback></mc:AlternateContent>" + text[head:]
+                )
+                data = text.encode()
+            if name == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/charts/style1.xml" ContentType="application/vnd.ms-office.chartstyle+xml"/>'
+                    b'<Override PartName="/xl/charts/colors1.xml" '
+                    b'ContentType="application/vnd.ms-office.chartcolorstyle+xml"/></Types>',
+                )
+            dst.writestr(name, data)
+        dst.writestr(
+            "xl/charts/style1.xml",
+            '<cs:chartStyle xmlns:cs="http://schemas.microsoft.com/office/drawing/2012/chartStyle" id="201"/>',
+        )
+        dst.writestr(
+            "xl/charts/colors1.xml",
+            '<cs:colorStyle xmlns:cs="http://schemas.microsoft.com/office/drawing/2012/chartStyle" meth="cycle" id="10"/>',
+        )
+        dst.writestr(
+            "xl/charts/_rels/chart1.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId2" Type="{COLORS_NS}" Target="colors1.xml"/>'
+            f'<Relationship Id="rId1" Type="{STYLE_NS}" Target="style1.xml"/></Relationships>',
+        )
+
+
+def test_chart_parts_are_carried_as_written(tmp_path):
+    """What openpyxl's chart model would lose (rounded corners off, the Excel 2010 style, the
+    chart style and colour parts) is kept: the template's own chart XML is carried."""
+    wb = chart_workbook()
+    del wb["图"]
+    buf = io.BytesIO()
+    wb.save(buf)
+    excel_like(tmp_path / "excel.xlsx", buf.getvalue())
+    data = PreparedXlsx(tmp_path / "excel.xlsx").render({"items": ITEMS})
+    z = zipfile.ZipFile(io.BytesIO(data))
+    chart = z.read("xl/charts/chart1.xml").decode()
+    assert '<roundedCorners val="0"/>' in chart.replace("c:", "")
+    assert 'c14:style val="102"' in chart
+    assert "'排名'!$B$2:$B$6" in chart and "'排名'!$A$2:$A$6" in chart
+    assert z.read("xl/charts/style1.xml").startswith(b"<cs:chartStyle")
+    rels = z.read("xl/charts/_rels/chart1.xml.rels").decode()
+    assert STYLE_NS in rels and COLORS_NS in rels
+    types = z.read("[Content_Types].xml").decode()
+    assert "/xl/charts/style1.xml" in types and "/xl/charts/colors1.xml" in types
+    out = load_workbook(io.BytesIO(data))  # openpyxl, standing in for Excel, still reads it
+    assert out["排名"]._charts[0].series[0].val.numRef.f == "'排名'!$B$2:$B$6"
+    assert PreparedXlsx(tmp_path / "excel.xlsx").render({"items": ITEMS}) == data
 
 
 def ranking_chart_template(path):

@@ -86,7 +86,7 @@ def _text_categories(wb, series):
     cat = getattr(series, "cat", None)
     if cat is None or cat.numRef is None or not cat.numRef.f:
         return None
-    values = _range_values(wb, cat.numRef.f)
+    values = range_values(wb, cat.numRef.f)
     if not values or not any(isinstance(v, str) and not v.startswith("=") for v in values):
         return None
     cat.strRef = StrRef(f=cat.numRef.f)
@@ -111,7 +111,7 @@ def _refs(obj, seen=None):
 
 
 def _refresh_cache(wb, ref) -> None:
-    values = _range_values(wb, ref.f)
+    values = range_values(wb, ref.f)
     if isinstance(ref, MultiLevelStrRef):
         ref.multiLvlStrCache = None
         return
@@ -132,7 +132,7 @@ def _refresh_cache(wb, ref) -> None:
         ref.strCache = StrData(ptCount=len(values), pt=points)
 
 
-def _range_values(wb, formula: str) -> list | None:
+def range_values(wb, formula: str) -> list | None:
     """The filled values of a one-area range `'Sheet'!$A$1:$A$5`, or None if not that simple."""
     if "!" not in formula or formula.startswith("(") or "," in formula:
         return None

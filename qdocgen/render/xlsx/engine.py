@@ -21,7 +21,8 @@ from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import error_text
 from qdocgen.render.package import build_epoch, normalise_package
 from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format, existing_cells, put_runs, put_value
-from qdocgen.render.xlsx.charts import move_anchors, move_chart_ranges
+from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
+from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
@@ -60,6 +61,7 @@ class PreparedXlsx:
                 ]
             )
             self.sheets.append(sheet)
+        self.chart_parts = _carried_charts(self.blob, wb)
 
     def _load(self):
         try:
@@ -105,13 +107,22 @@ class PreparedXlsx:
             move_workbook_names(wb, mover, self.error)
         for ws in [*wb.worksheets, *wb.chartsheets]:
             move_chart_ranges(ws, mover, self.error)
+        carried = []
+        for ws in wb.worksheets:
+            for index, (chart, part) in enumerate(zip(ws._charts, self.chart_parts.get(ws.title, []), strict=False), 1):
+                if part is not None:
+                    try:
+                        carried.append((chart, rewrite(part, ws.title, wb, mover), part))
+                    except Refused as exc:
+                        raise self.error(ws.title, chart_label(ws, index, chart), str(exc)) from None
         stamp = datetime.fromtimestamp(build_epoch(), tz=timezone.utc).replace(tzinfo=None)
         wb.properties.created = stamp
         wb.properties.modified = stamp
         wb.properties.lastModifiedBy = None
         buf = io.BytesIO()
         wb.save(buf)
-        return normalise_package(buf.getvalue())
+        package = replace_parts(buf.getvalue(), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
+        return normalise_package(package)
 
     def _move_formulas(self, ws, mover: ReferenceMover) -> None:
         """A sheet without tags of its own: its formulas may still point at a sheet with loops."""
@@ -247,6 +258,15 @@ class _SheetWriter:
             for r, c in sorted(cells - {(r1, c1)}):
                 if ws.cell(r, c).value is not None:
                     ws.cell(r, c).value = None
+
+
+def _carried_charts(blob: bytes, wb) -> dict:
+    """The template's chart parts by sheet, where they line up with the charts openpyxl read."""
+    try:
+        parts = template_charts(blob)
+    except Exception:  # an unusual package: openpyxl's own chart objects are written instead
+        return {}
+    return {ws.title: parts[ws.title] for ws in wb.worksheets if len(parts.get(ws.title, [])) == len(ws._charts) > 0}
 
 
 def _span(expr, scope) -> int:
