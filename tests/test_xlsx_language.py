@@ -36,7 +36,7 @@ def test_headers_and_footers_are_filled(tmp_path):
     ws.oddHeader.center.font = "黑体,常规"
     ws.oddHeader.right.text = "{{ plan.title }}"
     ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-    ws.firstFooter.left.text = "{% if year %}{{ year }}{% endif %}"
+    ws.firstFooter.left.text = "{% if year %}{{- year -}}{% endif %}"
     out = render(wb, tmp_path).active
     assert out.oddHeader.center.text == "佛山市2018年度统计表"
     assert out.oddHeader.center.font == "黑体,常规"

@@ -285,7 +285,7 @@ def _runs(text: str, fonts: list) -> list[tuple[object, str]]:
     parts = RUN_MARK.split(text)
     runs = [(fonts[0], parts[0])]
     for index, piece in zip(parts[1::2], parts[2::2], strict=True):
-        runs.append((fonts[int(index)], piece))
+        runs.append((fonts[min(int(index), len(fonts) - 1)], piece))  # a mark typed in the data: no crash
     return runs
 
 

@@ -32,7 +32,7 @@ HEADER_ITEMS = {
     "firstFooter": "首页页脚",
 }
 HEADER_PARTS = {"left": "左", "center": "中", "right": "右"}
-_VALUE_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
+_VALUE_TAG = re.compile(r"\{\{(-?)(.*?)(-?)\}\}", re.S)
 
 
 @dataclass
@@ -197,7 +197,7 @@ class TemplateReader:
                 if not tags.has_tags(text):
                     continue
                 # `&` starts a code in a header (&P is the page number): values write theirs as `&&`.
-                source = _VALUE_TAG.sub(r'{{ (\1)|string|replace("&", "&&") }}', tags.clean(text))
+                source = _VALUE_TAG.sub(r'{{\1 (\2)|string|replace("&", "&&") \3}}', tags.clean(text))
                 header = HeaderTemplate(item, part, None)
                 try:
                     header.template = self.env.from_string(source)
