@@ -411,3 +411,17 @@ def test_documented_chart_of_a_context_list(cli, tmp_path, plan, figures):
     assert chart.series[0].cat.strRef.f == f"'排名'!$B$3:$B${2 + n}"
     assert [p.v for p in chart.series[0].val.numRef.numCache.pt] == pytest.approx([s.rate for s in standings])
     assert [p.v for p in chart.series[0].cat.strRef.strCache.pt] == [s.district for s in standings]
+
+
+def test_pictures_below_a_loop_move_down(tmp_path):
+    from PIL import Image as PILImage
+    from openpyxl.drawing.image import Image
+
+    png = tmp_path / "seal.png"
+    PILImage.new("RGB", (40, 40), "red").save(png)
+    wb = two_row_loop()
+    wb["明细"].add_image(Image(str(png)), "B7")
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:3]})))
+    (picture,) = out["明细"]._images
+    # three two-row items where the template had one (+4 rows), less the two marker rows: row 7 → 9
+    assert picture.anchor._from.row + 1 == 9
