@@ -414,8 +414,8 @@ def test_documented_chart_of_a_context_list(cli, tmp_path, plan, figures):
 
 
 def test_pictures_below_a_loop_move_down(tmp_path):
-    from PIL import Image as PILImage
     from openpyxl.drawing.image import Image
+    from PIL import Image as PILImage
 
     png = tmp_path / "seal.png"
     PILImage.new("RGB", (40, 40), "red").save(png)

@@ -61,6 +61,7 @@ class PreparedXlsx:
                 ]
             )
             self.sheets.append(sheet)
+        self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…)
         self.chart_parts = _carried_charts(self.blob, wb)
 
     def _load(self):

@@ -98,6 +98,10 @@ class TemplateReader:
     def __init__(self, env, error):
         self.env = env
         self.error = error
+        # (sheet, place) → the template text of each cell or header with tags, and the Jinja it
+        # holds: for quoting a place in messages and for checks of what a template uses.
+        self.texts: dict[tuple[str, str], str] = {}
+        self.sources: dict[tuple[str, str], str] = {}
 
     def read_sheet(self, ws, cells) -> SheetTemplate:
         """`cells`: the worksheet's existing cells, in row order."""
@@ -125,6 +129,7 @@ class TemplateReader:
     def _marker(self, sheet: SheetTemplate, cell, text: str, open_loop):
         start = tags.LOOP_START.match(text)
         coord = cell.coordinate
+        self.texts[(sheet.title, coord)] = text
         if start:
             if open_loop is not None:
                 raise self.error(sheet.title, coord, "不支持嵌套的行循环（{%tr for %} 内又有 {%tr for %}）")
@@ -163,6 +168,7 @@ class TemplateReader:
             return out
         else:
             source = tags.clean(value)
+        self.texts[(title, cell.coordinate)] = str(value)
         while True:
             m = tags.DIRECTIVE.match(source)
             if not m:
@@ -170,6 +176,7 @@ class TemplateReader:
             setattr(out, m.group(1), self.expression(title, cell.coordinate, m.group(2)))
             source = source[m.end() :]
         single = tags.SINGLE.match(source.strip())
+        self._record(title, cell.coordinate, RUN_MARK.sub("", source))
         try:
             if single:
                 out.expr = self.env.compile_expression(single.group(1), undefined_to_none=False)
@@ -181,10 +188,14 @@ class TemplateReader:
         return out
 
     def expression(self, title: str, place: str, source: str):
+        self._record(title, place, "{{ " + source + " }}")
         try:
             return self.env.compile_expression(source, undefined_to_none=False)
         except JinjaError as exc:
             raise self.error(title, place, exc) from None
+
+    def _record(self, title: str, place: str, source: str) -> None:
+        self.sources[(title, place)] = self.sources.get((title, place), "") + source
 
     # -- page headers and footers ------------------------------------------------------
 
@@ -199,6 +210,8 @@ class TemplateReader:
                 # `&` starts a code in a header (&P is the page number): values write theirs as `&&`.
                 source = _VALUE_TAG.sub(r'{{\1 (\2)|string|replace("&", "&&") \3}}', tags.clean(text))
                 header = HeaderTemplate(item, part, None)
+                self.texts[(ws.title, header.place)] = text
+                self._record(ws.title, header.place, tags.clean(text))
                 try:
                     header.template = self.env.from_string(source)
                 except JinjaError as exc:
