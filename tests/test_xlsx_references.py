@@ -174,10 +174,13 @@ def test_references_that_cannot_follow_are_refused_with_the_cell(tmp_path, sheet
 def test_whole_two_row_body_grows(tmp_path):
     wb = two_row_loop()
     wb["明细"]["B5"] = "=SUM(B2:B3)"
-    wb.create_sheet("汇总")["A1"] = '=SUMPRODUCT((明细!A1:A4="说明")*明细!B1:B4)'
+    summary = wb.create_sheet("汇总")
+    summary["A1"] = '=SUMPRODUCT((明细!A1:A4="说明")*明细!B1:B4)'
+    summary["A2"] = "=明细!B3"  # the first item's second row
     out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:3]})))
     assert out["明细"]["B7"].value == "=SUM(B1:B6)"
     assert out["汇总"]["A1"].value == '=SUMPRODUCT((明细!A1:A6="说明")*明细!B1:B6)'
+    assert out["汇总"]["A2"].value == "=明细!B2"
 
 
 def test_sheet_settings_follow_the_rows(tmp_path):
@@ -204,6 +207,20 @@ def test_sheet_settings_follow_the_rows(tmp_path):
     assert summary.data_validations.dataValidation[0].formula1 == "=明细!$A$3:$A$7"
     (cf,) = list(summary.conditional_formatting)
     assert cf.rules[0].formula == ["B1<>SUM(明细!$B$3:$B$7)"]
+
+
+def test_validations_and_formats_on_one_row_of_a_two_row_item_are_copied_to_every_item(tmp_path):
+    wb = two_row_loop()
+    ws = wb["明细"]
+    dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0")
+    dv.add("B2")
+    ws.add_data_validation(dv)
+    ws.conditional_formatting.add("B3", FormulaRule(formula=["B3>B2"], font=Font(b=True)))
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:3]})))["明细"]
+    assert str(out.data_validations.dataValidation[0].sqref) == "B1 B3 B5"
+    (cf,) = list(out.conditional_formatting)
+    assert str(cf.sqref) == "B2 B4 B6"
+    assert cf.rules[0].formula == ["B2>B1"]  # relative to the first cell, as Excel reads it
 
 
 def test_merge_partly_over_a_loop_is_refused(tmp_path):

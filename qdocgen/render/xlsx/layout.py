@@ -87,14 +87,13 @@ def lay_out(sheet: SheetTemplate, context: dict, template_rows: int) -> RowMap:
             scopes = _scopes(loop, context)
         except (JinjaError, *RUNTIME_ERRORS) as exc:
             raise LoopError(loop.coord, exc) from None
-        for tpl_row in loop.body:
-            out.lo.setdefault(tpl_row, len(out.rows) + 1)
         for scope in scopes:
             start = len(out.rows) + 1
             for tpl_row in loop.body:
                 _place(out, tpl_row, OutRow(tpl_row, scope, loop, start))
-        for tpl_row in loop.body:
-            out.hi.setdefault(tpl_row, len(out.rows))
+        if not scopes:
+            for tpl_row in loop.body:
+                _mark_empty(out, tpl_row)
         _mark_empty(out, loop.end)
         row = loop.end + 1
     return out

@@ -10,6 +10,7 @@ sheet it is written on: `=SUM(明细!G5:G5)` on a summary sheet becomes `=SUM(�
   does when rows are copied); an absolute row (`$B$4:B4`) stays at the first (or, at the end
   of a range, the last) iteration, so `=SUM($B$4:B4)` is a running total;
 - outside a loop, a single cell of a loop's rows means the first item's row;
+- a validation or conditional format on part of a loop's body is copied to every item;
 - a range that covers part of a loop's body, a cell of a marker row, INDIRECT and OFFSET
   (whose text or offsets cannot be moved) and references across several sheets are refused:
   `Refused` carries the reason, and the caller names the cell;
@@ -177,6 +178,10 @@ class ReferenceMover:
         """A space-separated list of ranges (conditional formats, validations); empty ones dropped."""
         parts = []
         for ref in str(text).split():
+            copies = self._each_item(ref if ":" in ref else f"{ref}:{ref}", sheet)
+            if copies is not None:
+                parts += copies
+                continue
             try:
                 moved = self.ref(ref if ":" in ref else f"{ref}:{ref}", sheet)
             except _Empty:
@@ -185,12 +190,31 @@ class ReferenceMover:
             parts.append(first if first == last else moved)
         return " ".join(parts)
 
+    def _each_item(self, ref: str, sheet: str) -> list[str] | None:
+        """A range within part of a loop's body (a validation on the second of two rows per
+        item): one copy per item, as the rows themselves are copied. None for any other range."""
+        target = self.maps.get(sheet)
+        m = _CELLS.match(ref)
+        if target is None or not m or not (m.group("r1") and m.group("r2")):
+            return None
+        a, b = sorted((int(m.group("r1").lstrip("$")), int(m.group("r2").lstrip("$"))))
+        loop = target.loop_of(a)
+        if loop is None or target.loop_of(b) is not loop or (a, b) == (loop.start + 1, loop.end - 1):
+            return None
+        c1, c2 = (m.group("c1") or "").replace("$", ""), (m.group("c2") or "").replace("$", "")
+        offsets = [start - loop.start - 1 for start in target.iteration_starts(loop)]
+        return [_one(f"{c1}{a + k}", f"{c2}{b + k}") for k in offsets]
+
     def range_or_none(self, ref: str, sheet: str) -> str | None:
         """One range moved, or None when it is left without rows."""
         try:
             return self.ref(ref, sheet)
         except _Empty:
             return None
+
+
+def _one(first: str, last: str) -> str:
+    return first if first == last else f"{first}:{last}"
 
 
 def _row(written: str, row: int) -> str:
