@@ -16,7 +16,14 @@ The package, by concern:
 - `references`: moving a formula's or range's references by the layouts of all sheets;
 - `ranges`, `charts`: the sheet settings, names, charts and pictures that name ranges;
 - `cells`, `heights`: writing values and styles, and row heights for wrapped text;
+- `chart_parts`: the template's chart parts carried into the output as written;
 - `engine`: `PreparedXlsx`, which ties them together.
+
+openpyxl's public API is used wherever it has one. Where it has none, the private attribute is
+used in one place, with the reason beside it: listing only the cells that exist and clearing
+them (`ws._cells`, cells.py), copying a cell's whole style at once (`_style`, as openpyxl's own
+worksheet copy does), a sheet's charts and pictures (`ws._charts`, `ws._images`), and the order
+in which openpyxl's reader finds a drawing's charts (`SpreadsheetDrawing._chart_rels`).
 """
 
 from qdocgen.render.xlsx.cells import put_value
