@@ -223,6 +223,17 @@ def test_validations_and_formats_on_one_row_of_a_two_row_item_are_copied_to_ever
     assert cf.rules[0].formula == ["B2>B1"]  # relative to the first cell, as Excel reads it
 
 
+def test_links_into_the_workbook_follow_the_rows(tmp_path):
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    wb = province_workbook()
+    wb["汇总"]["A1"].hyperlink = Hyperlink(ref="A1", location="明细!A6")  # 插入 → 链接 → 本文档中的位置
+    wb["明细"]["A1"].hyperlink = Hyperlink(ref="A1", location="'汇总'!A1")
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"title": "表", "items": ITEMS})))
+    assert out["汇总"]["A1"].hyperlink.location == "明细!A8"  # the total row, moved down
+    assert out["明细"]["A1"].hyperlink.location == "'汇总'!A1"
+
+
 def test_merge_partly_over_a_loop_is_refused(tmp_path):
     wb = two_row_loop()
     wb["明细"].merge_cells("C3:C5")

@@ -26,7 +26,7 @@ from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ran
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
-from qdocgen.render.xlsx.references import ReferenceMover, Refused
+from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
 
 _ERRORS = (JinjaError, *RUNTIME_ERRORS)
@@ -128,11 +128,24 @@ class PreparedXlsx:
     def _move_formulas(self, ws, mover: ReferenceMover) -> None:
         """A sheet without tags of its own: its formulas may still point at a sheet with loops."""
         for cell in existing_cells(ws):
+            self.move_link(cell, mover, ws.title, None, cell.coordinate)
             if cell.data_type == "f":
                 try:
                     cell.value = _moved_formula(cell.value, mover, ws.title, None, cell.row)
                 except Refused as exc:
                     raise self.error(ws.title, cell.coordinate, _formula_reason(cell.value, exc)) from None
+
+    def move_link(self, cell, mover: ReferenceMover, sheet: str, site: OutRow | None, coord: str) -> None:
+        """A hyperlink to a place in the workbook (`明细!A5`) follows the rows too."""
+        link = cell.hyperlink
+        if link is None or not link.location or not mover.moving:
+            return
+        try:
+            link.location = mover.formula(link.location, sheet, site)
+        except EmptyRange:
+            cell.hyperlink = None  # its rows are gone: no link rather than one to the wrong row
+        except Refused as exc:
+            raise self.error(sheet, coord, f"超链接的位置 {link.location} 无法随行循环调整：{exc}") from None
 
     def _fill_headers(self, sheet: SheetTemplate, ws, context: dict) -> None:
         for header in sheet.headers:
@@ -181,6 +194,7 @@ class _SheetWriter:
         for col, src in sorted(self.tpl_cells.get(out.template_row, {}).items()):
             cell = self.ws.cell(row=out_row, column=col)
             copy_format(src, cell)
+            self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
             tpl = prepared.get(col)
             if tpl is not None:
                 self.fill(cell, tpl, out, out_row)
