@@ -14,7 +14,7 @@ sheet it is written on: `=SUM(明细!G5:G5)` on a summary sheet becomes `=SUM(�
 - a range that covers part of a loop's body, a cell of a marker row, INDIRECT and OFFSET
   (whose text or offsets cannot be moved) and references across several sheets are refused:
   `Refused` carries the reason, and the caller names the cell;
-- a range left with no rows (the loop had no items) is written `0` inside SUM, MAX and MIN,
+- a range left with no rows (the loop had no items) is written `0` inside SUM, SUMPRODUCT, MAX, MIN,
   where that is the true value, and refused elsewhere (COUNT(0) would say 1).
 
 References are found with openpyxl's formula tokenizer, so text in quotes is never touched.
@@ -89,7 +89,7 @@ class ReferenceMover:
                     if not calls or calls[-1] not in EMPTY_OK:
                         raise EmptyRange(
                             f"引用 {empty.ref} 只覆盖行循环的行，而本次循环没有数据；空区域只能在 "
-                            "SUM、MAX、MIN 中写作 0，在这里无法写出正确的值"
+                            "SUM、SUMPRODUCT、MAX、MIN 中写作 0，在这里无法写出正确的值"
                         ) from None
                     parts.append("0")
             else:
