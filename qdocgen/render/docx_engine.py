@@ -26,6 +26,7 @@ from qdocgen.render.docx_chart import fill_charts
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import docx_place, error_text, template_line
 from qdocgen.render.package import normalise_package
+from qdocgen.render.tag_text import clean_tags
 
 
 class _Template(DocxTemplate):
@@ -107,7 +108,7 @@ class PreparedDocx:
     def compiled(self, key: str, source) -> tuple[object, str]:
         """The compiled Jinja template of one part, compiling it on first use."""
         if key not in self._parts:
-            src = re.sub(r"<w:p([ >])", r"\n<w:p\1", source())
+            src = clean_tags(re.sub(r"<w:p([ >])", r"\n<w:p\1", source()))
             try:
                 self._parts[key] = (self.env.from_string(src), src)
             except JinjaError as exc:
