@@ -10,9 +10,7 @@ docxtpl path of qdocgen's own engine where it uses qdocgen's merge directives.
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMak
 from qdocgen.documents.render_any import prepare
 from qdocgen.figures.period import Period
 from qdocgen.render import names
-from qdocgen.render.docx_engine import Picture, PreparedDocx
+from qdocgen.render.docx_engine import PreparedDocx
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.package import members, normalise_package, write_members
 from qdocgen.workspace import Workspace
@@ -151,33 +149,6 @@ def test_output_is_reproducible_and_follows_source_date_epoch(tmp_path, monkeypa
     assert later != first and later == prepared.render_docxtpl(CONTEXT)
     assert b"2019-01-01T00:00:00Z" in zipfile.ZipFile(io.BytesIO(later)).read("docProps/core.xml")
     assert all(i.date_time == (2019, 1, 1, 0, 0, 0) for i in zipfile.ZipFile(io.BytesIO(later)).infolist())
-
-
-def tiny_png() -> bytes:
-    """A valid 1×1 white PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
-        + chunk(b"IEND", b"")
-    )
-
-
-def test_a_picture_goes_through_docxtpl(tmp_path):
-    path = tmp_path / "图.docx"
-    doc = Document()
-    doc.add_paragraph("{{ chart }}")
-    doc.save(path)
-    png = tiny_png()
-    prepared = PreparedDocx(path)
-    out = prepared.render({"chart": Picture(png, 20)})
-    assert out == prepared.render_docxtpl({"chart": Picture(png, 20)})
-    assert any(n.startswith("word/media/") for n in zipfile.ZipFile(io.BytesIO(out)).namelist())
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.*x")), ids=lambda p: p.name)

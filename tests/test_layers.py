@@ -18,6 +18,7 @@ LAYERS = {
     "jobs": 5,  # what build runs and documents/ lists
     "progress": 4,
     "figures": 3,
+    "plan_import": 3,  # reads a published table into a plan draft; beside figures, above plan
     "plan": 2,
 }
 HELPER = 1  # render/, errors, fmt, config, warnings, textwidth, click_zh, listing, safe_names

@@ -121,7 +121,7 @@ def notice_jobs(ws: Workspace, periods: list[Period], maker=None) -> list[Job]:
             name = CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE
 
             def context(period=period, district=district):
-                return maker.context(period, district, chart=False)
+                return maker.context(period, district)
 
             def shows(context, period=period, district=district):
                 return maker.shows(period, district, context)
