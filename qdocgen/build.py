@@ -48,7 +48,8 @@ __all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]
 RECORD = "构建记录.json"
 POOL_MIN = 150  # jobs from which a build uses a process per core
 POOL_MIN_NEW = 40  # or documents that certainly have to be made (no file, or none recorded)
-SAVE_EVERY = 2.0  # seconds between saves of the build record during a build
+SAVE_EVERY = 2.0  # seconds between saves of the build record during a build, at least
+SAVE_SHARE = 0.05  # and no more of the build's time than this spent saving it (a province's record is large)
 
 
 @dataclass
@@ -232,7 +233,7 @@ def run_build(
     new = [j for j in jobs if force or record.output(j.path) is None or not (out_dir / j.path).is_file()]
     work = _Work(ws, jobs, template_hashes, config_hash, old_fps, force, warm=new)
     count = _worker_count(len(jobs), len(new)) if workers is None else max(1, workers)
-    saved = time.monotonic()
+    saved, wait = time.monotonic(), SAVE_EVERY
     try:
         for job, result in zip(progress(jobs), work.results(count), strict=True):
             target = out_dir / job.path
@@ -261,9 +262,11 @@ def run_build(
                 "period": job.period.key if job.period else None,
                 "district": job.district,
             }
-            if time.monotonic() - saved > SAVE_EVERY:
+            if time.monotonic() - saved > wait:
+                start = time.monotonic()
                 _save(record, template_hashes)
                 saved = time.monotonic()
+                wait = max(SAVE_EVERY, (saved - start) / SAVE_SHARE)
             if written:
                 outcome.made.append((job.path, reason))
             else:  # remade in memory, came out byte for byte the same: the file is left alone
