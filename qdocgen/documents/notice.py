@@ -41,12 +41,19 @@ def notice_filename(period: Period, subject: str, district: str | None = None) -
     return f"{district or '全市'}-{period.words}{subject}工作完成情况通报.docx"
 
 
+NO_DATE_WARNING = (
+    "未设定成文日期，通报按各时段的截止日期成文；"
+    '请用 --date YYYY-MM-DD 或在 qdocgen.toml 的 [notice] 一节写 date = "YYYY-MM-DD" 设定'
+)
+
+
 def check_notice_date(value: date, period: Period) -> date:
     """A 成文日期 must not come before the end of the period it reports on."""
     if value < period.end:
         raise UserError(
             f"成文日期 {fmt.cn_date(value)} 早于{period.words}的截止日期 {fmt.cn_date(period.end)}，"
-            "通报不能在时段结束前成文"
+            "通报不能在时段结束前成文；请用 --date（或 qdocgen.toml 的 [notice] date）另设成文日期，"
+            "或用 --year 只生成已截止时段的通报"
         )
     if value.year > period.year + 2:
         raise UserError(f"成文日期 {fmt.cn_date(value)} 距{period.words}过远，请检查 --date")
@@ -61,7 +68,7 @@ def _section(config: dict, name: str, keys: set[str], path) -> dict[str, str]:
     for key, value in section.items():
         if key not in keys:
             raise UserError(f"{path}：[{name}] 中未知的设置项 {key}，可用：{'、'.join(sorted(keys))}")
-        if not isinstance(value, str):
+        if not isinstance(value, str) and not (key == "date" and isinstance(value, date)):
             raise UserError(f"{path}：[{name}] {key} 应为文字，实为 {value!r}")
     return section
 
@@ -71,7 +78,7 @@ class NoticeMaker:
     """Makes 通报 for one workspace; templates are prepared once and reused."""
 
     ws: Workspace
-    date: date | str | None = None  # 成文日期; default: the period's end
+    date: date | str | None = None  # 成文日期; default: qdocgen.toml [notice] date, else the period's end
     strict: bool = False  # missing figures are an error rather than said in the notice
     charts: bool = True
     warnings: list[str] = field(default_factory=list)
@@ -82,14 +89,18 @@ class NoticeMaker:
         config = read_config(path)
         self.profile = load_profile(path, config)
         chart = _section(config, "chart", {"font"}, path)
-        notice = _section(config, "notice", {"subject"}, path)
+        notice = _section(config, "notice", {"subject", "date"}, path)
         self.chart_font = chart.get("font", "")
         self.subject = notice.get("subject") or subject_of(self.ws.plan)
         problem = name_problem(self.subject)
         if problem:
             raise UserError(f"{path}：[notice] subject“{self.subject}”{problem}（它会用在通报的文件名中）")
-        if self.date is not None:
+        if self.date is not None:  # --date wins over the file
             self.date = parse_date(self.date, "成文日期")
+        elif notice.get("date"):
+            self.date = parse_date(notice["date"], f"{path}：[notice] date 成文日期")
+        else:
+            self.warnings.append(NO_DATE_WARNING)
         self._prepared: dict[str, PreparedDocx] = {}
         self._evaluations: dict[Period, Evaluation] = {}
         self._charts: dict[tuple, Picture | None] = {}
