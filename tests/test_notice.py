@@ -11,7 +11,7 @@ import docx
 import pytest
 from lxml import etree
 
-from qdocgen import display, fmt
+from qdocgen import display
 from qdocgen.documents.notice import NoticeMaker, check_notice_date, notice_filename
 from qdocgen.documents.notice_context import city_annex, subject_of
 from qdocgen.errors import UserError

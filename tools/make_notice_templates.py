@@ -454,7 +454,9 @@ def city_body() -> list[str]:
             "{% if not loop.last %}；{% endif %}{% endfor %}"
             '{% if city_not_reported %}{% if by_district|selectattr("not_reported")|list %}；{% endif %}'
             "全市性指标中{% if city_summary.none_reported %}{{ city_not_reported|length }}项均未报送"
-            "{% else %}有{{ city_not_reported|length }}项未报送：" + names("city_not_reported") + "{% endif %}{% endif %}。"
+            "{% else %}有{{ city_not_reported|length }}项未报送："
+            + names("city_not_reported")
+            + "{% endif %}{% endif %}。"
             "以上指标暂无法评估。",
         ),
         ctl("{%p endif %}"),
