@@ -463,7 +463,8 @@ def city_body() -> list[str]:
         ctl("{%p endif %}"),
     ]
     out += next_steps(
-        "各区要",
+        # The city's own measures are led by the city's departments, not by the districts.
+        '{% if any_missed and not by_district|selectattr("missed")|list %}市有关牵头部门要{% else %}各区要{% endif %}',
         "",
         "any_missed",
         "{% if any_not_reported %}；未报送数据的区和部门要尽快补报{% endif %}",
@@ -501,9 +502,7 @@ def district_body() -> list[str]:
         ctl("{%p elif nothing_reported %}"),
         para(
             "QBody",
-            "截至本通报印发时，你区尚未报送{{ period.words }}完成情况，{{ summary.assessed }}项考核指标均无法评估，"
-            "完成比例按0计，在全市{{ standing.count }}个区中"
-            '{% if standing.tied_with %}与{{ standing.tied_with|join("、") }}并列{% endif %}排第{{ standing.rank }}名。'
+            "截至本通报印发时，你区尚未报送{{ period.words }}完成情况，{{ summary.assessed }}项考核指标均无法评估。"
             + PENDING,
         ),
         ctl("{%p else %}"),
