@@ -19,8 +19,10 @@ import pytest
 from lxml import etree
 
 from qdocgen import display
+from qdocgen.documents.catalog import all_jobs
 from qdocgen.documents.notice import NoticeMaker
 from qdocgen.documents.render_any import fill
+from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure, FigureSet
 from qdocgen.plan.load import load_plan
@@ -427,20 +429,23 @@ def test_notice_and_build_with_the_same_date_make_the_same_bytes(cli, tmp_path):
     assert not list((out / "2018" / "通报").glob("*备份*"))
 
 
-def test_date_from_the_config_and_one_warning_without_it(cli, tmp_path, data_dir):
-    out = tmp_path / "output"
-    plain = cli("build", "--year", "2018", "-o", out, data=data_dir)
-    assert plain.exit_code == 0 and plain.output.count("未设定成文日期") == 1
-    city = next((out / "2018" / "通报").glob("全市-*.docx"))
-    assert "2018年12月31日" in Notice(city.read_bytes()).text
+def test_date_from_the_config_and_one_warning_without_it(data_dir):
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    warnings: list[str] = []
+    jobs = all_jobs(ws, 2018, warnings=warnings)
+    assert len([w for w in warnings if "未设定成文日期" in w]) == 1  # said once, not per notice
+    city = next(j for j in jobs if j.path.endswith("通报.docx") and "全市-" in j.path)
+    assert "2018年12月31日" in Notice(city.make()).text
     (data_dir.parent / "qdocgen.toml").write_text('[notice]\ndate = "2019-01-20"\n', encoding="utf-8")
-    dated = cli("build", "--year", "2018", "-o", out, data=data_dir)
-    assert dated.exit_code == 0 and "未设定成文日期" not in dated.output
-    assert "2019年1月20日" in Notice(city.read_bytes()).text
-    wins = cli("notice", "--year", "2018", "--city", "--date", "2019-02-01", "-o", tmp_path / "n", data=data_dir)
-    assert wins.exit_code == 0 and "2019年2月1日" in Notice(next((tmp_path / "n").glob("*.docx")).read_bytes()).text
-    early = cli("build", "--date", "2019-01-15", "-o", out, data=data_dir)  # 2019-H1 ends later
-    assert early.exit_code == 1 and "早于2019年上半年的截止日期" in early.output and "Traceback" not in early.output
+    warnings = []
+    jobs = all_jobs(ws, 2018, warnings=warnings)
+    assert not warnings
+    city = next(j for j in jobs if j.path.endswith("通报.docx") and "全市-" in j.path)
+    assert "2019年1月20日" in Notice(city.make()).text
+    maker = NoticeMaker(ws, date="2019-02-01", charts=False)  # --date wins over the file
+    assert "2019年2月1日" in Notice(maker.city(Y2018)).text
+    with pytest.raises(UserError, match="早于2019年上半年的截止日期"):  # refused before anything is made
+        all_jobs(ws, None, date="2019-01-15")
 
 
 # ── helpers ──────────────────────────────────────────────────────────────────────────────
