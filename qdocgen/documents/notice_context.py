@@ -118,9 +118,8 @@ def _by_status(results: list[Result], status: str) -> list[dict]:
 
 
 def _ranking(ev: Evaluation) -> list[dict]:
-    order = ev.plan.district_names
     # A district with nothing assessed is not ranked (the template names it apart: `unranked`).
-    standings = sorted((s for s in ev.standings if s.assessed), key=lambda s: (s.rank, order.index(s.district)))
+    standings = [s for s in ev.ranked if s.assessed]
     per_rank = {s.rank: sum(1 for t in standings if t.rank == s.rank) for s in standings}
     groups: list[dict] = []
     for s in standings:
