@@ -150,6 +150,10 @@ def check(ws: Workspace) -> None:
         f"检查通过：计划 {len(plan.rows)} 行、{len(plan.measures)} 项指标、{len(plan.districts)} 个区；"
         f"完成值 {count} 条（时段：{periods}）。"
     )
+    for mark in plan.reviews:  # left by `qdocgen import` on what it guessed
+        click.echo(f"{plan.source}:{mark.line}: 待核：{mark.what}：{mark.text}")
+    if plan.reviews:
+        click.echo(f"仍有 {len(plan.reviews)} 处标记为待核（review）：核对、改正后删去该处的 review 一行。")
 
 
 @main.command()
@@ -330,6 +334,29 @@ def init(directory: Path) -> None:
 
     for line in init_workspace(directory):
         click.echo(line)
+
+
+@main.command("import")
+@click.argument("table_file", metavar="TABLE.docx|TABLE.xlsx", type=click.Path(path_type=Path))
+@click.option(
+    "--districts", default=None, help="各区全称，按官方顺序以逗号分隔，如 禅城区,南海区（默认从目标文字推断）。"
+)
+@output_option("out_path", "写出的计划草稿（默认 --data 文件夹中的 plan.yaml；已有的先另存备份）。")
+@click.pass_obj
+def import_(ws: Workspace, table_file: Path, districts: str | None, out_path: Path | None) -> None:
+    """由印发的任务分解表（Word 或 Excel）生成计划草稿 plan.yaml，并列出需要人工核对的项。"""
+    from qdocgen.plan_import import import_table
+    from qdocgen.plan_import.write import write_draft
+
+    draft = import_table(table_file, districts)
+    out_path = out_path or Path(ws.data_dir) / "plan.yaml"
+    for line in write_draft(draft, out_path):
+        click.echo(line)
+    review = draft.review_list()
+    if review:
+        click.echo(f"请核对以下 {len(review)} 项（plan.yaml 中标有 review；qdocgen check 列出其行号）：")
+        for line in review:
+            click.echo(f"  {line}")
 
 
 @main.command()

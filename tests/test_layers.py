@@ -18,6 +18,7 @@ LAYERS = {
     "progress": 4,
     "display": 4,  # how progress results are shown (#10): beside progress, below documents
     "figures": 3,
+    "plan_import": 3,  # reads a published table into a plan draft; beside figures, above plan
     "plan": 2,
 }
 HELPER = 1  # render/, errors, fmt, config, warnings, textwidth, click_zh, listing, safe_names
