@@ -269,7 +269,7 @@ def scale_child(districts: int, periods: int, workers: int | None) -> dict:
         start = time.perf_counter()
         for period in ws.figures.periods:  # once, before the workers fork (as catalog.all_jobs does)
             ws.evaluation(period)
-        jobs = notice_jobs(ws, sorted(ws.figures.periods), NoticeMaker(ws))
+        jobs = notice_jobs(ws, sorted(ws.figures.periods), maker=NoticeMaker(ws))
         outcome = run_build(ws, jobs, Path(tmp), workers=workers)
         seconds = time.perf_counter() - start
         watch.stop.set()

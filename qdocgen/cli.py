@@ -231,22 +231,23 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     if fmt == "json":
         click.echo(json_text(records))
         return
-    from qdocgen import fmt as f
+    from qdocgen import display
 
     headers = ["序号", "指标", "单位", "区", "目标值", "完成值", "完成率", "状态", "说明"]
+    shown = [display.show(r) for r in results]  # the display rule: never contradicts the status
     rows = [
         [
             r.measure.row,
             r.measure.name,
             r.measure.unit,
             r.district or (f"{CITY}（各区合计）" if r.scope == "total" else CITY),
-            f.number(r.target),
-            f.number(r.actual),
-            f.percent(r.ratio),
+            s.target,
+            s.actual,
+            s.ratio,
             r.status,
             r.note,
         ]
-        for r in results
+        for r, s in zip(results, shown, strict=True)
     ]
     if fmt == "csv":  # plain numbers, for scripts and Excel: 10000, 0.9143
         plain = [
@@ -260,9 +261,9 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
         click.echo("")
         click.echo(
             text_table(
-                ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成率"],
+                ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成比例"],
                 [
-                    [s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, f.percent(s.rate)]
+                    [s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, display.share(s.met, s.assessed)]
                     for s in ev.ranked
                 ],
             )
@@ -285,8 +286,16 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF。")
 @click.option("--force", is_flag=True, help="全部重新生成，不论输入是否变化。")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度，只报告错误。")
+@click.option(
+    "--date",
+    "date_text",
+    default=None,
+    help="通报的成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date；都没有时为时段截止日期）。",
+)
 @click.pass_obj
-def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool, quiet: bool) -> None:
+def build(
+    ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool, quiet: bool, date_text: str | None
+) -> None:
     """生成全部文件；只重做输入有变化的文件，并说明原因。"""
     import time
 
@@ -298,7 +307,7 @@ def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool
         check_year(ws, year)
     ws.figures  # noqa: B018 - validate every input before anything is written
     ws.config  # noqa: B018
-    jobs = all_jobs(ws, year)
+    jobs = all_jobs(ws, year, date=date_text)  # without a date, one warning (ws.warnings)
 
     def progress(items):
         if quiet or len(items) < 5 or not sys.stderr.isatty():
@@ -528,7 +537,12 @@ def render(
 @period_option
 @click.option("--district", default=None, help="只生成一个区的通报，如 南海 或 南海区。")
 @click.option("--city", is_flag=True, help="只生成全市通报。")
-@click.option("--date", "date_text", default=None, help="成文日期，写作 YYYY-MM-DD（默认为时段截止日期）。")
+@click.option(
+    "--date",
+    "date_text",
+    default=None,
+    help="成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date；都没有时为时段截止日期）。",
+)
 @click.option("--strict", is_flag=True, help="有完成值未报送时报错，而不是在通报中写明。")
 @output_option("out_dir", "输出文件夹（默认 output/年度/通报）。")
 @click.pass_obj

@@ -163,7 +163,7 @@ def test_copied_members_make_the_zip_normalise_package_makes(template):
 
 def test_a_pooled_build_writes_what_a_serial_build_writes(ws, tmp_path):
     def jobs():
-        return catalog.progress_table_jobs(ws, PERIOD) + catalog.notice_jobs(ws, [PERIOD], NoticeMaker(ws))
+        return catalog.progress_table_jobs(ws, PERIOD) + catalog.notice_jobs(ws, [PERIOD], maker=NoticeMaker(ws))
 
     serial = run_build(ws, jobs(), tmp_path / "serial", workers=1)
     pooled = run_build(ws, jobs(), tmp_path / "pooled", workers=2)
@@ -180,7 +180,7 @@ def test_a_pooled_build_writes_what_a_serial_build_writes(ws, tmp_path):
 def test_a_rebuild_that_changes_nothing_compiles_no_template(tmp_path, monkeypatch):
     ws = Workspace(data_dir=DATA, templates_dir=TEMPLATES)
     maker = NoticeMaker(ws)
-    run_build(ws, catalog.progress_table_jobs(ws, PERIOD) + catalog.notice_jobs(ws, [PERIOD], maker), tmp_path)
+    run_build(ws, catalog.progress_table_jobs(ws, PERIOD) + catalog.notice_jobs(ws, [PERIOD], maker=maker), tmp_path)
     monkeypatch.setattr(names, "_BY_HASH", {})  # a new process: only the build record knows the names
 
     def refuse(*args, **kwargs):
@@ -189,7 +189,7 @@ def test_a_rebuild_that_changes_nothing_compiles_no_template(tmp_path, monkeypat
     monkeypatch.setattr(catalog, "prepare", refuse)
     monkeypatch.setattr(NoticeMaker, "template", refuse)
     ws = Workspace(data_dir=DATA, templates_dir=TEMPLATES)
-    jobs = catalog.progress_table_jobs(ws, PERIOD) + catalog.notice_jobs(ws, [PERIOD], NoticeMaker(ws))
+    jobs = catalog.progress_table_jobs(ws, PERIOD) + catalog.notice_jobs(ws, [PERIOD], maker=NoticeMaker(ws))
     outcome = run_build(ws, jobs, tmp_path)
     assert outcome.made == [] and len(outcome.kept) == len(jobs)
     assert "template_names" in (tmp_path / RECORD).read_text(encoding="utf-8")
@@ -206,7 +206,7 @@ def test_a_build_evaluates_each_period_once(tmp_path, monkeypatch):
     ws = Workspace(data_dir=DATA, templates_dir=TEMPLATES)
     periods = sorted(ws.figures.periods)
     jobs = [j for j in catalog.all_jobs(ws) if j.path.endswith(".docx") and "通报" not in j.path]
-    jobs += catalog.notice_jobs(ws, periods, NoticeMaker(ws))
+    jobs += catalog.notice_jobs(ws, periods, maker=NoticeMaker(ws))
     run_build(ws, jobs, tmp_path)
     assert sorted(calls) == periods
 

@@ -30,8 +30,12 @@ NOTICE_DIR = "通报"
 FORM_DIR = "填报表"
 
 
-def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
-    """Every document for `year` (or for every year with figures), in a stable order."""
+def all_jobs(ws: Workspace, year: int | None = None, date=None) -> list[Job]:
+    """Every document for `year` (or for every year with figures), in a stable order.
+
+    `date` is the notices' 成文日期 (YYYY-MM-DD; None: qdocgen.toml's [notice] date, else each
+    period's end, which the workspace's warnings then say once).
+    """
     periods = [p for p in sorted(ws.figures.periods) if year is None or p.year == year]
     years = sorted({p.year for p in periods})
     for period in periods:  # once per build, before any document (and any worker process) needs it
@@ -41,7 +45,7 @@ def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
         jobs += plain_table_jobs(ws)
     for period in periods:
         jobs += progress_table_jobs(ws, period)
-    jobs += notice_jobs(ws, periods)
+    jobs += notice_jobs(ws, periods, date)
     form_periods = sorted(set(periods) | {Period(y) for y in years})
     for period in form_periods:
         jobs += form_jobs(ws, period)
@@ -110,11 +114,17 @@ def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
     return jobs
 
 
-def notice_jobs(ws: Workspace, periods: list[Period], maker=None) -> list[Job]:
-    """The 通报 of `periods`, made by `maker` (a NoticeMaker; by default one with the workspace's settings)."""
-    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
+def notice_jobs(ws: Workspace, periods: list[Period], date=None, maker=None) -> list[Job]:
+    """The 通报 of `periods`, made by `maker` (a NoticeMaker; by default one with the workspace's
+    settings and `date`)."""
+    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker, check_notice_date
 
-    maker = maker or NoticeMaker(ws)
+    if not periods:
+        return []
+    maker = maker or NoticeMaker(ws, date=date)  # the same settings as `qdocgen notice`: the same bytes
+    if maker.date is not None:  # refused before anything is written, not once per notice
+        for period in periods:
+            check_notice_date(maker.date, period)
     jobs = []
     for period in periods:
         for district in [None, *ws.plan.district_names]:
