@@ -18,7 +18,8 @@ class Job:
 
     Without `context`, `shows()` and `make()` take no argument. With `context`, the build calls
     it once per build and hands its result to both, `shows(context)` and `make(context)`, so a
-    document's data is assembled once whether or not the document has to be remade.
+    document's data is assembled once whether or not the document has to be remade (called
+    without it, `shows()` and `make()` build the context themselves).
     """
 
     path: str  # relative to the output folder, with "/" separators
@@ -33,6 +34,11 @@ class Job:
     # processes inherit it ready instead of each preparing it again.
     warm: Callable[[], object] | None = None
 
+    def __post_init__(self):
+        if self.context is not None:  # job.make() and job.shows() alone build the context themselves
+            self.shows = _given_or_built(self.shows, self.context)
+            self.make = _given_or_built(self.make, self.context)
+
     def prepare(self) -> object:
         """The job's context (None for a job without one)."""
         return None if self.context is None else self.context()
@@ -42,3 +48,10 @@ class Job:
 
     def made(self, context: object) -> bytes:
         return self.make() if self.context is None else self.make(context)
+
+
+def _given_or_built(fn: Callable[..., object], context: Callable[[], object]) -> Callable[..., object]:
+    def call(*given):
+        return fn(*(given or (context(),)))
+
+    return call
