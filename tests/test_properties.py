@@ -171,7 +171,8 @@ def blank_form(tmp_path_factory):
     """A real 南海区 2018 form, its data rows and columns, and a private copy of the data."""
     import shutil
 
-    from qdocgen.figures.forms import find_header, make_forms
+    from qdocgen.documents.forms import make_forms
+    from qdocgen.figures.forms import find_header
     from qdocgen.plan.load import load_plan
 
     from conftest import DATA, TEMPLATES

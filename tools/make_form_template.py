@@ -6,7 +6,7 @@ version. Run from the repository root:
 
     python tools/make_form_template.py
 
-What `qdocgen forms` relies on in the template (see qdocgen/figures/forms.py):
+What `qdocgen forms` relies on in the template (see qdocgen/documents/forms.py):
 - a sheet named 填报;
 - one row whose cells read 序号, 指标, 单位, 目标值, 完成值, 说明 (the header row);
 - the row below it: the look of every data row (fonts, borders, fills, locked or not);

@@ -11,6 +11,7 @@ from qdocgen import fmt
 from qdocgen.documents.context import base_context, result_context
 from qdocgen.plan.model import Plan
 from qdocgen.progress import ASSESSED, EXCEEDED, MET, MISSED, NOT_APPLICABLE, NOT_REPORTED, PENDING, Evaluation, Result
+from qdocgen.reporting import reporting_context
 
 # name → description, for docs/templates.md (merged with context.VARIABLES by the lead).
 NOTICE_VARIABLES: dict[str, str] = {
@@ -31,6 +32,7 @@ NOTICE_VARIABLES: dict[str, str] = {
     "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
     "chart": "完成率柱状图（未找到中文字体时为 none）",
+    "reporting": "全市通报：尚有指标未报送的区（及全市性指标），各项 name、label（区名或“全市性指标”）、expected（应报项数）、reported（已报）、missing（未报）、rate_text（指标报送率）；全部报齐时为空列表",
 }
 
 
@@ -177,6 +179,7 @@ def city_context(plan: Plan, ev: Evaluation, opts: NoticeOptions, chart=None) ->
     ctx["any_missed"] = bool(ctx["city_missed"] or any(d["missed"] for d in by_district))
     ctx["any_not_reported"] = bool(ctx["city_not_reported"] or any(d["not_reported"] for d in by_district))
     ctx["annex"] = city_annex(plan, ev)
+    ctx["reporting"] = reporting_context(ev)  # 指标报送率 where not all figures are in (issue 11)
     return ctx
 
 
