@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from test_collect import TEMPLATE, fill, make, met
+from test_collect import TEMPLATE, cell_of, fill, make, met
 
 from qdocgen.documents.forms import make_forms
 from qdocgen.figures.period import Period
@@ -125,7 +125,10 @@ def test_collecting_the_first_version_again_is_refused(plan, cli, data_dir, tmp_
     before = files(data_dir)
     result = cli("collect", v1, data=data_dir)
     assert result.exit_code == 1
-    assert f"{v1} 填报!E14: 南海区 2018年度 序号 4“细分行业龙头企业数”：36 → 34，此表已于" in result.output
+    assert (
+        f"{v1} 填报!{cell_of(v1, LEADER, '完成值')}: 南海区 2018年度 序号 4“细分行业龙头企业数”：36 → 34，此表已于"
+        in result.output
+    )
     assert "--force" in result.output and "Traceback" not in result.output
     assert files(data_dir) == before and stored(data_dir, plan) == (36, "更正：补录1家")
     forced = cli("collect", "--force", v1, data=data_dir)
@@ -203,7 +206,10 @@ def test_no_order_of_collects_loses_the_newest_figure(order, plan, cli, data_dir
 def test_rate_typed_as_fraction_refused_at_cell(value, message, plan, cli, data_dir, tmp_path):
     form = version(plan, tmp_path, "f.xlsx", T0, values={"工业产品质量监督抽查综合合格率": value})
     result = cli("collect", form, data=data_dir)
-    assert result.exit_code == 1 and f"{form} 填报!E34: {message}" in result.output
+    assert (
+        result.exit_code == 1
+        and f"{form} 填报!{cell_of(form, '工业产品质量监督抽查综合合格率', '完成值')}: {message}" in result.output
+    )
 
 
 def test_small_rate_with_percent_sign_is_meant_and_kept(plan, cli, data_dir, tmp_path):
@@ -218,8 +224,9 @@ def test_proportion_over_100_and_ten_times_target_warn(plan, cli, data_dir, tmp_
     form = version(plan, tmp_path, "f.xlsx", T0, values={"工业产品质量监督抽查综合合格率": 101, LEADER: 351})
     result = cli("collect", form, data=data_dir)
     assert result.exit_code == 0, result.output
-    assert "填报!E34: 南海区“工业产品质量监督抽查综合合格率”完成值101% 超过 100%" in result.output
-    assert "填报!E14: 南海区“细分行业龙头企业数”完成值351 超过目标值 35 的 10 倍" in result.output
+    rate, count = cell_of(form, "工业产品质量监督抽查综合合格率", "完成值"), cell_of(form, LEADER, "完成值")
+    assert f"填报!{rate}: 南海区“工业产品质量监督抽查综合合格率”完成值101% 超过 100%" in result.output
+    assert f"填报!{count}: 南海区“细分行业龙头企业数”完成值351 超过目标值 35 的 10 倍" in result.output
     check = cli("check", data=data_dir)
     assert check.exit_code == 0 and "超过 100%" in check.output and "的 10 倍" in check.output
 
@@ -263,7 +270,9 @@ def test_form_issued_before_a_target_revision_is_accepted_with_a_note(plan, cli,
     path.write_text(text.replace(old, old.replace("南海区: 35", "南海区: 38"), 1), encoding="utf-8")
     result = cli("collect", form, data=data_dir)
     assert result.exit_code == 0, result.output
-    assert "填报!D14: 下发此表后目标已修订：表中目标为“35”，现行目标为“38”" in result.output
+    assert (
+        f"填报!{cell_of(form, LEADER, '目标值')}: 下发此表后目标已修订：表中目标为“35”，现行目标为“38”" in result.output
+    )
     assert stored(data_dir, plan)[0] == 40
 
 
@@ -292,15 +301,18 @@ def test_collect_a_folder_recursively_reading_periods_from_forms(plan, cli, data
 
 def test_a_cleared_row_is_one_message_naming_it(plan, cli, data_dir, tmp_path):
     blank = make(plan, tmp_path, Period(2018))["南海区"]
+    cleared = []
 
     def clear(wb, ws, cols, rows):
+        cleared.append(rows["质量义诊企业数"])
         for c in cols.values():
-            ws.cell(rows["质量义诊企业数"], c).value = None
+            ws.cell(cleared[0], c).value = None
 
     fill(blank, default=met, edit=clear)
     result = cli("collect", blank, data=data_dir)
     assert result.exit_code == 1
-    assert "填报!16:16: 第 16 行是空行（应为序号 6“质量义诊企业数”）" in result.output
+    r = cleared[0]
+    assert f"填报!{r}:{r}: 第 {r} 行是空行（应为序号 6“质量义诊企业数”）" in result.output
     assert "发现 1 个问题" in result.output
 
 
@@ -382,7 +394,8 @@ def test_withdraw_and_clear_note_on_the_form(plan, cli, data_dir, tmp_path):
 def test_withdraw_with_a_value_is_refused(plan, cli, data_dir, tmp_path):
     form = version(plan, tmp_path, "a.xlsx", T0, values={LEADER: 34}, notes={LEADER: "撤回"})
     result = cli("collect", form, data=data_dir)
-    assert result.exit_code == 1 and "填报!E14: 完成值填了“34”，说明却写“撤回”" in result.output
+    place = cell_of(form, LEADER, "完成值")
+    assert result.exit_code == 1 and f"填报!{place}: 完成值填了“34”，说明却写“撤回”" in result.output
 
 
 # ---------------------------------------------------------------- structure

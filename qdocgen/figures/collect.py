@@ -55,6 +55,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 TARGET_TOLERANCE = 0.005
 CLEAR_NOTE = "撤回说明"  # typed in 说明: clear the stored 说明, keep the figure
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+MAX_BLANK_RUN = 50
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,18 @@ def _read_rows(form: Form, plan: Plan, ws, ws_formulas, digest: str | None) -> N
         others = [ws.cell(r, c).value for c in cols.values() if c != first_col]
         return isinstance(first, str) and _row_key(ws, r, cols) is None and all(v in (None, "") for v in others)
 
-    last = max((r for r in range(header + 1, footer) if not blank(r) and not text_line(r)), default=header)
+    # The data end at the last row before the footer that holds data; a run of blank rows
+    # longer than any cleared stretch of a form ends the search (a stray cell far below).
+    last, run = header, 0
+    for r in range(header + 1, footer):
+        if blank(r):
+            run += 1
+            if run > MAX_BLANK_RUN:
+                break
+        else:
+            run = 0
+            if not text_line(r):
+                last = r
     merged = False
     for rng in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
         if rng.max_row >= header and rng.min_row <= last and rng.max_col >= first_col and rng.min_col <= last_col:
