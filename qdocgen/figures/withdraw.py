@@ -63,7 +63,17 @@ def withdraw(
         kind, said = log.WITHDRAWN, f"已撤回 {name}：{format_value(figure.value)} → （空）"
     stored[key] = new
     entry = log.Entry(
-        clock(), district, row, m.name, figure.value, new.value, figure.note, new.note, kind, log.Source(COMMAND), reason
+        time=clock(),
+        district=district,
+        row=row,
+        measure=m.name,
+        old_value=figure.value,
+        new_value=new.value,
+        old_note=figure.note,
+        new_note=new.note,
+        kind=kind,
+        source=log.Source(COMMAND),
+        remark=reason,
     )
     log.commit(plan, state, list(stored.values()), [entry])
     return f"{said}；已记入 {state.log_path.name}。"
