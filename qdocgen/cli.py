@@ -123,6 +123,19 @@ def check(ws: Workspace) -> None:
         raise DataError(f"发现 {len(problems)} 个问题。", problems)
     for doubt in figures.doubts:  # plausible but worth a look: kept, not refused
         click.echo(f"注意：{doubt}", err=True)
+    from qdocgen.figures.log import load_state
+
+    for per in sorted(figures.periods):  # the collection logs: readable, and what they do not yet say
+        try:
+            state = load_state(plan, ws.data_dir, per)
+        except DataError as exc:
+            raise DataError(f"发现 {len(exc.problems)} 个问题。{exc.message}", exc.problems) from None
+        if state.by_hand:
+            click.echo(
+                f"注意：{state.path} 中有 {len(state.by_hand)} 项与收集记录 {state.log_path.name} 不同（手工更正），"
+                "下次导入或撤回时记入收集记录",
+                err=True,
+            )
     count = sum(len(v) for v in figures.periods.values())
     periods = "、".join(p.key for p in sorted(figures.periods)) or "无"
     click.echo(

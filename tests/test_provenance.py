@@ -408,3 +408,18 @@ def test_figures_do_not_import_progress_or_documents():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_check_reads_the_log_and_names_hand_corrections(plan, cli, data_dir, tmp_path):
+    form = version(plan, tmp_path, "f.xlsx", T0, values={LEADER: 34})
+    assert cli("collect", form, data=data_dir).exit_code == 0
+    path = period_file(data_dir, Period(2018))
+    path.write_bytes(path.read_bytes().replace("细分行业龙头企业数,34,".encode(), "细分行业龙头企业数,35,".encode()))
+    result = cli("check", data=data_dir)
+    assert result.exit_code == 0 and "有 1 项与收集记录 2018.收集记录.csv 不同（手工更正）" in result.output
+    log_path = data_dir / "figures" / LOG_2018
+    log_path.write_text("时间,区\n", encoding="utf-8")
+    broken = cli("check", data=data_dir)
+    assert broken.exit_code == 1 and "表头缺少列" in broken.output and "Traceback" not in broken.output
+    refused = cli("collect", form, data=data_dir)  # a damaged log never lets a collect guess
+    assert refused.exit_code == 1 and "收集记录文件的表头被改动" in refused.output

@@ -224,7 +224,9 @@ def log_bytes(plan: Plan, before: bytes | None, entries: list[Entry]) -> bytes:
         csv.writer(buf, lineterminator="\r\n").writerow(COLUMNS)
         head = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
-        head = before if before.endswith(b"\n") else before + b"\r\n"
+        # Kept as it was, but as UTF-8 with BOM even if Excel re-saved it in another encoding.
+        text = decode_text(before, "收集记录")
+        head = ("\ufeff" + text if text.endswith("\n") else "\ufeff" + text + "\r\n").encode("utf-8")
     return head + render_entries(plan, entries).encode("utf-8")
 
 
