@@ -457,7 +457,7 @@ def missing(ws: Workspace, year: int, period: str, fmt: str) -> None:
         return
     headers = ["区", "序号", "指标", "单位", "目标值", "指标报送率"]
     rows = [
-        [r.name, m.measure.row, m.measure.name, m.measure.unit, f.number(m.target), f.percent(r.rate)]
+        [r.name, m.measure.row, m.measure.name, m.measure.unit, f.number(m.target), r.rate_text]
         for r in found
         for m in r.missing
     ]
@@ -471,7 +471,7 @@ def missing(ws: Workspace, year: int, period: str, fmt: str) -> None:
     click.echo(
         text_table(
             ["区", "应报", "已报", "未报", "指标报送率"],
-            [[r.name, len(r.expected), r.reported, len(r.missing), f.percent(r.rate)] for r in found],
+            [[r.name, len(r.expected), r.reported, len(r.missing), r.rate_text] for r in found],
         )
     )
     click.echo("")

@@ -35,6 +35,13 @@ class Reporting:
     def rate(self) -> float | None:
         return self.reported / len(self.expected) if self.expected else None
 
+    @property
+    def rate_text(self) -> str:
+        """95.0%; never 100.0% while a figure is missing (199/200 would round up)."""
+        if self.rate is None:
+            return ""
+        return fmt.percent(min(self.rate, 0.999) if self.missing else self.rate)
+
 
 def reporting(ev: Evaluation) -> list[Reporting]:
     """Every district in official order, then the city office."""
@@ -54,8 +61,7 @@ def reporting_context(ev: Evaluation) -> list[dict]:
             "expected": len(r.expected),
             "reported": r.reported,
             "missing": len(r.missing),
-            # never 100.0% while a figure is missing (199/200 would round up)
-            "rate_text": fmt.percent(min(r.rate, 0.999)),
+            "rate_text": r.rate_text,
         }
         for r in reporting(ev)
         if r.missing
