@@ -557,6 +557,9 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
             change = Change(new, kept, kind, form, row.place)
             if change.writes and kind != "confirmed":
                 change.reason = _older(form, history.get(f.key, []))
+                if change.reason and kind == "changed" and not f.note:
+                    # An older value taken back (--force) does not keep the newer one's 说明.
+                    change.figure = new = replace(new, note="")
             changes.append(change)
             if change.writes:
                 stored[f.key] = new
