@@ -161,7 +161,8 @@ def test_hand_correction_is_logged_and_protected(plan, cli, data_dir, tmp_path):
     # The same (older) form again would revert the correction: refused, nothing written.
     before = files(data_dir)
     result = cli("collect", v2, data=data_dir)
-    assert result.exit_code == 1 and "37 → 36，该数已于" in result.output and "手工更正" in result.output
+    assert result.exit_code == 1 and "37 → 36，该数已于" in result.output
+    assert "在完成值文件中手工更正，此表保存于" in result.output and "早于手工更正" in result.output
     assert files(data_dir) == before
     # A form of another district: goes in, and the correction is recorded in the log.
     other = version(plan, tmp_path, "shunde.xlsx", T0, who="顺德区")
@@ -365,7 +366,8 @@ def test_withdraw_by_command_is_logged_and_kept_against_older_forms(plan, cli, d
         "撤回", "34", "", "qdocgen withdraw", "区里来电撤回",
     )  # fmt: skip
     again = cli("collect", form, data=data_dir)  # the form predates the withdrawal
-    assert again.exit_code == 1 and "（空） → 34" in again.output
+    assert again.exit_code == 1 and "（空） → 34，该数已于" in again.output
+    assert "用 qdocgen withdraw 撤回，此表保存于" in again.output and "早于撤回" in again.output
     nothing = cli("withdraw", "--year", "2018", "--district", "南海", "--row", "4", data=data_dir)
     assert nothing.exit_code == 1 and "没有已报送的完成值可撤回" in nothing.output
     two = cli("withdraw", "--year", "2018", "--district", "南海", "--row", "8", data=data_dir)

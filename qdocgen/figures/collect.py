@@ -210,8 +210,8 @@ def _older(form: Form, history: list[log.Entry]) -> str:
     if form.saved is not None and form.saved > last.time:
         return ""
     saved = f"此表保存于 {log.shown_time(form.saved)}" if form.saved else "此表没有记录保存时间"
-    what = "手工更正" if last.kind == log.BY_HAND else f"用 {src.file} {last.kind}"
-    return f"该数已于 {log.shown_time(last.time)} {what}，{saved}，早于{what.removeprefix('用 ')}"
+    how = "在完成值文件中手工更正" if last.kind == log.BY_HAND else f"用 {src.file} {last.kind}"
+    return f"该数已于 {log.shown_time(last.time)} {how}，{saved}，早于{last.kind}"
 
 
 def collect(
