@@ -425,3 +425,20 @@ def test_check_reads_the_log_and_names_hand_corrections(plan, cli, data_dir, tmp
     assert broken.exit_code == 1 and "表头缺少列" in broken.output and "Traceback" not in broken.output
     refused = cli("collect", form, data=data_dir)  # a damaged log never lets a collect guess
     assert refused.exit_code == 1 and "收集记录文件的表头被改动" in refused.output
+
+
+def test_a_store_from_before_the_log_is_protected_by_its_last_change(plan, cli, data_dir, tmp_path):
+    path = period_file(data_dir, Period(2018))
+    text = path.read_text(encoding="utf-8-sig").replace(
+        "南海区,4,细分行业龙头企业数,32,,示例数据", "南海区,4,细分行业龙头企业数,37,,南海区-2018年度-填报表.xlsx"
+    )
+    path.write_text("\ufeff" + text, encoding="utf-8", newline="")
+    edited = T0 + timedelta(days=1)
+    os.utime(path, (edited.timestamp(), edited.timestamp()))
+    older = version(plan, tmp_path, "older.xlsx", T0, values={LEADER: 34})
+    result = cli("collect", older, data=data_dir)
+    assert result.exit_code == 1 and "37 → 34，完成值文件在开始收集记录之前最后修改于" in result.output
+    assert not (data_dir / "figures" / LOG_2018).exists()
+    newer = version(plan, tmp_path, "newer.xlsx", edited + timedelta(hours=1), values={LEADER: 38})
+    assert cli("collect", newer, data=data_dir).exit_code == 0
+    assert stored(data_dir, plan)[0] == 38

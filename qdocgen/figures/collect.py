@@ -27,7 +27,7 @@ from qdocgen.figures import log
 from qdocgen.figures.forms import who_of
 from qdocgen.figures.period import Period
 from qdocgen.figures.read_form import Form, read_form
-from qdocgen.figures.store import Figure
+from qdocgen.figures.store import SAMPLE, Figure
 from qdocgen.figures.values import format_value
 from qdocgen.plan.model import Plan
 
@@ -205,10 +205,13 @@ def _older(form: Form, history: list[log.Entry]) -> str:
         if form.saved is not None and src.saved is not None and form.saved < src.saved:
             return f"此表保存于 {log.shown_time(form.saved)}，早于现值来源 {src.file}（保存于 {log.shown_time(src.saved)}）"
         return ""
-    if last.kind == log.BASELINE:
-        return ""
+    if last.kind == log.BASELINE and last.source.file == SAMPLE:
+        return ""  # 示例数据 stands for nothing a district said
     if form.saved is not None and form.saved > last.time:
         return ""
+    if last.kind == log.BASELINE:  # in the file before its log began: as new as the file's last change
+        saved = f"此表保存于 {log.shown_time(form.saved)}" if form.saved else "此表没有记录保存时间"
+        return f"完成值文件在开始收集记录之前最后修改于 {log.shown_time(last.time)}，{saved}，早于该时间"
     saved = f"此表保存于 {log.shown_time(form.saved)}" if form.saved else "此表没有记录保存时间"
     how = "在完成值文件中手工更正" if last.kind == log.BY_HAND else f"用 {src.file} {last.kind}"
     return f"该数已于 {log.shown_time(last.time)} {how}，{saved}，早于{last.kind}"
