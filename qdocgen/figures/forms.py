@@ -131,9 +131,9 @@ def shown_text(value: object) -> str:
     return str(value).strip()
 
 
-def target_cells(rows: list[tuple[int, str, str, object]]) -> str:
+def target_cells(rows: list[tuple]) -> str:
     """A digest of the 序号, 指标, 单位 and 目标值 cells of a form's rows, as stamped on issue."""
-    text = "\n".join(f"{no}|{name}|{unit}|{shown_text(target)}" for no, name, unit, target in rows)
+    text = "\n".join("|".join(shown_text(v) for v in row) for row in rows)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -259,7 +259,7 @@ def _read_rows(form: Form, plan: Plan, ws, ws_formulas, digest: str | None) -> N
     expected = {(ln.measure.row, ln.measure.name): ln for ln in lines}
     seen: dict[tuple[int, str], int] = {}
     blanks: list[int] = []
-    shown_cells: list[tuple[int, str, str, object]] = []
+    shown_cells: list[tuple] = []  # 序号, 指标, 单位, 目标值 of each row, for the digest stamped on issue
     revised: list[tuple[str, str, str]] = []  # (message, place, note) of targets differing from the plan
     for r in range(header + 1, last + 1):
         if blank(r):
@@ -267,9 +267,7 @@ def _read_rows(form: Form, plan: Plan, ws, ws_formulas, digest: str | None) -> N
             continue
         key = _row_key(ws, r, cols)
         line = expected.get(key) if key else None
-        shown_cells.append(
-            tuple(ws.cell(r, cols[h]).value for h in ("序号", "指标", "单位", "目标值"))  # type: ignore[arg-type]
-        )
+        shown_cells.append(tuple(ws.cell(r, cols[h]).value for h in ("序号", "指标", "单位", "目标值")))
         if line is None:
             shown = f"序号“{shown_text(ws.cell(r, cols['序号']).value)}”“{shown_text(ws.cell(r, cols['指标']).value)}”"
             form.problem(
@@ -286,10 +284,7 @@ def _read_rows(form: Form, plan: Plan, ws, ws_formulas, digest: str | None) -> N
         if reported is not None:
             form.rows.append(reported)
     if revised:
-        issued_as_is = (
-            digest is not None
-            and target_cells([(shown_text(a), shown_text(b), shown_text(c), d) for a, b, c, d in shown_cells]) == digest
-        )
+        issued_as_is = digest is not None and target_cells(shown_cells) == digest
         for message, place, note in revised:
             if issued_as_is:
                 form.note(note, place)
