@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import FigureSet
+from qdocgen.figures.targets import EPS, PRO_RATA, period_target  # noqa: F401 - re-exported
 from qdocgen.plan.model import Measure, Plan
-from qdocgen.targets import EPS, PRO_RATA, period_target  # noqa: F401 - re-exported
 
 EXCEEDED = "超额完成"
 MET = "完成"
@@ -119,6 +119,12 @@ class Evaluation:
 
     def standing(self, district: str) -> Standing:
         return next(s for s in self.standings if s.district == district)
+
+    @property
+    def ranked(self) -> list[Standing]:
+        """The standings best first; districts of equal rank in the plan's order."""
+        order = self.plan.district_names
+        return sorted(self.standings, key=lambda s: (s.rank, order.index(s.district)))
 
 
 def judge(measure: Measure, target: float | None, actual: float | None, applies: bool, written: float | None) -> str:

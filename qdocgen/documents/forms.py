@@ -194,8 +194,8 @@ def make_forms(
     plan: Plan, template: Path, period: Period, who: list[str | None], out_dir: Path
 ) -> list[tuple[Path, bool]]:
     """Write the forms of `who` (district names, None for the city office); (path, changed) each."""
-    if period.year not in plan.years:
-        raise UserError(f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+    if problem := plan.year_problem(period.year):
+        raise UserError(problem)
     if not Path(template).is_file():
         raise TemplateError(f"找不到填报表模板 {template}（可用 tools/make_form_template.py 重新生成）")
     written = []

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from qdocgen import fmt
 from qdocgen.documents.context import base_context, result_context
+from qdocgen.documents.reporting import reporting_context
 from qdocgen.plan.model import Plan
 from qdocgen.progress import ASSESSED, EXCEEDED, MET, MISSED, NOT_APPLICABLE, NOT_REPORTED, PENDING, Evaluation, Result
-from qdocgen.reporting import reporting_context
 
 # name → description, for docs/templates.md (merged with context.VARIABLES by the lead).
 NOTICE_VARIABLES: dict[str, str] = {
@@ -109,8 +109,7 @@ def _by_status(results: list[Result], status: str) -> list[dict]:
 
 
 def _ranking(ev: Evaluation) -> list[dict]:
-    order = ev.plan.district_names
-    standings = sorted(ev.standings, key=lambda s: (s.rank, order.index(s.district)))
+    standings = ev.ranked
     per_rank = {s.rank: sum(1 for t in standings if t.rank == s.rank) for s in standings}
     groups: list[dict] = []
     for s in standings:

@@ -235,8 +235,8 @@ def collect(
     form has a problem and `partial` is false, or when a figure would be reverted by an
     older form and `force` is false. With `partial`, the forms without problems go in.
     """
-    if year is not None and year not in plan.years:
-        raise DataError(f"年度 {year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+    if year is not None and (problem := plan.year_problem(year)):
+        raise DataError(problem)
     if part is not None:
         Period.parse_part(year or plan.years[0], part)  # refuses an unknown part
     if not paths:

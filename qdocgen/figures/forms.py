@@ -21,8 +21,8 @@ from pathlib import Path
 
 from qdocgen.errors import TemplateError
 from qdocgen.figures.period import PARTS, Period
+from qdocgen.figures.targets import period_target
 from qdocgen.plan.model import CITY, Measure, Plan
-from qdocgen.targets import period_target
 
 TEMPLATE = "填报表.xlsx"
 SHEET = "填报"

@@ -106,8 +106,8 @@ def read_form(path: Path, plan: Plan, year: int | None = None, part: str | None 
     who, claimed, digest = meta
     form.who, form.period = who, claimed
     _check_claims(form, plan, year, part)
-    if claimed.year not in plan.years:
-        form.problem(f"表格记录的年度 {claimed.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+    if problem := plan.year_problem(claimed.year):
+        form.problem(f"表格记录的{problem}")
         return form
     if SHEET not in values.sheetnames:
         form.problem(f"没有名为“{SHEET}”的工作表（工作表名称不能改动）")

@@ -10,9 +10,9 @@ from pathlib import Path
 from qdocgen.errors import DataError, Problem
 from qdocgen.figures import plausible
 from qdocgen.figures.period import Period
+from qdocgen.figures.targets import period_target
 from qdocgen.figures.values import BadValue, format_value, parse_value, percent_written
 from qdocgen.plan.model import CITY, Measure, Plan
-from qdocgen.targets import period_target
 
 FIGURES_DIR = "figures"
 COLUMNS = ("区", "序号", "指标", "完成值", "说明", "来源")
@@ -98,9 +98,7 @@ def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
             problems.append(Problem(str(path), None, f"与另一个文件重复：都是{period.words}的完成值"))
             continue
         if period.year not in plan.years:
-            problems.append(
-                Problem(str(path), None, f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
-            )
+            problems.append(Problem(str(path), None, plan.year_problem(period.year)))
             continue
         figures, found, doubts = read_figures_file(path, plan, period)
         problems.extend(found)

@@ -31,8 +31,8 @@ def withdraw(
     clock=log.now,
 ) -> str:
     """Withdraw the figure of `district` (None: the city) at `row` (and `measure`); a sentence saying what was done."""
-    if period.year not in plan.years:
-        raise UserError(f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+    if problem := plan.year_problem(period.year):
+        raise UserError(problem)
     if not 1 <= row <= len(plan.rows):
         raise UserError(f"序号 {row} 不在任务分解表 1–{len(plan.rows)} 内")
     measures = [m for m in plan.measures_of_row(row) if m.is_city == (district is None)]
