@@ -145,7 +145,7 @@ def check(ws: Workspace) -> None:
     if problems:
         raise DataError(f"发现 {len(problems)} 个问题。", problems)
     for doubt in figures.doubts:  # plausible but worth a look: kept, not refused
-        click.echo(f"注意：{doubt}", err=True)
+        ws.warnings.append(str(doubt))
     from qdocgen.figures.log import load_state
 
     for per in sorted(figures.periods):  # the collection logs: readable, and what they do not yet say
@@ -154,10 +154,9 @@ def check(ws: Workspace) -> None:
         except DataError as exc:
             raise DataError(f"发现 {len(exc.problems)} 个问题。{exc.message}", exc.problems) from None
         if state.by_hand:
-            click.echo(
-                f"注意：{state.path} 中有 {len(state.by_hand)} 项与收集记录 {state.log_path.name} 不同（手工更正），"
-                "下次导入或撤回时记入收集记录",
-                err=True,
+            ws.warnings.append(
+                f"{state.path} 中有 {len(state.by_hand)} 项与收集记录 {state.log_path.name} 不同（手工更正），"
+                "下次导入或撤回时记入收集记录"
             )
     count = sum(len(v) for v in figures.periods.values())
     periods = "、".join(p.key for p in sorted(figures.periods)) or "无"
@@ -400,7 +399,7 @@ def collect(
     for line in describe(report):
         click.echo(line)
     for note in report.notes:
-        click.echo(f"注意：{note}", err=True)
+        ws.warnings.append(str(note))
     if report.problems:
         skipped = len(report.forms) - len(report.accepted)
         raise DataError(f"发现 {len(report.problems)} 个问题，已跳过 {skipped} 份有问题的表格。", report.problems)
