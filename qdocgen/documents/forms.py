@@ -9,13 +9,10 @@ the data, and {markers} in text cells.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from qdocgen import fmt
-from qdocgen.errors import TemplateError, UserError, package_error_text
+from qdocgen.errors import TemplateError, UserError
 from qdocgen.figures.forms import (
     KIND_OF_FORM,
     META_KEYS,
@@ -30,10 +27,11 @@ from qdocgen.figures.forms import (
     who_of,
 )
 from qdocgen.figures.period import Period
+from qdocgen.figures.read_form import filled_in
 from qdocgen.plan.model import Plan
 from qdocgen.render import form_book
 from qdocgen.render.form_book import Rule
-from qdocgen.render.package import move_aside, normalise_package, write_atomic
+from qdocgen.render.package import move_aside, write_atomic
 
 _WITHDRAW_HINT = f"要撤回已报的数，在“说明”中填“{WITHDRAW}”。"
 
@@ -126,17 +124,7 @@ def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:
 def build_form(template: Path, plan: Plan, period: Period, district: str | None) -> bytes:
     """The bytes of the form of `district` (None: the city office) for `period`."""
     shown = template.name
-    try:
-        wb = load_workbook(template)
-    except FileNotFoundError:
-        raise TemplateError(f"找不到填报表模板 {template}") from None
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise TemplateError(f"无法读取填报表模板 {template}：{package_error_text(exc)}") from None
-    if SHEET not in wb.sheetnames:
-        raise TemplateError(f"{shown} 中没有名为“{SHEET}”的工作表")
-    for name in list(wb.sheetnames):
-        if name != SHEET:
-            del wb[name]
+    wb = form_book.open_sheet(template, SHEET)
     ws = wb[SHEET]
     header, cols = find_header(ws, shown)
     lines = form_lines(plan, period, district)
@@ -179,12 +167,7 @@ def build_form(template: Path, plan: Plan, period: Period, district: str | None)
 
     form_book.protect(wb, ws)
     form_book.record_meta(wb, META_SHEET, META_KEYS, meta_values(district, period, lines))
-    wb.active = 0
-    wb.properties.title = f"{who_of(district)}{period.words}工作目标完成情况{KIND_OF_FORM}"
-    wb.properties.creator = "qdocgen"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return normalise_package(buf.getvalue())
+    return form_book.package(wb, title=f"{who_of(district)}{period.words}工作目标完成情况{KIND_OF_FORM}")
 
 
 # ---------------------------------------------------------------- the command
@@ -206,21 +189,3 @@ def make_forms(
             move_aside(path)  # a district's filled form is never overwritten by a blank one
         written.append((path, write_atomic(path, data)))
     return written
-
-
-def filled_in(path: Path) -> bool:
-    """Whether the form at `path` has anything typed in its 完成值 or 说明 column."""
-    try:
-        wb = load_workbook(path, read_only=True)
-        ws = wb[SHEET]
-        header, cols = find_header(ws, path.name)
-    except Exception:  # not a form we can read: treat it as someone's work and keep it
-        return True
-    try:
-        columns = (cols["完成值"], cols["说明"])
-        for row in ws.iter_rows(min_row=header + 1, max_row=header + 500, max_col=max(columns)):
-            if any(row[c - 1].value not in (None, "") for c in columns if c - 1 < len(row)):
-                return True
-        return False
-    finally:
-        wb.close()

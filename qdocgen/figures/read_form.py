@@ -394,3 +394,21 @@ def _same_target(value: object, expected: object) -> bool:
     except (TypeError, ValueError):
         return False
     return abs(number_cell(number) - float(expected)) <= TARGET_TOLERANCE
+
+
+def filled_in(path: Path) -> bool:
+    """Whether the form at `path` has anything typed in its 完成值 or 说明 column."""
+    try:
+        wb = load_workbook(path, read_only=True)
+        ws = wb[SHEET]
+        header, cols = find_header(ws, path.name)
+    except Exception:  # not a form we can read: treat it as someone's work and keep it
+        return True
+    try:
+        columns = (cols["完成值"], cols["说明"])
+        for row in ws.iter_rows(min_row=header + 1, max_row=header + 500, max_col=max(columns)):
+            if any(row[c - 1].value not in (None, "") for c in columns if c - 1 < len(row)):
+                return True
+        return False
+    finally:
+        wb.close()

@@ -6,12 +6,14 @@ documents/forms.py says what goes where; this module knows how openpyxl writes i
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import unicodedata
 from copy import copy
 from dataclasses import dataclass
 
+from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import PatternFill, Protection
 from openpyxl.utils import get_column_letter
@@ -19,7 +21,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from qdocgen.errors import TemplateError
+from qdocgen.errors import TemplateError, package_error_text
+from qdocgen.render.package import normalise_package
 
 _MARKER = re.compile(r"\{([^{}\s]+)\}")
 _FORMULA_START = ("=", "+", "-", "@")
@@ -43,6 +46,32 @@ class Rule:
     high: float | None = None
     choices: tuple[str, ...] = ()
     warn_only: bool = False
+
+
+def open_sheet(template, sheet: str):
+    """The template workbook with only its sheet `sheet` left; TemplateError when it cannot be."""
+    try:
+        wb = load_workbook(template)
+    except FileNotFoundError:
+        raise TemplateError(f"找不到填报表模板 {template}") from None
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise TemplateError(f"无法读取填报表模板 {template}：{package_error_text(exc)}") from None
+    if sheet not in wb.sheetnames:
+        raise TemplateError(f"{template.name} 中没有名为“{sheet}”的工作表")
+    for name in list(wb.sheetnames):
+        if name != sheet:
+            del wb[name]
+    return wb
+
+
+def package(wb, *, title: str) -> bytes:
+    """The workbook as reproducible bytes, its first sheet active, titled `title`."""
+    wb.active = 0
+    wb.properties.title = title
+    wb.properties.creator = "qdocgen"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return normalise_package(buf.getvalue())
 
 
 def put_text(cell, text: str) -> None:
