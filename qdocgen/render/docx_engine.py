@@ -4,7 +4,9 @@ docxtpl normally re-reads the .docx, re-cleans its XML and recompiles the Jinja 
 every render. `PreparedDocx` does the clean-up and compilation once per template and keeps
 the compiled parts, so a build of a hundred districts costs little more than one of five.
 Rendering runs in qdocgen's sandboxed environment with autoescape on and undefined variables
-as errors; any error names the template and the paragraph or table cell.
+as errors; any error names the template and the paragraph or table cell. Charts bound to a
+context list by a chart tag (in their title or alt text) are filled after rendering: the tags
+in render/chart_tag.py, the chart parts in render/docx_chart.py.
 """
 
 from __future__ import annotations
@@ -12,25 +14,19 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
+from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaError
+from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.render.chart_tag import BoundCharts, ChartBinding, find_bindings
+from qdocgen.render.docx_chart import fill_charts
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.locate import docx_place, error_text, template_line
 from qdocgen.render.package import normalise_package
-
-
-@dataclass(frozen=True)
-class Picture:
-    """An image to place in a Word document (a chart); `width_mm` sets its printed width."""
-
-    data: bytes
-    width_mm: float
+from qdocgen.render.tag_text import clean_tags
 
 
 class _Template(DocxTemplate):
@@ -74,7 +70,9 @@ class PreparedDocx:
             raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
         if not zipfile.is_zipfile(io.BytesIO(self.blob)):
             raise TemplateError(f"模板 {self.path} 不是 Word 文档（.docx）")
+        self.blob, bindings = self._chart_bindings(self.blob)
         self.env = make_env(autoescape=True)
+        self.charts = BoundCharts(bindings, self.env, str(self.path))
         self._parts: dict[str, tuple[object, str]] = {}
         try:
             warm = _Template(self)
@@ -86,10 +84,31 @@ class PreparedDocx:
             for _, part in warm.get_headers_footers(uri):
                 self.compiled(str(part.partname), lambda p=part: warm.patch_xml(warm.get_part_xml(p)))
 
+    def _chart_bindings(self, blob: bytes) -> tuple[bytes, list[ChartBinding]]:
+        """The template without its chart tags, and the charts they bind."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+                parts = {
+                    n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith((".xml", ".rels"))
+                }
+            found = find_bindings(parts, str(self.path))
+        except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+            raise TemplateError(f"模板 {self.path} 无法作为 Word 文档打开：{package_error_text(exc)}") from None
+        # Charts drawn without a tag keep the template's data: said to the user (a notice must
+        # not show a template's sample figures unnoticed).
+        self.warnings = [
+            f"模板 {self.path} 中的图表“{name}”没有 {{{{ chart: … }}}} 标记，生成的文件中它仍显示模板里原有的数据；"
+            "如需按本次数据绘制，请在图表标题或可选文字中写上标记（见 docs/templates.md 的“图表”）"
+            for name in found.unbound
+        ]
+        if not found.replace:
+            return blob, found.bindings
+        return normalise_package(blob, replace=found.replace), found.bindings
+
     def compiled(self, key: str, source) -> tuple[object, str]:
         """The compiled Jinja template of one part, compiling it on first use."""
         if key not in self._parts:
-            src = re.sub(r"<w:p([ >])", r"\n<w:p\1", source())
+            src = clean_tags(re.sub(r"<w:p([ >])", r"\n<w:p\1", source()))
             try:
                 self._parts[key] = (self.env.from_string(src), src)
             except JinjaError as exc:
@@ -106,7 +125,6 @@ class PreparedDocx:
         """The filled document as normalised (reproducible) .docx bytes."""
         tpl = _Template(self)
         tpl.render_init()
-        context = _with_pictures(context, tpl)
         try:
             tpl.render(context, self.env, autoescape=True)
         except TemplateError:
@@ -115,15 +133,5 @@ class PreparedDocx:
             raise TemplateError(f"模板 {self.path}（文档属性或脚注）：{error_text(exc)}") from None
         buf = io.BytesIO()
         tpl.save(buf)
-        return normalise_package(buf.getvalue())
-
-
-def _with_pictures(value, tpl):
-    """The context with every Picture turned into a docxtpl InlineImage for this render."""
-    if isinstance(value, Picture):
-        return InlineImage(tpl, io.BytesIO(value.data), width=Mm(value.width_mm))
-    if isinstance(value, dict):
-        return {k: _with_pictures(v, tpl) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_pictures(v, tpl) for v in value]
-    return value
+        data = buf.getvalue()
+        return normalise_package(data, replace=fill_charts(data, self.charts, context))
