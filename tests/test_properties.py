@@ -96,7 +96,7 @@ def test_figures_reader_accepts_only_valid_lines(plan, lines):
         assert measure is not None
         assert (f.district is None) == measure.is_city
         assert f.value is None or f.value >= 0  # a rate may exceed 100 (a growth rate; a proportion warns)
-    # Held to a period's targets, what is kept is plausible (docs/progress.md 第七节).
+    # Held to a period's targets, what is kept is plausible (docs/progress.md 第八节).
     figures, problems, _ = parse_figures(buf.getvalue(), "x.csv", plan, Period(2018), doubts=True)
     for f in figures:
         measure = plan.measure(f.row, f.measure)

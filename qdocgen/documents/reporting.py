@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qdocgen import fmt
+from qdocgen import display
 from qdocgen.plan.model import CITY
 from qdocgen.progress import ASSESSED, NOT_REPORTED, Evaluation, Result
 
@@ -37,10 +37,8 @@ class Reporting:
 
     @property
     def rate_text(self) -> str:
-        """95.0%; never 100.0% while a figure is missing (199/200 would round up)."""
-        if self.rate is None:
-            return ""
-        return fmt.percent(min(self.rate, 0.999) if self.missing else self.rate)
+        """95.0% by the one display rule: never 100.0% while a figure is missing (199/200)."""
+        return display.share(self.reported, len(self.expected))
 
 
 def reporting(ev: Evaluation) -> list[Reporting]:

@@ -1,4 +1,4 @@
-"""Whether a reported figure is one a district could mean: the rules of docs/progress.md (七).
+"""Whether a reported figure is one a district could mean: the rules of docs/progress.md (八).
 
 Refused: a rate typed as a fraction where the target is 1% or more (0.952 meant as 95.2%),
 a fractional count of a counting unit (12.5 家), a number beyond any sane size. Flagged

@@ -100,6 +100,7 @@ class Measure:
     # A rate that is a share of a whole (合格率, 建档率): above 100 is implausible. A growth
     # rate is not a proportion and may exceed 100. Set in plan.yaml (`proportion: true`).
     proportion: bool = False
+    review: str = ""  # 待核: what a person should still check (a draft from `qdocgen import`)
 
     @property
     def is_city(self) -> bool:
@@ -140,6 +141,15 @@ class Target:
     target: float | None
 
 
+@dataclass(frozen=True)
+class ReviewMark:
+    """A `review` (待核) mark left in plan.yaml: what to check, and the line it is on."""
+
+    line: int | None
+    what: str
+    text: str
+
+
 @dataclass
 class Plan:
     """The whole plan: metadata, districts, areas, the 44 rows, merges and measures."""
@@ -158,6 +168,7 @@ class Plan:
     merges: tuple[Merge, ...]
     measures: tuple[Measure, ...]
     source: str = ""
+    reviews: tuple[ReviewMark, ...] = ()  # marks still to clear; `qdocgen check` lists them
 
     def district(self, name: str) -> District | None:
         """The district called `name`, by full name (南海区) or short name (南海)."""
