@@ -24,9 +24,7 @@ LAYERS = {
 }
 HELPER = 1  # render/, errors, fmt, config, warnings, textwidth, click_zh, listing, safe_names
 # (importer, imported) pairs being removed by work in progress, each with the issue that removes it.
-FOR_NOW = {
-    ("qdocgen.figures.forms", "qdocgen.progress"): "#11 moves form building to documents/",
-}
+FOR_NOW = {}
 
 
 def layer(module: str) -> int:

@@ -14,8 +14,8 @@ def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> 
     """The figure in `raw`, or None when it is blank (not reported).
 
     Accepts numbers, and text with full-width digits, thousands separators and, for a rate,
-    a trailing percent sign. Refuses anything else, negative values, rates over 100 and,
-    for a milestone, anything but 0 and 1.
+    a trailing percent sign. Refuses anything else, negative values and, for a milestone,
+    anything but 0 and 1. Whether the number is plausible is figures/plausible.py's question.
     """
     if raw is None:
         return None
@@ -39,8 +39,6 @@ def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> 
         raise BadValue(f"“{raw}”不是有限的数字")
     if value < 0:
         raise BadValue(f"“{raw}”是负数，完成值不能为负数")
-    if rate and value > 100:
-        raise BadValue(f"比率“{raw}”超过 100")
     if milestone and value not in (0.0, 1.0):
         raise BadValue(f"节点任务的完成值应为 1（完成）或 0（未完成），实为“{raw}”")
     return value
@@ -60,3 +58,8 @@ def format_value(value: float | None) -> str:
     if float(value).is_integer():
         return str(plain_number(value))
     return repr(round(float(value), 6)).rstrip("0").rstrip(".")
+
+
+def percent_written(raw: object) -> bool:
+    """Whether `raw` is text ending in a percent sign ("95.2%", "０.５％")."""
+    return isinstance(raw, str) and unicodedata.normalize("NFKC", raw).strip().endswith("%")
