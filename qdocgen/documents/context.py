@@ -48,6 +48,34 @@ VARIABLES: dict[str, str] = {
 }
 
 
+# Values a rendering may not have, and what to add to give them. A template that needs one
+# (prints it, computes with it, loops over it) is refused before rendering rather than
+# printing "None" or an empty table; a template may test for them instead:
+# {% if district %}{{ district.name }}{% else %}全市{% endif %}.
+YEAR_LISTS = ("progress", "city_results", "totals", "standings")
+UNSET_ADVICE = {
+    "year": "用到了年度（year），但没有指定年度：请加 --year，如 --year 2018",
+    "period": "用到了时段（period），但没有指定年度：请加 --year（半年、季度再加 --period，如 --year 2019 --period H1）",
+    "district": (
+        "用到了区（district），但没有指定区：请加 --district，如 --district 南海；"
+        "全市的文件可写 {% if district %}{{ district.name }}{% else %}全市{% endif %}"
+    ),
+    **{name: f"用到了完成情况（{name}），但没有指定年度：请加 --year，如 --year 2018" for name in YEAR_LISTS},
+}
+# Testing one of these names in a template covers the others: {% if year %}{% for p in progress %}…
+UNSET_GUARDS = {"year": (*YEAR_LISTS, "period"), "period": (*YEAR_LISTS, "year")}
+
+
+def unset_values(context: dict) -> dict[str, str]:
+    """The documented values `context` does not have (name → what option to add)."""
+    unset = {}
+    if context.get("year") is None:
+        unset.update({name: UNSET_ADVICE[name] for name in ("year", "period", *YEAR_LISTS)})
+    if context.get("district") is None:
+        unset["district"] = UNSET_ADVICE["district"]
+    return unset
+
+
 def plan_context(plan: Plan) -> dict:
     return {
         "title": plan.title,

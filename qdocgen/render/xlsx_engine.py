@@ -37,8 +37,9 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergedCellRange
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
-from qdocgen.render.jinja_env import make_env
-from qdocgen.render.locate import error_text
+from qdocgen.render.explain import explain, needle
+from qdocgen.render.jinja_env import make_env, needs_value
+from qdocgen.render.locate import excel_cell
 from qdocgen.render.package import build_epoch, normalise_package
 
 _LOOP_START = re.compile(r"^\{%-?\s*tr\s+for\s+(.+?)\s+in\s+(.+?)\s*-?%\}$", re.S)
@@ -110,6 +111,8 @@ class PreparedXlsx:
         if not zipfile.is_zipfile(io.BytesIO(self.blob)):
             raise TemplateError(f"模板 {self.path} 不是 Excel 工作簿（.xlsx）")
         self.env = make_env(autoescape=False)
+        self.texts: dict[tuple[str, str], str] = {}  # template text of each cell with a tag
+        self.sources: dict[tuple[str, str], str] = {}  # the Jinja in each such cell
         wb = self._load()
         self.sheets = [self._prepare_sheet(ws) for ws in wb.worksheets]
 
@@ -120,8 +123,21 @@ class PreparedXlsx:
             raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
 
     def error(self, sheet: str, coord: str, exc: BaseException | str) -> TemplateError:
-        what = exc if isinstance(exc, str) else error_text(exc)
-        return TemplateError(f"模板 {self.path} 工作表“{sheet}”!{coord}：{what}")
+        """The TemplateError for a mistake in a template cell (`exc`: an exception or what to say)."""
+        text = self.texts.get((sheet, coord), "")
+        if isinstance(exc, str):
+            return TemplateError(exc, template=self.path, place=excel_cell(sheet, coord, text))
+        place = excel_cell(sheet, coord, text).near(needle(exc))
+        return TemplateError(explain(exc, self.env), template=self.path, place=place)
+
+    def refuse_unset(self, unset: dict[str, str], guards=None) -> None:
+        """Refuse, before rendering, a template that needs a value this rendering was not given
+        (see PreparedDocx.refuse_unset)."""
+        for (sheet, coord), source in self.sources.items():
+            found = needs_value(self.env, source, unset, guards)
+            if found:
+                name = found[0][0]
+                raise TemplateError(unset[name], template=self.path, place=excel_cell(sheet, coord, self.texts[(sheet, coord)]).near(name))
 
     # -- preparing -------------------------------------------------------------------------
 
@@ -145,6 +161,7 @@ class PreparedXlsx:
         return sheet
 
     def _marker(self, sheet: _Sheet, cell, text: str, open_loop):
+        self.texts[(sheet.title, cell.coordinate)] = text
         start = _LOOP_START.match(text)
         if start:
             if open_loop is not None:
@@ -175,6 +192,8 @@ class PreparedXlsx:
             out.formula = cell.data_type == "f" and isinstance(value, str)
             return out
         source = value
+        self.texts[(title, cell.coordinate)] = value
+        self.sources[(title, cell.coordinate)] = ""
         while True:
             m = _DIRECTIVE.match(source)
             if not m:
@@ -182,6 +201,7 @@ class PreparedXlsx:
             setattr(out, m.group(1), self._expression(title, cell.coordinate, m.group(2)))
             source = source[m.end() :]
         single = _SINGLE.match(source.strip())
+        self.sources[(title, cell.coordinate)] += source
         try:
             if single:
                 out.expr = self.env.compile_expression(single.group(1), undefined_to_none=False)
@@ -192,6 +212,7 @@ class PreparedXlsx:
         return out
 
     def _expression(self, title: str, coord: str, source: str):
+        self.sources[(title, coord)] = self.sources.get((title, coord), "") + "{{ " + source + " }}"
         try:
             return self.env.compile_expression(source, undefined_to_none=False)
         except JinjaError as exc:
