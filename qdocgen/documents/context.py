@@ -7,6 +7,10 @@ plan, the figures and the evaluation; templates never see qdocgen's own objects.
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from decimal import Decimal
+
 from qdocgen import fmt
 from qdocgen.documents.table_lines import table_lines
 from qdocgen.figures.period import Period
@@ -226,3 +230,17 @@ def base_context(
         ctx["sample"] = evaluation.sample
         ctx["sample_note"] = SAMPLE_NOTE if evaluation.sample else ""
     return ctx
+
+
+def context_json(context: dict) -> str:
+    """The context as JSON (`qdocgen context`): the names and values a template sees; a
+    date as templates print it with cn_date, anything else that is not plain data as text."""
+
+    def plain(value):
+        if isinstance(value, date):
+            return fmt.cn_date(value)
+        if isinstance(value, Decimal):
+            return float(value)
+        return str(value)
+
+    return json.dumps(context, ensure_ascii=False, indent=2, default=plain)

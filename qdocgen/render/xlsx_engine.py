@@ -39,7 +39,7 @@ from openpyxl.worksheet.merge import MergedCellRange
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
 from qdocgen.render.explain import explain, needle
 from qdocgen.render.jinja_env import make_env, needs_value
-from qdocgen.render.locate import excel_cell
+from qdocgen.render.locate import Place, excel_cell, unclosed
 from qdocgen.render.package import build_epoch, normalise_package
 
 _LOOP_START = re.compile(r"^\{%-?\s*tr\s+for\s+(.+?)\s+in\s+(.+?)\s*-?%\}$", re.S)
@@ -128,7 +128,9 @@ class PreparedXlsx:
         if isinstance(exc, str):
             return TemplateError(exc, template=self.path, place=excel_cell(sheet, coord, text))
         place = excel_cell(sheet, coord, text).near(needle(exc))
-        return TemplateError(explain(exc, self.env), template=self.path, place=place)
+        opener = unclosed(self.env, self.sources.get((sheet, coord), ""), exc)
+        opened = (opener[0], Place("", text)) if opener else None
+        return TemplateError(explain(exc, self.env, opened), template=self.path, place=place)
 
     def refuse_unset(self, unset: dict[str, str], guards=None) -> None:
         """Refuse, before rendering, a template that needs a value this rendering was not given
