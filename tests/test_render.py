@@ -142,7 +142,10 @@ def test_excel_template_error_is_located(cli, tmp_path):
     wb.save(template)
     result = cli("render", template, "--year", "2018")
     assert result.exit_code == 1
-    assert f"模板 {template} 工作表“进展”!C5（“{{{{ p.distrct }}}}”）：没有属性“distrct”，是否应为“district”？" in result.output
+    assert (
+        f"模板 {template} 工作表“进展”!C5（“{{{{ p.distrct }}}}”）：没有属性“distrct”，是否应为“district”？"
+        in result.output
+    )
     assert "Traceback" not in result.output
 
 
@@ -151,8 +154,9 @@ def test_word_template_error_is_located(cli, tmp_path):
     result = cli("render", template, "--year", "2018")
     assert result.exit_code == 1
     # rows as Word shows them: the {%tr %} marker row above counts
-    assert f"模板 {template} 正文表格 1 第 3 行第 2 列（“{{{{ p.measur }}}}”）：没有属性“measur”，是否应为“measure”？" in (
-        result.output
+    assert (
+        f"模板 {template} 正文表格 1 第 3 行第 2 列（“{{{{ p.measur }}}}”）：没有属性“measur”，是否应为“measure”？"
+        in (result.output)
     )
     assert "Traceback" not in result.output
     bad = tmp_path / "语法.docx"

@@ -87,7 +87,7 @@ def textbox_run(text: str) -> str:
         '<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:inline><wp:extent cx="1800000" cy="400000"/>'
         '<wp:docPr id="99" name="文本框 1"/><a:graphic>'
         '<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
-        f"<wps:wsp><wps:cNvSpPr txBox=\"1\"/><wps:spPr/><wps:txbx>{body}</wps:txbx><wps:bodyPr/></wps:wsp>"
+        f'<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr/><wps:txbx>{body}</wps:txbx><wps:bodyPr/></wps:wsp>'
         "</a:graphicData></a:graphic></wp:inline></w:drawing></mc:Choice>"
         f'<mc:Fallback><w:pict><v:shape style="width:140pt;height:30pt"><v:textbox>{body}</v:textbox>'
         "</v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
@@ -122,14 +122,22 @@ def render(cli, template: Path, *args: str):
 
 WORD_PLACES = {
     # the misspelling in row 4, below the {%tr for %} marker row: Word counts that row
-    "table row": ({"cell": "合计 {{ p.notee }}"}, "正文表格 1 第 4 行第 3 列（“合计 {{ p.notee }}”）", "没有属性“notee”，是否应为“note”？"),
+    "table row": (
+        {"cell": "合计 {{ p.notee }}"},
+        "正文表格 1 第 4 行第 3 列（“合计 {{ p.notee }}”）",
+        "没有属性“notee”，是否应为“note”？",
+    ),
     # paragraphs in the table and in the text box do not shift the body's paragraph numbers
     "paragraph after the table": (
         {"body_end": "报送：{{ plan.ofice }}"},
         "正文第 4 段（“报送：{{ plan.ofice }}”）",
         "没有属性“ofice”，是否应为“office”？",
     ),
-    "text box": ({"textbox": "{{ plan.ctiy }}"}, "正文文本框 1（“{{ plan.ctiy }}”）", "没有属性“ctiy”，是否应为“city”？"),
+    "text box": (
+        {"textbox": "{{ plan.ctiy }}"},
+        "正文文本框 1（“{{ plan.ctiy }}”）",
+        "没有属性“ctiy”，是否应为“city”？",
+    ),
     "first-page header": ({"first_header": "{{ plan.ctiy }}"}, "首页页眉（“{{ plan.ctiy }}”）", "没有属性“ctiy”"),
     "header": ({"header": "{{ plan.ctiy }}"}, "页眉（“{{ plan.ctiy }}”）", "没有属性“ctiy”，是否应为“city”？"),
     "footer": ({"footer": "第 {{ yaer }} 年"}, "页脚（“第 {{ yaer }} 年”）", "未定义的变量“yaer”，是否应为“year”？"),
@@ -162,14 +170,19 @@ def test_word_mistakes_in_a_template_saved_by_libreoffice_are_placed_alike(cli, 
     (saved,) = soffice_convert([made], tmp_path, "docx:MS Word 2007 XML")
     result = render(cli, saved, "--year", "2018")
     assert result.exit_code == 1
-    assert result.output.startswith(f"模板 {saved} 正文表格 1 第 4 行第 3 列（“合计 {{{{ p.notee }}}}”）："), result.output
+    assert result.output.startswith(f"模板 {saved} 正文表格 1 第 4 行第 3 列（“合计 {{{{ p.notee }}}}”）："), (
+        result.output
+    )
 
 
 # ---------------------------------------------------------------- Word: what went wrong, in Chinese
 
 WORD_MISTAKES = {
     "unknown filter": ("{{ p.actual | numbr }}", "模板语法错误：没有名为“numbr”的过滤器，是否应为“number”？"),
-    "unknown test": ("{{ p.actual is numbr }}", "模板语法错误：没有名为“numbr”的测试（is 之后的词），是否应为“number”？"),
+    "unknown test": (
+        "{{ p.actual is numbr }}",
+        "模板语法错误：没有名为“numbr”的测试（is 之后的词），是否应为“number”？",
+    ),
     "unknown filter in a branch": ("{% if p.actual %}{{ p.actual|numbr }}{% endif %}", "没有名为“numbr”的过滤器"),
     "full-width bracket": ("{{ p.actual|number（'家'） }}", "模板语法错误：标记中有全角字符“（”"),
     "division by zero": ("{{ 100 / 0 }}", "除数为零"),
@@ -283,7 +296,9 @@ def test_a_table_template_without_a_year_is_refused_at_its_first_use(cli, tmp_pa
     template = clerk_docx(tmp_path / "省表.docx")
     result = render(cli, template)
     assert result.exit_code == 1
-    assert result.output.startswith(f"模板 {template} 正文第 1 段（“…city }}}}{{{{ period.words }}}}完成情况…”）：用到了时段（period）")
+    assert result.output.startswith(
+        f"模板 {template} 正文第 1 段（“…city }}}}{{{{ period.words }}}}完成情况…”）：用到了时段（period）"
+    )
     assert "请加 --year" in result.output
 
 
@@ -296,7 +311,9 @@ def test_excel_value_not_given_is_refused_at_its_cell(cli, tmp_path):
     wb.save(tmp_path / "省表.xlsx")
     result = render(cli, tmp_path / "省表.xlsx")
     assert result.exit_code == 1
-    assert result.output.startswith(f"模板 {tmp_path / '省表.xlsx'} 工作表“汇总”!C2（“{{{{ year }}}}年度"), result.output
+    assert result.output.startswith(f"模板 {tmp_path / '省表.xlsx'} 工作表“汇总”!C2（“{{{{ year }}}}年度"), (
+        result.output
+    )
     assert "请加 --year" in result.output
     assert render(cli, tmp_path / "省表.xlsx", "--year", "2018").exit_code == 0  # the district is tested: fine
 

@@ -166,7 +166,9 @@ class PreparedDocx:
             if found:
                 name = found[0][0]
                 part = self.word_part(key)
-                places = part.lines_of(lambda src: [n for v, n in needs_value(self.env, src, unset, guards) if v == name])
+                places = part.lines_of(
+                    lambda src, name=name: [n for v, n in needs_value(self.env, src, unset, guards) if v == name]
+                )
                 raise TemplateError(unset[name], template=self.path, place=places[0].near(name))
         for prop, text in self._properties:
             found = needs_value(self.env, text, unset, guards)

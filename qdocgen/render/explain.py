@@ -52,7 +52,7 @@ def type_word(name: str) -> str:
 
 
 def closest(name: object, known) -> str:
-    """"，是否应为“number”？" when a known name is close to `name`; else ""."""
+    """ "，是否应为“number”？" when a known name is close to `name`; else ""."""
     if not isinstance(name, str):
         return ""
     candidates = [k for k in known if isinstance(k, str) and not k.startswith("_")]
@@ -90,7 +90,9 @@ def explain(exc: BaseException, env=None, opened: tuple[str, Place] | None = Non
     if isinstance(exc, RecursionError):
         return "模板试图访问不允许的内容，已拒绝：宏或循环递归过深"
     if isinstance(exc, ValueError):
-        m = re.search(r"could not convert string to float: (.+)$|invalid literal for \w+\(\) with base \d+: (.+)$", message)
+        m = re.search(
+            r"could not convert string to float: (.+)$|invalid literal for \w+\(\) with base \d+: (.+)$", message
+        )
         if m:
             return f"“{(m.group(1) or m.group(2)).strip(chr(39))}”不是数字，不能按数字处理"
         return f"值无效（{message}）"

@@ -21,10 +21,9 @@ from datetime import date
 from functools import wraps
 
 from jinja2 import StrictUndefined, meta, nodes, pass_context
-from jinja2.utils import missing
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.utils import generate_lorem_ipsum
+from jinja2.utils import generate_lorem_ipsum, missing
 
 from qdocgen import fmt
 
@@ -303,7 +302,9 @@ def _walk(node: nodes.Node, names: frozenset, guarded: frozenset, testing: bool,
     if isinstance(node, (nodes.If, nodes.CondExpr)):
         inner = guarded | _names_in(node.test, guards)
         _walk(node.test, names, guarded, True, found, guards)
-        branches = [node.expr1, node.expr2] if isinstance(node, nodes.CondExpr) else [*node.body, *node.elif_, *node.else_]
+        branches = (
+            [node.expr1, node.expr2] if isinstance(node, nodes.CondExpr) else [*node.body, *node.elif_, *node.else_]
+        )
         for child in branches:
             if child is not None:
                 _walk(child, names, inner, testing and isinstance(node, nodes.CondExpr), found, guards)

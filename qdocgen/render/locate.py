@@ -113,7 +113,7 @@ def open_blocks(env, source: str, stop: tuple[str, int] | None = None) -> list[t
     except TemplateSyntaxError:
         return []
     stack: list[tuple[str, int]] = []
-    for i, (lineno, kind, value) in enumerate(tokens):
+    for i, (lineno, kind, _value) in enumerate(tokens):
         if kind != "block_begin" or i + 1 >= len(tokens) or tokens[i + 1][1] != "name":
             continue
         tag = tokens[i + 1][2]
@@ -283,7 +283,10 @@ class WordPart:
                 where += f"文本框 {self._textbox_no(story)}"
             else:  # a table cell
                 tr = story.getparent()
-                where += self._table(_nearest(tr, W + "tbl")) + f"第 {_index(tr, W + 'tr')} 行第 {_index(story, W + 'tc')} 列"
+                where += (
+                    self._table(_nearest(tr, W + "tbl"))
+                    + f"第 {_index(tr, W + 'tr')} 行第 {_index(story, W + 'tc')} 列"
+                )
         if tag == "p":
             story = _story(el)
             paragraphs = [p for p in story.iter(W + "p") if _story(p) is story]

@@ -139,7 +139,11 @@ class PreparedXlsx:
             found = needs_value(self.env, source, unset, guards)
             if found:
                 name = found[0][0]
-                raise TemplateError(unset[name], template=self.path, place=excel_cell(sheet, coord, self.texts[(sheet, coord)]).near(name))
+                raise TemplateError(
+                    unset[name],
+                    template=self.path,
+                    place=excel_cell(sheet, coord, self.texts[(sheet, coord)]).near(name),
+                )
 
     # -- preparing -------------------------------------------------------------------------
 
