@@ -496,7 +496,10 @@ def context(ws: Workspace, year: int | None, period: str, district: str | None) 
         ws.expect_figures(per)
         evaluation = evaluate(ws.plan, ws.figures, per)
     district = resolve_district(ws, district)
-    click.echo(context_json(base_context(ws.plan, period=per, district=district, evaluation=evaluation)))
+    text = context_json(base_context(ws.plan, period=per, district=district, evaluation=evaluation))
+    out = click.get_binary_stream("stdout")  # UTF-8 whatever the console's code page
+    out.write((text + "\n").encode("utf-8"))
+    out.flush()
 
 
 @main.command()

@@ -63,6 +63,9 @@ def clerk_docx(path: Path, **places: str) -> Path:
         section.first_page_header.paragraphs[0].text = places["first_header"]
     section.header.paragraphs[0].text = places.get("header", "{{ plan.city }}")
     section.footer.paragraphs[0].text = places.get("footer", "第 1 页")
+    if "even_footer" in places:
+        doc.settings.odd_and_even_pages_header_footer = True
+        section.even_page_footer.paragraphs[0].text = places["even_footer"]
     if "footnote" in places:
         add_footnotes(doc, closing, ["数据来源：各区报送。", places["footnote"]])
     if "title_property" in places:
@@ -141,6 +144,12 @@ WORD_PLACES = {
     "first-page header": ({"first_header": "{{ plan.ctiy }}"}, "首页页眉（“{{ plan.ctiy }}”）", "没有属性“ctiy”"),
     "header": ({"header": "{{ plan.ctiy }}"}, "页眉（“{{ plan.ctiy }}”）", "没有属性“ctiy”，是否应为“city”？"),
     "footer": ({"footer": "第 {{ yaer }} 年"}, "页脚（“第 {{ yaer }} 年”）", "未定义的变量“yaer”，是否应为“year”？"),
+    "even-page footer": ({"even_footer": "{{ plan.ctiy }}"}, "偶数页页脚（“{{ plan.ctiy }}”）", "是否应为“city”？"),
+    "odd-page header": (
+        {"even_footer": "第 2 页", "header": "{{ plan.ctiy }}"},
+        "奇数页页眉（“{{ plan.ctiy }}”）",
+        "是否应为“city”？",
+    ),
     "footnote": ({"footnote": "{{ plan.doc_numbr }}"}, "脚注 2（“{{ plan.doc_numbr }}”）", "是否应为“doc_number”？"),
     "document property": (
         {"title_property": "{{ plan.titel }}"},

@@ -20,7 +20,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import TemplateError as JinjaError
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
-from qdocgen.render.explain import explain, needle
+from qdocgen.render.explain import explain, needle, template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import WORD_PROPERTIES, WordPart, word_part_names, word_property
 from qdocgen.render.package import normalise_package
@@ -101,7 +101,7 @@ class PreparedDocx:
             raise TemplateError(f"模板 {self.path} 无法作为 Word 文档打开：{package_error_text(exc)}") from None
         self._patcher = warm
         rels = {k: str(r.target_part.partname) for k, r in warm.docx.part.rels.items() if not r.is_external}
-        self.part_names = word_part_names(warm.docx.element, rels)
+        self.part_names = word_part_names(warm.docx.element, rels, warm.docx.settings.odd_and_even_pages_header_footer)
         self.compiled("document", warm.get_xml)
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _, part in warm.get_headers_footers(uri):
@@ -150,9 +150,9 @@ class PreparedDocx:
     def error(self, exc: BaseException, key: str | None = None, context=None, place=None) -> TemplateError:
         """The TemplateError for `exc`, raised compiling or rendering part `key`, at the place
         the user sees in Word."""
-        opened = None
-        if place is None and key is not None:
-            place, opened = self.word_part(key).place_of(exc, context)
+        if place is not None:  # a document property: one piece of Jinja
+            return template_error(exc, self.path, place, self.env, place.text)
+        place, opened = self.word_part(key).place_of(exc, context)
         return TemplateError(explain(exc, self.env, opened), template=self.path, place=place.near(needle(exc)))
 
     def refuse_unset(self, unset: dict[str, str], guards=None) -> None:

@@ -14,7 +14,8 @@ import re
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateRuntimeError
 
-from qdocgen.render.locate import Place
+from qdocgen.errors import TemplateError
+from qdocgen.render.locate import Place, unclosed
 
 HELP = "可用变量见 docs/templates.md 或 qdocgen render --list-vars"
 
@@ -298,3 +299,13 @@ def needle(exc: BaseException) -> str | None:
         return name
     m = re.search(r"named '(.+?)'|unexpected char '(.+?)'|unknown tag '(.+?)'", str(detail or ""))
     return next((g for g in m.groups() if g), None) if m else None
+
+
+def template_error(exc: BaseException | str, template, place: Place, env=None, source: str = "") -> TemplateError:
+    """The TemplateError for a mistake at a place holding one piece of Jinja (`source`): an Excel
+    cell or header, a document property. `exc` is the exception, or what to say."""
+    if isinstance(exc, str):
+        return TemplateError(exc, template=template, place=place)
+    opener = unclosed(env, source, exc) if env is not None and source else None
+    opened = (opener[0], Place("", place.text)) if opener else None  # the opening tag is here too
+    return TemplateError(explain(exc, env, opened), template=template, place=place.near(needle(exc)))

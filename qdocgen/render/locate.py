@@ -60,14 +60,17 @@ def snippet(text: str, needle: str | None) -> str:
     return ("…" if start > 0 else "") + cut + ("…" if start + SNIPPET < len(text) else "")
 
 
-def excel_cell(sheet: str, coord: str, text: object = "") -> Place:
-    """A template cell: 工作表“进展”!C5."""
-    return Place(f"工作表“{sheet}”!{coord}", "" if text is None else str(text))
+_COORD = re.compile(r"^\$?[A-Z]{1,3}\$?\d+(:\$?[A-Z]{1,3}\$?\d+)?$")
 
 
-def excel_header_footer(sheet: str, which: str, text: object = "") -> Place:
-    """A page header or footer of a sheet; `which` as Excel names it, e.g. 页眉（中）、首页页脚（左）."""
-    return Place(f"工作表“{sheet}”的{which}", "" if text is None else str(text))
+def excel_place(sheet: str | None, place: str, text: object = "") -> Place:
+    """A place in an Excel template: a cell (工作表“进展”!C5), a page header or footer as
+    Excel names it (工作表“进展”页眉（中）, 首页页脚（左）…), or, with no sheet, a workbook-wide
+    place (a defined name)."""
+    text = "" if text is None else str(text)
+    if sheet is None:
+        return Place(place, text)
+    return Place(f"工作表“{sheet}”{'!' if _COORD.match(place) else ''}{place}", text)
 
 
 WORD_PROPERTIES = {  # docxtpl fills these core properties; Word's names for them (文件 → 信息 → 属性)
@@ -159,10 +162,11 @@ _MARK = re.compile("\ue000(\\d+)\ue001")
 _STORIES = {W + "tc", W + "txbxContent", W + "footnote"}
 
 
-def word_part_names(document, rels: dict[str, str]) -> dict[str, str]:
+def word_part_names(document, rels: dict[str, str], odd_and_even: bool = False) -> dict[str, str]:
     """Each header and footer part's name as Word shows it ("页眉", "首页页脚", "第 2 节偶数页页眉"),
     from the section properties of `document` (the body's root element) and the document
-    part's relationships (`rels`: rId → part name)."""
+    part's relationships (`rels`: rId → part name); with different odd and even pages
+    (`odd_and_even`), Word calls the default ones 奇数页页眉/页脚."""
     sections = list(document.iter(W + "sectPr"))
     names: dict[str, str] = {}
     for n, sect in enumerate(sections, 1):
@@ -171,7 +175,8 @@ def word_part_names(document, rels: dict[str, str]) -> dict[str, str]:
             target = rels.get(ref.get(R_ID, ""))
             if kind is None or target is None or target in names:
                 continue
-            which = {"first": "首页", "even": "偶数页"}.get(ref.get(W + "type", ""), "")
+            default = "奇数页" if odd_and_even else ""
+            which = {"first": "首页", "even": "偶数页"}.get(ref.get(W + "type", ""), default)
             names[target] = (f"第 {n} 节" if len(sections) > 1 else "") + which + kind
     return names
 
@@ -348,3 +353,11 @@ def _text(el) -> str:
         cells = [c for c in el.iter(W + "tc")]
         return " | ".join(t for t in (_text(c) for c in cells) if t)
     return "".join(t.text or "" for t in el.iter(W + "t"))
+
+
+def error_text(exc: BaseException) -> str:
+    """The Chinese description of a Jinja error (kept for callers that format their own place;
+    new code raises qdocgen.render.explain.template_error)."""
+    from qdocgen.render.explain import explain
+
+    return explain(exc)

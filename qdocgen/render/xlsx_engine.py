@@ -37,9 +37,9 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.merge import MergedCellRange
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
-from qdocgen.render.explain import explain, needle
+from qdocgen.render.explain import template_error
 from qdocgen.render.jinja_env import make_env, needs_value
-from qdocgen.render.locate import Place, excel_cell, unclosed
+from qdocgen.render.locate import excel_place
 from qdocgen.render.package import build_epoch, normalise_package
 
 _LOOP_START = re.compile(r"^\{%-?\s*tr\s+for\s+(.+?)\s+in\s+(.+?)\s*-?%\}$", re.S)
@@ -124,13 +124,8 @@ class PreparedXlsx:
 
     def error(self, sheet: str, coord: str, exc: BaseException | str) -> TemplateError:
         """The TemplateError for a mistake in a template cell (`exc`: an exception or what to say)."""
-        text = self.texts.get((sheet, coord), "")
-        if isinstance(exc, str):
-            return TemplateError(exc, template=self.path, place=excel_cell(sheet, coord, text))
-        place = excel_cell(sheet, coord, text).near(needle(exc))
-        opener = unclosed(self.env, self.sources.get((sheet, coord), ""), exc)
-        opened = (opener[0], Place("", text)) if opener else None
-        return TemplateError(explain(exc, self.env, opened), template=self.path, place=place)
+        place = excel_place(sheet, coord, self.texts.get((sheet, coord), ""))
+        return template_error(exc, self.path, place, self.env, self.sources.get((sheet, coord), ""))
 
     def refuse_unset(self, unset: dict[str, str], guards=None) -> None:
         """Refuse, before rendering, a template that needs a value this rendering was not given
@@ -142,7 +137,7 @@ class PreparedXlsx:
                 raise TemplateError(
                     unset[name],
                     template=self.path,
-                    place=excel_cell(sheet, coord, self.texts[(sheet, coord)]).near(name),
+                    place=excel_place(sheet, coord, self.texts[(sheet, coord)]).near(name),
                 )
 
     # -- preparing -------------------------------------------------------------------------
