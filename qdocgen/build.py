@@ -26,6 +26,7 @@ from qdocgen import __version__
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
+from qdocgen.plan.model import CITY
 from qdocgen.render.package import move_aside, write_atomic
 from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
@@ -122,7 +123,7 @@ def figure_snapshot(ws: Workspace) -> dict[str, dict[str, list]]:
 
 
 def _figure_key(f: Figure) -> str:
-    return f"{f.district or '全市'}|{f.row}|{f.measure}"
+    return f"{f.district or CITY}|{f.row}|{f.measure}"
 
 
 def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
@@ -146,7 +147,7 @@ def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
                 msg = f"{label}：{number(b[0]) or '（空）'} → {number(a[0]) or '（空）'}"
             else:
                 msg = f"{label}：说明已修改"
-            changes.append((key, None if district == "全市" else district, msg))
+            changes.append((key, None if district == CITY else district, msg))
     return changes
 
 
@@ -300,10 +301,8 @@ def _input_hashes(ws: Workspace, template_hashes: dict[Path, str]) -> dict[str, 
 
 
 def _config_hash(ws: Workspace) -> str:
-    config = ws.config_path
-    if config is not None and config.is_file():
-        return sha256(config.read_bytes())
-    return ""
+    """The settings' values (qdocgen.toml, validated): a comment edited there remakes nothing."""
+    return ws.config.digest()
 
 
 def find_soffice() -> str | None:
@@ -379,18 +378,22 @@ def _convert_pdfs(out_dir: Path, record: Record, outcome: Outcome, all_paths: li
 
 
 def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:
+    """What the build did, for standard output (its failures are in `failures`)."""
     lines = []
     if outcome.figure_changes:
         lines.append("完成值变化：")
         lines.extend(f"  {m}" for m in outcome.figure_changes)
     for path, reason in outcome.made:
         lines.append(f"生成 {path}（{reason}）")
-    for path, message in outcome.failed:
-        lines.append(f"失败 {path}：{message}")
-    for path, message in outcome.pdf_failed:
-        lines.append(f"PDF 失败 {path}：{message}")
     lines.append(
         f"完成：生成 {len(outcome.made)} 个，未变 {len(outcome.kept)} 个，失败 {len(outcome.failed)} 个；"
         f"输出目录 {out_dir}（{seconds:.1f} 秒）。"
     )
+    return lines
+
+
+def failures(outcome: Outcome) -> list[str]:
+    """The documents the build could not make or convert, for standard error."""
+    lines = [f"失败 {path}：{message}" for path, message in outcome.failed]
+    lines += [f"PDF 失败 {path}：{message}" for path, message in outcome.pdf_failed]
     return lines

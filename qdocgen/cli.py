@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from qdocgen import __version__
+from qdocgen import __version__, click_zh
 from qdocgen.errors import UserError
 from qdocgen.figures.period import PARTS, Period
 from qdocgen.figures.values import plain_number
@@ -17,6 +17,7 @@ from qdocgen.plan.model import CITY
 from qdocgen.safe_names import check_inside
 from qdocgen.workspace import Workspace
 
+click_zh.install()  # before the decorators below: they ask click for its texts
 FORMATS = click.Choice(["table", "csv", "json"])
 PERIODS = click.Choice(list(PARTS), case_sensitive=False)
 period_option = click.option(
@@ -29,8 +30,24 @@ def output_option(dest: str, help: str):
     return click.option("-o", "--output", dest, default=None, type=click.Path(path_type=Path), help=help)
 
 
+class QdocgenCommand(click.Command):
+    context_class = click_zh.Context  # help headings with Chinese punctuation
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", click_zh.OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
 class QdocgenGroup(click.Group):
     """Runs a command and turns a user error into a message and exit code 1, never a traceback."""
+
+    context_class = click_zh.Context
+    command_class = QdocgenCommand
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", click_zh.OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", click_zh.SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -54,9 +71,10 @@ class QdocgenGroup(click.Group):
                 f"qdocgen 内部错误：{type(exc).__name__}: {exc}（设置环境变量 QDOCGEN_DEBUG=1 可查看详情）", err=True
             )
             sys.exit(3)
-        finally:  # what the workspace noticed on the way (a period without figures, a stray file)
-            for warning in dict.fromkeys(getattr(ctx.obj, "warnings", [])):
-                click.echo(f"注意：{warning}", err=True)
+        finally:  # what the workspace noticed on the way (a period without figures, a stray file, …)
+            warnings = getattr(ctx.obj, "warnings", None)
+            for line in warnings.lines() if warnings is not None else []:
+                click.echo(line, err=True)
 
 
 @click.group(cls=QdocgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,28 +115,33 @@ def is_city(name: str | None) -> bool:
 
 
 def check_year(ws: Workspace, year: int) -> int:
-    if year not in ws.plan.years:
-        raise UserError(f"年度 {year} 不在计划年度 {ws.plan.years[0]}—{ws.plan.years[-1]} 内")
+    if problem := ws.plan.year_problem(year):
+        raise UserError(problem)
     return year
 
 
 @main.command()
 @click.pass_obj
 def check(ws: Workspace) -> None:
-    """检查计划数据和完成值，列出全部问题（文件:行号: 说明）。"""
+    """检查计划数据、完成值和配置（qdocgen.toml），列出全部问题（文件:行号: 说明）。"""
     from qdocgen.errors import DataError
 
     problems = []
     try:
+        ws.config  # noqa: B018 - the settings first: they are the shortest file
+    except UserError as exc:
+        problems += exc.problems or [exc.message]
+    try:
         plan = ws.plan
     except DataError as exc:
-        raise DataError(f"发现 {len(exc.problems)} 个问题。", exc.problems) from None
+        problems += exc.problems
+        raise DataError(f"发现 {len(problems)} 个问题。", problems) from None
     try:
         figures = ws.figures
-        problems = list(figures.ignored)
+        problems += list(figures.ignored)
         ws.warnings.clear()  # reported below as problems instead
     except DataError as exc:
-        problems = exc.problems
+        problems += exc.problems
     if problems:
         raise DataError(f"发现 {len(problems)} 个问题。", problems)
     count = sum(len(v) for v in figures.periods.values())
@@ -164,7 +187,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
             r["unit"],
             r["kind"],
             r["year"],
-            r["district"] or "全市",
+            r["district"] or CITY,
             "待定" if r["target"] is None else r["target"],
         ]
         for r in records
@@ -213,7 +236,7 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
             r.measure.row,
             r.measure.name,
             r.measure.unit,
-            r.district or ("全市（各区合计）" if r.scope == "total" else "全市"),
+            r.district or (f"{CITY}（各区合计）" if r.scope == "total" else CITY),
             f.number(r.target),
             f.number(r.actual),
             f.percent(r.ratio),
@@ -237,12 +260,12 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
                 ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成率"],
                 [
                     [s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, f.percent(s.rate)]
-                    for s in sorted(ev.standings, key=lambda s: (s.rank, ev.plan.district_names.index(s.district)))
+                    for s in ev.ranked
                 ],
             )
         )
     if ev.sample:
-        click.echo(f"\n注意：{per.words}完成值为示例数据。")
+        ws.warnings.append(f"{per.words}完成值为示例数据。")
 
 
 @main.command()
@@ -264,13 +287,14 @@ def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool
     """生成全部文件；只重做输入有变化的文件，并说明原因。"""
     import time
 
-    from qdocgen.build import run_build, summarise
+    from qdocgen.build import failures, run_build, summarise
     from qdocgen.documents.catalog import all_jobs
 
     start = time.perf_counter()
     if year is not None:
         check_year(ws, year)
     ws.figures  # noqa: B018 - validate every input before anything is written
+    ws.config  # noqa: B018
     jobs = all_jobs(ws, year)
 
     def progress(items):
@@ -279,12 +303,11 @@ def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool
         return _progressbar(items)
 
     outcome = run_build(ws, jobs, out_dir, force=force, pdf=pdf, progress=progress)
-    lines = summarise(outcome, out_dir, time.perf_counter() - start)
-    for line in lines:
-        if line.startswith(("失败", "PDF 失败")):
-            click.echo(line, err=True)
-        elif not quiet:
+    if not quiet:
+        for line in summarise(outcome, out_dir, time.perf_counter() - start):
             click.echo(line)
+    for line in failures(outcome):
+        click.echo(line, err=True)
     if not outcome.ok:
         sys.exit(1)
 
@@ -297,7 +320,7 @@ def _progressbar(items):
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", metavar="文件夹", type=click.Path(path_type=Path))
 def init(directory: Path) -> None:
     """新建工作区：计划数据、模板和配置，可从这里开始另一个计划或城市。"""
     from qdocgen.workspace_init import init_workspace
@@ -316,7 +339,6 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
     """生成各区填报表（.xlsx）：目标值已填并锁定，各区只填完成值和说明。"""
     from qdocgen.documents.catalog import FORM_DIR
     from qdocgen.figures.forms import TEMPLATE, make_forms, who_of
-    from qdocgen.plan.model import CITY
 
     check_year(ws, year)
     per = Period.parse_part(year, period)
@@ -338,7 +360,7 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
 @period_option
 @click.option("--partial", is_flag=True, help="只导入没有问题的表格，有问题的列出并跳过。")
 @click.option("--dry-run", is_flag=True, help="只显示将要发生的改动，不写入。")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, metavar="[填报表文件]...", type=click.Path(path_type=Path))
 @click.pass_obj
 def collect(ws: Workspace, year: int, period: str, partial: bool, dry_run: bool, files: tuple[Path, ...]) -> None:
     """导入各区填好的填报表：逐格检查，写入完成值文件（plan_data/figures/）。"""
@@ -409,7 +431,7 @@ def table(
 
 
 @main.command()
-@click.argument("template", required=False, type=click.Path(path_type=Path))
+@click.argument("template", required=False, metavar="[模板]", type=click.Path(path_type=Path))
 @click.option("--year", type=int, default=None, help="年度：填入该年度的目标和完成情况。")
 @period_option
 @click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
@@ -541,10 +563,8 @@ def notice(
     for d, data in documents:
         path = check_inside(out_dir, maker.filename(per, d))
         say_written(path, write_atomic(path, data))
-    for warning in maker.warnings:
-        click.echo(f"注意：{warning}", err=True)
     if maker.evaluation(per).sample:
-        click.echo(f"注意：{per.words}完成值为示例数据，通报中已注明“示例数据”。", err=True)
+        ws.warnings.append(f"{per.words}完成值为示例数据，通报中已注明“示例数据”。")
 
 
 if __name__ == "__main__":  # pragma: no cover

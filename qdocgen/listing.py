@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+from qdocgen.textwidth import columns as _width
 
 
 def text_table(headers: list[str], rows: list[list[object]]) -> str:

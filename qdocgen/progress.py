@@ -124,6 +124,12 @@ class Evaluation:
     def standing(self, district: str) -> Standing:
         return next(s for s in self.standings if s.district == district)
 
+    @property
+    def ranked(self) -> list[Standing]:
+        """The standings best first; districts of equal rank in the plan's order."""
+        order = self.plan.district_names
+        return sorted(self.standings, key=lambda s: (s.rank, order.index(s.district)))
+
 
 def period_target(
     measure: Measure, period: Period, district: str | None, plan: Plan

@@ -6,13 +6,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import FigureSet, load_figures, period_file
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
-from qdocgen.render.gbt9704 import config_path
+from qdocgen.warnings import Warnings
+
+if TYPE_CHECKING:
+    from qdocgen.config import Config
 
 
 def bundled(name: str) -> Path:
@@ -30,7 +34,7 @@ class Workspace:
 
     data_dir: Path = Path("plan_data")
     templates_dir: Path | None = None
-    warnings: list[str] = field(default_factory=list)  # said to the user when the command ends
+    warnings: Warnings = field(default_factory=Warnings)  # said to the user when the command ends
     output_dir: Path = Path("output")
 
     @cached_property
@@ -75,8 +79,17 @@ class Workspace:
     @property
     def config_path(self) -> Path | None:
         """The workspace's qdocgen.toml (beside the plan data folder), if there is one."""
-        path = config_path(self.data_dir)
+        from qdocgen.config import CONFIG_NAME  # not at import: `qdocgen --help` stays quick
+
+        path = self.root / CONFIG_NAME
         return path if path.is_file() else None
+
+    @cached_property
+    def config(self) -> Config:
+        """The workspace's settings (qdocgen.toml), read and validated once; defaults without one."""
+        from qdocgen.config import load_config
+
+        return load_config(self.config_path)
 
     def district_name(self, name: str) -> str:
         """The full name of a district given as 南海 or 南海区; refuses an unknown one."""

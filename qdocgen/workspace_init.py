@@ -5,11 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from qdocgen.config import CONFIG_NAME as CONFIG
+from qdocgen.config import example_config
 from qdocgen.errors import UserError, os_error_text
-from qdocgen.render.gbt9704 import example_config
 from qdocgen.workspace import bundled
-
-CONFIG = "qdocgen.toml"
 
 
 def init_workspace(directory: Path) -> list[str]:

@@ -12,13 +12,14 @@ import pytest
 from lxml import etree
 
 from qdocgen import fmt
+from qdocgen.config import example_config, load_config
 from qdocgen.documents.notice import NoticeMaker, check_notice_date, notice_filename
 from qdocgen.documents.notice_context import city_annex, subject_of
 from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
 from qdocgen.progress import MISSED, NOT_REPORTED, evaluate
 from qdocgen.render import chart
-from qdocgen.render.gbt9704 import Profile, example_config, load_profile
+from qdocgen.render.gbt9704 import Profile
 from qdocgen.workspace import Workspace
 
 from conftest import DATA, TEMPLATES, needs_soffice, pdf_pages, soffice_convert
@@ -342,7 +343,7 @@ def test_bad_profile_is_refused_naming_the_key(tmp_path, line, message):
     path = tmp_path / "qdocgen.toml"
     path.write_text(f"[gbt9704]\n{line}\n", encoding="utf-8")
     with pytest.raises(UserError) as info:
-        load_profile(path)
+        load_config(path)
     assert message in str(info.value) and line.split(" =")[0] in str(info.value)
 
 
@@ -354,7 +355,7 @@ def test_example_config_lists_every_key_and_loads(tmp_path):
     path.write_text(
         "\n".join(x[2:] if x.startswith("# ") and " = " in x else x for x in text.splitlines()), encoding="utf-8"
     )
-    assert load_profile(path) == Profile()
+    assert load_config(path).gbt9704 == Profile()
 
 
 def test_unknown_notice_setting_is_refused(workspace):
@@ -412,7 +413,7 @@ def test_without_a_chinese_font_the_notice_comes_without_chart(workspace, monkey
     m = NoticeMaker(workspace)
     doc = Doc(m.city(Y2018))
     assert not any(n.startswith("word/media/") for n in doc.zip.namelist())
-    assert m.warnings and "apt-get install fonts-noto-cjk" in m.warnings[0]
+    assert workspace.warnings and "apt-get install fonts-noto-cjk" in workspace.warnings[0]
 
 
 def test_cli_writes_city_and_every_district(cli, tmp_path):

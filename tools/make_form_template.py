@@ -1,10 +1,11 @@
 """Make templates/xlsx/填报表.xlsx, the workbook every district reporting form starts from.
 
-The .xlsx is the source of truth: users may edit it in Excel or WPS (wording of the
-instructions, fonts, column widths, print settings). This script only makes the first
-version. Run from the repository root:
+This script is the source of truth for the bundled template: change it, then regenerate the
+template and commit both (tests/test_template_sources.py checks that it remakes the shipped
+file byte for byte). Users edit their own copies in Excel or WPS (wording of the
+instructions, fonts, column widths, print settings). Run from the repository root:
 
-    python tools/make_form_template.py
+    python tools/make_form_template.py [--out templates]   # writes xlsx/填报表.xlsx under --out
 
 What `qdocgen forms` relies on in the template (see qdocgen/figures/forms.py):
 - a sheet named 填报;
@@ -17,15 +18,20 @@ What `qdocgen forms` relies on in the template (see qdocgen/figures/forms.py):
 
 from __future__ import annotations
 
+import argparse
 import io
+import sys
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
-from qdocgen.render.package import normalise_package
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-OUT = Path("templates/xlsx/填报表.xlsx")
+from qdocgen.render.package import normalise_package  # noqa: E402
+
+NAME = "xlsx/填报表.xlsx"
 HEADERS = ("序号", "指标", "单位", "目标值", "完成值", "说明")
 WIDTHS = {"A": 6, "B": 38, "C": 12, "D": 11, "E": 12, "F": 34}
 BODY = "宋体"
@@ -125,9 +131,12 @@ def build() -> bytes:
 
 
 def main() -> None:
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(build())
-    print(f"已生成 {OUT}")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "templates", help="templates folder (xlsx/ inside)")
+    out = ap.parse_args().out / NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(build())
+    print(f"已生成 {out}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""Generate templates/docx/通报-全市.docx and 通报-区.docx (run once; then edit them in Word/WPS).
+"""Generate templates/docx/通报-全市.docx and 通报-区.docx, the bundled 通报 templates.
 
-The .docx files are the source of truth users edit; this script only made their first version.
+This script is the source of truth for them: change it, then regenerate the templates and
+commit both (tests/test_template_sources.py checks that it remakes the shipped files byte for
+byte). Users edit their own copies in Word or WPS.
 The package is written part by part as plain OOXML (python-docx's default template carries
 ~790 KB of styles and MS Mincho fallbacks); the styles come from the GB/T 9704 profile
 (qdocgen.render.gbt9704_docx.style_specs), and python-docx opens the result as a check.

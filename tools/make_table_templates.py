@@ -1,12 +1,15 @@
 """Make the task-table templates (Excel and Word, plain and with progress) from scratch.
 
-The templates under templates/xlsx and templates/docx are the source of truth: users edit
-them in Excel, Word or WPS. This script only made their first version, and can remake them
-(`python tools/make_table_templates.py`) if a layout change is easier in code; it overwrites.
+This script is the source of truth for the bundled task-table templates: change it, then
+regenerate them and commit both (tests/test_template_sources.py checks that it remakes the
+shipped files byte for byte). Users edit their own copies in Excel, Word or WPS.
+
+    python tools/make_table_templates.py [--out templates]   # writes xlsx/… and docx/… under --out
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 from pathlib import Path
@@ -435,16 +438,19 @@ def _docx_bytes(doc, title: str) -> bytes:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "templates", help="templates folder (xlsx/ and docx/ inside)")
+    root = ap.parse_args().out
     out = {
-        ROOT / "templates" / "xlsx" / "任务分解表.xlsx": make_xlsx_plain,
-        ROOT / "templates" / "xlsx" / "任务分解表-完成情况.xlsx": make_xlsx_progress,
-        ROOT / "templates" / "docx" / "任务分解表.docx": make_docx_plain,
-        ROOT / "templates" / "docx" / "任务分解表-完成情况.docx": make_docx_progress,
+        root / "xlsx" / "任务分解表.xlsx": make_xlsx_plain,
+        root / "xlsx" / "任务分解表-完成情况.xlsx": make_xlsx_progress,
+        root / "docx" / "任务分解表.docx": make_docx_plain,
+        root / "docx" / "任务分解表-完成情况.docx": make_docx_progress,
     }
     for path, make in out.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(make())
-        print(path.relative_to(ROOT))
+        print(path)
 
 
 if __name__ == "__main__":

@@ -225,7 +225,7 @@ def base_context(
                 "rate": s.rate,
                 "rate_text": fmt.percent(s.rate),
             }
-            for s in sorted(evaluation.standings, key=lambda s: (s.rank, plan.district_names.index(s.district)))
+            for s in evaluation.ranked
         ]
         ctx["sample"] = evaluation.sample
         ctx["sample_note"] = SAMPLE_NOTE if evaluation.sample else ""

@@ -12,7 +12,7 @@ than one of five). Evaluations and the city chart are kept per period too.
 from __future__ import annotations
 
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from lxml import etree
@@ -21,12 +21,12 @@ from qdocgen import fmt
 from qdocgen.documents.notice_context import NoticeOptions, city_context, district_context, subject_of
 from qdocgen.errors import TemplateError, UserError, os_error_text, package_error_text
 from qdocgen.figures.period import Period
+from qdocgen.plan.model import CITY
 from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation, evaluate
 from qdocgen.render import chart as charts
 from qdocgen.render.docx_engine import Picture, PreparedDocx
-from qdocgen.render.gbt9704 import config_path, load_profile, parse_date, read_config
+from qdocgen.render.gbt9704 import parse_date
 from qdocgen.render.gbt9704_docx import apply_profile
-from qdocgen.safe_names import name_problem
 from qdocgen.workspace import Workspace
 
 CITY_TEMPLATE = "通报-全市.docx"
@@ -38,7 +38,7 @@ DISTRICT_CHART_MM = 200
 
 def notice_filename(period: Period, subject: str, district: str | None = None) -> str:
     """'南海区-2018年度工业产品质量提升工作完成情况通报.docx' (全市- for the city notice)."""
-    return f"{district or '全市'}-{period.words}{subject}工作完成情况通报.docx"
+    return f"{district or CITY}-{period.words}{subject}工作完成情况通报.docx"
 
 
 def check_notice_date(value: date, period: Period) -> date:
@@ -53,19 +53,6 @@ def check_notice_date(value: date, period: Period) -> date:
     return value
 
 
-def _section(config: dict, name: str, keys: set[str], path) -> dict[str, str]:
-    """A qdocgen.toml section of text settings; unknown keys and non-text values are refused."""
-    section = config.get(name, {})
-    if not isinstance(section, dict):
-        raise UserError(f"{path}：[{name}] 应为一节键值")
-    for key, value in section.items():
-        if key not in keys:
-            raise UserError(f"{path}：[{name}] 中未知的设置项 {key}，可用：{'、'.join(sorted(keys))}")
-        if not isinstance(value, str):
-            raise UserError(f"{path}：[{name}] {key} 应为文字，实为 {value!r}")
-    return section
-
-
 @dataclass
 class NoticeMaker:
     """Makes 通报 for one workspace; templates are prepared once and reused."""
@@ -74,20 +61,13 @@ class NoticeMaker:
     date: date | str | None = None  # 成文日期; default: the period's end
     strict: bool = False  # missing figures are an error rather than said in the notice
     charts: bool = True
-    warnings: list[str] = field(default_factory=list)
     prepare_count: int = 0
 
     def __post_init__(self):
-        path = config_path(self.ws.data_dir)
-        config = read_config(path)
-        self.profile = load_profile(path, config)
-        chart = _section(config, "chart", {"font"}, path)
-        notice = _section(config, "notice", {"subject"}, path)
-        self.chart_font = chart.get("font", "")
-        self.subject = notice.get("subject") or subject_of(self.ws.plan)
-        problem = name_problem(self.subject)
-        if problem:
-            raise UserError(f"{path}：[notice] subject“{self.subject}”{problem}（它会用在通报的文件名中）")
+        config = self.ws.config
+        self.profile = config.gbt9704
+        self.chart_font = config.chart.font
+        self.subject = config.notice.subject or subject_of(self.ws.plan)
         if self.date is not None:
             self.date = parse_date(self.date, "成文日期")
         self._prepared: dict[str, PreparedDocx] = {}
@@ -153,9 +133,8 @@ class NoticeMaker:
         return self._prepared[name]
 
     def evaluation(self, period: Period) -> Evaluation:
-        if period.year not in self.ws.plan.years:
-            plan = self.ws.plan
-            raise UserError(f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+        if problem := self.ws.plan.year_problem(period.year):
+            raise UserError(problem)
         if period not in self._evaluations:
             self._evaluations[period] = evaluate(self.ws.plan, self.ws.figures, period)
         return self._evaluations[period]
@@ -183,7 +162,7 @@ class NoticeMaker:
             if r.status == NOT_REPORTED and r.scope != "total" and (district is None or r.district == district)
         ]
         if missing:
-            lines = "；".join(f"{r.district or '全市'} 第{r.measure.row}行 {r.measure.name}" for r in missing)
+            lines = "；".join(f"{r.district or CITY} 第{r.measure.row}行 {r.measure.name}" for r in missing)
             raise UserError(f"{ev.period.words}有 {len(missing)} 项完成值未报送（--strict）：{lines}")
 
     def _draw(self, bars: list[charts.Bar], horizontal: bool) -> Picture | None:
@@ -197,8 +176,7 @@ class NoticeMaker:
                 png = charts.bar_chart(bars, font=self.chart_font, horizontal=horizontal, width_mm=width)
                 self._charts[key] = Picture(png, width)
             except charts.ChartFontMissing as exc:
-                if str(exc) not in self.warnings:
-                    self.warnings.append(str(exc))
+                self.ws.warnings.append(str(exc))
                 self._charts[key] = None
         return self._charts[key]
 

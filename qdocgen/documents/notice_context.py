@@ -107,8 +107,7 @@ def _by_status(results: list[Result], status: str) -> list[dict]:
 
 
 def _ranking(ev: Evaluation) -> list[dict]:
-    order = ev.plan.district_names
-    standings = sorted(ev.standings, key=lambda s: (s.rank, order.index(s.district)))
+    standings = ev.ranked
     per_rank = {s.rank: sum(1 for t in standings if t.rank == s.rank) for s in standings}
     groups: list[dict] = []
     for s in standings:

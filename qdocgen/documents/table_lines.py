@@ -9,7 +9,8 @@ merge, whether it starts a merged group (`<key>_first`) and how many lines it sp
 
 from __future__ import annotations
 
-NOT_APPLICABLE = "不适用"
+from qdocgen.progress import NOT_APPLICABLE
+
 GROUP_KEYS = ("row", "task", "content", "lead", "support", "goals", "measure")
 
 

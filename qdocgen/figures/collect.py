@@ -377,8 +377,8 @@ def collect(
     Raises DataError, changing nothing, when any form has a problem and `partial` is false.
     With `partial`, the forms without problems go in; the report lists the others' problems.
     """
-    if period.year not in plan.years:
-        raise DataError(f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
+    if problem := plan.year_problem(period.year):
+        raise DataError(problem)
     if not paths:
         raise DataError("没有指定要导入的填报表文件")
     forms = read_batch(paths, plan, period)

@@ -90,9 +90,7 @@ def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
             problems.append(Problem(str(path), None, f"与另一个文件重复：都是{period.words}的完成值"))
             continue
         if period.year not in plan.years:
-            problems.append(
-                Problem(str(path), None, f"年度 {period.year} 不在计划年度 {plan.years[0]}—{plan.years[-1]} 内")
-            )
+            problems.append(Problem(str(path), None, plan.year_problem(period.year)))
             continue
         figures, found = read_figures_file(path, plan)
         problems.extend(found)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from qdocgen.errors import DataError, Problem
 from qdocgen.plan.model import (
+    CITY,
     KINDS,
     MERGEABLE_COLUMNS,
     District,
@@ -17,6 +18,7 @@ from qdocgen.plan.model import (
     Merge,
     Plan,
     Row,
+    year_problem,
 )
 from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
 from qdocgen.safe_names import name_problem
@@ -138,7 +140,7 @@ def _districts(check: _Checker, raw: dict) -> list[District]:
         name, short = check.text(item, "name", "区名"), check.text(item, "short", "简称")
         if name and any(name in (d.name, d.short) or short in (d.name, d.short) for d in out):
             check.add(items, i, f"区“{name}”重复")
-        if name == "全市" or short == "全市":
+        if CITY in (name, short):
             check.add(items, i, "“全市”是保留字，不能作区名")
         for value in (name, short):
             problem = name_problem(value) if value else None
@@ -220,7 +222,7 @@ def _goals(check: _Checker, item: dict, years: list[int]) -> list[GoalCell]:
             continue
         for y in cell_years:
             if years and y not in years:
-                check.add(cell, "years", f"年度 {y} 不在计划年度 {years[0]}—{years[-1]} 内")
+                check.add(cell, "years", year_problem(years, y))
         covered.extend(cell_years)
         out.append(GoalCell(tuple(cell_years), check.text(cell, "text", "目标文字")))
     if years and sorted(covered) != years:
@@ -319,9 +321,7 @@ def _targets(check, item, scope, unit, districts, years) -> dict[int, object]:
     out: dict[int, object] = {}
     for year, value in raw.items():
         if not isinstance(year, int) or (years and year not in years):
-            check.add(
-                raw, year, f"年度 {year!r} 不在计划年度 {years[0] if years else ''}—{years[-1] if years else ''} 内"
-            )
+            check.add(raw, year, year_problem(years, repr(year) if not isinstance(year, int) else year))
             continue
         if scope == "district":
             if not isinstance(value, dict):

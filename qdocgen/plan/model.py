@@ -26,6 +26,14 @@ MERGEABLE_COLUMNS = ("content", "action", "lead", "support", "goals")
 CITY = "全市"
 
 
+def year_problem(years, year: object) -> str | None:
+    """Why `year` is not one of `years` (None when it is), in Chinese: the one wording for it."""
+    if year in years and isinstance(year, int):
+        return None
+    span = f"{years[0]}—{years[-1]}" if years else ""
+    return f"年度 {year} 不在计划年度 {span} 内"
+
+
 @dataclass(frozen=True)
 class District:
     """A district of the city, e.g. 南海区 (short name 南海)."""
@@ -159,6 +167,10 @@ class Plan:
     @property
     def district_names(self) -> list[str]:
         return [d.name for d in self.districts]
+
+    def year_problem(self, year: object) -> str | None:
+        """Why `year` is not one of the plan's years (None when it is), in Chinese."""
+        return year_problem(self.years, year)
 
     def row(self, no: int) -> Row:
         return self.rows[no - 1]

@@ -2,30 +2,21 @@
 
 The numbers live here as data, not scattered through templates. An office whose variant
 differs (other margins, another line pitch, its own fonts, a red head) writes them in the
-workspace's `qdocgen.toml`, section `[gbt9704]`; `load_profile` reads and validates that
-section, and `apply_profile` (in gbt9704_apply.py) stamps the profile onto a Word template
-before it is compiled, so the override shows in every document without touching code.
+workspace's `qdocgen.toml`, section `[gbt9704]`, which qdocgen/config.py reads and validates;
+`apply_profile` (in gbt9704_docx.py) stamps the profile onto a Word template before it is
+compiled, so the override shows in every document without touching code.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from qdocgen.errors import Problem, UserError, os_error_text
+from qdocgen.errors import UserError
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
-CONFIG_NAME = "qdocgen.toml"
-SECTION = "gbt9704"
 DOC_NUMBER = re.compile(r"〔(19|20)\d{2}〕[1-9]\d*号$")
-COLOR = re.compile(r"^[0-9A-Fa-f]{6}$")
 TWIPS_PER_MM = 56.693
 
 
@@ -114,50 +105,6 @@ KEYS: dict[str, str] = {
     "red_color": "红头颜色（六位十六进制），默认 FF0000",
 }
 
-_INT_RANGES = {
-    "paper_width": (5000, 40000),
-    "paper_height": (5000, 40000),
-    "margin_top": (0, 8000),
-    "margin_bottom": (0, 8000),
-    "margin_left": (0, 8000),
-    "margin_right": (0, 8000),
-    "footer_distance": (0, 8000),
-    "header_distance": (0, 8000),
-    "lines_per_page": (5, 60),
-    "chars_per_line": (5, 60),
-    "title_size": (16, 96),
-    "body_size": (16, 72),
-    "page_number_size": (12, 48),
-    "imprint_size": (16, 48),
-    "table_size": (12, 40),
-    "mark_size": (24, 144),
-}
-
-
-def example_config() -> str:
-    """A commented [gbt9704] section listing every key with its default, for qdocgen.toml."""
-    lines = ["# GB/T 9704 版式设置：去掉行首的 # 并修改数值即可覆盖默认值。", f"[{SECTION}]"]
-    defaults = Profile()
-    for keys, meaning in KEYS.items():
-        lines.append(f"# {meaning}")
-        for key in (k.strip() for k in keys.split("/")):
-            value = getattr(defaults, key)
-            shown = (
-                str(value).lower() if isinstance(value, bool) else (f'"{value}"' if isinstance(value, str) else value)
-            )
-            lines.append(f"# {key} = {shown}")
-    lines += [
-        "",
-        "# 图表字体：字体文件路径或字体名（默认自动查找中文字体）",
-        "[chart]",
-        '# font = ""',
-        "",
-        "# 通报用语",
-        "[notice]",
-        '# subject = "工业产品质量提升"',
-    ]
-    return "\n".join(lines) + "\n"
-
 
 def check_doc_number(text: str) -> str | None:
     """Why a 发文字号 is not written as GB/T 9704 asks (None if it is)."""
@@ -179,76 +126,8 @@ def parse_date(text: object, what: str) -> date:
         raise UserError(f"{what}“{text}”不是有效的日期（该月没有这一天）") from None
 
 
-def config_path(data_dir: Path) -> Path:
-    """The workspace's qdocgen.toml: next to the plan data folder (the workspace root)."""
-    return Path(data_dir).resolve().parent / CONFIG_NAME
-
-
-def read_config(path: Path) -> dict:
-    """The whole qdocgen.toml as a dict ({} when there is none)."""
-    path = Path(path)
-    if not path.is_file():
-        return {}
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}：不是有效的 TOML：{exc}") from None
-    except OSError as exc:
-        raise UserError(f"无法读取 {path}：{os_error_text(exc)}") from None
-
-
-def load_profile(path: Path | None = None, config: dict | None = None) -> Profile:
-    """The default profile with the `[gbt9704]` overrides of `path` (or `config`) applied.
-
-    Every problem is reported at once, naming the file and the key.
-    """
-    if config is None:
-        config = read_config(path) if path is not None else {}
-    section = config.get(SECTION, {})
-    where = str(path) if path is not None else CONFIG_NAME
-    if not isinstance(section, dict):
-        raise UserError(f"{where}：[{SECTION}] 应为一节键值")
-    problems = [Problem(where, None, msg, f"[{SECTION}] {key}") for key, msg in _check(section)]
-    if problems:
-        raise UserError(f"{where} 的 [{SECTION}] 有 {len(problems)} 处错误。", problems)
-    profile = replace(Profile(), **section)
-    problems = [Problem(where, None, msg, f"[{SECTION}]") for msg in _check_whole(profile)]
-    if problems:
-        raise UserError(f"{where} 的 [{SECTION}] 有 {len(problems)} 处错误。", problems)
-    return profile
-
-
-def _check(section: dict) -> list[tuple[str, str]]:
-    known = {f.name: f for f in fields(Profile)}
-    out = []
-    for key, value in section.items():
-        field = known.get(key)
-        if field is None:
-            out.append((key, f"未知的设置项，可用：{'、'.join(known)}"))
-            continue
-        default = getattr(Profile(), key)
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                out.append((key, f"应为 true 或 false，实为 {value!r}"))
-        elif isinstance(default, int):
-            low, high = _INT_RANGES[key]
-            if isinstance(value, bool) or not isinstance(value, int):
-                out.append((key, f"应为整数，实为 {value!r}"))
-            elif not low <= value <= high:
-                out.append((key, f"应在 {low}—{high} 之间，实为 {value}"))
-        elif not isinstance(value, str):
-            out.append((key, f"应为文字，实为 {value!r}"))
-        elif key == "doc_number" and value and (why := check_doc_number(value)):
-            out.append((key, why))
-        elif key == "red_color" and not COLOR.match(value):
-            out.append((key, f"应为六位十六进制颜色，如 FF0000，实为“{value}”"))
-        elif key.endswith("_font") and not value.strip():
-            out.append((key, "字体名不能为空"))
-    return out
-
-
-def _check_whole(p: Profile) -> list[str]:
+def profile_problems(p: Profile) -> list[str]:
+    """What is wrong with a profile as a whole (its keys each valid), in Chinese."""
     out = []
     if p.text_width < 2000 or p.text_height < 2000:
         out.append("页边距过大：版心不足 35 毫米")

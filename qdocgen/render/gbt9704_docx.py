@@ -6,6 +6,10 @@ style's fonts, sizes, indents and line spacing are derived from the profile here
 template's bytes. The generator (tools/make_notice_templates.py) builds its styles from
 `style_specs` too, so a fresh template and a re-applied one agree. Styles of other names,
 and everything else a user changed in Word, are left alone.
+
+The XML is written through python-docx's oxml layer (its element classes know the schema's
+child order; its `Section` and `Settings` proxies set pages and odd/even headers); the few
+children python-docx does not declare are placed by qdocgen/render/ooxml.py.
 """
 
 from __future__ import annotations
@@ -16,9 +20,18 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT
+from docx.oxml.ns import qn
+from docx.section import Section
+from docx.settings import Settings
+from docx.shared import Pt, RGBColor, Twips
 from lxml import etree
 
+from qdocgen.render import ooxml
 from qdocgen.render.gbt9704 import Profile
+from qdocgen.textwidth import em_width
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
@@ -61,11 +74,6 @@ class StyleSpec:
     border_bottom: tuple[str, int, int] | None = None  # colour, width (eighths of a point), space (pt)
 
 
-def text_width_chars(text: str) -> float:
-    """Width of `text` in full-width characters (ASCII counts as half)."""
-    return sum(0.5 if ord(c) < 128 else 1.0 for c in text)
-
-
 def style_specs(p: Profile, signer: str = "") -> dict[str, StyleSpec]:
     """Every role's style, by style id, for the profile and the 署名 text `signer`."""
     body, ch, cs = p.body_font, p.char_width, p.char_spacing
@@ -73,7 +81,7 @@ def style_specs(p: Profile, signer: str = "") -> dict[str, StyleSpec]:
     name_ind, date_ind, date_align, date_left = _signature(p, signer)
     mark_scale = None
     if p.issuer_mark:
-        natural = text_width_chars(p.issuer_mark) * p.mark_size * 10
+        natural = em_width(p.issuer_mark) * p.mark_size * 10
         mark_scale = min(100, math.floor(p.text_width / natural * 100)) if natural else None
     return {
         "Normal": StyleSpec("Normal", body, p.body_size, align="both", condensed=cs),
@@ -178,8 +186,8 @@ def _signature(p: Profile, signer: str) -> tuple[int, int, str, int]:
     and the date starts 2 characters further right than the name (GB/T 9704 7.3.5).
     """
     ch = p.char_width
-    name_w = text_width_chars(signer or "某某某某某某") * ch
-    date_w = text_width_chars(DATE_SAMPLE) * ch
+    name_w = em_width(signer or "某某某某某某") * ch
+    date_w = em_width(DATE_SAMPLE) * ch
     if p.seal:
         name_right = max(4 * ch + (date_w - name_w) / 2, 2 * ch)
         date_right = name_right + (name_w - date_w) / 2
@@ -189,184 +197,82 @@ def _signature(p: Profile, signer: str) -> tuple[int, int, str, int]:
     return round(4 * ch + date_w - name_w), 2 * ch, "right", 0
 
 
-def _el(parent, tag: str, **attrs):
-    el = etree.SubElement(parent, W + tag)
-    for k, v in attrs.items():
-        el.set(W + k, str(v))
-    return el
-
-
-def _replace(parent, tag: str, order: tuple[str, ...], **attrs):
-    """Set child `tag` of parent (replacing any), keeping the schema's child order."""
-    for old in parent.findall(W + tag):
-        parent.remove(old)
-    el = etree.Element(W + tag)
-    for k, v in attrs.items():
-        el.set(W + k, str(v))
-    pos = order.index(tag)
-    for i, child in enumerate(parent):
-        name = etree.QName(child).localname
-        if name in order and order.index(name) > pos:
-            parent.insert(i, el)
-            return el
-    parent.append(el)
-    return el
-
-
-_PPR_ORDER = (
-    "pStyle",
-    "keepNext",
-    "keepLines",
-    "pageBreakBefore",
-    "framePr",
-    "widowControl",
-    "numPr",
-    "suppressLineNumbers",
-    "pBdr",
-    "shd",
-    "tabs",
-    "suppressAutoHyphens",
-    "kinsoku",
-    "wordWrap",
-    "overflowPunct",
-    "topLinePunct",
-    "autoSpaceDE",
-    "autoSpaceDN",
-    "bidi",
-    "adjustRightInd",
-    "snapToGrid",
-    "spacing",
-    "ind",
-    "contextualSpacing",
-    "mirrorIndents",
-    "suppressOverlap",
-    "jc",
-    "textDirection",
-    "textAlignment",
-    "textboxTightWrap",
-    "outlineLvl",
-    "divId",
-    "cnfStyle",
-    "rPr",
-    "sectPr",
-    "pPrChange",
-)
-_RPR_ORDER = (
-    "rStyle",
-    "rFonts",
-    "b",
-    "bCs",
-    "i",
-    "iCs",
-    "caps",
-    "smallCaps",
-    "strike",
-    "dstrike",
-    "outline",
-    "shadow",
-    "emboss",
-    "imprint",
-    "noProof",
-    "snapToGrid",
-    "vanish",
-    "webHidden",
-    "color",
-    "spacing",
-    "w",
-    "kern",
-    "position",
-    "sz",
-    "szCs",
-    "highlight",
-    "u",
-    "effect",
-    "bdr",
-    "shd",
-    "fitText",
-    "vertAlign",
-    "rtl",
-    "cs",
-    "em",
-    "lang",
-    "eastAsianLayout",
-    "specVanish",
-    "oMath",
-)
-_STYLE_ORDER = (
-    "name",
-    "aliases",
-    "basedOn",
-    "next",
-    "link",
-    "autoRedefine",
-    "hidden",
-    "uiPriority",
-    "semiHidden",
-    "unhideWhenUsed",
-    "qFormat",
-    "locked",
-    "personal",
-    "personalCompose",
-    "personalReply",
-    "rsid",
-    "pPr",
-    "rPr",
-    "tblPr",
-    "trPr",
-    "tcPr",
-    "tblStylePr",
-)
-
-
 def set_style(style, spec: StyleSpec, p: Profile) -> None:
-    """Write `spec` into a w:style element (its pPr and rPr), leaving other settings alone."""
-    rpr = style.find(W + "rPr")
-    if rpr is None:
-        rpr = _replace(style, "rPr", _STYLE_ORDER)
-    _replace(rpr, "rFonts", _RPR_ORDER, ascii=spec.font, hAnsi=spec.font, eastAsia=spec.font, cs=spec.font)
-    _replace(rpr, "b", _RPR_ORDER, val="0")
-    _replace(rpr, "sz", _RPR_ORDER, val=spec.size)
-    _replace(rpr, "szCs", _RPR_ORDER, val=spec.size)
-    _set_or_clear(rpr, "color", _RPR_ORDER, spec.color, val=spec.color)
-    _set_or_clear(rpr, "spacing", _RPR_ORDER, spec.condensed, val=spec.condensed)
-    _set_or_clear(rpr, "w", _RPR_ORDER, spec.scale, val=spec.scale)
-    _replace(rpr, "lang", _RPR_ORDER, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    """Write `spec` into a w:style element (a python-docx CT_Style), leaving other settings alone.
+
+    Each property the profile sets is written afresh (a `w:firstLineChars` Word added to an
+    indent would otherwise outrank the profile's `w:firstLine`).
+    """
+    rpr = style.get_or_add_rPr()
+    _set_fonts(rpr, spec.font)
+    rpr._remove_b()
+    rpr.get_or_add_b().val = False
+    rpr._remove_sz()
+    rpr.get_or_add_sz().val = Pt(spec.size / 2)
+    ooxml.set_child(rpr, "w:szCs", val=spec.size)
+    rpr._remove_color()
+    if spec.color:
+        rpr.get_or_add_color().val = RGBColor.from_string(spec.color.upper())
+    _set_or_clear(rpr, "w:spacing", spec.condensed, val=spec.condensed)
+    _set_or_clear(rpr, "w:w", spec.scale, val=spec.scale)
+    ooxml.set_child(rpr, "w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
     if spec.kind != "paragraph":
         return
-    ppr = style.find(W + "pPr")
-    if ppr is None:
-        ppr = _replace(style, "pPr", _STYLE_ORDER)
-    _set_or_clear(ppr, "keepNext", _PPR_ORDER, spec.keep_next)
+    ppr = style.get_or_add_pPr()
+    ppr.keepNext_val = True if spec.keep_next else None
     # no extra space between Chinese and Latin text or digits (2018年度, not 2018 年度)
-    _replace(ppr, "autoSpaceDE", _PPR_ORDER, val="0")
-    _replace(ppr, "autoSpaceDN", _PPR_ORDER, val="0")
-    _replace(ppr, "snapToGrid", _PPR_ORDER, val="1" if spec.grid else "0")
+    ooxml.set_child(ppr, "w:autoSpaceDE", val="0")
+    ooxml.set_child(ppr, "w:autoSpaceDN", val="0")
     if spec.grid:
-        line, rule = p.line_pitch, "exact"
+        line, rule = p.line_pitch, WD_LINE_SPACING.EXACTLY
     elif spec.line:
-        line, rule = spec.line, "exact"
+        line, rule = spec.line, WD_LINE_SPACING.EXACTLY
     else:
-        line, rule = 240, "auto"
-    _replace(ppr, "spacing", _PPR_ORDER, before=spec.before, after=spec.after, line=line, lineRule=rule)
-    ind = {"left": spec.left, "right": spec.right}
+        line, rule = 240, WD_LINE_SPACING.MULTIPLE  # single
+    _set_spacing(ppr, spec.before, spec.after, line, rule, grid=spec.grid)
+    ppr._remove_ind()
+    ind = ppr.get_or_add_ind()
+    ind.left, ind.right = Twips(spec.left), Twips(spec.right)
     if spec.hanging:
-        ind["hanging"] = spec.hanging
+        ind.hanging = Twips(spec.hanging)
     else:
-        ind["firstLine"] = spec.first_line
-    _replace(ppr, "ind", _PPR_ORDER, **ind)
-    _set_or_clear(ppr, "jc", _PPR_ORDER, spec.align, val=spec.align)
+        ind.firstLine = Twips(spec.first_line)
+    ppr._remove_jc()
+    if spec.align:
+        ppr.jc_val = WD_PARAGRAPH_ALIGNMENT.from_xml(spec.align)
     if spec.border_bottom:
         colour, size, space = spec.border_bottom
-        bdr = _replace(ppr, "pBdr", _PPR_ORDER)
-        _el(bdr, "bottom", val="single", sz=size, space=space, color=colour)
+        bdr = ooxml.set_child(ppr, "w:pBdr")
+        bdr.append(bdr.makeelement(qn("w:bottom"), _w(val="single", sz=size, space=space, color=colour)))
 
 
-def _set_or_clear(parent, tag, order, value, **attrs):
+def _set_fonts(rpr, font: str) -> None:
+    """One font for every script (w:rFonts ascii, hAnsi, eastAsia, cs), replacing theme fonts."""
+    rpr._remove_rFonts()
+    fonts = rpr.get_or_add_rFonts()
+    fonts.ascii = fonts.hAnsi = font
+    fonts.set(qn("w:eastAsia"), font)
+    fonts.set(qn("w:cs"), font)
+
+
+def _set_spacing(ppr, before: int, after: int, line: int, rule, grid: bool) -> None:
+    """Paragraph spacing (twips) and whether lines snap to the document grid."""
+    ooxml.set_child(ppr, "w:snapToGrid", val="1" if grid else "0")
+    ppr._remove_spacing()
+    spacing = ppr.get_or_add_spacing()
+    spacing.before, spacing.after = Twips(before), Twips(after)
+    spacing.line, spacing.lineRule = Twips(line), rule
+
+
+def _set_or_clear(parent, tag: str, value, **attrs) -> None:
     if value:
-        _replace(parent, tag, order, **attrs)
+        ooxml.set_child(parent, tag, **attrs)
     else:
-        for old in parent.findall(W + tag):
-            parent.remove(old)
+        ooxml.remove_children(parent, tag)
+
+
+def _w(**attrs) -> dict[str, str]:
+    return {qn(f"w:{k}"): str(v) for k, v in attrs.items()}
 
 
 def find_style(styles_root, sid: str, name: str):
@@ -395,24 +301,23 @@ def role_ids(styles_xml: bytes, p: Profile) -> dict[str, str]:
 
 def patch_styles(xml: bytes, p: Profile, signer: str) -> bytes:
     """styles.xml with every known role's style rewritten from the profile (missing ones added)."""
-    root = etree.fromstring(xml)
-    specs = style_specs(p, signer)
-    for sid, spec in specs.items():
+    root = ooxml.parse(xml)
+    for sid, spec in style_specs(p, signer).items():
         style = find_style(root, sid, spec.name)
         if style is None:
-            style = _el(root, "style", type=spec.kind, styleId=sid)
-            _el(style, "name", val=spec.name)
+            style = root._add_style()
+            style.type = WD_STYLE_TYPE.PARAGRAPH if spec.kind == "paragraph" else WD_STYLE_TYPE.CHARACTER
+            style.styleId = sid
+            style.name_val = spec.name
             if sid != "Normal":
-                _el(style, "basedOn", val="Normal")
-            _el(style, "qFormat")
+                style.basedOn_val = "Normal"
+            style.get_or_add_qFormat()
         set_style(style, spec, p)
     defaults = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
     if defaults is not None:
-        _replace(
-            defaults, "rFonts", _RPR_ORDER, ascii=p.body_font, hAnsi=p.body_font, eastAsia=p.body_font, cs=p.body_font
-        )
-        _replace(defaults, "lang", _RPR_ORDER, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        _set_fonts(defaults, p.body_font)
+        ooxml.set_child(defaults, "w:lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    return ooxml.serialise(root)
 
 
 def patch_sections(xml: bytes, p: Profile, ids: dict[str, str] | None = None) -> bytes:
@@ -421,125 +326,37 @@ def patch_sections(xml: bytes, p: Profile, ids: dict[str, str] | None = None) ->
     A landscape section (the annex table) gets the portrait page turned a quarter clockwise:
     its top margin is the portrait left (订口) margin, so the table's head faces the binding.
     """
-    root = etree.fromstring(xml)
+    root = ooxml.parse(xml)
     for sect in root.iter(W + "sectPr"):
-        size = sect.find(W + "pgSz")
-        landscape = size is not None and size.get(W + "orient") == "landscape"
-        order = (
-            "headerReference",
-            "footerReference",
-            "footnotePr",
-            "endnotePr",
-            "type",
-            "pgSz",
-            "pgMar",
-            "paperSrc",
-            "pgBorders",
-            "lnNumType",
-            "pgNumType",
-            "cols",
-            "formProt",
-            "vAlign",
-            "noEndnote",
-            "titlePg",
-            "textDirection",
-            "bidi",
-            "rtlGutter",
-            "docGrid",
-            "printerSettings",
-            "sectPrChange",
-        )
+        section = Section(sect, None)
+        landscape = section.orientation == WD_ORIENT.LANDSCAPE
+        sect._remove_pgSz()  # written afresh: a stale paper code (w:code) must not outlive the size
+        sect._remove_pgMar()
         if landscape:
             # its page numbers are drawn in the header (see number_box): keep header and
             # footer inside the margins so they do not push the table
-            _replace(sect, "pgSz", order, w=p.paper_height, h=p.paper_width, orient="landscape")
-            _replace(
-                sect,
-                "pgMar",
-                order,
-                top=p.margin_left,
-                right=p.margin_top,
-                bottom=p.margin_right,
-                left=p.margin_bottom,
-                header=LANDSCAPE_HF,
-                footer=LANDSCAPE_HF,
-                gutter=0,
-            )
+            section.page_width, section.page_height = Twips(p.paper_height), Twips(p.paper_width)
+            section.orientation = WD_ORIENT.LANDSCAPE
+            margins = (p.margin_left, p.margin_top, p.margin_right, p.margin_bottom, LANDSCAPE_HF, LANDSCAPE_HF)
         else:
-            _replace(sect, "pgSz", order, w=p.paper_width, h=p.paper_height)
-            _replace(
-                sect,
-                "pgMar",
-                order,
-                top=p.margin_top,
-                right=p.margin_right,
-                bottom=p.margin_bottom,
-                left=p.margin_left,
-                header=p.header_distance,
-                footer=p.footer_distance,
-                gutter=0,
+            section.page_width, section.page_height = Twips(p.paper_width), Twips(p.paper_height)
+            margins = (
+                p.margin_top,
+                p.margin_right,
+                p.margin_bottom,
+                p.margin_left,
+                p.header_distance,
+                p.footer_distance,
             )
-        _replace(sect, "docGrid", order, type="lines", linePitch=p.line_pitch)
+        (top, right, bottom, left, header, footer) = (Twips(m) for m in margins)
+        section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = top, right, bottom, left
+        section.header_distance, section.footer_distance, section.gutter = header, footer, Twips(0)
+        ooxml.set_child(sect, "w:docGrid", type="lines", linePitch=p.line_pitch)
     spacer_id = (ids or {}).get("QImprintSpacer", "QImprintSpacer")
     for spacer in root.iter(W + "p"):
         if spacer.find(f"{W}pPr/{W}pStyle[@{W}val='{spacer_id}']") is not None:
             _size_spacer(spacer, p)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-# settings.xml children that come after w:evenAndOddHeaders in the schema.
-_AFTER_EVEN_ODD = {
-    "bookFoldRevPrinting",
-    "bookFoldPrinting",
-    "bookFoldPrintingSheets",
-    "drawingGridHorizontalSpacing",
-    "drawingGridVerticalSpacing",
-    "displayHorizontalDrawingGridEvery",
-    "displayVerticalDrawingGridEvery",
-    "doNotUseMarginsForDrawingGridOrigin",
-    "drawingGridHorizontalOrigin",
-    "drawingGridVerticalOrigin",
-    "doNotShadeFormData",
-    "noPunctuationKerning",
-    "characterSpacingControl",
-    "printTwoOnOne",
-    "strictFirstAndLastChars",
-    "noLineBreaksAfter",
-    "noLineBreaksBefore",
-    "savePreviewPicture",
-    "doNotValidateAgainstSchema",
-    "saveInvalidXml",
-    "ignoreMixedContent",
-    "alwaysShowPlaceholderText",
-    "doNotDemarcateInvalidXml",
-    "saveXmlDataOnly",
-    "useXSLTWhenSaving",
-    "saveThroughXslt",
-    "showXMLTags",
-    "alwaysMergeEmptyNamespace",
-    "updateFields",
-    "hdrShapeDefaults",
-    "footnotePr",
-    "endnotePr",
-    "compat",
-    "docVars",
-    "rsids",
-    "mathPr",
-    "attachedSchema",
-    "themeFontLang",
-    "clrSchemeMapping",
-    "doNotIncludeSubdocsInStats",
-    "doNotAutoCompressPictures",
-    "forceUpgrade",
-    "captions",
-    "readModeInkLockDown",
-    "smartTagType",
-    "schemaLibrary",
-    "shapeDefaults",
-    "doNotEmbedSmartTags",
-    "decimalSymbol",
-    "listSeparator",
-}
+    return ooxml.serialise(root)
 
 
 def _size_spacer(spacer, p: Profile) -> None:
@@ -557,33 +374,18 @@ def _size_spacer(spacer, p: Profile) -> None:
             text = "".join(t.text or "" for t in tc.iter(W + "t"))
             text = re.sub(r"\{\{.*?\}\}", "某" * 10, re.sub(r"\{%.*?%\}", "", text))
             width = int(tc.find(f"{W}tcPr/{W}tcW").get(W + "w")) if tc.find(f"{W}tcPr/{W}tcW") is not None else usable
-            chars = text_width_chars(text) * p.imprint_size * 10
+            chars = em_width(text) * p.imprint_size * 10
             lines = max(lines, math.ceil(chars / max(width - 2 * p.imprint_size * 10 - 120, 1)) or 1)
         height += max(IMPRINT_ROW, lines * p.imprint_size * 20 + 120) + 20
-    ppr = spacer.find(W + "pPr")
-    _replace(ppr, "snapToGrid", _PPR_ORDER, val="0")
-    _replace(
-        ppr,
-        "spacing",
-        _PPR_ORDER,
-        before=0,
-        after=0,
-        line=max(p.text_height - height - TAIL - 60, 240),
-        lineRule="exact",
-    )
+    line = max(p.text_height - height - TAIL - 60, 240)
+    _set_spacing(spacer.find(W + "pPr"), 0, 0, line, WD_LINE_SPACING.EXACTLY, grid=False)
 
 
 def patch_settings(xml: bytes) -> bytes:
-    """settings.xml with odd and even page footers switched on."""
-    root = etree.fromstring(xml)
-    if root.find(W + "evenAndOddHeaders") is None:
-        el = etree.Element(W + "evenAndOddHeaders")
-        later = next((c for c in root if etree.QName(c).localname in _AFTER_EVEN_ODD), None)
-        if later is not None:
-            later.addprevious(el)
-        else:
-            root.append(el)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    """settings.xml with odd and even page headers and footers switched on."""
+    root = ooxml.parse(xml)
+    Settings(root).odd_and_even_pages_header_footer = True
+    return ooxml.serialise(root)
 
 
 def number_box(p: Profile, odd: bool) -> tuple[int, int, int, int]:
@@ -608,7 +410,7 @@ def patch_number_boxes(xml: bytes, p: Profile) -> bytes:
     """A header part with its landscape page-number boxes moved to the profile's place."""
     if NUMBER_DESCR.encode() not in xml:
         return xml
-    root = etree.fromstring(xml)
+    root = ooxml.parse(xml)
     wp, a = f"{{{WP_NS}}}", f"{{{A_NS}}}"
     for anchor in root.iter(wp + "anchor"):
         descr = anchor.find(wp + "docPr").get("descr", "")
@@ -620,7 +422,7 @@ def patch_number_boxes(xml: bytes, p: Profile) -> bytes:
         for ext in (anchor.find(wp + "extent"), *anchor.iter(a + "ext")):
             ext.set("cx", str(cx))
             ext.set("cy", str(cy))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return ooxml.serialise(root)
 
 
 def apply_profile(blob: bytes, p: Profile, signer: str = "") -> bytes:

@@ -1,0 +1,352 @@
+"""The workspace's settings file, qdocgen.toml: one schema for every section, read once.
+
+    config = load_config(Path("qdocgen.toml"))    # or Workspace.config
+    config.gbt9704.body_size, config.chart.font, config.notice.subject
+
+Each key is a small typed option that knows its default and what values it accepts (as in
+MkDocs' config_options). Loading checks the whole file and reports every problem at once,
+each with the file, its line and the key: an unknown section or key is refused with the
+closest known name, a value out of range with the range. A file that is absent means every
+default. `qdocgen check` validates it; `qdocgen init` writes it with every key commented out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from qdocgen.errors import Problem, UserError, os_error_text
+from qdocgen.render.gbt9704 import KEYS, Profile, check_doc_number, parse_date, profile_problems
+from qdocgen.safe_names import name_problem
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+CONFIG_NAME = "qdocgen.toml"
+
+
+class Invalid(Exception):
+    """A value an option does not accept; the message says what was expected, in Chinese."""
+
+
+def _shown(value: object) -> str:
+    """A value as it is written in the TOML file."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+# ── options: one per key, each validating its own value ─────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Option:
+    default: object = None
+
+    def validate(self, value: object) -> object:
+        return value
+
+
+@dataclass(frozen=True)
+class Boolean(Option):
+    def validate(self, value):
+        if not isinstance(value, bool):
+            raise Invalid(f"应为 true 或 false，实为 {_shown(value)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Integer(Option):
+    low: int = 0
+    high: int = 0
+
+    def validate(self, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"应为整数，实为 {_shown(value)}")
+        if not self.low <= value <= self.high:
+            raise Invalid(f"应在 {self.low}—{self.high} 之间，实为 {value}")
+        return value
+
+
+@dataclass(frozen=True)
+class Text(Option):
+    required: bool = False  # an empty text is refused
+    pattern: str | None = None  # a regular expression the whole text must match, when not empty
+    pattern_hint: str = ""
+    check: object = None  # text -> why it is wrong, or None
+
+    def validate(self, value):
+        if not isinstance(value, str):
+            raise Invalid(f"应为文字，实为 {_shown(value)}")
+        if self.required and not value.strip():
+            raise Invalid("不能为空")
+        if value and self.pattern and not re.fullmatch(self.pattern, value):
+            raise Invalid(f"{self.pattern_hint}，实为“{value}”")
+        if value and self.check is not None and (why := self.check(value)):
+            raise Invalid(why)
+        return value
+
+
+@dataclass(frozen=True)
+class DateText(Option):
+    """A date written YYYY-MM-DD (quoted or as a TOML date); `what` names it in messages."""
+
+    what: str = "日期"
+
+    def validate(self, value):
+        if isinstance(value, datetime) or not isinstance(value, (str, date)):
+            raise Invalid(f'应为日期，写作 "YYYY-MM-DD"，实为 {_shown(value)}')
+        try:
+            return parse_date(value, self.what)
+        except UserError as exc:
+            raise Invalid(exc.message) from None
+
+
+# ── the sections ────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class ChartSettings:
+    font: str = ""  # a font file or family name for chart labels (kept for older files)
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    subject: str = ""  # empty: taken from the plan's title
+    date: date | None = None  # 成文日期; None: the period's end (or --date)
+
+
+def _subject_problem(text: str) -> str | None:
+    why = name_problem(text)
+    return f"“{text}”{why}（它会用在通报的文件名中）" if why else None
+
+
+_SIZES = {
+    "paper_width": (5000, 40000),
+    "paper_height": (5000, 40000),
+    "margin_top": (0, 8000),
+    "margin_bottom": (0, 8000),
+    "margin_left": (0, 8000),
+    "margin_right": (0, 8000),
+    "footer_distance": (0, 8000),
+    "header_distance": (0, 8000),
+    "lines_per_page": (5, 60),
+    "chars_per_line": (5, 60),
+    "title_size": (16, 96),
+    "body_size": (16, 72),
+    "page_number_size": (12, 48),
+    "imprint_size": (16, 48),
+    "table_size": (12, 40),
+    "mark_size": (24, 144),
+}
+
+
+def _gbt9704_options() -> dict[str, Option]:
+    out: dict[str, Option] = {}
+    for f in fields(Profile):
+        default = getattr(Profile(), f.name)
+        if isinstance(default, bool):
+            out[f.name] = Boolean(default)
+        elif isinstance(default, int):
+            out[f.name] = Integer(default, *_SIZES[f.name])
+        elif f.name == "doc_number":
+            out[f.name] = Text(default, check=check_doc_number)
+        elif f.name == "red_color":
+            out[f.name] = Text(default, pattern="[0-9A-Fa-f]{6}", pattern_hint="应为六位十六进制颜色，如 FF0000")
+        elif f.name.endswith("_font"):
+            out[f.name] = Text(default, required=True)
+        else:
+            out[f.name] = Text(default)
+    return out
+
+
+# section → key → option: every setting qdocgen.toml may hold.
+SCHEMA: dict[str, dict[str, Option]] = {
+    "gbt9704": _gbt9704_options(),
+    "chart": {"font": Text("")},
+    "notice": {"subject": Text("", check=_subject_problem), "date": DateText(None, what="成文日期")},
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A workspace's settings, every key validated; defaults for whatever the file leaves out."""
+
+    path: Path | None = None  # the file read; None when the workspace has none
+    gbt9704: Profile = field(default_factory=Profile)
+    chart: ChartSettings = field(default_factory=ChartSettings)
+    notice: NoticeSettings = field(default_factory=NoticeSettings)
+
+    @property
+    def profile(self) -> Profile:
+        """The GB/T 9704 layout profile ([gbt9704])."""
+        return self.gbt9704
+
+    def digest(self) -> str:
+        """A hash of the settings' values (not of the file's comments or layout), for build fingerprints."""
+        data = {"gbt9704": asdict(self.gbt9704), "chart": asdict(self.chart), "notice": asdict(self.notice)}
+        blob = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def config_path(root: Path) -> Path:
+    """The qdocgen.toml of the workspace folder `root`."""
+    return Path(root) / CONFIG_NAME
+
+
+def load_config(path: Path | None) -> Config:
+    """The settings in `path` (every default when it does not exist), validated as a whole.
+
+    Raises UserError listing every problem, each with file, line and key.
+    """
+    if path is None or not Path(path).is_file():
+        return Config()
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise UserError(f"无法读取 {path}：{os_error_text(exc)}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}：不是 UTF-8 编码的文本，请用记事本或 WPS 另存为 UTF-8") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:
+    """The settings written in `text` (the contents of `path`), validated as a whole."""
+    where = str(path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{where} 不是有效的 TOML。", [_toml_problem(where, exc)]) from None
+    lines = key_lines(text)
+    problems: list[Problem] = []
+    values: dict[str, dict[str, object]] = {}
+    for name, section in raw.items():
+        line = lines.get((name, None))
+        if name not in SCHEMA:
+            problems.append(Problem(where, line, _unknown_section(name, section), f"[{name}]"))
+            continue
+        if not isinstance(section, dict):
+            problems.append(Problem(where, line, f"{name} 应为一节设置，写作 [{name}] 另起一行", f"[{name}]"))
+            continue
+        options = SCHEMA[name]
+        values[name] = {}
+        for key, value in section.items():
+            place, key_line = f"[{name}] {key}", lines.get((name, key), line)
+            if key not in options:
+                problems.append(Problem(where, key_line, _unknown(f"设置项 {key}", key, options), place))
+                continue
+            try:
+                values[name][key] = options[key].validate(value)
+            except Invalid as exc:
+                problems.append(Problem(where, key_line, str(exc), place))
+    if not problems:
+        profile = replace(Profile(), **values.get("gbt9704", {}))
+        line = lines.get(("gbt9704", None))
+        problems += [Problem(where, line, why, "[gbt9704]") for why in profile_problems(profile)]
+    if problems:
+        raise UserError(f"{where} 有 {len(problems)} 处错误。", problems)
+    return Config(
+        path=Path(path),
+        gbt9704=profile,
+        chart=ChartSettings(**values.get("chart", {})),
+        notice=NoticeSettings(**values.get("notice", {})),
+    )
+
+
+def _unknown(what: str, name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    hint = f"，是否想写 {close[0]}？" if close else "。"
+    return f"未知的{what}{hint}可用：{'、'.join(known)}"
+
+
+def _unknown_section(name: str, value: object) -> str:
+    if not isinstance(value, dict):  # a key written above any [section]
+        home = [s for s, options in SCHEMA.items() if name in options]
+        if home:
+            return f"设置项 {name} 应写在 [{home[0]}] 节下"
+        return _unknown(f"设置项 {name}（不在任何节下）", name, [k for o in SCHEMA.values() for k in o])
+    close = difflib.get_close_matches(name, list(SCHEMA), n=1, cutoff=0.6)
+    hint = f"，是否想写 [{close[0]}]？" if close else "。"
+    return f"未知的节 [{name}]{hint}可用：{'、'.join(f'[{s}]' for s in SCHEMA)}"
+
+
+def _toml_problem(where: str, exc: Exception) -> Problem:
+    """A TOML syntax error, located: tomllib says '… (at line 3, column 7)'."""
+    message = str(exc)
+    m = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if m:
+        detail = message[: m.start()].strip()
+        return Problem(where, int(m.group(1)), f"第 {m.group(2)} 列附近写法不对（{detail}）；值为文字时请加英文引号")
+    return Problem(where, None, f"写法不对（{message}）")
+
+
+_SECTION = re.compile(r"\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+
+def key_lines(text: str) -> dict[tuple[str, str | None], int]:
+    """(section, key) → the line a key is written on; (section, None) → the section's header line.
+
+    tomllib gives values but not places; this finds them in the text (keys above any
+    section belong to section '' unless dotted, as in `notice.subject = …`).
+    """
+    out: dict[tuple[str, str | None], int] = {}
+    section = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        m = _SECTION.match(s)
+        if m and not _KEY.match(s):
+            section = m.group(1).strip("\"'")
+            out.setdefault((section, None), number)
+            continue
+        m = _KEY.match(s)
+        if m:
+            key = m.group(1).strip("\"'")
+            if not section and "." in key:
+                head, _, key = key.partition(".")
+                out.setdefault((head, None), number)
+                out.setdefault((head, key), number)
+            elif not section:
+                out.setdefault((key, None), number)
+            else:
+                out.setdefault((section, key), number)
+    return out
+
+
+def example_config() -> str:
+    """qdocgen.toml as `qdocgen init` writes it: every section, every key at its default, commented out."""
+    lines = ["# GB/T 9704 版式设置：去掉行首的 # 并修改数值即可覆盖默认值。", "[gbt9704]"]
+    defaults = Profile()
+    for keys, meaning in KEYS.items():
+        lines.append(f"# {meaning}")
+        for key in (k.strip() for k in keys.split("/")):
+            value = getattr(defaults, key)
+            shown = (
+                str(value).lower() if isinstance(value, bool) else (f'"{value}"' if isinstance(value, str) else value)
+            )
+            lines.append(f"# {key} = {shown}")
+    lines += [
+        "",
+        "# 图表字体：字体文件路径或字体名（默认自动查找中文字体）",
+        "[chart]",
+        '# font = ""',
+        "",
+        "# 通报用语",
+        "[notice]",
+        '# subject = "工业产品质量提升"',
+    ]
+    return "\n".join(lines) + "\n"
