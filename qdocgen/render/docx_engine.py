@@ -159,7 +159,7 @@ class PreparedDocx:
         """Refuse, before rendering, a template that needs a value this rendering was not given
         (`unset`: variable name → what to add, e.g. "year" → "…请加 --year"; `guards`: see
         jinja_env.needs_value). Names the first place that needs one."""
-        if not unset or frozenset(unset) in self._complete or not set(unset) & self.env.used_names():
+        if not unset or frozenset(unset) in self._complete:
             return
         for key in self._parts:
             found = needs_value(self.env, self._source_of(key), unset, guards)

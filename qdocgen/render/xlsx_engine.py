@@ -113,6 +113,7 @@ class PreparedXlsx:
         self.env = make_env(autoescape=False)
         self.texts: dict[tuple[str, str], str] = {}  # template text of each cell with a tag
         self.sources: dict[tuple[str, str], str] = {}  # the Jinja in each such cell
+        self._complete: set[frozenset] = set()  # sets of unset names this template does without
         wb = self._load()
         self.sheets = [self._prepare_sheet(ws) for ws in wb.worksheets]
 
@@ -130,6 +131,8 @@ class PreparedXlsx:
     def refuse_unset(self, unset: dict[str, str], guards=None) -> None:
         """Refuse, before rendering, a template that needs a value this rendering was not given
         (see PreparedDocx.refuse_unset)."""
+        if frozenset(unset) in self._complete:
+            return
         for (sheet, coord), source in self.sources.items():
             found = needs_value(self.env, source, unset, guards)
             if found:
@@ -139,6 +142,7 @@ class PreparedXlsx:
                     template=self.path,
                     place=excel_place(sheet, coord, self.texts[(sheet, coord)]).near(name),
                 )
+        self._complete.add(frozenset(unset))
 
     # -- preparing -------------------------------------------------------------------------
 
