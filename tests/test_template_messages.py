@@ -377,3 +377,44 @@ def test_progress_json_carries_the_ranking(cli, plan, figures):
         assert rec["rate"] == (None if s is None or s.rate is None else round(s.rate, 6))
     assert {rec["rank"] for rec in records if rec["district"]} == {s.rank for s in standings.values()}
     assert all(rec["rank"] is None for rec in records if rec["district"] is None)
+
+
+def small_docx(path: Path, kind: str) -> Path:
+    doc = Document()
+    if kind == "paragraph markers":  # {%p %} paragraphs count: they are in the template
+        for text in ["{{ plan.city }}", "{%p if year %}", "{{ plan.titel }}", "{%p endif %}"]:
+            doc.add_paragraph(text)
+    elif kind in ("loop list", "merge directive"):
+        table = doc.add_table(rows=4, cols=2)
+        table.rows[0].cells[0].text = "任务"
+        table.rows[1].cells[0].text = "{%tr for r in progres %}" if kind == "loop list" else "{%tr for r in rows %}"
+        table.rows[2].cells[0].text = (
+            "{%vmerge r.task_spn %}{{ r.task }}" if kind == "merge directive" else "{{ r.row }}"
+        )
+        table.rows[3].cells[0].text = "{%tr endfor %}"
+    else:  # a table in a table cell
+        outer = doc.add_table(rows=2, cols=2)
+        outer.rows[1].cells[1].add_table(rows=2, cols=2).rows[1].cells[0].text = "{{ plan.ctiy }}"
+    doc.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "kind, where, what",
+    [
+        ("paragraph markers", "正文第 3 段（“{{ plan.titel }}”）", "没有属性“titel”，是否应为“title”？"),
+        (
+            "loop list",
+            "正文表格 1 第 2 行（“{%tr for r in progres %}”）",
+            "未定义的变量“progres”，是否应为“progress”？",
+        ),
+        ("merge directive", "正文表格 1 第 3 行第 1 列（“", "没有属性“task_spn”，是否应为“task_span”？"),
+        ("nested table", "正文表格 1 第 2 行第 2 列中表格 1 第 2 行第 1 列（“{{ plan.ctiy }}”）", "是否应为“city”？"),
+    ],
+)
+def test_word_places_that_docxtpl_rewrites(cli, tmp_path, kind, where, what):
+    template = small_docx(tmp_path / "表.docx", kind)
+    result = render(cli, template, "--year", "2018")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"模板 {template} {where}"), result.output
+    assert what in result.output
