@@ -133,7 +133,8 @@ def _syntax(message: str, env, opened: tuple[str, Place] | None) -> str:
     if m:
         tag = m.group(1)
         if tag.startswith("end") or tag in ("else", "elif"):
-            return f"{{% {tag} %}} 前面没有对应的开始标记（如 {{% {tag[3:] or 'if'} … %}}）"
+            opener = tag[3:] if tag.startswith("end") else "if"
+            return f"{{% {tag} %}} 前面没有对应的开始标记（如 {{% {opener} … %}}）"
         known = ["for", "if", "set", "macro", "call", "filter", "with", "vmerge", "hmerge"]
         return f"无法识别的标记 {{% {tag} %}}{closest(tag, known)}"
     if message.startswith("Unexpected end of template"):
