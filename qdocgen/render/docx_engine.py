@@ -64,15 +64,9 @@ class _Template(DocxTemplate):
                 raise self.prepared.error(exc, place=word_property(name, getattr(props, name))) from None
 
     def _render_part(self, key, part, source, context) -> str:
-        compiled = self.prepared.compiled(key, source)
+        self.prepared.compiled(key, source)
         self.current_rendering_part = part
-        try:
-            dst = compiled.render(context)
-        except _RUNTIME_ERRORS as exc:
-            raise self.prepared.error(exc, key, context) from None
-        dst = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst)
-        dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        return self.resolve_listing(dst)
+        return self.prepared.render_part(key, context)
 
 
 class PreparedDocx:
@@ -129,6 +123,17 @@ class PreparedDocx:
             except JinjaError as exc:
                 raise self.error(exc, key) from None
         return self._parts[key]
+
+    def render_part(self, key: str, context: dict) -> str:
+        """One compiled part rendered, then finished as docxtpl's render_xml_part finishes it;
+        a mistake is reported at its place in Word."""
+        try:
+            dst = self._parts[key].render(context)
+        except _RUNTIME_ERRORS as exc:
+            raise self.error(exc, key, context) from None
+        dst = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst)
+        dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return DocxTemplate.resolve_listing(None, dst)
 
     def property_template(self, name: str, text: str):
         """A document property (标题, 主题, …) compiled as a template."""
