@@ -470,7 +470,7 @@ def render(
         raise UserError(
             "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
         )
-    from qdocgen.documents.render_any import fill, output_name
+    from qdocgen.documents.render_any import fill, output_name, prepare
     from qdocgen.progress import evaluate
     from qdocgen.render.package import write_atomic
 
@@ -485,6 +485,7 @@ def render(
         evaluation = evaluate(ws.plan, ws.figures, per)
     district = resolve_district(ws, district)
     data = fill(template, ws.plan, period=per, district=district, evaluation=evaluation)
+    ws.warnings.extend(getattr(prepare(template), "warnings", []))  # e.g. a chart without a chart tag
     if out_path is None:  # -o is the user's explicit choice; a name made from the template stays inside
         from qdocgen.safe_names import check_inside
 

@@ -1,7 +1,7 @@
 """The workspace's settings file, qdocgen.toml: one schema for every section, read once.
 
     config = load_config(Path("qdocgen.toml"))    # or Workspace.config
-    config.gbt9704.body_size, config.chart.font, config.notice.subject
+    config.gbt9704.body_size, config.notice.subject, config.notice.date
 
 Each key is a small typed option that knows its default and what values it accepts (as in
 MkDocs' config_options). Loading checks the whole file and reports every problem at once,
@@ -118,7 +118,10 @@ class DateText(Option):
 
 @dataclass(frozen=True)
 class ChartSettings:
-    font: str = ""  # a font file or family name for chart labels (kept for older files)
+    """Retired: charts are Word charts drawn with the document's fonts. Older files may still
+    hold `[chart] font`; it is accepted, and the notices say once that it is no longer used."""
+
+    given: bool = False  # the file has a [chart] section
 
 
 @dataclass(frozen=True)
@@ -171,10 +174,13 @@ def _gbt9704_options() -> dict[str, Option]:
     return out
 
 
+# Sections older files may hold that no longer do anything: accepted whatever their keys.
+RETIRED = {"chart"}
+
 # section → key → option: every setting qdocgen.toml may hold.
 SCHEMA: dict[str, dict[str, Option]] = {
     "gbt9704": _gbt9704_options(),
-    "chart": {"font": Text("")},
+    "chart": {},  # retired (see RETIRED)
     "notice": {"subject": Text("", check=_subject_problem), "date": DateText(None, what="成文日期")},
 }
 
@@ -242,6 +248,8 @@ def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:
             continue
         options = SCHEMA[name]
         values[name] = {}
+        if name in RETIRED:  # kept for older files: whatever it holds, it no longer matters
+            continue
         for key, value in section.items():
             place, key_line = f"[{name}] {key}", lines.get((name, key), line)
             if key not in options:
@@ -260,7 +268,7 @@ def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:
     return Config(
         path=Path(path),
         gbt9704=profile,
-        chart=ChartSettings(**values.get("chart", {})),
+        chart=ChartSettings(given="chart" in values),
         notice=NoticeSettings(**values.get("notice", {})),
     )
 
@@ -340,10 +348,6 @@ def example_config() -> str:
             )
             lines.append(f"# {key} = {shown}")
     lines += [
-        "",
-        "# 图表字体：字体文件路径或字体名（默认自动查找中文字体）",
-        "[chart]",
-        '# font = ""',
         "",
         "# 通报用语",
         "[notice]",

@@ -20,7 +20,7 @@ def problems(text: str) -> list[str]:
 def test_no_file_means_every_default(tmp_path):
     config = load_config(tmp_path / CONFIG_NAME)
     assert config == Config() and config.gbt9704 == Profile()
-    assert config.chart.font == "" and config.notice.subject == "" and config.notice.date is None
+    assert not config.chart.given and config.notice.subject == "" and config.notice.date is None
 
 
 def test_every_section_is_read():
@@ -29,7 +29,7 @@ def test_every_section_is_read():
         '[notice]\nsubject = "质量提升"\ndate = "2019-01-15"\n'
     )
     assert config.gbt9704.body_size == 30 and config.gbt9704.seal is False
-    assert config.chart.font == "SimHei"  # [chart] font is still accepted in older files
+    assert config.chart.given  # the retired [chart] section is still accepted in older files
     assert config.notice.subject == "质量提升" and config.notice.date == date(2019, 1, 15)
 
 
@@ -65,7 +65,7 @@ def test_each_problem_names_file_line_and_key(text, expected):
 
 
 def test_every_problem_is_reported_at_once():
-    found = problems('[gbt9704]\nbody_size = 999\nmargin_top = -1\ncolour = "red"\n[notise]\n[chart]\nfnot = ""\n')
+    found = problems('[gbt9704]\nbody_size = 999\nmargin_top = -1\ncolour = "red"\n[notise]\n[notice]\nsubjcet = ""\n')
     assert len(found) == 5
     assert [p.split(" ")[0] for p in found] == [f"qdocgen.toml:{n}" for n in (2, 3, 4, 5, 7)]
 

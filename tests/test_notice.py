@@ -18,7 +18,6 @@ from qdocgen.documents.notice_context import city_annex, subject_of
 from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
 from qdocgen.progress import MISSED, NOT_REPORTED, evaluate
-from qdocgen.render import chart
 from qdocgen.render.gbt9704 import Profile
 from qdocgen.workspace import Workspace
 
@@ -280,9 +279,11 @@ def test_sample_data_is_said_visibly(city, nanhai):
         assert doc.styles["QSample"].find(f"{W}rPr/{W}color").get(W + "val") == "FF0000"
 
 
-def test_chart_is_embedded(city, nanhai):
+def test_chart_is_a_native_word_chart(city, nanhai):
+    """No pictures: the chart is a chart part (tests/test_docx_chart.py checks it in depth)."""
     for doc in (city, nanhai):
-        assert any(n.startswith("word/media/") and n.endswith(".png") for n in doc.zip.namelist())
+        names = doc.zip.namelist()
+        assert "word/charts/chart1.xml" in names and not any(n.startswith("word/media/") for n in names)
 
 
 def test_half_year_speaks_of_time_progress(maker):
@@ -396,24 +397,6 @@ def test_missing_figures_said_unless_strict(workspace):
     assert "你区尚未报送2018年度完成情况" in doc.text
     with pytest.raises(UserError, match="未报送"):
         NoticeMaker(workspace, strict=True).district(Y2018, "南海")
-
-
-def test_chart_bytes_are_deterministic():
-    bars = [chart.Bar("禅城区", 0.852), chart.Bar("南海区", 0.815, True)]
-    one, two = chart.bar_chart(bars), chart.bar_chart(bars)
-    assert one == two and one.startswith(b"\x89PNG") and b"Software" not in one
-    assert chart.bar_chart(bars, horizontal=True) == chart.bar_chart(bars, horizontal=True)
-
-
-def test_without_a_chinese_font_the_notice_comes_without_chart(workspace, monkeypatch):
-    def missing(*_a, **_k):
-        raise chart.ChartFontMissing(chart.INSTALL_HINT)
-
-    monkeypatch.setattr(chart, "find_cjk_font", missing)
-    m = NoticeMaker(workspace)
-    doc = Doc(m.city(Y2018))
-    assert not any(n.startswith("word/media/") for n in doc.zip.namelist())
-    assert workspace.warnings and "apt-get install fonts-noto-cjk" in workspace.warnings[0]
 
 
 def test_cli_writes_city_and_every_district(cli, tmp_path):

@@ -12,7 +12,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError
-from qdocgen.render.xlsx_engine import PreparedXlsx, text_lines
+from qdocgen.render.xlsx import PreparedXlsx, text_lines
 
 THIN = Side(style="thin")
 
@@ -112,9 +112,17 @@ def test_sheet_settings_are_kept_and_moved(loop_template):
 
 
 def test_empty_loop_leaves_no_rows(loop_template):
+    wb = load_workbook(loop_template)
+    wb["表"]["C6"] = None  # `$B$4`, the first item, does not exist without items (refused below)
+    wb.save(loop_template)
     ws = rendered(loop_template, {"title": "标题", "items": []})["表"]
     assert ws["A3"].value == "合计"
     assert ws["B3"].value == "=SUM(0)"
+
+
+def test_empty_loop_refuses_a_cell_of_the_missing_rows(loop_template):
+    with pytest.raises(TemplateError, match=r"工作表“表”!C6：公式 =B6\+\$B\$4 .*没有数据"):
+        PreparedXlsx(loop_template).render({"title": "标题", "items": []})
 
 
 def test_prepared_once_rendered_many(loop_template):

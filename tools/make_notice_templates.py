@@ -26,6 +26,7 @@ import docx  # noqa: E402
 from qdocgen.render.gbt9704 import Profile  # noqa: E402
 from qdocgen.render.gbt9704_docx import IMPRINT_ROW, NUMBER_DESCR, apply_profile, number_box  # noqa: E402
 from qdocgen.render.package import normalise_package  # noqa: E402
+from tools import notice_charts  # noqa: E402
 
 NS = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
@@ -258,10 +259,14 @@ def head_block(title_line1: str, addressee: str) -> list[str]:
     ]
 
 
+CHART_RUN = "<!--chart-->"  # replaced by the chart's drawing in package()
+
+
 def chart_block(caption: str) -> list[str]:
+    """The annex chart: a native Word chart bound to `chart` (tools/notice_charts.py)."""
     return [
         ctl("{%p if chart %}"),
-        para("QChart", "{{ chart }}"),
+        para("QChart", CHART_RUN),
         para("QCaption", caption),
         ctl("{%p endif %}"),
     ]
@@ -607,19 +612,22 @@ APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>qdocgen</Application></Properties>"""
 
 
-def package(body: list[str], title: str) -> bytes:
+def package(body: list[str], title: str, horizontal: bool = False) -> bytes:
+    """The template's package; `horizontal`: its chart has horizontal bars (the district's)."""
     document = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
         + "\n".join(body)
         + f"<w:sectPr>{PORTRAIT_REFS}{sect(False)}</w:sectPr></w:body></w:document>"
-    )
+    ).replace(CHART_RUN, notice_charts.drawing(horizontal))
     parts = {
-        "[Content_Types].xml": CONTENT_TYPES,
+        "[Content_Types].xml": CONTENT_TYPES.replace("</Types>", notice_charts.CONTENT_TYPES + "</Types>"),
         "_rels/.rels": ROOT_RELS,
         "docProps/core.xml": CORE.format(title=title),
         "docProps/app.xml": APP,
         "word/document.xml": document,
-        "word/_rels/document.xml.rels": DOC_RELS,
+        "word/_rels/document.xml.rels": DOC_RELS.replace(
+            "</Relationships>", notice_charts.DOC_REL + "</Relationships>"
+        ),
         "word/styles.xml": STYLES,
         "word/settings.xml": SETTINGS,
         "word/fontTable.xml": FONTS,
@@ -634,6 +642,8 @@ def package(body: list[str], title: str) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts.items():
             z.writestr(name, text.encode("utf-8"))
+        for name, blob in notice_charts.chart_package_parts(horizontal).items():
+            z.writestr(name, blob)
     blob = apply_profile(buf.getvalue(), Profile(), SIGNER)
     docx.Document(io.BytesIO(blob))  # python-docx must accept it
     return normalise_package(blob, epoch=946684800)
@@ -654,7 +664,7 @@ def main() -> None:
         ),
     ):
         path = args.out / name
-        path.write_bytes(package(body, title))
+        path.write_bytes(package(body, title, horizontal=name == "通报-区.docx"))
         print(f"已生成 {path}")
 
 

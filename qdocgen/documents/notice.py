@@ -6,7 +6,10 @@
 
 Each template is read, stamped with the GB/T 9704 profile and compiled once per maker, then
 reused for every district and period (a build of a hundred districts costs little more
-than one of five). Evaluations and the city chart are kept per period too.
+than one of five). Evaluations are kept per period too.
+
+The charts are native Word charts in the templates, bound to the context list `chart` (one
+row per bar: label, ratio, missed); the docx engine fills their data (render/chart_tag.py, render/docx_chart.py).
 """
 
 from __future__ import annotations
@@ -23,17 +26,17 @@ from qdocgen.errors import TemplateError, UserError, os_error_text, package_erro
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import CITY
 from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation, evaluate
-from qdocgen.render import chart as charts
-from qdocgen.render.docx_engine import Picture, PreparedDocx
+from qdocgen.render.docx_engine import PreparedDocx
 from qdocgen.render.gbt9704 import parse_date
 from qdocgen.render.gbt9704_docx import apply_profile
 from qdocgen.workspace import Workspace
 
 CITY_TEMPLATE = "通报-全市.docx"
 DISTRICT_TEMPLATE = "通报-区.docx"
-# Charts stand on the landscape annex page (版心 225 mm wide).
-CITY_CHART_MM = 160
-DISTRICT_CHART_MM = 200
+CHART_FONT_RETIRED = (
+    "qdocgen.toml 中的 [chart] 一节（font）已不再使用，可以删去：通报中的图表现为 Word 图表，"
+    "由 Word、WPS 用文档中的字体绘制，生成时不再需要中文字体；图表样式请在通报模板中修改"
+)
 
 
 def notice_filename(period: Period, subject: str, district: str | None = None) -> str:
@@ -60,19 +63,19 @@ class NoticeMaker:
     ws: Workspace
     date: date | str | None = None  # 成文日期; default: the period's end
     strict: bool = False  # missing figures are an error rather than said in the notice
-    charts: bool = True
+    charts: bool = True  # False: the notices' `chart` lists are empty (templates leave the chart out)
     prepare_count: int = 0
 
     def __post_init__(self):
         config = self.ws.config
         self.profile = config.gbt9704
-        self.chart_font = config.chart.font
+        if config.chart.given:  # retired, never an error (the channel says it once)
+            self.ws.warnings.append(CHART_FONT_RETIRED)
         self.subject = config.notice.subject or subject_of(self.ws.plan)
         if self.date is not None:
             self.date = parse_date(self.date, "成文日期")
         self._prepared: dict[str, PreparedDocx] = {}
         self._evaluations: dict[Period, Evaluation] = {}
-        self._charts: dict[tuple, Picture | None] = {}
 
     # ── public API ──────────────────────────────────────────────────────────────────────
 
@@ -88,26 +91,22 @@ class NoticeMaker:
         """The template context of the city notice (district None) or a district's notice."""
         ev = self.evaluation(period)
         self._check_missing(ev, district)
+        show = chart and self.charts
         if district is None:
-            picture = self._draw(self._city_bars(ev), horizontal=False) if chart else None
-            return city_context(self.ws.plan, ev, self._options(period), picture)
-        picture = self._draw(self._district_bars(ev, district), horizontal=True) if chart else None
-        return district_context(self.ws.plan, ev, district, self._options(period), picture)
+            return city_context(self.ws.plan, ev, self._options(period), self._city_bars(ev) if show else [])
+        bars = self._district_bars(ev, district) if show else []
+        return district_context(self.ws.plan, ev, district, self._options(period), bars)
 
     def shows(self, period: Period, district: str | None) -> dict:
         """Everything a notice's bytes depend on besides its template (JSON-able, for a build
-        fingerprint): the context variables its template uses, the chart's bars and font, and
-        the layout profile."""
+        fingerprint): the context variables its template uses (in its text and in the tags of
+        its charts, so the charts' data too) and the layout profile."""
         if district is not None:
             district = self.ws.district_name(district)
-        ev = self.evaluation(period)
-        bars = self._city_bars(ev) if district is None else self._district_bars(ev, district)
         used = self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).env.used_names()
-        context = self.context(period, district, chart=False)
+        context = self.context(period, district)
         return {
             "context": {k: v for k, v in context.items() if k in used},
-            "chart": [asdict(b) for b in bars] if self.charts else None,
-            "chart_font": self.chart_font,
             "profile": asdict(self.profile),
         }
 
@@ -129,6 +128,7 @@ class NoticeMaker:
             except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as exc:
                 raise TemplateError(f"模板 {path} 不是有效的 Word 文档（.docx）：{package_error_text(exc)}") from None
             self._prepared[name] = PreparedDocx(path, blob)
+            self.ws.warnings.extend(w for w in self._prepared[name].warnings if w not in self.ws.warnings)
             self.prepare_count += 1
         return self._prepared[name]
 
@@ -165,29 +165,21 @@ class NoticeMaker:
             lines = "；".join(f"{r.district or CITY} 第{r.measure.row}行 {r.measure.name}" for r in missing)
             raise UserError(f"{ev.period.words}有 {len(missing)} 项完成值未报送（--strict）：{lines}")
 
-    def _draw(self, bars: list[charts.Bar], horizontal: bool) -> Picture | None:
-        """The chart as a Picture (drawn once per set of bars), or None without charts or font."""
-        if not self.charts or not bars:
-            return None
-        key = (tuple(bars), horizontal)
-        if key not in self._charts:
-            width = DISTRICT_CHART_MM if horizontal else CITY_CHART_MM
-            try:
-                png = charts.bar_chart(bars, font=self.chart_font, horizontal=horizontal, width_mm=width)
-                self._charts[key] = Picture(png, width)
-            except charts.ChartFontMissing as exc:
-                self.ws.warnings.append(str(exc))
-                self._charts[key] = None
-        return self._charts[key]
-
-    def _city_bars(self, ev: Evaluation) -> list[charts.Bar]:
+    def _city_bars(self, ev: Evaluation) -> list[dict]:
+        """The city chart's rows: each district's completion rate, in the plan's order (a
+        district that reported nothing has no rate to show and no bar)."""
         order = self.ws.plan.district_names
         standings = sorted(ev.standings, key=lambda s: order.index(s.district))
-        return [charts.Bar(s.district, s.rate) for s in standings if s.rate is not None and s.not_reported < s.assessed]
-
-    def _district_bars(self, ev: Evaluation, district: str) -> list[charts.Bar]:
         return [
-            charts.Bar(r.measure.name, r.ratio, r.status == MISSED)
+            {"label": s.district, "ratio": s.rate, "missed": False}
+            for s in standings
+            if s.rate is not None and s.not_reported < s.assessed
+        ]
+
+    def _district_bars(self, ev: Evaluation, district: str) -> list[dict]:
+        """The district chart's rows: each measure's completion ratio, missed ones marked."""
+        return [
+            {"label": r.measure.name, "ratio": r.ratio, "missed": r.status == MISSED}
             for r in ev.for_district(district)
             if r.ratio is not None
         ]

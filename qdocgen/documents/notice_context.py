@@ -30,13 +30,13 @@ NOTICE_VARIABLES: dict[str, str] = {
     "any_exceeded / any_missed / any_not_reported": "全市通报中是否有超额完成、未完成、未报送的指标",
     "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
-    "chart": "完成率柱状图（未找到中文字体时为 none）",
+    "chart": "附件图表的数据，每项一根柱：label（区名或指标名）、ratio（完成率，1 = 100%）、missed（是否未完成）；全市通报为有完成率的各区（按计划中的顺序），区通报为本区有完成率的各项指标。图表的用法见第二节“图表”",
 }
 
 
 @dataclass(frozen=True)
 class NoticeOptions:
-    """What a notice needs besides the evaluation: dates, signer, red head, chart."""
+    """What a notice needs besides the evaluation: dates, signer, red head."""
 
     subject: str
     date_text: str

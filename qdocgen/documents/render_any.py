@@ -34,7 +34,7 @@ def prepare(path: Path):
 @lru_cache(maxsize=32)
 def _prepare(path: str, suffix: str, mtime_ns: int, size: int):
     if suffix == ".xlsx":
-        from qdocgen.render.xlsx_engine import PreparedXlsx
+        from qdocgen.render.xlsx import PreparedXlsx
 
         return PreparedXlsx(Path(path))
     from qdocgen.render.docx_merge import MergingDocx

@@ -4,7 +4,9 @@ docxtpl normally re-reads the .docx, re-cleans its XML and recompiles the Jinja 
 every render. `PreparedDocx` does the clean-up and compilation once per template and keeps
 the compiled parts, so a build of a hundred districts costs little more than one of five.
 Rendering runs in qdocgen's sandboxed environment with autoescape on and undefined variables
-as errors; any error names the template and the paragraph or table cell.
+as errors; any error names the template and the paragraph or table cell. Charts bound to a
+context list by a chart tag (in their title or alt text) are filled after rendering: the tags
+in render/chart_tag.py, the chart parts in render/docx_chart.py.
 """
 
 from __future__ import annotations
@@ -12,26 +14,20 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
+from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaError
+from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.render.chart_tag import BoundCharts, ChartBinding, find_bindings
+from qdocgen.render.docx_chart import fill_charts
 from qdocgen.render.explain import explain, needle, template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import WORD_PROPERTIES, WordPart, word_part_names, word_property
 from qdocgen.render.package import normalise_package
-
-
-@dataclass(frozen=True)
-class Picture:
-    """An image to place in a Word document (a chart); `width_mm` sets its printed width."""
-
-    data: bytes
-    width_mm: float
+from qdocgen.render.tag_text import clean_tags
 
 
 class _Template(DocxTemplate):
@@ -83,7 +79,9 @@ class PreparedDocx:
             raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
         if not zipfile.is_zipfile(io.BytesIO(self.blob)):
             raise TemplateError(f"模板 {self.path} 不是 Word 文档（.docx）")
+        self.blob, bindings = self._chart_bindings(self.blob)
         self.env = make_env(autoescape=True)
+        self.charts = BoundCharts(bindings, self.env, str(self.path))
         self._parts: dict[str, object] = {}
         self._xml: dict[str, str] = {}  # each part's XML as the user saved it, to locate mistakes
         self._properties: dict[tuple[str, str], object] = {}
@@ -105,6 +103,27 @@ class PreparedDocx:
         for name in WORD_PROPERTIES:
             self.property_template(name, getattr(warm.docx.core_properties, name))
 
+    def _chart_bindings(self, blob: bytes) -> tuple[bytes, list[ChartBinding]]:
+        """The template without its chart tags, and the charts they bind."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+                parts = {
+                    n: zf.read(n) for n in zf.namelist() if n.startswith("word/") and n.endswith((".xml", ".rels"))
+                }
+            found = find_bindings(parts, str(self.path))
+        except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+            raise TemplateError(f"模板 {self.path} 无法作为 Word 文档打开：{package_error_text(exc)}") from None
+        # Charts drawn without a tag keep the template's data: said to the user (a notice must
+        # not show a template's sample figures unnoticed).
+        self.warnings = [
+            f"模板 {self.path} 中的图表“{name}”没有 {{{{ chart: … }}}} 标记，生成的文件中它仍显示模板里原有的数据；"
+            "如需按本次数据绘制，请在图表标题或可选文字中写上标记（见 docs/templates.md 的“图表”）"
+            for name in found.unbound
+        ]
+        if not found.replace:
+            return blob, found.bindings
+        return normalise_package(blob, replace=found.replace), found.bindings
+
     def prepare_xml(self, xml: str) -> str:
         """A part's XML made into Jinja source: docxtpl's clean-up of tags split across runs,
         `{%p %}`/`{%tr %}`/`{%tc %}` markers and the like."""
@@ -112,7 +131,7 @@ class PreparedDocx:
 
     def jinja_source(self, xml: str) -> str:
         """What gets compiled: one line per paragraph, so errors have a line (see locate.py)."""
-        return re.sub(r"<w:p([ >])", r"\n<w:p\1", self.prepare_xml(xml))
+        return clean_tags(re.sub(r"<w:p([ >])", r"\n<w:p\1", self.prepare_xml(xml)))
 
     def compiled(self, key: str, xml):
         """The compiled Jinja template of one part (`xml()` gives its XML), compiled on first use."""
@@ -189,11 +208,11 @@ class PreparedDocx:
         """The filled document as normalised (reproducible) .docx bytes."""
         tpl = _Template(self)
         tpl.render_init()
-        context = _with_pictures(context, tpl)
         tpl.render(context, self.env, autoescape=True)
         buf = io.BytesIO()
         tpl.save(buf)
-        return normalise_package(buf.getvalue())
+        data = buf.getvalue()
+        return normalise_package(data, replace=fill_charts(data, self.charts, context))
 
 
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
@@ -206,14 +225,3 @@ def _footnote_parts(tpl: DocxTemplate) -> list:
 
 def _blob_text(part) -> str:
     return part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob
-
-
-def _with_pictures(value, tpl):
-    """The context with every Picture turned into a docxtpl InlineImage for this render."""
-    if isinstance(value, Picture):
-        return InlineImage(tpl, io.BytesIO(value.data), width=Mm(value.width_mm))
-    if isinstance(value, dict):
-        return {k: _with_pictures(v, tpl) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_with_pictures(v, tpl) for v in value]
-    return value

@@ -37,19 +37,22 @@ def build_epoch() -> int:
     return DEFAULT_EPOCH
 
 
-def normalise_package(data: bytes, epoch: int | None = None) -> bytes:
-    """The same Office package with fixed zip dates, member order and core-property dates."""
+def normalise_package(data: bytes, epoch: int | None = None, replace: dict[str, bytes] | None = None) -> bytes:
+    """The same Office package with fixed zip dates, member order and core-property dates;
+    members named in `replace` take the bytes given there (added if new)."""
+    replace = replace or {}
     epoch = build_epoch() if epoch is None else epoch
     stamp = datetime.fromtimestamp(epoch, tz=timezone.utc)
     zip_time = time.gmtime(epoch)[:6]
     w3c = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     src = zipfile.ZipFile(io.BytesIO(data))
     names = src.namelist()
+    names += [n for n in replace if n not in names]
     order = [n for n in _FIRST if n in names] + sorted(n for n in names if n not in _FIRST)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in order:
-            blob = src.read(name)
+            blob = replace[name] if name in replace else src.read(name)
             if name == "docProps/core.xml":
                 blob = _W3CDTF.sub(lambda m: m.group(1) + w3c + m.group(3), blob)
             info = zipfile.ZipInfo(name, date_time=zip_time)

@@ -1,0 +1,304 @@
+"""The chart tag: a chart of a Word template bound to a list of the context.
+
+A chart whose alt text (可选文字, `wp:docPr/@descr`) or whose own title holds a chart tag is
+bound to a list of the context:
+
+    {{ chart: annex|rejectattr("ratio", "none") | 指标=measure, 完成率=ratio, 目标=1 }}
+
+Before the `|` that starts the columns stands the list (any Jinja expression, filters allowed).
+Each column is `名称=表达式`, evaluated for every item of the list with the item's fields as
+variables (and `item` for the item itself); the first column gives the categories, each further
+one a series, named by its 名称 (legend, workbook heading). A series value is a number, or
+none (`a if b` without else when b is false) for a gap. See docs/templates.md, 图表.
+
+`find_bindings` takes the tags out of a template (its Jinja never sees them); `BoundCharts`
+compiles them in the template's sandboxed environment and turns a context into `ChartTable`s,
+which docx_chart.py writes into the chart parts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from jinja2 import TemplateError as JinjaError
+from jinja2 import Undefined
+from jinja2.utils import missing
+from lxml import etree
+
+from qdocgen.errors import TemplateError
+from qdocgen.render.docx_chart import A_NS, C_NS, DOCUMENT, R_NS, ChartTable, relationship_targets
+from qdocgen.render.locate import error_text
+
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_TAG = re.compile(r"\{\{\s*chart\s*[:：](.*?)\}\}", re.S)
+_OPEN, _CLOSE = "([{", ")]}"
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+MAX_POINTS = 10_000  # categories of one chart (Word's own limit is 32,000 points a series)
+MAX_SERIES = 255  # Word's limit
+
+
+@dataclass(frozen=True)
+class ChartBinding:
+    """A chart of the template bound to a context list by the tag in its alt text or title."""
+
+    part: str  # the chart part, e.g. 'word/charts/chart1.xml'
+    name: str  # the drawing's name in Word (图表 1), for messages
+    tag: str  # the tag as written
+    items: str  # the list expression
+    columns: tuple[tuple[str, str], ...]  # (名称, expression); the first gives the categories
+
+
+# ── the tag ─────────────────────────────────────────────────────────────────────────────────
+
+
+def _top_level_split(text: str, seps: str) -> list[str]:
+    """`text` cut at each of `seps` outside brackets and quotes."""
+    out, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in seps:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _assignment(text: str) -> tuple[str, str] | None:
+    """('完成率', 'ratio') from '完成率=ratio' (a lone `=` outside brackets and quotes), else None."""
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "=＝":
+            before, after = text[i - 1 : i], text[i + 1 : i + 2]
+            if ch == "=" and (before in "=!<>" and before or after == "="):
+                continue
+            return text[:i].strip(), text[i + 1 :].strip()
+    return None
+
+
+def parse_tag(tag: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(list expression, columns) of a chart tag's inside; ValueError (Chinese) if malformed.
+    Curly quotes (Word's AutoCorrect in a chart title) count as straight ones."""
+    tag = tag.translate(_QUOTES)
+    pipes = _top_level_split(tag, "|")
+    for k in range(1, len(pipes)):
+        first = _top_level_split(pipes[k], ",，")[0]
+        if _assignment(first):
+            items = "|".join(pipes[:k]).strip()
+            rest = "|".join(pipes[k:])
+            break
+    else:
+        raise ValueError("缺少“| 名称=字段, …”：竖线后应列出分类和各系列，如 {{ chart: 列表 | 区=name, 完成率=rate }}")
+    if not items:
+        raise ValueError("竖线前应写出列表变量，如 {{ chart: annex | 指标=measure, 完成率=ratio }}")
+    columns = []
+    for piece in _top_level_split(rest, ",，"):
+        if not piece.strip():
+            continue
+        pair = _assignment(piece)
+        if not pair or not pair[0] or not pair[1]:
+            raise ValueError(f"“{piece.strip()}”应写作 名称=字段")
+        columns.append(pair)
+    if len(columns) < 2:
+        raise ValueError("至少要有分类和一个系列，如 区=name, 完成率=rate")
+    if len(columns) > MAX_SERIES + 1:
+        raise ValueError(f"系列太多：一张图表最多 {MAX_SERIES} 个系列")
+    names = [n for n, _ in columns]
+    if len(set(names)) < len(names):
+        raise ValueError(f"名称重复：{'、'.join(names)}")
+    return items, tuple(columns)
+
+
+@dataclass
+class TemplateCharts:
+    """What `find_bindings` found in a template: the members to replace (tags taken out), the
+    bound charts, and the names of charts drawn in the body without a tag."""
+
+    replace: dict[str, bytes]
+    bindings: list[ChartBinding]
+    unbound: list[str]
+
+
+def find_bindings(parts: Mapping[str, bytes], template: str = "") -> TemplateCharts:
+    """The chart tags of a template, each taken out of where it was written (the drawing's alt
+    text or title, or the chart's own title) so the Jinja of the body never sees it.
+
+    `parts` maps member names to bytes; the document part, its relationships and the chart
+    parts are read. TemplateError (Chinese, naming template and chart) for a bad tag.
+    """
+    found = TemplateCharts({}, [], [])
+    document_xml = parts.get(DOCUMENT, b"")
+    if C_NS.encode() not in document_xml:
+        return found
+    root = etree.fromstring(document_xml)
+    targets = relationship_targets(parts.get("word/_rels/document.xml.rels"), "word")
+    for pr in root.iter(f"{{{WP_NS}}}docPr"):
+        name = pr.get("name") or "图表"
+        chart = pr.getparent().find(f".//{{{C_NS}}}chart")
+        rid = chart.get(f"{{{R_NS}}}id") if chart is not None else None
+        part = targets.get(rid) if rid else None
+        where = f"模板 {template} 图表“{name}”"
+        tag, place = None, ""
+        for attr in ("descr", "title"):
+            text = pr.get(attr) or ""
+            m = _TAG.search(text)
+            if m:
+                tag, place = m, "的可选文字"
+                rest = (text[: m.start()] + text[m.end() :]).strip()
+                pr.set(attr, rest) if rest else pr.attrib.pop(attr)
+                break
+        if tag is not None and part is None:
+            raise TemplateError(
+                f"{where}的可选文字 {tag.group(0)}：它所在的对象不是 Word 图表（请在“插入 → 图表”插入的图表上设置）"
+            )
+        if part is None:
+            continue
+        if part not in parts:
+            raise TemplateError(f"{where}：模板中缺少图表部件 {part}")
+        space = etree.fromstring(parts[part])
+        in_title = _title_tag(space)  # taken out even when the alt text has a tag (which wins)
+        if in_title is not None:
+            found.replace[part] = etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+            if tag is None:
+                tag, place = in_title, "的标题"
+        if tag is None:
+            found.unbound.append(name)
+            continue
+        try:
+            items, columns = parse_tag(tag.group(1))
+        except ValueError as exc:
+            raise TemplateError(f"{where}{place} {tag.group(0)}：{exc}") from None
+        found.bindings.append(ChartBinding(part, name, tag.group(0), items, columns))
+    if found.bindings:
+        found.replace[DOCUMENT] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return found
+
+
+def _title_tag(space) -> re.Match | None:
+    """The chart tag written as the chart's own title, taken out of it (the title goes when
+    nothing else is left in it, and Word is told not to make one up)."""
+    title = space.find(f"{{{C_NS}}}chart/{{{C_NS}}}title")
+    if title is None:
+        return None
+    texts = list(title.iter(f"{{{A_NS}}}t"))
+    whole = "".join(t.text or "" for t in texts)
+    m = _TAG.search(whole)
+    if m is None:
+        return None
+    rest = (whole[: m.start()] + whole[m.end() :]).strip()
+    if rest:
+        for k, t in enumerate(texts):
+            t.text = rest if k == 0 else ""
+        return m
+    title.getparent().remove(title)
+    deleted = space.find(f"{{{C_NS}}}chart/{{{C_NS}}}autoTitleDeleted")
+    if deleted is None:
+        deleted = etree.Element(f"{{{C_NS}}}autoTitleDeleted")
+        space.find(f"{{{C_NS}}}chart").insert(0, deleted)
+    deleted.set("val", "1")
+    return m
+
+
+# ── the data ────────────────────────────────────────────────────────────────────────────────
+
+
+class BoundCharts:
+    """The chart bindings of one template, compiled once in the template's environment."""
+
+    def __init__(self, bindings: list[ChartBinding], env, template: str):
+        self.bindings = bindings
+        self.template = template
+        self._compiled = []
+        for b in bindings:
+            try:
+                items = env.compile_expression(b.items, undefined_to_none=False)
+                columns = [(name, env.compile_expression(expr, undefined_to_none=False)) for name, expr in b.columns]
+            except JinjaError as exc:
+                raise TemplateError(f"{self.where(b)}：{error_text(exc)}") from None
+            self._compiled.append((items, columns))
+
+    def __bool__(self) -> bool:
+        return bool(self.bindings)
+
+    def where(self, b: ChartBinding) -> str:
+        return f"模板 {self.template} 图表“{b.name}”（{b.tag}）"
+
+    def tables(self, context: Mapping) -> dict[str, ChartTable]:
+        """Each bound chart part's data from `context`."""
+        return {
+            b.part: self.table(b, compiled, context) for b, compiled in zip(self.bindings, self._compiled, strict=True)
+        }
+
+    def table(self, b: ChartBinding, compiled, context: Mapping) -> ChartTable:
+        items_fn, columns = compiled
+        where = self.where(b)
+        try:
+            items = _defined(items_fn(**context))
+        except JinjaError as exc:
+            raise TemplateError(f"{where}：{error_text(exc)}") from None
+        if items is None or isinstance(items, str | bytes | Mapping):
+            raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}")
+        try:
+            items = list(items)
+        except TypeError:
+            raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}") from None
+        if len(items) > MAX_POINTS:
+            raise TemplateError(f"{where}：列表有 {len(items):,} 项，一张图表最多画 {MAX_POINTS:,} 项")
+        cells: list[list[object]] = [[] for _ in columns]
+        for n, item in enumerate(items, start=1):
+            scope = dict(context)
+            if isinstance(item, Mapping):
+                scope.update(item)
+            scope["item"] = item
+            for k, (name, fn) in enumerate(columns):
+                try:
+                    cells[k].append(_defined(fn(**scope)))
+                except JinjaError as exc:
+                    raise TemplateError(f"{where}：第{n}项的“{name}”：{error_text(exc)}") from None
+        categories = tuple("" if v is None else str(v) for v in cells[0])
+        series = []
+        for (name, _), values in zip(columns[1:], cells[1:], strict=True):
+            series.append((name, tuple(_number(v, where, name, n) for n, v in enumerate(values, start=1))))
+        return ChartTable(columns[0][0], categories, tuple(series))
+
+
+def _defined(value: object) -> object:
+    """`value`, None for `a if b` without else when b is false; UndefinedError for a misspelt
+    name or field (it must not turn into silently empty bars)."""
+    if isinstance(value, Undefined):
+        if value._undefined_name is not None or value._undefined_obj is not missing:
+            value._fail_with_undefined_error()
+        return None
+    return value
+
+
+def _shown(value: object) -> str:
+    return "未定义" if isinstance(value, Undefined) else repr(value)[:40]
+
+
+def _number(value: object, where: str, series: str, n: int) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TemplateError(f"{where}：系列“{series}”第{n}项应为数字，实为 {_shown(value)}")
+    # 15 significant digits, as Excel keeps them: the cache and the workbook then agree exactly
+    return float(f"{value:.15g}") if isinstance(value, float) else value

@@ -1,0 +1,34 @@
+"""Excel templates: Jinja in cells, repeated rows and data-driven merges, on openpyxl.
+
+A template is an ordinary workbook a user edits in Excel or WPS. Cells may hold Jinja
+(`{{ r.task }}`, `{% if %}`); a row whose cell reads `{%tr for r in rows %}` (optionally
+`… if test`) and a later row reading `{%tr endfor %}` repeat the rows between them once per
+item, with their styles, heights and merges (the two marker rows disappear). `{%vmerge N %}`
+and `{%hmerge N %}` at the start of a cell merge it down or across. Page headers and footers
+take tags too. Every reference in the workbook — formulas on any sheet, defined names,
+validations, conditional formats, print areas and titles, tables, chart series — follows the
+rows, or the render is refused naming the place when it cannot follow them safely.
+
+The package, by concern:
+- `tags`: the tag language (markers, smart quotes and wide spaces, `for … if`);
+- `template`: reading and compiling a template's cells, loops and page headers once;
+- `layout`: which output rows each template row becomes;
+- `references`: moving a formula's or range's references by the layouts of all sheets;
+- `ranges`, `charts`: the sheet settings, names, charts and pictures that name ranges;
+- `cells`, `heights`: writing values and styles, and row heights for wrapped text;
+- `chart_parts`: the template's chart parts carried into the output as written;
+- `engine`: `PreparedXlsx`, which ties them together.
+
+openpyxl's public API is used wherever it has one. Where it has none, the private attribute is
+used in one place, with the reason beside it: listing only the cells that exist and clearing
+them (`ws._cells`, cells.py), copying a cell's whole style at once (`_style`, as openpyxl's own
+worksheet copy does), a sheet's charts and pictures (`ws._charts`, `ws._images`), and the order
+in which openpyxl's reader finds a drawing's charts (`SpreadsheetDrawing._chart_rels`).
+"""
+
+from qdocgen.render.xlsx.cells import put_value
+from qdocgen.render.xlsx.engine import PreparedXlsx
+from qdocgen.render.xlsx.heights import text_lines
+from qdocgen.render.xlsx.layout import MAX_ROWS
+
+__all__ = ["MAX_ROWS", "PreparedXlsx", "put_value", "text_lines"]

@@ -1,0 +1,87 @@
+"""Writing cells: values as the right type, styles copied, and the few places openpyxl has no
+public API for (listing the cells that exist without creating the rest)."""
+
+from __future__ import annotations
+
+import math
+from copy import copy
+from datetime import date, datetime
+from decimal import Decimal
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+
+
+def existing_cells(ws) -> list:
+    """The cells a worksheet holds, in row then column order.
+
+    openpyxl has no public way to list only the cells that exist: `iter_rows()` creates every
+    cell of the used rectangle, millions for a template with a stray cell at XFD1048576.
+    """
+    return [cell for _, cell in sorted(ws._cells.items())]
+
+
+def clear_cells(ws) -> None:
+    """Remove every cell (values and styles) and every merge, keeping the sheet's settings.
+
+    `ws.delete_rows(1, ws.max_row)` would do it publicly, but visits every position of the
+    used rectangle (17 billion for a stray cell at XFD1048576), so the cells go at once.
+    """
+    ws._cells.clear()
+    for rng in list(ws.merged_cells.ranges):
+        ws.merged_cells.remove(rng)
+    for row in list(ws.row_dimensions):
+        del ws.row_dimensions[row]
+
+
+def copy_format(src, dst) -> None:
+    """Give `dst` the style, hyperlink and comment of template cell `src`.
+
+    The style is copied as a whole (as openpyxl's own worksheet copy does): setting font, fill,
+    border, alignment, protection and number format one by one costs six look-ups a cell.
+    """
+    if src.has_style:
+        dst._style = copy(src._style)
+    if src.hyperlink is not None:
+        dst.hyperlink = copy(src.hyperlink)
+    if src.comment is not None:
+        dst.comment = copy(src.comment)
+
+
+def copy_row_format(src, dst) -> None:
+    """Height, hiding, outline level and style of a template row (a RowDimension)."""
+    dst.height, dst.hidden, dst.outlineLevel = src.height, src.hidden, src.outlineLevel
+    if src.has_style:
+        dst._style = copy(src._style)
+
+
+def put_value(cell, value) -> None:
+    """Write a rendered value: numbers as numbers, text as text (never as a formula)."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if value is None or isinstance(value, bool) or isinstance(value, (datetime, date)):
+        cell.value = value
+        return
+    if isinstance(value, (int, float)):
+        cell.value = value if math.isfinite(value) else str(value)
+        return
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if not text:
+        cell.value = None
+        return
+    cell.value = text
+    if text[0] in "=+-@":
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def put_runs(cell, runs: list[tuple[object, str]]) -> None:
+    """Write rendered rich text: (font or None, text) runs, empty ones dropped."""
+    runs = [(font, ILLEGAL_CHARACTERS_RE.sub("", text)) for font, text in runs]
+    runs = [(font, text) for font, text in runs if text]
+    if not runs:
+        cell.value = None
+    elif all(font is None for font, _ in runs):
+        put_value(cell, "".join(text for _, text in runs))
+    else:
+        cell.value = CellRichText([TextBlock(copy(font), text) if font is not None else text for font, text in runs])

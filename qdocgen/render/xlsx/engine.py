@@ -1,0 +1,332 @@
+"""Filling a prepared Excel template: lay out every sheet, write the rows, move the references."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from copy import copy
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jinja2 import TemplateError as JinjaError
+from jinja2 import Undefined
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.merge import MergedCellRange
+
+from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.render.explain import template_error
+from qdocgen.render.jinja_env import make_env, needs_value
+from qdocgen.render.locate import excel_place
+from qdocgen.render.package import build_epoch, normalise_package
+from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format, existing_cells, put_runs, put_value
+from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
+from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
+from qdocgen.render.xlsx.heights import fit_row_heights
+from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
+from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
+from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
+from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
+
+_ERRORS = (JinjaError, *RUNTIME_ERRORS)
+
+
+class PreparedXlsx:
+    """An Excel template read and compiled once; `render(context)` gives the workbook's bytes."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.name = self.path.name
+        try:
+            self.blob = self.path.read_bytes()
+        except OSError as exc:
+            raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
+        if not zipfile.is_zipfile(io.BytesIO(self.blob)):
+            raise TemplateError(f"模板 {self.path} 不是 Excel 工作簿（.xlsx）")
+        self.env = make_env(autoescape=False)
+        wb = self._load()
+        reader = TemplateReader(self.env, self.error)
+        self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…), as read
+        self._complete: set[frozenset] = set()  # sets of unset names this template does without
+        self.sheets: list[SheetTemplate] = []
+        for ws in wb.worksheets:
+            cells = existing_cells(ws)
+            sheet = reader.read_sheet(ws, cells)
+            sheet.max_row = max(
+                [
+                    ws.max_row,
+                    *(c.row for c in cells[-1:]),
+                    *ws.row_dimensions,
+                    *(m.max_row for m in ws.merged_cells.ranges),
+                ]
+            )
+            self.sheets.append(sheet)
+        self.chart_parts = _carried_charts(self.blob, wb)
+
+    def _load(self):
+        try:
+            return load_workbook(io.BytesIO(self.blob), rich_text=True)
+        except Exception as exc:  # openpyxl refuses the package
+            raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
+
+    def error(self, sheet: str | None, place: str, exc: BaseException | str) -> TemplateError:
+        """The error for a place: a cell (`C5`), a page header (`页眉（中）`), a chart, a name;
+        `exc` is the exception, or what to say."""
+        at = excel_place(sheet, place, self.texts.get((sheet, place), ""))
+        return template_error(exc, self.path, at, self.env, self.sources.get((sheet, place), ""))
+
+    def refuse_unset(self, unset: dict[str, str], guards=None) -> None:
+        """Refuse, before rendering, a template that needs a value this rendering was not given
+        (`unset`: variable name → what to add; `guards`: see jinja_env.needs_value), naming
+        the first cell or header that needs one. Remembered per set of unset names."""
+        if not unset or frozenset(unset) in self._complete:
+            return
+        for (sheet, place), source in self.sources.items():
+            found = needs_value(self.env, source, unset, guards)
+            if found:
+                name = found[0][0]
+                at = excel_place(sheet, place, self.texts.get((sheet, place), ""))
+                raise TemplateError(unset[name], template=self.path, place=at.near(name))
+        self._complete.add(frozenset(unset))
+
+    def render(self, context: dict) -> bytes:
+        """The filled workbook as normalised (reproducible) .xlsx bytes."""
+        wb = self._load()
+        maps: dict[str, RowMap] = {}
+        for sheet in self.sheets:
+            if not sheet.dynamic:
+                maps[sheet.title] = RowMap(sheet.title)
+                continue
+            try:
+                maps[sheet.title] = lay_out(sheet, context, sheet.max_row)
+            except LoopError as exc:
+                raise self.error(sheet.title, exc.place, exc.cause) from None
+        mover = ReferenceMover(maps)
+        for sheet in self.sheets:
+            ws = wb[sheet.title]
+            if sheet.dynamic:
+                _SheetWriter(self, sheet, ws, maps[sheet.title], mover).run()
+            elif mover.moving:
+                self._move_formulas(ws, mover)
+            self._fill_headers(sheet, ws, context)
+        if mover.moving:
+            for ws in wb.worksheets:
+                move_sheet_ranges(ws, maps[ws.title], mover, self.error)
+                move_anchors(ws, maps[ws.title])
+            move_workbook_names(wb, mover, self.error)
+        for ws in [*wb.worksheets, *wb.chartsheets]:
+            move_chart_ranges(ws, mover, self.error)
+        carried = []
+        for ws in wb.worksheets:
+            for index, (chart, part) in enumerate(zip(ws._charts, self.chart_parts.get(ws.title, []), strict=False), 1):
+                if part is not None:
+                    try:
+                        carried.append((chart, rewrite(part, ws.title, wb, mover), part))
+                    except Refused as exc:
+                        raise self.error(ws.title, chart_label(ws, index, chart), str(exc)) from None
+        stamp = datetime.fromtimestamp(build_epoch(), tz=timezone.utc).replace(tzinfo=None)
+        wb.properties.created = stamp
+        wb.properties.modified = stamp
+        wb.properties.lastModifiedBy = None
+        buf = io.BytesIO()
+        wb.save(buf)
+        package = replace_parts(buf.getvalue(), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
+        return normalise_package(package)
+
+    def _move_formulas(self, ws, mover: ReferenceMover) -> None:
+        """A sheet without tags of its own: its formulas may still point at a sheet with loops."""
+        for cell in existing_cells(ws):
+            self.move_link(cell, mover, ws.title, None, cell.coordinate)
+            if cell.data_type == "f":
+                try:
+                    cell.value = _moved_formula(cell.value, mover, ws.title, None, cell.row)
+                except Refused as exc:
+                    raise self.error(ws.title, cell.coordinate, _formula_reason(cell.value, exc)) from None
+
+    def move_link(self, cell, mover: ReferenceMover, sheet: str, site: OutRow | None, coord: str) -> None:
+        """A hyperlink to a place in the workbook (`明细!A5`) follows the rows too."""
+        link = cell.hyperlink
+        if link is None or not link.location or not mover.moving:
+            return
+        try:
+            link.location = mover.formula(link.location, sheet, site)
+        except EmptyRange:
+            cell.hyperlink = None  # its rows are gone: no link rather than one to the wrong row
+        except Refused as exc:
+            raise self.error(sheet, coord, f"超链接的位置 {link.location} 无法随行循环调整：{exc}") from None
+
+    def _fill_headers(self, sheet: SheetTemplate, ws, context: dict) -> None:
+        for header in sheet.headers:
+            try:
+                text = header.template.render(context)
+            except _ERRORS as exc:
+                raise self.error(sheet.title, header.place, exc) from None
+            getattr(getattr(ws.HeaderFooter, header.item), header.part).text = text
+
+
+class _SheetWriter:
+    """Writes one laid-out worksheet: cells, merges, formulas and row heights."""
+
+    def __init__(self, prepared: PreparedXlsx, sheet: SheetTemplate, ws, rows: RowMap, mover: ReferenceMover):
+        self.p = prepared
+        self.sheet = sheet
+        self.ws = ws
+        self.rows = rows
+        self.mover = mover
+        self.merges: list[tuple[int, int, int, int]] = []
+
+    def run(self) -> None:
+        ws = self.ws
+        self.tpl_cells: dict[int, dict[int, object]] = {}
+        for cell in existing_cells(ws):
+            self.tpl_cells.setdefault(cell.row, {})[cell.column] = cell
+        self.tpl_dims = {r: copy(d) for r, d in ws.row_dimensions.items()}
+        self.tpl_merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+        clear_cells(ws)
+        for out_row, out in enumerate(self.rows.rows, start=1):
+            self.write_row(out_row, out)
+        self.copy_template_merges()
+        self.apply_merges()
+        fit_row_heights(ws, len(self.rows.rows))
+
+    def error(self, place: str, exc) -> TemplateError:
+        return self.p.error(self.sheet.title, place, exc)
+
+    # cells
+
+    def write_row(self, out_row: int, out: OutRow) -> None:
+        dim = self.tpl_dims.get(out.template_row)
+        if dim is not None:
+            copy_row_format(dim, self.ws.row_dimensions[out_row])
+        prepared = {c.col: c for c in self.sheet.cells.get(out.template_row, [])}
+        for col, src in sorted(self.tpl_cells.get(out.template_row, {}).items()):
+            cell = self.ws.cell(row=out_row, column=col)
+            copy_format(src, cell)
+            self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
+            tpl = prepared.get(col)
+            if tpl is not None:
+                self.fill(cell, tpl, out, out_row)
+
+    def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int) -> None:
+        if tpl.formula:
+            try:
+                cell.value = _moved_formula(tpl.value, self.mover, self.sheet.title, out, out_row)
+            except Refused as exc:
+                raise self.error(tpl.coord, _formula_reason(tpl.value, exc)) from None
+            return
+        if not tpl.dynamic:
+            cell.value = copy(tpl.value)
+            return
+        try:
+            down = _span(tpl.vmerge, out.scope)
+            across = _span(tpl.hmerge, out.scope)
+            if down == 0 or across == 0:
+                cell.value = None
+                return
+            if down > 1 or across > 1:
+                self.merges.append((out_row, tpl.col, out_row + down - 1, tpl.col + across - 1))
+            if tpl.expr is not None:
+                value = tpl.expr(out.scope)
+                if isinstance(value, Undefined):
+                    str(value)  # raises UndefinedError, naming the variable
+            else:
+                value = tpl.text.render(out.scope) if tpl.text is not None else None
+        except TemplateError:
+            raise
+        except _ERRORS as exc:
+            raise self.error(tpl.coord, exc) from None
+        if tpl.fonts and isinstance(value, str):
+            put_runs(cell, _runs(value, tpl.fonts))
+        else:
+            put_value(cell, value)
+
+    # merges
+
+    def copy_template_merges(self) -> None:
+        rows = self.rows
+        for r1, c1, r2, c2 in self.tpl_merges:
+            name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+            inside = None
+            for loop in rows.loops:
+                body_first, body_last = loop.start + 1, loop.end - 1
+                if body_first <= r1 and r2 <= body_last:
+                    inside = loop
+                elif max(r1, body_first) <= min(r2, body_last) and not (r1 <= body_first and body_last <= r2):
+                    raise self.error(
+                        f"{get_column_letter(c1)}{r1}",
+                        f"合并区域 {name} 只覆盖行循环（{loop.coord} 起）中的部分行，展开后无法合并；"
+                        "请让它覆盖循环的全部行，或只在循环的一行之内",
+                    )
+            if inside is None:
+                first, last = rows.first(r1), rows.final(r2)
+                if last >= first:
+                    self.merges.append((first, c1, last, c2))
+                continue
+            for start in rows.iteration_starts(inside):
+                offset = start - inside.start - 1
+                self.merges.append((r1 + offset, c1, r2 + offset, c2))
+
+    def apply_merges(self) -> None:
+        ws = self.ws
+        taken: set[tuple[int, int]] = set()
+        for r1, c1, r2, c2 in sorted(set(self.merges)):
+            if r1 == r2 and c1 == c2:
+                continue
+            cells = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+            name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+            if cells & taken:
+                raise self.error(f"{get_column_letter(c1)}{r1}", f"合并区域 {name}（输出中）与另一合并区域重叠")
+            taken |= cells
+            ws.merged_cells.add(MergedCellRange(ws, name))
+            for r, c in sorted(cells - {(r1, c1)}):
+                if ws.cell(r, c).value is not None:
+                    ws.cell(r, c).value = None
+
+
+def _carried_charts(blob: bytes, wb) -> dict:
+    """The template's chart parts by sheet, where they line up with the charts openpyxl read."""
+    try:
+        parts = template_charts(blob)
+    except Exception:  # an unusual package: openpyxl's own chart objects are written instead
+        return {}
+    return {ws.title: parts[ws.title] for ws in wb.worksheets if len(parts.get(ws.title, [])) == len(ws._charts) > 0}
+
+
+def _span(expr, scope) -> int:
+    if expr is None:
+        return 1
+    value = expr(scope)
+    if isinstance(value, Undefined):
+        str(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:
+        raise ValueError(f"合并的行数或列数应为不小于 0 的整数，实为“{value}”")
+    return int(value)
+
+
+def _runs(text: str, fonts: list) -> list[tuple[object, str]]:
+    """Rendered rich text split back into (font, text) runs at the run marks."""
+    parts = RUN_MARK.split(text)
+    runs = [(fonts[0], parts[0])]
+    for index, piece in zip(parts[1::2], parts[2::2], strict=True):
+        runs.append((fonts[min(int(index), len(fonts) - 1)], piece))  # a mark typed in the data: no crash
+    return runs
+
+
+def _moved_formula(value, mover: ReferenceMover, sheet: str, site: OutRow | None, out_row: int):
+    if isinstance(value, ArrayFormula):
+        ref = value.ref
+        if ref and ":" not in ref:
+            ref = re.sub(r"\d+$", str(out_row), ref.replace("$", ""))
+        else:
+            ref = mover.ref(ref, sheet, site) if ref else ref
+        return ArrayFormula(ref, mover.formula(value.text, sheet, site))
+    if isinstance(value, str):
+        return mover.formula(value, sheet, site)
+    return value
+
+
+def _formula_reason(value, exc: Refused) -> str:
+    text = value.text if isinstance(value, ArrayFormula) else str(value)
+    return f"公式 {text} 无法随行循环调整：{exc}"

@@ -1,0 +1,244 @@
+"""Reading an Excel template: every cell compiled once, the row loops and the page headers found.
+
+A cell holds a static value (copied), a formula (its references are moved later), or text with
+tags: a single `{{ expression }}` gives a value (numbers stay numbers), anything else renders
+as text. `{%vmerge N %}`/`{%hmerge N %}` at the start of a cell merge it. A row whose cell is
+`{%tr for x in list [if test] %}` opens a row loop closed by a `{%tr endfor %}` row.
+A cell with formatted runs (rich text) keeps each run's font around the tags it holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from jinja2 import TemplateError as JinjaError
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+
+from qdocgen.render.xlsx import tags
+
+# Marks the start of run k inside a rich-text cell's source: private-use characters that
+# neither Jinja nor a template uses, split out again after rendering.
+_RUN = "\ue000{}\ue001"
+RUN_MARK = re.compile("\ue000(\\d+)\ue001")
+
+# Page header/footer items and where they sit, as Excel's 页面设置 names them.
+HEADER_ITEMS = {
+    "oddHeader": "页眉",
+    "oddFooter": "页脚",
+    "evenHeader": "偶数页页眉",
+    "evenFooter": "偶数页页脚",
+    "firstHeader": "首页页眉",
+    "firstFooter": "首页页脚",
+}
+HEADER_PARTS = {"left": "左", "center": "中", "right": "右"}
+_VALUE_TAG = re.compile(r"\{\{(-?)(.*?)(-?)\}\}", re.S)
+
+
+@dataclass
+class CellTemplate:
+    """One template cell: how to fill it, and where it is in the template."""
+
+    col: int
+    coord: str
+    value: object = None  # a static value or formula, copied as is
+    text: object = None  # a compiled Jinja template giving text
+    expr: object = None  # a compiled expression giving a value (numbers stay numbers)
+    vmerge: object = None
+    hmerge: object = None
+    formula: bool = False
+    fonts: list | None = None  # rich text: the font of each run, in RUN_MARK order
+
+    @property
+    def dynamic(self) -> bool:
+        return any(x is not None for x in (self.text, self.expr, self.vmerge, self.hmerge))
+
+
+@dataclass
+class Loop:
+    start: int  # the row of `{%tr for %}`
+    end: int  # the row of `{%tr endfor %}`
+    targets: tuple[str, ...]
+    items: object
+    test: object  # the `if` filter of the loop, or None
+    coord: str
+
+    @property
+    def body(self) -> range:
+        return range(self.start + 1, self.end)
+
+
+@dataclass
+class HeaderTemplate:
+    item: str  # oddHeader, …
+    part: str  # left, center, right
+    template: object
+
+    @property
+    def place(self) -> str:
+        return f"{HEADER_ITEMS[self.item]}（{HEADER_PARTS[self.part]}）"
+
+
+@dataclass
+class SheetTemplate:
+    title: str
+    cells: dict[int, list[CellTemplate]] = field(default_factory=dict)
+    loops: list[Loop] = field(default_factory=list)
+    headers: list[HeaderTemplate] = field(default_factory=list)
+    max_row: int = 0
+
+    @property
+    def dynamic(self) -> bool:
+        return bool(self.loops) or any(c.dynamic for cs in self.cells.values() for c in cs)
+
+
+class TemplateReader:
+    """Compiles the cells of a worksheet with `env`; `error(sheet, place, exc)` makes the error."""
+
+    def __init__(self, env, error):
+        self.env = env
+        self.error = error
+        # (sheet, place) → the template text of each cell or header with tags, and the Jinja it
+        # holds: for quoting a place in messages and for checks of what a template uses.
+        self.texts: dict[tuple[str, str], str] = {}
+        self.sources: dict[tuple[str, str], str] = {}
+
+    def read_sheet(self, ws, cells) -> SheetTemplate:
+        """`cells`: the worksheet's existing cells, in row order."""
+        sheet = SheetTemplate(ws.title, max_row=ws.max_row)
+        open_loop = None
+        marker_row = None
+        for cell in cells:
+            if cell.row == marker_row:
+                continue  # the rest of a marker row is ignored
+            value = cell.value
+            if value is None:
+                continue
+            if isinstance(value, str) and tags.MARKER.match(value.strip()):
+                open_loop = self._marker(sheet, cell, tags.clean(value.strip()), open_loop)
+                marker_row = cell.row
+                continue
+            sheet.cells.setdefault(cell.row, []).append(self._cell(ws.title, cell))
+        if open_loop is not None:
+            raise self.error(ws.title, open_loop[-1], "{%tr for … %} 没有对应的 {%tr endfor %}")
+        sheet.headers = self._headers(ws)
+        return sheet
+
+    # -- row loops ---------------------------------------------------------------------
+
+    def _marker(self, sheet: SheetTemplate, cell, text: str, open_loop):
+        start = tags.LOOP_START.match(text)
+        coord = cell.coordinate
+        self.texts[(sheet.title, coord)] = text
+        if start:
+            if open_loop is not None:
+                raise self.error(sheet.title, coord, "不支持嵌套的行循环（{%tr for %} 内又有 {%tr for %}）")
+            try:
+                targets, items, test = tags.split_loop_header(start.group("header"))
+            except ValueError as exc:
+                raise self.error(sheet.title, coord, str(exc)) from None
+            if not tags.TARGETS.match(targets):
+                raise self.error(sheet.title, coord, f"循环变量“{targets}”无效")
+            names = tuple(t.strip() for t in targets.split(","))
+            compiled_test = self.expression(sheet.title, coord, test) if test else None
+            return (cell.row, names, self.expression(sheet.title, coord, items), compiled_test, coord)
+        if tags.LOOP_END.match(text):
+            if open_loop is None:
+                raise self.error(sheet.title, coord, "{%tr endfor %} 前没有 {%tr for … %}")
+            row, names, items, test, start_coord = open_loop
+            sheet.loops.append(Loop(row, cell.row, names, items, test, start_coord))
+            return None
+        raise self.error(
+            sheet.title, coord, f"无法识别的行标记“{text}”（应为 {{%tr for x in 列表 %}} 或 {{%tr endfor %}}）"
+        )
+
+    # -- cells -------------------------------------------------------------------------
+
+    def _cell(self, title: str, cell) -> CellTemplate:
+        out = CellTemplate(cell.column, cell.coordinate)
+        value = cell.value
+        if isinstance(value, CellRichText):
+            if not tags.has_tags(str(value)):
+                out.value = value
+                return out
+            source, out.fonts = _rich_source(value)
+        elif cell.data_type == "f" or not tags.has_tags(value):
+            out.value = value
+            out.formula = cell.data_type == "f"
+            return out
+        else:
+            source = tags.clean(value)
+        self.texts[(title, cell.coordinate)] = str(value)
+        while True:
+            m = tags.DIRECTIVE.match(source)
+            if not m:
+                break
+            setattr(out, m.group(1), self.expression(title, cell.coordinate, m.group(2)))
+            source = source[m.end() :]
+        single = tags.SINGLE.match(source.strip())
+        self._record(title, cell.coordinate, RUN_MARK.sub("", source))
+        try:
+            if single:
+                out.expr = self.env.compile_expression(single.group(1), undefined_to_none=False)
+                out.fonts = out.fonts[:1] if out.fonts else None
+            elif source:
+                out.text = self.env.from_string(source)
+        except JinjaError as exc:
+            raise self.error(title, cell.coordinate, exc) from None
+        return out
+
+    def expression(self, title: str, place: str, source: str):
+        self._record(title, place, "{{ " + source + " }}")
+        try:
+            return self.env.compile_expression(source, undefined_to_none=False)
+        except JinjaError as exc:
+            raise self.error(title, place, exc) from None
+
+    def _record(self, title: str, place: str, source: str) -> None:
+        self.sources[(title, place)] = self.sources.get((title, place), "") + source
+
+    # -- page headers and footers ------------------------------------------------------
+
+    def _headers(self, ws) -> list[HeaderTemplate]:
+        found = []
+        for item in HEADER_ITEMS:
+            hf = getattr(ws.HeaderFooter, item, None)
+            for part in HEADER_PARTS:
+                text = getattr(getattr(hf, part, None), "text", None)
+                if not tags.has_tags(text):
+                    continue
+                # `&` starts a code in a header (&P is the page number): values write theirs as `&&`.
+                source = _VALUE_TAG.sub(r'{{\1 (\2)|string|replace("&", "&&") \3}}', tags.clean(text))
+                header = HeaderTemplate(item, part, None)
+                self.texts[(ws.title, header.place)] = text
+                self._record(ws.title, header.place, tags.clean(text))
+                try:
+                    header.template = self.env.from_string(source)
+                except JinjaError as exc:
+                    raise self.error(ws.title, header.place, exc) from None
+                found.append(header)
+        return found
+
+
+def _rich_source(value: CellRichText) -> tuple[str, list]:
+    """The Jinja source of a rich-text cell with run marks, and the font of each run.
+
+    Runs that a tag spans are joined (the tag takes the font of the run it starts in), so
+    every tag is whole; the marks between the remaining runs survive rendering and say where
+    each font resumes.
+    """
+    runs = [(r.font, r.text) if isinstance(r, TextBlock) else (None, str(r)) for r in value]
+    full = tags.clean("".join(text for _, text in runs))
+    spans = tags.tag_spans(full)
+    fonts, pieces, at = [], [], 0
+    for font, text in runs:
+        inside = any(s < at < e for s, e in spans)
+        if not pieces or inside:
+            if not pieces:
+                fonts.append(font)
+        else:
+            pieces.append(_RUN.format(len(fonts)))
+            fonts.append(font)
+        pieces.append(full[at : at + len(text)])
+        at += len(text)
+    return "".join(pieces), fonts
