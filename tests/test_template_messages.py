@@ -343,6 +343,19 @@ def test_a_value_only_tested_for_is_fine(cli, tmp_path, text):
     assert Document("out/结果.docx").paragraphs[1].text in ("全市", "")
 
 
+def test_a_chart_of_a_list_needing_a_year_is_refused_without_one(cli, tmp_path):
+    from test_docx_chart import chart_docx
+
+    template = tmp_path / "排名图.docx"
+    tag = "{{ chart: standings | 区=district, 完成率=rate }} 各区排名"
+    template.write_bytes(chart_docx(tag, "{{ plan.city }}"))
+    result = render(cli, template)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"模板 {template} 图表“各区完成率图”（“{{{{ chart: standings"), result.output
+    assert "用到了完成情况（standings），但没有指定年度：请加 --year" in result.output
+    assert render(cli, template, "--year", "2018").exit_code == 0
+
+
 # ---------------------------------------------------------------- the context as data
 
 

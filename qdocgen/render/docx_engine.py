@@ -25,7 +25,7 @@ from qdocgen.render.chart_tag import BoundCharts, ChartBinding, find_bindings
 from qdocgen.render.docx_chart import fill_charts
 from qdocgen.render.explain import explain, needle, template_error
 from qdocgen.render.jinja_env import make_env, needs_value
-from qdocgen.render.locate import WORD_PROPERTIES, WordPart, word_part_names, word_property
+from qdocgen.render.locate import WORD_PROPERTIES, Place, WordPart, word_part_names, word_property
 from qdocgen.render.package import normalise_package
 from qdocgen.render.tag_text import clean_tags
 
@@ -199,6 +199,10 @@ class PreparedDocx:
             if found:
                 name = found[0][0]
                 raise TemplateError(unset[name], template=self.path, place=word_property(prop, text).near(name))
+        for b in self.charts.bindings:  # a chart of an empty list would be drawn empty, silently
+            found = needs_value(self.env, "{{ " + b.items + " }}", unset, guards)
+            if found:
+                raise TemplateError(unset[found[0][0]], template=self.path, place=Place(f"图表“{b.name}”", b.tag))
         self._complete.add(frozenset(unset))
 
     def _source_of(self, key: str) -> str:
