@@ -150,6 +150,10 @@ def check(ws: Workspace) -> None:
         f"检查通过：计划 {len(plan.rows)} 行、{len(plan.measures)} 项指标、{len(plan.districts)} 个区；"
         f"完成值 {count} 条（时段：{periods}）。"
     )
+    for mark in plan.reviews:  # left by `qdocgen import` on what it guessed
+        click.echo(f"{plan.source}:{mark.line}: 待核：{mark.what}：{mark.text}")
+    if plan.reviews:
+        click.echo(f"仍有 {len(plan.reviews)} 处标记为待核（review）：核对、改正后删去该处的 review 一行。")
 
 
 @main.command()
@@ -228,22 +232,23 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     if fmt == "json":
         click.echo(json_text(records))
         return
-    from qdocgen import fmt as f
+    from qdocgen import display
 
     headers = ["序号", "指标", "单位", "区", "目标值", "完成值", "完成率", "状态", "说明"]
+    shown = [display.show(r) for r in results]  # the display rule: never contradicts the status
     rows = [
         [
             r.measure.row,
             r.measure.name,
             r.measure.unit,
             r.district or (f"{CITY}（各区合计）" if r.scope == "total" else CITY),
-            f.number(r.target),
-            f.number(r.actual),
-            f.percent(r.ratio),
+            s.target,
+            s.actual,
+            s.ratio,
             r.status,
             r.note,
         ]
-        for r in results
+        for r, s in zip(results, shown, strict=True)
     ]
     if fmt == "csv":  # plain numbers, for scripts and Excel: 10000, 0.9143
         plain = [
@@ -257,9 +262,9 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
         click.echo("")
         click.echo(
             text_table(
-                ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成率"],
+                ["排名", "区", "考核指标", "完成", "未完成", "未报送", "完成比例"],
                 [
-                    [s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, f.percent(s.rate)]
+                    [s.rank, s.district, s.assessed, s.met, s.missed, s.not_reported, display.share(s.met, s.assessed)]
                     for s in ev.ranked
                 ],
             )
@@ -282,8 +287,16 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转换为 PDF。")
 @click.option("--force", is_flag=True, help="全部重新生成，不论输入是否变化。")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度，只报告错误。")
+@click.option(
+    "--date",
+    "date_text",
+    default=None,
+    help="通报的成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date；都没有时为时段截止日期）。",
+)
 @click.pass_obj
-def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool, quiet: bool) -> None:
+def build(
+    ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool, quiet: bool, date_text: str | None
+) -> None:
     """生成全部文件；只重做输入有变化的文件，并说明原因。"""
     import time
 
@@ -295,7 +308,7 @@ def build(ws: Workspace, year: int | None, out_dir: Path, pdf: bool, force: bool
         check_year(ws, year)
     ws.figures  # noqa: B018 - validate every input before anything is written
     ws.config  # noqa: B018
-    jobs = all_jobs(ws, year)
+    jobs = all_jobs(ws, year, date=date_text)  # without a date, one warning (ws.warnings)
 
     def progress(items):
         if quiet or len(items) < 5 or not sys.stderr.isatty():
@@ -327,6 +340,29 @@ def init(directory: Path) -> None:
 
     for line in init_workspace(directory):
         click.echo(line)
+
+
+@main.command("import")
+@click.argument("table_file", metavar="TABLE.docx|TABLE.xlsx", type=click.Path(path_type=Path))
+@click.option(
+    "--districts", default=None, help="各区全称，按官方顺序以逗号分隔，如 禅城区,南海区（默认从目标文字推断）。"
+)
+@output_option("out_path", "写出的计划草稿（默认 --data 文件夹中的 plan.yaml；已有的先另存备份）。")
+@click.pass_obj
+def import_(ws: Workspace, table_file: Path, districts: str | None, out_path: Path | None) -> None:
+    """由印发的任务分解表（Word 或 Excel）生成计划草稿 plan.yaml，并列出需要人工核对的项。"""
+    from qdocgen.plan_import import import_table
+    from qdocgen.plan_import.write import write_draft
+
+    draft = import_table(table_file, districts)
+    out_path = out_path or Path(ws.data_dir) / "plan.yaml"
+    for line in write_draft(draft, out_path):
+        click.echo(line)
+    review = draft.review_list()
+    if review:
+        click.echo(f"请核对以下 {len(review)} 项（plan.yaml 中标有 review；qdocgen check 列出其行号）：")
+        for line in review:
+            click.echo(f"  {line}")
 
 
 @main.command()
@@ -530,7 +566,12 @@ def context(ws: Workspace, year: int | None, period: str, district: str | None) 
 @period_option
 @click.option("--district", default=None, help="只生成一个区的通报，如 南海 或 南海区。")
 @click.option("--city", is_flag=True, help="只生成全市通报。")
-@click.option("--date", "date_text", default=None, help="成文日期，写作 YYYY-MM-DD（默认为时段截止日期）。")
+@click.option(
+    "--date",
+    "date_text",
+    default=None,
+    help="成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date；都没有时为时段截止日期）。",
+)
 @click.option("--strict", is_flag=True, help="有完成值未报送时报错，而不是在通报中写明。")
 @output_option("out_dir", "输出文件夹（默认 output/年度/通报）。")
 @click.pass_obj

@@ -44,7 +44,12 @@ class Workspace:
                 f"找不到计划数据文件夹 {self.data_dir}：请在工作区文件夹中运行，或用 --data 指定，"
                 "或先用 qdocgen init 新建工作区"
             )
-        return load_plan(self.data_dir)
+        plan = load_plan(self.data_dir)
+        if plan.reviews:
+            self.warnings.append(
+                f"{plan.source} 中仍有 {len(plan.reviews)} 处标记为待核（review），用 qdocgen check 查看"
+            )
+        return plan
 
     @cached_property
     def figures(self) -> FigureSet:

@@ -15,10 +15,11 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
+from qdocgen import display
 from qdocgen.documents.notice import CHART_FONT_RETIRED, NoticeMaker
 from qdocgen.errors import TemplateError
 from qdocgen.figures.period import Period
-from qdocgen.progress import MISSED, evaluate
+from qdocgen.progress import MET, MISSED, evaluate
 from qdocgen.render.chart_tag import parse_tag
 from qdocgen.render.docx_chart import ChartTable, chart_parts
 from qdocgen.render.docx_engine import PreparedDocx
@@ -141,10 +142,11 @@ def nanhai(maker):
 
 
 def test_city_chart_caches_hold_each_districts_rate(city, evaluation, plan):
-    rates = {s.district: s.rate for s in evaluation.standings}
+    # each district's 完成比例 as the display rule shows it (docs/progress.md, 七)
+    rates = {s.district: display.ratio(s.rate, MET if s.met == s.assessed else MISSED)[1] for s in evaluation.standings}
     (name, cats, values), (target, cats2, ones) = series(city.chart())
     assert cats == cats2 == plan.district_names  # the plan's order
-    assert name == "完成率" and [values[i] for i in range(len(cats))] == pytest.approx(
+    assert name == "完成比例" and [values[i] for i in range(len(cats))] == pytest.approx(
         [rates[d] for d in cats], rel=1e-14
     )
     assert target == "目标（100%）" and ones == {i: 1.0 for i in range(len(cats))}
@@ -159,7 +161,7 @@ def test_district_chart_marks_missed_measures_in_their_own_series(nanhai, evalua
     for i, r in enumerate(mine):
         # each measure's bar in exactly one series: a gap (no c:pt) in the other
         shown, other = (missed, done) if r.status == MISSED else (done, missed)
-        assert shown[i] == pytest.approx(r.ratio, rel=1e-14) and i not in other
+        assert shown[i] == pytest.approx(display.ratio(r.ratio, r.status)[1], rel=1e-14) and i not in other
     assert len(done) + len(missed) == len(mine)
 
 
@@ -176,7 +178,7 @@ def test_embedded_workbook_holds_the_same_data(which, request):
     for k, (_, _, values) in enumerate(data):
         for i in range(len(cats)):
             assert ws.cell(2 + i, 2 + k).value == values.get(i)  # a gap is an empty cell
-            assert ws.cell(2 + i, 2 + k).number_format == "0.0%"
+            assert ws.cell(2 + i, 2 + k).number_format == "0.0#%"
     # the series' references point at those cells
     ser = next(pkg.chart().iter(C + "ser"))
     assert ser.find(f"{C}cat/{C}strRef/{C}f").text == f"Sheet1!$A$2:$A${len(cats) + 1}"

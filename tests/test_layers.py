@@ -1,4 +1,4 @@
-"""Imports point one way: commands → build and documents → progress → figures → plan, with
+"""Imports point one way: commands → build and documents → progress (and display) → figures → plan, with
 render/ and the small helpers (errors, fmt, config, warnings, …) below all of them."""
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ LAYERS = {
     "workspace_init": 6,
     "workspace": 5,
     "progress": 4,
+    "display": 4,  # how progress results are shown (#10): beside progress, below documents
     "figures": 3,
+    "plan_import": 3,  # reads a published table into a plan draft; beside figures, above plan
     "plan": 2,
 }
 HELPER = 1  # render/, errors, fmt, config, warnings, textwidth, click_zh, listing, safe_names

@@ -41,12 +41,12 @@ def province_xlsx(path: Path) -> Path:
             "{{ p.district or '全市' }}",
             "{{ p.target }}",
             "{{ p.actual }}",
-            "{{ p.ratio }}",
+            "{{ p.ratio_shown }}",
         ],
         strict=True,
     ):
         ws[f"{col}5"] = text
-    ws["F5"].number_format = "0.0%"
+    ws["F5"].number_format = "0.0#%"
     ws["A6"] = "{%tr endfor %}"
     ws["A7"] = "合计"
     ws["E7"] = "=SUM(E5:E5)"
@@ -72,7 +72,7 @@ def test_render_fills_an_excel_template_it_has_never_seen(cli, tmp_path, plan, f
     total = 4 + len(mine)
     assert ws.cell(total, 1).value == "合计"
     assert ws.cell(total, 5).value == f"=SUM(E4:E{total - 1})"
-    assert ws.cell(4, 6).number_format == "0.0%"
+    assert ws.cell(4, 6).number_format == "0.0#%"
 
 
 def province_docx(path: Path, body: str = "{{ p.measure }}") -> Path:

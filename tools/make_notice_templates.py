@@ -213,35 +213,47 @@ def page_footer(style: str) -> str:
 # ── the notices' wording ──────────────────────────────────────────────────────────────────
 
 
-def target_words(r: str = "r") -> str:
-    """'目标15家'; in part of a year '序时目标7.5家（全年目标15家）'; for a target reached over
-    several years '进度目标233.33家（2019年累计目标350家）'."""
+def target_words(r: str = "r", flat: bool = False) -> str:
+    """'目标15家'; in part of a year '序时目标8家（全年目标15家）'; for a target reached over
+    several years '进度目标234家（2019年累计目标350家）'. `flat` writes the second target after
+    a comma instead of in brackets, for use inside brackets (no brackets within brackets)."""
+    left, right = ("，", "") if flat else ("（", "）")
     return (
         f'{{% if {r}.kind == "cumulative" and {r}.partial %}}进度目标{{{{ {r}.target_q }}}}'
-        f"（{{{{ {r}.final_year }}}}年累计目标{{{{ {r}.year_target_q }}}}）"
-        f"{{% elif {r}.partial %}}序时目标{{{{ {r}.target_q }}}}（全年目标{{{{ {r}.year_target_q }}}}）"
+        f"{left}{{{{ {r}.final_year }}}}年累计目标{{{{ {r}.year_target_q }}}}{right}"
+        f"{{% elif {r}.partial %}}序时目标{{{{ {r}.target_q }}}}{left}全年目标{{{{ {r}.year_target_q }}}}{right}"
         f"{{% else %}}目标{{{{ {r}.target_q }}}}{{% endif %}}"
     )
 
 
-def did(r: str = "r") -> str:
-    """'为' before a rate (合格率为96.4%), '完成' before a count (完成12家)."""
-    return f'{{% if {r}.unit == "%" %}}为{{% else %}}完成{{% endif %}}'
-
-
 def missed_words(r: str = "r") -> str:
+    """'企业质量信用档案建档率为79.96%，目标80.0%，差0.04个百分点': '为' reads after any
+    measure's name (a name may itself start with 完成)."""
     return (
-        f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}尚未完成{{% else %}}{did(r)}{{{{ {r}.actual_q }}}}，'
+        f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}尚未完成{{% else %}}为{{{{ {r}.actual_q }}}}，'
         f"{target_words(r)}，差{{{{ {r}.gap_q }}}}{{% endif %}}"
     )
 
 
 def exceeded_words(r: str = "r") -> str:
-    return f"{{{{ {r}.measure }}}}（{did(r)}{{{{ {r}.actual_q }}}}，{target_words(r)}，完成率{{{{ {r}.ratio_text }}}}）"
+    """'细分行业龙头企业数为19家（序时目标18家，全年目标35家，完成率105.6%）'."""
+    return (
+        f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}已完成{{% else %}}为{{{{ {r}.actual_q }}}}'
+        f"（{target_words(r, flat=True)}{{% if {r}.ratio_text %}}，完成率{{{{ {r}.ratio_text }}}}{{% endif %}}）{{% endif %}}"
+    )
 
 
 def names(seq: str, field: str = "measure", sep: str = "、") -> str:
     return f"{{% for x in {seq} %}}{{{{ x.{field} }}}}{{% if not loop.last %}}{sep}{{% endif %}}{{% endfor %}}"
+
+
+def listing(seq: str, words) -> str:
+    return f"{{% for r in {seq} %}}" + words() + "{% if not loop.last %}；{% endif %}{% endfor %}"
+
+
+def heading(key: str, title: str) -> list[str]:
+    """A first-level heading numbered by `sections` (left out with its section when none)."""
+    return [ctl(f"{{%p if sections.{key} %}}"), para("QHeading1", f"{{{{ sections.{key} }}}}、{title}")]
 
 
 def head_block(title_line1: str, addressee: str) -> list[str]:
@@ -310,10 +322,43 @@ def imprint_block() -> list[str]:
 BASIS = (
     "为贯彻落实《{{ plan.title }}》（{{ plan.doc_number }}，以下简称《行动计划》），"
     "我办对{who}{{ period.words }}目标任务完成情况进行了汇总评估"
-    "{% if not period.is_year %}（阶段目标按序时进度{{ period.elapsed|percent }}计算）{% endif %}。"
+    "{% if not period.is_year %}（阶段目标按序时进度{{ period.elapsed_text }}计算）{% endif %}。"
     "现将有关情况通报如下："
 )
 NEXT_YEAR = "{% if period.is_year and year == plan.last_year %}巩固提升《行动计划》实施成效{% elif period.is_year %}确保下一年度目标任务按期完成{% else %}确保全年目标任务按期完成{% endif %}"
+PENDING = "{% if summary.pending %}另有{{ summary.pending }}项指标目标待定，暂不评估。{% endif %}"
+
+
+def next_steps(who: str, missed_count: str, any_missed: str, gaps: str) -> list[str]:
+    """四、下一步工作要求: always three items, the first fitted to the case (补齐短板 only
+    where something was missed, 巩固成果 where everything was met)."""
+    return [
+        *heading("next", "下一步工作要求"),
+        ctl("{%p endif %}"),
+        para(
+            "QBody",
+            (
+                "QHeading2Char",
+                f"{{% if {any_missed} %}}（一）对标对表，补齐短板。{{% elif all_met %}}（一）巩固成果，持续提升。"
+                "{% else %}（一）对标对表，压实责任。{% endif %}",
+            ),
+            f"{{% if {any_missed} %}}{who}对照《行动计划》和任务分解表，认真分析{missed_count}未完成指标的原因，"
+            "制定针对性措施，"
+            f"{{% elif all_met %}}{who}保持工作力度，巩固已取得的成效，"
+            f"{{% else %}}{who}对照《行动计划》和任务分解表，逐项落实工作措施，{{% endif %}}" + NEXT_YEAR + "。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "（二）按时报送，确保数据准确。"),
+            f"{who}指定专人负责完成情况报送，对数据的真实性、准确性负责{gaps}。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "（三）加强统筹，强化督导。"),
+            "{% if district %}请你区加强部门协同{% else %}市质量强市工作领导小组各成员单位要加强对口指导{% endif %}，"
+            "对进度滞后的指标跟踪督办，推动各项任务落到实处。",
+        ),
+    ]
 
 
 def city_body() -> list[str]:
@@ -322,102 +367,115 @@ def city_body() -> list[str]:
     out += [
         para("QBody", BASIS.replace("{who}", "各区")),
         para("QHeading1", "一、总体情况"),
-        ctl("{%p if summary.none_reported %}"),
+        ctl("{%p if no_assessed %}"),
+        para("QBody", "{{ period.words }}，《行动计划》任务分解表中没有需要考核的量化指标。" + PENDING),
+        ctl("{%p endif %}"),
+        ctl("{%p if summary.assessed and summary.none_reported %}"),
         para(
             "QBody",
             "{{ period.words }}，《行动计划》任务分解表中分解到各区的量化考核指标共{{ summary.measures }}项，"
-            "各区合计{{ summary.assessed }}项次。截至本通报印发时，各区均未报送{{ period.words }}完成情况，暂无法评估。",
-        ),
-        ctl("{%p else %}"),
-        para(
-            "QBody",
-            "{{ period.words }}，《行动计划》任务分解表中分解到各区的量化考核指标共{{ summary.measures }}项，"
-            "各区合计{{ summary.assessed }}项次。经汇总，各区共完成{{ summary.met }}项次（其中超额完成"
-            "{{ summary.exceeded }}项次），未完成{{ summary.missed }}项次"
-            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项次{% endif %}，"
-            "总体完成率{{ summary.rate_text }}。"
-            "{% if summary.pending %}另有{{ summary.pending }}项指标目标待定，暂不评估。{% endif %}",
-        ),
-        para(
-            "QBody",
-            '按考核指标完成率排名：{% for g in ranking %}{{ g.names|join("、") }}'
-            "{% if g.tied %}并列{% endif %}第{{ g.rank }}名，{% if g.names|length > 1 %}均{% endif %}"
-            "完成{{ g.met }}项（共{{ g.assessed }}项），完成率{{ g.rate_text }}"
-            "{% if not loop.last %}；{% else %}。{% endif %}{% endfor %}",
+            "各区合计{{ summary.assessed }}项次。截至本通报印发时，各区均未报送{{ period.words }}完成情况，暂无法评估。"
+            + PENDING,
         ),
         ctl("{%p endif %}"),
+        ctl("{%p if summary.assessed and not summary.none_reported %}"),
         para(
             "QBody",
-            "由市有关部门牵头的全市性指标共{{ city_summary.assessed }}项，完成{{ city_summary.met }}项"
-            "（其中超额完成{{ city_summary.exceeded }}项），未完成{{ city_summary.missed }}项"
-            "{% if city_summary.not_reported %}，未报送{{ city_summary.not_reported }}项{% endif %}。",
+            "{{ period.words }}，《行动计划》任务分解表中分解到各区的量化考核指标共{{ summary.measures }}项，"
+            "各区合计{{ summary.assessed }}项次。经汇总，"
+            "{% if summary.all_met %}各区{{ summary.assessed }}项次全部完成"
+            "{% if summary.exceeded %}（其中超额完成{{ summary.exceeded }}项次）{% endif %}"
+            "{% else %}各区共完成{{ summary.met }}项次"
+            "{% if summary.exceeded %}（其中超额完成{{ summary.exceeded }}项次）{% endif %}"
+            "{% if summary.missed %}，未完成{{ summary.missed }}项次{% endif %}"
+            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项次{% endif %}{% endif %}，"
+            "总体完成比例{{ summary.rate_text }}。" + PENDING,
         ),
+        para(
+            "QBody",
+            "按考核指标完成比例排名：{% for g in ranking %}"
+            '{{ g.names|join("、") }}{% if g.tied %}并列{% endif %}第{{ g.rank }}名，'
+            "{% if g.names|length > 1 %}均{% endif %}"
+            "{% if g.none_reported %}未报送完成情况（共{{ g.assessed }}项，按未完成计）"
+            "{% else %}完成{{ g.met }}项（共{{ g.assessed }}项）{% endif %}，完成比例{{ g.rate_text }}"
+            "{% if not loop.last %}；{% endif %}{% endfor %}"
+            '{% if unranked %}。{{ unranked|join("、") }}{{ period.words }}没有考核指标，不参与排名{% endif %}。',
+        ),
+        ctl("{%p endif %}"),
+        ctl("{%p if city_summary.assessed %}"),
+        para(
+            "QBody",
+            "由市有关部门牵头的全市性指标共{{ city_summary.assessed }}项，"
+            "{% if city_summary.none_reported %}均未报送完成情况，暂无法评估"
+            "{% elif city_summary.all_met %}全部完成"
+            "{% if city_summary.exceeded %}（其中超额完成{{ city_summary.exceeded }}项）{% endif %}"
+            "{% else %}完成{{ city_summary.met }}项"
+            "{% if city_summary.exceeded %}（其中超额完成{{ city_summary.exceeded }}项）{% endif %}"
+            "{% if city_summary.missed %}，未完成{{ city_summary.missed }}项{% endif %}"
+            "{% if city_summary.not_reported %}，未报送{{ city_summary.not_reported }}项{% endif %}{% endif %}。"
+            "{% if city_summary.pending %}另有{{ city_summary.pending }}项全市性指标目标待定，暂不评估。{% endif %}",
+        ),
+        ctl("{%p endif %}"),
     ]
     out += [
-        para("QHeading1", "二、主要成效"),
+        *heading("results", "主要成效"),
+        ctl("{%p if all_met %}"),
+        para("QBody", "{{ period.words }}，各项考核指标全部完成，工作成效明显，予以肯定。"),
+        ctl("{%p elif all_done %}"),
+        para("QBody", '{{ all_done|join("、") }}{{ period.words }}考核指标全部完成，予以肯定。'),
+        ctl("{%p endif %}"),
         ctl("{%p for d in by_district if d.exceeded %}"),
-        para("QBody", "{{ d.name }}超额完成" + names("d.exceeded") + "{{ d.exceeded|length }}项指标。"),
+        para("QBody", "{{ d.name }}有{{ d.exceeded|length }}项指标超额完成：" + names("d.exceeded") + "。"),
         ctl("{%p endfor %}"),
-        ctl("{%p if all_done %}"),
-        para("QBody", '{{ all_done|join("、") }}{{ period.words }}考核指标全部完成。'),
-        ctl("{%p endif %}"),
         ctl("{%p if city_exceeded %}"),
-        para("QBody", "全市性指标中，" + names("city_exceeded") + "{{ city_exceeded|length }}项指标超额完成。"),
+        para("QBody", "全市性指标中，有{{ city_exceeded|length }}项超额完成：" + names("city_exceeded") + "。"),
         ctl("{%p endif %}"),
-        ctl("{%p if not any_exceeded %}"),
-        para("QBody", "{{ period.words }}暂无超额完成的指标。"),
-        ctl("{%p endif %}"),
-        para("QHeading1", "三、存在问题"),
+        ctl("{%p if not all_met and not all_done and not any_exceeded %}"),
         para(
             "QBody",
-            ("QHeading2Char", "（一）部分指标未完成。"),
-            "{% if not any_missed %}{% if summary.met or city_summary.met %}已报送的考核指标均已完成。"
-            "{% else %}尚无已报送并评估的指标。{% endif %}{% endif %}",
+            "{% if summary.met %}各区共有{{ summary.met }}项次考核指标达到目标{% endif %}"
+            "{% if summary.met and city_summary.met %}，{% endif %}"
+            "{% if city_summary.met %}全市性指标有{{ city_summary.met }}项达到目标{% endif %}，详见附件。",
         ),
+        ctl("{%p endif %}"),
+        ctl("{%p endif %}"),
+        *heading("problems", "存在问题"),
+        ctl("{%p if any_missed and report_gaps %}"),
+        para("QBody", ("QHeading2Char", "（一）部分指标未完成。")),
+        ctl("{%p endif %}"),
         ctl("{%p for d in by_district if d.missed %}"),
-        para(
-            "QBody",
-            "{{ d.name }}有{{ d.missed|length }}项指标未完成：",
-            "{% for r in d.missed %}" + missed_words() + "{% if not loop.last %}；{% endif %}{% endfor %}。",
-        ),
+        para("QBody", "{{ d.name }}有{{ d.missed|length }}项指标未完成：" + listing("d.missed", missed_words) + "。"),
         ctl("{%p endfor %}"),
         ctl("{%p if city_missed %}"),
-        para(
-            "QBody",
-            "全市性指标有{{ city_missed|length }}项未完成：",
-            "{% for r in city_missed %}" + missed_words() + "{% if not loop.last %}；{% endif %}{% endfor %}。",
-        ),
+        para("QBody", "全市性指标有{{ city_missed|length }}项未完成：" + listing("city_missed", missed_words) + "。"),
         ctl("{%p endif %}"),
-        ctl("{%p if any_not_reported %}"),
+        ctl("{%p if any_missed and report_gaps %}"),
+        para("QBody", ("QHeading2Char", "（二）部分数据未报送。")),
+        ctl("{%p endif %}"),
+        ctl("{%p if report_gaps %}"),
         para(
             "QBody",
-            ("QHeading2Char", "（二）部分数据未报送。"),
             "{% for d in by_district if d.not_reported %}{{ d.name }}"
-            "{% if d.none_reported %}尚未报送完成情况{% else %}未报送" + names("d.not_reported") + "{% endif %}"
+            "{% if d.none_reported %}{{ d.not_reported|length }}项考核指标均未报送"
+            "{% else %}未报送{{ d.not_reported|length }}项：" + names("d.not_reported") + "{% endif %}"
             "{% if not loop.last %}；{% endif %}{% endfor %}"
             '{% if city_not_reported %}{% if by_district|selectattr("not_reported")|list %}；{% endif %}'
             "全市性指标中{% if city_summary.none_reported %}{{ city_not_reported|length }}项均未报送"
-            "{% else %}" + names("city_not_reported") + "未报送{% endif %}{% endif %}。以上指标暂无法评估。",
+            "{% else %}有{{ city_not_reported|length }}项未报送："
+            + names("city_not_reported")
+            + "{% endif %}{% endif %}。"
+            "以上指标暂无法评估。",
         ),
         ctl("{%p endif %}"),
-        para("QHeading1", "四、下一步工作要求"),
-        para(
-            "QBody",
-            ("QHeading2Char", "（一）对标对表，补齐短板。"),
-            "各区要对照《行动计划》和任务分解表，认真分析未完成指标的原因，制定针对性措施，" + NEXT_YEAR + "。",
-        ),
-        para(
-            "QBody",
-            ("QHeading2Char", "（二）按时报送，确保数据准确。"),
-            "各区要指定专人负责完成情况报送，对数据的真实性、准确性负责"
-            "{% if any_not_reported %}；未报送数据的区要尽快补报{% endif %}。",
-        ),
-        para(
-            "QBody",
-            ("QHeading2Char", "（三）加强统筹，强化督导。"),
-            "市质量强市工作领导小组各成员单位要加强对口指导，对进度滞后的指标跟踪督办，推动各项任务落到实处。",
-        ),
+        ctl("{%p endif %}"),
     ]
+    out += next_steps(
+        # The city's own measures are led by the city's departments, not by the districts.
+        '{% if any_missed and not by_district|selectattr("missed")|list %}市有关牵头部门要{% else %}各区要{% endif %}',
+        "",
+        "any_missed",
+        "{% if any_not_reported %}；未报送数据的区和部门要尽快补报{% endif %}",
+    )
     out += closing_block(annex_name)
     out.append(sect_break(PORTRAIT_REFS + sect(False)))
     columns = [
@@ -434,7 +492,7 @@ def city_body() -> list[str]:
         "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为按序时进度计算的阶段目标，括号内为全年目标；"
         "{% endif %}“各区合计”为各区目标值、完成值之和；“不适用”指本时段无考核目标或为定性任务。"
     )
-    out += annex_block(annex_name, columns, note, "图　{{ period.words }}各区考核指标完成率")
+    out += annex_block(annex_name, columns, note, "图　{{ period.words }}各区考核指标完成比例")
     out.append(sect_break(LANDSCAPE_REFS + sect(True)))
     out += imprint_block()
     return out
@@ -446,72 +504,69 @@ def district_body() -> list[str]:
     out += [
         para("QBody", BASIS.replace("{who}", "你区")),
         para("QHeading1", "一、总体情况"),
-        ctl("{%p if summary.none_reported %}"),
+        ctl("{%p if no_assessed %}"),
+        para("QBody", "{{ period.words }}，《行动计划》任务分解表中没有需要你区考核的量化指标。" + PENDING),
+        ctl("{%p elif nothing_reported %}"),
         para(
             "QBody",
             "截至本通报印发时，你区尚未报送{{ period.words }}完成情况，{{ summary.assessed }}项考核指标均无法评估。"
-            "请你区抓紧报送。",
+            + PENDING,
         ),
         ctl("{%p else %}"),
         para(
             "QBody",
             "{{ period.words }}，你区承担《行动计划》任务分解表量化考核指标{{ summary.assessed }}项，"
-            "完成{{ summary.met }}项（其中超额完成{{ summary.exceeded }}项），未完成{{ summary.missed }}项"
+            "{% if summary.all_met %}全部完成{% else %}完成{{ summary.met }}项{% endif %}"
+            "{% if summary.exceeded %}（其中超额完成{{ summary.exceeded }}项）{% endif %}"
+            "{% if summary.missed %}，未完成{{ summary.missed }}项{% endif %}"
             "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项{% endif %}，"
-            "完成率{{ summary.rate_text }}，在全市{{ standing.count }}个区中"
+            "完成比例{{ summary.rate_text }}，在全市{{ standing.count }}个区中"
             '{% if standing.tied_with %}与{{ standing.tied_with|join("、") }}并列{% endif %}'
-            "排第{{ standing.rank }}名。"
-            "{% if summary.pending %}另有{{ summary.pending }}项指标目标待定，暂不评估。{% endif %}",
+            "排第{{ standing.rank }}名。" + PENDING,
         ),
         ctl("{%p endif %}"),
     ]
     out += [
-        para("QHeading1", "二、主要成效"),
+        *heading("results", "主要成效"),
+        ctl("{%p if all_met %}"),
+        para("QBody", "你区{{ period.words }}考核指标全部完成，工作成效明显，予以肯定。"),
+        ctl("{%p endif %}"),
+        ctl("{%p if exceeded %}"),
+        para("QBody", "你区有{{ exceeded|length }}项指标超额完成：" + listing("exceeded", exceeded_words) + "。"),
+        ctl("{%p endif %}"),
+        ctl("{%p if met %}"),
         para(
             "QBody",
-            "{% if exceeded %}你区超额完成{{ exceeded|length }}项指标：{% for r in exceeded %}"
-            + exceeded_words()
-            + "{% if not loop.last %}；{% endif %}{% endfor %}。{% endif %}"
-            "{% if met %}{% if exceeded %}另有{% else %}你区{% endif %}{{ met|length }}项指标按期完成。{% endif %}"
-            "{% if not exceeded and not met %}{{ period.words }}你区暂无已完成的考核指标。{% endif %}",
-        ),
-        para("QHeading1", "三、存在问题"),
-        para(
-            "QBody",
-            ("QHeading2Char", "（一）部分指标未完成。"),
-            "{% if missed %}你区有{{ missed|length }}项指标未完成：{% for r in missed %}"
-            + missed_words()
-            + "{% if not loop.last %}；{% endif %}{% endfor %}。{% elif summary.none_reported %}尚无已报送并评估的指标。"
-            "{% else %}你区已报送的考核指标均已完成。{% endif %}",
-        ),
-        ctl("{%p if not_reported %}"),
-        para(
-            "QBody",
-            ("QHeading2Char", "（二）部分数据未报送。"),
-            "{% if summary.none_reported %}你区尚未报送{{ period.words }}完成情况，{{ not_reported|length }}项考核指标"
-            "均无法评估，请尽快报送。{% else %}你区有{{ not_reported|length }}项指标未报送完成情况："
-            + names("not_reported")
-            + "，暂无法评估，请尽快补报。{% endif %}",
+            "{% if exceeded %}另有{% else %}你区有{% endif %}{{ met|length }}项指标达到目标：" + names("met") + "。",
         ),
         ctl("{%p endif %}"),
-        para("QHeading1", "四、下一步工作要求"),
+        ctl("{%p endif %}"),
+        *heading("problems", "存在问题"),
+        # The sub-headings （一）（二） stand on their own lines, and only when both items are there.
+        ctl("{%p if missed and report_gaps %}"),
+        para("QBody", ("QHeading2Char", "（一）部分指标未完成。")),
+        ctl("{%p endif %}"),
+        ctl("{%p if missed %}"),
+        para("QBody", "你区有{{ missed|length }}项指标未完成：" + listing("missed", missed_words) + "。"),
+        ctl("{%p endif %}"),
+        ctl("{%p if missed and report_gaps %}"),
+        para("QBody", ("QHeading2Char", "（二）部分数据未报送。")),
+        ctl("{%p endif %}"),
+        ctl("{%p if report_gaps %}"),
         para(
             "QBody",
-            ("QHeading2Char", "（一）对标对表，补齐短板。"),
-            "请你区对照《行动计划》和任务分解表，{% if missed %}认真分析{{ missed|length }}项未完成指标的原因，"
-            "制定针对性措施，{% endif %}" + NEXT_YEAR + "。",
+            "你区有{{ not_reported|length }}项指标未报送完成情况：" + names("not_reported") + "，暂无法评估。",
         ),
-        para(
-            "QBody",
-            ("QHeading2Char", "（二）按时报送，确保数据准确。"),
-            "请你区指定专人负责完成情况报送，对数据的真实性、准确性负责。",
-        ),
-        para(
-            "QBody",
-            ("QHeading2Char", "（三）加强统筹，强化督导。"),
-            "请你区加强部门协同，对进度滞后的指标跟踪督办，推动各项任务落到实处。",
-        ),
+        ctl("{%p endif %}"),
+        ctl("{%p endif %}"),
     ]
+    out += next_steps(
+        "请你区",
+        "{{ missed|length }}项",
+        "missed",
+        "{% if nothing_reported %}，尽快报送{{ period.words }}完成情况"
+        "{% elif not_reported %}，尽快补报未报送的{{ not_reported|length }}项指标{% endif %}",
+    )
     out += closing_block(annex_name)
     out.append(sect_break(PORTRAIT_REFS + sect(False)))
     columns = [

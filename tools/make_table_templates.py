@@ -62,9 +62,11 @@ PROGRESS_XLSX = [
     ("指标", 14, "{%vmerge l.measure_span %}{{ l.m.measure if l.m else '' }}", False, None),
     ("单位", 6, "{%vmerge l.measure_span %}{{ l.m.unit if l.m else '' }}", True, None),
     ("区", 8, "{{ (l.m.district or '全市') if l.m else '' }}", True, None),
-    ("目标值", 9, "{{ l.m.target if l.m else none }}", True, "#,##0.##;-#,##0.##;0"),
-    ("完成值", 9, "{{ l.m.actual if l.m else none }}", True, "#,##0.##;-#,##0.##;0"),
-    ("完成率", 9, "{{ l.m.ratio if l.m else none }}", True, "0.0%"),
+    # Target and figure exactly as judged ("General": 79.96 next to 80, 9999 next to 10000, never
+    # rounded into each other); the ratio as the display rule shows it (docs/progress.md, 七).
+    ("目标值", 9, "{{ l.m.target if l.m else none }}", True, "General"),
+    ("完成值", 9, "{{ l.m.actual if l.m else none }}", True, "General"),
+    ("完成率", 9, "{{ l.m.ratio_shown if l.m else none }}", True, "0.0#%"),
     ("状态", 9, "{{ l.m.status if l.m else '' }}", True, None),
     ("说明", 20, "{{ l.m.note if l.m else '' }}", False, None),
 ]

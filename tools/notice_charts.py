@@ -47,9 +47,10 @@ def line(colour: str, width: int = 9525, dash: str = "") -> str:
 
 
 def labels(position: str) -> str:
-    """Data labels: the value as a percentage with one decimal."""
+    """Data labels: the value as a percentage with one decimal, two where the display rule
+    needs them (99.99% for a missed measure; docs/progress.md, 七)."""
     return (
-        '<c:dLbls><c:numFmt formatCode="0.0%" sourceLinked="0"/>'
+        '<c:dLbls><c:numFmt formatCode="0.0#%" sourceLinked="0"/>'
         "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
         f'{text_props(800)}<c:dLblPos val="{position}"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
         '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>'
@@ -69,7 +70,7 @@ def placeholder(idx: int) -> str:
 def data_refs() -> str:
     return (
         '<c:cat><c:strRef><c:f>Sheet1!$A$2:$A$2</c:f><c:strCache><c:ptCount val="1"/></c:strCache></c:strRef></c:cat>'
-        "<c:val><c:numRef><c:f>Sheet1!$B$2:$B$2</c:f><c:numCache><c:formatCode>0.0%</c:formatCode>"
+        "<c:val><c:numRef><c:f>Sheet1!$B$2:$B$2</c:f><c:numCache><c:formatCode>0.0#%</c:formatCode>"
         '<c:ptCount val="1"/></c:numCache></c:numRef></c:val>'
     )
 
@@ -163,7 +164,7 @@ def chart_xml(horizontal: bool, tag: str = "") -> str:
 CITY_SAMPLE = ChartTable(
     "区",
     ("禅城区", "南海区", "顺德区", "高明区", "三水区"),
-    (("完成率", (0.9, 0.85, 0.95, 0.8, 0.88)), ("目标（100%）", (1, 1, 1, 1, 1))),
+    (("完成比例", (0.9, 0.85, 0.95, 0.8, 0.88)), ("目标（100%）", (1, 1, 1, 1, 1))),
 )
 DISTRICT_SAMPLE = ChartTable(
     "指标",
@@ -171,7 +172,7 @@ DISTRICT_SAMPLE = ChartTable(
     (("已完成", (1.2, None, 1.0)), ("未完成", (None, 0.8, None))),
 )
 # The tags binding each chart to the context list `chart` (label, ratio, missed).
-CITY_TAG = "{{ chart: chart | 区=label, 完成率=ratio, 目标（100%）=1 }}"
+CITY_TAG = "{{ chart: chart | 区=label, 完成比例=ratio, 目标（100%）=1 }}"
 DISTRICT_TAG = "{{ chart: chart | 指标=label, 已完成=ratio if not missed, 未完成=ratio if missed }}"
 CITY_SIZE_MM = (160, 85)
 DISTRICT_SIZE_MM = (215, 104)

@@ -28,8 +28,12 @@ NOTICE_DIR = "通报"
 FORM_DIR = "填报表"
 
 
-def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
-    """Every document for `year` (or for every year with figures), in a stable order."""
+def all_jobs(ws: Workspace, year: int | None = None, date=None) -> list[Job]:
+    """Every document for `year` (or for every year with figures), in a stable order.
+
+    `date` is the notices' 成文日期 (YYYY-MM-DD; None: qdocgen.toml's [notice] date, else each
+    period's end, which the workspace's warnings then say once).
+    """
     periods = [p for p in sorted(ws.figures.periods) if year is None or p.year == year]
     years = sorted({p.year for p in periods})
     jobs: list[Job] = []
@@ -37,7 +41,7 @@ def all_jobs(ws: Workspace, year: int | None = None) -> list[Job]:
         jobs += plain_table_jobs(ws)
     for period in periods:
         jobs += progress_table_jobs(ws, period)
-    jobs += notice_jobs(ws, periods)
+    jobs += notice_jobs(ws, periods, date)
     form_periods = sorted(set(periods) | {Period(y) for y in years})
     for period in form_periods:
         jobs += form_jobs(ws, period)
@@ -101,10 +105,15 @@ def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
     return jobs
 
 
-def notice_jobs(ws: Workspace, periods: list[Period]) -> list[Job]:
-    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
+def notice_jobs(ws: Workspace, periods: list[Period], date=None) -> list[Job]:
+    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker, check_notice_date
 
-    maker = NoticeMaker(ws)
+    if not periods:
+        return []
+    maker = NoticeMaker(ws, date=date)  # the same settings as `qdocgen notice`: the same bytes
+    if maker.date is not None:  # refused before anything is written, not once per notice
+        for period in periods:
+            check_notice_date(maker.date, period)
     jobs = []
     for period in periods:
         for district in [None, *ws.plan.district_names]:

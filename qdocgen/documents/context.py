@@ -11,7 +11,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from qdocgen import fmt
+from qdocgen import display, fmt
 from qdocgen.documents.table_lines import table_lines
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import Plan
@@ -33,7 +33,7 @@ VARIABLES: dict[str, str] = {
     "districts": "各区列表，每项有 name（禅城区）与 short（禅城）",
     "district": "本文件针对的区（name、short）；可选：全市文件中为 none，先判断再用（--district）",
     "year": "年度（整数）；可选：未指定时为 none，先判断再用（--year）",
-    "period": "时段：key（2019-H1）、words（2019年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、end（时段截止日期，写作 2019年6月30日）、is_year；可选：未指定年度时为 none（--year、--period）",
+    "period": "时段：key（2019-H1）、words（2019年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、elapsed_text（序时进度写作 50%）、end（时段截止日期，写作 2019年6月30日）、is_year；可选：未指定年度时为 none（--year、--period）",
     "rows": "任务分解表各行，见下方 rows 各项",
     "rows[].no / task / content / action / lead / support": "序号、任务名称、工作内容、工作措施、牵头单位、配合单位",
     "rows[].goals": "工作目标单元格列表：years（年度列表）、text、span（跨几列）、first_year",
@@ -42,10 +42,10 @@ VARIABLES: dict[str, str] = {
     "rows[].goal_span_2017 / goal_span_2018 / goal_span_2019": "从该年度起的目标单元格向右跨几列；被左侧跨年目标覆盖时为 0（用于 {%hmerge %}）",
     "rows[].task_first / task_span": "该行是否为任务名称合并区的首行、合并行数（同理 content_、lead_、support_、goals_ 前缀）",
     "rows[].measures": "该行的指标列表，每项同 progress[] 的字段",
-    "progress": "完成情况列表（指定年度时）：row、measure、unit、kind、district、target、year_target、actual、ratio、status、note、shortfall，以及写好格式的 target_text、actual_text、ratio_text、shortfall_text",
+    "progress": "完成情况列表（指定年度时）：row、measure、unit、kind、district、target、year_target、actual、ratio、status、note、shortfall，以及写好格式的 target_text、actual_text、ratio_text、shortfall_text（按 docs/progress.md 第七节的显示规则，与状态一致）、ratio_shown（完成率按显示取舍后的数，Excel 单元格用）",
     "city_results": "全市指标的完成情况（同 progress[] 字段）",
     "totals": "按区考核指标的各区合计（同 progress[] 字段）",
-    "standings": "各区排名：rank、district、assessed（考核项数）、met、exceeded、missed、not_reported、rate、rate_text",
+    "standings": "各区排名：rank、district、assessed（考核项数）、met、exceeded、missed、not_reported、rate、rate_text（完成比例＝完成项数÷考核项数）",
     "lines": "任务分解表按指标展开的行（完成情况表用）：row（所在行，同 rows[]）、m（一项完成情况，同 progress[]，没有时为 none）、goal（该年度目标文字），以及 row_、task_、content_、lead_、support_、goals_、measure_ 前缀的 first（是否合并区首行）与 span（合并行数）",
     "sample": "完成值是否为示例数据（true/false）",
     "sample_note": "示例数据的提示文字；不是示例数据时为空",
@@ -103,6 +103,7 @@ def period_context(period: Period | None) -> dict | None:
         "words": period.words,
         "part": period.part,
         "elapsed": period.elapsed,
+        "elapsed_text": display.whole_percent(period.elapsed),
         "end": fmt.cn_date(period.end),
         "is_year": period.is_year,
     }
@@ -110,6 +111,8 @@ def period_context(period: Period | None) -> dict | None:
 
 def result_context(r: Result) -> dict:
     unit = r.measure.unit
+    shown = display.show(r)  # texts that agree with the status (docs/progress.md, 七)
+    pct = "%" if unit == "%" else ""
     return {
         "row": r.measure.row,
         "measure_id": r.measure.id,
@@ -126,11 +129,12 @@ def result_context(r: Result) -> dict:
         "done": r.status in DONE,
         "note": r.note,
         "shortfall": r.shortfall,
-        "target_text": fmt.number(r.target, unit) if r.target is not None else "",
-        "year_target_text": fmt.number(r.year_target, unit) if r.year_target is not None else "",
-        "actual_text": fmt.number(r.actual, unit) if r.actual is not None else "",
-        "ratio_text": fmt.percent(r.ratio),
-        "shortfall_text": fmt.quantity(r.shortfall, unit) if r.shortfall is not None else "",
+        "target_text": display.with_unit(shown.target, pct),
+        "year_target_text": display.with_unit(shown.year_target, pct),
+        "actual_text": display.with_unit(shown.actual, pct),
+        "ratio_text": shown.ratio,
+        "ratio_shown": shown.ratio_value,
+        "shortfall_text": display.with_unit(shown.gap, "个百分点" if unit == "%" else unit),
     }
 
 
@@ -223,7 +227,7 @@ def base_context(
                 "missed": s.missed,
                 "not_reported": s.not_reported,
                 "rate": s.rate,
-                "rate_text": fmt.percent(s.rate),
+                "rate_text": display.share(s.met, s.assessed),
             }
             for s in evaluation.ranked
         ]

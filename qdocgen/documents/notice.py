@@ -20,12 +20,12 @@ from datetime import date
 
 from lxml import etree
 
-from qdocgen import fmt
+from qdocgen import display, fmt
 from qdocgen.documents.notice_context import NoticeOptions, city_context, district_context, subject_of
 from qdocgen.errors import TemplateError, UserError, os_error_text, package_error_text
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import CITY
-from qdocgen.progress import MISSED, NOT_REPORTED, Evaluation, evaluate
+from qdocgen.progress import MET, MISSED, NOT_REPORTED, Evaluation, evaluate
 from qdocgen.render.docx_engine import PreparedDocx
 from qdocgen.render.gbt9704 import parse_date
 from qdocgen.render.gbt9704_docx import apply_profile
@@ -44,12 +44,19 @@ def notice_filename(period: Period, subject: str, district: str | None = None) -
     return f"{district or CITY}-{period.words}{subject}工作完成情况通报.docx"
 
 
+NO_DATE_WARNING = (
+    "未设定成文日期，通报按各时段的截止日期成文；"
+    '请用 --date YYYY-MM-DD 或在 qdocgen.toml 的 [notice] 一节写 date = "YYYY-MM-DD" 设定'
+)
+
+
 def check_notice_date(value: date, period: Period) -> date:
     """A 成文日期 must not come before the end of the period it reports on."""
     if value < period.end:
         raise UserError(
             f"成文日期 {fmt.cn_date(value)} 早于{period.words}的截止日期 {fmt.cn_date(period.end)}，"
-            "通报不能在时段结束前成文"
+            "通报不能在时段结束前成文；请用 --date（或 qdocgen.toml 的 [notice] date）另设成文日期，"
+            "或用 --year 只生成已截止时段的通报"
         )
     if value.year > period.year + 2:
         raise UserError(f"成文日期 {fmt.cn_date(value)} 距{period.words}过远，请检查 --date")
@@ -61,7 +68,7 @@ class NoticeMaker:
     """Makes 通报 for one workspace; templates are prepared once and reused."""
 
     ws: Workspace
-    date: date | str | None = None  # 成文日期; default: the period's end
+    date: date | str | None = None  # 成文日期; default: qdocgen.toml [notice] date, else the period's end
     strict: bool = False  # missing figures are an error rather than said in the notice
     charts: bool = True  # False: the notices' `chart` lists are empty (templates leave the chart out)
     prepare_count: int = 0
@@ -72,8 +79,12 @@ class NoticeMaker:
         if config.chart.given:  # retired, never an error (the channel says it once)
             self.ws.warnings.append(CHART_FONT_RETIRED)
         self.subject = config.notice.subject or subject_of(self.ws.plan)
-        if self.date is not None:
+        if self.date is not None:  # --date wins over the file
             self.date = parse_date(self.date, "成文日期")
+        elif config.notice.date is not None:  # qdocgen.toml [notice] date, validated by config.py
+            self.date = config.notice.date
+        else:
+            self.ws.warnings.append(NO_DATE_WARNING)  # said once however many notices
         self._prepared: dict[str, PreparedDocx] = {}
         self._evaluations: dict[Period, Evaluation] = {}
 
@@ -171,7 +182,12 @@ class NoticeMaker:
         order = self.ws.plan.district_names
         standings = sorted(ev.standings, key=lambda s: order.index(s.district))
         return [
-            {"label": s.district, "ratio": s.rate, "missed": False}
+            # the 完成比例 as the display rule shows it (never 100% unless all were met)
+            {
+                "label": s.district,
+                "ratio": display.ratio(s.rate, MET if s.met == s.assessed else MISSED)[1],
+                "missed": False,
+            }
             for s in standings
             if s.rate is not None and s.not_reported < s.assessed
         ]
@@ -179,7 +195,7 @@ class NoticeMaker:
     def _district_bars(self, ev: Evaluation, district: str) -> list[dict]:
         """The district chart's rows: each measure's completion ratio, missed ones marked."""
         return [
-            {"label": r.measure.name, "ratio": r.ratio, "missed": r.status == MISSED}
+            {"label": r.measure.name, "ratio": display.ratio(r.ratio, r.status)[1], "missed": r.status == MISSED}
             for r in ev.for_district(district)
             if r.ratio is not None
         ]

@@ -17,6 +17,7 @@ from qdocgen.plan.model import (
     Measure,
     Merge,
     Plan,
+    ReviewMark,
     Row,
     year_problem,
 )
@@ -108,6 +109,7 @@ def load_plan(data_dir: Path) -> Plan:
         merges=tuple(merges),
         measures=tuple(measures),
         source=shown,
+        reviews=tuple(_reviews(check, meta, raw.get("measures"))),
     )
     if check.problems:
         raise DataError("", check.problems)
@@ -224,7 +226,7 @@ def _goals(check: _Checker, item: dict, years: list[int]) -> list[GoalCell]:
             if years and y not in years:
                 check.add(cell, "years", year_problem(years, y))
         covered.extend(cell_years)
-        out.append(GoalCell(tuple(cell_years), check.text(cell, "text", "目标文字")))
+        out.append(GoalCell(tuple(cell_years), check.text(cell, "text", "目标文字", required=False)))
     if years and sorted(covered) != years:
         check.add(item, "goals", f"目标单元格应恰好覆盖每个计划年度一次，实为 {sorted(covered)}")
     return out
@@ -305,9 +307,22 @@ def _measures(
                 scope=str(scope),
                 targets=targets,
                 note=str(item.get("note") or ""),
+                review=check.text(item, "review", "待核说明", required=False),
             )
         )
     return out
+
+
+def _reviews(check: _Checker, meta: dict, measures: object) -> list[ReviewMark]:
+    """The `review` (待核) marks of meta and of each measure, with their lines."""
+    marks = []
+    if meta.get("review"):
+        marks.append(ReviewMark(line_of(meta, "review"), "计划信息（meta）", check.text(meta, "review", "待核说明")))
+    for item in measures if isinstance(measures, list) else []:
+        if isinstance(item, dict) and item.get("review"):
+            what = f"第 {item.get('row')} 行指标 {item.get('id')}“{item.get('name')}”"
+            marks.append(ReviewMark(line_of(item, "review"), what, check.text(item, "review", "待核说明")))
+    return marks
 
 
 def _targets(check, item, scope, unit, districts, years) -> dict[int, object]:

@@ -97,6 +97,7 @@ class Measure:
     scope: str  # "district" or "city"
     targets: dict[int, object] = field(default_factory=dict)
     note: str = ""
+    review: str = ""  # 待核: what a person should still check (a draft from `qdocgen import`)
 
     @property
     def is_city(self) -> bool:
@@ -137,6 +138,15 @@ class Target:
     target: float | None
 
 
+@dataclass(frozen=True)
+class ReviewMark:
+    """A `review` (待核) mark left in plan.yaml: what to check, and the line it is on."""
+
+    line: int | None
+    what: str
+    text: str
+
+
 @dataclass
 class Plan:
     """The whole plan: metadata, districts, areas, the 44 rows, merges and measures."""
@@ -155,6 +165,7 @@ class Plan:
     merges: tuple[Merge, ...]
     measures: tuple[Measure, ...]
     source: str = ""
+    reviews: tuple[ReviewMark, ...] = ()  # marks still to clear; `qdocgen check` lists them
 
     def district(self, name: str) -> District | None:
         """The district called `name`, by full name (南海区) or short name (南海)."""
