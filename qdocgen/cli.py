@@ -239,9 +239,15 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     else:
         results = [r for r in ev.results if district is None or r.district == district]
     records = [r.as_dict() for r in results]
+    standing = {s.district: s for s in ev.standings}
     for rec in records:
         for key in ("target", "year_target", "actual"):
             rec[key] = plain_number(rec[key])
+        # the ranking (名次, 完成比例) of the record's district, as in the table's 排名 and in
+        # templates' standings[]: rank, rate (null for city-wide records)
+        s = standing.get(rec["district"])
+        rec["rank"] = s.rank if s else None
+        rec["rate"] = None if s is None or s.rate is None else round(s.rate, 6)
     if fmt == "json":
         click.echo(json_text(records))
         return
@@ -660,6 +666,34 @@ def render(
     if out_path.resolve() == Path(template).resolve():
         raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
     say_written(out_path, write_atomic(out_path, data))
+
+
+# -- qdocgen context (issue 12) ------------------------------------------------------------
+
+
+@main.command()
+@click.option("--year", type=int, default=None, help="年度，如 2018（不指定时为计划原表的数据）。")
+@period_option
+@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.pass_obj
+def context(ws: Workspace, year: int | None, period: str, district: str | None) -> None:
+    """以 JSON 打印模板得到的全部变量（与 qdocgen render 相同的选项），便于核对数值。"""
+    from qdocgen.documents.context import base_context, context_json
+    from qdocgen.progress import evaluate
+
+    per = evaluation = None
+    if year is None and period.lower() != "year":
+        raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
+    if year is not None:
+        check_year(ws, year)
+        per = Period.parse_part(year, period)
+        ws.expect_figures(per)
+        evaluation = evaluate(ws.plan, ws.figures, per)
+    district = resolve_district(ws, district)
+    text = context_json(base_context(ws.plan, period=per, district=district, evaluation=evaluation))
+    out = click.get_binary_stream("stdout")  # UTF-8 whatever the console's code page
+    out.write((text + "\n").encode("utf-8"))
+    out.flush()
 
 
 @main.command()

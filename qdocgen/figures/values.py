@@ -52,12 +52,15 @@ def plain_number(value: float | None) -> float | int | None:
 
 
 def format_value(value: float | None) -> str:
-    """A figure as the store writes it: integers without a decimal point."""
+    """A figure as the store writes it, and as messages about changes quote it: integers
+    without a decimal point, and never rounded so far that two different figures read alike
+    (79.99999 stays 79.99999; 9,999.999 is not 10,000)."""
     if value is None:
         return ""
     if float(value).is_integer():
         return str(plain_number(value))
-    return repr(round(float(value), 6)).rstrip("0").rstrip(".")
+    text = repr(round(float(value), 6)).rstrip("0").rstrip(".")
+    return text if float(text) == float(value) else repr(float(value))
 
 
 def percent_written(raw: object) -> bool:

@@ -22,8 +22,7 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaError
 from lxml import etree
 
-from qdocgen.errors import TemplateError
-from qdocgen.render.locate import error_text
+from qdocgen.render.locate import word_property
 from qdocgen.render.package import Member, build_epoch, members, normalise_package, stamp_core_dates, write_members
 
 if TYPE_CHECKING:
@@ -79,11 +78,8 @@ class FastPackage:
             initial = getattr(core, name)
             if "\r" in initial:  # jinja would normalise the line ends: leave it to docxtpl
                 return None
-            if any(mark in initial for mark in _JINJA):
-                try:
-                    properties[name] = prepared.env.from_string(initial)
-                except JinjaError as exc:
-                    raise TemplateError(f"模板 {prepared.path}（文档属性）：{error_text(exc)}") from None
+            if any(mark in initial for mark in _JINJA):  # compiled (and refused) as the docxtpl path does
+                properties[name] = (prepared.property_template(name, initial), initial)
             setattr(core, name, initial)  # as render_properties does: the element exists after it
         parts = {"word/document.xml": "document"}
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
@@ -170,11 +166,11 @@ class FastPackage:
 
     def _core(self, context: dict) -> bytes | None:
         root = copy.deepcopy(self.core)
-        for name, template in self.properties.items():
+        for name, (template, text) in self.properties.items():
             try:
                 value = template.render(context)
             except _RENDER_ERRORS as exc:
-                raise TemplateError(f"模板 {self.prepared.path}（文档属性或脚注）：{error_text(exc)}") from None
+                raise self.prepared.error(exc, place=word_property(name, text)) from None
             if len(value) > 255:
                 return None
             root.find(_PROPERTIES[name], nsmap).text = value
