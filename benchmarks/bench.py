@@ -72,7 +72,7 @@ def timed_run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of a command in a new process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=qdocgen_env(), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=cwd, env=qdocgen_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
