@@ -125,6 +125,9 @@ def check_year(ws: Workspace, year: int) -> int:
 def check(ws: Workspace) -> None:
     """检查计划数据、完成值和配置（qdocgen.toml），列出全部问题（文件:行号: 说明）。"""
     from qdocgen.errors import DataError
+    from qdocgen.figures.store import period_file
+    from qdocgen.figures.values import format_value
+    from qdocgen.progress import untargeted_figures
 
     problems = []
     try:
@@ -150,6 +153,12 @@ def check(ws: Workspace) -> None:
         f"检查通过：计划 {len(plan.rows)} 行、{len(plan.measures)} 项指标、{len(plan.districts)} 个区；"
         f"完成值 {count} 条（时段：{periods}）。"
     )
+    for period, f in untargeted_figures(plan, figures):  # kept and shown as 不适用, but likely a slip
+        where = f"{period_file(ws.data_dir, period)}:{f.line}"
+        ws.warnings.append(
+            f"{where}: {f.district or CITY}报送了序号 {f.row}“{f.measure}”的完成值 {format_value(f.value)}，"
+            f"但该指标{period.words}没有目标：各表和通报照常列出这个数，状态为“不适用”，不计入完成率。"
+        )
     for mark in plan.reviews:  # left by `qdocgen import` on what it guessed
         click.echo(f"{plan.source}:{mark.line}: 待核：{mark.what}：{mark.text}")
     if plan.reviews:
