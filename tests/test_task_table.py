@@ -9,17 +9,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
 
 from qdocgen import display
+from qdocgen.cli import main
 from qdocgen.documents.task_table import file_name, task_table, template_name
 from qdocgen.figures.period import Period
 from qdocgen.progress import NOT_APPLICABLE, evaluate
 
-from click.testing import CliRunner
-
-from qdocgen.cli import main
 from conftest import TEMPLATES, needs_soffice, pdf_pages, soffice_convert
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
