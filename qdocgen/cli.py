@@ -362,9 +362,13 @@ def import_(ws: Workspace, table_file: Path, districts: str | None, out_path: Pa
     for line in write_draft(draft, out_path):
         click.echo(line)
     review = draft.review_list()
-    if review:
-        click.echo(f"请核对以下 {len(review)} 项（plan.yaml 中标有 review；qdocgen check 列出其行号）：")
+    if review:  # counted as `qdocgen check` counts them: one per review line in plan.yaml
+        click.echo(f"有 {len(review)} 处标记为待核（review），请逐处核对（qdocgen check 列出其行号）：")
         for line in review:
+            click.echo(f"  {line}")
+    if left_out := draft.left_out():
+        click.echo("表下文字未导入，请核对是否需要写入计划：")
+        for line in left_out:
             click.echo(f"  {line}")
 
 
