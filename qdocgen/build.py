@@ -127,8 +127,11 @@ def _figure_key(f: Figure) -> str:
 
 
 def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
-    """(period key, district or None, message) for each figure that differs between snapshots."""
-    from qdocgen.fmt import number
+    """(period key, district or None, message) for each figure that differs between snapshots.
+
+    Figures are quoted exactly as stored (never rounded for display), so a change is never
+    reported as '80 → 80' or a figure just under its target as the target itself."""
+    from qdocgen.figures.values import format_value as number
 
     changes = []
     for key in sorted(set(old) | set(new)):

@@ -147,6 +147,20 @@ def check(ws: Workspace) -> None:
         problems += exc.problems
     if problems:
         raise DataError(f"发现 {len(problems)} 个问题。", problems)
+    for doubt in figures.doubts:  # plausible but worth a look: kept, not refused
+        ws.warnings.append(str(doubt))
+    from qdocgen.figures.log import load_state
+
+    for per in sorted(figures.periods):  # the collection logs: readable, and what they do not yet say
+        try:
+            state = load_state(plan, ws.data_dir, per)
+        except DataError as exc:
+            raise DataError(f"发现 {len(exc.problems)} 个问题。{exc.message}", exc.problems) from None
+        if state.by_hand:
+            ws.warnings.append(
+                f"{state.path} 中有 {len(state.by_hand)} 项与收集记录 {state.log_path.name} 不同（手工更正），"
+                "下次导入或撤回时记入收集记录"
+            )
     count = sum(len(v) for v in figures.periods.values())
     periods = "、".join(p.key for p in sorted(figures.periods)) or "无"
     click.echo(
@@ -229,9 +243,15 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
     else:
         results = [r for r in ev.results if district is None or r.district == district]
     records = [r.as_dict() for r in results]
+    standing = {s.district: s for s in ev.standings}
     for rec in records:
         for key in ("target", "year_target", "actual"):
             rec[key] = plain_number(rec[key])
+        # the ranking (名次, 完成比例) of the record's district, as in the table's 排名 and in
+        # templates' standings[]: rank, rate (null for city-wide records)
+        s = standing.get(rec["district"])
+        rec["rank"] = s.rank if s else None
+        rec["rate"] = None if s is None or s.rate is None else round(s.rate, 6)
     if fmt == "json":
         click.echo(json_text(records))
         return
@@ -381,7 +401,8 @@ def import_(ws: Workspace, table_file: Path, districts: str | None, out_path: Pa
 def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: Path | None) -> None:
     """生成各区填报表（.xlsx）：目标值已填并锁定，各区只填完成值和说明。"""
     from qdocgen.documents.catalog import FORM_DIR
-    from qdocgen.figures.forms import TEMPLATE, make_forms, who_of
+    from qdocgen.documents.forms import make_forms
+    from qdocgen.figures.forms import TEMPLATE, who_of
 
     check_year(ws, year)
     per = Period.parse_part(year, period)
@@ -398,27 +419,142 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
     click.echo(f"共 {len(results)} 份{per.words}填报表（{'、'.join(who_of(d) for d in who)}）。")
 
 
+# ---------------------------------------------------------------- figures in: collect, withdraw, missing (issue 11)
+
+
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
-@period_option
+@click.option("--year", type=int, default=None, help="年度（可省略：按表格内记录的年度导入；给出时核对）。")
+@click.option(
+    "--period", type=PERIODS, default=None, help="时段 year、H1、Q1–Q3（可省略：按表格内记录的时段；给出时核对）。"
+)
 @click.option("--partial", is_flag=True, help="只导入没有问题的表格，有问题的列出并跳过。")
 @click.option("--dry-run", is_flag=True, help="只显示将要发生的改动，不写入。")
-@click.argument("files", nargs=-1, metavar="[填报表文件]...", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="允许较早的表格覆盖较新的完成值或手工更正（逐项记入收集记录）。")
+@click.argument("paths", nargs=-1, metavar="[填报表文件或文件夹]...", type=click.Path(path_type=Path))
 @click.pass_obj
-def collect(ws: Workspace, year: int, period: str, partial: bool, dry_run: bool, files: tuple[Path, ...]) -> None:
-    """导入各区填好的填报表：逐格检查，写入完成值文件（plan_data/figures/）。"""
+def collect(
+    ws: Workspace,
+    year: int | None,
+    period: str | None,
+    partial: bool,
+    dry_run: bool,
+    force: bool,
+    paths: tuple[Path, ...],
+) -> None:
+    """导入各区填好的填报表（文件或文件夹）：逐格检查，写入完成值文件并记入收集记录。"""
     from qdocgen.errors import DataError
     from qdocgen.figures.collect import collect as run_collect
     from qdocgen.figures.collect import describe
 
-    check_year(ws, year)
-    per = Period.parse_part(year, period)
-    report = run_collect(ws.plan, ws.data_dir, per, list(files), partial=partial, dry_run=dry_run)
+    if year is not None:
+        check_year(ws, year)
+    report = run_collect(
+        ws.plan, ws.data_dir, list(paths), year=year, part=period, partial=partial, dry_run=dry_run, force=force
+    )
     for line in describe(report):
         click.echo(line)
+    for note in report.notes:
+        ws.warnings.append(str(note))
     if report.problems:
         skipped = len(report.forms) - len(report.accepted)
         raise DataError(f"发现 {len(report.problems)} 个问题，已跳过 {skipped} 份有问题的表格。", report.problems)
+
+
+@main.command()
+@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@period_option
+@click.option("--district", required=True, help="区，如 南海 或 南海区；全市指标写 全市。")
+@click.option("--row", type=int, required=True, help="任务分解表序号。")
+@click.option("--measure", default=None, help="指标名称（该序号有多项指标时必填）。")
+@click.option("--note-only", is_flag=True, help="只清除说明，保留完成值。")
+@click.option("--reason", default="", help="撤回原因，记入收集记录的“备注”。")
+@click.pass_obj
+def withdraw(
+    ws: Workspace,
+    year: int,
+    period: str,
+    district: str,
+    row: int,
+    measure: str | None,
+    note_only: bool,
+    reason: str,
+) -> None:
+    """撤回一项已报送的完成值（或只清除其说明），并记入收集记录。"""
+    from qdocgen.figures.withdraw import withdraw as run_withdraw
+
+    check_year(ws, year)
+    per = Period.parse_part(year, period)
+    who = None if is_city(district) else resolve_district(ws, district)
+    click.echo(run_withdraw(ws.plan, ws.data_dir, per, who, row, measure, note_only=note_only, reason=reason))
+
+
+@main.command()
+@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@period_option
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_obj
+def missing(ws: Workspace, year: int, period: str, fmt: str) -> None:
+    """列出各区（及全市）尚未报送完成值的指标和指标报送率：催报清单。"""
+    from qdocgen import fmt as f
+    from qdocgen.documents.reporting import reporting
+    from qdocgen.progress import evaluate
+
+    check_year(ws, year)
+    per = Period.parse_part(year, period)
+    ws.expect_figures(per)
+    found = reporting(evaluate(ws.plan, ws.figures, per))
+    if fmt == "json":
+        click.echo(
+            json_text(
+                [
+                    {
+                        "district": r.district,
+                        "name": r.name,
+                        "year": per.year,
+                        "period": per.part,
+                        "expected": len(r.expected),
+                        "reported": r.reported,
+                        "rate": None if r.rate is None else round(r.rate, 6),
+                        "missing": [
+                            {
+                                "row": m.measure.row,
+                                "measure": m.measure.name,
+                                "measure_id": m.measure.id,
+                                "unit": m.measure.unit,
+                                "target": plain_number(m.target),
+                            }
+                            for m in r.missing
+                        ],
+                    }
+                    for r in found
+                ]
+            )
+        )
+        return
+    headers = ["区", "序号", "指标", "单位", "目标值", "指标报送率"]
+    rows = [
+        [r.name, m.measure.row, m.measure.name, m.measure.unit, f.number(m.target), r.rate_text]
+        for r in found
+        for m in r.missing
+    ]
+    if fmt == "csv":
+        plain = [
+            [*row[:4], plain_number(m.target), None if r.rate is None else round(r.rate, 4)]
+            for row, (r, m) in zip(rows, [(r, m) for r in found for m in r.missing], strict=True)
+        ]
+        click.echo(csv_text(headers, plain), nl=False)
+        return
+    click.echo(
+        text_table(
+            ["区", "应报", "已报", "未报", "指标报送率"],
+            [[r.name, len(r.expected), r.reported, len(r.missing), r.rate_text] for r in found],
+        )
+    )
+    click.echo("")
+    if rows:
+        click.echo(text_table(headers[:5], [row[:5] for row in rows]))
+    else:
+        click.echo(f"{per.words}各区及全市的考核指标均已报送。")
 
 
 @main.command()
@@ -538,6 +674,34 @@ def render(
     if out_path.resolve() == Path(template).resolve():
         raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
     say_written(out_path, write_atomic(out_path, data))
+
+
+# -- qdocgen context (issue 12) ------------------------------------------------------------
+
+
+@main.command()
+@click.option("--year", type=int, default=None, help="年度，如 2018（不指定时为计划原表的数据）。")
+@period_option
+@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.pass_obj
+def context(ws: Workspace, year: int | None, period: str, district: str | None) -> None:
+    """以 JSON 打印模板得到的全部变量（与 qdocgen render 相同的选项），便于核对数值。"""
+    from qdocgen.documents.context import base_context, context_json
+    from qdocgen.progress import evaluate
+
+    per = evaluation = None
+    if year is None and period.lower() != "year":
+        raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
+    if year is not None:
+        check_year(ws, year)
+        per = Period.parse_part(year, period)
+        ws.expect_figures(per)
+        evaluation = evaluate(ws.plan, ws.figures, per)
+    district = resolve_district(ws, district)
+    text = context_json(base_context(ws.plan, period=per, district=district, evaluation=evaluation))
+    out = click.get_binary_stream("stdout")  # UTF-8 whatever the console's code page
+    out.write((text + "\n").encode("utf-8"))
+    out.flush()
 
 
 @main.command()

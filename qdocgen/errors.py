@@ -44,7 +44,31 @@ class DataError(UserError):
 
 
 class TemplateError(UserError):
-    """A template could not be read or filled."""
+    """A template could not be read or filled.
+
+    Like jinja's own exceptions, a mistake inside a template carries where it is as fields
+    (`template`, the file; `place`, where in it as the user finds it in Word or Excel, see
+    qdocgen.render.locate.Place) and formats itself: "模板 省表格.docx 正文第 2 段（“…”）：说明".
+    Callers never pre-format a location.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        problems: list[Problem] | None = None,
+        *,
+        template: object | None = None,
+        place: object | None = None,
+    ):
+        super().__init__(message, problems)
+        self.template = template
+        self.place = place
+
+    def __str__(self) -> str:
+        if self.template is None:
+            return super().__str__()
+        where = f"模板 {self.template}" + (f" {self.place}" if self.place else "")
+        return f"{where}：{self.message}"
 
 
 _ERRNO_TEXT = {

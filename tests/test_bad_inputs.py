@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from qdocgen.figures.forms import find_header, make_forms
+from qdocgen.documents.forms import make_forms
+from qdocgen.figures.forms import find_header
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import load_figures
 from qdocgen.plan.load import load_plan

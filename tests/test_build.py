@@ -251,3 +251,16 @@ def test_documents_carry_their_own_title(built):
     table = Document(out / "2018/完成情况表/2018年度任务分解表完成情况.docx").core_properties
     assert table.title == "2018年度佛山市工业产品质量提升三年行动计划（2017—2019年）任务分解表完成情况"
     assert "python-docx" not in (table.comments or "")
+
+
+def test_figure_changes_quote_figures_exactly_never_rounded():
+    # A figure just under its target must not read as the target: '80 → 80' would be false.
+    from qdocgen.build import figure_changes
+
+    old = {"2018": {"南海区|43|企业质量信用档案建档率": [80.0, ""], "全市|44|培训企业各类人员人次": [10000.0, ""]}}
+    new = {"2018": {"南海区|43|企业质量信用档案建档率": [79.99999, ""], "全市|44|培训企业各类人员人次": [9999.999, ""]}}
+    messages = [m for _, _, m in figure_changes(old, new)]
+    assert any(m.endswith("企业质量信用档案建档率：80 → 79.99999") for m in messages), messages
+    assert any(m.endswith("培训企业各类人员人次：10000 → 9999.999") for m in messages), messages
+    tiny = figure_changes({"2018": {"南海区|43|x": [1.0000001, ""]}}, {"2018": {"南海区|43|x": [1.0000002, ""]}})
+    assert tiny[0][2].endswith("1.0000001 → 1.0000002")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from qdocgen.figures.forms import find_header, make_forms
+from qdocgen.documents.forms import make_forms
+from qdocgen.figures.forms import find_header
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import load_figures, period_file
 from qdocgen.progress import EXCEEDED, MET, MISSED, NOT_APPLICABLE, NOT_REPORTED, PENDING, evaluate
@@ -220,10 +221,21 @@ def formula(wb, ws, cols, rows):
 BAD = {
     "text": (set_value("细分行业龙头企业数", "abc"), "“abc”不是数字", ("细分行业龙头企业数", "完成值")),
     "negative": (set_value("细分行业龙头企业数", -3), "是负数", ("细分行业龙头企业数", "完成值")),
-    "rate over 100": (
-        set_value("工业产品质量监督抽查综合合格率", 120),
-        "超过 100",
+    "rate typed as a fraction": (
+        set_value("工业产品质量监督抽查综合合格率", 0.952),
+        "0.952：比率请填百分数，如 95.2",
         ("工业产品质量监督抽查综合合格率", "完成值"),
+    ),
+    "fractional count": (
+        set_value("细分行业龙头企业数", 12.5),
+        "12.5：单位为“家”，完成值应为整数",
+        ("细分行业龙头企业数", "完成值"),
+    ),
+    "absurd size": (set_value("细分行业龙头企业数", 1e15), "超出合理范围", ("细分行业龙头企业数", "完成值")),
+    "absurd text": (
+        set_value("细分行业龙头企业数", "99999999999999999999999"),
+        "超出合理范围",
+        ("细分行业龙头企业数", "完成值"),
     ),
     "percent sign on a count": (set_value("细分行业龙头企业数", "30%"), "不是比率", ("细分行业龙头企业数", "完成值")),
     "milestone other than 1/0": (None, None, None),  # district forms have none; see the city test
@@ -286,9 +298,9 @@ def test_form_of_another_year(plan, cli, data_dir, tmp_path):
     before = snapshot(data_dir)
     result = cli("collect", "--year", "2018", path, data=data_dir)
     assert result.exit_code == 1
-    assert f"{path}: 这是2017年度的填报表，本次导入的是2018年度" in result.output
+    assert f"{path}: 这是2017年度的填报表，本次导入的是2018年（--year 2018）" in result.output
     result = cli("collect", "--year", "2017", "--period", "H1", path, data=data_dir)
-    assert "这是2017年度的填报表，本次导入的是2017年上半年" in result.output
+    assert "这是2017年度的填报表，本次导入的是2017年上半年（--period H1）" in result.output
     assert snapshot(data_dir) == before
 
 
@@ -311,7 +323,7 @@ def test_two_forms_of_one_district(plan, cli, data_dir, tmp_path):
     before = snapshot(data_dir)
     result = cli("collect", "--year", "2018", path, copy, data=data_dir)
     assert result.exit_code == 1
-    assert f"{copy}: 与 {path} 同为南海区的填报表" in result.output
+    assert f"{copy}: 与 {path} 同为南海区2018年度的填报表" in result.output
     assert snapshot(data_dir) == before
 
 
@@ -349,7 +361,7 @@ def test_several_problems_all_listed(plan, cli, data_dir, tmp_path):
     fill(
         path,
         default=met,
-        values={"细分行业龙头企业数": "abc", "质量义诊企业数": -1, "工业产品质量监督抽查综合合格率": 101},
+        values={"细分行业龙头企业数": "abc", "质量义诊企业数": -1, "工业产品质量监督抽查综合合格率": 0.9},
     )
     result = cli("collect", "--year", "2018", path, data=data_dir)
     assert result.exit_code == 1 and "发现 3 个问题" in result.output

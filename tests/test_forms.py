@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from qdocgen.documents.forms import build_form
 from qdocgen.figures.forms import (
     HEADERS,
-    build_form,
     find_header,
     form_file_name,
     form_lines,
@@ -97,11 +97,14 @@ def test_data_validations(plan, nanhai_2018):
     assert set(rules) == set(rows)
     for r in rows:
         dv = rules[r]
-        assert dv.showErrorMessage and dv.errorStyle == "stop"
-        if units[r] == "%":
+        assert dv.showErrorMessage
+        if units[r] == "%":  # every rate on a district form is a proportion: above 100 warns, not stops
             assert (dv.type, dv.operator, dv.formula1, dv.formula2) == ("decimal", "between", "0", "100")
+            assert dv.errorStyle == "warning"
         else:
             assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual", "0")
+            assert dv.errorStyle == "stop"
+        assert "撤回" in dv.prompt
 
 
 def test_city_form_milestone_qualitative_cumulative(plan):
@@ -128,7 +131,9 @@ def test_meta_recorded_three_ways(nanhai_2018):
     meta = wb["_meta"]
     assert meta.sheet_state == "veryHidden"
     values = dict(meta.iter_rows(min_row=2, values_only=True))
+    digest = values.pop("目标摘要")  # the targets as issued: tells a revised plan from an edited form
     assert values == {"表格": "填报表", "区": "南海区", "年度": "2018", "时段": "year"}
+    assert len(digest) == 16 and wb.defined_names["QDOCGEN_TARGETS"].attr_text == f'"{digest}"'
     assert wb.defined_names["QDOCGEN_DISTRICT"].attr_text == '"南海区"'
     assert wb.defined_names["QDOCGEN_YEAR"].attr_text == '"2018"'
     props = {p.name: p.value for p in wb.custom_doc_props}

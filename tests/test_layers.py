@@ -24,7 +24,6 @@ LAYERS = {
 HELPER = 1  # render/, errors, fmt, config, warnings, textwidth, click_zh, listing, safe_names
 # (importer, imported) pairs being removed by work in progress, each with the issue that removes it.
 FOR_NOW = {
-    ("qdocgen.figures.forms", "qdocgen.progress"): "#11 moves form building to documents/",
     ("qdocgen.documents.catalog", "qdocgen.build"): "#14 moves Job out of build.py",
 }
 

@@ -244,7 +244,7 @@ def test_errors_name_template_sheet_and_cell(tmp_path, value, words):
     with pytest.raises(TemplateError) as info:
         PreparedXlsx(path).render({"plan": {"city": "佛山市"}})
     message = str(info.value)
-    assert f"模板 {path} 工作表“省表”!C5：" in message
+    assert message.startswith(f"模板 {path} 工作表“省表”!C5（“{value}”）：")  # the cell and its text
     assert words in message
 
 
@@ -280,5 +280,5 @@ def test_conditional_formatting_and_unknown_list(tmp_path):
     path = save(wb, tmp_path / "cf.xlsx")
     out = rendered(path, {"xs": [1, -2, 3]})["表"]
     assert [str(cf.sqref) for cf in out.conditional_formatting] == ["A1:A3"]
-    with pytest.raises(TemplateError, match="工作表“表”!A1：未定义的变量“xs”"):
+    with pytest.raises(TemplateError, match="工作表“表”!A1（“{%tr for x in xs %}”）：未定义的变量“xs”"):
         PreparedXlsx(path).render({})

@@ -59,7 +59,7 @@ def test_header_errors_are_located(tmp_path, item, part, text, where):
     getattr(getattr(wb.active, item), part).text = text
     with pytest.raises(TemplateError) as info:
         render(wb, tmp_path)
-    assert f"工作表“表”{where}：" in str(info.value)
+    assert f"工作表“表”{where}（“{text}”）：" in str(info.value)  # the header as typed, quoted
 
 
 def test_smart_quotes_and_wide_spaces_inside_tags(tmp_path):
@@ -124,7 +124,7 @@ def test_bad_loop_headers_are_located(tmp_path, marker, words):
     ws["B5"] = "{%tr endfor %}"
     with pytest.raises(TemplateError) as info:
         render(wb, tmp_path)
-    assert "工作表“表”!B3：" in str(info.value)
+    assert "工作表“表”!B3（“" in str(info.value)  # the marker as typed, quoted
     assert words in str(info.value)
 
 

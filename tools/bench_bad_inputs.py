@@ -17,8 +17,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from qdocgen.documents.forms import make_forms
 from qdocgen.figures.collect import collect
-from qdocgen.figures.forms import TEMPLATE, make_forms
+from qdocgen.figures.forms import TEMPLATE
 from qdocgen.figures.period import Period
 from qdocgen.plan.load import load_plan
 
@@ -45,7 +46,7 @@ def main() -> None:
             runs = []
             for _ in range(3):
                 start = time.perf_counter()
-                collect(plan, DATA, Period(2018), [path], partial=False, dry_run=True)
+                collect(plan, DATA, [path], year=2018, part="year", partial=False, dry_run=True)
                 runs.append(time.perf_counter() - start)
             print(f"{how:<14}{statistics.median(runs):>12.2f}")
 

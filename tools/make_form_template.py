@@ -7,7 +7,7 @@ instructions, fonts, column widths, print settings). Run from the repository roo
 
     python tools/make_form_template.py [--out templates]   # writes xlsx/填报表.xlsx under --out
 
-What `qdocgen forms` relies on in the template (see qdocgen/figures/forms.py):
+What `qdocgen forms` relies on in the template (see qdocgen/documents/forms.py):
 - a sheet named 填报;
 - one row whose cells read 序号, 指标, 单位, 目标值, 完成值, 说明 (the header row);
 - the row below it: the look of every data row (fonts, borders, fills, locked or not);
@@ -43,7 +43,8 @@ INSTRUCTIONS = (
     "4. 比率类指标（单位为%）填百分数，如 95.2 表示 95.2%，不要填 0.952。",
     "5. 累计类指标（单位注明“累计”）填自{起始年}年1月1日起的累计总数。",
     "6. 节点任务（单位为“1/0”）已完成填 1，未完成填 0；定性任务（目标值为“定性任务”）不填完成值，在“说明”中简述进展。",
-    "7. 填好后保存为 .xlsx 格式报送，请勿改动文件名。",
+    "7. 要撤回此前已报的数，清空“完成值”并在“说明”中填“撤回”；只清除此前报的说明，在“说明”中填“撤回说明”。",
+    "8. 填好后保存为 .xlsx 格式报送，请勿改动文件名。",
 )
 FOOTER = "填报人：　　　　　　　　联系电话：　　　　　　　　审核人：　　　　　　　　填报日期：　　　　年　　月　　日"
 

@@ -471,6 +471,14 @@ def city_body() -> list[str]:
             "以上指标暂无法评估。",
         ),
         ctl("{%p endif %}"),
+        # 指标报送率 where not all figures are in (issue 11: the `reporting` variable)
+        ctl("{%p if report_gaps and reporting %}"),
+        para(
+            "QBody",
+            "指标报送率：{% for d in reporting %}{{ d.label }}{{ d.rate_text }}（应报{{ d.expected }}项，"
+            "已报{{ d.reported }}项）{% if not loop.last %}；{% endif %}{% endfor %}。",
+        ),
+        ctl("{%p endif %}"),
         ctl("{%p endif %}"),
     ]
     out += next_steps(

@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from qdocgen.build import Job
-from qdocgen.documents import task_table
+from qdocgen.documents import forms, task_table
 from qdocgen.documents.context import base_context
 from qdocgen.documents.render_any import fill, prepare
-from qdocgen.figures import forms
+from qdocgen.figures import forms as form_rows
 from qdocgen.figures.period import Period
 from qdocgen.progress import evaluate
 from qdocgen.workspace import Workspace
@@ -140,20 +140,22 @@ def notice_jobs(ws: Workspace, periods: list[Period], date=None) -> list[Job]:
 
 
 def form_jobs(ws: Workspace, period: Period) -> list[Job]:
-    template = ws.template("xlsx", forms.TEMPLATE)
+    template = ws.template("xlsx", form_rows.TEMPLATE)
     jobs = []
     for district in [*ws.plan.district_names, None]:
 
         def shows(district=district):
-            lines = forms.form_lines(ws.plan, period, district)
+            lines = form_rows.form_lines(ws.plan, period, district)
             return {
                 "markers": forms.markers(ws.plan, period, district, lines),
-                "lines": [(ln.measure.id, ln.measure.name, ln.unit, ln.shown_target) for ln in lines],
+                "lines": [
+                    (ln.measure.id, ln.measure.name, ln.unit, ln.shown_target, ln.measure.proportion) for ln in lines
+                ],
             }
 
         jobs.append(
             Job(
-                path=f"{period.year}/{FORM_DIR}/" + forms.form_file_name(district, period),
+                path=f"{period.year}/{FORM_DIR}/" + form_rows.form_file_name(district, period),
                 title=f"{period.words}填报表",
                 shows=shows,
                 make=lambda district=district: forms.build_form(template, ws.plan, period, district),

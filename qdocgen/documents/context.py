@@ -7,6 +7,10 @@ plan, the figures and the evaluation; templates never see qdocgen's own objects.
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from decimal import Decimal
+
 from qdocgen import display, fmt
 from qdocgen.documents.table_lines import table_lines
 from qdocgen.figures.period import Period
@@ -27,9 +31,9 @@ VARIABLES: dict[str, str] = {
     "plan.city": "城市名，如 佛山市",
     "plan.office": "发通报的机关",
     "districts": "各区列表，每项有 name（禅城区）与 short（禅城）",
-    "district": "本文件针对的区（name、short），全市文件中为 none",
-    "year": "年度（整数），未指定时为 none",
-    "period": "时段：key（2019-H1）、words（2019年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、elapsed_text（序时进度写作 50%）、end（时段截止日期，写作 2019年6月30日）、is_year",
+    "district": "本文件针对的区（name、short）；可选：全市文件中为 none，先判断再用（--district）",
+    "year": "年度（整数）；可选：未指定时为 none，先判断再用（--year）",
+    "period": "时段：key（2019-H1）、words（2019年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、elapsed_text（序时进度写作 50%）、end（时段截止日期，写作 2019年6月30日）、is_year；可选：未指定年度时为 none（--year、--period）",
     "rows": "任务分解表各行，见下方 rows 各项",
     "rows[].no / task / content / action / lead / support": "序号、任务名称、工作内容、工作措施、牵头单位、配合单位",
     "rows[].goals": "工作目标单元格列表：years（年度列表）、text、span（跨几列）、first_year",
@@ -46,6 +50,34 @@ VARIABLES: dict[str, str] = {
     "sample": "完成值是否为示例数据（true/false）",
     "sample_note": "示例数据的提示文字；不是示例数据时为空",
 }
+
+
+# Values a rendering may not have, and what to add to give them. A template that needs one
+# (prints it, computes with it, loops over it) is refused before rendering rather than
+# printing "None" or an empty table; a template may test for them instead:
+# {% if district %}{{ district.name }}{% else %}全市{% endif %}.
+YEAR_LISTS = ("progress", "city_results", "totals", "standings")
+UNSET_ADVICE = {
+    "year": "用到了年度（year），但没有指定年度：请加 --year，如 --year 2018",
+    "period": "用到了时段（period），但没有指定年度：请加 --year（半年、季度再加 --period，如 --year 2019 --period H1）",
+    "district": (
+        "用到了区（district），但没有指定区：请加 --district，如 --district 南海；"
+        "全市的文件可写 {% if district %}{{ district.name }}{% else %}全市{% endif %}"
+    ),
+    **{name: f"用到了完成情况（{name}），但没有指定年度：请加 --year，如 --year 2018" for name in YEAR_LISTS},
+}
+# Testing one of these names in a template covers the others: {% if year %}{% for p in progress %}…
+UNSET_GUARDS = {"year": (*YEAR_LISTS, "period"), "period": (*YEAR_LISTS, "year")}
+
+
+def unset_values(context: dict) -> dict[str, str]:
+    """The documented values `context` does not have (name → what option to add)."""
+    unset = {}
+    if context.get("year") is None:
+        unset.update({name: UNSET_ADVICE[name] for name in ("year", "period", *YEAR_LISTS)})
+    if context.get("district") is None:
+        unset["district"] = UNSET_ADVICE["district"]
+    return unset
 
 
 def plan_context(plan: Plan) -> dict:
@@ -202,3 +234,17 @@ def base_context(
         ctx["sample"] = evaluation.sample
         ctx["sample_note"] = SAMPLE_NOTE if evaluation.sample else ""
     return ctx
+
+
+def context_json(context: dict) -> str:
+    """The context as JSON (`qdocgen context`): the names and values a template sees; a
+    date as templates print it with cn_date, anything else that is not plain data as text."""
+
+    def plain(value):
+        if isinstance(value, date):
+            return fmt.cn_date(value)
+        if isinstance(value, Decimal):
+            return float(value)
+        return str(value)
+
+    return json.dumps(context, ensure_ascii=False, indent=2, default=plain)

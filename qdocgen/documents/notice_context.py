@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from qdocgen import display
 from qdocgen.documents.context import base_context, result_context
+from qdocgen.documents.reporting import reporting_context
 from qdocgen.plan.model import Plan
 from qdocgen.progress import ASSESSED, EXCEEDED, MET, MISSED, NOT_APPLICABLE, NOT_REPORTED, PENDING, Evaluation, Result
 
@@ -35,6 +36,7 @@ NOTICE_VARIABLES: dict[str, str] = {
     "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
     "chart": "附件图表的数据，每项一根柱：label（区名或指标名）、ratio（全市通报为各区的完成比例，区通报为各项指标的完成率，1 = 100%，按显示规则取舍：未完成的不会是 100%）、missed（是否未完成）；全市通报为有完成比例的各区（按计划中的顺序），区通报为本区有完成率的各项指标。图表的用法见第二节“图表”",
+    "reporting": "全市通报：尚有指标未报送的区（及全市性指标），各项 name、label（区名或“全市性指标”）、expected（应报项数）、reported（已报）、missing（未报）、rate_text（指标报送率）；全部报齐时为空列表",
 }
 
 
@@ -204,6 +206,7 @@ def city_context(plan: Plan, ev: Evaluation, opts: NoticeOptions, chart=None) ->
     ctx["report_gaps"] = ctx["any_not_reported"] and not ctx["nothing_reported"]
     ctx["sections"] = _sections(ctx["any_done"], ctx["any_missed"] or ctx["report_gaps"])
     ctx["annex"] = city_annex(plan, ev)
+    ctx["reporting"] = reporting_context(ev)  # 指标报送率 where not all figures are in (issue 11)
     return ctx
 
 

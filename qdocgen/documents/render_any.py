@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from qdocgen.documents.context import base_context
+from qdocgen.documents.context import UNSET_GUARDS, base_context, unset_values
 from qdocgen.errors import TemplateError
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import Plan
@@ -50,9 +50,12 @@ def fill(
     district: str | None = None,
     evaluation: Evaluation | None = None,
 ) -> bytes:
-    """The template filled with base_context (plus progress when `evaluation` is given)."""
+    """The template filled with base_context (plus progress when `evaluation` is given);
+    refused before rendering when it needs a year, period or district it was not given."""
     context = base_context(plan, period=period, district=district, evaluation=evaluation)
-    return prepare(template).render(context)
+    engine = prepare(template)
+    engine.refuse_unset(unset_values(context), UNSET_GUARDS)
+    return engine.render(context)
 
 
 def output_name(template: Path, period: Period | None, district: str | None) -> str:

@@ -8,14 +8,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qdocgen.errors import DataError, Problem
+from qdocgen.figures import plausible
 from qdocgen.figures.period import Period
-from qdocgen.figures.values import BadValue, format_value, parse_value
+from qdocgen.figures.targets import period_target
+from qdocgen.figures.values import BadValue, format_value, parse_value, percent_written
 from qdocgen.plan.model import CITY, Measure, Plan
 
 FIGURES_DIR = "figures"
 COLUMNS = ("区", "序号", "指标", "完成值", "说明", "来源")
 REQUIRED = ("区", "序号", "指标", "完成值")
 SAMPLE = "示例数据"
+# The collection log beside each figures file: 2018.收集记录.csv (see figures/log.py).
+LOG_SUFFIX = ".收集记录"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class FigureSet:
     # Files in figures/ whose names name no period (a Windows copy such as '2018 - 副本.csv'):
     # left out, and reported by `check` and as a warning by other commands.
     ignored: list[Problem] = field(default_factory=list)
+    # Figures kept but worth a second look (ten times the target, a proportion over 100%).
+    doubts: list[Problem] = field(default_factory=list)
 
     def of(self, period: Period) -> list[Figure]:
         return self.periods.get(period, [])
@@ -80,6 +86,8 @@ def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.csv")):
+        if path.stem.endswith(LOG_SUFFIX) and Period.from_key(path.stem[: -len(LOG_SUFFIX)]):
+            continue  # a collection log, read by figures/log.py
         period = Period.from_key(path.stem)
         if period is None:
             out.ignored.append(
@@ -92,8 +100,9 @@ def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
         if period.year not in plan.years:
             problems.append(Problem(str(path), None, plan.year_problem(period.year)))
             continue
-        figures, found = read_figures_file(path, plan)
+        figures, found, doubts = read_figures_file(path, plan, period)
         problems.extend(found)
+        out.doubts.extend(doubts)
         out.periods[period] = figures
     if problems:
         raise DataError("", problems)
@@ -112,24 +121,35 @@ def decode_text(data: bytes, shown: str) -> str:
         raise DataError("", [Problem(shown, None, "无法识别文件编码：请在 Excel 中另存为“CSV UTF-8”")]) from None
 
 
-def read_figures_file(path: Path, plan: Plan) -> tuple[list[Figure], list[Problem]]:
-    """The figures of one CSV file and the problems found in it."""
+def read_figures_file(
+    path: Path, plan: Plan, period: Period | None = None
+) -> tuple[list[Figure], list[Problem], list[Problem]]:
+    """(figures, problems, warnings about its figures) of one CSV file."""
     shown = str(path)
     try:
         text = decode_text(path.read_bytes(), shown)
     except DataError as exc:
-        return [], exc.problems
-    return parse_figures(text, shown, plan)
+        return [], exc.problems, []
+    return parse_figures(text, shown, plan, period, doubts=True)
 
 
-def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list[Problem]]:
+def parse_figures(text: str, shown: str, plan: Plan, period: Period | None = None, doubts: bool = False):
+    """(figures, problems) of a figures file's text; with `doubts`, also the warnings.
+
+    With `period`, each figure is also held to the plausibility rules against its target.
+    """
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     figures: list[Figure] = []
+
+    def done(figures, problems):
+        return (figures, problems, warnings) if doubts else (figures, problems)
+
     if "\x00" in text:
-        return [], [Problem(shown, None, "不是文本格式的 CSV 文件")]
+        return done([], [Problem(shown, None, "不是文本格式的 CSV 文件")])
     open_quote = _unclosed_quote_line(text)
     if open_quote is not None:
-        return [], [Problem(shown, open_quote, "CSV 格式错误：引号不配对（此行的引号一直没有闭合）")]
+        return done([], [Problem(shown, open_quote, "CSV 格式错误：引号不配对（此行的引号一直没有闭合）")])
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows, lines, last = [], [], 0
@@ -138,13 +158,13 @@ def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list
             lines.append(last + 1)  # the physical line a record starts on
             last = reader.line_num
     except csv.Error as exc:
-        return [], [Problem(shown, reader.line_num, f"CSV 格式错误：{_csv_error(exc)}")]
+        return done([], [Problem(shown, reader.line_num, f"CSV 格式错误：{_csv_error(exc)}")])
     if not rows:
-        return [], [Problem(shown, 1, "文件为空，第一行应为表头：" + "，".join(COLUMNS))]
+        return done([], [Problem(shown, 1, "文件为空，第一行应为表头：" + "，".join(COLUMNS))])
     header = [h.strip() for h in rows[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        return [], [Problem(shown, 1, f"表头缺少列：{'、'.join(missing)}（应有 {'，'.join(COLUMNS)}）")]
+        return done([], [Problem(shown, 1, f"表头缺少列：{'、'.join(missing)}（应有 {'，'.join(COLUMNS)}）")])
     col = {name: header.index(name) for name in COLUMNS if name in header}
     seen: dict[tuple, int] = {}
     for line, cells in zip(lines[1:], rows[1:], strict=True):
@@ -167,8 +187,23 @@ def parse_figures(text: str, shown: str, plan: Plan) -> tuple[list[Figure], list
             )
             continue
         seen[figure.key] = line
+        if period is not None:
+            refused, warned = plausible_figure(plan, period, figure, cell("完成值"))
+            if refused:
+                problems.append(Problem(shown, line, f"完成值{refused}"))
+                continue
+            warnings.extend(Problem(shown, line, f"完成值{w}") for w in warned)
         figures.append(figure)
-    return figures, problems
+    return done(figures, problems)
+
+
+def plausible_figure(plan: Plan, period: Period, figure: Figure, raw: object) -> tuple[str | None, list[str]]:
+    """The plausibility verdict on a stored figure against its period target."""
+    measure = plan.measure(figure.row, figure.measure)
+    if measure is None:
+        return None, []
+    target, _, _ = period_target(measure, period, figure.district, plan)
+    return plausible.check(measure, figure.value, target, percent_written=percent_written(raw))
 
 
 def _unclosed_quote_line(text: str) -> int | None:
@@ -253,8 +288,18 @@ def render_figures_csv(plan: Plan, figures: list[Figure]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for f in sorted(figures, key=sort_key):
-        writer.writerow([f.district or CITY, f.row, f.measure, format_value(f.value), f.note, f.source])
+        writer.writerow([f.district or CITY, f.row, f.measure, stored_value(plan, f), f.note, f.source])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def stored_value(plan: Plan, figure: Figure) -> str:
+    """完成值 as the CSV holds it; a rate below 1% keeps its percent sign ("0.5%"), so it is
+    not taken for a fraction typed by mistake."""
+    text = format_value(figure.value)
+    measure = plan.measure(figure.row, figure.measure)
+    if measure is not None and measure.is_rate and figure.value is not None and 0 < figure.value < 1:
+        text += "%"
+    return text
 
 
 def merge_figures(old: list[Figure], new: list[Figure]) -> list[Figure]:

@@ -14,8 +14,8 @@ def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> 
     """The figure in `raw`, or None when it is blank (not reported).
 
     Accepts numbers, and text with full-width digits, thousands separators and, for a rate,
-    a trailing percent sign. Refuses anything else, negative values, rates over 100 and,
-    for a milestone, anything but 0 and 1.
+    a trailing percent sign. Refuses anything else, negative values and, for a milestone,
+    anything but 0 and 1. Whether the number is plausible is figures/plausible.py's question.
     """
     if raw is None:
         return None
@@ -39,8 +39,6 @@ def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> 
         raise BadValue(f"“{raw}”不是有限的数字")
     if value < 0:
         raise BadValue(f"“{raw}”是负数，完成值不能为负数")
-    if rate and value > 100:
-        raise BadValue(f"比率“{raw}”超过 100")
     if milestone and value not in (0.0, 1.0):
         raise BadValue(f"节点任务的完成值应为 1（完成）或 0（未完成），实为“{raw}”")
     return value
@@ -54,9 +52,17 @@ def plain_number(value: float | None) -> float | int | None:
 
 
 def format_value(value: float | None) -> str:
-    """A figure as the store writes it: integers without a decimal point."""
+    """A figure as the store writes it, and as messages about changes quote it: integers
+    without a decimal point, and never rounded so far that two different figures read alike
+    (79.99999 stays 79.99999; 9,999.999 is not 10,000)."""
     if value is None:
         return ""
     if float(value).is_integer():
         return str(plain_number(value))
-    return repr(round(float(value), 6)).rstrip("0").rstrip(".")
+    text = repr(round(float(value), 6)).rstrip("0").rstrip(".")
+    return text if float(text) == float(value) else repr(float(value))
+
+
+def percent_written(raw: object) -> bool:
+    """Whether `raw` is text ending in a percent sign ("95.2%", "０.５％")."""
+    return isinstance(raw, str) and unicodedata.normalize("NFKC", raw).strip().endswith("%")

@@ -326,7 +326,14 @@ def _measures(
             check.add(item, "scope", "缺少必填项“scope”（district 按区 或 city 全市）")
         elif scope not in ("district", "city"):
             check.add(item, "scope", f"scope 应为 district（按区）或 city（全市），实为 {scope!r}")
-        targets = _targets(check, item, scope, unit, districts, years)
+        proportion = item.get("proportion", False)
+        if not isinstance(proportion, bool):
+            check.add(item, "proportion", f"proportion 应为 true 或 false，实为 {proportion!r}")
+            proportion = False
+        elif proportion and unit != "%":
+            check.add(item, "proportion", f"proportion（占比，不超过 100%）只用于单位为 % 的指标，此指标单位为“{unit}”")
+            proportion = False
+        targets = _targets(check, item, scope, unit if proportion else "", districts, years)
         out.append(
             Measure(
                 id=mid,
@@ -337,6 +344,7 @@ def _measures(
                 scope=str(scope),
                 targets=targets,
                 note=str(item.get("note") or ""),
+                proportion=proportion,
                 review=check.text(item, "review", "待核说明", required=False),
             )
         )
@@ -398,6 +406,6 @@ def _target_value(check, container, key, value, unit) -> float | None:
         return None
     if value < 0:
         check.add(container, key, f"目标值不能为负数：{value}")
-    if unit == "%" and value > 100:
-        check.add(container, key, f"比率目标不能超过 100：{value}")
+    if unit == "%" and value > 100:  # only a proportion (unit passed as %) is capped
+        check.add(container, key, f"占比目标不能超过 100：{value}")
     return value

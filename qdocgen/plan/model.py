@@ -97,6 +97,9 @@ class Measure:
     scope: str  # "district" or "city"
     targets: dict[int, object] = field(default_factory=dict)
     note: str = ""
+    # A rate that is a share of a whole (合格率, 建档率): above 100 is implausible. A growth
+    # rate is not a proportion and may exceed 100. Set in plan.yaml (`proportion: true`).
+    proportion: bool = False
     review: str = ""  # 待核: what a person should still check (a draft from `qdocgen import`)
 
     @property

@@ -95,5 +95,5 @@ def _split_body(xml: str) -> tuple[str, str, str]:
 class MergingDocx(PreparedDocx):
     """A PreparedDocx whose tables understand `{%vmerge N %}` and `{%hmerge N %}`."""
 
-    def compiled(self, key: str, source):
-        return super().compiled(key, lambda: group_merges(source()))
+    def prepare_xml(self, xml: str) -> str:
+        return group_merges(super().prepare_xml(xml))

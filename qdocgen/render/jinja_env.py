@@ -23,7 +23,7 @@ from functools import wraps
 from jinja2 import StrictUndefined, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.utils import generate_lorem_ipsum
+from jinja2.utils import generate_lorem_ipsum, missing
 
 from qdocgen import fmt
 
@@ -238,12 +238,92 @@ def _wrap(tree: nodes.Node, target: nodes.Node) -> None:
                 return
 
 
+class UndefinedDetail(str):
+    """jinja's message about an undefined value, keeping what was asked of what (so a message
+    can suggest the closest field name: `p.measur` → “measure”)."""
+
+    obj: object = None
+    name: object = None
+    has_obj: bool = False  # an attribute or item of `obj` was asked for
+    missing: bool = False  # a variable that does not exist
+
+
+class Undefined(StrictUndefined):
+    """StrictUndefined whose error carries the object and the name asked for."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        detail = UndefinedDetail(super()._undefined_message)
+        detail.obj = None if self._undefined_obj is missing else self._undefined_obj
+        detail.name = self._undefined_name
+        detail.has_obj = self._undefined_obj is not missing
+        detail.missing = self._undefined_obj is missing and not self._undefined_hint
+        return detail
+
+
 def make_env(*, autoescape: bool) -> TemplateEnvironment:
     """A fresh sandboxed environment; autoescape on for Word XML, off for Excel cell values."""
     env = TemplateEnvironment(
-        undefined=StrictUndefined,
+        undefined=Undefined,
         autoescape=autoescape,
         keep_trailing_newline=True,
     )
     env.filters.update({name: func for name, (func, _) in FILTERS.items()})
     return env
+
+
+# -- values a template needs ----------------------------------------------------------------
+
+_TESTING = (nodes.Not, nodes.And, nodes.Or, nodes.Test, nodes.Compare, nodes.Operand)
+
+
+def needs_value(env, source: str, names, guards=None) -> list[tuple[str, int]]:
+    """Where `source` uses one of `names` in a way that needs it to have a value: printed,
+    computed with, looped over, an attribute taken. Uses that only test it (`{% if district %}`,
+    `district or '全市'`, `year is none`) and uses inside a test of it (`{% if year %}{{ year }}…`,
+    `district.name if district else '全市'`) do not count; `guards` says which other names a
+    test of one name covers (testing `year` covers `progress`). Gives (name, line) in order."""
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError:
+        return []
+    found: list[tuple[str, int]] = []
+    _walk(tree, frozenset(names), frozenset(), False, found, guards or {})
+    return found
+
+
+def _walk(node: nodes.Node, names: frozenset, guarded: frozenset, testing: bool, found: list, guards) -> None:
+    if isinstance(node, nodes.Name):
+        if node.ctx == "load" and node.name in names and node.name not in guarded and not testing:
+            found.append((node.name, node.lineno))
+        return
+    if isinstance(node, (nodes.If, nodes.CondExpr)):
+        inner = guarded | _names_in(node.test, guards)
+        _walk(node.test, names, guarded, True, found, guards)
+        branches = (
+            [node.expr1, node.expr2] if isinstance(node, nodes.CondExpr) else [*node.body, *node.elif_, *node.else_]
+        )
+        for child in branches:
+            if child is not None:
+                _walk(child, names, inner, testing and isinstance(node, nodes.CondExpr), found, guards)
+        return
+    if isinstance(node, (nodes.And, nodes.Or)):
+        _walk(node.left, names, guarded, True, found, guards)
+        _walk(node.right, names, guarded | _names_in(node.left, guards), testing, found, guards)
+        return
+    still_testing = testing and isinstance(node, _TESTING)
+    if isinstance(node, (nodes.Not, nodes.Test)):
+        still_testing = True
+    for child in node.iter_child_nodes():
+        _walk(child, names, guarded, still_testing, found, guards)
+
+
+def _names_in(node: nodes.Node, guards) -> frozenset:
+    found = {n.name for n in node.find_all(nodes.Name)}
+    if isinstance(node, nodes.Name):
+        found.add(node.name)
+    for name in list(found):
+        found |= set(guards.get(name, ()))
+    return frozenset(found)

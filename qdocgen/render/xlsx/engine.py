@@ -17,8 +17,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
-from qdocgen.render.jinja_env import make_env
-from qdocgen.render.locate import error_text
+from qdocgen.render.explain import template_error
+from qdocgen.render.jinja_env import make_env, needs_value
+from qdocgen.render.locate import excel_place
 from qdocgen.render.package import build_epoch, normalise_package
 from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format, existing_cells, put_runs, put_value
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
@@ -30,7 +31,6 @@ from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
 
 _ERRORS = (JinjaError, *RUNTIME_ERRORS)
-_COORD = re.compile(r"^[A-Z]{1,3}\d+$")
 
 
 class PreparedXlsx:
@@ -48,6 +48,8 @@ class PreparedXlsx:
         self.env = make_env(autoescape=False)
         wb = self._load()
         reader = TemplateReader(self.env, self.error)
+        self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…), as read
+        self._complete: set[frozenset] = set()  # sets of unset names this template does without
         self.sheets: list[SheetTemplate] = []
         for ws in wb.worksheets:
             cells = existing_cells(ws)
@@ -61,7 +63,6 @@ class PreparedXlsx:
                 ]
             )
             self.sheets.append(sheet)
-        self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…)
         self.chart_parts = _carried_charts(self.blob, wb)
 
     def _load(self):
@@ -71,15 +72,24 @@ class PreparedXlsx:
             raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
 
     def error(self, sheet: str | None, place: str, exc: BaseException | str) -> TemplateError:
-        """The error for a place: a cell (`C5`), a page header (`页眉（中）`), a chart, a name."""
-        what = exc if isinstance(exc, str) else error_text(exc)
-        if sheet is None:
-            where = place
-        elif _COORD.match(place):
-            where = f"工作表“{sheet}”!{place}"
-        else:
-            where = f"工作表“{sheet}”{place}"
-        return TemplateError(f"模板 {self.path} {where}：{what}")
+        """The error for a place: a cell (`C5`), a page header (`页眉（中）`), a chart, a name;
+        `exc` is the exception, or what to say."""
+        at = excel_place(sheet, place, self.texts.get((sheet, place), ""))
+        return template_error(exc, self.path, at, self.env, self.sources.get((sheet, place), ""))
+
+    def refuse_unset(self, unset: dict[str, str], guards=None) -> None:
+        """Refuse, before rendering, a template that needs a value this rendering was not given
+        (`unset`: variable name → what to add; `guards`: see jinja_env.needs_value), naming
+        the first cell or header that needs one. Remembered per set of unset names."""
+        if not unset or frozenset(unset) in self._complete:
+            return
+        for (sheet, place), source in self.sources.items():
+            found = needs_value(self.env, source, unset, guards)
+            if found:
+                name = found[0][0]
+                at = excel_place(sheet, place, self.texts.get((sheet, place), ""))
+                raise TemplateError(unset[name], template=self.path, place=at.near(name))
+        self._complete.add(frozenset(unset))
 
     def render(self, context: dict) -> bytes:
         """The filled workbook as normalised (reproducible) .xlsx bytes."""

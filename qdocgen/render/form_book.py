@@ -1,0 +1,214 @@
+"""Workbook mechanics for district forms: text cells, markers, row heights, a moved footer,
+data validation, a very hidden record of the form's identity, and sheet protection.
+
+documents/forms.py says what goes where; this module knows how openpyxl writes it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from copy import copy
+from dataclasses import dataclass
+
+from openpyxl import load_workbook
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from qdocgen.errors import TemplateError, package_error_text
+from qdocgen.render.package import normalise_package
+
+_MARKER = re.compile(r"\{([^{}\s]+)\}")
+_FORMULA_START = ("=", "+", "-", "@")
+_CLOSED_FILL = PatternFill("solid", fgColor="D9D9D9")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A data validation rule of a value cell, as the form means it.
+
+    kind: "list" (the values in `choices`), or "decimal" (between `low` and `high`, either
+    may be None). `warn_only` lets Excel accept the value after a warning.
+    """
+
+    kind: str
+    title: str
+    prompt: str
+    error_title: str
+    error: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    warn_only: bool = False
+
+
+def open_sheet(template, sheet: str):
+    """The template workbook with only its sheet `sheet` left; TemplateError when it cannot be."""
+    try:
+        wb = load_workbook(template)
+    except FileNotFoundError:
+        raise TemplateError(f"找不到填报表模板 {template}") from None
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise TemplateError(f"无法读取填报表模板 {template}：{package_error_text(exc)}") from None
+    if sheet not in wb.sheetnames:
+        raise TemplateError(f"{template.name} 中没有名为“{sheet}”的工作表")
+    for name in list(wb.sheetnames):
+        if name != sheet:
+            del wb[name]
+    return wb
+
+
+def package(wb, *, title: str) -> bytes:
+    """The workbook as reproducible bytes, its first sheet active, titled `title`."""
+    wb.active = 0
+    wb.properties.title = title
+    wb.properties.creator = "qdocgen"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return normalise_package(buf.getvalue())
+
+
+def put_text(cell, text: str) -> None:
+    """Write text as text, never as a formula, even when it starts with = + - @."""
+    cell.value = text
+    if text.startswith(_FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def text_height(text: str, width: float, size: float) -> float:
+    """Row height (points) for wrapped `text` in a cell `width` characters wide."""
+    per_line = max(width / (size / 11), 1)
+    lines = 0
+    for part in str(text).split("\n"):
+        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in part)
+        lines += max(1, math.ceil(w / per_line))
+    return round(max(lines * size * 1.45 + 4, size * 1.8), 1)
+
+
+def column_width(ws, column: int, default: float) -> float:
+    return ws.column_dimensions[get_column_letter(column)].width or default
+
+
+def _width(ws, first: int, last: int) -> float:
+    return sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(first, last + 1))
+
+
+def _merged_width(ws, cell) -> float:
+    for rng in ws.merged_cells.ranges:
+        if cell.coordinate in rng:
+            return _width(ws, rng.min_col, rng.max_col)
+    return _width(ws, cell.column, cell.column)
+
+
+def fill_markers(ws, values: dict[str, str], rows: range, shown: str) -> None:
+    """Replace {markers} in the text cells of `rows`; grow rows whose text now wraps."""
+    for r in rows:
+        for cell in ws[r]:
+            if not isinstance(cell.value, str) or "{" not in cell.value:
+                continue
+
+            def sub(m: re.Match, where: str = cell.coordinate) -> str:
+                if m.group(1) not in values:
+                    known = "、".join("{" + k + "}" for k in values)
+                    raise TemplateError(f"{shown} {ws.title}!{where}: 未知的标记“{m.group(0)}”，可用的标记：{known}")
+                return values[m.group(1)]
+
+            text = _MARKER.sub(sub, cell.value)
+            put_text(cell, text)
+            if cell.alignment.wrap_text:
+                size = cell.font.sz or 11
+                need = text_height(text, _merged_width(ws, cell), size)
+                if need > (ws.row_dimensions[r].height or 15):
+                    ws.row_dimensions[r].height = need
+
+
+def move_footer(ws, first: int, shift: int) -> None:
+    """Move rows from `first` to the end down by `shift` rows, with merges and heights."""
+    if shift <= 0 or first > ws.max_row:
+        return
+    last = ws.max_row
+    merges = [rng for rng in ws.merged_cells.ranges if rng.min_row >= first]
+    for rng in merges:
+        ws.unmerge_cells(rng.coord)
+    heights = {r: ws.row_dimensions[r].height for r in range(first, last + 1)}
+    ws.move_range(f"A{first}:{get_column_letter(ws.max_column)}{last}", rows=shift)
+    for r in range(first, first + shift):
+        ws.row_dimensions[r].height = None
+    for r, h in heights.items():
+        ws.row_dimensions[r + shift].height = h
+    for rng in merges:
+        rng.shift(0, shift)
+        ws.merge_cells(rng.coord)
+
+
+def copy_row_style(ws, styles: dict[int, object], row: int) -> None:
+    for c, style in styles.items():
+        ws.cell(row, c)._style = copy(style)
+
+
+def row_styles(ws, row: int) -> dict[int, object]:
+    return {c: copy(ws.cell(row, c)._style) for c in range(1, ws.max_column + 1)}
+
+
+def close_cell(cell) -> None:
+    """A cell the clerk does not fill: locked and greyed."""
+    cell.protection = Protection(locked=True)
+    cell.fill = _CLOSED_FILL
+
+
+def add_rules(ws, rules: dict[Rule, list[str]]) -> None:
+    """Data validation: each rule on its cells (equal rules share one entry)."""
+    for rule, cells in rules.items():
+        if rule.kind == "list":
+            dv = DataValidation(type="list", formula1='"' + ",".join(rule.choices) + '"', allow_blank=True)
+        elif rule.high is not None:
+            dv = DataValidation(
+                type="decimal", operator="between", formula1=_num(rule.low or 0), formula2=_num(rule.high)
+            )
+            dv.allow_blank = True
+        else:
+            dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=_num(rule.low or 0))
+            dv.allow_blank = True
+        dv.promptTitle, dv.prompt = rule.title, rule.prompt
+        dv.errorTitle, dv.error = rule.error_title, rule.error
+        dv.showErrorMessage = True
+        dv.showInputMessage = True
+        dv.errorStyle = "warning" if rule.warn_only else "stop"
+        for coordinate in cells:
+            dv.add(coordinate)
+        ws.add_data_validation(dv)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def record_meta(wb, sheet: str, names: dict[str, str], values: dict[str, str]) -> None:
+    """Record `values` three ways: a very hidden sheet, defined names and custom properties.
+
+    `names` maps each key to the defined name (and custom property name) that carries it.
+    """
+    meta = wb.create_sheet(sheet)
+    meta.sheet_state = "veryHidden"
+    meta.append(["项目", "值"])
+    for key, value in values.items():
+        meta.append([key, value])
+        wb.defined_names[names[key]] = DefinedName(names[key], attr_text='"' + value.replace('"', '""') + '"')
+        wb.custom_doc_props.append(StringProperty(name=names[key], value=value))
+    meta.protection.sheet = True
+
+
+def protect(wb, ws) -> None:
+    """Lock the sheet (clerks may still widen columns and rows) and the workbook's structure."""
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    wb.security = wb.security or WorkbookProtection()
+    wb.security.lockStructure = True  # the hidden meta sheet stays hidden
