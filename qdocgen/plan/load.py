@@ -37,7 +37,7 @@ AREA_KEYS = ("name", "rows")
 ROW_KEYS = (*ROW_FIELDS, "mends")
 GOAL_KEYS = ("years", "text")
 MERGE_KEYS = ("column", "rows")
-MEASURE_KEYS = ("id", "row", "name", "unit", "kind", "scope", "targets", "note", "review")
+MEASURE_KEYS = ("id", "row", "name", "unit", "kind", "scope", "targets", "note", "review", "proportion")
 
 
 class _Checker:
