@@ -296,7 +296,7 @@ _TOML_MESSAGES = (
     (r"Expected '\]\]' at the end of an array declaration", "缺少右方括号“]]”"),
     (r"Cannot overwrite a value", "同一设置项写了两次，请删去一处"),
     (r"Cannot declare \('?([^')]*)'?,?\) twice", "节 [{0}] 写了两次，请把它的设置合在一处"),
-    (r"Unterminated string", "引号没有闭合：文字两边都要有英文双引号"),
+    (r"Unterminated string|Illegal character '\\n'", "引号没有闭合：文字两边都要有英文双引号"),
     (r"Expected '=' after a key", "设置项名称后缺少“=”，应写作 键 = 值"),
     (
         r"Expected newline or end of document after a statement",
