@@ -130,6 +130,9 @@ def check_year(ws: Workspace, year: int) -> int:
 def check(ws: Workspace) -> None:
     """检查计划数据、完成值和配置（qdocgen.toml），列出全部问题（文件:行号: 说明）。"""
     from qdocgen.errors import DataError
+    from qdocgen.figures.store import period_file
+    from qdocgen.figures.values import format_value
+    from qdocgen.progress import untargeted_figures
 
     problems = []
     try:
@@ -169,6 +172,12 @@ def check(ws: Workspace) -> None:
         f"检查通过：计划 {len(plan.rows)} 行、{len(plan.measures)} 项指标、{len(plan.districts)} 个区；"
         f"完成值 {count} 条（时段：{periods}）。"
     )
+    for period, f in untargeted_figures(plan, figures):  # kept and shown as 不适用, but likely a slip
+        where = f"{period_file(ws.data_dir, period)}:{f.line}"
+        ws.warnings.append(
+            f"{where}: {f.district or CITY}报送了序号 {f.row}“{f.measure}”的完成值 {format_value(f.value)}，"
+            f"但该指标{period.words}没有目标：各表和通报照常列出这个数，状态为“不适用”，不计入完成率。"
+        )
     for mark in plan.reviews:  # left by `qdocgen import` on what it guessed
         click.echo(f"{plan.source}:{mark.line}: 待核：{mark.what}：{mark.text}")
     if plan.reviews:
@@ -378,9 +387,13 @@ def import_(ws: Workspace, table_file: Path, districts: str | None, out_path: Pa
     for line in write_draft(draft, out_path):
         click.echo(line)
     review = draft.review_list()
-    if review:
-        click.echo(f"请核对以下 {len(review)} 项（plan.yaml 中标有 review；qdocgen check 列出其行号）：")
+    if review:  # counted as `qdocgen check` counts them: one per review line in plan.yaml
+        click.echo(f"有 {len(review)} 处标记为待核（review），请逐处核对（qdocgen check 列出其行号）：")
         for line in review:
+            click.echo(f"  {line}")
+    if left_out := draft.left_out():
+        click.echo("表下文字未导入，请核对是否需要写入计划：")
+        for line in left_out:
             click.echo(f"  {line}")
 
 

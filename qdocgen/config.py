@@ -234,7 +234,7 @@ def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{where} 不是有效的 TOML。", [_toml_problem(where, exc)]) from None
+        raise UserError(f"{where} 不是有效的 TOML。", [_toml_problem(where, exc, text)]) from None
     lines = key_lines(text)
     problems: list[Problem] = []
     values: dict[str, dict[str, object]] = {}
@@ -290,14 +290,40 @@ def _unknown_section(name: str, value: object) -> str:
     return f"未知的节 [{name}]{hint}可用：{'、'.join(f'[{s}]' for s in SCHEMA)}"
 
 
-def _toml_problem(where: str, exc: Exception) -> Problem:
-    """A TOML syntax error, located: tomllib says '… (at line 3, column 7)'."""
+# tomllib's messages (Python 3.11+ and tomli), as a clerk would read them.
+_TOML_MESSAGES = (
+    (r"Expected '\]' at the end of a table declaration", "节名缺少右方括号“]”，应写作 [notice] 这样"),
+    (r"Expected '\]\]' at the end of an array declaration", "缺少右方括号“]]”"),
+    (r"Cannot overwrite a value", "同一设置项写了两次，请删去一处"),
+    (r"Cannot declare \('?([^')]*)'?,?\) twice", "节 [{0}] 写了两次，请把它的设置合在一处"),
+    (r"Unterminated string|Illegal character '\\n'", "引号没有闭合：文字两边都要有英文双引号"),
+    (r"Expected '=' after a key", "设置项名称后缺少“=”，应写作 键 = 值"),
+    (
+        r"Expected newline or end of document after a statement",
+        "一行只能写一个设置项；多余的内容请删去，或在前面加 # 作为注释",
+    ),
+    (r"Invalid value", '值的写法不对：文字两边请加英文双引号（如 subject = "质量提升"），数字和 true/false 不加'),
+    (
+        r"Invalid initial character for a key part|Invalid statement",
+        "这一行无法识别：应为 [节名]、键 = 值 或以 # 开头的注释",
+    ),
+)
+
+
+def _toml_problem(where: str, exc: Exception, text: str = "") -> Problem:
+    """A TOML syntax error in Chinese, located: tomllib says '… (at line 3, column 7)' or
+    '… (at end of document)'."""
     message = str(exc)
     m = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    detail = message[: m.start()].strip() if m else re.sub(r"\s*\(at end of document\)", "", message)
+    said = next(
+        (words.format(*found.groups()) for pattern, words in _TOML_MESSAGES if (found := re.search(pattern, detail))),
+        f"写法不对（{detail}）",
+    )
     if m:
-        detail = message[: m.start()].strip()
-        return Problem(where, int(m.group(1)), f"第 {m.group(2)} 列附近写法不对（{detail}）；值为文字时请加英文引号")
-    return Problem(where, None, f"写法不对（{message}）")
+        return Problem(where, int(m.group(1)), f"第 {m.group(2)} 列附近：{said}")
+    last = len(text.rstrip("\n").splitlines()) or None  # 'at end of document': the last line
+    return Problem(where, last, f"文件末尾：{said}" if last else said)
 
 
 _SECTION = re.compile(r"\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")

@@ -11,14 +11,15 @@ a reported figure, a gap or a completion ratio takes its text from here:
 - the gap (差…) is the shown target less the shown figure, so it is never 0 and adds up;
 - a completion ratio is one decimal (95.0%), two where one would read 100.0% for 未完成
   (99.99%), and for 未完成 never 100% or more: a ratio that still rounds to 100.00% is cut
-  to 99.99%; for 完成 and 超额完成 it is never under 100%.
+  to 99.99%; for 完成 and 超额完成 it is never under 100%, and for 超额完成 it reads above
+  100% (100.0002% where one decimal would read 100.0%).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
 from babel.numbers import NumberPattern, parse_pattern
@@ -117,13 +118,13 @@ def ratio(value: float | None, status: str) -> tuple[str, float | None]:
     """(text, shown value) of a completion ratio that never contradicts `status`."""
     if value is None:
         return "", None
-    for dec in (1, 2):
+    for dec in range(1, (MAX_DECIMALS if status == EXCEEDED else 2) + 1):
         text = _text(value * 100, 1, dec)
         shown = _read(text)
         if status == MISSED and shown >= 100:
             continue
         if status == EXCEEDED and shown <= 100:
-            continue
+            continue  # 超额完成 by a hair: as many decimals as it takes (100.0002%)
         if status in DONE and shown < 100:
             text, shown = "100.0", Decimal(100)
         return text + "%", float(shown / 100)
@@ -131,8 +132,10 @@ def ratio(value: float | None, status: str) -> tuple[str, float | None]:
         shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
         shown = min(shown, Decimal("99.99"))
         return f"{shown}%", float(shown / 100)
-    text = _text(value * 100, 1, 1)  # 超额完成 by less than 0.005 points
-    return text + "%", float(_read(text) / 100)
+    # 超额完成 by less than the last decimal: rounded up, so it still reads above 100%
+    step = Decimal(1).scaleb(-MAX_DECIMALS)
+    shown = max((Decimal(repr(value)) * 100).quantize(step, rounding=ROUND_CEILING), Decimal(100) + step)
+    return f"{shown}%", float(shown / 100)
 
 
 def share(done: int, of: int) -> str:

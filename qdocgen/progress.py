@@ -9,7 +9,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from qdocgen.figures.period import Period
-from qdocgen.figures.store import FigureSet
+from qdocgen.figures.store import Figure, FigureSet
 from qdocgen.figures.targets import EPS, PRO_RATA, period_target  # noqa: F401 - re-exported
 from qdocgen.plan.model import Measure, Plan
 
@@ -149,6 +149,20 @@ def judge(measure: Measure, target: float | None, actual: float | None, applies:
     if actual >= target - EPS:
         return MET
     return MISSED
+
+
+def untargeted_figures(plan: Plan, figures: FigureSet) -> list[tuple[Period, Figure]]:
+    """Figures reported for a measure that has no target in their period (a biennial measure
+    in its off year, a one-year measure in another year): shown as 不适用, never judged."""
+    out = []
+    for period in sorted(figures.periods):
+        for f in figures.of(period):
+            measure = plan.measure(f.row, f.measure)
+            if measure is None or measure.kind == "qualitative" or f.value is None:
+                continue
+            if not period_target(measure, period, f.district, plan)[2]:
+                out.append((period, f))
+    return out
 
 
 def evaluate(plan: Plan, figures: FigureSet, period: Period) -> Evaluation:

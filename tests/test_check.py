@@ -193,3 +193,35 @@ def test_district_name_that_is_a_path_is_refused(cli, data_dir, name):
     assert result.exit_code == 1
     assert re.search(rf"^{re.escape(path)}:17: .*(不允许的字符|不能以点或空格结尾)", result.output, re.M), result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "old,new,key,closest",
+    [
+        ("    kind: annual\n", "    knid: annual\n", "knid", "kind"),
+        ("    scope: district\n", "    scpoe: district\n", "scpoe", "scope"),
+        ("  doc_number: ", "  doc_numbr: ", "doc_numbr", "doc_number"),
+        ("    action: 大力挖掘", "    actoin: 大力挖掘", "actoin", "action"),
+    ],
+)
+def test_a_misspelled_key_is_named_with_the_closest_known_one(cli, data_dir, old, new, key, closest):
+    path = break_plan(data_dir, old, new)
+    line = line_of(data_dir, new.strip()[:10])
+    result = cli("check", data=data_dir)
+    assert result.exit_code == 1
+    assert re.search(rf"^{re.escape(path)}:{line}: .*未知的项“{key}”，是否应为“{closest}”", result.output, re.M), (
+        result.output
+    )
+    assert f"缺少必填项“{closest}”" in result.output  # and the key it stands for is missing
+    assert "None" not in result.output
+
+
+def test_a_misspelled_districts_list_does_not_cascade(cli, data_dir):
+    path = break_plan(data_dir, "\ndistricts:", "\ndistrcts:")
+    result = cli("check", data=data_dir)
+    assert result.exit_code == 1
+    assert (
+        f"{path}:{line_of(data_dir, 'distrcts:')}: 计划文件：未知的项“distrcts”，是否应为“districts”" in result.output
+    )
+    assert "districts（各区）缺失或为空" in result.output
+    assert "未知的区" not in result.output and "发现 2 个问题" in result.output

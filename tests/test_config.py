@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -111,3 +112,20 @@ def test_build_refuses_a_bad_config_before_writing(cli, data_dir, tmp_path):
     result = cli("build", "--year", "2018", "-o", tmp_path / "out", data=data_dir)
     assert result.exit_code == 1 and "body_size" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("[gbt9704", "qdocgen.toml:1: 文件末尾：节名缺少右方括号"),
+        ('[notice]\ndate = "2019-01-15"\ndate = "2019-01-16"\n', "qdocgen.toml:3: 第 "),
+        ("[notice]\n[notice]\n", "节 [notice] 写了两次"),
+        ("[notice]\nsubject = 质量\n", "文字两边请加英文双引号"),
+        ('[notice]\nsubject = "质量\n', "引号没有闭合"),
+    ],
+)
+def test_toml_syntax_errors_are_explained_in_chinese(text, said):
+    found = problems(text)
+    assert len(found) == 1 and said in found[0], found
+    english = re.sub(r"qdocgen\.toml|notice|subject|true/false", "", found[0])
+    assert not re.search(r"[A-Za-z]{4,}", english), found  # none of tomllib's English

@@ -178,7 +178,7 @@ def test_embedded_workbook_holds_the_same_data(which, request):
     for k, (_, _, values) in enumerate(data):
         for i in range(len(cats)):
             assert ws.cell(2 + i, 2 + k).value == values.get(i)  # a gap is an empty cell
-            assert ws.cell(2 + i, 2 + k).number_format == "0.0#%"
+            assert ws.cell(2 + i, 2 + k).number_format == "0.0#######%"  # as many decimals as the display rule needs
     # the series' references point at those cells
     ser = next(pkg.chart().iter(C + "ser"))
     assert ser.find(f"{C}cat/{C}strRef/{C}f").text == f"Sheet1!$A$2:$A${len(cats) + 1}"

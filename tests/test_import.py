@@ -80,7 +80,7 @@ def test_round_trip_of_the_bundled_table(cli, tmp_path, plan, fmt):
     district = [m for m in plan.measures if m.scope == "district"]
     assert len(district) == 31 and all(any(same_measure(m, d) for d in draft.measures) for m in district)
     # The review list names each guess with its row and the phrase it was read from.
-    assert "第 38 行 指标 38a" in output and "对获证企业巡查每年不少于1次" in output
+    assert "第 38 行指标 38a" in output and "对获证企业巡查每年不少于1次" in output
     assert "第 16 行" in output and "2018年、2019年目标待省明确相关指标数后再定" in output
 
 
@@ -556,3 +556,24 @@ def test_any_goal_text_drafts_a_plan_that_loads(tmp_path_factory, texts):
     folder = tmp_path_factory.mktemp("draft")
     (folder / "plan.yaml").write_text(plan_yaml(draft), encoding="utf-8")
     load_plan(folder)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_import_and_check_count_the_same_review_marks(cli, tmp_path, fmt):
+    data = tmp_path / "new" / "plan_data"
+    plan, output = import_into(cli, export(cli, tmp_path, fmt), tmp_path / "new")
+    said = int(re.search(r"有 (\d+) 处标记为待核（review）", output).group(1))
+    checked = cli("check", data=data).output
+    assert f"仍有 {said} 处标记为待核（review）" in checked, (output, checked)
+    lines = (data / "plan.yaml").read_text(encoding="utf-8").splitlines()
+    assert said == len(plan.reviews) == sum(line.strip().startswith("review:") for line in lines)
+
+
+def test_a_figure_cut_from_mid_sentence_leaves_no_broken_name(cli, tmp_path):
+    """Row 38: “各区每年组织专家对5%以上的生产许可证获证企业开展技术检查”."""
+    plan, _ = import_into(cli, export(cli, tmp_path, "docx"), tmp_path / "new")
+    names = {m.id: m for m in plan.measures if m.row == 38}
+    rate = next(m for m in names.values() if m.unit == "%")
+    assert "对的" not in rate.name and "生产许可证获证企业" in rate.name, rate.name
+    assert rate.review and "请核对" in rate.review
+    assert all("对的" not in m.name for m in plan.measures)

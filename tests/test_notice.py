@@ -436,3 +436,18 @@ def test_template_saved_by_libreoffice_still_takes_the_profile(tmp_path, data_di
     assert body.find(f"{W}rPr/{W}rFonts").get(W + "eastAsia") == "仿宋"
     assert doc.sections()[0].find(W + "pgMar").get(W + "left") == "1650"
     assert "细分行业龙头企业数为32家，目标35家，差3家" in doc.text
+
+
+def test_document_properties_are_the_notices_date_and_office(plan, monkeypatch):
+    """docProps/core.xml: created/modified on the 成文日期 and written by the office, not
+    2000-01-01 and “qdocgen”; SOURCE_DATE_EPOCH, when set, still wins for the dates."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    maker = NoticeMaker(Workspace(data_dir=DATA, templates_dir=TEMPLATES), date="2019-01-15")
+    for data in (maker.city(Y2018), maker.district(Y2018, "南海")):
+        core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
+        assert core.count("2019-01-15T00:00:00Z") == 2 and "2000-01-01" not in core, core
+        assert f"<dc:creator>{plan.office}</dc:creator>" in core and ">qdocgen<" not in core, core
+    assert maker.city(Y2018) == maker.city(Y2018)  # still deterministic
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1546300800")  # 2019-01-01T00:00:00Z
+    core = zipfile.ZipFile(io.BytesIO(maker.city(Y2018))).read("docProps/core.xml").decode()
+    assert core.count("2019-01-01T00:00:00Z") == 2 and plan.office in core

@@ -9,10 +9,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from docx import Document
 from openpyxl import load_workbook
 
 from qdocgen import display
+from qdocgen.cli import main
 from qdocgen.documents.task_table import file_name, task_table, template_name
 from qdocgen.figures.period import Period
 from qdocgen.progress import NOT_APPLICABLE, evaluate
@@ -314,3 +316,44 @@ def test_libreoffice_converts_both_to_pdf(tmp_path, plan, figures, xlsx_plain, d
         pdf = (tmp_path / name).with_suffix(".pdf")
         assert pdf.is_file() and pdf.stat().st_size > 10000, name
         assert pdf_pages(pdf.read_bytes()) >= 2, name
+
+
+# --- a figure reported where the measure has no target ------------------------------------
+
+OFF_YEAR = "南海区,24,申报中国质量奖或广东省政府质量奖企业数,3,,示例数据\n"
+
+
+@pytest.fixture
+def off_year(data_dir):
+    """Row 24 is biennial (no 2018 target); 南海区 reports 3 all the same."""
+    with open(data_dir / "figures" / "2018.csv", "a", encoding="utf-8") as f:
+        f.write(OFF_YEAR)
+    from qdocgen.figures.store import load_figures
+    from qdocgen.plan.load import load_plan
+
+    plan = load_plan(data_dir)
+    return data_dir, plan, load_figures(data_dir, plan)
+
+
+@pytest.mark.parametrize("district", ["南海区", None])
+def test_off_year_figure_is_kept_in_both_tables(off_year, district):
+    _, plan, figures = off_year
+    _, ws = xlsx_table(plan, figures=figures, year=2018, district=district)
+    rows = [r for r in ws.iter_rows(min_row=6, values_only=True) if r[6] and "质量奖" in str(r[6])]
+    mine = [r for r in rows if r[8] == "南海区"]
+    assert len(mine) == 1 and mine[0][10] == 3 and mine[0][12] == NOT_APPLICABLE
+    _, doc = docx_table(plan, figures=figures, year=2018, district=district)
+    texts = [[cell_text(tc) for tc in tr.findall(f"{W}tc")] for tr in body_rows(doc)]
+    mine = [t for t in texts if "南海区" in t and any("质量奖企业数" in c for c in t)]
+    assert len(mine) == 1 and NOT_APPLICABLE in mine[0], mine
+    assert mine[0][mine[0].index("南海区") + 2].startswith("3"), mine[0]
+
+
+def test_check_warns_of_an_off_year_figure_but_passes(off_year, cli):
+    data_dir, _, _ = off_year
+    result = CliRunner().invoke(
+        main, ["--data", str(data_dir), "--templates", str(TEMPLATES), "check"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "检查通过" in result.stdout
+    assert "2018.csv:" in result.stderr and "序号 24" in result.stderr and "没有目标" in result.stderr

@@ -331,7 +331,8 @@ PENDING = "{% if summary.pending %}另有{{ summary.pending }}项指标目标待
 
 def next_steps(who: str, missed_count: str, any_missed: str, gaps: str) -> list[str]:
     """四、下一步工作要求: always three items, the first fitted to the case (补齐短板 only
-    where something was missed, 巩固成果 where everything was met)."""
+    where something was missed, 巩固成果 where everything was met), the third speaking of
+    lagging measures only where something was missed."""
     return [
         *heading("next", "下一步工作要求"),
         ctl("{%p endif %}"),
@@ -356,7 +357,10 @@ def next_steps(who: str, missed_count: str, any_missed: str, gaps: str) -> list[
             "QBody",
             ("QHeading2Char", "（三）加强统筹，强化督导。"),
             "{% if district %}请你区加强部门协同{% else %}市质量强市工作领导小组各成员单位要加强对口指导{% endif %}，"
-            "对进度滞后的指标跟踪督办，推动各项任务落到实处。",
+            # Lagging measures are spoken of only where some were missed (a notice never
+            # tells a district whose every measure was met to chase its lagging ones).
+            f"{{% if {any_missed} %}}对进度滞后的指标跟踪督办{{% else %}}持续跟踪各项指标进展{{% endif %}}，"
+            "推动各项任务落到实处。",
         ),
     ]
 

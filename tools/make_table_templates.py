@@ -66,7 +66,7 @@ PROGRESS_XLSX = [
     # rounded into each other); the ratio as the display rule shows it (docs/progress.md, 七).
     ("目标值", 9, "{{ l.m.target if l.m else none }}", True, "General"),
     ("完成值", 9, "{{ l.m.actual if l.m else none }}", True, "General"),
-    ("完成率", 9, "{{ l.m.ratio_shown if l.m else none }}", True, "0.0#%"),
+    ("完成率", 9, "{{ l.m.ratio_shown if l.m else none }}", True, "0.0#######%"),
     ("状态", 9, "{{ l.m.status if l.m else '' }}", True, None),
     ("说明", 20, "{{ l.m.note if l.m else '' }}", False, None),
 ]

@@ -47,10 +47,11 @@ def line(colour: str, width: int = 9525, dash: str = "") -> str:
 
 
 def labels(position: str) -> str:
-    """Data labels: the value as a percentage with one decimal, two where the display rule
-    needs them (99.99% for a missed measure; docs/progress.md, 七)."""
+    """Data labels: the value as a percentage with one decimal, more where the display rule
+    needs them (99.99% for a missed measure, 100.0002% for one exceeded by a hair;
+    docs/progress.md, 七)."""
     return (
-        '<c:dLbls><c:numFmt formatCode="0.0#%" sourceLinked="0"/>'
+        '<c:dLbls><c:numFmt formatCode="0.0#######%" sourceLinked="0"/>'
         "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
         f'{text_props(800)}<c:dLblPos val="{position}"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
         '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>'
@@ -70,7 +71,7 @@ def placeholder(idx: int) -> str:
 def data_refs() -> str:
     return (
         '<c:cat><c:strRef><c:f>Sheet1!$A$2:$A$2</c:f><c:strCache><c:ptCount val="1"/></c:strCache></c:strRef></c:cat>'
-        "<c:val><c:numRef><c:f>Sheet1!$B$2:$B$2</c:f><c:numCache><c:formatCode>0.0#%</c:formatCode>"
+        "<c:val><c:numRef><c:f>Sheet1!$B$2:$B$2</c:f><c:numCache><c:formatCode>0.0#######%</c:formatCode>"
         '<c:ptCount val="1"/></c:numCache></c:numRef></c:val>'
     )
 

@@ -27,6 +27,7 @@ from qdocgen.plan.model import CITY
 from qdocgen.progress import MET, MISSED, NOT_REPORTED, Evaluation
 from qdocgen.render.gbt9704 import parse_date
 from qdocgen.render.names import used_names
+from qdocgen.render.package import with_document_properties
 from qdocgen.workspace import Workspace
 
 if TYPE_CHECKING:  # the Word engine is imported when a notice is made, not when one is only fingerprinted
@@ -92,11 +93,12 @@ class NoticeMaker:
 
     def city(self, period: Period) -> bytes:
         """The 通报 to all districts for `period`, as .docx bytes."""
-        return self.template(CITY_TEMPLATE).render(self.context(period, None))
+        return self._signed(period, self.template(CITY_TEMPLATE).render(self.context(period, None)))
 
     def district(self, period: Period, name: str) -> bytes:
         """The 通报 to district `name` (南海 or 南海区) about its own results, as .docx bytes."""
-        return self.template(DISTRICT_TEMPLATE).render(self.context(period, self.ws.district_name(name)))
+        data = self.template(DISTRICT_TEMPLATE).render(self.context(period, self.ws.district_name(name)))
+        return self._signed(period, data)
 
     def context(self, period: Period, district: str | None, *, chart: bool = True) -> dict:
         """The template context of the city notice (district None) or a district's notice."""
@@ -163,8 +165,15 @@ class NoticeMaker:
 
     # ── helpers ─────────────────────────────────────────────────────────────────────────
 
+    def _signed(self, period: Period, data: bytes) -> bytes:
+        """The notice's document properties: dated on its 成文日期, written by the office."""
+        return with_document_properties(data, when=self._when(period), author=self.ws.plan.office)
+
+    def _when(self, period: Period) -> date:
+        return check_notice_date(self.date, period) if self.date is not None else period.end
+
     def _options(self, period: Period) -> NoticeOptions:
-        when = check_notice_date(self.date, period) if self.date is not None else period.end
+        when = self._when(period)
         p = self.profile
         redhead = {"mark": p.issuer_mark, "number": p.doc_number} if p.red_head_shown else None
         return NoticeOptions(

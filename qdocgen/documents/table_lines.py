@@ -17,8 +17,10 @@ GROUP_KEYS = ("row", "task", "content", "lead", "support", "goals", "measure")
 def table_lines(rows: list[dict], year: int | None, district: str | None = None) -> list[dict]:
     """Lines of the progress table from the template context's `rows` (see context.py).
 
-    A result that does not apply this year is left out unless it carries a note (qualitative
-    measures are reported in words); for one district, the city's own measures are left out.
+    A result that does not apply this year is left out unless it carries a reported figure or a
+    note (a figure is never lost: a district may report a biennial measure in its off year, and
+    qualitative measures are reported in words); for one district, the city's own measures are
+    left out.
     A row left with no result keeps one line of its own.
     """
     lines: list[dict] = []
@@ -30,7 +32,8 @@ def table_lines(rows: list[dict], year: int | None, district: str | None = None)
         shown = [
             m
             for m in row["measures"]
-            if (m["status"] != NOT_APPLICABLE or m["note"]) and not (district and m["district"] is None)
+            if (m["status"] != NOT_APPLICABLE or m["note"] or m["actual"] is not None)
+            and not (district and m["district"] is None)
         ]
         for m in shown or [None]:
             ids = dict(groups)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from datetime import date
@@ -28,6 +29,15 @@ PLAN_FILE = "plan.yaml"
 DOC_NUMBER = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
 MEASURE_ID = re.compile(r"^[1-9]\d*[a-z]?$")
 ROW_FIELDS = ("no", "content", "action", "lead", "support", "goals")
+# The keys each mapping of plan.yaml may hold; any other is a typo (`knid: annual`) and refused.
+TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures")
+META_KEYS = ("title", "table_title", "doc_number", "issuer", "date", "years", "city", "office", "review")
+DISTRICT_KEYS = ("name", "short")
+AREA_KEYS = ("name", "rows")
+ROW_KEYS = (*ROW_FIELDS, "mends")
+GOAL_KEYS = ("years", "text")
+MERGE_KEYS = ("column", "rows")
+MEASURE_KEYS = ("id", "row", "name", "unit", "kind", "scope", "targets", "note", "review", "proportion")
 
 
 class _Checker:
@@ -46,6 +56,17 @@ class _Checker:
             self.add(container, key, f"{what}缺失或不是映射")
             return None
         return value
+
+    def keys(self, container: object, known: tuple[str, ...], where: str) -> None:
+        """Refuse a key `known` does not hold, naming the closest known one (a typo)."""
+        if not isinstance(container, dict):
+            return
+        for key in container:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+            hint = f"，是否应为“{close[0]}”？" if close else f"；可用的有：{'、'.join(known)}"
+            self.add(container, key, f"{where}：未知的项“{key}”{hint}")
 
     def text(self, container: dict, key: str, what: str, required: bool = True) -> str:
         value = container.get(key)
@@ -78,7 +99,9 @@ def load_plan(data_dir: Path) -> Plan:
     if not isinstance(raw, dict):
         raise DataError("", [Problem(shown, 1, "计划文件应为 YAML 映射（meta、districts、rows…）")])
 
+    check.keys(raw, TOP_KEYS, "计划文件")
     meta = check.mapping(raw, "meta", "meta（计划基本信息）") or LineDict()
+    check.keys(meta, META_KEYS, "meta（计划基本信息）")
     years = _years(check, meta)
     districts = _districts(check, raw)
     areas = _areas(check, raw)
@@ -132,13 +155,14 @@ def _years(check: _Checker, meta: dict) -> list[int]:
 def _districts(check: _Checker, raw: dict) -> list[District]:
     items = raw.get("districts")
     if not isinstance(items, list) or not items:
-        check.add(raw, "districts", "districts（各区）缺失或为空")
+        check.add(raw, "districts", "districts（各区）缺失或为空；各指标的区目标在改正后再检查")
         return []
     out: list[District] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             check.add(items, i, "每个区应写作 {name: 禅城区, short: 禅城}")
             continue
+        check.keys(item, DISTRICT_KEYS, f"第 {i + 1} 个区")
         name, short = check.text(item, "name", "区名"), check.text(item, "short", "简称")
         if name and any(name in (d.name, d.short) or short in (d.name, d.short) for d in out):
             check.add(items, i, f"区“{name}”重复")
@@ -163,6 +187,7 @@ def _areas(check: _Checker, raw: dict) -> list[tuple[str, int, int]]:
     for i, item in enumerate(items):
         span = item.get("rows") if isinstance(item, dict) else None
         name = check.text(item, "name", "任务名称") if isinstance(item, dict) else ""
+        check.keys(item, AREA_KEYS, f"areas 第 {i + 1} 项")
         if not (isinstance(span, list) and len(span) == 2 and all(isinstance(n, int) for n in span)):
             check.add(items, i, "每个任务名称应写作 {name: …, rows: [起始序号, 终止序号]}")
             continue
@@ -187,9 +212,7 @@ def _rows(check: _Checker, raw: dict, areas: list, years: list[int]) -> list[Row
         no = check.integer(item, "no", "序号")
         if no is not None and no != len(out) + 1:
             check.add(item, "no", f"序号应为 {len(out) + 1}，实为 {no}（各行按序号连续排列）")
-        for key in item:
-            if key not in (*ROW_FIELDS, "mends"):
-                check.add(item, key, f"未知的栏目“{key}”")
+        check.keys(item, ROW_KEYS, f"rows 第 {i + 1} 行")
         task = next((name for name, first, last in areas if first <= len(out) + 1 <= last), "")
         goals = _goals(check, item, years)
         mends = item.get("mends") or []
@@ -218,6 +241,7 @@ def _goals(check: _Checker, item: dict, years: list[int]) -> list[GoalCell]:
     out: list[GoalCell] = []
     covered: list[int] = []
     for j, cell in enumerate(cells):
+        check.keys(cell, GOAL_KEYS, "工作目标单元格")
         cell_years = cell.get("years") if isinstance(cell, dict) else None
         if not isinstance(cell_years, list) or not all(isinstance(y, int) for y in cell_years):
             check.add(cells, j, "每个目标单元格应写作 {years: [2017, 2018, 2019], text: …}")
@@ -241,6 +265,7 @@ def _merges(check: _Checker, raw: dict, rows: list[Row]) -> list[Merge]:
     for i, item in enumerate(items):
         column = item.get("column") if isinstance(item, dict) else None
         span = item.get("rows") if isinstance(item, dict) else None
+        check.keys(item, MERGE_KEYS, f"merges 第 {i + 1} 项")
         if column not in MERGEABLE_COLUMNS:
             check.add(items, i, f"合并的栏目应为 {'、'.join(MERGEABLE_COLUMNS)} 之一，实为 {column!r}")
             continue
@@ -279,6 +304,7 @@ def _measures(
             check.add(items, i, "每个指标应为映射（id、row、name、unit、kind、scope、targets）")
             continue
         mid = str(item.get("id", "")).strip()
+        check.keys(item, MEASURE_KEYS, f"指标 {mid or i + 1}")
         if not MEASURE_ID.match(mid):
             check.add(item, "id", f"指标编号应为序号或序号加字母（如 8a），实为 {item.get('id')!r}")
         elif any(m.id == mid for m in out):
@@ -291,10 +317,14 @@ def _measures(
             check.add(item, "name", f"序号 {row} 下指标“{name}”重复")
         unit = check.text(item, "unit", "单位", required=item.get("kind") not in ("qualitative", "milestone"))
         kind = item.get("kind")
-        if kind not in KINDS:
+        if kind is None:
+            check.add(item, "kind", f"缺少必填项“kind”（指标类型，{'、'.join(KINDS)} 之一）")
+        elif kind not in KINDS:
             check.add(item, "kind", f"指标类型应为 {'、'.join(KINDS)} 之一，实为 {kind!r}")
         scope = item.get("scope")
-        if scope not in ("district", "city"):
+        if scope is None:
+            check.add(item, "scope", "缺少必填项“scope”（district 按区 或 city 全市）")
+        elif scope not in ("district", "city"):
             check.add(item, "scope", f"scope 应为 district（按区）或 city（全市），实为 {scope!r}")
         proportion = item.get("proportion", False)
         if not isinstance(proportion, bool):
@@ -353,6 +383,8 @@ def _targets(check, item, scope, unit, districts, years) -> dict[int, object]:
             per: dict[str, float | None] = {}
             for district, v in value.items():
                 full = next((d.name for d in districts if district in (d.name, d.short)), None)
+                if full is None and not districts:  # the list itself is broken: reported once, above
+                    continue
                 if full is None:
                     check.add(value, district, f"未知的区“{district}”，应为 {'、'.join(sorted(names))} 之一")
                     continue

@@ -29,14 +29,19 @@ class Draft:
     guesses: list[str]  # what the reader guessed outside the measures (years, districts, meta)
 
     def review_list(self) -> list[str]:
-        """What a person should check, one line each: the row, the measure, why, and the source phrase."""
-        lines = [f"计划信息：{g}" for g in self.guesses]
+        """The draft's review (待核) marks, one line each as `qdocgen check` counts them: the
+        meta mark (all guesses about years, districts and meta together), then each measure's,
+        with its row, why, and the source phrase."""
+        lines = [f"计划信息（meta）：{'；'.join(self.guesses)}"] if self.guesses else []
         for m in self.measures:
             if m.review:
                 source = f"。原文：“{m.note}”" if m.note else ""
-                lines.append(f"第 {m.row} 行 指标 {m.id}“{m.name}”：{'；'.join(m.review)}{source}")
-        lines.extend(f"表下文字（未导入）：{note}" for note in self.table.notes)
+                lines.append(f"第 {m.row} 行指标 {m.id}“{m.name}”：{'；'.join(m.review)}{source}")
         return lines
+
+    def left_out(self) -> list[str]:
+        """Lines under the table (“注：…”) that were not imported, for a person to read."""
+        return list(self.table.notes)
 
 
 def import_table(path: Path, districts: str | None = None) -> Draft:

@@ -154,6 +154,8 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
                 targets[y] = _values(r, districts)
     kind = _kind(first, group, targets, modes, years, review)
     name = _name(first, kind)
+    if name and _cut_mid_phrase(first.clause):
+        review.append("数字在句中（如“对5%以上的…”），指标名称为删去数字后拼成，请核对")
     if first.multi:
         review.append(f"一句列出了 {first.multi_of} 项指标，按括号内顺序取第 {first.multi} 项，请核对名称与对应关系")
     if len(group) > 1:
@@ -309,9 +311,18 @@ NOISE = re.compile(
 MEASURE_WORD = {"人次": "人次", "万人次": "人次", "次": "次数", "期": "期数", "名": "人数", "人": "人数"}
 
 
+# A figure between a preposition and its object (“对5%以上的获证企业开展检查”): taken out, it
+# leaves “对的获证企业”, so it goes with its 的 and the name is marked for review.
+MID_FIGURE = re.compile(r"(?<=[对向为给把按从在])" + FIGURE.pattern + r"的?")
+
+
+def _cut_mid_phrase(clause: str) -> bool:
+    return bool(MID_FIGURE.search(clause))
+
+
 def _name(r: Reading, kind: str) -> str:
     """A measure name drafted from the words around the figure (a person may well shorten it)."""
-    text = FIGURE.sub("", r.clause)
+    text = FIGURE.sub("", MID_FIGURE.sub("", r.clause))
     for _ in range(3):
         text = NOISE.sub("", text).strip(" ：:，,。；;、")
     if r.multi:

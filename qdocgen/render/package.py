@@ -19,14 +19,19 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+
+from lxml import etree
 
 from qdocgen.errors import UserError, os_error_text
 
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
 _FIRST = ("[Content_Types].xml", "_rels/.rels")
 _W3CDTF = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+CORE = "docProps/core.xml"
+_DC = "http://purl.org/dc/elements/1.1/"
+_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 
 
 def build_epoch() -> int:
@@ -40,9 +45,12 @@ def build_epoch() -> int:
     return DEFAULT_EPOCH
 
 
-def normalise_package(data: bytes, epoch: int | None = None, replace: dict[str, bytes] | None = None) -> bytes:
-    """The same Office package with fixed zip dates, member order and core-property dates;
-    members named in `replace` take the bytes given there (added if new)."""
+def normalise_package(
+    data: bytes, epoch: int | None = None, replace: dict[str, bytes] | None = None, core_epoch: int | None = None
+) -> bytes:
+    """The same Office package with fixed zip dates, member order and core-property dates
+    (`core_epoch`, else the zip dates' `epoch`); members named in `replace` take the bytes
+    given there (added if new)."""
     replace = replace or {}
     epoch = build_epoch() if epoch is None else epoch
     zip_time = time.gmtime(epoch)[:6]
@@ -55,7 +63,7 @@ def normalise_package(data: bytes, epoch: int | None = None, replace: dict[str, 
         for name in order:
             blob = replace[name] if name in replace else src.read(name)
             if name == "docProps/core.xml":
-                blob = stamp_core_dates(blob, epoch)
+                blob = stamp_core_dates(blob, epoch if core_epoch is None else core_epoch)
             info = zipfile.ZipInfo(name, date_time=zip_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -126,6 +134,24 @@ def stamp_core_dates(core_xml: bytes, epoch: int) -> bytes:
     """docProps/core.xml with its created and modified dates set to `epoch`."""
     w3c = datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return _W3CDTF.sub(lambda m: m.group(1) + w3c + m.group(3), core_xml)
+
+
+def with_document_properties(data: bytes, *, when: date, author: str) -> bytes:
+    """A document's properties as a signed document's: created and modified on `when` (a
+    notice's 成文日期; SOURCE_DATE_EPOCH wins when set) and written by `author` (the office)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    if CORE not in src.namelist():
+        return data
+    root = etree.fromstring(src.read(CORE))
+    for ns, tag in ((_DC, "creator"), (_CP, "lastModifiedBy")):
+        el = root.find(f"{{{ns}}}{tag}")
+        if el is None:
+            el = etree.SubElement(root, f"{{{ns}}}{tag}")
+        el.text = author
+    core = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    signed = int(datetime(when.year, when.month, when.day, tzinfo=timezone.utc).timestamp())
+    core_epoch = build_epoch() if os.environ.get("SOURCE_DATE_EPOCH", "").strip() else max(signed, 315532800)
+    return normalise_package(data, replace={CORE: core}, core_epoch=core_epoch)
 
 
 def _mode_for(path: Path) -> int:
