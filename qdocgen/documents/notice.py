@@ -129,7 +129,8 @@ class NoticeMaker:
 
     def render(self, period: Period, district: str | None, context: dict) -> bytes:
         """The notice's bytes from its context as context() gave it."""
-        return self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).render(context)
+        data = self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).render(context)
+        return self._signed(period, data)
 
     def filename(self, period: Period, district: str | None = None) -> str:
         return notice_filename(period, self.subject, district)
