@@ -655,18 +655,9 @@ def render(
             "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
         )
     from qdocgen.documents.render_any import fill, output_name, prepare
-    from qdocgen.progress import evaluate
     from qdocgen.render.package import write_atomic
 
-    per = None
-    evaluation = None
-    if year is None and period.lower() != "year":
-        raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
-    if year is not None:
-        check_year(ws, year)
-        per = Period.parse_part(year, period)
-        ws.expect_figures(per)
-        evaluation = evaluate(ws.plan, ws.figures, per)
+    per, evaluation = optional_period(ws, year, period)
     district = resolve_district(ws, district)
     data = fill(template, ws.plan, period=per, district=district, evaluation=evaluation)
     ws.warnings.extend(getattr(prepare(template), "warnings", []))  # e.g. a chart without a chart tag
@@ -681,6 +672,19 @@ def render(
     say_written(out_path, write_atomic(out_path, data))
 
 
+def optional_period(ws: Workspace, year: int | None, period: str):
+    """(period, its evaluation) for commands where a year is optional (render, context);
+    (None, None) without one. A part of a year without the year is refused."""
+    if year is None:
+        if period.lower() != "year":
+            raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
+        return None, None
+    check_year(ws, year)
+    per = Period.parse_part(year, period)
+    ws.expect_figures(per)
+    return per, ws.evaluation(per)
+
+
 # -- qdocgen context (issue 12) ------------------------------------------------------------
 
 
@@ -692,16 +696,8 @@ def render(
 def context(ws: Workspace, year: int | None, period: str, district: str | None) -> None:
     """以 JSON 打印模板得到的全部变量（与 qdocgen render 相同的选项），便于核对数值。"""
     from qdocgen.documents.context import base_context, context_json
-    from qdocgen.progress import evaluate
 
-    per = evaluation = None
-    if year is None and period.lower() != "year":
-        raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
-    if year is not None:
-        check_year(ws, year)
-        per = Period.parse_part(year, period)
-        ws.expect_figures(per)
-        evaluation = evaluate(ws.plan, ws.figures, per)
+    per, evaluation = optional_period(ws, year, period)
     district = resolve_district(ws, district)
     text = context_json(base_context(ws.plan, period=per, district=district, evaluation=evaluation))
     out = click.get_binary_stream("stdout")  # UTF-8 whatever the console's code page
