@@ -22,7 +22,17 @@ if TYPE_CHECKING:  # imported when a command runs, so `qdocgen --help` loads no 
 
 click_zh.install()  # before the decorators below: they ask click for its texts
 FORMATS = click.Choice(["table", "csv", "json"])
-PERIODS = click.Choice(list(PARTS), case_sensitive=False)
+
+
+class PeriodChoice(click.Choice):
+    """A case-insensitive choice whose error lists the choices as the help and README write
+    them (H1, Q1), not lower-cased as click shows them."""
+
+    def get_invalid_choice_message(self, value, ctx) -> str:
+        return f"“{value}”不是 {'、'.join(self.choices)} 之一"
+
+
+PERIODS = PeriodChoice(list(PARTS), case_sensitive=False)
 period_option = click.option(
     "--period", type=PERIODS, default="year", show_default=True, help="时段：year 全年，H1 上半年，Q1–Q3 季度。"
 )

@@ -82,3 +82,8 @@ def test_installing_twice_is_harmless():
     click_zh.install()
     click_zh.install()
     assert click.INT.name == "整数"
+
+
+def test_a_bad_period_lists_the_periods_as_the_help_writes_them():
+    out = run("progress", "--year", "2018", "--period", "H3").output
+    assert "“H3”不是 year、H1、Q1、Q2、Q3 之一" in out and "'h1'" not in out
