@@ -43,12 +43,25 @@ def output_option(dest: str, help: str):
     return click.option("-o", "--output", dest, default=None, type=click.Path(path_type=Path), help=help)
 
 
+GLOBAL_OPTIONS = ("--data", "--templates")
+
+
 class QdocgenCommand(click.Command):
     context_class = click_zh.Context  # help headings with Chinese punctuation
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("options_metavar", click_zh.OPTIONS_METAVAR)
         super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if exc.option_name in GLOBAL_OPTIONS:  # written after the command instead of before it
+                exc.message += (
+                    f"{exc.option_name} 是全局选项，要写在命令名之前，如 qdocgen {exc.option_name} 文件夹 {self.name} …"
+                )
+            raise
 
 
 class QdocgenGroup(click.Group):

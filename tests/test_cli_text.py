@@ -87,3 +87,9 @@ def test_installing_twice_is_harmless():
 def test_a_bad_period_lists_the_periods_as_the_help_writes_them():
     out = run("progress", "--year", "2018", "--period", "H3").output
     assert "“H3”不是 year、H1、Q1、Q2、Q3 之一" in out and "'h1'" not in out
+
+
+def test_a_global_option_after_the_command_says_where_it_goes():
+    result = run("check", "--data", "plan_data")
+    assert result.exit_code == 2
+    assert "--data 是全局选项，要写在命令名之前，如 qdocgen --data 文件夹 check" in result.output
