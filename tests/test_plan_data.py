@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import SEED
+from conftest import DATA, SEED
 
 DISTRICT_ORDER = ["禅城区", "南海区", "顺德区", "高明区", "三水区"]
 
@@ -202,3 +202,25 @@ def test_targets_to_be_set_later(plan):
 def test_rows_with_several_measures(plan):
     assert len(plan.measures_of_row(8)) == 2
     assert len(plan.measures_of_row(28)) == 2
+
+
+def test_libyaml_and_pure_python_loaders_read_the_same_values_and_lines():
+    # plan.yaml is parsed by libyaml for speed; its values and the lines in messages must be
+    # exactly those of the pure-Python loader, which reports errors.
+    import yaml
+
+    from qdocgen.plan import yaml_lines
+
+    text = (DATA / "plan.yaml").read_text(encoding="utf-8-sig")
+    fast = yaml.load(text, Loader=yaml_lines._FastLoader)  # noqa: S506
+    slow = yaml.load(text, Loader=yaml_lines._Loader)  # noqa: S506
+
+    def shape(x):
+        if isinstance(x, dict):
+            return [x.line, sorted(x.key_lines.items()), *[(k, shape(v)) for k, v in x.items()]]
+        if isinstance(x, list):
+            return [x.line, x.item_lines, *[shape(v) for v in x]]
+        return [type(x).__name__, x]
+
+    assert shape(fast) == shape(slow)
+    assert yaml.load("no: 1\nyes: on\n", Loader=yaml_lines._FastLoader) == {"no": 1, "yes": "on"}  # noqa: S506

