@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import unicodedata
 from copy import copy
 from dataclasses import dataclass
 
@@ -23,9 +22,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
 from qdocgen.render.package import normalise_package
+from qdocgen.render.xlsx.cells import put_value
+from qdocgen.textwidth import text_width
 
 _MARKER = re.compile(r"\{([^{}\s]+)\}")
-_FORMULA_START = ("=", "+", "-", "@")
 _CLOSED_FILL = PatternFill("solid", fgColor="D9D9D9")
 
 
@@ -75,11 +75,9 @@ def package(wb, *, title: str) -> bytes:
 
 
 def put_text(cell, text: str) -> None:
-    """Write text as text, never as a formula, even when it starts with = + - @."""
-    cell.value = text
-    if text.startswith(_FORMULA_START):
-        cell.data_type = "s"
-        cell.quotePrefix = True
+    """Write text as text, never as a formula, even when it starts with = + - @ (the one rule
+    for every Excel output: `render.xlsx.cells.put_value`)."""
+    put_value(cell, str(text))
 
 
 def text_height(text: str, width: float, size: float) -> float:
@@ -87,7 +85,7 @@ def text_height(text: str, width: float, size: float) -> float:
     per_line = max(width / (size / 11), 1)
     lines = 0
     for part in str(text).split("\n"):
-        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in part)
+        w = text_width(part, narrow=1.1)
         lines += max(1, math.ceil(w / per_line))
     return round(max(lines * size * 1.45 + 4, size * 1.8), 1)
 

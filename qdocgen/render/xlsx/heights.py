@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 
 from qdocgen.render.xlsx.cells import existing_cells
+from qdocgen.textwidth import text_width
 
 # Text measurement: points a line takes per point of font size, padding in points, and the
 # pixel width of one unit of Excel column width (Calibri 11, the default).
@@ -20,7 +20,7 @@ def text_lines(text: str, width_px: float, size_pt: float) -> int:
     full = size_pt * 96 / 72
     lines = 0
     for para in text.split("\n"):
-        px = sum(full if unicodedata.east_asian_width(ch) in "WF" else full * 0.55 for ch in para)
+        px = text_width(para, narrow=full * 0.55, wide=full)
         lines += max(1, math.ceil(px / max(width_px, full)))
     return lines
 
