@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from jinja2 import TemplateError as JinjaError
@@ -54,28 +54,8 @@ class ChartBinding:
 # ── the tag ─────────────────────────────────────────────────────────────────────────────────
 
 
-def _top_level_split(text: str, seps: str) -> list[str]:
-    """`text` cut at each of `seps` outside brackets and quotes."""
-    out, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-        elif depth == 0 and ch in seps:
-            out.append(text[start:i])
-            start = i + 1
-    out.append(text[start:])
-    return out
-
-
-def _assignment(text: str) -> tuple[str, str] | None:
-    """('完成率', 'ratio') from '完成率=ratio' (a lone `=` outside brackets and quotes), else None."""
+def _top_level(text: str) -> Iterator[int]:
+    """The positions in `text` that stand outside brackets and quotes."""
     depth, quote = 0, ""
     for i, ch in enumerate(text):
         if quote:
@@ -87,11 +67,31 @@ def _assignment(text: str) -> tuple[str, str] | None:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        elif depth == 0 and ch in "=＝":
-            before, after = text[i - 1 : i], text[i + 1 : i + 2]
-            if ch == "=" and (before in "=!<>" and before or after == "="):
-                continue
-            return text[:i].strip(), text[i + 1 :].strip()
+        elif depth == 0:
+            yield i
+
+
+def _top_level_split(text: str, seps: str) -> list[str]:
+    """`text` cut at each of `seps` outside brackets and quotes."""
+    out, start = [], 0
+    for i in _top_level(text):
+        if text[i] in seps:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _assignment(text: str) -> tuple[str, str] | None:
+    """('完成率', 'ratio') from '完成率=ratio' (a lone `=` outside brackets and quotes), else None."""
+    for i in _top_level(text):
+        ch = text[i]
+        if ch not in "=＝":
+            continue
+        before, after = text[i - 1 : i], text[i + 1 : i + 2]
+        if ch == "=" and (before in "=!<>" and before or after == "="):
+            continue
+        return text[:i].strip(), text[i + 1 :].strip()
     return None
 
 
