@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError, TemplateRuntimeError
@@ -234,52 +235,58 @@ def _known_names(exc: BaseException) -> set[str]:
     return names
 
 
+def _operands(m: re.Match) -> str:
+    op, a, b = m.groups()
+    if "NoneType" in (a, b):
+        return f"空值（none）不能参与运算（{_OPS.get(op, op)}）：可能是未报送的完成值，可先用 {{% if … %}} 判断"
+    return f"{type_word(a)}和{type_word(b)}不能相{_OPS.get(op, op)}（{op}）"
+
+
+def _comparison(m: re.Match) -> str:
+    op, a, b = m.groups()
+    if "NoneType" in (a, b):
+        return "空值（none）不能比较大小：可能是未报送的完成值，可先用 {% if … %} 判断"
+    return f"{type_word(a)}和{type_word(b)}不能{_COMPARE.get(op, '比较')}（{op}）"
+
+
+# Python's TypeError messages → what they mean to someone writing a template.
+_TYPE_MESSAGES: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = tuple(
+    (re.compile(pattern), say)
+    for pattern, say in (
+        (r"unsupported operand type\(s\) for ([^:]+): '(\w+)' and '(\w+)'", _operands),
+        (
+            r'can only concatenate (\w+) \(not "(\w+)"\) to \w+',
+            lambda m: f"{type_word(m[1])}不能和{type_word(m[2])}相加：连接文字请用 ~（如 {{{{ year ~ '年' }}}}）",
+        ),
+        (r"'(.+?)' not supported between instances of '(\w+)' and '(\w+)'", _comparison),
+        (r"'(\w+)' object is not iterable", lambda m: f"{type_word(m[1])}不是列表，不能用 for 逐项重复"),
+        (r"object of type '(\w+)' has no len\(\)", lambda m: f"{type_word(m[1])}没有长度（length 只用于文字和列表）"),
+        (r"'(\w+)' object is not subscriptable", lambda m: f"{type_word(m[1])}不能用 [ ] 取其中一项"),
+        (r"'(\w+)' object is not callable", lambda m: f"{type_word(m[1])}不能像函数一样加括号调用"),
+        (
+            r"(%\w) format: an? (?:real number|integer) is required, not (\w+)",
+            lambda m: f"格式“{m[1]}”需要数字，得到的是{type_word(m[2])}",
+        ),
+        (
+            r"(\w+)\(\) takes (?:from )?(.+?) positional arguments? but (\d+) (?:were|was) given",
+            lambda m: f"{m[1].lstrip('_')} 的参数个数不对（多了或少了参数）",
+        ),
+        (
+            r"(\w+)\(\) got an unexpected keyword argument '(\w+)'",
+            lambda m: f"{m[1].lstrip('_')} 没有名为“{m[2]}”的参数",
+        ),
+        (r"(?:float|int)\(\) argument must be .*?, not '(\w+)'", lambda m: f"{type_word(m[1])}不能转换为数字"),
+        (r"'(\w+)' object cannot be interpreted as an integer", lambda m: f"此处需要整数，得到的是{type_word(m[1])}"),
+        (r"unhashable type: '(\w+)'", lambda m: f"{type_word(m[1])}不能用作键或集合中的项"),
+    )
+)
+
+
 def _type(message: str) -> str:
-    m = re.match(r"unsupported operand type\(s\) for ([^:]+): '(\w+)' and '(\w+)'", message)
-    if m:
-        op, a, b = m.groups()
-        if "NoneType" in (a, b):
-            return f"空值（none）不能参与运算（{_OPS.get(op, op)}）：可能是未报送的完成值，可先用 {{% if … %}} 判断"
-        return f"{type_word(a)}和{type_word(b)}不能相{_OPS.get(op, op)}（{op}）"
-    m = re.match(r'can only concatenate (\w+) \(not "(\w+)"\) to \w+', message)
-    if m:
-        return f"{type_word(m.group(1))}不能和{type_word(m.group(2))}相加：连接文字请用 ~（如 {{{{ year ~ '年' }}}}）"
-    m = re.match(r"'(.+?)' not supported between instances of '(\w+)' and '(\w+)'", message)
-    if m:
-        op, a, b = m.groups()
-        if "NoneType" in (a, b):
-            return "空值（none）不能比较大小：可能是未报送的完成值，可先用 {% if … %} 判断"
-        return f"{type_word(a)}和{type_word(b)}不能{_COMPARE.get(op, '比较')}（{op}）"
-    m = re.match(r"'(\w+)' object is not iterable", message)
-    if m:
-        return f"{type_word(m.group(1))}不是列表，不能用 for 逐项重复"
-    m = re.match(r"object of type '(\w+)' has no len\(\)", message)
-    if m:
-        return f"{type_word(m.group(1))}没有长度（length 只用于文字和列表）"
-    m = re.match(r"'(\w+)' object is not subscriptable", message)
-    if m:
-        return f"{type_word(m.group(1))}不能用 [ ] 取其中一项"
-    m = re.match(r"'(\w+)' object is not callable", message)
-    if m:
-        return f"{type_word(m.group(1))}不能像函数一样加括号调用"
-    m = re.match(r"(%\w) format: an? (?:real number|integer) is required, not (\w+)", message)
-    if m:
-        return f"格式“{m.group(1)}”需要数字，得到的是{type_word(m.group(2))}"
-    m = re.match(r"(\w+)\(\) takes (?:from )?(.+?) positional arguments? but (\d+) (?:were|was) given", message)
-    if m:
-        return f"{m.group(1).lstrip('_')} 的参数个数不对（多了或少了参数）"
-    m = re.match(r"(\w+)\(\) got an unexpected keyword argument '(\w+)'", message)
-    if m:
-        return f"{m.group(1).lstrip('_')} 没有名为“{m.group(2)}”的参数"
-    m = re.match(r"(?:float|int)\(\) argument must be .*?, not '(\w+)'", message)
-    if m:
-        return f"{type_word(m.group(1))}不能转换为数字"
-    m = re.match(r"'(\w+)' object cannot be interpreted as an integer", message)
-    if m:
-        return f"此处需要整数，得到的是{type_word(m.group(1))}"
-    m = re.match(r"unhashable type: '(\w+)'", message)
-    if m:
-        return f"{type_word(m.group(1))}不能用作键或集合中的项"
+    for pattern, say in _TYPE_MESSAGES:
+        m = pattern.match(message)
+        if m:
+            return say(m)
     return f"数据类型不符（{message}）"
 
 
