@@ -3,7 +3,9 @@
 This script is the source of truth for the bundled template: change it, then regenerate the
 template and commit both (tests/test_template_sources.py checks that it remakes the shipped
 file byte for byte). Users edit their own copies in Excel or WPS (wording of the
-instructions, fonts, column widths, print settings). Run from the repository root:
+instructions, fonts, column widths, print settings). Like every Excel template it is made
+with openpyxl (Word templates are written as OOXML parts: tools/ooxml_parts.py). Run from the
+repository root:
 
     python tools/make_form_template.py [--out templates]   # writes xlsx/填报表.xlsx under --out
 

@@ -3,9 +3,12 @@
 This script is the source of truth for them: change it, then regenerate the templates and
 commit both (tests/test_template_sources.py checks that it remakes the shipped files byte for
 byte). Users edit their own copies in Word or WPS.
-The package is written part by part as plain OOXML (python-docx's default template carries
-~790 KB of styles and MS Mincho fallbacks); the styles come from the GB/T 9704 profile
-(qdocgen.render.gbt9704_docx.style_specs), and python-docx opens the result as a check.
+Word templates are written as OOXML parts, string by string (python-docx's default template
+carries ~790 KB of styles and MS Mincho fallbacks), with the paragraph, run, table, footer and
+package helpers shared with tools/make_table_templates.py (tools/ooxml_parts.py); Excel
+templates are made with openpyxl (tools/make_table_templates.py, tools/make_form_template.py).
+The styles come from the GB/T 9704 profile (qdocgen.render.gbt9704_docx.style_specs), and
+python-docx opens the result as a check.
 
     python tools/make_notice_templates.py [--out templates/docx]
 """
@@ -15,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,44 +29,25 @@ from qdocgen.render.gbt9704 import Profile  # noqa: E402
 from qdocgen.render.gbt9704_docx import IMPRINT_ROW, NUMBER_DESCR, apply_profile, number_box  # noqa: E402
 from qdocgen.render.package import normalise_package  # noqa: E402
 from tools import notice_charts  # noqa: E402
-
-NS = (
-    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
-    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
-    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" '
-    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
-    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-    'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" mc:Ignorable="w14"'
+from tools.ooxml_parts import (  # noqa: E402
+    APP,
+    CORE,
+    FONTS,
+    NS,
+    PAGE_FIELD,
+    ROOT_RELS,
+    cell,
+    page_footer,
+    para,
+    row,
+    table,
+    zip_parts,
 )
+
 SIGNER = "佛山市质量强市工作领导小组办公室"
 
 
 # ── building blocks ────────────────────────────────────────────────────────────────────────
-
-
-def esc(text: str) -> str:
-    # Only & < > : docxtpl reads quotes inside Jinja tags literally.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def run(text: str, rstyle: str | None = None) -> str:
-    rpr = f'<w:rPr><w:rStyle w:val="{rstyle}"/></w:rPr>' if rstyle else ""
-    return f'<w:r>{rpr}<w:t xml:space="preserve">{esc(text)}</w:t></w:r>'
-
-
-def para(style: str, *parts, ppr: str = "") -> str:
-    """A paragraph; parts are text, (char style, text) pairs, or raw XML starting with '<'."""
-    runs = []
-    for part in parts:
-        if isinstance(part, tuple):
-            runs.append(run(part[1], part[0]))
-        elif part.startswith("<"):
-            runs.append(part)
-        else:
-            runs.append(run(part))
-    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{ppr}</w:pPr>{"".join(runs)}</w:p>'
 
 
 def ctl(tag: str) -> str:
@@ -109,32 +92,6 @@ def sect_break(props: str) -> str:
     return f'<w:p><w:pPr><w:pStyle w:val="QBody"/><w:sectPr>{props}</w:sectPr></w:pPr></w:p>'
 
 
-def cell(width: int, content: str, span: int = 1, borders: str = "", valign: str = "center") -> str:
-    grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
-    bd = f"<w:tcBorders>{borders}</w:tcBorders>" if borders else ""
-    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{grid}{bd}<w:vAlign w:val="{valign}"/></w:tcPr>{content}</w:tc>'
-
-
-def table(widths: list[int], rows: list[str], props: str = "", borders: str = "") -> str:
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    if not borders:
-        borders = "".join(
-            f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
-            for side in ("top", "left", "bottom", "right", "insideH", "insideV")
-        )
-    return (
-        f'<w:tbl><w:tblPr>{props}<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
-        f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-        f'<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
-        f'<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>'
-    )
-
-
-def row(cells: list[str], header: bool = False, cant_split: bool = True, extra: str = "") -> str:
-    trpr = ("<w:cantSplit/>" if cant_split else "") + extra + ("<w:tblHeader/>" if header else "")
-    return f"<w:tr><w:trPr>{trpr}</w:trPr>{''.join(cells)}</w:tr>"
-
-
 def data_table(columns: list[tuple[str, int, str, str]]) -> str:
     """The annex table: a repeated header row, then one row per item of `annex`."""
     widths = [w for _, w, _, _ in columns]
@@ -168,14 +125,6 @@ def imprint(printer: str, date_text: str, cc: str) -> str:
     return spacer + table([half, width - half], rows, borders=borders)
 
 
-PAGE_FIELD = (
-    '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-    '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
-    '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
-    '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-)
-
-
 def blank_part(tag: str) -> str:
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:{tag} {NS}>{para("QPageOdd")}</w:{tag}>'
 
@@ -203,11 +152,6 @@ def number_box_header(odd: bool) -> str:
         "</mc:Choice></mc:AlternateContent></w:r>"
     )
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr {NS}>{para("QPageOdd", shape)}</w:hdr>'
-
-
-def page_footer(style: str) -> str:
-    body = para(style, "— ", PAGE_FIELD, " —")
-    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr {NS}>{body}</w:ftr>'
 
 
 # ── the notices' wording ──────────────────────────────────────────────────────────────────
@@ -621,13 +565,6 @@ CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>
 </Types>"""
 
-ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>
-<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>
-</Relationships>"""
-
 DOC_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 <Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
@@ -660,24 +597,6 @@ SETTINGS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/><w:decimalSymbol w:val="."/><w:listSeparator w:val=","/>
 </w:settings>"""
 
-FONTS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
-<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/><w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>
-<w:font w:name="楷体_GB2312"><w:altName w:val="楷体"/><w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>
-<w:font w:name="黑体"><w:altName w:val="SimHei"/><w:charset w:val="86"/><w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>
-<w:font w:name="宋体"><w:altName w:val="SimSun"/><w:charset w:val="86"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>
-<w:font w:name="方正小标宋简体"><w:altName w:val="宋体"/><w:charset w:val="86"/><w:family w:val="script"/><w:pitch w:val="fixed"/></w:font>
-</w:fonts>"""
-
-CORE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<dc:title>{title}</dc:title><dc:creator>qdocgen</dc:creator><cp:lastModifiedBy>qdocgen</cp:lastModifiedBy>
-<dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified>
-</cp:coreProperties>"""
-
-APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>qdocgen</Application></Properties>"""
-
 
 def package(body: list[str], title: str, horizontal: bool = False) -> bytes:
     """The template's package; `horizontal`: its chart has horizontal bars (the district's)."""
@@ -705,13 +624,8 @@ def package(body: list[str], title: str, horizontal: bool = False) -> bytes:
         "word/header2.xml": number_box_header(odd=True),
         "word/header3.xml": number_box_header(odd=False),
     }
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in parts.items():
-            z.writestr(name, text.encode("utf-8"))
-        for name, blob in notice_charts.chart_package_parts(horizontal).items():
-            z.writestr(name, blob)
-    blob = apply_profile(buf.getvalue(), Profile(), SIGNER)
+    parts.update(notice_charts.chart_package_parts(horizontal))
+    blob = apply_profile(zip_parts(parts), Profile(), SIGNER)
     docx.Document(io.BytesIO(blob))  # python-docx must accept it
     return normalise_package(blob, epoch=946684800)
 

@@ -3,6 +3,10 @@
 This script is the source of truth for the bundled task-table templates: change it, then
 regenerate them and commit both (tests/test_template_sources.py checks that it remakes the
 shipped files byte for byte). Users edit their own copies in Excel, Word or WPS.
+One technique per format, as in the other template tools: the Excel templates are made with
+openpyxl; the Word templates are written as OOXML parts, string by string, with the helpers
+shared with tools/make_notice_templates.py (tools/ooxml_parts.py), and python-docx opens the
+result as a check.
 
     python tools/make_table_templates.py [--out templates]   # writes xlsx/… and docx/… under --out
 """
@@ -14,13 +18,6 @@ import io
 import sys
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor, Twips
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -28,7 +25,25 @@ from openpyxl.utils import get_column_letter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import docx  # noqa: E402
+
 from qdocgen.render.package import normalise_package  # noqa: E402
+from tools import ooxml_parts  # noqa: E402
+from tools.ooxml_parts import (  # noqa: E402
+    APP,
+    CORE,
+    FONTS,
+    NS,
+    ROOT_RELS,
+    XML_HEAD,
+    cell,
+    page_footer,
+    para,
+    row,
+    run,
+    table,
+    zip_parts,
+)
 
 BODY_FONT = "仿宋_GB2312"
 HEAD_FONT = "黑体"
@@ -210,233 +225,171 @@ def _xlsx_bytes(wb) -> bytes:
 
 
 # --- Word ---------------------------------------------------------------------------------
+# Written as OOXML parts with the helpers shared with tools/make_notice_templates.py
+# (tools/ooxml_parts.py); runs carry their fonts (w:eastAsia) and sizes directly.
 
-KEEP_STYLES = {"Normal", "Default Paragraph Font", "Normal Table", "No List", "Table Grid", "Footer"}
-
-
-def _east_asia(rpr_parent, name: str) -> None:
-    """Declare `name` for Chinese (eastAsia) and Latin text on a run or style."""
-    rpr = rpr_parent.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), name)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:eastAsia"), "zh-CN")
+CELL_PPR = '<w:spacing w:before="0" w:after="0"/><w:jc w:val="{}"/>'
+TABLE_MARGINS = (
+    '<w:top w:w="28" w:type="dxa"/><w:left w:w="57" w:type="dxa"/>'
+    '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
+)
+# Landscape A4 with the GB/T 9704 margins; odd pages number at the right, even at the left.
+SECT = (
+    '<w:sectPr><w:footerReference w:type="default" r:id="rIdFooterOdd"/>'
+    '<w:footerReference w:type="even" r:id="rIdFooterEven"/>'
+    '<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>'
+    '<w:pgMar w:top="1587" w:right="1984" w:bottom="1474" w:left="2098" w:header="850" w:footer="850" w:gutter="0"/>'
+    '<w:cols w:space="720"/><w:docGrid w:linePitch="360"/></w:sectPr>'
+)
 
 
-def _run(paragraph, text: str, font: str, size: float, color: str | None = None):
-    run = paragraph.add_run(text)
-    run.font.size = Pt(size)
-    run.font.name = font
-    _east_asia(run._r, font)
-    if color:
-        run.font.color.rgb = RGBColor.from_string(color)
-    return run
+def _text(text: str, font: str, size: float, color: str | None = None) -> str:
+    return run(text, rpr=ooxml_parts.font(font, size, color))
 
 
-def _slim_styles(doc) -> None:
-    styles = doc.styles.element
-    for style in list(styles.findall(qn("w:style"))):
-        name = style.find(qn("w:name"))
-        if name is None or name.get(qn("w:val")) not in {n.lower() for n in KEEP_STYLES} | KEEP_STYLES:
-            styles.remove(style)
-    latent = styles.find(qn("w:latentStyles"))
-    if latent is not None:
-        styles.remove(latent)
-    normal = doc.styles["Normal"]
-    normal.font.size = Pt(10.5)
-    _east_asia(normal.element, BODY_FONT)
-    defaults = styles.find(qn("w:docDefaults"))
-    if defaults is not None:
-        rpr = defaults.find(qn("w:rPrDefault"))
-        if rpr is not None and rpr.find(qn("w:rPr")) is not None:
-            fonts = rpr.find(qn("w:rPr")).find(qn("w:rFonts"))
-            if fonts is not None:
-                for attr in list(fonts.attrib):
-                    del fonts.attrib[attr]
-                for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-                    fonts.set(qn(attr), BODY_FONT)
-
-
-def _page(doc) -> None:
-    sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Twips(16838), Twips(11906)
-    sec.left_margin, sec.right_margin = Twips(2098), Twips(1984)
-    sec.top_margin, sec.bottom_margin = Twips(1587), Twips(1474)
-    sec.footer_distance = Twips(850)
-    sec.header_distance = Twips(850)
-    doc.settings.odd_and_even_pages_header_footer = True
-    _page_number(sec.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
-    _page_number(sec.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
-
-
-def _page_number(p, align) -> None:
-    """`— N —` in 4号 宋体, one character in from the edge (GB/T 9704)."""
-    p.alignment = align
-    fmt = p.paragraph_format
-    if align == WD_ALIGN_PARAGRAPH.RIGHT:
-        fmt.right_indent = Twips(280)
-    else:
-        fmt.left_indent = Twips(280)
-    _run(p, "— ", PAGE_FONT, 14)
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        run = _run(p, "", PAGE_FONT, 14)
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-            run._r.append(el)
-        elif text == " PAGE ":
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-            run._r.append(el)
-        else:
-            run.text = text
-    _run(p, " —", PAGE_FONT, 14)
-
-
-def _heading_paragraphs(doc, progress: bool) -> None:
-    p = doc.paragraphs[0] if doc.paragraphs else doc.add_paragraph()
-    _run(p, "附件", HEAD_FONT, 16)
-    p = doc.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.space_before = Pt(6)
-    p.paragraph_format.space_after = Pt(12)
-    _run(p, "{{ plan.table_title }}", TITLE_FONT, 18)
+def _heading_paragraphs(progress: bool) -> list[str]:
+    out = [
+        para(None, _text("附件", HEAD_FONT, 16)),
+        para(
+            None,
+            _text("{{ plan.table_title }}", TITLE_FONT, 18),
+            ppr='<w:spacing w:before="120" w:after="240"/><w:jc w:val="center"/>',
+        ),
+    ]
     if progress:
-        p = doc.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(p, SUBTITLE, SUB_FONT, 16)
-        p = doc.add_paragraph()
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p.paragraph_format.space_after = Pt(6)
-        _run(p, "{{ sample_note }}", HEAD_FONT, 12, color="FF0000")
+        out += [
+            para(None, _text(SUBTITLE, SUB_FONT, 16), ppr='<w:jc w:val="center"/>'),
+            para(
+                None,
+                _text("{{ sample_note }}", HEAD_FONT, 12, color="FF0000"),
+                ppr='<w:spacing w:after="120"/><w:jc w:val="center"/>',
+            ),
+        ]
+    return out
 
 
-def _table(doc, widths: list[int]):
-    table = doc.add_table(rows=0, cols=len(widths))
-    table.style = doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    width = tbl_pr.find(qn("w:tblW"))
-    width.set(qn("w:w"), str(sum(widths)))
-    width.set(qn("w:type"), "dxa")
-    margins = OxmlElement("w:tblCellMar")
-    for side, twips in (("top", 28), ("left", 57), ("bottom", 28), ("right", 57)):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), str(twips))
-        el.set(qn("w:type"), "dxa")
-        margins.append(el)
-    look = tbl_pr.find(qn("w:tblLook"))
-    if look is not None:  # schema order: … tblLayout, tblCellMar, tblLook
-        look.addprevious(margins)
-    else:
-        tbl_pr.append(margins)
-    for col, w in zip(table.columns, widths, strict=True):
-        col.width = Twips(w)
-    return table
+def _cell(width: int, text: str, font: str, size: float, centred: bool, span: int = 1, vmerge=None) -> str:
+    runs = [_text(text, font, size)] if text else []
+    content = para(None, *runs, ppr=CELL_PPR.format("center" if centred else "left"))
+    return cell(width, content, span=span, vmerge=vmerge)
 
 
-def _row(table, widths, header=False):
-    row = table.add_row()
-    for cell, w in zip(row.cells, widths, strict=True):
-        cell.width = Twips(w)
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    if header:
-        tr_pr = row._tr.get_or_add_trPr()
-        el = OxmlElement("w:tblHeader")
-        tr_pr.append(el)
-    return row
+def _marker_row(widths: list[int], text: str) -> str:
+    """A {%tr …%} row, which docxtpl removes when rendering: the tag in its first cell."""
+    first = _cell(widths[0], text, BODY_FONT, 10.5, False)
+    return row([first] + [cell(w, para(None)) for w in widths[1:]], cant_split=False)
 
 
-def _cell_text(cell, text: str, font: str, size: float, centred: bool) -> None:
-    p = cell.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
-    p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(0)
-    if text:
-        _run(p, text, font, size)
-
-
-def _v_merge(cell, val: str | None) -> None:
-    el = cell._tc.get_or_add_tcPr().get_or_add_vMerge()  # in schema order, before w:vAlign
-    if val:
-        el.set(qn("w:val"), val)
-    elif qn("w:val") in el.attrib:
-        del el.attrib[qn("w:val")]
-
-
-def _marker_row(table, widths, text: str) -> None:
-    row = _row(table, widths)
-    _cell_text(row.cells[0], text, BODY_FONT, 10.5, False)
+def _table(widths: list[int], rows: list[str]) -> str:
+    return table(widths, rows, props='<w:tblStyle w:val="TableGrid"/>', margins=TABLE_MARGINS)
 
 
 def make_docx_plain() -> bytes:
-    doc = Document()
-    _slim_styles(doc)
-    _page(doc)
-    _heading_paragraphs(doc, progress=False)
     widths = [w for _, _, w, _, _ in PLAIN]
-    table = _table(doc, widths)
     first_year = len(PLAIN) - YEAR_COLUMNS
-    top, sub = _row(table, widths, header=True), _row(table, widths, header=True)
-    for i, (head, _, _, _, _) in enumerate(PLAIN):
-        if i < first_year:
-            _cell_text(top.cells[i], head, HEAD_FONT, 10.5, True)
-            _cell_text(sub.cells[i], "", HEAD_FONT, 10.5, True)
-            _v_merge(top.cells[i], "restart")
-            _v_merge(sub.cells[i], None)
+    top, sub = [], []
+    for i, (head, _, w, _, _) in enumerate(PLAIN):
+        if i < first_year:  # merged down over the two header rows
+            top.append(_cell(w, head, HEAD_FONT, 10.5, True, vmerge="restart"))
+            sub.append(_cell(w, "", HEAD_FONT, 10.5, True, vmerge=""))
         else:
-            _cell_text(sub.cells[i], head, HEAD_FONT, 10.5, True)
-    goals = top.cells[first_year].merge(top.cells[len(PLAIN) - 1])
-    for p in goals.paragraphs[1:]:
-        p._p.getparent().remove(p._p)
-    _cell_text(goals, "工作目标", HEAD_FONT, 10.5, True)
-    _marker_row(table, widths, "{%tr for r in rows %}")
-    body = _row(table, widths)
-    for i, (_, _, _, tpl, centred) in enumerate(PLAIN):
-        _cell_text(body.cells[i], tpl, BODY_FONT, 10.5, centred)
-    _marker_row(table, widths, "{%tr endfor %}")
-    return _docx_bytes(doc, "{{ plan.table_title }}")
+            sub.append(_cell(w, head, HEAD_FONT, 10.5, True))
+    top.append(_cell(sum(widths[first_year:]), "工作目标", HEAD_FONT, 10.5, True, span=YEAR_COLUMNS))
+    body = [_cell(w, tpl, BODY_FONT, 10.5, centred) for _, _, w, tpl, centred in PLAIN]
+    rows = [
+        row(top, header=True, cant_split=False),
+        row(sub, header=True, cant_split=False),
+        _marker_row(widths, "{%tr for r in rows %}"),
+        row(body, cant_split=False),
+        _marker_row(widths, "{%tr endfor %}"),
+    ]
+    return _docx_bytes([*_heading_paragraphs(progress=False), _table(widths, rows)], "{{ plan.table_title }}")
 
 
 def make_docx_progress() -> bytes:
-    doc = Document()
-    _slim_styles(doc)
-    _page(doc)
-    _heading_paragraphs(doc, progress=True)
     widths = [w for _, w, _, _ in PROGRESS_DOCX]
-    table = _table(doc, widths)
-    head = _row(table, widths, header=True)
-    for i, (text, _, _, _) in enumerate(PROGRESS_DOCX):
-        _cell_text(head.cells[i], text, HEAD_FONT, 9, True)
-    _marker_row(table, widths, "{%tr for l in lines %}")
-    body = _row(table, widths)
-    for i, (_, _, tpl, centred) in enumerate(PROGRESS_DOCX):
-        _cell_text(body.cells[i], tpl, BODY_FONT, 9, centred)
-    _marker_row(table, widths, "{%tr endfor %}")
+    head = [_cell(w, text, HEAD_FONT, 9, True) for text, w, _, _ in PROGRESS_DOCX]
+    body = [_cell(w, tpl, BODY_FONT, 9, centred) for _, w, tpl, centred in PROGRESS_DOCX]
+    rows = [
+        row(head, header=True, cant_split=False),
+        _marker_row(widths, "{%tr for l in lines %}"),
+        row(body, cant_split=False),
+        _marker_row(widths, "{%tr endfor %}"),
+    ]
     return _docx_bytes(
-        doc, "{{ period.words }}{{ plan.table_title }}完成情况{% if district %}（{{ district.name }}）{% endif %}"
+        [*_heading_paragraphs(progress=True), _table(widths, rows)],
+        "{{ period.words }}{{ plan.table_title }}完成情况{% if district %}（{{ district.name }}）{% endif %}",
     )
 
 
-def _docx_bytes(doc, title: str) -> bytes:
-    for rel_id, rel in list(doc.part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            doc.part.drop_rel(rel_id)  # 430 KB of Word 2010 styles nobody needs
-    doc.core_properties.author = "qdocgen"
-    doc.core_properties.title = title  # filled like the body, so each table carries its own title
-    doc.core_properties.comments = ""
-    buf = io.BytesIO()
-    doc.save(buf)
-    return normalise_package(buf.getvalue())
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
+<Default Extension="xml" ContentType="application/xml"/>
+<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
+<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>
+<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>
+<Override PartName="/word/fontTable.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"/>
+<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
+<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
+<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
+<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>
+</Types>"""
+
+DOC_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rIdSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>
+<Relationship Id="rIdFonts" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable" Target="fontTable.xml"/>
+<Relationship Id="rIdFooterOdd" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>
+<Relationship Id="rIdFooterEven" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>
+</Relationships>"""
+
+# Normal: 五号 仿宋_GB2312; Table Grid: single-spaced; the page-number footers: 4号 宋体, one
+# character in from the edge (GB/T 9704).
+_PAGE_RPR = ooxml_parts.font(PAGE_FONT, 14)
+STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" w:cs="{BODY_FONT}"/><w:sz w:val="22"/><w:szCs w:val="22"/><w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>
+<w:pPrDefault><w:pPr><w:spacing w:after="200" w:line="276" w:lineRule="auto"/></w:pPr></w:pPrDefault></w:docDefaults>
+<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:rPr>{ooxml_parts.font(BODY_FONT, 10.5)}</w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="FooterOdd"><w:name w:val="Footer Odd"/><w:basedOn w:val="Normal"/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:right="280"/><w:jc w:val="right"/></w:pPr><w:rPr>{_PAGE_RPR}</w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="FooterEven"><w:name w:val="Footer Even"/><w:basedOn w:val="Normal"/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:left="280"/><w:jc w:val="left"/></w:pPr><w:rPr>{_PAGE_RPR}</w:rPr></w:style>
+<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/></w:style>
+<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>
+<w:style w:type="numbering" w:default="1" w:styleId="NoList"><w:name w:val="No List"/><w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/></w:style>
+<w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/><w:basedOn w:val="TableNormal"/><w:uiPriority w:val="59"/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>
+</w:styles>"""
+
+SETTINGS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:zoom w:percent="100"/><w:defaultTabStop w:val="720"/><w:evenAndOddHeaders/><w:characterSpacingControl w:val="doNotCompress"/>
+<w:compat><w:useFELayout/><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="14"/></w:compat>
+<w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/><w:decimalSymbol w:val="."/><w:listSeparator w:val=","/>
+</w:settings>"""
+
+
+def _docx_bytes(body: list[str], title: str) -> bytes:
+    """The package; `title` (the document title property) is filled like the body, so each
+    table carries its own title."""
+    document = f"{XML_HEAD}<w:document {NS}><w:body>" + "\n".join(body) + f"{SECT}</w:body></w:document>"
+    blob = zip_parts(
+        {
+            "[Content_Types].xml": CONTENT_TYPES,
+            "_rels/.rels": ROOT_RELS,
+            "docProps/core.xml": CORE.format(title=title),
+            "docProps/app.xml": APP,
+            "word/document.xml": document,
+            "word/_rels/document.xml.rels": DOC_RELS,
+            "word/styles.xml": STYLES,
+            "word/settings.xml": SETTINGS,
+            "word/fontTable.xml": FONTS,
+            "word/footer1.xml": page_footer("FooterOdd"),
+            "word/footer2.xml": page_footer("FooterEven"),
+        }
+    )
+    docx.Document(io.BytesIO(blob))  # python-docx must accept it
+    return normalise_package(blob)
 
 
 def main() -> None:
