@@ -37,6 +37,8 @@ from tools.ooxml_parts import (  # noqa: E402
     PAGE_FIELD,
     ROOT_RELS,
     cell,
+    content_types,
+    document_rels,
     page_footer,
     para,
     row,
@@ -546,37 +548,19 @@ def district_body() -> list[str]:
 
 # ── the package ───────────────────────────────────────────────────────────────────────────
 
-CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Default Extension="png" ContentType="image/png"/>
-<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
-<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>
-<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>
-<Override PartName="/word/fontTable.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"/>
-<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
-<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
-<Override PartName="/word/footer3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
-<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>
-<Override PartName="/word/header2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>
-<Override PartName="/word/header3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>
-<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
-<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>
-</Types>"""
-
-DOC_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
-<Relationship Id="rIdSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>
-<Relationship Id="rIdFonts" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable" Target="fontTable.xml"/>
-<Relationship Id="rIdFooterOdd" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>
-<Relationship Id="rIdFooterEven" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>
-<Relationship Id="rIdFtrBlank" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer3.xml"/>
-<Relationship Id="rIdHdrBlank" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>
-<Relationship Id="rIdHdrLandOdd" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header2.xml"/>
-<Relationship Id="rIdHdrLandEven" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header3.xml"/>
-</Relationships>"""
+DOC_RELS = document_rels(
+    (
+        ("rIdStyles", "styles", "styles.xml"),
+        ("rIdSettings", "settings", "settings.xml"),
+        ("rIdFonts", "fontTable", "fontTable.xml"),
+        ("rIdFooterOdd", "footer", "footer1.xml"),
+        ("rIdFooterEven", "footer", "footer2.xml"),
+        ("rIdFtrBlank", "footer", "footer3.xml"),
+        ("rIdHdrBlank", "header", "header1.xml"),
+        ("rIdHdrLandOdd", "header", "header2.xml"),
+        ("rIdHdrLandEven", "header", "header3.xml"),
+    )
+)
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
@@ -606,7 +590,6 @@ def package(body: list[str], title: str, horizontal: bool = False) -> bytes:
         + f"<w:sectPr>{PORTRAIT_REFS}{sect(False)}</w:sectPr></w:body></w:document>"
     ).replace(CHART_RUN, notice_charts.drawing(horizontal))
     parts = {
-        "[Content_Types].xml": CONTENT_TYPES.replace("</Types>", notice_charts.CONTENT_TYPES + "</Types>"),
         "_rels/.rels": ROOT_RELS,
         "docProps/core.xml": CORE.format(title=title),
         "docProps/app.xml": APP,
@@ -624,6 +607,8 @@ def package(body: list[str], title: str, horizontal: bool = False) -> bytes:
         "word/header2.xml": number_box_header(odd=True),
         "word/header3.xml": number_box_header(odd=False),
     }
+    types = content_types(parts, defaults=(("png", "image/png"),))
+    parts = {"[Content_Types].xml": types.replace("</Types>", notice_charts.CONTENT_TYPES + "</Types>"), **parts}
     parts.update(notice_charts.chart_package_parts(horizontal))
     blob = apply_profile(zip_parts(parts), Profile(), SIGNER)
     docx.Document(io.BytesIO(blob))  # python-docx must accept it

@@ -37,6 +37,8 @@ from tools.ooxml_parts import (  # noqa: E402
     ROOT_RELS,
     XML_HEAD,
     cell,
+    content_types,
+    document_rels,
     page_footer,
     para,
     row,
@@ -322,28 +324,15 @@ def make_docx_progress() -> bytes:
     )
 
 
-CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>
-<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>
-<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>
-<Override PartName="/word/fontTable.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"/>
-<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
-<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>
-<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>
-<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>
-</Types>"""
-
-DOC_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
-<Relationship Id="rIdSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>
-<Relationship Id="rIdFonts" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable" Target="fontTable.xml"/>
-<Relationship Id="rIdFooterOdd" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>
-<Relationship Id="rIdFooterEven" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>
-</Relationships>"""
+DOC_RELS = document_rels(
+    (
+        ("rIdStyles", "styles", "styles.xml"),
+        ("rIdSettings", "settings", "settings.xml"),
+        ("rIdFonts", "fontTable", "fontTable.xml"),
+        ("rIdFooterOdd", "footer", "footer1.xml"),
+        ("rIdFooterEven", "footer", "footer2.xml"),
+    )
+)
 
 # Normal: 五号 仿宋_GB2312; Table Grid: single-spaced; the page-number footers: 4号 宋体, one
 # character in from the edge (GB/T 9704).
@@ -373,21 +362,19 @@ def _docx_bytes(body: list[str], title: str) -> bytes:
     """The package; `title` (the document title property) is filled like the body, so each
     table carries its own title."""
     document = f"{XML_HEAD}<w:document {NS}><w:body>" + "\n".join(body) + f"{SECT}</w:body></w:document>"
-    blob = zip_parts(
-        {
-            "[Content_Types].xml": CONTENT_TYPES,
-            "_rels/.rels": ROOT_RELS,
-            "docProps/core.xml": CORE.format(title=title),
-            "docProps/app.xml": APP,
-            "word/document.xml": document,
-            "word/_rels/document.xml.rels": DOC_RELS,
-            "word/styles.xml": STYLES,
-            "word/settings.xml": SETTINGS,
-            "word/fontTable.xml": FONTS,
-            "word/footer1.xml": page_footer("FooterOdd"),
-            "word/footer2.xml": page_footer("FooterEven"),
-        }
-    )
+    parts = {
+        "_rels/.rels": ROOT_RELS,
+        "docProps/core.xml": CORE.format(title=title),
+        "docProps/app.xml": APP,
+        "word/document.xml": document,
+        "word/_rels/document.xml.rels": DOC_RELS,
+        "word/styles.xml": STYLES,
+        "word/settings.xml": SETTINGS,
+        "word/fontTable.xml": FONTS,
+        "word/footer1.xml": page_footer("FooterOdd"),
+        "word/footer2.xml": page_footer("FooterEven"),
+    }
+    blob = zip_parts({"[Content_Types].xml": content_types(parts), **parts})
     docx.Document(io.BytesIO(blob))  # python-docx must accept it
     return normalise_package(blob)
 

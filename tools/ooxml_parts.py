@@ -9,6 +9,7 @@ footer, the font table, the package's fixed parts and the zip writer.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -131,6 +132,46 @@ FONTS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:font w:name="宋体"><w:altName w:val="SimSun"/><w:charset w:val="86"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>
 <w:font w:name="方正小标宋简体"><w:altName w:val="宋体"/><w:charset w:val="86"/><w:family w:val="script"/><w:pitch w:val="fixed"/></w:font>
 </w:fonts>"""
+
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+# (part name pattern, content type), in the order [Content_Types].xml lists them.
+_OVERRIDES = (
+    (r"word/document\.xml", _WML + "document.main+xml"),
+    (r"word/styles\.xml", _WML + "styles+xml"),
+    (r"word/settings\.xml", _WML + "settings+xml"),
+    (r"word/fontTable\.xml", _WML + "fontTable+xml"),
+    (r"word/footer\d+\.xml", _WML + "footer+xml"),
+    (r"word/header\d+\.xml", _WML + "header+xml"),
+    (r"docProps/core\.xml", "application/vnd.openxmlformats-package.core-properties+xml"),
+    (r"docProps/app\.xml", "application/vnd.openxmlformats-officedocument.extended-properties+xml"),
+)
+
+
+def content_types(parts, defaults: tuple[tuple[str, str], ...] = ()) -> str:
+    """[Content_Types].xml for the package `parts` (their names), with extra (extension,
+    content type) defaults; parts of other kinds (charts) the caller adds itself."""
+    lines = [
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
+        '<Default Extension="xml" ContentType="application/xml"/>',
+        *(f'<Default Extension="{ext}" ContentType="{kind}"/>' for ext, kind in defaults),
+    ]
+    for pattern, kind in _OVERRIDES:
+        for name in sorted(n for n in parts if re.fullmatch(pattern, n)):
+            lines.append(f'<Override PartName="/{name}" ContentType="{kind}"/>')
+    return XML_HEAD + "\n".join([*lines, "</Types>"])
+
+
+def document_rels(rels: tuple[tuple[str, str, str], ...]) -> str:
+    """word/_rels/document.xml.rels from (Id, relationship kind, target) triples."""
+    lines = ['<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">']
+    lines += [
+        f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}"'
+        f' Target="{target}"/>'
+        for rid, kind, target in rels
+    ]
+    return XML_HEAD + "\n".join([*lines, "</Relationships>"])
+
 
 ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
