@@ -258,14 +258,12 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
 @click.pass_obj
 def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: str) -> None:
     """按指标类型评估完成情况：目标、完成值、完成率、状态。"""
-    from qdocgen.progress import evaluate
-
     check_year(ws, year)
     city_only = is_city(district)
     district = None if city_only else resolve_district(ws, district)
     per = Period.parse_part(year, period)
     ws.expect_figures(per)
-    ev = evaluate(ws.plan, ws.figures, per)
+    ev = ws.evaluation(per)
     if city_only:
         results = [r for r in ev.results if r.district is None]
     else:
@@ -525,12 +523,11 @@ def missing(ws: Workspace, year: int, period: str, fmt: str) -> None:
     """列出各区（及全市）尚未报送完成值的指标和指标报送率：催报清单。"""
     from qdocgen import fmt as f
     from qdocgen.documents.reporting import reporting
-    from qdocgen.progress import evaluate
 
     check_year(ws, year)
     per = Period.parse_part(year, period)
     ws.expect_figures(per)
-    found = reporting(evaluate(ws.plan, ws.figures, per))
+    found = reporting(ws.evaluation(per))
     if fmt == "json":
         click.echo(
             json_text(
