@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from qdocgen import __version__
+from qdocgen import __version__, build_inputs
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
@@ -159,6 +159,18 @@ def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
     return changes
 
 
+def _all_as_written(record: Record, jobs: list[Job], out_dir: Path) -> bool:
+    """Whether every job's file is recorded and still has the bytes the build wrote."""
+    for job in jobs:
+        entry = record.output(job.path)
+        try:
+            if entry is None or entry.get("sha256") != sha256((out_dir / job.path).read_bytes()):
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def _reason(
     job: Job, entry: dict | None, out_file: Path, fp: str, force: bool, changes, template_changed
 ) -> str | None:
@@ -197,24 +209,22 @@ def run_build(
     echo: Callable[[str], None] = print,
     progress: Callable[[list[Job]], Iterable[Job]] = lambda jobs: jobs,
     workers: int | None = None,
+    settings: dict | None = None,
 ) -> Outcome:
     """Make the documents of `jobs` that are out of date; report what was made and why.
 
     `workers`: processes making documents (default: one per core for POOL_MIN jobs or more,
     else 1; the environment variable QDOCGEN_WORKERS overrides the default).
+    `settings`: every option that decides the jobs' documents besides the workspace's files (the
+    command's --date, --year, …). Given, a build whose inputs all match the last complete build's
+    and whose files are all as it wrote them keeps everything without building a context
+    (`build_inputs`); None: every job is fingerprinted from its context.
     """
     jobs = list(jobs)
     for job in jobs:
         check_inside(out_dir, job.path)
     record = Record(out_dir / RECORD)
     outcome = Outcome()
-    old_figures = record.data.get("figures", {})
-    new_figures = json.loads(json.dumps(figure_snapshot(ws), default=_json_default))
-    changes = figure_changes(old_figures, new_figures) if record.data["outputs"] else []
-    outcome.figure_changes = [m for _, _, m in changes]
-    if record.data.get("qdocgen") == __version__:  # what each template version uses, found by an earlier build
-        names.remember(record.data.get("template_names"))
-
     template_hashes: dict[Path, str] = {}
     for job in jobs:
         for t in job.templates:
@@ -223,6 +233,23 @@ def run_build(
                     template_hashes[t] = sha256(t.read_bytes())
                 except OSError as exc:
                     raise UserError(f"无法读取模板 {t}：{os_error_text(exc)}") from None
+    digest = None
+    if settings is not None:
+        digest = build_inputs.inputs_digest(ws.files_seen, jobs, template_hashes, settings)
+        if not force and record.data.get(build_inputs.KEY) == digest and _all_as_written(record, jobs, out_dir):
+            outcome.kept = [job.path for job in jobs]
+            if pdf:
+                _convert_pdfs(out_dir, record, outcome, outcome.kept)
+                _save(record, template_hashes)
+            return outcome
+    record.data.pop(build_inputs.KEY, None)  # saved again only when this build completes
+
+    old_figures = record.data.get("figures", {})
+    new_figures = json.loads(json.dumps(figure_snapshot(ws), default=_json_default))
+    changes = figure_changes(old_figures, new_figures) if record.data["outputs"] else []
+    outcome.figure_changes = [m for _, _, m in changes]
+    if record.data.get("qdocgen") == __version__:  # what each template version uses, found by an earlier build
+        names.remember(record.data.get("template_names"))
     old_inputs = record.data.get("inputs", {})
 
     def template_changed(t: Path) -> bool:
@@ -274,6 +301,8 @@ def run_build(
                 outcome.made.append((job.path, reason))
             else:  # remade in memory, came out byte for byte the same: the file is left alone
                 outcome.kept.append(job.path)
+        if digest is not None and not outcome.failed:  # every document now follows these inputs
+            record.data[build_inputs.KEY] = digest
     finally:  # also when interrupted: what was written is recorded
         _save(record, template_hashes)
     if pdf:

@@ -364,7 +364,8 @@ def build(
             return items
         return _progressbar(items)
 
-    outcome = run_build(ws, jobs, out_dir, force=force, pdf=pdf, progress=progress)
+    settings = {"year": year, "date": date_text}  # all else that decides the documents is in the files
+    outcome = run_build(ws, jobs, out_dir, force=force, pdf=pdf, progress=progress, settings=settings)
     if not quiet:
         for line in summarise(outcome, out_dir, time.perf_counter() - start):
             click.echo(line)

@@ -40,7 +40,16 @@ class Workspace:
     _evaluations: dict[Period, Evaluation] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
+    def files_seen(self) -> str:
+        """A digest of the files the plan, figures and settings are read from, taken before any of
+        them is read (a build's inputs digest, `build_inputs`)."""
+        from qdocgen.build_inputs import files_digest
+
+        return files_digest(Path(self.data_dir), self.config_path)
+
+    @cached_property
     def plan(self) -> Plan:
+        self.files_seen  # noqa: B018 - before reading
         if not Path(self.data_dir).is_dir():
             raise UserError(
                 f"找不到计划数据文件夹 {self.data_dir}：请在工作区文件夹中运行，或用 --data 指定，"
@@ -102,6 +111,7 @@ class Workspace:
         """The workspace's settings (qdocgen.toml), read and validated once; defaults without one."""
         from qdocgen.config import load_config
 
+        self.files_seen  # noqa: B018 - before reading
         return load_config(self.config_path)
 
     def district_name(self, name: str) -> str:
