@@ -15,6 +15,10 @@ What it measures, side by side:
   build       `qdocgen build` of the bundled data in a new process, from an empty output folder
               (`build_cold_s`), and again with nothing changed (`rebuild_noop_s`); wall seconds,
               median of the runs, and the CPU seconds they took (`*_cpu_s`).
+              Two more rebuilds show the precise path, which a build takes whenever any input
+              changed: nothing changed but the record's inputs digest removed, so every document is
+              fingerprinted from its context (`rebuild_noop_precise_s`), and one figure corrected
+              (`rebuild_one_figure_s`: 6 documents remade).
   --help      `qdocgen --help` in a new process (`help_s`).
   scale       a generated workspace of 200 districts (each copying one of the five real ones'
               targets and figures) × 5 periods (2017, 2018, 2019 H1 as bundled, 2017 H1 and 2018
@@ -142,20 +146,44 @@ def bench_notice(rounds: int) -> dict:
 # ── builds and --help ────────────────────────────────────────────────────────────────────
 
 
+# One corrected figure (the README's example): the rebuild remakes the 6 documents that show it.
+CORRECTION = ("南海区,27,有效期内省名牌产品数,239,", "南海区,27,有效期内省名牌产品数,241,")
+
+
+def forget_inputs_digest(out: Path) -> None:
+    """Make the next build take the precise path: fingerprint every document from its context,
+    as it does whenever any input changed (the digest of unchanged inputs is qdocgen.build_inputs)."""
+    from qdocgen.build_inputs import KEY
+
+    path = out / "构建记录.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.pop(KEY, None)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def bench_builds(runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="qdocgen-bench-") as tmp:
         work = Path(tmp)
         shutil.copytree(ROOT / "plan_data", work / "plan_data")
         shutil.copytree(ROOT / "templates", work / "templates")
-        cold, noop, cold_cpu, noop_cpu = [], [], [], []
+        figures = work / "plan_data" / "figures" / "2018.csv"
+        original = figures.read_bytes()
+        corrected = original.replace(CORRECTION[0].encode("utf-8"), CORRECTION[1].encode("utf-8"))
+        assert corrected != original, "the bundled 2018 figures changed: update CORRECTION"
+        cold, noop, cold_cpu, noop_cpu, precise, fixed = [], [], [], [], [], []
         for _ in range(runs):
             shutil.rmtree(work / "output", ignore_errors=True)
+            figures.write_bytes(original)
             wall, cpu = timed_run([*QDOCGEN, "build", "-q"], work)
             cold.append(wall)
             cold_cpu.append(cpu)
             wall, cpu = timed_run([*QDOCGEN, "build", "-q"], work)
             noop.append(wall)
             noop_cpu.append(cpu)
+            forget_inputs_digest(work / "output")
+            precise.append(timed_run([*QDOCGEN, "build", "-q"], work)[0])
+            figures.write_bytes(corrected)
+            fixed.append(timed_run([*QDOCGEN, "build", "-q"], work)[0])
         docs = len(json.loads((work / "output" / "构建记录.json").read_text(encoding="utf-8"))["outputs"])
         helps = [timed_run([*QDOCGEN, "--help"], work)[0] for _ in range(max(3, runs * 2))]
     return {
@@ -164,6 +192,8 @@ def bench_builds(runs: int) -> dict:
         "build_cold_cpu_s": round(statistics.median(cold_cpu), 2),
         "rebuild_noop_s": round(statistics.median(noop), 3),
         "rebuild_noop_cpu_s": round(statistics.median(noop_cpu), 3),
+        "rebuild_noop_precise_s": round(statistics.median(precise), 3),
+        "rebuild_one_figure_s": round(statistics.median(fixed), 3),
         "help_s": round(statistics.median(helps), 3),
     }
 
@@ -340,6 +370,8 @@ LABELS = [
     ("build_cold_cpu_s", "首次构建 CPU（秒）"),
     ("rebuild_noop_s", "无变化重建（秒）"),
     ("rebuild_noop_cpu_s", "无变化重建 CPU（秒）"),
+    ("rebuild_noop_precise_s", "无变化，逐个文件比对时（秒）"),
+    ("rebuild_one_figure_s", "更正一个完成值后重建（秒）"),
     ("help_s", "qdocgen --help（秒）"),
     ("scale_shape", "规模：工作区"),
     ("scale_docs", "规模：通报份数"),

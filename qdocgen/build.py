@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from qdocgen import __version__, build_inputs
+from qdocgen.config import CONFIG_NAME
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
@@ -172,7 +173,7 @@ def _all_as_written(record: Record, jobs: list[Job], out_dir: Path) -> bool:
 
 
 def _reason(
-    job: Job, entry: dict | None, out_file: Path, fp: str, force: bool, changes, template_changed
+    job: Job, entry: dict | None, out_file: Path, fp: str, force: bool, changes, template_changed, others=()
 ) -> str | None:
     """Why a job must be remade, or None if its file is up to date."""
     if force:
@@ -196,7 +197,24 @@ def _reason(
     changed_templates = [t.name for t in job.templates if template_changed(t)]
     if changed_templates:
         why.append("模板变化（" + "、".join(changed_templates) + "）")
+    why += others
     return "；".join(why) or "计划数据、配置或相关完成值变化"
+
+
+def _other_changes(ws: Workspace, old_inputs: dict, new_inputs: dict, old_settings, settings) -> list[str]:
+    """The changed inputs besides figures and templates, named for the reasons of remade files:
+    plan.yaml, qdocgen.toml and the 成文日期 given on the command line."""
+    out = []
+    if old_inputs:  # (without a record every file is new, and says so)
+        for path in (Path(ws.data_dir) / "plan.yaml", ws.root / CONFIG_NAME):
+            name = _input_name(ws, path)
+            if old_inputs.get(name) != new_inputs.get(name):
+                out.append(f"{path.name} 变化")
+    if isinstance(old_settings, dict) and settings is not None:
+        before, after = old_settings.get("date"), settings.get("date")
+        if before != after:
+            out.append(f"成文日期变化（--date {before or '未设定'} → {after or '未设定'}）")
+    return out
 
 
 def run_build(
@@ -256,7 +274,11 @@ def run_build(
         return old_inputs.get(_input_name(ws, t)) not in (None, template_hashes[t])
 
     config_hash = _config_hash(ws)
-    record.data["inputs"] = _input_hashes(ws, template_hashes)
+    new_inputs = _input_hashes(ws, template_hashes)
+    others = _other_changes(ws, old_inputs, new_inputs, record.data.get("settings"), settings)
+    record.data["inputs"] = new_inputs
+    if settings is not None:
+        record.data["settings"] = {k: None if v is None else str(v) for k, v in sorted(settings.items())}
     record.data["figures"] = new_figures
     record.data["qdocgen"] = __version__
     old_fps = {job.path: (record.output(job.path) or {}).get("fingerprint") for job in jobs}
@@ -271,7 +293,7 @@ def run_build(
             try:
                 if result.error is not None:
                     raise UserError(result.error)
-                reason = _reason(job, entry, target, result.fingerprint, force, changes, template_changed)
+                reason = _reason(job, entry, target, result.fingerprint, force, changes, template_changed, others)
                 if reason is None:
                     outcome.kept.append(job.path)
                     continue

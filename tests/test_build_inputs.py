@@ -164,7 +164,9 @@ def test_a_file_saved_while_a_build_reads_is_seen_by_the_next_build(data_dir, tm
     run_build(ws, catalog.notice_jobs(ws, [p for p in ws.figures.periods if p.key == "2018"]), out, settings={})
     contexts.clear()
     again = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
-    run_build(again, catalog.notice_jobs(again, [p for p in again.figures.periods if p.key == "2018"]), out, settings={})
+    run_build(
+        again, catalog.notice_jobs(again, [p for p in again.figures.periods if p.key == "2018"]), out, settings={}
+    )
     assert contexts, "the saved file is looked at"
 
 
@@ -196,3 +198,21 @@ def test_without_settings_every_build_is_precise(data_dir, tmp_path, contexts):
     assert len(contexts) == len(jobs)
     assert not outcome.made
     assert build_inputs.KEY not in record(out)
+
+
+def test_the_reason_names_the_setting_that_changed(built, data_dir):
+    run, _ = built
+    result = run("--date", "2019-02-20")
+    assert f"生成 {NANHAI_2018}（成文日期变化（--date 未设定 → 2019-02-20））" in result.output
+    assert "任务分解表完成情况.xlsx" not in result.output, "a table carries no 成文日期"
+    (data_dir.parent / "qdocgen.toml").write_text("[gbt9704]\nbody_size = 17\n", encoding="utf-8")
+    result = run("--date", "2019-02-20")
+    assert f"生成 {NANHAI_2018}（qdocgen.toml 变化）" in result.output
+    plan = data_dir / "plan.yaml"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("2018: {禅城区: 60, 南海区: 239,", "2018: {禅城区: 60, 南海区: 240,"),
+        encoding="utf-8",
+    )
+    result = run("--date", "2019-02-20")
+    assert "生成 2018/填报表/南海区-2018年度-填报表.xlsx（plan.yaml 变化）" in result.output
+    assert "禅城区-2018年度-填报表" not in result.output
