@@ -160,16 +160,15 @@ def figure_changes(old: dict, new: dict) -> list[tuple[str, str | None, str]]:
     return changes
 
 
-def _all_as_written(record: Record, jobs: list[Job], out_dir: Path) -> bool:
-    """Whether every job's file is recorded and still has the bytes the build wrote."""
+def _outputs_as_they_are(jobs: list[Job], out_dir: Path) -> list[tuple[str, str | None]]:
+    """Each job's file and the sha256 of its bytes now (None: missing or unreadable)."""
+    out = []
     for job in jobs:
-        entry = record.output(job.path)
         try:
-            if entry is None or entry.get("sha256") != sha256((out_dir / job.path).read_bytes()):
-                return False
+            out.append((job.path, sha256((out_dir / job.path).read_bytes())))
         except OSError:
-            return False
-    return True
+            out.append((job.path, None))
+    return out
 
 
 def _reason(
@@ -244,17 +243,27 @@ def run_build(
     record = Record(out_dir / RECORD)
     outcome = Outcome()
     template_hashes: dict[Path, str] = {}
+    template_states: dict[Path, tuple | None] = {}
     for job in jobs:
         for t in job.templates:
             if t not in template_hashes:
+                template_states[t] = build_inputs.file_state(t)  # before its bytes: a later write is seen
                 try:
                     template_hashes[t] = sha256(t.read_bytes())
                 except OSError as exc:
                     raise UserError(f"无法读取模板 {t}：{os_error_text(exc)}") from None
+    if record.data.get("qdocgen") == __version__:  # what each template version uses, found by an earlier build
+        names.remember(record.data.get("template_names"))
     digest = None
     if settings is not None:
         digest = build_inputs.inputs_digest(ws.files_seen, jobs, template_hashes, settings)
-        if not force and record.data.get(build_inputs.KEY) == digest and _all_as_written(record, jobs, out_dir):
+        recorded = record.data.get(build_inputs.KEY)
+        if (
+            not force
+            and digest is not None
+            and recorded is not None
+            and recorded == build_inputs.bound(digest, _outputs_as_they_are(jobs, out_dir))
+        ):
             outcome.kept = [job.path for job in jobs]
             if pdf:
                 _convert_pdfs(out_dir, record, outcome, outcome.kept)
@@ -266,8 +275,6 @@ def run_build(
     new_figures = json.loads(json.dumps(figure_snapshot(ws), default=_json_default))
     changes = figure_changes(old_figures, new_figures) if record.data["outputs"] else []
     outcome.figure_changes = [m for _, _, m in changes]
-    if record.data.get("qdocgen") == __version__:  # what each template version uses, found by an earlier build
-        names.remember(record.data.get("template_names"))
     old_inputs = record.data.get("inputs", {})
 
     def template_changed(t: Path) -> bool:
@@ -323,8 +330,15 @@ def run_build(
                 outcome.made.append((job.path, reason))
             else:  # remade in memory, came out byte for byte the same: the file is left alone
                 outcome.kept.append(job.path)
-        if digest is not None and not outcome.failed:  # every document now follows these inputs
-            record.data[build_inputs.KEY] = digest
+        if (
+            digest is not None
+            and not outcome.failed
+            and ws.files_unchanged()  # nothing it was read from written while it ran, even back as it was
+            and all(build_inputs.file_state(t) == state for t, state in template_states.items())
+        ):  # every document now follows these inputs: recorded with the bytes of the files it vouches for
+            record.data[build_inputs.KEY] = build_inputs.bound(
+                digest, [(job.path, (record.output(job.path) or {}).get("sha256")) for job in jobs]
+            )
     finally:  # also when interrupted: what was written is recorded
         _save(record, template_hashes)
     if pdf:

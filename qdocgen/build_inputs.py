@@ -9,6 +9,13 @@ qdocgen's own code. When that digest equals the one the last complete build reco
 output file is still there with the bytes that build wrote, nothing can have changed and no
 context is built.
 
+Two guards keep that claim true when the workspace moves under a build. Every file the digest covers
+is stat'ed before its bytes are hashed, and the build records its digest only if, once its documents
+are made, no such file has been written since (a figure saved as a typo and saved back while the
+build read it leaves the same bytes but a new ctime). And the digest is recorded bound to the bytes
+of the output files it vouches for (`bound`), not to the record's per-file entries: a build by a
+qdocgen that predates the digest rewrites files and entries but leaves the digest as it was.
+
 The digest is deliberately coarse, so its errors go one way: anything it covers that changes
 (a comment in plan.yaml, a stray file in figures/, a touched source file) only sends the build
 down the precise path, which then remakes exactly what changed. It is written when a build
@@ -28,16 +35,24 @@ from pathlib import Path
 from qdocgen import __version__
 
 KEY = "inputs_digest"  # the build record's entry
+# The libraries whose versions can change a document's bytes or its data (Babel formats numbers and
+# dates, PyYAML reads the plan): any other version sends the build down the precise path.
+LIBRARIES = ("python-docx", "docxtpl", "Jinja2", "openpyxl", "lxml", "Babel", "PyYAML", "python-pptx")
 
 
-def inputs_digest(files: str, jobs: Iterable, template_hashes: dict[Path, str], settings: dict) -> str:
-    """One digest of everything that decides a build's documents (see the module's text).
+def inputs_digest(files: str | None, jobs: Iterable, template_hashes: dict[Path, str], settings: dict) -> str | None:
+    """One digest of everything that decides a build's documents (see the module's text); None when
+    some input could not be read (or qdocgen's code is not on disk), so that none is recorded.
 
     `files`: `files_digest` of the workspace, taken before its plan, figures or settings were
     read (Workspace.files_seen); `jobs`: the build's Jobs."""
+    code = code_digest()
+    if files is None or code is None:
+        return None
     blob = {
         "qdocgen": __version__,
-        "code": code_digest(),
+        "code": code,
+        "libraries": library_versions(),
         "python": sys.version,
         "files": files,
         "templates": sorted([str(Path(t).resolve()), h] for t, h in template_hashes.items()),
@@ -52,8 +67,27 @@ def inputs_digest(files: str, jobs: Iterable, template_hashes: dict[Path, str], 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def code_digest() -> str:
-    """qdocgen's source files by name, size and modification time: any edit to the code counts."""
+def library_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def bound(digest: str, outputs: Iterable[tuple[str, str | None]]) -> str:
+    """The digest as recorded: bound to the sha256 of each output file it vouches for."""
+    text = json.dumps([digest, sorted([p, h] for p, h in outputs)], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_digest() -> str | None:
+    """qdocgen's source files by name, size and modification time: any edit to the code counts.
+    None when there are none on disk (a frozen or zipped qdocgen, whose code cannot be seen)."""
     root = Path(__file__).resolve().parent
     seen = []
     for folder, subfolders, files in os.walk(root):
@@ -62,35 +96,77 @@ def code_digest() -> str:
             if name.endswith(".py"):
                 st = os.stat(os.path.join(folder, name))
                 seen.append(f"{os.path.relpath(os.path.join(folder, name), root)}:{st.st_size}:{st.st_mtime_ns}")
+    if not seen:
+        return None
     return hashlib.sha256("\n".join(seen).encode("utf-8")).hexdigest()
 
 
-def files_digest(data_dir: Path, config_path: Path | None) -> str:
-    """Every file in the plan data folder and its figures/ folder (what the plan and the figures are
-    read from, and more: a file nobody reads costs a precise build, never a stale document), and
-    qdocgen.toml. Taken before they are read, so a file saved while a build runs is seen as
-    changed by the next build, never as the version the documents were made from."""
-    out = _folder_hashes(Path(data_dir))
-    out.append(["config", _file_hash(config_path) if config_path is not None else "none"])
-    return hashlib.sha256(json.dumps(out, ensure_ascii=False).encode("utf-8")).hexdigest()
+def files_digest(data_dir: Path, config_path: Path | None) -> str | None:
+    return files_scan(data_dir, config_path)[0]
 
 
-def _folder_hashes(data_dir: Path) -> list[list[str]]:
-    out = []
-    for folder in (data_dir, data_dir / "figures"):
+def files_scan(data_dir: Path, config_path: Path | None) -> tuple[str | None, tuple]:
+    """(digest, states) of every file in the plan data folder and its figures/ folder (what the plan
+    and the figures are read from, and more: a file nobody reads costs a precise build, never a stale
+    document), and qdocgen.toml. Taken before they are read, so a file saved while a build runs is
+    seen as changed by the next build, never as the version the documents were made from; `states`
+    (each file's inode, size and times, taken before its bytes) let the build see, once its documents
+    are made, whether any of them was written since (`unchanged`). The digest is None when a file
+    could not be read."""
+    out, states = [], []
+    for folder in (Path(data_dir), Path(data_dir) / "figures"):
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             out.append([str(folder), "absent"])
+            states.append((str(folder), None))
             continue
         for entry in entries:
             if entry.is_file():
-                out.append([str(Path(entry.path).resolve()), _file_hash(Path(entry.path))])
-    return out
+                path = Path(entry.path)
+                states.append((str(path), file_state(path)))
+                out.append([str(path.resolve()), _file_hash(path)])
+    if config_path is not None:
+        states.append((str(config_path), file_state(config_path)))
+    out.append(["config", _file_hash(config_path) if config_path is not None else "none"])
+    if any(h is None for _, h in out):
+        return None, tuple(states)
+    return hashlib.sha256(json.dumps(out, ensure_ascii=False).encode("utf-8")).hexdigest(), tuple(states)
 
 
-def _file_hash(path: Path) -> str:
+def file_state(path: Path) -> tuple | None:
+    """What changes whenever a file is written, even back to the same bytes: its inode, size and
+    modification and change times (the change time cannot be set back by any program)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def unchanged(data_dir: Path, config_path: Path | None, states: tuple) -> bool:
+    """Whether the files `files_scan` saw are all still there, unwritten, and no other has appeared."""
+    return files_scan_states(data_dir, config_path) == states
+
+
+def files_scan_states(data_dir: Path, config_path: Path | None) -> tuple:
+    states = []
+    for folder in (Path(data_dir), Path(data_dir) / "figures"):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            states.append((str(folder), None))
+            continue
+        for entry in entries:
+            if entry.is_file():
+                states.append((str(Path(entry.path)), file_state(Path(entry.path))))
+    if config_path is not None:
+        states.append((str(config_path), file_state(config_path)))
+    return tuple(states)
+
+
+def _file_hash(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        return "unreadable"
+        return None

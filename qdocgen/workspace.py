@@ -40,16 +40,26 @@ class Workspace:
     _evaluations: dict[Period, Evaluation] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
-    def files_seen(self) -> str:
+    def files_scan(self) -> tuple[str | None, tuple]:
         """A digest of the files the plan, figures and settings are read from, taken before any of
-        them is read (a build's inputs digest, `build_inputs`)."""
-        from qdocgen.build_inputs import files_digest
+        them is read, and their states (a build's inputs digest, `build_inputs.files_scan`)."""
+        from qdocgen.build_inputs import files_scan
 
-        return files_digest(Path(self.data_dir), self.config_path)
+        return files_scan(Path(self.data_dir), self.config_path)
+
+    @property
+    def files_seen(self) -> str | None:
+        return self.files_scan[0]
+
+    def files_unchanged(self) -> bool:
+        """Whether no file `files_scan` saw has been written since (nor one added or removed)."""
+        from qdocgen.build_inputs import unchanged
+
+        return unchanged(Path(self.data_dir), self.config_path, self.files_scan[1])
 
     @cached_property
     def plan(self) -> Plan:
-        self.files_seen  # noqa: B018 - before reading
+        self.files_scan  # noqa: B018 - before reading
         if not Path(self.data_dir).is_dir():
             raise UserError(
                 f"找不到计划数据文件夹 {self.data_dir}：请在工作区文件夹中运行，或用 --data 指定，"
@@ -111,7 +121,7 @@ class Workspace:
         """The workspace's settings (qdocgen.toml), read and validated once; defaults without one."""
         from qdocgen.config import load_config
 
-        self.files_seen  # noqa: B018 - before reading
+        self.files_scan  # noqa: B018 - before reading
         return load_config(self.config_path)
 
     def district_name(self, name: str) -> str:

@@ -3,6 +3,7 @@ and any change to an input sends it down the precise path, which remakes what th
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -216,3 +217,61 @@ def test_the_reason_names_the_setting_that_changed(built, data_dir):
     result = run("--date", "2019-02-20")
     assert "生成 2018/填报表/南海区-2018年度-填报表.xlsx（plan.yaml 变化）" in result.output
     assert "禅城区-2018年度-填报表" not in result.output
+
+
+def test_a_build_by_a_qdocgen_that_predates_the_digest_is_not_taken_for_this_one(built, contexts):
+    """An older qdocgen (another clerk's computer, the same shared folder) remakes a file and its
+    record entry but leaves the digest as it found it: the digest no longer vouches for that file."""
+    run, out = built
+    target = out / NANHAI_2018
+    data = record(out)
+    other = target.read_bytes() + b"\0"  # what the older build wrote, from other figures
+    target.write_bytes(other)
+    data["outputs"][NANHAI_2018].update(sha256=hashlib.sha256(other).hexdigest(), fingerprint="of other figures")
+    (out / RECORD).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = run()
+    assert contexts, "every document is fingerprinted again"
+    assert f"生成 {NANHAI_2018}" in result.output
+
+
+def test_a_figure_saved_and_saved_back_while_a_build_reads_it_leaves_no_digest(data_dir, tmp_path, contexts):
+    """Scanned as A, read as B (a typo saved), saved back as A: the documents show B, so the build
+    must not record A's digest, or the next build would keep them."""
+    out, truth = tmp_path / "out", tmp_path / "truth"
+    csv = data_dir / "figures" / "2018.csv"
+    good = csv.read_bytes()
+    old = "南海区,27,有效期内省名牌产品数,239,".encode()
+    assert old in good
+
+    def notices(ws):
+        return catalog.notice_jobs(ws, [p for p in ws.figures.periods if p.key == "2018"])
+
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    ws.files_seen  # noqa: B018 - taken first, as a build does
+    csv.write_bytes(good.replace(old, "南海区,27,有效期内省名牌产品数,9,".encode()))
+    jobs = notices(ws)  # reads the typo
+    csv.write_bytes(good)
+    run_build(ws, jobs, out, settings={})
+    assert build_inputs.KEY not in record(out)
+    again = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    run_build(again, notices(again), out, settings={})
+    fresh = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    run_build(fresh, notices(fresh), truth, settings={})
+    assert (out / NANHAI_2018).read_bytes() == (truth / NANHAI_2018).read_bytes()
+
+
+def test_a_quick_pdf_build_keeps_what_the_templates_use(data_dir, tmp_path, monkeypatch):
+    from qdocgen import build
+
+    out = tmp_path / "out"
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = catalog.notice_jobs(ws, [p for p in ws.figures.periods if p.key == "2018"])
+    run_build(ws, jobs, out, settings={})
+    names = record(out)["template_names"]
+    assert names
+    monkeypatch.setattr(build, "find_soffice", lambda: None)
+    monkeypatch.setattr(build.names, "_BY_HASH", {})  # a new process
+    again = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = catalog.notice_jobs(again, [p for p in again.figures.periods if p.key == "2018"])
+    run_build(again, jobs, out, pdf=True, settings={})
+    assert record(out)["template_names"] == names
