@@ -16,16 +16,12 @@ writes files and the record, in the jobs' order, so the output is the same as a 
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -363,6 +359,8 @@ def _worker_count(jobs: int, new: int = 0) -> int:
         return 1
     else:
         count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    import multiprocessing  # here, not at import: a build with nothing to make never needs it
+
     if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(count, 8))
@@ -379,6 +377,8 @@ def _give_back_memory() -> None:
     global _TRIM
     if _TRIM is None:
         try:
+            import ctypes
+
             _TRIM = ctypes.CDLL(None).malloc_trim
         except (OSError, AttributeError):  # not glibc
             _TRIM = False
@@ -437,6 +437,8 @@ class _Work:
         gc.collect()
         gc.freeze()  # the workers share the parent's objects; the collector must not copy their pages
         try:
+            import multiprocessing
+
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 chunk = max(1, min(16, len(self.jobs) // (workers * 8)))
                 for result in pool.imap(_in_worker, range(len(self.jobs)), chunksize=chunk):
@@ -537,6 +539,9 @@ def _convert_pdfs(out_dir: Path, record: Record, outcome: Outcome, all_paths: li
 
     The record notes which version of a document (its hash) each PDF was made from.
     """
+    import subprocess
+    import tempfile
+
     wanted = []
     for rel in all_paths:
         entry = record.output(rel)

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from lxml import etree
-
 from qdocgen.errors import UserError, os_error_text
 
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
@@ -142,6 +140,8 @@ def with_document_properties(data: bytes, *, when: date, author: str) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     if CORE not in src.namelist():
         return data
+    from lxml import etree  # here: writing files and a build with nothing to make do without it
+
     root = etree.fromstring(src.read(CORE))
     for ns, tag in ((_DC, "creator"), (_CP, "lastModifiedBy")):
         el = root.find(f"{{{ns}}}{tag}")
