@@ -268,7 +268,13 @@ def run_build(
     record.data.pop(build_inputs.KEY, None)  # saved again only when this build completes
 
     old_figures = record.data.get("figures", {})
-    new_figures = json.loads(json.dumps(figure_snapshot(ws), default=_json_default))
+    # The figures of the periods this build makes documents for (all of them, unless --year): the
+    # record keeps the others as the last build of their documents saw them, so a later build of
+    # those still says which figures changed.
+    built = {job.period.key for job in jobs if job.period is not None}
+    current = json.loads(json.dumps(figure_snapshot(ws), default=_json_default))
+    new_figures = {k: v for k, v in old_figures.items() if k not in built}
+    new_figures.update({k: v for k, v in current.items() if k in built})
     changes = figure_changes(old_figures, new_figures) if record.data["outputs"] else []
     outcome.figure_changes = [m for _, _, m in changes]
     old_inputs = record.data.get("inputs", {})

@@ -264,3 +264,23 @@ def test_figure_changes_quote_figures_exactly_never_rounded():
     assert any(m.endswith("培训企业各类人员人次：10000 → 9999.999") for m in messages), messages
     tiny = figure_changes({"2018": {"南海区|43|x": [1.0000001, ""]}}, {"2018": {"南海区|43|x": [1.0000002, ""]}})
     assert tiny[0][2].endswith("1.0000001 → 1.0000002")
+
+
+def test_a_build_of_one_year_leaves_the_other_years_changes_to_be_said(cli, data_dir, tmp_path):
+    """A figure corrected in 2017, then `build --year 2018`, then `build`: the 2017 documents are
+    remade with the correction named, not with a generic reason."""
+    out = tmp_path / "out"
+    assert cli("build", "-o", str(out), data=data_dir).exit_code == 0
+    csv = data_dir / "figures" / "2017.csv"
+    text = csv.read_text(encoding="utf-8-sig")
+    line = next(ln for ln in text.splitlines() if ln.startswith("南海区,27,"))
+    cells = line.split(",")
+    was = cells[3]
+    cells[3] = str(int(was) + 2)
+    csv.write_text(text.replace(line, ",".join(cells)), encoding="utf-8-sig")
+    year = cli("build", "--year", "2018", "-o", str(out), data=data_dir)
+    assert "2017" not in year.output, "a 2018 build neither remakes nor reports 2017"
+    full = cli("build", "-o", str(out), data=data_dir)
+    said = f"南海区 2017年度 有效期内省名牌产品数：{was} → {int(was) + 2}"
+    assert said in full.output
+    assert f"生成 2017/通报/南海区-2017年度工业产品质量提升工作完成情况通报.docx（完成值变化（{said}））" in full.output
