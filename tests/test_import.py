@@ -50,7 +50,9 @@ def import_into(cli, table: Path, folder: Path, *extra: str):
 
 
 def same_measure(a, b) -> bool:
-    return (a.row, a.kind, a.unit, a.scope, a.targets) == (b.row, b.kind, b.unit, b.scope, b.targets)
+    return (a.row, a.kind, a.unit, a.scope, a.targets, a.proportion) == (
+        b.row, b.kind, b.unit, b.scope, b.targets, b.proportion,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
@@ -435,9 +437,12 @@ def per(*values):
         # a district left out of the list: its target is not invented, and the measure is marked
         ([(ALL, "各区每年新增标准数不少于：禅城2个、南海3个、顺德3个、高明1个。")],
          [("annual", "个", "district", {y: dict(list(per(2, 3, 3, 1, 0).items())[:4]) for y in ALL}, True)]),
-        # more than 100%: qdocgen cannot hold it as a rate target, so null and marked, never a wrong figure
+        # a growth may exceed 100% (2.5 times as many), and is kept as written
         ([(ALL, "2017—2019年，全市孵化器数量每年增长150%。")],
-         [("growth", "%", "city", {y: None for y in ALL}, True)]),
+         [("growth", "%", "city", {y: 150 for y in ALL}, False)]),
+        # a share over 100% (a 合格率 of 120%) cannot be: null and marked, never a wrong figure
+        ([(ALL, "2017—2019年，全市工业产品质量监督抽查综合合格率达到120%。")],
+         [("rate", "%", "city", {y: None for y in ALL}, True)]),
         # no number at all
         ([(ALL, "积极组织企业参加品牌价值评价工作。")], [("qualitative", "", "city", {}, False)]),
         # a milestone-like goal without figures: qualitative, with a hint to review

@@ -29,6 +29,7 @@ class DraftMeasure:
     targets: dict[int, object]
     note: str
     review: list[str] = field(default_factory=list)
+    proportion: bool = False  # a share of a whole (合格率, 比例): a figure over 100% is queried
 
 
 def draft_measures(
@@ -172,7 +173,9 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
             review.append(f"原文没有列出{'、'.join(missing)}的目标，请核对")
     if first.mixed_units:
         review.append(f"各区数字的单位不一致（{first.mixed_units}），已按“{first.unit}”读取，请核对")
-    if first.unit == "%":
+    # A rate that is a level (合格率, 建档率, …比例), not a growth: a share of a whole, never over 100%.
+    proportion = kind == "rate" and first.unit == "%"
+    if proportion:
         _over_hundred(targets, review)
     source = "；".join(dict.fromkeys(_clean_source(r.source) for r in group))
     return DraftMeasure(
@@ -185,11 +188,12 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         targets=dict(sorted(targets.items())),
         note=source,
         review=review,
+        proportion=proportion,
     )
 
 
 def _over_hundred(targets: dict, review: list[str]) -> None:
-    """qdocgen holds a percentage target to 0–100: a larger one is written null and named for review."""
+    """qdocgen holds a share's target to 0–100: a larger one is written null and named for review."""
     over = set()
     for year, value in targets.items():
         if isinstance(value, dict):
@@ -202,7 +206,7 @@ def _over_hundred(targets: dict, review: list[str]) -> None:
             targets[year] = None
     if over:
         figures = "、".join(f"{v:g}%" for v in sorted(over))
-        review.append(f"原文为 {figures}，超过 100%（qdocgen 的比率目标不能超过 100），已写为 null，请核对如何考核")
+        review.append(f"原文为 {figures}，超过 100%（占比的目标不能超过 100），已写为 null，请核对如何考核")
 
 
 def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years, review: list[str]) -> str:

@@ -99,6 +99,8 @@ def plan_yaml(draft) -> str:
         if m.unit:
             out.append(f"    unit: {scalar(m.unit)}")
         out.append(f"    kind: {m.kind}")
+        if m.proportion:
+            out.append("    proportion: true            # 占比：超过 100 不合常理（可以超过 100 的比率，删去此行）")
         out.append(f"    scope: {m.scope}")
         if not m.targets:
             out.append("    targets: {}")
