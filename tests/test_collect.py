@@ -146,8 +146,10 @@ def test_changes_reported_against_store_and_blank_keeps_value(plan, cli, data_di
     mine = [f for f in after.of(period) if f.district == "南海区" and f.row != 9]
     assert mine and all(f.source == path.name for f in mine)
     assert after.lookup(period, kept_measure, "南海区").source == kept.source
-    # A blank 说明 keeps the stored note.
-    assert after.lookup(period, stock, "南海区").note == figs.lookup(period, stock, "南海区").note != ""
+    # A blank 说明 beside a changed figure does not carry the old figure's note over (and says so).
+    note = figs.lookup(period, stock, "南海区").note
+    assert note and after.lookup(period, stock, "南海区").note == ""
+    assert f"（原说明“{note}”说明的是原值，已一并清除" in result.output
 
 
 def test_dry_run_writes_nothing(plan, cli, data_dir, tmp_path):

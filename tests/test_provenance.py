@@ -166,6 +166,9 @@ def test_hand_correction_is_logged_and_protected(plan, cli, data_dir, tmp_path):
     assert files(data_dir) == before
     # A form of another district: goes in, and the correction is recorded in the log.
     other = version(plan, tmp_path, "shunde.xlsx", T0, who="顺德区")
+    dry = cli("collect", "--dry-run", other, data=data_dir)
+    assert "细分行业龙头企业数：36 → 37（将记入收集记录）" in dry.output, "a dry run writes nothing, and says so"
+    assert files(data_dir) == before
     result = cli("collect", other, data=data_dir)
     assert result.exit_code == 0 and "发现手工更正 南海区 2018 细分行业龙头企业数：36 → 37" in result.output
     by_hand = [r for r in log_rows(data_dir) if r["变动"] == "手工更正"]
@@ -391,6 +394,33 @@ def test_withdraw_and_clear_note_on_the_form(plan, cli, data_dir, tmp_path):
     assert value is not None and note == ""
     mine = {r["指标"]: r["变动"] for r in log_rows(data_dir) if r["来源文件"] == "b.xlsx" and r["变动"] != "确认"}
     assert mine == {LEADER: "撤回", "质量义诊企业数": "清除说明"}
+
+
+def test_a_note_goes_with_the_value_it_explains(plan, cli, data_dir, tmp_path):
+    """A later form that changes a figure and leaves 说明 blank does not leave the old explanation
+    beside the new figure (a notice would read 完成 … “差5家”); an unchanged figure keeps its 说明."""
+    first = version(
+        plan,
+        tmp_path,
+        "a.xlsx",
+        T0,
+        values={LEADER: 30},
+        notes={LEADER: "差5家，年底前认定", "质量义诊企业数": "含线上义诊"},
+    )
+    assert cli("collect", first, data=data_dir).exit_code == 0
+    second = version(plan, tmp_path, "b.xlsx", T0 + timedelta(days=1), values={LEADER: 35})
+    result = cli("collect", second, data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert "细分行业龙头企业数：30 → 35（原说明“差5家，年底前认定”说明的是原值，已一并清除" in result.output
+    assert stored(data_dir, plan) == (35, "")
+    assert stored(data_dir, plan, measure="质量义诊企业数")[1] == "含线上义诊", "its figure did not change"
+    last = [r for r in log_rows(data_dir) if r["指标"] == LEADER][-1]
+    assert (last["原说明"], last["新说明"], last["变动"]) == ("差5家，年底前认定", "", "修改")
+    notice = cli("notice", "--year", "2018", "--district", "南海", "--date", "2019-01-20", data=data_dir)
+    assert notice.exit_code == 0, notice.output
+    path = Path(notice.output.split("已生成 ")[1].split()[0])
+    text = "\n".join(c.text for t in Document(path).tables for row in t.rows for c in row.cells)
+    assert "差5家" not in text
 
 
 def test_withdraw_with_a_value_is_refused(plan, cli, data_dir, tmp_path):

@@ -46,6 +46,7 @@ class Change:
     form: Form
     place: str
     reason: str = ""  # why the form is thought older than the stored figure (a revert)
+    dropped_note: str = ""  # the old 说明, cleared with the old value it explained (the form left 说明 blank)
 
     @property
     def writes(self) -> bool:
@@ -157,6 +158,11 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
             else:
                 value = f.value if f.value is not None else old_value
                 note = "" if row.clear_note else (f.note or old_note)
+            # A 说明 explains its value: a form that changes the value and leaves 说明 blank does not
+            # carry the old explanation over to the new figure ("验收推迟" beside a milestone now met).
+            dropped = old_note if (value != old_value and old_value is not None and not f.note and note) else ""
+            if dropped:
+                note = ""
             new = replace(f, value=value, note=note, line=0)
             if (value, note) == (old_value, old_note):
                 if kept is None:
@@ -175,12 +181,9 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
                 kind = "note_cleared"
             else:
                 kind = "note"
-            change = Change(new, kept, kind, form, row.place)
+            change = Change(new, kept, kind, form, row.place, dropped_note=dropped)
             if change.writes and kind != "confirmed":
                 change.reason = _older(form, history.get(f.key, []))
-                if change.reason and kind == "changed" and not f.note:
-                    # An older value taken back (--force) does not keep the newer one's 说明.
-                    change.figure = new = replace(new, note="")
             changes.append(change)
             if change.writes:
                 stored[f.key] = new
@@ -336,7 +339,7 @@ def describe(report: Report) -> list[str]:
             lines.append(
                 f"发现手工更正 {who_of(e.district)} {label} {e.measure}：{_shown(e.old_value)} → {_shown(e.new_value)}"
                 + (f"，说明“{e.new_note}”" if e.new_note != e.old_note else "")
-                + "（已记入收集记录）"
+                + ("（将记入收集记录）" if report.dry_run else "（已记入收集记录）")
             )
         for c in result.changes:
             f, name = c.figure, f"{who_of(c.figure.district)} {label} {c.figure.measure}"
@@ -345,7 +348,10 @@ def describe(report: Report) -> list[str]:
                 shown = format_value(f.value) if f.value is not None else f"（说明）{f.note}"
                 lines.append(f"新增 {name}：{shown}{forced}")
             elif c.kind == "changed":
-                lines.append(f"{name}：{_shown(c.old.value)} → {_shown(f.value)}{forced}")
+                dropped = f"（原说明“{c.dropped_note}”说明的是原值，已一并清除；仍适用请在表中重填说明）"
+                lines.append(
+                    f"{name}：{_shown(c.old.value)} → {_shown(f.value)}{forced}{dropped if c.dropped_note else ''}"
+                )
             elif c.kind == "note":
                 lines.append(f"{name}：说明改为“{f.note}”{forced}")
             elif c.kind == "withdrawn":
