@@ -145,6 +145,11 @@ def test_a_form_saved_earlier_than_the_current_one_is_refused(plan, cli, data_di
     assert result.exit_code == 1
     assert "36 → 34，此表保存于" in result.output and "早于现值来源 newer.xlsx" in result.output
     assert stored(data_dir, plan)[0] == 36
+    # The same figure with another 说明 is a change of 说明, and is named as one.
+    noted = version(plan, tmp_path, "noted.xlsx", T0, values={LEADER: 36}, notes={LEADER: "旧说明"})
+    result = cli("collect", noted, data=data_dir)
+    assert result.exit_code == 1
+    assert "细分行业龙头企业数”：说明 （空） → “旧说明”，此表保存于" in result.output
 
 
 def test_hand_correction_is_logged_and_protected(plan, cli, data_dir, tmp_path):

@@ -274,7 +274,7 @@ def collect(
                 Problem(
                     c.form.shown,
                     None,
-                    f"{_name(c)}：{_shown(_old_value(c))} → {_shown(c.figure.value)}，{c.reason}",
+                    f"{_name(c)}：{_what_changes(c)}，{c.reason}",
                     c.place,
                 )
                 for c in reverts
@@ -321,8 +321,12 @@ def _entry(c: Change, moment: datetime) -> log.Entry:
     )
 
 
-def _old_value(c: Change) -> float | None:
-    return c.old.value if c.old else None
+def _what_changes(c: Change) -> str:
+    """'36 → 34', or for a change of 说明 alone, '说明“…” → “…”' (never '139 → 139')."""
+    old_value, old_note = (c.old.value, c.old.note) if c.old else (None, "")
+    if old_value == c.figure.value and old_note != c.figure.note:
+        return f"说明 {_quoted(old_note)} → {_quoted(c.figure.note)}"
+    return f"{_shown(old_value)} → {_shown(c.figure.value)}"
 
 
 def _name(c: Change) -> str:
@@ -381,6 +385,10 @@ def describe(report: Report) -> list[str]:
         head += f"跳过 {len(report.skipped)} 个不是 Excel 工作簿的文件。"
     lines.append(head)
     return lines
+
+
+def _quoted(note: str) -> str:
+    return f"“{note}”" if note else "（空）"
 
 
 def _shown(value: float | None) -> str:
