@@ -168,9 +168,18 @@ def _outputs_as_they_are(jobs: list[Job], out_dir: Path) -> list[tuple[str, str 
 
 
 def _reason(
-    job: Job, entry: dict | None, out_file: Path, fp: str, force: bool, changes, template_changed, others=()
+    job: Job,
+    entry: dict | None,
+    out_file: Path,
+    fp: str,
+    force: bool,
+    changes,
+    template_changed,
+    others=(),
+    written: str | None = None,
 ) -> str | None:
-    """Why a job must be remade, or None if its file is up to date."""
+    """Why a job must be remade, or None if its file is up to date (`written`: the SHA-256 of what
+    a command wrote at its path since the last build, if one did)."""
     if force:
         return "--force"
     if entry is None:
@@ -178,7 +187,10 @@ def _reason(
     if not out_file.is_file():
         return "文件缺失"
     if entry.get("fingerprint") == fp:
-        if entry.get("sha256") != sha256(out_file.read_bytes()):
+        current = sha256(out_file.read_bytes())
+        if current == written:
+            return "文件由 qdocgen notice、table 等命令另行生成过"
+        if entry.get("sha256") != current:
             return "文件在上次生成后被改动过"
         return None
     why = []
@@ -302,18 +314,22 @@ def run_build(
             try:
                 if result.error is not None:
                     raise UserError(result.error)
-                reason = _reason(job, entry, target, result.fingerprint, force, changes, template_changed, others)
+                reason = _reason(
+                    job, entry, target, result.fingerprint, force, changes, template_changed, others,
+                    record.data.get("written", {}).get(job.path),
+                )  # fmt: skip
                 if reason is None:
                     outcome.kept.append(job.path)
                     continue
                 data = result.data if result.data is not None else job.made(job.prepare())
-                backup = _keep_foreign_file(target, entry, data)
+                backup = _keep_foreign_file(target, _made_here(record, job.path), data)
                 if backup is not None:
                     reason += f"；原文件不是上次生成的（可能有人改动或填写过），已另存为 {backup.name}"
                 written = write_atomic(target, data)
             except UserError as exc:
                 outcome.failed.append((job.path, str(exc)))
                 continue
+            record.data.get("written", {}).pop(job.path, None)  # the build's entry says it now
             record.data["outputs"][job.path] = {
                 "title": job.title,
                 "fingerprint": result.fingerprint,
@@ -469,20 +485,48 @@ def _in_worker(i: int) -> _Result:
     return result
 
 
-def _keep_foreign_file(target: Path, entry: dict | None, data: bytes) -> Path | None:
-    """Move aside a file at `target` that the last build did not write, before replacing it.
+def _keep_foreign_file(target: Path, made: set[str], data: bytes) -> Path | None:
+    """Move aside a file at `target` that qdocgen did not write, before replacing it.
 
     A clerk may have filled in a form where the build put it, or edited a notice in Word:
-    such a file is never overwritten. It is renamed to '…（改动备份）.xlsx' (numbered if that
-    exists) and its new path returned; None when there was nothing to keep.
+    such a file is never overwritten. `made`: the SHA-256s the record knows for this path (the
+    last build's, and the last command's that wrote it). It is renamed to '…（改动备份）.xlsx'
+    (numbered if that exists) and its new path returned; None when there was nothing to keep.
     """
     try:
         current = target.read_bytes() if target.is_file() else None
     except OSError as exc:
         raise UserError(f"无法读取 {target}：{os_error_text(exc)}") from None
-    if current is None or current == data or (entry is not None and entry.get("sha256") == sha256(current)):
+    if current is None or current == data or sha256(current) in made:
         return None
     return move_aside(target)
+
+
+def write_document(out_dir: Path, path: Path, data: bytes) -> tuple[bool, Path | None]:
+    """Write a document a command made (`notice`, `table`, `render`) at `path` as a build would:
+    a file there that neither a build nor a command wrote (a notice edited in Word) is moved
+    aside first, never overwritten. The build record in `out_dir` notes what commands write
+    (`written`; by path inside the folder, by full path elsewhere), so the next command or build
+    recognises the file as qdocgen's own. Without an output folder nothing can be recognised, and
+    a file with other bytes is always kept aside.
+    (whether the bytes changed, the backup's path or None)."""
+    path, out_dir = Path(path), Path(out_dir)
+    try:
+        key = path.resolve().relative_to(out_dir.resolve()).as_posix()
+    except ValueError:  # elsewhere (-o): noted by its full path, in the output folder's record if there is one
+        key = path.resolve().as_posix() if out_dir.is_dir() else None
+    record = Record(out_dir / RECORD) if key is not None else None
+    backup = _keep_foreign_file(path, _made_here(record, key) if record is not None else set(), data)
+    changed = write_atomic(path, data)
+    if record is not None and record.data.get("written", {}).get(key) != sha256(data):
+        record.data.setdefault("written", {})[key] = sha256(data)
+        record.save()
+    return changed, backup
+
+
+def _made_here(record: Record, rel: str) -> set[str]:
+    """The SHA-256s qdocgen wrote at `rel`: the last build's, and a command's since."""
+    return {(record.output(rel) or {}).get("sha256"), record.data.get("written", {}).get(rel)} - {None}
 
 
 def _now() -> str:

@@ -137,6 +137,17 @@ def say_written(path: Path, changed: bool) -> None:
     click.echo(f"{'已生成' if changed else '未变化'} {path}")
 
 
+def write_and_say(ws: Workspace, path: Path, data: bytes) -> None:
+    """Write a document as a build would (a file someone edited there is moved aside, never
+    overwritten), and say so."""
+    from qdocgen.build import write_document
+
+    changed, backup = write_document(ws.output_dir, path, data)
+    say_written(path, changed)
+    if backup is not None:
+        click.echo(f"  原文件不在 qdocgen 的生成记录中（可能有人改动过），已另存为 {backup.name}")
+
+
 def is_city(name: str | None) -> bool:
     """Whether a --district value means the city as a whole (全市)."""
     return name is not None and name.strip() == CITY
@@ -611,7 +622,6 @@ def table(
     """生成任务分解表（Excel 或 Word），可附某年度完成情况。"""
     from qdocgen.documents.catalog import TABLE_DIR
     from qdocgen.documents.task_table import file_name, task_table, template_name
-    from qdocgen.render.package import write_atomic
 
     if with_progress and year is None:
         raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2018")
@@ -632,7 +642,7 @@ def table(
     )
     folder = ws.output_dir / str(year) / TABLE_DIR if with_progress else ws.output_dir
     out_path = out_path or check_inside(folder, file_name(fmt, period=per, progress=with_progress, district=district))
-    say_written(out_path, write_atomic(out_path, data))
+    write_and_say(ws, out_path, data)
 
 
 @main.command()
@@ -676,7 +686,6 @@ def render(
             "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
         )
     from qdocgen.documents.render_any import fill, output_name, prepare
-    from qdocgen.render.package import write_atomic
 
     per, evaluation = optional_period(ws, year, period)
     district = resolve_district(ws, district)
@@ -690,7 +699,7 @@ def render(
         out_path = ws.output_dir / name
     if out_path.resolve() == Path(template).resolve():
         raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
-    say_written(out_path, write_atomic(out_path, data))
+    write_and_say(ws, out_path, data)
 
 
 def optional_period(ws: Workspace, year: int | None, period: str):
@@ -753,7 +762,6 @@ def notice(
     """生成通报（GB/T 9704 格式 .docx）：不指定 --district/--city 时生成全市通报和各区通报。"""
     from qdocgen.documents.catalog import NOTICE_DIR
     from qdocgen.documents.notice import NoticeMaker
-    from qdocgen.render.package import write_atomic
 
     if district and city:
         raise UserError("--district 与 --city 只能选一个")
@@ -769,7 +777,7 @@ def notice(
     documents = [(d, maker.city(per) if d is None else maker.district(per, d)) for d in who]
     for d, data in documents:
         path = check_inside(out_dir, maker.filename(per, d))
-        say_written(path, write_atomic(path, data))
+        write_and_say(ws, path, data)
     if maker.evaluation(per).sample:
         ws.warnings.append(f"{per.words}完成值为示例数据，通报中已注明“示例数据”。")
 

@@ -284,3 +284,56 @@ def test_a_build_of_one_year_leaves_the_other_years_changes_to_be_said(cli, data
     said = f"南海区 2017年度 有效期内省名牌产品数：{was} → {int(was) + 2}"
     assert said in full.output
     assert f"生成 2017/通报/南海区-2017年度工业产品质量提升工作完成情况通报.docx（完成值变化（{said}））" in full.output
+
+
+def test_notice_and_table_never_overwrite_an_edited_file(cli, data_dir, tmp_path):
+    """`notice` and `table` write where `build` does, and keep a file someone edited as build does;
+    what they write is recognised afterwards, by themselves and by the build."""
+    out = tmp_path / "output"  # the commands' default folder (the cli fixture runs in tmp_path)
+    assert cli("build", "--year", "2018", data=data_dir).exit_code == 0
+    notice = out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx"
+    doc = Document(notice)
+    doc.add_paragraph("人工补充的一段")
+    doc.save(notice)
+    result = cli("notice", "--year", "2018", "--district", "南海", "--date", "2019-01-20", data=data_dir)
+    assert result.exit_code == 0, result.output
+    backup = notice.with_name(notice.stem + "（改动备份）.docx")
+    assert f"已另存为 {backup.name}" in result.output
+    assert "人工补充的一段" in text_of(backup) and "人工补充的一段" not in text_of(notice)
+    # Made again with another date: the command's own file, replaced without a backup.
+    result = cli("notice", "--year", "2018", "--district", "南海", "--date", "2019-01-21", data=data_dir)
+    assert "已另存为" not in result.output
+    # And the build, dating it again by the period's end, knows it for qdocgen's.
+    result = cli("build", "--year", "2018", data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"生成 {notice.relative_to(out).as_posix()}（文件由 qdocgen notice、table 等命令另行生成过）" in result.output
+    )
+    assert "改动备份2" not in " ".join(p.name for p in notice.parent.iterdir())
+
+    table = out / "2018/完成情况表/2018年度任务分解表完成情况-南海区.xlsx"
+    wb = load_workbook(table)
+    wb.active["A1"] = "人工改动"
+    wb.save(table)
+    result = cli("table", "--format", "xlsx", "--year", "2018", "--progress", "--district", "南海", data=data_dir)
+    assert result.exit_code == 0, result.output
+    kept = table.with_name(table.stem + "（改动备份）.xlsx")
+    assert kept.is_file() and load_workbook(kept).active["A1"].value == "人工改动"
+    assert load_workbook(table).active["A1"].value != "人工改动"
+
+
+def test_render_elsewhere_keeps_a_file_it_did_not_write(cli, data_dir, tmp_path):
+    """`render -o` outside the output folder: its own earlier output is replaced, another file kept."""
+    (tmp_path / "output").mkdir()
+    target = tmp_path / "省里" / "表.xlsx"
+    target.parent.mkdir()
+    target.write_bytes(b"not qdocgen's")
+    template = TEMPLATES / "xlsx" / "任务分解表-完成情况.xlsx"
+    result = cli("render", template, "--year", "2017", "-o", target, data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert (target.parent / "表（改动备份）.xlsx").read_bytes() == b"not qdocgen's"
+    first = target.read_bytes()
+    result = cli("render", template, "--year", "2018", "-o", target, data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() != first, "other figures: other bytes"
+    assert "已另存为" not in result.output and not (target.parent / "表（改动备份2）.xlsx").exists()
