@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+
+GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # 1,200 and 12,345.5: commas every three digits
 
 
 class BadValue(ValueError):
@@ -22,12 +25,16 @@ def parse_value(raw: object, *, rate: bool = False, milestone: bool = False) -> 
     if isinstance(raw, bool):
         raise BadValue(f"“{raw}”不是数字")
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        # As Excel shows it, to 15 significant digits: a formula's binary residue (=0.1*3*100 gives
+        # 30.000000000000004) is the 30 the clerk sees, not a fractional count.
+        value = float(f"{float(raw):.15g}") if math.isfinite(raw) else float(raw)
     else:
         text = unicodedata.normalize("NFKC", str(raw)).strip()
         if not text:
             return None
         body = text[:-1].strip() if text.endswith("%") else text
+        if "," in body and not GROUPED.fullmatch(body):
+            raise BadValue(f"“{raw}”中逗号的位置不对：千位分隔符每三位一个，如 1,200；小数点用“.”")
         body = body.replace(",", "")
         try:
             value = float(body)
