@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from jinja2 import TemplateError as JinjaError
 from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.worksheet.formula import ArrayFormula
 
 from qdocgen.render.xlsx import tags
 
@@ -107,18 +108,17 @@ class TemplateReader:
         """`cells`: the worksheet's existing cells, in row order."""
         sheet = SheetTemplate(ws.title, max_row=ws.max_row)
         open_loop = None
-        marker_row = None
+        by_row: dict[int, list] = {}
         for cell in cells:
-            if cell.row == marker_row:
-                continue  # the rest of a marker row is ignored
-            value = cell.value
-            if value is None:
+            if cell.value is not None:
+                by_row.setdefault(cell.row, []).append(cell)
+        for row, row_cells in by_row.items():
+            markers = [c for c in row_cells if isinstance(c.value, str) and tags.MARKER.match(c.value.strip())]
+            if not markers:
+                sheet.cells[row] = [self._cell(ws.title, cell) for cell in row_cells]
                 continue
-            if isinstance(value, str) and tags.MARKER.match(value.strip()):
-                open_loop = self._marker(sheet, cell, tags.clean(value.strip()), open_loop)
-                marker_row = cell.row
-                continue
-            sheet.cells.setdefault(cell.row, []).append(self._cell(ws.title, cell))
+            open_loop = self._marker(sheet, markers[0], tags.clean(markers[0].value.strip()), open_loop)
+            self._marker_row_alone(ws.title, markers[0], row_cells)
         if open_loop is not None:
             raise self.error(ws.title, open_loop[-1], "{%tr for … %} 没有对应的 {%tr endfor %}")
         sheet.headers = self._headers(ws)
@@ -152,6 +152,23 @@ class TemplateReader:
             sheet.title, coord, f"无法识别的行标记“{text}”（应为 {{%tr for x in 列表 %}} 或 {{%tr endfor %}}）"
         )
 
+    def _marker_row_alone(self, title: str, marker, row_cells) -> None:
+        """A marker row is deleted from the output: anything else written on it would vanish
+        without a word (a total beside `{%tr endfor %}`), so it is refused."""
+        for cell in row_cells:
+            if cell is marker or (isinstance(cell.value, str) and not cell.value.strip()):
+                continue
+            text = cell.value.text if isinstance(cell.value, ArrayFormula) else str(cell.value)
+            self.texts[(title, cell.coordinate)] = text
+            what = "另一个行标记" if tags.MARKER.match(text.strip()) else "内容"
+            raise self.error(
+                title,
+                cell.coordinate,
+                f"本格与行标记 {marker.coordinate} 在同一行（第 {cell.row} 行），标记所在的行在输出中整行删去，"
+                f"本格的{what}会丢失；请把它移到标记行之外（如合计写在 {{%tr endfor %}} 的下一行），"
+                "标记行只写标记本身",
+            )
+
     # -- cells -------------------------------------------------------------------------
 
     def _cell(self, title: str, cell) -> CellTemplate:
@@ -162,7 +179,20 @@ class TemplateReader:
                 out.value = value
                 return out
             source, out.fonts = _rich_source(value)
-        elif cell.data_type == "f" or not tags.has_tags(value):
+        elif cell.data_type == "f":
+            text = value.text if isinstance(value, ArrayFormula) else str(value)
+            if tags.has_tags(text):
+                self.texts[(title, cell.coordinate)] = text
+                raise self.error(
+                    title,
+                    cell.coordinate,
+                    "公式中不能写 {{ }}、{% %} 等标记（填入的数据不会变成公式，原样写出的公式会出错）；"
+                    "请把要填的值放在另一格（如 Z1 写 {{ year }}），公式引用那一格（如 =2*Z1）",
+                )
+            out.value = value
+            out.formula = True
+            return out
+        elif not tags.has_tags(value):
             out.value = value
             out.formula = cell.data_type == "f"
             return out
