@@ -690,7 +690,9 @@ def render(
     if out_path is not None and out_path.suffix.lower() != Path(template).suffix.lower():
         # the file is written in the template's format: a .docx name on an Excel workbook opens nowhere
         want = Path(template).suffix.lower()
-        raise UserError(f"输出文件应为 {want}（与模板相同），而 -o 给出的是 {out_path.name}；请改为 {out_path.stem}{want}")
+        raise UserError(
+            f"输出文件应为 {want}（与模板相同），而 -o 给出的是 {out_path.name}；请改为 {out_path.stem}{want}"
+        )
     per, evaluation = optional_period(ws, year, period)
     district = resolve_district(ws, district)
     data = fill(template, ws.plan, period=per, district=district, evaluation=evaluation)

@@ -46,6 +46,12 @@ class RowMap:
         """The last output row of template row `row` (for a marker row: the row before it)."""
         return self.hi[row] if row in self.hi else row + len(self.rows) - self.last
 
+    def origin(self, out_row: int) -> OutRow:
+        """The template row (and loop iteration) output row `out_row` came from."""
+        if out_row <= len(self.rows):
+            return self.rows[out_row - 1]
+        return OutRow(out_row - len(self.rows) + self.last, {})
+
     def loop_of(self, row: int) -> Loop | None:
         """The loop whose body holds template row `row`."""
         return next((lp for lp in self.loops if lp.start < row < lp.end), None)

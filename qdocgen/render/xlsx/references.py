@@ -161,6 +161,14 @@ class ReferenceMover:
             if inter[0] > inter[1]:
                 continue
             if own is not None and own.loop is loop and body_first <= a and b <= body_last:
+                if (a_abs or b_abs) and (a, b) != (body_first, body_last):
+                    # a `$` end spans the items: over part of each item's rows it would take
+                    # the other rows of the items in between too (完成 and 未完成 summed together)
+                    raise Refused(
+                        f"引用 {ref} 的行号带 $，展开后跨越循环的各项，但它只覆盖每项第 {body_first}—{body_last} 行"
+                        f"（{loop.coord} 起的行循环）中的部分行，展开后会混入每项的其他行；"
+                        "请让带 $ 的区域覆盖每项的全部行，或去掉 $ 只引用同一项的行"
+                    )
                 lo = target.first(a) if a_abs else own.copy_start + a - body_first
                 hi = target.final(b) if b_abs else own.copy_start + b - body_first
                 return lo, hi
@@ -171,6 +179,82 @@ class ReferenceMover:
                     "请让引用覆盖循环的全部行，或完全不含循环的行"
                 )
         return target.first(a), target.final(b)
+
+    # -- formulas relative to a range: conditional formats, validations -------------------
+
+    def anchored(self, text: str, sheet: str, anchor: int, out_rows: list[int]) -> str:
+        """A conditional format's or validation's formula, moved with its range.
+
+        Excel reads such a formula for the first cell of the range (template row `anchor`) and
+        shifts its relative references for every other cell. Each reference is moved as a cell
+        formula in each output row (`out_rows`, the moved range's rows, its first cell's row
+        first) would be; the result is written for the first output cell: relative when the
+        moved reference keeps one offset from every row, with a `$` row when it points at the
+        same row from every row (the average row below a loop), and refused otherwise.
+        """
+        if not self.moving or not isinstance(text, str) or not out_rows:
+            return text
+        lead = "=" if text.startswith("=") else ""
+        try:
+            items = Tokenizer("=" + text.lstrip("=")).items
+        except Exception:
+            raise Refused(f"无法解析公式“{text}”，无法确认其中的引用随行循环调整") from None
+        calls: list[str] = []
+        parts = []
+        for t in items:
+            if t.subtype == Token.OPEN:
+                name = t.value[:-1].upper().removeprefix("_XLFN.").removeprefix("_XLWS.")
+                if t.type == Token.FUNC and name in UNMOVABLE:
+                    raise Refused(f"{UNMOVABLE[name]}，请改用直接引用（如 =SUM(明细!G5:G5)）")
+                calls.append(name if t.type == Token.FUNC else t.value)
+            elif t.subtype == Token.CLOSE and calls:
+                calls.pop()
+            if t.type == Token.OPERAND and t.subtype == Token.RANGE:
+                try:
+                    parts.append(self._anchored_ref(t.value, sheet, anchor, out_rows))
+                except _Empty as empty:
+                    if not calls or calls[-1] not in EMPTY_OK:
+                        raise EmptyRange(
+                            f"引用 {empty.ref} 只覆盖行循环的行，而本次循环没有数据；空区域只能在 "
+                            "SUM、SUMPRODUCT、MAX、MIN 中写作 0，在这里无法写出正确的值"
+                        ) from None
+                    parts.append("0")
+            else:
+                parts.append(t.value)
+        return lead + "".join(parts)
+
+    def _anchored_ref(self, ref: str, sheet: str, anchor: int, out_rows: list[int]) -> str:
+        prefix, target = self._target(ref, sheet)
+        if target is None:
+            return ref
+        body = ref[len(prefix) :]
+        m = _CELLS.match(body)
+        if not m or not (m.group("r1") or m.group("r2")):
+            return ref
+        r1, r2 = m.group("r1"), m.group("r2")
+        if r1 is None or (r2 is None and ":" in body):
+            return ref
+        here = self.maps.get(sheet) or RowMap(sheet)
+        ends: list[tuple[int, int]] = []
+        for out_row in out_rows:
+            site = here.origin(out_row)
+            shift = site.template_row - anchor
+            rows = [_shifted(r, shift, ref) for r in (r1, r2) if r is not None]
+            own = site if (site.loop is not None and target.title == sheet) else None
+            lo, hi = self._rows(target, ref, rows[0], rows[-1] if r2 is not None else None, own)
+            if hi < lo:
+                ends.append(None)
+            else:
+                ends.append((lo, hi))
+        if all(e is None for e in ends):
+            raise _Empty(ref)
+        if any(e is None for e in ends):
+            raise Refused(f"引用 {ref} 在本区域的一部分行中没有对应的行，无法写成一个公式")
+        first = _anchored_row(r1, [e[0] for e in ends], out_rows, ref)
+        text = f"{prefix}{m.group('c1') or ''}{first}"
+        if r2 is not None:
+            text += f":{m.group('c2') or ''}{_anchored_row(r2, [e[1] for e in ends], out_rows, ref)}"
+        return text
 
     # -- lists of ranges -----------------------------------------------------------------
 
@@ -219,3 +303,27 @@ def _one(first: str, last: str) -> str:
 
 def _row(written: str, row: int) -> str:
     return f"${row}" if written.startswith("$") else str(row)
+
+
+def _shifted(written: str, shift: int, ref: str) -> str:
+    """A row of a reference as Excel reads it `shift` rows below the range's first cell."""
+    if written.startswith("$"):
+        return written
+    row = int(written) + shift
+    if row < 1:
+        raise Refused(f"引用 {ref} 在本区域的部分单元格中指向第 1 行以上，无法随行循环调整")
+    return str(row)
+
+
+def _anchored_row(written: str, targets: list[int], out_rows: list[int], ref: str) -> str:
+    """One row of a reference in a formula written for `out_rows[0]`: the row each output row
+    must point at is `targets[i]`; relative if one offset serves all, `$` if one row does."""
+    offsets = {t - o for t, o in zip(targets, out_rows, strict=True)}
+    if not written.startswith("$") and len(offsets) == 1:
+        return str(out_rows[0] + offsets.pop())
+    if len(set(targets)) == 1:
+        return f"${targets[0]}"
+    raise Refused(
+        f"引用 {ref} 展开后在各行所指的行既不是相对于本格的同一偏移，也不是同一行，无法写成一个公式；"
+        "请改为引用同一项的行，或以 $ 固定的行"
+    )
