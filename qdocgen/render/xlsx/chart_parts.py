@@ -24,7 +24,7 @@ from openpyxl.chart.chartspace import ChartSpace
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.relationship import get_dependents, get_rel, get_rels_path
 
-from qdocgen.render.xlsx.charts import range_values
+from qdocgen.render.xlsx.charts import range_values, series_name
 from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 
 C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -146,13 +146,16 @@ def rewrite(part: ChartPart, sheet: str, wb, mover: ReferenceMover) -> bytes:
 def _move(f, sheet: str, wb, mover: ReferenceMover) -> None:
     if not f.text:
         return
+    ref = f.getparent()
     try:
-        f.text = mover.formula(f.text, sheet, as_ranges=True)
+        moved = mover.formula(f.text, sheet, as_ranges=True)
+        if etree.QName(ref.getparent()).localname == "tx":
+            series_name(f.text, moved)
+        f.text = moved
     except EmptyRange:
         raise
     except Refused as exc:
         raise Refused(f"数据区域 {f.text}：{exc}") from None
-    ref = f.getparent()
     kind = etree.QName(ref).localname
     old = ref.find(f"{{{C}}}numCache")
     fmt = old.findtext(f"{{{C}}}formatCode") if old is not None else None

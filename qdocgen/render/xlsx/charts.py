@@ -37,8 +37,9 @@ def move_chart_ranges(ws, mover: ReferenceMover, error) -> None:
             kept = []
             for series in getattr(plot, "ser", None) or []:
                 try:
+                    names = {id(getattr(series.tx, "strRef", None))} if getattr(series, "tx", None) else set()
                     for ref in _refs(series):
-                        _move(ws, ref, mover, error, label)
+                        _move(ws, ref, mover, error, label, title=id(ref) in names)
                         done.add(id(ref))
                 except EmptyRange:
                     continue
@@ -53,11 +54,23 @@ def move_chart_ranges(ws, mover: ReferenceMover, error) -> None:
                     raise error(ws.title, label, f"数据区域 {ref.f}：{exc}") from None
 
 
-def _move(ws, ref, mover: ReferenceMover, error, label: str) -> None:
+def series_name(before: str, after: str) -> None:
+    """A series' name is one cell: one in a loop's rows (series in rows) would become several."""
+    if ":" in after and ":" not in before.rpartition("!")[2]:
+        raise Refused(
+            f"系列名称 {before} 在行循环的行中，展开后成为 {after} 多个单元格；图表的系列按行排列时"
+            "无法随行循环展开，请按列排列（每项一行，系列按列：插入图表时选“系列产生在列”）"
+        )
+
+
+def _move(ws, ref, mover: ReferenceMover, error, label: str, title: bool = False) -> None:
     if not ref.f:
         return
     try:
-        ref.f = mover.formula(ref.f, ws.title, as_ranges=True)
+        moved = mover.formula(ref.f, ws.title, as_ranges=True)
+        if title:
+            series_name(ref.f, moved)
+        ref.f = moved
     except EmptyRange:
         raise
     except Refused as exc:
