@@ -282,3 +282,65 @@ def test_conditional_formatting_and_unknown_list(tmp_path):
     assert [str(cf.sqref) for cf in out.conditional_formatting] == ["A1:A3"]
     with pytest.raises(TemplateError, match="工作表“表”!A1（“{%tr for x in xs %}”）：未定义的变量“xs”"):
         PreparedXlsx(path).render({})
+
+
+# -- found by a new-user trial: refused rather than silently wrong -------------------------
+
+
+def one_row_loop():
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "排名"
+    ws.append(["区", "完成"])
+    ws["A2"] = "{%tr for it in items %}"
+    ws["A3"] = "{{ it.name }}"
+    ws["B3"] = "{{ it.n }}"
+    ws["A4"] = "{%tr endfor %}"
+    return wb, ws
+
+
+@pytest.mark.parametrize(
+    "cell, value",
+    [("B4", "=SUM(B3:B3)"), ("C4", "合计"), ("C2", "说明"), ("D2", 0), ("B4", "{%tr endfor %}")],
+)
+def test_content_on_a_marker_row_is_refused_naming_the_cell(tmp_path, cell, value):
+    """A marker row is deleted: a total written beside {%tr endfor %} vanished without a word."""
+    wb, ws = one_row_loop()
+    ws[cell] = value
+    with pytest.raises(TemplateError) as info:
+        PreparedXlsx(save(wb, tmp_path / "t.xlsx"))
+    message = str(info.value)
+    assert f"工作表“排名”!{cell}" in message and "标记所在的行在输出中整行删去" in message
+    assert f"行标记 A{cell[1]}" in message
+
+
+def test_blank_or_formatted_cells_on_a_marker_row_are_fine(tmp_path):
+    wb, ws = one_row_loop()
+    ws["B4"] = "  "
+    ws["C2"].font = Font(b=True)
+    out = rendered(save(wb, tmp_path / "t.xlsx"), {"items": [{"name": "甲", "n": 1}]})
+    assert [[c.value for c in row] for row in out.active.iter_rows(max_col=2)] == [["区", "完成"], ["甲", 1]]
+
+
+@pytest.mark.parametrize("formula", ["=2*{{ year }}", '=IF(A2="{% if x %}",1,0)'])
+def test_a_tag_inside_a_formula_is_refused_naming_the_cell(tmp_path, formula):
+    wb = Workbook()
+    wb.active.title = "表"
+    wb.active["C3"] = formula
+    with pytest.raises(TemplateError) as info:
+        PreparedXlsx(save(wb, tmp_path / "t.xlsx"))
+    message = str(info.value)
+    assert f"工作表“表”!C3（“{formula}”）" in message and "公式中不能写" in message
+
+
+def test_render_refuses_an_output_name_of_another_format(tmp_path, cli):
+    wb = Workbook()
+    wb.active["A1"] = "{{ plan.city }}"
+    template = save(wb, tmp_path / "省表格.xlsx")
+    result = cli("render", template, "-o", "out.docx")
+    assert result.exit_code != 0
+    assert "输出文件应为 .xlsx（与模板相同）" in result.output and "out.xlsx" in result.output
+    assert not (tmp_path / "out.docx").exists()
+    result = cli("render", template, "-o", "out.XLSX")
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "out.XLSX").active["A1"].value == "佛山市"

@@ -453,3 +453,212 @@ def test_pictures_below_a_loop_move_down(tmp_path):
     (picture,) = out["明细"]._images
     # three two-row items where the template had one (+4 rows), less the two marker rows: row 7 → 9
     assert picture.anchor._from.row + 1 == 9
+
+
+# -- found by a new-user trial: never a silently wrong formula ------------------------------
+
+
+def share_workbook(formula: str):
+    """Two rows per item (完成 / 未完成), a formula in E on the first row."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "明细"
+    ws.append(["区", "项目", "数"])
+    ws["A2"] = "{%tr for p in items %}"
+    ws["A3"] = "{{ p.name }}"
+    ws["B3"] = "完成"
+    ws["C3"] = "{{ p.v }}"
+    ws["B4"] = "未完成"
+    ws["C4"] = "{{ p.n }}"
+    ws["A5"] = "{%tr endfor %}"
+    ws["E3"] = formula
+    return wb
+
+
+@pytest.mark.parametrize("formula", ["=C3/SUM($C$3:$C$3)", "=SUM($C$3:C3)", "=SUM(C3:$C$3)"])
+def test_a_dollar_range_over_part_of_a_two_row_item_is_refused(tmp_path, formula):
+    """$C$3:$C$3 would become $C$2:$C$10: 完成 and 未完成 rows summed together, the last row missed."""
+    with pytest.raises(TemplateError) as info:
+        render(share_workbook(formula), tmp_path, {"items": ITEMS})
+    message = str(info.value)
+    assert f"工作表“明细”!E3：公式 {formula} 无法随行循环调整" in message
+    assert "部分行" in message and "$" in message
+
+
+def test_a_dollar_range_over_the_whole_two_row_item_and_relative_ranges_still_follow(tmp_path):
+    wb = share_workbook("=SUM($C$3:C4)")  # running total over both rows of every item so far
+    wb["明细"]["F3"] = "=C3/SUM(C3:C4)"  # the item's own share: same item's rows
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:3]})))["明细"]
+    assert [out.cell(r, 5).value for r in (2, 4, 6)] == ["=SUM($C$2:C3)", "=SUM($C$2:C5)", "=SUM($C$2:C7)"]
+    assert [out.cell(r, 6).value for r in (2, 4, 6)] == ["=C2/SUM(C2:C3)", "=C4/SUM(C4:C5)", "=C6/SUM(C6:C7)"]
+
+
+def _holds(ws, formula: str, first: str, cell: str) -> str:
+    """The conditional format's (or validation's) formula as Excel applies it at `cell`."""
+    from openpyxl.formula.translate import Translator
+
+    return Translator("=" + formula, origin=first).translate_formula(cell)[1:]
+
+
+def average_format_workbook():
+    """A one-row loop, an average row below it, and a format on the loop row comparing with it."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "排名"
+    ws.append(["区", "完成"])
+    ws["A2"] = "{%tr for p in items %}"
+    ws["A3"] = "{{ p.name }}"
+    ws["B3"] = "{{ p.v }}"
+    ws["A4"] = "{%tr endfor %}"
+    ws["A5"] = "平均"
+    ws["B5"] = "=AVERAGE(B3:B3)"
+    ws.conditional_formatting.add("B3", FormulaRule(formula=["B3<B5"], font=Font(color="FF0000")))
+    ws.conditional_formatting.add("A3", FormulaRule(formula=["B3<$B$5"], font=Font(b=True)))
+    return wb
+
+
+def test_a_conditional_format_compares_every_row_with_the_average_row(tmp_path):
+    out = load_workbook(io.BytesIO(render(average_format_workbook(), tmp_path, {"items": ITEMS})))["排名"]
+    rules = {str(cf.sqref): cf.rules[0].formula for cf in out.conditional_formatting}
+    # the average row is now B7: every row compares with B7 ($ row), the row itself stays relative
+    assert rules == {"B2:B6": ["B2<B$7"], "A2:A6": ["B2<$B$7"]}
+    assert [_holds(out, "B2<B$7", "B2", f"B{r}") for r in (2, 6)] == ["B2<B$7", "B6<B$7"]
+
+
+@needs_soffice
+def test_libreoffice_highlights_the_rows_below_the_average(tmp_path):
+    """Each output row's rule, as Excel shifts it from the first cell, computed by LibreOffice."""
+    data = render(average_format_workbook(), tmp_path, {"items": ITEMS})
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["排名"]
+    (rule,) = [cf.rules[0].formula[0] for cf in ws.conditional_formatting if str(cf.sqref) == "B2:B6"]
+    for r in range(2, 7):
+        ws[f"Z{r}"] = f"=IF({_holds(ws, rule, 'B2', f'B{r}')},1,0)"
+    (tmp_path / "out").mkdir()
+    wb.save(tmp_path / "out" / "cf.xlsx")
+    (recalculated,) = soffice_convert([tmp_path / "out" / "cf.xlsx"], tmp_path / "lo", to="xlsx")
+    done = load_workbook(recalculated, data_only=True)["排名"]
+    average = TOTAL / len(ITEMS)
+    assert done["B7"].value == pytest.approx(average)
+    assert [done[f"Z{r}"].value for r in range(2, 7)] == [int(it["v"] < average) for it in ITEMS]  # 4 of 5
+
+
+def validation_workbook():
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "排名"
+    ws.append(["区", "考核", "完成", "上限"])
+    ws["A2"] = "{%tr for p in items %}"
+    ws["A3"] = "{{ p.name }}"
+    ws["B3"] = "{{ p.n }}"
+    ws["C3"] = "{{ p.n }}"
+    ws["D3"] = "{{ p.v }}"
+    ws["A4"] = "{%tr endfor %}"
+    ws["A5"] = "上限"
+    ws["C5"] = 1000
+    custom = DataValidation(type="custom", formula1="C3<=B3")
+    custom.add("C3")
+    below = DataValidation(type="custom", formula1="D3<=C5")
+    below.add("D3")
+    ws.add_data_validation(custom)
+    ws.add_data_validation(below)
+    return wb
+
+
+def test_a_custom_validation_is_written_for_its_first_cell(tmp_path):
+    out = load_workbook(io.BytesIO(render(validation_workbook(), tmp_path, {"items": ITEMS})))["排名"]
+    found = {str(dv.sqref): dv.formula1 for dv in out.data_validations.dataValidation}
+    assert found == {"C2:C6": "C2<=B2", "D2:D6": "D2<=C$7"}
+
+
+@needs_soffice
+def test_libreoffice_checks_each_row_of_a_custom_validation(tmp_path):
+    wb = load_workbook(io.BytesIO(render(validation_workbook(), tmp_path, {"items": ITEMS})))
+    ws = wb["排名"]
+    for dv in ws.data_validations.dataValidation:
+        first = str(dv.sqref).split(":")[0]
+        column = "Y" if first.startswith("C") else "Z"
+        for r in range(2, 7):
+            ws[f"{column}{r}"] = f"=IF({_holds(ws, dv.formula1, first, f'{first[0]}{r}')},1,0)"
+    (tmp_path / "out").mkdir()
+    wb.save(tmp_path / "out" / "dv.xlsx")
+    (recalculated,) = soffice_convert([tmp_path / "out" / "dv.xlsx"], tmp_path / "lo", to="xlsx")
+    done = load_workbook(recalculated, data_only=True)["排名"]
+    assert [done[f"Y{r}"].value for r in range(2, 7)] == [1] * 5  # 完成 <= 考核 on every row
+    assert [done[f"Z{r}"].value for r in range(2, 7)] == [int(it["v"] <= 1000) for it in ITEMS]  # 南海 3000 > 1000
+
+
+def test_formats_on_one_row_of_a_two_row_item_keep_their_offsets(tmp_path):
+    wb = two_row_loop()
+    ws = wb["明细"]
+    ws["B5"] = "=SUM(B2:B3)"
+    ws.conditional_formatting.add("B3", FormulaRule(formula=["B3>B2", "B3>$B$5"], font=Font(b=True)))
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:3]})))["明细"]
+    (cf,) = list(out.conditional_formatting)
+    assert str(cf.sqref) == "B2 B4 B6"
+    assert cf.rules[0].formula == ["B2>B1", "B2>$B$7"]
+
+
+def test_a_format_that_cannot_be_one_formula_is_refused_naming_the_template_range(tmp_path):
+    """The rule is on C3 in the template: the message names C3, not the output's C2 C4 C6 …"""
+    wb = share_workbook("")
+    wb["明细"]["E3"] = None
+    wb["明细"].conditional_formatting.add(
+        "C3", FormulaRule(formula=["C3<AVERAGE($C$3:$C$3)"], font=Font(color="FF0000"))
+    )
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path, {"items": ITEMS})
+    message = str(info.value)
+    assert "工作表“明细”!C3" in message and "条件格式（区域 C3）的公式 C3<AVERAGE($C$3:$C$3)" in message
+    assert "C2 C4" not in message
+
+
+def test_a_validation_that_cannot_be_one_formula_is_refused(tmp_path):
+    wb = share_workbook("")
+    wb["明细"]["E3"] = None
+    dv = DataValidation(type="custom", formula1="C3<=SUM($C$3:$C$3)")
+    dv.add("C3")
+    wb["明细"].add_data_validation(dv)
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path, {"items": ITEMS})
+    assert "工作表“明细”!C3" in str(info.value) and "数据有效性（区域 C3）的公式" in str(info.value)
+
+
+def test_a_chart_with_series_in_rows_is_refused_naming_the_chart(tmp_path):
+    """Series in rows over a loop row would become one series with a 2-D range and a 5-cell name."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "明细"
+    ws.append(["区", "完成", "未完成"])
+    ws["A2"] = "{%tr for p in items %}"
+    ws["A3"] = "{{ p.name }}"
+    ws["B3"] = "{{ p.v }}"
+    ws["C3"] = "{{ p.n }}"
+    ws["A4"] = "{%tr endfor %}"
+    chart = BarChart()
+    chart.title = "各区"
+    chart.add_data(Reference(ws, min_col=1, max_col=3, min_row=3, max_row=3), from_rows=True, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=1))
+    ws.add_chart(chart, "F2")
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path, {"items": ITEMS})
+    message = str(info.value)
+    assert "工作表“明细”图表 1（“各区”）" in message and "系列" in message and "按列" in message
+    chart.series[0].tx = None  # without the name cell: the 2-D values range is refused too
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path, {"items": ITEMS})
+    assert "$B$3:$C$3" in str(info.value) and "二维" in str(info.value)
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:1]})))  # one item: one row, fine
+    assert out["明细"]["A2"].value == "禅城"
+
+
+def test_a_one_row_list_source_over_a_loop_row_is_refused(tmp_path):
+    wb = validation_workbook()
+    ws = wb["排名"]
+    ws.data_validations.dataValidation = []
+    dv = DataValidation(type="list", formula1="=$B$3:$D$3")
+    dv.add("F1")
+    ws.add_data_validation(dv)
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path, {"items": ITEMS})
+    assert "工作表“排名”!F1" in str(info.value) and "二维" in str(info.value)

@@ -8,9 +8,15 @@ sheet it is written on: `=SUM(明细!G5:G5)` on a summary sheet becomes `=SUM(�
   the rows the loop gives; a range that covers none of it moves with the rows around it;
 - inside a loop, a reference to the loop's own rows points at the same iteration (as Excel
   does when rows are copied); an absolute row (`$B$4:B4`) stays at the first (or, at the end
-  of a range, the last) iteration, so `=SUM($B$4:B4)` is a running total;
+  of a range, the last) iteration, so `=SUM($B$4:B4)` is a running total; such a range spans
+  the items, so it must cover each item's whole body (over part of a two-row item it would
+  take the other rows of the items in between) and is refused otherwise;
 - outside a loop, a single cell of a loop's rows means the first item's row;
-- a validation or conditional format on part of a loop's body is copied to every item;
+- a validation or conditional format on part of a loop's body is copied to every item; its
+  formula, which Excel reads for the range's first cell, is moved as a cell formula in each of
+  the range's rows would be and written for the new first cell (`anchored`), or refused;
+- a one-row range of several columns in a loop's rows (a chart's series in rows) would grow
+  into two dimensions where a single series or list is meant, and is refused;
 - a range that covers part of a loop's body, a cell of a marker row, INDIRECT and OFFSET
   (whose text or offsets cannot be moved) and references across several sheets are refused:
   `Refused` carries the reason, and the caller names the cell;
