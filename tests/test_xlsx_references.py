@@ -662,3 +662,26 @@ def test_a_one_row_list_source_over_a_loop_row_is_refused(tmp_path):
     with pytest.raises(TemplateError) as info:
         render(wb, tmp_path, {"items": ITEMS})
     assert "工作表“排名”!F1" in str(info.value) and "二维" in str(info.value)
+
+
+def test_a_whole_column_format_is_moved_quickly_and_exactly(tmp_path):
+    """A rule on all of column B (B1:B1048576 as Excel stores it) is checked row by row only
+    where the loops make a difference; far below them every row moves alike."""
+    wb = average_format_workbook()
+    ws = wb["排名"]
+    ws.conditional_formatting = type(ws.conditional_formatting)()
+    ws.conditional_formatting.add("B1:B1048576", FormulaRule(formula=["B1>$B$5"], font=Font(b=True)))
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS})))["排名"]
+    assert [(str(cf.sqref), cf.rules[0].formula) for cf in out.conditional_formatting] == [("B1:B1048576", ["B1>$B$7"])]
+
+
+def test_ranges_to_the_end_of_the_sheet_stay_there(tmp_path):
+    wb = average_format_workbook()
+    ws = wb["排名"]
+    ws["C1"] = "=SUM(B3:B1048576)"
+    ws.conditional_formatting.add("C1", FormulaRule(formula=["C1>MAX($B$3:$B$1048576)"], font=Font(b=True)))
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS})))["排名"]
+    assert out["C1"].value == "=SUM(B2:B1048576)"
+    assert [cf.rules[0].formula for cf in out.conditional_formatting if str(cf.sqref) == "C1"] == [
+        ["C1>MAX($B$2:$B$1048576)"]
+    ]

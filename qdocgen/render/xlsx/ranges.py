@@ -150,6 +150,8 @@ def _anchored(mover: ReferenceMover, formula: str, sheet: str, template_sqref: s
     """A formula Excel reads for the first cell of its range, moved with the range."""
     first = template_sqref.split()[0]
     anchor_col, anchor_row = range_boundaries(first)[:2]
+    if any(None in range_boundaries(ref) for ref in [*template_sqref.split(), *sqref.split()]):
+        return mover.anchored(formula, sheet, 0, None)  # whole columns or rows
     new_first = sqref.split()[0]
     if range_boundaries(new_first)[0] != anchor_col:
         raise Refused(f"区域的第一个单元格从 {first} 变为 {new_first}，公式中的相对引用无法随之调整")

@@ -35,6 +35,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 from qdocgen.render.xlsx.layout import OutRow, RowMap
 
 _CELLS = re.compile(r"^(?P<c1>\$?[A-Za-z]{1,3})?(?P<r1>\$?\d+)?(?::(?P<c2>\$?[A-Za-z]{1,3})?(?P<r2>\$?\d+)?)?$")
+SHEET_ROWS = 1_048_576
 EMPTY_OK = {"SUM", "MAX", "MIN", "SUMPRODUCT"}
 UNMOVABLE = {
     "INDIRECT": "INDIRECT 中以文字写的引用不会随行循环展开而调整",
@@ -126,6 +127,7 @@ class ReferenceMover:
         lo, hi = self._rows(target, ref, r1, r2, own)
         if hi < lo:
             raise _Empty(ref)
+        hi = _within_sheet(ref, r2, lo, hi)
         c1, c2 = (m.group("c1") or "").replace("$", ""), (m.group("c2") or "").replace("$", "")
         if as_range and r2 is not None and int(r1.lstrip("$")) == int(r2.lstrip("$")) and c1 != c2 and hi > lo:
             raise Refused(
@@ -195,7 +197,7 @@ class ReferenceMover:
 
     # -- formulas relative to a range: conditional formats, validations -------------------
 
-    def anchored(self, text: str, sheet: str, anchor: int, out_rows: list[int]) -> str:
+    def anchored(self, text: str, sheet: str, anchor: int, out_rows: list[int] | None) -> str:
         """A conditional format's or validation's formula, moved with its range.
 
         Excel reads such a formula for the first cell of the range (template row `anchor`) and
@@ -204,8 +206,10 @@ class ReferenceMover:
         first) would be; the result is written for the first output cell: relative when the
         moved reference keeps one offset from every row, with a `$` row when it points at the
         same row from every row (the average row below a loop), and refused otherwise.
+        `out_rows` None: the range is whole columns; a relative row into a sheet with loops
+        is refused there, any other reference moves as in a formula outside the loops.
         """
-        if not self.moving or not isinstance(text, str) or not out_rows:
+        if not self.moving or not isinstance(text, str) or out_rows == []:
             return text
         lead = "=" if text.startswith("=") else ""
         try:
@@ -247,7 +251,17 @@ class ReferenceMover:
         r1, r2 = m.group("r1"), m.group("r2")
         if r1 is None or (r2 is None and ":" in body):
             return ref
+        if out_rows is None:
+            if target.loops and not all(r.startswith("$") for r in (r1, r2) if r is not None):
+                raise Refused(f"整列（或整行）区域的公式中的相对引用 {ref} 无法随行循环调整；请把区域只设在表格的行上")
+            return self.ref(ref, sheet)
         here = self.maps.get(sheet) or RowMap(sheet)
+        # Far below every loop each row maps linearly (one offset): past `linear`, the last row
+        # stands for all (a whole-column format has a million rows).
+        reach = max(abs(int(r.lstrip("$")) - anchor) for r in (r1, r2) if r is not None)
+        linear = len(here.rows) + max(m.last for m in self.maps.values()) + reach + 2
+        last = len(out_rows) - 1
+        out_rows = [o for i, o in enumerate(out_rows) if o <= linear or i in (0, last)]
         ends: list[tuple[int, int]] = []
         for out_row in out_rows:
             site = here.origin(out_row)
@@ -258,7 +272,7 @@ class ReferenceMover:
             if hi < lo:
                 ends.append(None)
             else:
-                ends.append((lo, hi))
+                ends.append((lo, _within_sheet(ref, r2, lo, hi)))
         if all(e is None for e in ends):
             raise _Empty(ref)
         if any(e is None for e in ends):
@@ -340,3 +354,13 @@ def _anchored_row(written: str, targets: list[int], out_rows: list[int], ref: st
         f"引用 {ref} 展开后在各行所指的行既不是相对于本格的同一偏移，也不是同一行，无法写成一个公式；"
         "请改为引用同一项的行，或以 $ 固定的行"
     )
+
+
+def _within_sheet(ref: str, r2: str | None, lo: int, hi: int) -> int:
+    """The last row of a moved range: one that ran to the sheet's end (a whole column, as Excel
+    stores it) still does; any other pushed past the last row is refused."""
+    if hi <= SHEET_ROWS:
+        return hi
+    if r2 is None or int(r2.lstrip("$")) != SHEET_ROWS or lo > SHEET_ROWS:
+        raise Refused(f"引用 {ref} 展开后超出工作表的最后一行（第 {SHEET_ROWS:,} 行）")
+    return SHEET_ROWS
