@@ -59,7 +59,7 @@ def series_name(before: str, after: str) -> None:
     if ":" in after and ":" not in before.rpartition("!")[2]:
         raise Refused(
             f"系列名称 {before} 在行循环的行中，展开后成为 {after} 多个单元格；图表的系列按行排列时"
-            "无法随行循环展开，请按列排列（每项一行，系列按列：插入图表时选“系列产生在列”）"
+            "无法随行循环展开；请按列排列系列（选中图表，“图表设计 → 切换行/列”，每项成为一个分类）"
         )
 
 

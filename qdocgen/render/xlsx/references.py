@@ -132,8 +132,8 @@ class ReferenceMover:
         if as_range and r2 is not None and int(r1.lstrip("$")) == int(r2.lstrip("$")) and c1 != c2 and hi > lo:
             raise Refused(
                 f"区域 {ref} 是一行中的几列（系列按行排列），行循环展开后成为 {hi - lo + 1} 行的二维区域，"
-                "不能作为一个系列或一个列表；请按列排列（每项一行，系列按列，如选中 B2:C4 后插入图表时"
-                "“系列产生在列”）"
+                "不能作为一个系列或一个列表；图表请按列排列系列（选中图表，“图表设计 → 切换行/列”，"
+                "每项成为一个分类），列表的来源请选一列"
             )
         text = f"{prefix}{m.group('c1') or ''}{_row(r1, lo)}"
         if r2 is not None:
