@@ -26,6 +26,7 @@ from jinja2 import TemplateSyntaxError
 from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.render import word_tags
 from qdocgen.render.chart_tag import BoundCharts, ChartBinding, find_bindings
 from qdocgen.render.docx_chart import fill_charts
 from qdocgen.render.docx_fast import FastPackage
@@ -33,7 +34,6 @@ from qdocgen.render.explain import explain, needle, template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import WORD_PROPERTIES, Place, WordPart, word_part_names, word_property
 from qdocgen.render.package import normalise_package
-from qdocgen.render import word_tags
 from qdocgen.render.tag_text import clean_tags
 
 

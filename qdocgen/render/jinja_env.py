@@ -22,8 +22,8 @@ from functools import wraps
 
 from jinja2 import StrictUndefined, meta, nodes, pass_context
 from jinja2 import Undefined as JinjaUndefined
-from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.environment import TemplateExpression
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import consume, generate_lorem_ipsum, missing
 
