@@ -28,12 +28,14 @@ _AFTER = re.compile(r"-%}(?:(?!<w:t[ >]|{%|{{).)*?<w:t[^>]*?>", re.S)
 def hide_inline_strips(xml: str) -> str:
     """`xml` with each `{%-`/`-%}` inside a run's text hidden from docxtpl (see the module
     docstring); `restore` gives the `-` back after docxtpl's clean-up."""
-    if "{%-" not in xml and "-%}" not in xml:
+    if "-" not in xml or "{" not in xml:
         return xml
-    xml = _SPLIT_START.sub("", xml)
-    xml = _IN_TAG.sub(lambda m: re.sub(r"</w:t>.*?(<w:t>|<w:t [^>]*>)", "", m.group(0), flags=re.S), xml)
-    xml = _BEFORE.sub(_before, xml)
-    return _AFTER.sub(_after, xml)
+    joined = _SPLIT_START.sub("", xml)  # a tag Word split across runs (`{%` `-` `endfor %}`) made whole
+    joined = _IN_TAG.sub(lambda m: re.sub(r"</w:t>.*?(<w:t>|<w:t [^>]*>)", "", m.group(0), flags=re.S), joined)
+    if "{%-" not in joined and "-%}" not in joined:
+        return xml
+    joined = _BEFORE.sub(_before, joined)
+    return _AFTER.sub(_after, joined)
 
 
 def restore(source: str) -> str:
