@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # imported when a command runs, so `qdocgen --help` loads no 
     from qdocgen.workspace import Workspace
 
 click_zh.install()  # before the decorators below: they ask click for its texts
-FORMATS = click.Choice(["table", "csv", "json"])
+FORMATS = click_zh.Choice(["table", "csv", "json"])
 
 
 class PeriodChoice(click.Choice):
@@ -29,7 +29,7 @@ class PeriodChoice(click.Choice):
     them (H1, Q1), not lower-cased as click shows them."""
 
     def get_invalid_choice_message(self, value, ctx) -> str:
-        return f"“{value}”不是 {'、'.join(self.choices)} 之一"
+        return f"“{value}”不是 {'、'.join(self.choices)} 之一。"
 
 
 PERIODS = PeriodChoice(list(PARTS), case_sensitive=False)
@@ -56,12 +56,12 @@ class QdocgenCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except click.NoSuchOption as exc:
-            if exc.option_name in GLOBAL_OPTIONS:  # written after the command instead of before it
+        except click.UsageError as exc:
+            if isinstance(exc, click.NoSuchOption) and exc.option_name in GLOBAL_OPTIONS:  # written after the command
                 exc.message += (
                     f"{exc.option_name} 是全局选项，要写在命令名之前，如 qdocgen {exc.option_name} 文件夹 {self.name} …"
                 )
-            raise
+            raise click.UsageError(click_zh.punctuated(exc.format_message()), exc.ctx) from None
 
 
 class QdocgenGroup(click.Group):
@@ -74,6 +74,18 @@ class QdocgenGroup(click.Group):
         kwargs.setdefault("options_metavar", click_zh.OPTIONS_METAVAR)
         kwargs.setdefault("subcommand_metavar", click_zh.SUBCOMMAND_METAVAR)
         super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:  # the global options' errors, in Chinese punctuation too
+            raise click.UsageError(click_zh.punctuated(exc.format_message()), exc.ctx) from None
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # a misspelt command
+            raise click.UsageError(click_zh.punctuated(exc.format_message()), exc.ctx) from None
 
     def invoke(self, ctx: click.Context):
         try:
@@ -604,7 +616,7 @@ def missing(ws: Workspace, year: int, period: str, fmt: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["xlsx", "docx"]),
+    type=click_zh.Choice(["xlsx", "docx"]),
     required=True,
     help="xlsx（Excel/WPS 表格）或 docx（Word/WPS 文字）。",
 )

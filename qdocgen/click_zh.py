@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import importlib
+import re
 
 import click
 
@@ -153,3 +154,16 @@ def install() -> None:
             module._ = CATALOGUE.gettext
         if hasattr(module, "ngettext"):
             module.ngettext = CATALOGUE.ngettext
+
+
+class Choice(click.Choice):
+    """A choice whose error reads in Chinese punctuation: “pdf”不是 xlsx、docx 之一."""
+
+    def get_invalid_choice_message(self, value, ctx) -> str:
+        return f"“{value}”不是 {'、'.join(map(str, self.choices))} 之一。"
+
+
+def punctuated(message: str) -> str:
+    """click's own sentences with Chinese punctuation: '--year' → “--year”, a sentence's '.' → 。"""
+    text = re.sub(r"'([^'\n]*)'", r"“\1”", message).replace("”, “", "”、“")
+    return re.sub(r"(?<=[^\s.])\.(?=\s|$)", "。", text).replace("。 （", "。（").replace("。 是否", "。是否")

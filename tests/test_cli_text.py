@@ -42,7 +42,7 @@ def test_command_help_is_chinese():
 def test_unknown_option_is_chinese():
     result = run("targets", "--year", "2018", "--yaer", "2018")
     assert result.exit_code == 2
-    assert "错误：没有选项 '--yaer'。" in result.output
+    assert "错误：没有选项 “--yaer”。" in result.output
     assert "可运行“qdocgen targets --help”查看帮助。" in result.output
     assert "Error" not in result.output and "No such option" not in result.output
 
@@ -50,14 +50,14 @@ def test_unknown_option_is_chinese():
 def test_missing_required_option_is_chinese():
     result = run("targets")
     assert result.exit_code == 2
-    assert "错误：缺少必填选项 '--year'" in result.output and "Missing" not in result.output
+    assert "错误：缺少必填选项 “--year”。" in result.output and "Missing" not in result.output
 
 
 def test_bad_values_and_commands_are_chinese():
-    assert "'x' 不是有效的整数" in run("targets", "--year", "x").output
-    assert "不是 'table', 'csv', 'json' 之一" in run("targets", "--year", "2018", "--format", "x").output
+    assert "错误：“--year” 的取值无效：“x” 不是有效的整数。" in run("targets", "--year", "x").output
+    assert "“x”不是 table、csv、json 之一" in run("targets", "--year", "2018", "--format", "x").output
     out = run("tagets").output
-    assert "没有命令 'tagets'" in out and "是否想写 'targets'？" in out
+    assert "没有命令 “tagets”。是否想写 “targets”？" in out
 
 
 def _click_source() -> str:

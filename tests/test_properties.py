@@ -232,3 +232,19 @@ def test_form_reader_never_crashes(blank_form, tmp_path_factory, cells):
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output and "内部错误" not in result.output, result.output
     assert (data / "figures" / "2018.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("raw", ["1,41", "1,2345", "12,34.5", ",100", "1,,000"])
+def test_misplaced_commas_are_refused_not_read_as_another_number(raw):
+    with pytest.raises(BadValue, match="逗号的位置不对"):
+        parse_value(raw)
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1,200", 1200), ("12,345.5", 12345.5), ("１，２００", 1200)])
+def test_thousands_separators(raw, value):
+    assert parse_value(raw) == value
+
+
+def test_a_number_cell_is_read_as_excel_shows_it():
+    assert parse_value(0.1 * 3 * 100) == 30  # 30.000000000000004, shown by Excel as 30
+    assert parse_value(79.99) == 79.99 and parse_value(6.0000000001) == 6.0000000001  # real decimals stay
