@@ -685,7 +685,9 @@ def render(
             click.echo(f"  {name.ljust(width)}  {text}")
         from qdocgen.documents.notice_context import NOTICE_VARIABLES
 
-        click.echo("通报模板（通报-全市.docx、通报-区.docx）另有：")
+        click.echo(
+            "通报模板（通报-全市.docx、通报-区.docx）另有（只在 qdocgen notice、build 生成通报时有，render 填写的模板不能用）："
+        )
         width = max(map(len, NOTICE_VARIABLES))
         for name, text in NOTICE_VARIABLES.items():
             click.echo(f"  {name.ljust(width)}  {text}")

@@ -367,3 +367,28 @@ def test_output_named_after_the_template_stays_in_the_output_folder(cli, tmp_pat
     made = [str(p) for p in Path("output").rglob("*") if p.name != "构建记录.json"]  # what qdocgen wrote is noted
     assert made == ["output/省表格-2018年度.xlsx"]
     assert cli("render", odd, "--year", "2018", "-o", tmp_path / "我选的.xlsx").exit_code == 0  # -o: user's choice
+
+
+def test_the_fields_of_the_context_values_are_documented(plan, figures):
+    """Not only the top-level names: each field of progress[] (measure_id, scope, done, year_target_text,
+    …), standings[], period, plan and districts[] is described in --list-vars and docs/templates.md."""
+    from qdocgen.documents.context import base_context
+
+    ctx = base_context(plan, period=Period(2018), district="南海区", evaluation=evaluate(plan, figures, Period(2018)))
+    docs = DOCS.read_text(encoding="utf-8")
+    plan_text = " ".join(k for k in VARIABLES if k.startswith("plan."))
+    for name, value, text in [
+        ("progress", ctx["progress"][0], VARIABLES["progress"]),
+        ("city_results", ctx["city_results"][0], VARIABLES["progress"]),
+        ("totals", ctx["totals"][0], VARIABLES["progress"]),
+        ("standings", ctx["standings"][0], VARIABLES["standings"]),
+        ("period", ctx["period"], VARIABLES["period"]),
+        ("districts", ctx["districts"][0], VARIABLES["districts"]),
+        ("plan", ctx["plan"], plan_text),
+    ]:
+        words = set(re.findall(r"[A-Za-z_]\w*", text))
+        assert not set(value) - words, f"--list-vars 未说明 {name} 的 {sorted(set(value) - words)}"
+        row = next((line for line in docs.splitlines() if line.startswith(f"| `{name}` |")), None)
+        if row is not None and name != "city_results" and name != "totals":
+            in_docs = set(re.findall(r"[A-Za-z_]\w*", row))
+            assert not set(value) - in_docs, f"docs/templates.md 未说明 {name} 的 {sorted(set(value) - in_docs)}"

@@ -16,7 +16,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from qdocgen.documents.context import VARIABLES, base_context
 from qdocgen.figures.period import Period
@@ -431,3 +431,174 @@ def test_word_places_that_docxtpl_rewrites(cli, tmp_path, kind, where, what):
     assert result.exit_code == 1
     assert result.output.startswith(f"模板 {template} {where}"), result.output
     assert what in result.output
+
+
+# ---------------------------------------------------------------- found by a new-user trial of `render`
+
+SUGGESTIONS = {
+    # the closest of the names the template can really use, never jinja's own (l_0_progres)
+    "{{ progres|length }}": "未定义的变量“progres”，是否应为“progress”？",
+    "{{ distrct }}": "未定义的变量“distrct”，是否应为“district”？",
+    "{{ standngs }}": "未定义的变量“standngs”，是否应为“standings”？",
+    "{{ sample_not }}": "未定义的变量“sample_not”，是否应为“sample_note”？",
+    "{{ yaer }}年": "未定义的变量“yaer”，是否应为“year”？",
+}
+
+
+@pytest.mark.parametrize("text", list(SUGGESTIONS))
+def test_a_misspelt_name_in_an_excel_cell_gets_the_closest_real_name(cli, tmp_path, text):
+    wb = Workbook()
+    wb.active.title = "表"
+    wb.active["B2"] = text
+    wb.save(tmp_path / "拼写.xlsx")
+    result = render(cli, tmp_path / "拼写.xlsx", "--year", "2018")
+    assert result.exit_code == 1
+    assert result.output == f"模板 {tmp_path / '拼写.xlsx'} 工作表“表”!B2（“{text}”）：{SUGGESTIONS[text]}\n"
+
+
+@pytest.mark.parametrize("text", list(SUGGESTIONS))
+def test_a_misspelt_name_in_a_word_paragraph_gets_the_closest_real_name(cli, tmp_path, text):
+    template = unset_docx(tmp_path / "拼写.docx", text)
+    result = render(cli, template, "--year", "2018")
+    assert result.exit_code == 1
+    assert result.output == f"模板 {template} 正文第 2 段（“{text}”）：{SUGGESTIONS[text]}\n"
+
+
+def test_misspelt_loop_lists_fields_and_loop_variables_in_excel(cli, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "明细"
+    ws["A2"] = "{%tr for p in progres %}"
+    ws["A3"] = "{{ p.row }}"
+    ws["A4"] = "{%tr endfor %}"
+    wb.save(tmp_path / "列表.xlsx")
+    result = render(cli, tmp_path / "列表.xlsx", "--year", "2018")
+    assert result.output == (
+        f"模板 {tmp_path / '列表.xlsx'} 工作表“明细”!A2（“{{%tr for p in progres %}}”）："
+        "未定义的变量“progres”，是否应为“progress”？\n"
+    )
+    ws["A2"] = "{%tr for p in progress %}"
+    for cell, text, what in [
+        ("A3", "{{ pp }}", "未定义的变量“pp”，是否应为“p”？"),
+        ("A3", "{{ p.targte }}", "没有属性“targte”，是否应为“target”？"),
+    ]:
+        ws[cell] = text
+        wb.save(tmp_path / "列表.xlsx")
+        result = render(cli, tmp_path / "列表.xlsx", "--year", "2018")
+        assert result.output == f"模板 {tmp_path / '列表.xlsx'} 工作表“明细”!{cell}（“{text}”）：{what}\n"
+
+
+def test_a_misspelt_chart_tag_field_gets_the_closest_field(cli, tmp_path):
+    from test_docx_chart import chart_docx
+
+    template = tmp_path / "排名图.docx"
+    tag = "{{ chart: standings | 区=distrct, 完成率=rate }}"
+    template.write_bytes(chart_docx(tag, "{{ plan.city }}"))
+    result = render(cli, template, "--year", "2018")
+    assert result.output == (
+        f"模板 {template} 图表“各区完成率图”（{tag}）：第1项的“区”：未定义的变量“distrct”，是否应为“district”？\n"
+    )
+
+
+def test_jinja_whitespace_control_in_an_excel_cell(cli, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "{{ year -}}"
+    ws["A2"] = "{{- year }}"  # the year, not minus the year (it was written as -2018)
+    ws["A3"] = "{{- year -}}"
+    ws["A4"] = "第 {{- year -}} 年"
+    ws["A5"] = "{{ year - 1 }}"
+    ws["A6"] = "{%- if year -%} 有 {%- endif %}"
+    wb.save(tmp_path / "空白.xlsx")
+    result = render(cli, tmp_path / "空白.xlsx", "--year", "2018")
+    assert result.exit_code == 0, result.output
+    out = load_workbook("out/结果.xlsx").active
+    assert [out[f"A{r}"].value for r in range(1, 7)] == [2018, 2018, 2018, "第2018年", 2017, "有"]
+
+
+def test_jinja_whitespace_control_in_a_word_paragraph(cli, tmp_path, plan):
+    doc = Document()
+    doc.add_paragraph("开头")
+    doc.add_paragraph("{% for d in districts -%} {{ d.short }} {%- endfor %}")
+    doc.add_paragraph("{% if year -%} 有 {%- endif %}。")
+    split = doc.add_paragraph()  # the same tags split into runs, as Word saves them after an edit
+    for text in ["{% for d in districts ", "-", "%} {{ d.short }} {", "%- endfor %}"]:
+        split.add_run(text).bold = text == "-"
+    doc.add_paragraph("A")  # at the edge of a paragraph's text, docxtpl's joining of paragraphs stays
+    doc.add_paragraph("{%- if year %}B{% endif -%}")
+    doc.add_paragraph("C")
+    doc.save(tmp_path / "空白.docx")
+    result = render(cli, tmp_path / "空白.docx", "--year", "2018")
+    assert result.exit_code == 0, result.output
+    shorts = "".join(d.short for d in plan.districts)
+    assert [p.text for p in Document("out/结果.docx").paragraphs] == ["开头", shorts, "有。", shorts, "ABC"]
+
+
+@pytest.mark.parametrize(
+    "paragraphs, where",
+    [
+        (["开头", "{{ plan.city }} {%- endfor %}"], "正文第 2 段（“{{ plan.city }} {%- endfor %}”）"),
+        (["开头", "中间", "{%- endfor %}"], "正文第 3 段（“{%- endfor %}”）"),  # joined to 中间 by docxtpl
+        (["开头", "{% endfor -%}", "后面"], "正文第 2 段（“{% endfor -%}”）"),
+    ],
+)
+def test_an_unmatched_tag_with_whitespace_control_is_named_at_its_paragraph(cli, tmp_path, paragraphs, where):
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    doc.save(tmp_path / "错配.docx")
+    result = render(cli, tmp_path / "错配.docx", "--year", "2018")
+    assert result.output == (
+        f"模板 {tmp_path / '错配.docx'} {where}：模板语法错误：{{% endfor %}} 前面没有对应的开始标记（如 {{% for … %}}）\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "places, where, end",
+    [
+        ({"body_end": "报送：{{ plan.city "}, "正文第 4 段（“报送：{{ plan.city”）", "}}"),
+        ({"cell": "{{ p.note "}, "正文表格 1 第 4 行第 3 列（“{{ p.note”）", "}}"),
+        ({"body_end": "{% if year "}, "正文第 4 段（“{% if year”）", "%}"),
+    ],
+)
+def test_an_unclosed_tag_in_word_is_named_at_its_paragraph(cli, tmp_path, places, where, end):
+    """Jinja reads on into the next paragraph or table and used to quote what it met there."""
+    template = clerk_docx(tmp_path / "省表.docx", **places)
+    result = render(cli, template, "--year", "2018")
+    assert result.output == f"模板 {template} {where}：模板语法错误：标记没有写完：缺少“{end}”\n"
+
+
+NOTICE_ONLY = (
+    "：这是通报模板（通报-全市.docx、通报-区.docx）才有的变量，只在 qdocgen notice、qdocgen build 生成通报时提供；"
+    "qdocgen render 填写的模板和任务分解表模板不能用（可用变量见 docs/templates.md 或 qdocgen render --list-vars）"
+)
+
+
+def test_a_notice_only_variable_says_it_belongs_to_the_notice_templates(cli, tmp_path):
+    template = unset_docx(tmp_path / "红头.docx", "{{ redhead.mark }}")
+    result = render(cli, template, "--year", "2018")
+    assert (
+        result.output
+        == f"模板 {template} 正文第 2 段（“{{{{ redhead.mark }}}}”）：未定义的变量“redhead”{NOTICE_ONLY}\n"
+    )
+    wb = Workbook()
+    wb.active.title = "表"
+    wb.active["A1"] = "{{ summary.rate_text }}"
+    wb.save(tmp_path / "汇总.xlsx")
+    result = render(cli, tmp_path / "汇总.xlsx", "--year", "2018")
+    assert result.output == (
+        f"模板 {tmp_path / '汇总.xlsx'} 工作表“表”!A1（“{{{{ summary.rate_text }}}}”）：未定义的变量“summary”{NOTICE_ONLY}\n"
+    )
+
+
+def test_number_with_percent_is_for_figures_in_percent(cli, tmp_path):
+    """number('%') adds a % sign to a figure kept in percent; a ratio is written by percent."""
+    doc = Document()
+    doc.add_paragraph("{{ 95|number('%') }} / {{ 12.5|number('%') }} / {{ 0.95|percent }} / {{ 0.95|number('%') }}")
+    doc.save(tmp_path / "百分.docx")
+    assert render(cli, tmp_path / "百分.docx").exit_code == 0
+    assert Document("out/结果.docx").paragraphs[0].text == "95.0% / 12.5% / 95.0% / 1.0%"
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
+    assert "`95\\|number('%')` → 95.0%" in docs and "`0.95\\|number('%')` 是 1.0%" in docs
+    listed = cli("render", "--list-vars").output
+    assert "95|number('%') → 95.0%（0.95 这样的比例请用 percent）" in listed

@@ -42,7 +42,7 @@ VARIABLES: dict[str, str] = {
     "rows[].goal_span_2017 / goal_span_2018 / goal_span_2019": "从该年度起的目标单元格向右跨几列；被左侧跨年目标覆盖时为 0（用于 {%hmerge %}）",
     "rows[].task_first / task_span": "该行是否为任务名称合并区的首行、合并行数（同理 content_、lead_、support_、goals_ 前缀）",
     "rows[].measures": "该行的指标列表，每项同 progress[] 的字段",
-    "progress": "完成情况列表（指定年度时）：row、measure、unit、kind、district、target、year_target、actual、ratio、status、note、shortfall，以及写好格式的 target_text、actual_text、ratio_text、shortfall_text（按 docs/progress.md 第七节的显示规则，与状态一致）、ratio_shown（完成率按显示取舍后的数，Excel 单元格用）",
+    "progress": "完成情况列表（指定年度时）：row、measure_id（指标编号，如 1a）、measure、unit、kind、district、scope（district 按区考核的指标在一个区的结果，city 全市指标，total 按区考核的指标的各区合计）、target、year_target、actual、ratio、status、done（是否完成，含超额完成）、note、shortfall，以及写好格式的 target_text、year_target_text、actual_text、ratio_text、shortfall_text（按 docs/progress.md 第七节的显示规则，与状态一致）、ratio_shown（完成率按显示取舍后的数，Excel 单元格用）",
     "city_results": "全市指标的完成情况（同 progress[] 字段）",
     "totals": "按区考核指标的各区合计（同 progress[] 字段）",
     "standings": "各区排名：rank、district、assessed（考核项数）、met、exceeded、missed、not_reported、rate、rate_text（完成比例＝完成项数÷考核项数）",

@@ -6,16 +6,34 @@ never seen it, so all it relies on is the file type and the variables in docs/te
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from qdocgen.documents.context import UNSET_GUARDS, base_context, unset_values
+from qdocgen.documents.context import UNSET_GUARDS, VARIABLES, base_context, unset_values
+from qdocgen.documents.notice_context import NOTICE_VARIABLES
 from qdocgen.errors import TemplateError
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import Plan
 from qdocgen.progress import Evaluation
 
 SUFFIXES = (".docx", ".xlsx")
+
+
+def _top_level(names) -> set[str]:
+    return {re.split(r"[.\[]", part.strip())[0] for key in names for part in key.split(" / ")}
+
+
+# What a template here is told when it uses a variable only the notice templates get.
+NOTICE_ONLY = {
+    name: (
+        "这是通报模板（通报-全市.docx、通报-区.docx）才有的变量，只在 qdocgen notice、qdocgen build "
+        "生成通报时提供；qdocgen render 填写的模板和任务分解表模板不能用（可用变量见 docs/templates.md "
+        "或 qdocgen render --list-vars）"
+    )
+    for name in sorted(_top_level(NOTICE_VARIABLES) - _top_level(VARIABLES))
+    if name.isascii() and name.isidentifier()
+}
 
 
 def prepare(path: Path):
@@ -36,10 +54,13 @@ def _prepare(path: str, suffix: str, mtime_ns: int, size: int):
     if suffix == ".xlsx":
         from qdocgen.render.xlsx import PreparedXlsx
 
-        return PreparedXlsx(Path(path))
-    from qdocgen.render.docx_merge import MergingDocx
+        engine = PreparedXlsx(Path(path))
+    else:
+        from qdocgen.render.docx_merge import MergingDocx
 
-    return MergingDocx(Path(path))
+        engine = MergingDocx(Path(path))
+    engine.env.elsewhere = NOTICE_ONLY
+    return engine
 
 
 def fill(

@@ -22,9 +22,11 @@ from pathlib import Path
 
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaError
+from jinja2 import TemplateSyntaxError
 from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.render import word_tags
 from qdocgen.render.chart_tag import BoundCharts, ChartBinding, find_bindings
 from qdocgen.render.docx_chart import fill_charts
 from qdocgen.render.docx_fast import FastPackage
@@ -132,8 +134,9 @@ class PreparedDocx:
 
     def prepare_xml(self, xml: str) -> str:
         """A part's XML made into Jinja source: docxtpl's clean-up of tags split across runs,
-        `{%p %}`/`{%tr %}`/`{%tc %}` markers and the like."""
-        return self._patcher.patch_xml(xml)
+        `{%p %}`/`{%tr %}`/`{%tc %}` markers and the like; `{%-`/`-%}` inside a run's text are
+        Jinja's whitespace control (render/word_tags.py)."""
+        return word_tags.restore(self._patcher.patch_xml(word_tags.hide_inline_strips(xml)))
 
     def jinja_source(self, xml: str) -> str:
         """What gets compiled: one line per paragraph, so errors have a line (see locate.py)."""
@@ -184,7 +187,12 @@ class PreparedDocx:
         the user sees in Word."""
         if place is not None:  # a document property: one piece of Jinja
             return template_error(exc, self.path, place, self.env, place.text)
-        place, opened = self.word_part(key).place_of(exc, context)
+        part = self.word_part(key)
+        unclosed = part.unclosed_tag() if isinstance(exc, TemplateSyntaxError) else None
+        if unclosed is not None:  # Jinja read on past the paragraph and names what it met there
+            place, end = unclosed
+            return TemplateError(f"模板语法错误：标记没有写完：缺少“{end}”", template=self.path, place=place)
+        place, opened = part.place_of(exc, context)
         return TemplateError(explain(exc, self.env, opened), template=self.path, place=place.near(needle(exc)))
 
     def refuse_unset(self, unset: dict[str, str], guards=None) -> None:

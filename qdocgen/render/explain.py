@@ -13,7 +13,9 @@ import re
 from collections.abc import Callable
 
 from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2.debug import get_template_locals
 from jinja2.exceptions import SecurityError, TemplateRuntimeError
+from jinja2.runtime import Context
 
 from qdocgen.errors import TemplateError
 from qdocgen.render.locate import Place, unclosed
@@ -47,6 +49,7 @@ _TAG_NAMES = {
     "end of comment": "#}",
 }
 _INTERNAL_FILTERS = {"qdocgen_loop_budget", "qdocgen_size_check"}
+_JINJA_INTERNAL = re.compile(r"^(?:[lt]_\d+|[lt]_\d+_.*)$")  # jinja's compiled names (l_0_year, t_1)
 
 
 def type_word(name: str) -> str:
@@ -57,7 +60,7 @@ def closest(name: object, known) -> str:
     """ "，是否应为“number”？" when a known name is close to `name`; else ""."""
     if not isinstance(name, str):
         return ""
-    candidates = [k for k in known if isinstance(k, str) and not k.startswith("_")]
+    candidates = [k for k in known if isinstance(k, str) and not k.startswith("_") and not _JINJA_INTERNAL.match(k)]
     found = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if not found:
         folded = {k.lower(): k for k in candidates}
@@ -78,7 +81,7 @@ def explain(exc: BaseException, env=None, opened: tuple[str, Place] | None = Non
     if isinstance(exc, TemplateSyntaxError):
         return "模板语法错误：" + _syntax(message, env, opened)
     if isinstance(exc, UndefinedError):
-        return _undefined(exc, message)
+        return _undefined(exc, message, env)
     if isinstance(exc, TemplateRuntimeError):
         return _runtime(message, env)
     if isinstance(exc, ZeroDivisionError):
@@ -194,7 +197,7 @@ def _runtime(message: str, env) -> str:
     return f"模板运行出错（{message}）"
 
 
-def _undefined(exc: BaseException, message: str) -> str:
+def _undefined(exc: BaseException, message: str, env=None) -> str:
     detail = exc.args[0] if exc.args else None
     obj = getattr(detail, "obj", None)
     name = getattr(detail, "name", None)
@@ -202,7 +205,11 @@ def _undefined(exc: BaseException, message: str) -> str:
     m = re.match(r"'(.+)' is undefined$", message)
     if m or missing:
         name = name if isinstance(name, str) else m.group(1)
-        return f"未定义的变量“{name}”{closest(name, _known_names(exc)) or '（' + HELP + '）'}"
+        elsewhere = getattr(env, "elsewhere", {}).get(name)
+        if elsewhere:  # a variable other templates have (the notices' `redhead`)
+            return f"未定义的变量“{name}”：{elsewhere}"
+        known = _known_names(exc) | set(getattr(detail, "known", ()))
+        return f"未定义的变量“{name}”{closest(name, known) or '（' + HELP + '）'}"
     if re.match(r"No aggregated item", message):
         return "列表为空，取不到最大值或最小值"
     if obj is None and detail is not None and getattr(detail, "has_obj", False):
@@ -224,13 +231,18 @@ def _undefined(exc: BaseException, message: str) -> str:
 
 def _known_names(exc: BaseException) -> set[str]:
     """The names a template could use where `exc` happened: the context, loop variables and
-    names set in the template (read from jinja's frames), and jinja's globals."""
+    names set in the template (read from jinja's frames), and jinja's globals; never jinja's
+    own names for them (`l_0_year`, `t_1`)."""
     names: set[str] = set()
     tb = exc.__traceback__
     while tb is not None:
         frame = tb.tb_frame
-        if frame.f_code.co_filename == "<template>":  # jinja's rewritten frame: the template's names
-            names |= {k for k in frame.f_locals if not k.startswith("_")}
+        if frame.f_code.co_filename == "<template>":
+            found = frame.f_locals
+            if isinstance(found.get("context"), Context):  # the compiled code's own frame (an expression)
+                found = get_template_locals(found)
+            # else: a frame jinja rewrote for the traceback, whose locals are the template's names
+            names |= {k for k in found if isinstance(k, str) and not k.startswith("_") and not _JINJA_INTERNAL.match(k)}
         tb = tb.tb_next
     return names
 

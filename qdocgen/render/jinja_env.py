@@ -21,9 +21,11 @@ from datetime import date
 from functools import wraps
 
 from jinja2 import StrictUndefined, meta, nodes, pass_context
+from jinja2 import Undefined as JinjaUndefined
+from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.utils import generate_lorem_ipsum, missing
+from jinja2.utils import consume, generate_lorem_ipsum, missing
 
 from qdocgen import fmt
 
@@ -48,7 +50,11 @@ def _quantity(value: object, unit: str = "") -> str:
 
 # Filters a template can use, with what they do (docs/templates.md lists them too).
 FILTERS: dict[str, tuple[object, str]] = {
-    "number": (_number, "数字加千分位：10000 → 10,000；number('%') 写作 95.0%"),
+    "number": (
+        _number,
+        "数字加千分位：10000 → 10,000；number('%') 给以百分数计的数加 %：95|number('%') → 95.0%"
+        "（0.95 这样的比例请用 percent）",
+    ),
     "percent": (_percent, "比例写作百分数：0.95 → 95.0%"),
     "quantity": (_quantity, "数字带单位：quantity('家') → 12家"),
     "cn_date": (_date, "日期写作 2019年12月31日"),
@@ -132,6 +138,9 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sources: set[str] = set()
+        # Variables other kinds of template have and this one lacks: name → where they are
+        # (said instead of a spelling suggestion when a template uses one).
+        self.elsewhere: dict[str, str] = {}
         self.filters = {name: _guarded_filter(name, func) for name, func in self.filters.items()}
         self.filters[_BUDGET_FILTER] = _loop_budget
         self.filters[_SIZE_FILTER] = _check_size
@@ -203,7 +212,8 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
 
     def compile_expression(self, source, *args, **kwargs):
         self.sources.add("{{ " + str(source) + " }}")
-        return super().compile_expression(source, *args, **kwargs)
+        compiled = super().compile_expression(source, *args, **kwargs)
+        return Expression(compiled._template, compiled._undefined_to_none)
 
     def used_names(self) -> set[str]:
         """The top-level variables the compiled sources refer to."""
@@ -246,12 +256,17 @@ class UndefinedDetail(str):
     name: object = None
     has_obj: bool = False  # an attribute or item of `obj` was asked for
     missing: bool = False  # a variable that does not exist
+    known: frozenset = frozenset()  # the variables the expression could have used, when known
 
 
 class Undefined(StrictUndefined):
     """StrictUndefined whose error carries the object and the name asked for."""
 
-    __slots__ = ()
+    __slots__ = ("_context",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._context = None  # set by Expression when this is what an expression gave
 
     @property
     def _undefined_message(self) -> str:
@@ -260,7 +275,27 @@ class Undefined(StrictUndefined):
         detail.name = self._undefined_name
         detail.has_obj = self._undefined_obj is not missing
         detail.missing = self._undefined_obj is missing and not self._undefined_hint
+        context = self._context
+        if context is not None:
+            detail.known = frozenset(k for k in context.get_all() if k != "result")
         return detail
+
+
+class Expression(TemplateExpression):
+    """A compiled expression (an Excel cell holding one `{{ … }}`, a row loop's list, a chart
+    tag's field). An undefined result fails only where it is used, outside the template, so it
+    keeps the names its expression could have used: `{{ distrct }}` can then be answered
+    “是否应为“district”？”."""
+
+    def __call__(self, *args, **kwargs):
+        context = self._template.new_context(dict(*args, **kwargs))
+        consume(self._template.root_render_func(context))
+        value = context.vars["result"]
+        if isinstance(value, JinjaUndefined) and self._undefined_to_none:
+            return None
+        if isinstance(value, Undefined):
+            value._context = context
+        return value
 
 
 def make_env(*, autoescape: bool) -> TemplateEnvironment:

@@ -225,6 +225,18 @@ class WordPart:
             return at_opener, (opener[0], Place("", at_opener.text))  # reported at the opening tag
         return self.place_at(source, template_line(again)), (opener[0], at_opener)
 
+    def unclosed_tag(self) -> tuple[Place, str] | None:
+        """The first paragraph whose text opens a tag it does not close (`{{ plan.city `), and
+        the missing end (`}}`). Jinja reads on into the next paragraphs and table cells and
+        complains about whatever text it meets there; the user needs the paragraph they left
+        the tag open in."""
+        for index, el in enumerate(self.elements()):
+            if el.tag == W + "p":
+                end = open_tag_end(_own_text(el))
+                if end:
+                    return self.element_place(index), end
+        return None
+
     def place_at(self, source: str, lineno: int | None) -> Place:
         """The element whose marker starts line `lineno` of the marked source (or precedes it)."""
         if lineno is None:
@@ -346,6 +358,29 @@ def _index(el, tag: str) -> int:
 
 def _in_fallback(el) -> bool:
     return any(a.tag == _MC_FALLBACK for a in el.iterancestors())
+
+
+_TAG_ENDS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_TAG_START = re.compile(r"\{[{%#]")
+
+
+def open_tag_end(text: str) -> str | None:
+    """The end (`}}`, `%}`, `#}`) a tag opened in `text` lacks, if one is left open."""
+    at = 0
+    while True:
+        m = _TAG_START.search(text, at)
+        if m is None:
+            return None
+        end = _TAG_ENDS[m.group(0)]
+        close = text.find(end, m.end())
+        if close < 0:
+            return end
+        at = close + len(end)
+
+
+def _own_text(p) -> str:
+    """The text of paragraph `p` itself (not of paragraphs in text boxes inside it)."""
+    return "".join(t.text or "" for t in p.iter(W + "t") if _nearest(t, W + "p") is p)
 
 
 def _text(el) -> str:

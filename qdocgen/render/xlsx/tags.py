@@ -17,7 +17,9 @@ LOOP_START = re.compile(r"^\{%-?\s*tr\s+for\s+(?P<header>.+?)\s*-?%\}$", re.S)
 LOOP_END = re.compile(r"^\{%-?\s*tr\s+endfor\s*-?%\}$")
 MARKER = re.compile(r"^\{%-?\s*tr\s")
 DIRECTIVE = re.compile(r"^\s*\{%-?\s*(vmerge|hmerge)\s+(.+?)\s*-?%\}", re.S)
-SINGLE = re.compile(r"^\{\{((?:(?!\}\}|\{\{|\{%).)*)\}\}$", re.S)
+# One `{{ expression }}` filling a cell; `{{-`, `{{+` and `-}}` are Jinja's whitespace control, not
+# part of the expression (`{{- year }}` is the year, not minus the year).
+SINGLE = re.compile(r"^\{\{[-+]?((?:(?!\}\}|\{\{|\{%).)*?)-?\}\}$", re.S)
 TARGETS = re.compile(r"^[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*$")
 
 
