@@ -150,6 +150,8 @@ class PreparedDocx:
                 self._parts[key] = self.env.from_string(self.jinja_source(self._xml[key]))
             except JinjaError as exc:
                 raise self.error(exc, key) from None
+            except word_tags.JoinRefused as exc:
+                raise self.join_error(exc, key) from None
         return self._parts[key]
 
     def render_part(self, key: str, context: dict) -> str:
@@ -194,6 +196,19 @@ class PreparedDocx:
             return TemplateError(f"模板语法错误：标记没有写完：缺少“{end}”", template=self.path, place=place)
         place, opened = part.place_of(exc, context)
         return TemplateError(explain(exc, self.env, opened), template=self.path, place=place.near(needle(exc)))
+
+    def join_error(self, exc: word_tags.JoinRefused, key: str) -> TemplateError:
+        """The TemplateError for a `{%-`/`-%}` whose joining of paragraphs would damage the
+        document, at the tag's paragraph (found again in the part with locate.py's markers)."""
+        part = self.word_part(key)
+        place = Place(part.name)
+        try:
+            part.marked_source()
+        except word_tags.JoinRefused as again:
+            exc = again
+            if again.marker is not None:
+                place = part.element_place(again.marker)
+        return TemplateError(exc.message(place.text), template=self.path, place=place.near(exc.tag))
 
     def refuse_unset(self, unset: dict[str, str], guards=None) -> None:
         """Refuse, before rendering, a template that needs a value this rendering was not given
