@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.text import WD_BREAK
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
+from docx.shared import Cm
 from openpyxl import Workbook, load_workbook
 
 from qdocgen.documents.context import VARIABLES, base_context
@@ -532,6 +535,135 @@ def test_jinja_whitespace_control_in_a_word_paragraph(cli, tmp_path, plan):
     assert result.exit_code == 0, result.output
     shorts = "".join(d.short for d in plan.districts)
     assert [p.text for p in Document("out/结果.docx").paragraphs] == ["开头", shorts, "有。", shorts, "ABC"]
+
+
+def _table_between(doc, before: str, after: str):
+    doc.add_paragraph("开头")
+    doc.add_paragraph(before)
+    table = doc.add_table(rows=2, cols=2)
+    for cell, text in zip(table._cells, ["年份", "值", "{{ year }}", "x"], strict=True):
+        cell.text = text
+    doc.add_paragraph(after)
+    doc.add_paragraph("结尾")
+
+
+def _cell_end(doc, before: str, after: str):
+    table = doc.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = before
+    table.cell(0, 1).text = after
+
+
+def _page_break(doc, before: str, after: str):
+    doc.add_paragraph(before)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_paragraph(after)
+
+
+def _section_break(doc, before: str, after: str):
+    doc.add_paragraph(before)
+    doc.add_section(WD_SECTION.NEW_PAGE)
+    doc.add_paragraph(after)
+
+
+def _tab(doc, before: str, after: str):
+    doc.add_paragraph(before)
+    doc.add_paragraph().add_run("\t" + after)
+
+
+AFTER = "段末的“-%}”在 Word 模板中表示把下一段接到本段，但本段与下一段文字之间有"
+BEFORE = "段首的“{%-”在 Word 模板中表示把本段接到上一段，但本段与上一段文字之间有"
+BREAKS = "，连接会把它删去、毁坏文档；"
+
+
+@pytest.mark.parametrize(
+    "build, before, after, message",
+    [
+        (
+            _table_between,
+            "{% if year -%}",
+            "{%- endif %}",
+            f"正文第 2 段（“{{% if year -%}}”）：{AFTER}表格{BREAKS}请把“-%}}”写成“%}}”（即“{{% if year %}}”）；"
+            "若要这一段不出现在结果中，写成“{%p if year %}”，单独占一段",
+        ),
+        (
+            _table_between,
+            "{% if year %}",
+            "{%- endif %}",
+            f"正文第 3 段（“{{%- endif %}}”）：{BEFORE}表格{BREAKS}请把“{{%-”写成“{{%”（即“{{% endif %}}”）；"
+            "若要这一段不出现在结果中，写成“{%p endif %}”，单独占一段",
+        ),
+        (
+            _cell_end,
+            "说明 {% if year -%}",
+            "{{ year }}{% endif %}",
+            f"正文表格 1 第 1 行第 1 列（“说明 {{% if year -%}}”）：{AFTER}表格单元格的边界{BREAKS}"
+            "请把“-%}”写成“%}”（即“{% if year %}”）",
+        ),
+        (
+            _cell_end,
+            "{% if year %}",
+            "{%- endif %}",
+            f"正文表格 1 第 1 行第 2 列（“{{%- endif %}}”）：{BEFORE}表格单元格的边界{BREAKS}"
+            "请把“{%-”写成“{%”（即“{% endif %}”）；若要这一段不出现在结果中，写成“{%p endif %}”，单独占一段",
+        ),
+        (
+            _page_break,
+            "甲{% if year -%}",
+            "乙{% endif %}",
+            f"正文第 1 段（“甲{{% if year -%}}”）：{AFTER}分页符{BREAKS}请把“-%}}”写成“%}}”（即“{{% if year %}}”）",
+        ),
+        (
+            _section_break,  # python-docx puts the section break in a paragraph of its own
+            "甲{% if year %}",
+            "{%- endif %}乙",
+            f"正文第 3 段（“{{%- endif %}}乙”）：{BEFORE}分节符{BREAKS}请把“{{%-”写成“{{%”（即“{{% endif %}}”）",
+        ),
+        (
+            _tab,
+            "甲{% if year -%}",
+            "乙{% endif %}",
+            f"正文第 1 段（“甲{{% if year -%}}”）：{AFTER}不是文字的内容（如图片、制表符、换行符、域）{BREAKS}"
+            "请把“-%}”写成“%}”（即“{% if year %}”）",
+        ),
+    ],
+)
+def test_joining_paragraphs_across_a_table_or_break_is_refused(cli, tmp_path, build, before, after, message):
+    """docxtpl's join deleted everything up to the next text: a table's start (Word could not
+    open the result), a cell border, a page or section break, a tab."""
+    doc = Document()
+    build(doc, before, after)
+    doc.save(tmp_path / "连段.docx")
+    result = render(cli, tmp_path / "连段.docx", "--year", "2018")
+    assert result.exit_code != 0
+    assert result.output == f"模板 {tmp_path / '连段.docx'} {message}\n"
+    assert not Path("out/结果.docx").exists()
+
+
+def test_joining_paragraphs_keeps_what_lies_between_them(cli, tmp_path):
+    """Joins that delete only paragraph and run wrappers are done; a `{%p %}` tag's `-` does not
+    join (docxtpl then removed the next paragraph with the tag's, silently)."""
+    doc = Document()
+    doc.add_paragraph("A")
+    doc.add_paragraph("{%p if year -%}")
+    doc.add_paragraph("B")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("C {% if year -%}")
+    doc.add_paragraph("D{% endif %}").paragraph_format.tab_stops.add_tab_stop(Cm(3))  # <w:tabs> ended docxtpl's join
+    doc.add_paragraph("E")
+    doc.add_paragraph("")
+    doc.add_paragraph("{%- if year %}F{% endif %}")  # the empty paragraph goes, as Jinja strips blank lines
+    table = doc.add_table(rows=1, cols=1)
+    cell = table.cell(0, 0)
+    cell.text = "{% if year -%}"
+    cell.add_paragraph("{{ year }}")
+    cell.add_paragraph("{%- endif %}年")
+    doc.add_paragraph("{% if year %}G{% endif -%}")  # the last text of the body: left to Jinja
+    doc.save(tmp_path / "连段.docx")
+    result = render(cli, tmp_path / "连段.docx", "--year", "2018")
+    assert result.exit_code == 0, result.output
+    out = Document("out/结果.docx")
+    assert [p.text for p in out.paragraphs] == ["A", "B", "C D", "EF", "G"]
+    assert [[c.text for c in row.cells] for row in out.tables[0].rows] == [["2018年"]]
 
 
 @pytest.mark.parametrize(
