@@ -723,6 +723,23 @@ def test_a_notice_only_variable_says_it_belongs_to_the_notice_templates(cli, tmp
     )
 
 
+@pytest.mark.parametrize(
+    "tag, what",
+    [
+        ("{{ chart: annex | 区=place, 完成率=ratio_text }}", "未定义的变量“annex”"),
+        ("{{ chart: standings | 区=redhead.mark, 完成率=rate }}", "第1项的“区”：未定义的变量“redhead”"),
+    ],
+)
+def test_a_notice_only_variable_in_a_chart_tag_says_it_belongs_to_the_notice_templates(cli, tmp_path, tag, what):
+    """As in text: not "未定义的变量“annex”，是否应为“range”？"."""
+    from test_docx_chart import chart_docx
+
+    template = tmp_path / "图表.docx"
+    template.write_bytes(chart_docx(tag, "{{ plan.city }}"))
+    result = render(cli, template, "--year", "2018")
+    assert result.output == f"模板 {template} 图表“各区完成率图”（{tag}）：{what}{NOTICE_ONLY}\n"
+
+
 def test_number_with_percent_is_for_figures_in_percent(cli, tmp_path):
     """number('%') adds a % sign to a figure kept in percent; a ratio is written by percent."""
     doc = Document()

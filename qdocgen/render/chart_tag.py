@@ -227,13 +227,14 @@ class BoundCharts:
     def __init__(self, bindings: list[ChartBinding], env, template: str):
         self.bindings = bindings
         self.template = template
+        self.env = env  # its `elsewhere` (set after this is made) names the notice-only variables
         self._compiled = []
         for b in bindings:
             try:
                 items = env.compile_expression(b.items, undefined_to_none=False)
                 columns = [(name, env.compile_expression(expr, undefined_to_none=False)) for name, expr in b.columns]
             except JinjaError as exc:
-                raise TemplateError(f"{self.where(b)}：{error_text(exc)}") from None
+                raise TemplateError(f"{self.where(b)}：{error_text(exc, env)}") from None
             self._compiled.append((items, columns))
 
     def __bool__(self) -> bool:
@@ -254,7 +255,7 @@ class BoundCharts:
         try:
             items = _defined(items_fn(**context))
         except JinjaError as exc:
-            raise TemplateError(f"{where}：{error_text(exc)}") from None
+            raise TemplateError(f"{where}：{error_text(exc, self.env)}") from None
         if items is None or isinstance(items, str | bytes | Mapping):
             raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}")
         try:
@@ -273,7 +274,7 @@ class BoundCharts:
                 try:
                     cells[k].append(_defined(fn(**scope)))
                 except JinjaError as exc:
-                    raise TemplateError(f"{where}：第{n}项的“{name}”：{error_text(exc)}") from None
+                    raise TemplateError(f"{where}：第{n}项的“{name}”：{error_text(exc, self.env)}") from None
         categories = tuple("" if v is None else str(v) for v in cells[0])
         series = []
         for (name, _), values in zip(columns[1:], cells[1:], strict=True):

@@ -390,9 +390,10 @@ def _text(el) -> str:
     return "".join(t.text or "" for t in el.iter(W + "t"))
 
 
-def error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException, env=None) -> str:
     """The Chinese description of a Jinja error (kept for callers that format their own place;
-    new code raises qdocgen.render.explain.template_error)."""
+    new code raises qdocgen.render.explain.template_error). `env`, the template's environment,
+    tells of a variable only other templates have (env.elsewhere) and of close filter names."""
     from qdocgen.render.explain import explain
 
-    return explain(exc)
+    return explain(exc, env)
