@@ -666,6 +666,23 @@ def test_joining_paragraphs_keeps_what_lies_between_them(cli, tmp_path):
     assert [[c.text for c in row.cells] for row in out.tables[0].rows] == [["2018年"]]
 
 
+@pytest.mark.parametrize("condition, kept", [("year", True), ("not year", False)])
+def test_the_refusals_rewrite_with_p_tags_keeps_or_drops_a_table(cli, tmp_path, condition, kept):
+    """What the refusal of a join across a table suggests (docs/templates.md): `{%p if %}`
+    paragraphs around the table, gone from the result."""
+    doc = Document()
+    doc.add_paragraph("开头")
+    doc.add_paragraph(f"{{%p if {condition} %}}")
+    doc.add_table(rows=1, cols=1).cell(0, 0).text = "{{ year }}"
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("结尾")
+    doc.save(tmp_path / "表.docx")
+    assert render(cli, tmp_path / "表.docx", "--year", "2018").exit_code == 0
+    out = Document("out/结果.docx")
+    assert [p.text for p in out.paragraphs] == ["开头", "结尾"]
+    assert [[c.text for c in row.cells] for t in out.tables for row in t.rows] == ([["2018"]] if kept else [])
+
+
 @pytest.mark.parametrize(
     "paragraphs, where",
     [
