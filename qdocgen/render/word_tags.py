@@ -129,7 +129,7 @@ def _after(m: re.Match) -> str:
 def _tag_at(xml: str, start: int) -> str:
     """The tag `{% … %}` starting at `start` of `xml` (split tags are already whole)."""
     end = xml.find("%}", start)
-    return xml[start : end + 2] if start >= 0 and end >= 0 else ""
+    return restore(xml[start : end + 2]) if start >= 0 and end >= 0 else ""
 
 
 def _refuse_damage(span: str, tag: str, before: bool, xml: str, at: int) -> None:
@@ -143,6 +143,8 @@ def _refuse_damage(span: str, tag: str, before: bool, xml: str, at: int) -> None
         between = "表格单元格的边界"
     elif "<w:txbxContent" in span or "</w:txbxContent>" in span:
         between = "文本框的边界"
+    elif "<w:hyperlink" in span or "</w:hyperlink>" in span:
+        between = "超链接的边界"
     elif "<w:sectPr" in span:
         between = "分节符"
     elif re.search(r"<w:br\s[^>]*w:type=\"(?:page|column)\"", span):
