@@ -169,7 +169,11 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
                     kind = "blank"
                 elif f.value is None and not row.clear_note and old_value is not None:
                     kind = "kept"
-                elif kept.source != f.source and not _older(form, history.get(f.key, [])):
+                elif (
+                    kept.source != f.source
+                    and not _older(form, history.get(f.key, []))
+                    and not _same_file(form, history.get(f.key, []))
+                ):
                     kind = "confirmed"
                 else:
                     kind = "unchanged"
@@ -188,6 +192,12 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
             if change.writes:
                 stored[f.key] = new
     return changes
+
+
+def _same_file(form: Form, history: list[log.Entry]) -> bool:
+    """Whether the stored figure came from this very file (by SHA-256), perhaps under another name:
+    a renamed copy collected again confirms nothing new."""
+    return bool(history) and history[-1].source.sha256 == form.sha256
 
 
 def _older(form: Form, history: list[log.Entry]) -> str:
