@@ -137,6 +137,34 @@ def test_collecting_the_first_version_again_is_refused(plan, cli, data_dir, tmp_
     assert log_rows(data_dir)[-1]["备注"].startswith("--force：此表已于")
 
 
+def test_partial_leaves_out_a_form_that_would_revert_and_takes_the_rest(plan, cli, data_dir, tmp_path):
+    newer = version(plan, tmp_path, "newer.xlsx", T0 + timedelta(days=1), values={LEADER: 36})
+    assert cli("collect", newer, data=data_dir).exit_code == 0
+    older = version(plan, tmp_path, "older.xlsx", T0, values={LEADER: 34})
+    shunde = version(plan, tmp_path, "shunde.xlsx", T0, values={LEADER: 30}, who="顺德区")
+    whole = cli("collect", older, shunde, data=data_dir)
+    assert whole.exit_code == 1 and "本批均未导入" in whole.output
+    assert stored(data_dir, plan, district="顺德区")[0] != 30
+    result = cli("collect", "--partial", older, shunde, data=data_dir)
+    assert result.exit_code == 1, "a form was left out: said, and not a success"
+    assert "36 → 34，此表保存于" in result.output and "已跳过 1 份有问题的表格" in result.output
+    assert stored(data_dir, plan)[0] == 36, "the newer figure stays"
+    assert stored(data_dir, plan, district="顺德区")[0] == 30, "the other form went in"
+
+
+def test_a_renamed_copy_of_a_collected_form_changes_nothing(plan, cli, data_dir, tmp_path):
+    form = version(plan, tmp_path, "南海区-2018年度-填报表.xlsx", T0, values={LEADER: 34})
+    assert cli("collect", form, data=data_dir).exit_code == 0
+    before = files(data_dir)
+    copy = tmp_path / "收件箱" / "南海区填报表（副本）.xlsx"
+    copy.parent.mkdir()
+    copy.write_bytes(form.read_bytes())
+    result = cli("collect", copy, data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert "无需改动" in result.output
+    assert files(data_dir) == before, "no 确认 lines for the same file under another name"
+
+
 def test_a_form_saved_earlier_than_the_current_one_is_refused(plan, cli, data_dir, tmp_path):
     older = version(plan, tmp_path, "older.xlsx", T0, values={LEADER: 34})
     newer = version(plan, tmp_path, "newer.xlsx", T0 + timedelta(days=1), values={LEADER: 36})

@@ -169,7 +169,11 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
                     kind = "blank"
                 elif f.value is None and not row.clear_note and old_value is not None:
                     kind = "kept"
-                elif kept.source != f.source and not _older(form, history.get(f.key, [])):
+                elif (
+                    kept.source != f.source
+                    and not _older(form, history.get(f.key, []))
+                    and not _same_file(form, history.get(f.key, []))
+                ):
                     kind = "confirmed"
                 else:
                     kind = "unchanged"
@@ -188,6 +192,12 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
             if change.writes:
                 stored[f.key] = new
     return changes
+
+
+def _same_file(form: Form, history: list[log.Entry]) -> bool:
+    """Whether the stored figure came from this very file (by SHA-256), perhaps under another name:
+    a renamed copy collected again confirms nothing new."""
+    return bool(history) and history[-1].source.sha256 == form.sha256
 
 
 def _older(form: Form, history: list[log.Entry]) -> str:
@@ -236,7 +246,8 @@ def collect(
 
     Each form goes to the period it records. Raises DataError, changing nothing, when any
     form has a problem and `partial` is false, or when a figure would be reverted by an
-    older form and `force` is false. With `partial`, the forms without problems go in.
+    older form and `force` is false. With `partial`, the forms without problems go in (a form
+    that would revert a newer figure counts as one with a problem).
     """
     if year is not None and (problem := plan.year_problem(year)):
         raise DataError(problem)
@@ -255,31 +266,31 @@ def collect(
             "（加 --partial 可只导入没有问题的表格）",
             problems,
         )
-    accepted = [f for f in forms if not f.problems]
     report = Report(forms, [], dry_run, skipped=other)
     moment = clock()
-    states: list[tuple[PeriodResult, log.PeriodState]] = []
-    for period in sorted({f.period for f in accepted}):
-        state = log.load_state(plan, data_dir, period)
-        result = PeriodResult(period, state.path, state.log_path, by_hand=state.by_hand, baseline=state.baseline)
-        result.changes = compare(state.figures, [f for f in accepted if f.period == period], state.history)
-        report.results.append(result)
-        states.append((result, state))
-    reverts = [c for c in report.changes if c.reason]
-    if reverts and not force:
-        raise DataError(
-            f"以上 {len(reverts)} 项完成值会被较早的表格覆盖（撤销较新的数），本批均未导入，完成值文件未改动。"
-            "核对后确需以这些表格为准，请加 --force 重新导入",
-            [
-                Problem(
-                    c.form.shown,
-                    None,
-                    f"{_name(c)}：{_what_changes(c)}，{c.reason}",
-                    c.place,
-                )
-                for c in reverts
-            ],
-        )
+    while True:
+        accepted = [f for f in forms if not f.problems]
+        report.results, states = [], []
+        for period in sorted({f.period for f in accepted}):
+            state = log.load_state(plan, data_dir, period)
+            result = PeriodResult(period, state.path, state.log_path, by_hand=state.by_hand, baseline=state.baseline)
+            result.changes = compare(state.figures, [f for f in accepted if f.period == period], state.history)
+            report.results.append(result)
+            states.append((result, state))
+        reverts = [c for c in report.changes if c.reason]
+        if not reverts or force:
+            break
+        refused = [Problem(c.form.shown, None, f"{_name(c)}：{_what_changes(c)}，{c.reason}", c.place) for c in reverts]
+        if not partial:
+            raise DataError(
+                f"以上 {len(reverts)} 项完成值会被较早的表格覆盖（撤销较新的数），本批均未导入，完成值文件未改动。"
+                "核对后确需以这些表格为准，请加 --force 重新导入",
+                refused,
+            )
+        # --partial: a form that would take back a newer figure is a form with a problem, left out
+        # like the others (and the rest compared again without it).
+        for c, problem in zip(reverts, refused, strict=True):
+            c.form.problems.append(problem)
     report.forced = reverts
     for result, state in states:
         writing = [c for c in result.changes if c.writes]
