@@ -29,6 +29,7 @@ References are found with openpyxl's formula tokenizer, so text in quotes is nev
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
@@ -74,6 +75,12 @@ class ReferenceMover:
         """
         if not self.moving or not isinstance(text, str):
             return text
+        return self._rewritten(text, lambda ref: self.ref(ref, sheet, site, as_range=as_ranges))
+
+    def _rewritten(self, text: str, move: Callable[[str], str]) -> str:
+        """`text` (with or without its leading `=`) with each range operand replaced by `move(range)`;
+        functions that cannot follow rows are refused, and an empty range is written 0 where that is
+        the right value."""
         lead = "=" if text.startswith("=") else ""
         try:
             items = Tokenizer("=" + text.lstrip("=")).items
@@ -91,7 +98,7 @@ class ReferenceMover:
                 calls.pop()
             if t.type == Token.OPERAND and t.subtype == Token.RANGE:
                 try:
-                    parts.append(self.ref(t.value, sheet, site, as_range=as_ranges))
+                    parts.append(move(t.value))
                 except _Empty as empty:
                     if not calls or calls[-1] not in EMPTY_OK:
                         raise EmptyRange(
@@ -211,34 +218,7 @@ class ReferenceMover:
         """
         if not self.moving or not isinstance(text, str) or out_rows == []:
             return text
-        lead = "=" if text.startswith("=") else ""
-        try:
-            items = Tokenizer("=" + text.lstrip("=")).items
-        except Exception:
-            raise Refused(f"无法解析公式“{text}”，无法确认其中的引用随行循环调整") from None
-        calls: list[str] = []
-        parts = []
-        for t in items:
-            if t.subtype == Token.OPEN:
-                name = t.value[:-1].upper().removeprefix("_XLFN.").removeprefix("_XLWS.")
-                if t.type == Token.FUNC and name in UNMOVABLE:
-                    raise Refused(f"{UNMOVABLE[name]}，请改用直接引用（如 =SUM(明细!G5:G5)）")
-                calls.append(name if t.type == Token.FUNC else t.value)
-            elif t.subtype == Token.CLOSE and calls:
-                calls.pop()
-            if t.type == Token.OPERAND and t.subtype == Token.RANGE:
-                try:
-                    parts.append(self._anchored_ref(t.value, sheet, anchor, out_rows))
-                except _Empty as empty:
-                    if not calls or calls[-1] not in EMPTY_OK:
-                        raise EmptyRange(
-                            f"引用 {empty.ref} 只覆盖行循环的行，而本次循环没有数据；空区域只能在 "
-                            "SUM、SUMPRODUCT、MAX、MIN 中写作 0，在这里无法写出正确的值"
-                        ) from None
-                    parts.append("0")
-            else:
-                parts.append(t.value)
-        return lead + "".join(parts)
+        return self._rewritten(text, lambda ref: self._anchored_ref(ref, sheet, anchor, out_rows))
 
     def _anchored_ref(self, ref: str, sheet: str, anchor: int, out_rows: list[int]) -> str:
         prefix, target = self._target(ref, sheet)
