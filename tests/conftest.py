@@ -93,3 +93,19 @@ def fails_if_hung(seconds: int = 60):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def loop_sheet(var: str = "it", field: str = "n", header: tuple[str, str] = ("区", "完成")):
+    """A workbook whose sheet 排名 has a header and a one-row loop over `items`: A2 opens it,
+    row 3 shows `{{ var.name }}` and `{{ var.field }}`, A4 closes it (Excel-engine tests add the rest)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "排名"
+    ws.append(list(header))
+    ws["A2"] = f"{{%tr for {var} in items %}}"
+    ws["A3"] = f"{{{{ {var}.name }}}}"
+    ws["B3"] = f"{{{{ {var}.{field} }}}}"
+    ws["A4"] = "{%tr endfor %}"
+    return wb, ws

@@ -14,6 +14,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from qdocgen.errors import TemplateError
 from qdocgen.render.xlsx import PreparedXlsx, text_lines
 
+from conftest import loop_sheet
+
 THIN = Side(style="thin")
 
 
@@ -287,25 +289,13 @@ def test_conditional_formatting_and_unknown_list(tmp_path):
 # -- found by a new-user trial: refused rather than silently wrong -------------------------
 
 
-def one_row_loop():
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "排名"
-    ws.append(["区", "完成"])
-    ws["A2"] = "{%tr for it in items %}"
-    ws["A3"] = "{{ it.name }}"
-    ws["B3"] = "{{ it.n }}"
-    ws["A4"] = "{%tr endfor %}"
-    return wb, ws
-
-
 @pytest.mark.parametrize(
     "cell, value",
     [("B4", "=SUM(B3:B3)"), ("C4", "合计"), ("C2", "说明"), ("D2", 0), ("B4", "{%tr endfor %}")],
 )
 def test_content_on_a_marker_row_is_refused_naming_the_cell(tmp_path, cell, value):
     """A marker row is deleted: a total written beside {%tr endfor %} vanished without a word."""
-    wb, ws = one_row_loop()
+    wb, ws = loop_sheet()
     ws[cell] = value
     with pytest.raises(TemplateError) as info:
         PreparedXlsx(save(wb, tmp_path / "t.xlsx"))
@@ -315,7 +305,7 @@ def test_content_on_a_marker_row_is_refused_naming_the_cell(tmp_path, cell, valu
 
 
 def test_blank_or_formatted_cells_on_a_marker_row_are_fine(tmp_path):
-    wb, ws = one_row_loop()
+    wb, ws = loop_sheet()
     ws["B4"] = "  "
     ws["C2"].font = Font(b=True)
     out = rendered(save(wb, tmp_path / "t.xlsx"), {"items": [{"name": "甲", "n": 1}]})

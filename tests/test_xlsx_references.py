@@ -23,7 +23,7 @@ from openpyxl.worksheet.table import Table
 from qdocgen.errors import TemplateError
 from qdocgen.render.xlsx import PreparedXlsx
 
-from conftest import needs_soffice, soffice_convert
+from conftest import loop_sheet, needs_soffice, soffice_convert
 
 ITEMS = [
     {"name": "禅城", "v": 120.5, "n": 3},
@@ -254,14 +254,7 @@ def test_merge_over_the_whole_loop_grows(tmp_path):
 
 def chart_workbook():
     """A ranking sheet with a loop, and a bar chart of it placed below the table."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "排名"
-    ws.append(["区", "完成率"])
-    ws["A2"] = "{%tr for s in items %}"
-    ws["A3"] = "{{ s.name }}"
-    ws["B3"] = "{{ s.v }}"
-    ws["A4"] = "{%tr endfor %}"
+    wb, ws = loop_sheet("s", "v", ("区", "完成率"))
     ws["A5"] = "合计"
     ws["B5"] = "=SUM(B3:B3)"
     chart = BarChart()
@@ -502,14 +495,7 @@ def _holds(ws, formula: str, first: str, cell: str) -> str:
 
 def average_format_workbook():
     """A one-row loop, an average row below it, and a format on the loop row comparing with it."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "排名"
-    ws.append(["区", "完成"])
-    ws["A2"] = "{%tr for p in items %}"
-    ws["A3"] = "{{ p.name }}"
-    ws["B3"] = "{{ p.v }}"
-    ws["A4"] = "{%tr endfor %}"
+    wb, ws = loop_sheet("p", "v")
     ws["A5"] = "平均"
     ws["B5"] = "=AVERAGE(B3:B3)"
     ws.conditional_formatting.add("B3", FormulaRule(formula=["B3<B5"], font=Font(color="FF0000")))
