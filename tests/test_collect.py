@@ -149,7 +149,7 @@ def test_changes_reported_against_store_and_blank_keeps_value(plan, cli, data_di
     # A blank 说明 beside a changed figure does not carry the old figure's note over (and says so).
     note = figs.lookup(period, stock, "南海区").note
     assert note and after.lookup(period, stock, "南海区").note == ""
-    assert f"（原说明“{note}”说明的是原值，已一并清除" in result.output
+    assert f"（原说明“{note}”说明的是改动前的情况，已一并清除" in result.output
 
 
 def test_dry_run_writes_nothing(plan, cli, data_dir, tmp_path):

@@ -444,11 +444,22 @@ def test_a_note_goes_with_the_value_it_explains(plan, cli, data_dir, tmp_path):
     second = version(plan, tmp_path, "b.xlsx", T0 + timedelta(days=1), values={LEADER: 35})
     result = cli("collect", second, data=data_dir)
     assert result.exit_code == 0, result.output
-    assert "细分行业龙头企业数：30 → 35（原说明“差5家，年底前认定”说明的是原值，已一并清除" in result.output
+    assert "细分行业龙头企业数：30 → 35（原说明“差5家，年底前认定”说明的是改动前的情况，已一并清除" in result.output
     assert stored(data_dir, plan) == (35, "")
     assert stored(data_dir, plan, measure="质量义诊企业数")[1] == "含线上义诊", "its figure did not change"
     last = [r for r in log_rows(data_dir) if r["指标"] == LEADER][-1]
     assert (last["原说明"], last["新说明"], last["变动"]) == ("差5家，年底前认定", "", "修改")
+    # A note given in place of a figure (none yet) does not stay once the figure comes.
+    brand = "有效期内省名牌产品数"
+    third = version(
+        plan, tmp_path, "c.xlsx", T0 + timedelta(days=2), values={LEADER: 35, brand: None}, notes={brand: "待省里公布"}
+    )
+    assert cli("collect", third, data=data_dir).exit_code == 0
+    assert stored(data_dir, plan, measure=brand)[1] == "待省里公布"
+    fourth = version(plan, tmp_path, "d.xlsx", T0 + timedelta(days=3), values={LEADER: 35, brand: 240})
+    result = cli("collect", fourth, data=data_dir)
+    assert f"{brand}：" in result.output and "原说明“待省里公布”说明的是改动前的情况" in result.output, result.output
+    assert stored(data_dir, plan, measure=brand) == (240, "")
     notice = cli("notice", "--year", "2018", "--district", "南海", "--date", "2019-01-20", data=data_dir)
     assert notice.exit_code == 0, notice.output
     path = Path(notice.output.split("已生成 ")[1].split()[0])

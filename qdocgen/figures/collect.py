@@ -160,7 +160,7 @@ def compare(old: list[Figure], forms: list[Form], entries: list[log.Entry] | Non
                 note = "" if row.clear_note else (f.note or old_note)
             # A 说明 explains its value: a form that changes the value and leaves 说明 blank does not
             # carry the old explanation over to the new figure ("验收推迟" beside a milestone now met).
-            dropped = old_note if (value != old_value and old_value is not None and not f.note and note) else ""
+            dropped = old_note if (value != old_value and not f.note and note) else ""
             if dropped:
                 note = ""
             new = replace(f, value=value, note=note, line=0)
@@ -359,14 +359,16 @@ def describe(report: Report) -> list[str]:
         for c in result.changes:
             f, name = c.figure, f"{who_of(c.figure.district)} {label} {c.figure.measure}"
             forced = f"（--force：{c.reason}）" if c.reason else ""
+            dropped = (
+                f"（原说明“{c.dropped_note}”说明的是改动前的情况，已一并清除；仍适用请在表中重填说明）"
+                if c.dropped_note
+                else ""
+            )
             if c.kind == "new":
                 shown = format_value(f.value) if f.value is not None else f"（说明）{f.note}"
-                lines.append(f"新增 {name}：{shown}{forced}")
+                lines.append(f"新增 {name}：{shown}{forced}{dropped}")
             elif c.kind == "changed":
-                dropped = f"（原说明“{c.dropped_note}”说明的是原值，已一并清除；仍适用请在表中重填说明）"
-                lines.append(
-                    f"{name}：{_shown(c.old.value)} → {_shown(f.value)}{forced}{dropped if c.dropped_note else ''}"
-                )
+                lines.append(f"{name}：{_shown(c.old.value)} → {_shown(f.value)}{forced}{dropped}")
             elif c.kind == "note":
                 lines.append(f"{name}：说明改为“{f.note}”{forced}")
             elif c.kind == "withdrawn":
