@@ -42,8 +42,8 @@ def inputs_digest(files: str | None, jobs: Iterable, template_hashes: dict[Path,
     """One digest of everything that decides a build's documents (see the module's text); None when
     some input could not be read (or qdocgen's code is not on disk), so that none is recorded.
 
-    `files`: `files_digest` of the workspace, taken before its plan, figures or settings were
-    read (Workspace.files_seen); `jobs`: the build's Jobs."""
+    `files`: the digest of the workspace's files (`files_scan`), taken before its plan, figures or
+    settings were read (Workspace.files_seen); `jobs`: the build's Jobs."""
     code = code_digest()
     if files is None or code is None:
         return None
@@ -100,10 +100,6 @@ def code_digest() -> str | None:
     if not seen:
         return None
     return hashlib.sha256("\n".join(seen).encode("utf-8")).hexdigest()
-
-
-def files_digest(data_dir: Path, config_path: Path | None) -> str | None:
-    return files_scan(data_dir, config_path)[0]
 
 
 def files_scan(data_dir: Path, config_path: Path | None) -> tuple[str | None, tuple]:

@@ -61,7 +61,7 @@ class QdocgenCommand(click.Command):
                 exc.message += (
                     f"{exc.option_name} 是全局选项，要写在命令名之前，如 qdocgen {exc.option_name} 文件夹 {self.name} …"
                 )
-            raise click.UsageError(click_zh.punctuated(exc.format_message()), exc.ctx) from None
+            raise click_zh.chinese_usage_error(exc) from None
 
 
 class QdocgenGroup(click.Group):
@@ -79,13 +79,13 @@ class QdocgenGroup(click.Group):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:  # the global options' errors, in Chinese punctuation too
-            raise click.UsageError(click_zh.punctuated(exc.format_message()), exc.ctx) from None
+            raise click_zh.chinese_usage_error(exc) from None
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:  # a misspelt command
-            raise click.UsageError(click_zh.punctuated(exc.format_message()), exc.ctx) from None
+            raise click_zh.chinese_usage_error(exc) from None
 
     def invoke(self, ctx: click.Context):
         try:

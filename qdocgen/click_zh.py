@@ -164,6 +164,12 @@ class Choice(click.Choice):
 
 
 def punctuated(message: str) -> str:
-    """click's own sentences with Chinese punctuation: '--year' → “--year”, a sentence's '.' → 。"""
+    """click's own sentences with Chinese punctuation: '--year' → “--year”, a sentence's '.' → 。
+    (with no space after it)."""
     text = re.sub(r"'([^'\n]*)'", r"“\1”", message).replace("”, “", "”、“")
-    return re.sub(r"(?<=[^\s.])\.(?=\s|$)", "。", text).replace("。 （", "。（").replace("。 是否", "。是否")
+    return re.sub(r"(?<=[^\s.])\.(?=\s|$)", "。", text).replace("。 ", "。")
+
+
+def chinese_usage_error(exc: click.UsageError) -> click.UsageError:
+    """The same usage error (exit code 2, with its usage line), its message punctuated."""
+    return click.UsageError(punctuated(exc.format_message()), exc.ctx)
