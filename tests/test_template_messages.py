@@ -371,7 +371,13 @@ def test_context_prints_what_templates_get(cli, plan, figures):
     assert data == json.loads(json.dumps(expected))
     documented = {key.split(".")[0].split("[")[0] for key in VARIABLES}
     assert set(data) == documented
-    assert data["district"] == {"name": "南海区", "short": "南海"}
+    assert data["district"] == {
+        "name": "南海区",
+        "short": "南海",
+        "kind": "区",
+        "authority": "南海区人民政府",
+        "you": "你区",
+    }
     assert data["period"]["words"] == "2018年度"
     assert "南海区" in result.stdout_bytes.decode("utf-8")  # UTF-8, not \\u escapes
 

@@ -14,7 +14,8 @@ from decimal import Decimal
 from qdocgen import display, fmt
 from qdocgen.documents.table_lines import table_lines
 from qdocgen.figures.period import Period
-from qdocgen.plan.model import Plan
+from qdocgen.plan.model import District, Plan
+from qdocgen.plan.units import addressee_line, unit_word
 from qdocgen.progress import DONE, Evaluation, Result
 
 SAMPLE_NOTE = "示例数据：本文件中的完成值为演示用的示例数据，并非实际报送数据。"
@@ -30,8 +31,10 @@ VARIABLES: dict[str, str] = {
     "plan.first_year / plan.last_year": "计划起止年度",
     "plan.city": "城市名，如 佛山市",
     "plan.office": "发通报的机关",
-    "districts": "各区列表，每项有 name（禅城区）与 short（禅城）",
-    "district": "本文件针对的区（name、short）；可选：全市文件中为 none，先判断再用（--district）",
+    "districts": "各区（县、功能区）列表，每项有 name（禅城区）、short（禅城）、kind（区、县、县级市、功能区）、authority（主送机关，如 禅城区人民政府、高新区管委会）、you（通报中的称呼：你区、你县、你市、你委）",
+    "units.word": "各单位的统称，如 区；有县时为 区（县）",
+    "units.addressees": "发给全部单位的主送机关，如 各区人民政府；各区、县人民政府，高新区、开发区管委会",
+    "district": "本文件针对的区（name、short、kind、authority、you）；可选：全市文件中为 none，先判断再用（--district）",
     "year": "年度（整数）；可选：未指定时为 none，先判断再用（--year）",
     "period": "时段：key（2019-H1）、words（2019年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、elapsed_text（序时进度写作 50%）、end（时段截止日期，写作 2019年6月30日）、is_year；可选：未指定年度时为 none（--year、--period）",
     "rows": "任务分解表各行，见下方 rows 各项",
@@ -93,6 +96,10 @@ def plan_context(plan: Plan) -> dict:
         "city": plan.city,
         "office": plan.office,
     }
+
+
+def unit_context(d: District) -> dict:
+    return {"name": d.name, "short": d.short, "kind": d.kind, "authority": d.authority, "you": d.you}
 
 
 def period_context(period: Period | None) -> dict | None:
@@ -196,8 +203,9 @@ def base_context(
     d = plan.district(district) if district else None
     ctx = {
         "plan": plan_context(plan),
-        "districts": [{"name": x.name, "short": x.short} for x in plan.districts],
-        "district": {"name": d.name, "short": d.short} if d else None,
+        "districts": [unit_context(x) for x in plan.districts],
+        "district": unit_context(d) if d else None,
+        "units": {"word": unit_word(plan.districts), "addressees": addressee_line(plan.districts)},
         "year": period.year if period else None,
         "period": period_context(period),
         "rows": rows_context(plan, evaluation, d.name if d else None),

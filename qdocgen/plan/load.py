@@ -22,6 +22,7 @@ from qdocgen.plan.model import (
     Row,
     year_problem,
 )
+from qdocgen.plan.units import DEFAULT_KIND, kind_problem
 from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
 from qdocgen.safe_names import name_problem
 
@@ -32,7 +33,7 @@ ROW_FIELDS = ("no", "content", "action", "lead", "support", "goals")
 # The keys each mapping of plan.yaml may hold; any other is a typo (`knid: annual`) and refused.
 TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures")
 META_KEYS = ("title", "table_title", "doc_number", "issuer", "date", "years", "city", "office", "review")
-DISTRICT_KEYS = ("name", "short")
+DISTRICT_KEYS = ("name", "short", "kind", "authority", "you")
 AREA_KEYS = ("name", "rows")
 ROW_KEYS = (*ROW_FIELDS, "mends")
 GOAL_KEYS = ("years", "text")
@@ -172,8 +173,15 @@ def _districts(check: _Checker, raw: dict) -> list[District]:
             problem = name_problem(value) if value else None
             if problem:
                 check.add(items, i, f"区名“{value}”{problem}（区名会用在文件名中）")
+        kind = item.get("kind", DEFAULT_KIND)
+        problem = kind_problem(kind)
+        if problem:
+            check.add(item, "kind", f"第 {i + 1} 个区“{name}”的{problem}")
+            kind = DEFAULT_KIND
+        authority = check.text(item, "authority", "主送机关", required=False)
+        you = check.text(item, "you", "通报中的称呼", required=False)
         if name:
-            out.append(District(name, short or name))
+            out.append(District(name, short or name, kind, authority or "", you or ""))
     return out
 
 

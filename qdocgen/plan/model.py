@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from qdocgen.plan.units import default_authority, default_you
+
 # Kinds of target (see docs/plan_data.md and docs/progress.md), with their Chinese labels.
 KINDS: dict[str, str] = {
     "annual": "年度计数",
@@ -36,10 +38,25 @@ def year_problem(years, year: object) -> str | None:
 
 @dataclass(frozen=True)
 class District:
-    """A district of the city, e.g. 南海区 (short name 南海)."""
+    """A unit of the city the plan gives targets to, e.g. 南海区 (short name 南海).
+
+    Not all units are districts: `kind` is 区, 县, 县级市 or 功能区 (see plan/units.py);
+    `authority` is the body a document about it is addressed to (南海区人民政府, 高新区管委会)
+    and `you` how a notice says "you" to it (你区, 你县, 你市, 你委). Both follow from the kind
+    unless plan.yaml sets them.
+    """
 
     name: str
     short: str
+    kind: str = "区"
+    authority: str = ""
+    you: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.authority:
+            object.__setattr__(self, "authority", default_authority(self.name, self.kind))
+        if not self.you:
+            object.__setattr__(self, "you", default_you(self.kind))
 
 
 @dataclass(frozen=True)
