@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
-from qdocgen.figures.store import FigureSet, load_figures, period_file
+from qdocgen.figures.store import FigureSet, figures_dir, load_figures, period_file
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
 from qdocgen.progress import Evaluation, evaluate
@@ -74,6 +74,11 @@ class Workspace:
 
     @cached_property
     def figures(self) -> FigureSet:
+        from qdocgen.storage.journal import recover_if_needed
+
+        self.plan  # noqa: B018 - the plan first: its problems are said before the figures'
+        # A collect or withdraw killed while writing is finished before the figures are read.
+        self.warnings.extend(recover_if_needed(figures_dir(self.data_dir)))
         figures = load_figures(self.data_dir, self.plan)
         self.warnings.extend(str(p) for p in figures.ignored)
         return figures

@@ -27,11 +27,13 @@ from qdocgen.figures import log
 from qdocgen.figures.forms import who_of
 from qdocgen.figures.period import Period
 from qdocgen.figures.read_form import Form, read_form
-from qdocgen.figures.store import SAMPLE, Figure
+from qdocgen.figures.store import SAMPLE, Figure, figures_dir
 from qdocgen.figures.values import format_value
 from qdocgen.plan.model import Plan
+from qdocgen.storage import journal
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+COMMAND = "qdocgen collect"
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Report:
     dry_run: bool
     forced: list[Change] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # files in the folders that are not workbooks
+    recovered: list[str] = field(default_factory=list)  # what finishing an interrupted command did
 
     @property
     def problems(self) -> list[Problem]:
@@ -267,6 +270,15 @@ def collect(
             problems,
         )
     report = Report(forms, [], dry_run, skipped=other)
+    # From reading the store to writing it, no other command changes it (one writer at a time),
+    # and every period's file and log change together or not at all (storage/journal.py).
+    with journal.changing(figures_dir(data_dir), COMMAND) as recovered:
+        report.recovered = recovered
+        _compare_and_write(plan, data_dir, forms, report, partial=partial, dry_run=dry_run, force=force, clock=clock)
+    return report
+
+
+def _compare_and_write(plan, data_dir, forms, report, *, partial, dry_run, force, clock) -> None:
     moment = clock()
     while True:
         accepted = [f for f in forms if not f.problems]
@@ -292,6 +304,7 @@ def collect(
         for c, problem in zip(reverts, refused, strict=True):
             c.form.problems.append(problem)
     report.forced = reverts
+    batch: list[tuple[Path, bytes]] = []
     for result, state in states:
         writing = [c for c in result.changes if c.writes]
         if dry_run or not (writing or result.by_hand):
@@ -299,8 +312,10 @@ def collect(
         merged = {f.key: f for f in state.figures}
         for c in writing:
             merged[c.figure.key] = c.figure
-        result.written = log.commit(plan, state, list(merged.values()), [_entry(c, moment) for c in writing])
-    return report
+        batch += log.files(plan, state, list(merged.values()), [_entry(c, moment) for c in writing])
+    changed = set(journal.commit(figures_dir(data_dir), batch, COMMAND)) if batch else set()
+    for result, _ in states:
+        result.written = result.path in changed
 
 
 _KIND_OF_CHANGE = {
@@ -347,7 +362,7 @@ def _name(c: Change) -> str:
 
 def describe(report: Report) -> list[str]:
     """The report in words: one line per changed figure, then a summary per period."""
-    lines = []
+    lines = [f"注意：{said}。" for said in report.recovered]
     for result in report.results:
         label = str(result.period.year) if result.period.is_year else result.period.words
         for e in result.by_hand:

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from qdocgen.errors import DataError, Problem
 from qdocgen.figures.period import Period
-from qdocgen.figures.store import LOG_SUFFIX, Figure, decode_text, figures_dir, stored_value
+from qdocgen.figures.store import (
+    LOG_SUFFIX,
+    Added,
+    Figure,
+    decode_text,
+    figures_dir,
+    read_text,
+    safe_text,
+    stored_value,
+)
 from qdocgen.figures.values import BadValue, format_value, parse_value
 from qdocgen.plan.model import CITY, Plan
 
@@ -147,7 +156,8 @@ def read_log(path: Path, plan: Plan) -> list[Entry]:
 
         def cell(name: str, cells: list[str] = cells) -> str:
             i = col[name]
-            return cells[i].strip() if i < len(cells) else ""
+            text = cells[i].strip() if i < len(cells) else ""
+            return text if name in _NOT_TEXT else read_text(text)
 
         try:
             district = None if cell("区") == CITY else cell("区")
@@ -188,6 +198,11 @@ def latest(entries: list[Entry]) -> dict[tuple, Entry]:
     return out
 
 
+# Columns of numbers and times, written as they are; every other cell is text, written so that a
+# spreadsheet never runs it as a formula (store.safe_text).
+_NOT_TEXT = ("时间", "序号", "原完成值", "新完成值", "表格保存时间")
+
+
 def render_entries(plan: Plan, entries: list[Entry]) -> str:
     """Log lines (CSV text, CRLF, no header) for `entries`."""
     buf = io.StringIO(newline="")
@@ -195,25 +210,24 @@ def render_entries(plan: Plan, entries: list[Entry]) -> str:
     for e in entries:
         old = Figure(e.district, e.row, e.measure, e.old_value)
         new = Figure(e.district, e.row, e.measure, e.new_value)
-        writer.writerow(
-            [
-                shown_time(e.time),
-                e.district or CITY,
-                e.row,
-                e.measure,
-                stored_value(plan, old),
-                stored_value(plan, new),
-                e.old_note,
-                e.new_note,
-                e.kind,
-                e.source.file,
-                e.source.sha256,
-                e.source.who,
-                e.source.period,
-                shown_time(e.source.saved),
-                e.remark,
-            ]
-        )
+        cells = [
+            shown_time(e.time),
+            e.district or CITY,
+            e.row,
+            e.measure,
+            stored_value(plan, old),
+            stored_value(plan, new),
+            e.old_note,
+            e.new_note,
+            e.kind,
+            e.source.file,
+            e.source.sha256,
+            e.source.who,
+            e.source.period,
+            shown_time(e.source.saved),
+            e.remark,
+        ]
+        writer.writerow([v if name in _NOT_TEXT else safe_text(v) for name, v in zip(COLUMNS, cells, strict=True)])
     return buf.getvalue()
 
 
@@ -294,6 +308,7 @@ class PeriodState:
     entries: list[Entry]
     baseline: list[Entry]  # the file's figures, when the log starts now
     by_hand: list[Entry]  # hand corrections found in the file since the last logged change
+    added: Added = field(default_factory=Added)  # columns a clerk added to the figures file, kept
 
     @property
     def history(self) -> list[Entry]:
@@ -302,16 +317,18 @@ class PeriodState:
 
 def load_state(plan: Plan, data_dir: Path, period: Period) -> PeriodState:
     """Read a period's figures file and log; raises DataError when the figures file has problems."""
-    from qdocgen.figures.store import period_file, read_figures_file
+    from qdocgen.figures.store import added_columns, period_file, read_figures_file
 
     path, log_path = period_file(data_dir, period), log_file(data_dir, period)
     before = path.read_bytes() if path.is_file() else None
     log_before = log_path.read_bytes() if log_path.is_file() else None
     figures: list[Figure] = []
+    added = Added()
     if before is not None:
         figures, found, _ = read_figures_file(path, plan, period)
         if found:
             raise DataError("完成值文件有问题，请先修正（可运行 qdocgen check）", found)
+        added = added_columns(decode_text(before, str(path)), figures)
     entries = read_log(log_path, plan)
     baseline: list[Entry] = []
     by_hand: list[Entry] = []
@@ -322,29 +339,18 @@ def load_state(plan: Plan, data_dir: Path, period: Period) -> PeriodState:
             by_hand = found_here
         else:
             baseline = found_here
-    return PeriodState(period, path, log_path, before, log_before, figures, entries, baseline, by_hand)
+    return PeriodState(period, path, log_path, before, log_before, figures, entries, baseline, by_hand, added)
 
 
-def commit(plan: Plan, state: PeriodState, figures: list[Figure], entries: list[Entry]) -> bool:
-    """Append `entries` (after the state's baseline and hand corrections) to the log, then
-    write `figures` as the period's file. True if the figures file changed.
-
-    The log is written first; if the figures file cannot be written, the log is put back, so
-    the log never claims what the file does not hold.
-    """
+def files(plan: Plan, state: PeriodState, figures: list[Figure], entries: list[Entry]) -> list[tuple[Path, bytes]]:
+    """The period's log with `entries` appended (after the state's baseline and hand corrections)
+    and its figures file holding `figures`: (path, bytes) of each, to be written together
+    (storage.journal.commit), so the log never claims what the file does not hold."""
     from qdocgen.figures.store import parse_figures, render_figures_csv
-    from qdocgen.render.package import write_atomic
 
-    data = render_figures_csv(plan, [f for f in figures if f.value is not None or f.note])
+    data = render_figures_csv(plan, [f for f in figures if f.value is not None or f.note], state.added)
     _, found = parse_figures(data.decode("utf-8-sig"), str(state.path), plan)
     if found:  # never write a store that `qdocgen check` would refuse
         raise DataError("内部错误：写入后的完成值文件未通过检查，未写入", found)
-    write_atomic(state.log_path, log_bytes(plan, state.log_before, state.baseline + state.by_hand + entries))
-    try:
-        return data != state.before and write_atomic(state.path, data)
-    except BaseException:
-        if state.log_before is None:
-            state.log_path.unlink(missing_ok=True)
-        else:
-            write_atomic(state.log_path, state.log_before)
-        raise
+    log_data = log_bytes(plan, state.log_before, state.baseline + state.by_hand + entries)
+    return [(state.log_path, log_data), (state.path, data)]

@@ -178,7 +178,8 @@ def parse_figures(text: str, shown: str, plan: Plan, period: Period | None = Non
 
         def cell(name: str, cells: list[str] = cells) -> str:
             i = col.get(name)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
+            text = cells[i].strip() if i is not None and i < len(cells) else ""
+            return text if name in NUMBER_COLUMNS else read_text(text)
 
         figure, problem = _figure(plan, cell, line)
         if problem:
@@ -280,8 +281,11 @@ def _figure(plan: Plan, cell, line: int) -> tuple[Figure | None, str | None]:
     return Figure(district, row, measure.name, value, cell("说明"), cell("来源"), line), None
 
 
-def render_figures_csv(plan: Plan, figures: list[Figure]) -> bytes:
-    """The CSV bytes of one period's figures, in table order (UTF-8 with BOM, CRLF)."""
+def render_figures_csv(plan: Plan, figures: list[Figure], added: Added | None = None) -> bytes:
+    """The CSV bytes of one period's figures, in table order (UTF-8 with BOM, CRLF); text that a
+    spreadsheet would take for a formula is written as text (`safe_text`); `added`: columns a
+    clerk added to the file, kept after the standard ones with each figure's cells."""
+    added = added or Added()
     order = {m.id: i for i, m in enumerate(plan.measures)}
     places = {None: -1, **{d: i for i, d in enumerate(plan.district_names)}}
 
@@ -291,10 +295,77 @@ def render_figures_csv(plan: Plan, figures: list[Figure]) -> bytes:
 
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([*COLUMNS, *(safe_text(c) for c in added.columns)])
+    blank = [""] * len(added.columns)
     for f in sorted(figures, key=sort_key):
-        writer.writerow([f.district or CITY, f.row, f.measure, stored_value(plan, f), f.note, f.source])
+        texts = [f.district or CITY, f.row, f.measure, stored_value(plan, f), f.note, f.source]
+        cells = [v if name in NUMBER_COLUMNS else safe_text(v) for name, v in zip(COLUMNS, texts, strict=True)]
+        writer.writerow(cells + [safe_text(v) for v in added.cells.get(f.key, blank)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+# ---------------------------------------------------------------- text that stays text
+
+
+# A cell starting with one of these is run as a formula by Excel and WPS when a CSV is opened
+# (=HYPERLINK(…), =cmd|…, +, -, @, and a tab or carriage return before them).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_COLUMNS = ("序号", "完成值")
+
+
+def _formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_START) or (text.startswith("'") and _formula_like(text[1:]))
+
+
+def safe_text(value: object) -> str:
+    """A text cell as a CSV file holds it: a leading apostrophe before text a spreadsheet would take
+    for a formula, so Excel and WPS show it as text (and before such text already starting with
+    one, so that `read_text` gives back exactly what was written)."""
+    text = str(value)
+    return "'" + text if _formula_like(text) else text
+
+
+def read_text(text: str) -> str:
+    """The text `safe_text` wrote."""
+    return text[1:] if text.startswith("'") and _formula_like(text[1:]) else text
+
+
+# ---------------------------------------------------------------- columns a clerk added
+
+
+@dataclass
+class Added:
+    """Columns of a figures file besides the standard ones (a clerk's 备注 column, say): their
+    headings, and each figure's cells in them, by figure key."""
+
+    columns: list[str] = field(default_factory=list)
+    cells: dict[tuple, list[str]] = field(default_factory=dict)
+
+
+def added_columns(text: str, figures: list[Figure]) -> Added:
+    """The added columns of a figures file's text (read by `parse_figures` without problems);
+    columns with neither heading nor any cell (Excel's trailing commas) are left out."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        return Added()
+    header = [h.strip() for h in rows[0]]
+    extra = [i for i, h in enumerate(header) if h not in COLUMNS or header.index(h) != i]
+    by_line, line, reader = {}, 0, csv.reader(io.StringIO(text, newline=""))
+    for record in reader:
+        by_line[line + 1] = record
+        line = reader.line_num
+    width = max((len(r) for r in rows), default=0)
+    extra += [i for i in range(len(header), width)]
+    keep = [
+        i for i in extra if (header[i] if i < len(header) else "") or any(i < len(r) and r[i].strip() for r in rows[1:])
+    ]
+    if not keep:
+        return Added()
+    out = Added([read_text(header[i]) if i < len(header) else "" for i in keep])
+    for f in figures:
+        record = by_line.get(f.line, [])
+        out.cells[f.key] = [read_text(record[i].strip()) if i < len(record) else "" for i in keep]
+    return out
 
 
 def stored_value(plan: Plan, figure: Figure) -> str:

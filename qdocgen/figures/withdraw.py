@@ -12,8 +12,10 @@ from qdocgen.errors import UserError
 from qdocgen.figures import log
 from qdocgen.figures.forms import who_of
 from qdocgen.figures.period import Period
+from qdocgen.figures.store import figures_dir
 from qdocgen.figures.values import format_value
 from qdocgen.plan.model import Plan
+from qdocgen.storage import journal
 
 COMMAND = "qdocgen withdraw"
 
@@ -46,6 +48,12 @@ def withdraw(
     if len(measures) > 1:
         raise UserError(f"序号 {row} 有 {len(measures)} 项指标（{names}），请用 --measure 指定一项")
     m = measures[0]
+    with journal.changing(figures_dir(data_dir), COMMAND) as recovered:
+        said = _withdraw(plan, data_dir, period, district, row, m, note_only=note_only, reason=reason, clock=clock)
+    return "".join(f"注意：{r}。\n" for r in recovered) + said
+
+
+def _withdraw(plan, data_dir, period, district, row, m, *, note_only, reason, clock) -> str:
     state = log.load_state(plan, data_dir, period)
     stored = {f.key: f for f in state.figures}
     key = (district, row, m.name)
@@ -75,5 +83,5 @@ def withdraw(
         source=log.Source(COMMAND),
         remark=reason,
     )
-    log.commit(plan, state, list(stored.values()), [entry])
+    journal.commit(figures_dir(data_dir), log.files(plan, state, list(stored.values()), [entry]), COMMAND)
     return f"{said}；已记入 {state.log_path.name}。"

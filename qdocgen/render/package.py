@@ -179,7 +179,10 @@ def write_atomic(path: Path, data: bytes) -> bool:
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".~" + path.name[:40] + ".", suffix=".tmp", dir=path.parent)
+        # The process id in the name lets the next command tell a killed command's leftover from a
+        # file another command is writing right now (qdocgen/storage/temporaries.py).
+        prefix = f".~{path.name[:40]}.{os.getpid()}."
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
         os.chmod(tmp_name, _mode_for(path))  # mkstemp makes 0600; keep the file readable as before
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
