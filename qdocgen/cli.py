@@ -193,7 +193,10 @@ def check(ws: Workspace) -> None:
     try:
         figures = ws.figures
         problems += list(figures.ignored)
-        ws.warnings.clear()  # reported below as problems instead
+        ignored = {str(p) for p in figures.ignored}  # reported below as problems instead
+        kept = [w for w in ws.warnings if w not in ignored]  # (an interrupted command finished, say)
+        ws.warnings.clear()
+        ws.warnings.extend(kept)
     except DataError as exc:
         problems += exc.problems
     if problems:

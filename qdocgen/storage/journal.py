@@ -107,9 +107,9 @@ def commit(folder: Path, files: list[tuple[Path, bytes]], command: str) -> list[
 
 
 def pending(folder: Path) -> bool:
-    """Whether an interrupted commit, or a killed command's temporary file, waits in `folder`."""
+    """Whether an interrupted commit, a killed command's temporary file or lock file, waits in `folder`."""
     folder = Path(folder)
-    return (folder / JOURNAL).exists() or any(folder.glob(temporaries.PATTERN))
+    return any((folder / name).exists() for name in (JOURNAL, lock.LOCK_NAME)) or any(folder.glob(temporaries.PATTERN))
 
 
 def recover(folder: Path) -> list[str]:
@@ -178,5 +178,10 @@ def recover_if_needed(folder: Path, command: str = "qdocgen") -> list[str]:
     (taking the lock, so never while a command is still writing)."""
     if not pending(folder):
         return []
-    with lock.hold(folder, command):
-        return recover(folder)
+    try:
+        with lock.hold(folder, command):
+            return recover(folder)  # (and the lock file a killed command left is removed)
+    except lock.Busy:
+        if (Path(folder) / JOURNAL).exists():
+            raise  # a commit under way: its files are read once it is done
+        return []  # another command is reading or comparing: nothing to finish

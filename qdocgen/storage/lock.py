@@ -113,7 +113,7 @@ def hold(folder: Path, command: str, wait: float | None = None) -> Iterator[None
         os.close(fd)
         if time.monotonic() >= deadline:
             raise Busy(
-                f"{folder} 正由 {holder(path)} 使用，等待 {wait:g} 秒后仍未结束，本命令未做任何改动。"
+                f"{folder} 正由{holder(path)}使用，等待 {wait:g} 秒后仍未结束，本命令未做任何改动。"
                 "请等它结束后重试（如确认该命令已不在运行，重试即可：锁随进程结束自动解除）"
             )
         time.sleep(_STEP)

@@ -1,0 +1,263 @@
+"""Nothing lost under faults: two commands at once, a kill at any instant (issue 23).
+
+These tests run qdocgen in real processes: the lock is the operating system's, and a kill is SIGKILL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from qdocgen.figures.period import Period
+from qdocgen.figures.store import load_figures
+from tests.test_collect import fill, make, met
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and fork-free subprocess checks are POSIX")
+
+# Runs qdocgen with os.replace and os.unlink (every rename into place, every removal) counted; at
+# the FAULT_AT-th the process kills itself with SIGKILL, before the call or (FAULT_AFTER=1) after it.
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    n, after, count = int(os.environ["FAULT_AT"]), os.environ.get("FAULT_AFTER") == "1", [0]
+    def wrap(real):
+        def call(*args, **kwargs):
+            count[0] += 1
+            if count[0] == n and not after:
+                os.kill(os.getpid(), signal.SIGKILL)
+            result = real(*args, **kwargs)
+            if count[0] == n and after:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+        return call
+    os.replace, os.unlink = wrap(os.replace), wrap(os.unlink)
+    from qdocgen.cli import main
+    sys.argv[0] = "qdocgen"
+    main()
+    """
+)
+
+
+def env(**extra) -> dict[str, str]:
+    out = dict(os.environ, PYTHONPATH=str(ROOT), **extra)
+    out.pop("QDOCGEN_DEBUG", None)
+    return out
+
+
+def run(data_dir: Path, *args, fault: int | None = None, after: bool = False, **extra) -> subprocess.CompletedProcess:
+    argv = ["--data", str(data_dir), "--templates", str(TEMPLATES), *map(str, args)]
+    if fault is None:
+        cmd = [sys.executable, "-m", "qdocgen", *argv]
+    else:
+        cmd = [sys.executable, "-c", KILLER, *argv]
+        extra.update(FAULT_AT=str(fault), FAULT_AFTER="1" if after else "0")
+    return subprocess.run(cmd, capture_output=True, text=True, env=env(**extra), cwd=data_dir.parent, timeout=120)
+
+
+def figures_files(data_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((data_dir / "figures").iterdir())}
+
+
+def log_lines(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def without_times(files: dict[str, bytes]) -> dict[str, list]:
+    """The files with the logs' times left out (a re-run logs at its own time)."""
+    out = {}
+    for name, data in files.items():
+        if "收集记录" in name:
+            out[name] = [{k: v for k, v in row.items() if k != "时间"} for row in log_lines(data)]
+        else:
+            out[name] = data
+    return out
+
+
+# ---------------------------------------------------------------- one writer at a time
+
+
+@posix_only
+def test_a_second_command_waits_then_stops_naming_the_holder(plan, data_dir, tmp_path):
+    form = fill(make(plan, tmp_path, Period(2019))["南海区"], default=met)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from qdocgen.storage.lock import hold\n"
+            "with hold(sys.argv[1], 'qdocgen withdraw'):\n"
+            "    print('held', flush=True); time.sleep(30)\n",
+            str(data_dir / "figures"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        before = figures_files(data_dir)
+        start = time.monotonic()
+        result = run(data_dir, "collect", form, QDOCGEN_LOCK_WAIT="1")
+        waited = time.monotonic() - start
+        assert result.returncode == 1, result.stderr
+        assert "正由“qdocgen withdraw”（进程" in result.stderr and "未做任何改动" in result.stderr
+        assert "Traceback" not in result.stderr and waited >= 1
+        assert figures_files(data_dir) == before  # not even a lock file of its own left
+        withdrawn = run(
+            data_dir, "withdraw", "--year", "2018", "--district", "南海", "--row", "4", QDOCGEN_LOCK_WAIT="0"
+        )
+        assert withdrawn.returncode == 1 and "qdocgen withdraw" in withdrawn.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder was killed without releasing: the operating system released the lock.
+    result = run(data_dir, "collect", form, QDOCGEN_LOCK_WAIT="1")
+    assert result.returncode == 0, result.stderr
+    assert not (data_dir / "figures" / ".~qdocgen.lock").exists()
+
+
+@posix_only
+def test_two_collects_at_once_lose_nothing(plan, data_dir, tmp_path):
+    """Two districts' forms of one period collected at the same moment, three times over: both stay."""
+    forms = make(plan, tmp_path, Period(2019), ("南海区", "顺德区"))
+    fill(forms["南海区"], default=met)
+    fill(forms["顺德区"], default=lambda t, u: t + 1 if isinstance(t, (int, float)) and u != "1/0" else None)
+    for _ in range(3):
+        (data_dir / "figures" / "2019.csv").unlink(missing_ok=True)
+        (data_dir / "figures" / "2019.收集记录.csv").unlink(missing_ok=True)
+        argv = ["--data", str(data_dir), "--templates", str(TEMPLATES), "collect"]
+        procs = [
+            subprocess.Popen([sys.executable, "-m", "qdocgen", *argv, str(f)], env=env(), stderr=subprocess.PIPE)
+            for f in forms.values()
+        ]
+        assert [p.wait(timeout=120) for p in procs] == [0, 0], [p.stderr.read() for p in procs]
+        stored = load_figures(data_dir, plan).of(Period(2019))
+        counts = {d: sum(1 for f in stored if f.district == d) for d in ("南海区", "顺德区")}
+        assert counts["南海区"] > 10 and counts["顺德区"] > 10
+        lines = log_lines((data_dir / "figures" / "2019.收集记录.csv").read_bytes())
+        assert {row["区"] for row in lines} == {"南海区", "顺德区"}
+        assert not [row for row in lines if row["变动"] == "手工更正"]
+        assert len(lines) == counts["南海区"] + counts["顺德区"]
+
+
+# ---------------------------------------------------------------- killed at any instant
+
+
+def _batch(plan, data_dir, tmp_path) -> list[Path]:
+    """Forms of two periods (2018 and 2019), so that a commit spans two figures files and two logs."""
+    a = fill(make(plan, tmp_path / "a", Period(2018))["南海区"], default=lambda t, u: t if u != "1/0" else 1)
+    b = fill(make(plan, tmp_path / "b", Period(2019))["南海区"], default=met)
+    return [a, b]
+
+
+def _consistent(plan, data_dir: Path, before: dict, after: dict) -> None:
+    """The figures folder is exactly as before the command or exactly as after it (logs' times
+    aside), holds no stray file, and its logs say nothing was corrected by hand."""
+    now = figures_files(data_dir)
+    assert not [n for n in now if n.startswith(".~")], now.keys()
+    assert without_times(now) in (without_times(before), without_times(after))
+    for name, data in now.items():
+        if "收集记录" in name:
+            assert not [row for row in log_lines(data) if row["变动"] == "手工更正"], name
+
+
+@posix_only
+@pytest.mark.parametrize("after", [False, True], ids=["before-write", "after-write"])
+def test_collect_killed_at_each_write_loses_nothing(after, plan, data_dir, tmp_path):
+    forms = _batch(plan, data_dir, tmp_path)
+    clean = tmp_path / "clean" / "plan_data"
+    clean.parent.mkdir()
+    import shutil
+
+    shutil.copytree(data_dir, clean)
+    before = figures_files(data_dir)
+    assert run(clean, "collect", *forms).returncode == 0
+    after_files = figures_files(clean)
+    assert without_times(after_files) != without_times(before)
+    n, recovered = 0, 0
+    while True:
+        n += 1
+        killed = run(data_dir, "collect", *forms, fault=n, after=after)
+        if killed.returncode == 0:
+            break  # every write of the command has been a kill point
+        assert killed.returncode == -9, killed.stderr
+        check = run(data_dir, "check")  # the next command, whatever it is, finishes the interrupted one
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "Traceback" not in check.stderr
+        if "已按其日志补完" in check.stdout + check.stderr:
+            recovered += 1
+        _consistent(plan, data_dir, before, after_files)
+        again = run(data_dir, "collect", *forms)  # and the same batch again ends as one run would
+        assert again.returncode == 0, again.stderr
+        _consistent(plan, data_dir, after_files, after_files)
+        for name, data in before.items():
+            (data_dir / "figures" / name).write_bytes(data)
+        for name in set(figures_files(data_dir)) - set(before):
+            (data_dir / "figures" / name).unlink()
+    assert n >= 7  # the journal, four files, the journal's removal, the lock's
+    assert recovered >= 3  # killed after the journal and before its removal: finished by `check`
+
+
+@posix_only
+def test_withdraw_killed_at_each_write_loses_nothing(plan, data_dir, tmp_path):
+    before = figures_files(data_dir)
+    args = ("withdraw", "--year", "2018", "--district", "南海", "--row", "4", "--reason", "核实有误")
+    n = 0
+    while True:
+        n += 1
+        killed = run(data_dir, *args, fault=n)
+        if killed.returncode == 0:
+            break
+        assert killed.returncode == -9, killed.stderr
+        nxt = run(data_dir, *args)  # the next command is the same withdraw: done once, never twice
+        assert nxt.returncode == 0 or "没有已报送的完成值可撤回" in nxt.stderr, nxt.stderr
+        now = figures_files(data_dir)
+        assert not [name for name in now if name.startswith(".~")]
+        withdrawn = [r for r in log_lines(now["2018.收集记录.csv"]) if r["变动"] == "撤回"]
+        assert len(withdrawn) == 1 and not [r for r in log_lines(now["2018.收集记录.csv"]) if r["变动"] == "手工更正"]
+        for name in set(now) - set(before):
+            (data_dir / "figures" / name).unlink()
+        for name, data in before.items():
+            (data_dir / "figures" / name).write_bytes(data)
+    assert n >= 4
+
+
+def test_a_killed_commands_temporary_file_is_removed_by_the_next(plan, data_dir, tmp_path, cli):
+    figures = data_dir / "figures"
+    stray = figures / ".~2018.csv.999999999.abcd1234.tmp"
+    stray.write_bytes(b"half a file")
+    result = cli("check", data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert not stray.exists() and "临时文件" in result.output
+
+
+def test_a_commit_that_cannot_write_every_file_changes_none(plan, data_dir, tmp_path, monkeypatch):
+    """A full disk at the second file of a batch: the first is put back, the command says so."""
+    from qdocgen.errors import UserError
+    from qdocgen.figures.collect import collect
+    from qdocgen.storage import journal
+
+    forms = _batch(plan, data_dir, tmp_path)
+    before = figures_files(data_dir)
+    real, calls = journal._write_atomic, []
+
+    def full(path, data):
+        calls.append(path.name)
+        if len(calls) == 3:  # the journal, the first file, then the disk is full
+            raise UserError(f"无法写入 {path}：磁盘已满")
+        return real(path, data)
+
+    monkeypatch.setattr(journal, "_write_atomic", full)
+    with pytest.raises(UserError, match="磁盘已满"):
+        collect(plan, data_dir, forms)
+    assert figures_files(data_dir) == before
