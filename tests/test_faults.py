@@ -261,3 +261,76 @@ def test_a_commit_that_cannot_write_every_file_changes_none(plan, data_dir, tmp_
     with pytest.raises(UserError, match="磁盘已满"):
         collect(plan, data_dir, forms)
     assert figures_files(data_dir) == before
+
+
+# ---------------------------------------------------------------- hostile forms
+
+
+def _rezip(src: Path, dst: Path, replace: dict[str, object]) -> Path:
+    """`src` with members replaced: bytes, or a callable writing the member in chunks (a bomb)."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            new = replace.get(info.filename)
+            if new is None:
+                zout.writestr(info, zin.read(info.filename))
+            elif callable(new):
+                with zout.open(info.filename, "w", force_zip64=True) as fh:
+                    new(fh, zin.read(info.filename))
+            else:
+                zout.writestr(info.filename, new)
+    return dst
+
+
+def _sheet(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return next(n for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+
+
+def test_zip_bomb_and_million_rows_refused_as_too_large(plan, cli, data_dir, tmp_path):
+    form = fill(make(plan, tmp_path, Period(2019))["南海区"], default=met)
+    sheet = _sheet(form)
+
+    def bomb(fh, original: bytes) -> None:  # the sheet, then 120 MB of spaces: about 120 KB zipped
+        head, _, rest = original.partition(b"<sheetData>")
+        fh.write(head + b"<sheetData>")
+        block = b" " * (1 << 20)
+        for _ in range(120):
+            fh.write(block)
+        fh.write(rest)
+
+    def rows(fh, original: bytes) -> None:  # a million rows after the data, every one a real <row>
+        head, _, rest = original.partition(b"</sheetData>")
+        fh.write(head)
+        for start in range(1000, 1_000_000, 10_000):
+            fh.write(b"".join(b'<row r="%d"/>' % r for r in range(start, start + 10_000)))
+        fh.write(b"</sheetData>" + rest)
+
+    bombed = _rezip(form, tmp_path / "南海区-2019年度-填报表（炸弹）.xlsx", {sheet: bomb})
+    long = _rezip(form, tmp_path / "南海区-2019年度-填报表（百万行）.xlsx", {sheet: rows})
+    assert bombed.stat().st_size < 1_000_000 and long.stat().st_size < 5_000_000
+    before = {p.name: p.read_bytes() for p in (data_dir / "figures").iterdir()}
+    for path, why in ((bombed, "解压后共"), (long, "超过 20,000 行")):
+        result = cli("collect", path, data=data_dir)
+        assert result.exit_code == 1, result.output
+        assert "文件过大" in result.output and why in result.output, result.output
+        assert "损坏" not in result.output and "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in (data_dir / "figures").iterdir()} == before
+    # The form itself, with its ordinary size, goes in.
+    assert cli("collect", form, data=data_dir).exit_code == 0
+
+
+def test_a_form_with_the_largest_plan_is_far_below_the_limits(plan, tmp_path):
+    """The limits leave room: a normal form is a small fraction of them."""
+    import zipfile
+
+    from qdocgen.figures import read_form
+
+    form = make(plan, tmp_path, Period(2019), (None,))["全市"]
+    with zipfile.ZipFile(form) as z:
+        unpacked = sum(i.file_size for i in z.infolist())
+        rows = read_form._count_rows(z, z.getinfo(_sheet(form)), read_form.MAX_ROWS)
+    assert unpacked * 20 < read_form.MAX_UNPACKED and 10 < rows and rows * 50 < read_form.MAX_ROWS

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +49,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 TARGET_TOLERANCE = 0.005
 CLEAR_NOTE = "撤回说明"  # typed in 说明: clear the stored 说明, keep the figure
 MAX_BLANK_RUN = 50
+# Limits checked before a workbook is read (a form of the largest plan is a few hundred rows and
+# well under 1 MB unpacked): a zip bomb or a million-row sheet is refused as too large at once.
+MAX_UNPACKED = 50 * 2**20
+MAX_MEMBERS = 500
+MAX_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -135,11 +142,21 @@ def _open(form: Form):
         form.problem("不是 xlsx 文件（文件内容不是 Excel 工作簿），请报送由填报表填写的 .xlsx 文件")
         return None
     form.sha256 = hashlib.sha256(data).hexdigest()
+    too_large = _too_large(data)
+    if too_large:
+        form.problem(
+            f"文件过大：{too_large}，远超任何填报表（通常解压后不到 1 MB、几百行），未读取。"
+            "这不是下发的填报表，或被加入了大量内容；请用下发的填报表重新填写后报送"
+        )
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             values = load_workbook(io.BytesIO(data), data_only=True)
             formulas = load_workbook(io.BytesIO(data), data_only=False)
+    except MemoryError:
+        form.problem("文件过大：读取时内存不足，未读取。请用下发的填报表重新填写后报送")
+        return None
     except Exception:  # a damaged zip or a zip that is not a workbook: openpyxl raises many kinds
         form.problem("无法打开：文件已损坏或不是 xlsx 工作簿，请重新保存后报送")
         return None
@@ -147,6 +164,45 @@ def _open(form: Form):
     if isinstance(modified, datetime):  # openpyxl reads the W3CDTF time as naive UTC
         form.saved = (modified if modified.tzinfo else modified.replace(tzinfo=timezone.utc)).replace(microsecond=0)
     return values, formulas
+
+
+def _too_large(data: bytes) -> str:
+    """Why a workbook is too large to be a form ('' if it is not), found before it is read: the
+    zip's declared sizes (zipfile never inflates a member past its declared size, so a lie there
+    ends in a damaged-file error, not in memory), then each sheet's rows, counted while inflating."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_MEMBERS:
+                return f"工作簿由 {len(infos)} 个部件组成（上限 {MAX_MEMBERS}）"
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNPACKED:
+                return f"解压后共 {_size(total)}（上限 {_size(MAX_UNPACKED)}）"
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    rows = _count_rows(z, info, MAX_ROWS)
+                    if rows > MAX_ROWS:
+                        return f"工作表部件 {info.filename} 有超过 {MAX_ROWS:,} 行（上限 {MAX_ROWS:,}）"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, RuntimeError, ValueError):
+        return ""  # damaged: said as such when opened
+    return ""
+
+
+def _count_rows(z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> int:
+    """The number of <row> elements in a sheet part (prefixed or not), counting stops past `limit`."""
+    count, tail = 0, b""
+    with z.open(info) as fh:
+        while chunk := fh.read(1 << 20):
+            block = tail + chunk
+            count += sum(block.count(p) for p in (b"<row ", b"<row>", b":row ", b":row>"))
+            tail = block[-4:]  # shorter than a pattern: nothing is counted twice
+            if count > limit:
+                break
+    return count
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.1f} MB"
 
 
 def _meta(form: Form, wb, plan: Plan) -> tuple[str, Period, str | None] | None:
