@@ -8,6 +8,7 @@ from pathlib import Path
 from qdocgen.config import CONFIG_NAME as CONFIG
 from qdocgen.config import example_config
 from qdocgen.errors import UserError, os_error_text
+from qdocgen.figures.signature import KEY_NAME
 from qdocgen.workspace import bundled
 
 
@@ -36,4 +37,5 @@ def init_workspace(directory: Path) -> list[str]:
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in ("__pycache__", "__init__.py", ".keep") or n.startswith(".~")}
+    # (never the signing key of the folder copied from: each workspace makes its own, figures/signature.py)
+    return {n for n in names if n in ("__pycache__", "__init__.py", ".keep", KEY_NAME) or n.startswith(".~")}

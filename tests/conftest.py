@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from qdocgen.cli import main
+from qdocgen.figures.signature import load_key
 from qdocgen.figures.store import load_figures
 from qdocgen.plan.load import load_plan
 
@@ -38,6 +39,7 @@ def figures(plan):
 def data_dir(tmp_path) -> Path:
     """A private, writable copy of plan_data/ for tests that change or break it."""
     target = tmp_path / "plan_data"
+    load_key(DATA, create=True)  # forms made from the bundled plan are signed with the key the copy holds
     shutil.copytree(DATA, target)
     return target
 

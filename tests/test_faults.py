@@ -334,3 +334,93 @@ def test_a_form_with_the_largest_plan_is_far_below_the_limits(plan, tmp_path):
         unpacked = sum(i.file_size for i in z.infolist())
         rows = read_form._count_rows(z, z.getinfo(_sheet(form)), read_form.MAX_ROWS)
     assert unpacked * 20 < read_form.MAX_UNPACKED and 10 < rows and rows * 50 < read_form.MAX_ROWS
+
+
+# ---------------------------------------------------------------- signed forms
+
+
+def _restamp(path: Path, dst: Path, **changes: str | None) -> Path:
+    """The form with its recorded identity changed in all three places, as a careful forger would
+    (a value None: removed), saved as `dst`."""
+    from openpyxl import load_workbook
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from qdocgen.figures.forms import META_KEYS
+
+    wb = load_workbook(path)
+    meta = wb["_meta"]
+    for row in list(meta.iter_rows(min_row=2)):
+        key = row[0].value
+        if key in changes:
+            if changes[key] is None:
+                row[0].value = row[1].value = None
+            else:
+                row[1].value = changes[key]
+    for key, value in changes.items():
+        name = META_KEYS[key]
+        if name in wb.defined_names:
+            del wb.defined_names[name]
+        if value is not None:
+            wb.defined_names[name] = DefinedName(name, attr_text=f'"{value}"')
+        props = [p for p in wb.custom_doc_props if p.name != name]
+        wb.custom_doc_props.props = props
+        if value is not None:
+            from openpyxl.packaging.custom import StringProperty
+
+            wb.custom_doc_props.append(StringProperty(name=name, value=value))
+    wb.save(dst)
+    return dst
+
+
+def test_a_form_relabelled_as_another_districts_is_refused(plan, cli, data_dir, tmp_path):
+    form = fill(make(plan, tmp_path, Period(2018))["南海区"], default=lambda t, u: t if u != "1/0" else 1)
+    before = figures_files(data_dir)
+    forged = _restamp(form, tmp_path / "顺德区-2018年度-填报表.xlsx", 区="顺德区")
+    result = cli("collect", forged, data=data_dir)
+    assert result.exit_code == 1
+    assert "表格签名不符：区由“南海区”改为“顺德区”" in result.output and "Traceback" not in result.output
+    assert figures_files(data_dir) == before
+    # Another period, or targets edited together with their digest: each named.
+    moved = _restamp(form, tmp_path / "南海区-2018年上半年-填报表.xlsx", 时段="H1")
+    assert "时段由“2018年度”改为“2018年上半年”" in cli("collect", moved, data=data_dir).output
+    digest = _restamp(form, tmp_path / "南海区-2018年度-填报表（改）.xlsx", 目标摘要="0123456789abcdef")
+    assert "目标值摘要被改动" in cli("collect", digest, data=data_dir).output
+    assert figures_files(data_dir) == before
+    assert cli("collect", form, data=data_dir).exit_code == 0  # the form as issued goes in
+
+
+def test_a_form_from_before_signatures_is_read_with_a_note(plan, cli, data_dir, tmp_path):
+    form = fill(make(plan, tmp_path, Period(2018))["南海区"], default=lambda t, u: t if u != "1/0" else 1)
+    (tmp_path / "old").mkdir()
+    old = _restamp(form, tmp_path / "old" / form.name, 签名=None)
+    result = cli("collect", old, data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert "没有签名（是启用表格签名之前下发的）" in result.output and "已写入" in result.output
+
+
+def test_a_signed_form_needs_the_workspaces_key(plan, cli, data_dir, tmp_path):
+    from qdocgen.figures.signature import KEY_NAME
+
+    form = fill(make(plan, tmp_path, Period(2018))["南海区"], default=lambda t, u: t if u != "1/0" else 1)
+    (data_dir / KEY_NAME).unlink()  # another workspace, or the key lost
+    result = cli("collect", form, data=data_dir)
+    assert result.exit_code == 1 and "本工作区没有签名密钥" in result.output
+    (data_dir / KEY_NAME).write_text("# 另一个工作区的密钥\n" + "ab" * 32 + "\n", encoding="utf-8")
+    result = cli("collect", form, data=data_dir)
+    assert result.exit_code == 1 and "不是本工作区下发的" in result.output
+
+
+def test_the_key_is_made_once_in_the_workspace_and_not_copied_by_init(tmp_path, cli):
+    from qdocgen.figures.signature import KEY_NAME
+
+    assert cli("init", tmp_path / "ws").exit_code == 0
+    data = tmp_path / "ws" / "plan_data"
+    assert not (data / KEY_NAME).exists()
+    assert cli("forms", "--year", "2018", "-o", tmp_path / "f1", data=data).exit_code == 0
+    key = (data / KEY_NAME).read_text(encoding="utf-8")
+    assert "不要发给任何人" in key
+    assert cli("forms", "--year", "2018", "-o", tmp_path / "f2", data=data).exit_code == 0
+    assert (data / KEY_NAME).read_text(encoding="utf-8") == key
+    assert [p.read_bytes() for p in sorted((tmp_path / "f1").iterdir())] == [
+        p.read_bytes() for p in sorted((tmp_path / "f2").iterdir())
+    ]

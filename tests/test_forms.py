@@ -132,7 +132,16 @@ def test_meta_recorded_three_ways(nanhai_2018):
     assert meta.sheet_state == "veryHidden"
     values = dict(meta.iter_rows(min_row=2, values_only=True))
     digest = values.pop("目标摘要")  # the targets as issued: tells a revised plan from an edited form
+    signed = values.pop("签名")  # of district, period and digest, with the workspace's key (issue 23)
     assert values == {"表格": "填报表", "区": "南海区", "年度": "2018", "时段": "year"}
+    assert len(signed) == 32 and wb.defined_names["QDOCGEN_SIGNATURE"].attr_text == f'"{signed}"'
+    import zipfile
+
+    from qdocgen.figures.signature import load_key
+
+    key = load_key(Path(TEMPLATE).parent.parent.parent / "plan_data").hex()  # never in the form itself
+    with zipfile.ZipFile(io.BytesIO(nanhai_2018)) as z:
+        assert not [n for n in z.namelist() if key.encode() in z.read(n)]
     assert len(digest) == 16 and wb.defined_names["QDOCGEN_TARGETS"].attr_text == f'"{digest}"'
     assert wb.defined_names["QDOCGEN_DISTRICT"].attr_text == '"南海区"'
     assert wb.defined_names["QDOCGEN_YEAR"].attr_text == '"2018"'

@@ -28,6 +28,7 @@ from qdocgen.figures.forms import (
     who_of,
 )
 from qdocgen.figures.period import Period
+from qdocgen.figures.signature import load_key
 from qdocgen.plan.model import Plan
 from qdocgen.render.package import move_aside, write_atomic
 
@@ -171,7 +172,8 @@ def build_form(template: Path, plan: Plan, period: Period, district: str | None)
     form_book.add_rules(ws, rules)
 
     form_book.protect(wb, ws)
-    form_book.record_meta(wb, META_SHEET, META_KEYS, meta_values(district, period, lines))
+    key = load_key(Path(plan.source).parent, create=True) if plan.source else None  # the workspace's
+    form_book.record_meta(wb, META_SHEET, META_KEYS, meta_values(district, period, lines, key))
     return form_book.package(wb, title=f"{who_of(district)}{period.words}工作目标完成情况{KIND_OF_FORM}")
 
 

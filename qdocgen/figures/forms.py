@@ -41,6 +41,7 @@ META_KEYS = {
     "年度": "QDOCGEN_YEAR",
     "时段": "QDOCGEN_PERIOD",
     "目标摘要": "QDOCGEN_TARGETS",
+    "签名": "QDOCGEN_SIGNATURE",  # of the four above, with the workspace's key (figures/signature.py)
 }
 # File names as forms() writes them: 南海区-2018年度-填报表.xlsx, 全市-2019年上半年-填报表.xlsx.
 _WORDS_PART = {(Period(2000, p).words[4:]): p for p in PARTS}  # 年度, 年上半年, 年第一季度 …
@@ -141,14 +142,22 @@ def lines_digest(lines: list[FormLine]) -> str:
     return target_cells([(ln.measure.row, ln.measure.name, ln.unit, ln.shown_target) for ln in lines])
 
 
-def meta_values(district: str | None, period: Period, lines: list[FormLine]) -> dict[str, str]:
-    return {
+def meta_values(
+    district: str | None, period: Period, lines: list[FormLine], key: bytes | None = None
+) -> dict[str, str]:
+    """What a form records about itself; signed with `key` (none: unsigned, as before signatures)."""
+    from qdocgen.figures.signature import sign
+
+    values = {
         "表格": KIND_OF_FORM,
         "区": who_of(district),
         "年度": str(period.year),
         "时段": period.part,
         "目标摘要": lines_digest(lines),
     }
+    if key is not None:
+        values["签名"] = sign(key, values["区"], period, values["目标摘要"])
+    return values
 
 
 def find_header(ws, shown: str) -> tuple[int, dict[str, int]]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from qdocgen.errors import Problem, UserError, os_error_text
-from qdocgen.figures import log, plausible
+from qdocgen.figures import log, plausible, signature
 from qdocgen.figures.forms import (
     HEADERS,
     KIND_OF_FORM,
@@ -33,6 +33,7 @@ from qdocgen.figures.forms import (
     FormLine,
     find_header,
     form_lines,
+    lines_digest,
     number_cell,
     parse_file_name,
     shown_text,
@@ -110,8 +111,10 @@ def read_form(path: Path, plan: Plan, year: int | None = None, part: str | None 
     meta = _meta(form, values, plan)
     if meta is None:
         return form
-    who, claimed, digest = meta
+    who, claimed, digest, signed = meta
     form.who, form.period = who, claimed
+    if not _check_signature(form, plan, signed, digest):
+        return form
     _check_claims(form, plan, year, part)
     if problem := plan.year_problem(claimed.year):
         form.problem(f"表格记录的{problem}")
@@ -205,8 +208,8 @@ def _size(n: int) -> str:
     return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.1f} MB"
 
 
-def _meta(form: Form, wb, plan: Plan) -> tuple[str, Period, str | None] | None:
-    """(who, period, targets digest) recorded in the workbook; None, with a problem, when missing or inconsistent."""
+def _meta(form: Form, wb, plan: Plan) -> tuple[str, Period, str | None, str | None] | None:
+    """(who, period, targets digest, signature) recorded in the workbook; None, with a problem, when missing or inconsistent."""
     sources: list[dict[str, str]] = []
     if META_SHEET in wb.sheetnames:
         rows = wb[META_SHEET].iter_rows(min_row=2, max_row=50, max_col=2, values_only=True)  # 5 rows written
@@ -244,7 +247,35 @@ def _meta(form: Form, wb, plan: Plan) -> tuple[str, Period, str | None] | None:
     except (ValueError, UserError):
         form.problem(f"表格记录的年度或时段无效：{meta['年度']} {meta['时段']}")
         return None
-    return who, claimed, meta.get("目标摘要")
+    return who, claimed, meta.get("目标摘要"), meta.get("签名")
+
+
+def _check_signature(form: Form, plan: Plan, signed: str | None, digest: str | None) -> bool:
+    """Whether the form's signature is the workspace's for its district, period and targets (with
+    a problem naming what was changed when not); a form without one is read, with a note."""
+    key = signature.load_key(Path(plan.source).parent) if plan.source else None
+    if not signed:
+        form.note(
+            "此表没有签名（是启用表格签名之前下发的），无法核实区、时段未被改动，已照常读取；"
+            "请确认表格确由该区交回，今后请用新下发的填报表"
+        )
+        return True
+    if key is None:
+        form.problem(
+            f"此表有签名，但本工作区没有签名密钥（{signature.key_path(Path(plan.source).parent)}），"
+            "无法核实它是本单位下发的；请在下发它的工作区中导入，或重新下发填报表"
+        )
+        return False
+    who, period, digest = form.who, form.period, digest or ""
+    if signature.matches(key, who, period, digest, signed):
+        return True
+
+    def digest_of(w: str, p: Period) -> str:
+        return lines_digest(form_lines(plan, p, None if w == CITY else w))
+
+    changed = signature.what_changed(key, plan, who, period, digest, signed, digest_of)
+    form.problem(f"表格签名不符：{changed}。此表被改动过，不能导入；请该区用下发的填报表重新填写")
+    return False
 
 
 def _check_claims(form: Form, plan: Plan, year: int | None, part: str | None) -> None:
