@@ -424,3 +424,107 @@ def test_the_key_is_made_once_in_the_workspace_and_not_copied_by_init(tmp_path, 
     assert [p.read_bytes() for p in sorted((tmp_path / "f1").iterdir())] == [
         p.read_bytes() for p in sorted((tmp_path / "f2").iterdir())
     ]
+
+
+# ---------------------------------------------------------------- text stays text in the CSV files
+
+FORMULAS = [
+    '=HYPERLINK("http://example.com/x","点此查看")',
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-2+3",
+    "@SUM(1,2)",
+    "'=already quoted",
+    "'普通的撇号开头",
+]
+
+
+def _typed_as_text(names):
+    """Each FORMULAS text in the 说明 of a row, as a clerk types it in Excel ('=…): a text cell."""
+
+    def edit(wb, ws, cols, rows):
+        for name, text in zip(names, FORMULAS, strict=True):
+            cell = ws.cell(rows[name], cols["说明"])
+            cell.value = text
+            cell.data_type = "s"
+
+    return edit
+
+
+def test_formula_like_text_is_stored_as_text_and_read_back_unchanged(plan, cli, data_dir, tmp_path):
+    from qdocgen.figures.log import log_file, read_log
+
+    form = make(plan, tmp_path, Period(2019))["南海区"]
+    from openpyxl import load_workbook
+
+    from tests.test_collect import layout
+
+    names = list(layout(load_workbook(form)["填报"])[1])[: len(FORMULAS)]
+    fill(form, default=met, edit=_typed_as_text(names))
+    assert cli("collect", form, data=data_dir).exit_code == 0
+    stored = {f.measure: f.note for f in load_figures(data_dir, plan).of(Period(2019)) if f.district == "南海区"}
+    assert [stored[n] for n in names] == FORMULAS  # read back exactly as typed
+    logged = {e.measure: e.new_note for e in read_log(log_file(data_dir, Period(2019)), plan)}
+    assert [logged[n] for n in names] == FORMULAS
+    # In the files themselves no text cell starts as a formula would.
+    for name in ("2019.csv", "2019.收集记录.csv"):
+        text = (data_dir / "figures" / name).read_text(encoding="utf-8-sig")
+        cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "@", "+") or (c[:1] == "-" and not c[1:2].isdigit())]
+        assert "'=HYPERLINK(" in text
+    # Collecting again changes nothing: the escaped text is not escaped twice.
+    before = figures_files(data_dir)
+    assert cli("collect", form, data=data_dir).exit_code == 0
+    assert figures_files(data_dir)["2019.csv"] == before["2019.csv"]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) 未安装")
+def test_a_spreadsheet_opening_the_store_runs_no_formula(plan, cli, data_dir, tmp_path):
+    """LibreOffice, as Excel and WPS do, runs '=…' in a CSV as a formula: the store gives it none."""
+    from openpyxl import load_workbook
+
+    from tests.test_collect import layout
+
+    form = make(plan, tmp_path, Period(2019))["南海区"]
+    names = list(layout(load_workbook(form)["填报"])[1])[: len(FORMULAS)]
+    fill(form, default=met, edit=_typed_as_text(names))
+    assert cli("collect", form, data=data_dir).exit_code == 0
+    out = tmp_path / "opened"
+    for name in ("2019.csv", "2019.收集记录.csv"):
+        subprocess.run(
+            ["soffice", "--headless", "--infilter=CSV:44,34,76", "--convert-to", "xlsx", "--outdir", str(out)]
+            + [str(data_dir / "figures" / name)],
+            capture_output=True,
+            timeout=180,
+            check=True,
+        )
+        ws = load_workbook(out / name.replace(".csv", ".xlsx")).active
+        formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        assert not formulas, (name, formulas)
+        texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert any("HYPERLINK" in t for t in texts)
+
+
+# ---------------------------------------------------------------- a column added by hand
+
+
+def test_a_column_added_by_hand_is_kept_by_collect_and_withdraw(plan, cli, data_dir, tmp_path):
+    path = data_dir / "figures" / "2018.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    rows[0].append("核对人")
+    for i, row in enumerate(rows[1:], start=1):
+        row.append(f"张{i}" if i % 3 == 0 else "")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8-sig")
+    checked = {(r[0], r[1], r[2]): r[-1] for r in rows[1:]}
+
+    form = fill(make(plan, tmp_path, Period(2018))["南海区"], default=lambda t, u: t if u != "1/0" else 1)
+    assert cli("collect", form, data=data_dir).exit_code == 0
+    assert cli("withdraw", "--year", "2018", "--district", "禅城", "--row", "4", data=data_dir).exit_code == 0
+    after = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert after[0][-1] == "核对人"
+    kept = {(r[0], r[1], r[2]): r[-1] for r in after[1:]}
+    assert all(kept.get(key, v) == v for key, v in checked.items() if key in kept)
+    assert sum(1 for v in kept.values() if v) == sum(1 for k, v in checked.items() if v and k in kept) > 0
+    assert cli("check", data=data_dir).exit_code == 0
