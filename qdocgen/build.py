@@ -38,6 +38,7 @@ from qdocgen.plan.model import CITY
 from qdocgen.render import names
 from qdocgen.render.package import move_aside, write_atomic
 from qdocgen.safe_names import check_inside
+from qdocgen.storage import temporaries
 from qdocgen.workspace import Workspace
 
 __all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]
@@ -99,13 +100,19 @@ class Record:
     def __init__(self, path: Path):
         self.path = path
         self.data: dict = {"qdocgen": __version__, "inputs": {}, "figures": {}, "outputs": {}}
-        if path.is_file():
+        self.damaged = False  # a record there that could not be used (said by the build)
+        if path.exists():
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict) and isinstance(loaded.get("outputs"), dict):
-                    self.data.update(loaded)
             except (OSError, ValueError):
-                pass  # an unreadable record only means everything is remade
+                loaded = None
+            if _well_formed(loaded):
+                self.data.update(loaded)
+            else:
+                # Unreadable, or a field of another type (edited, or from another program): no record.
+                # Everything is remade in memory; files whose bytes come out the same are left alone
+                # (never moved aside as altered), others are kept as 改动备份 (build._keep_foreign_file).
+                self.damaged = True
 
     def output(self, rel: str) -> dict | None:
         entry = self.data["outputs"].get(rel)
@@ -114,6 +121,35 @@ class Record:
     def save(self) -> None:
         blob = json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         write_atomic(self.path, blob.encode("utf-8"))
+
+
+def _well_formed(data: object) -> bool:
+    """Whether a loaded build record has every field of the type the build reads it as."""
+
+    def mapping(value, check=lambda v: True) -> bool:
+        return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
+
+    def output(v) -> bool:
+        return isinstance(v, dict) and all(isinstance(v.get(k, ""), str) for k in ("sha256", "fingerprint"))
+
+    def figure(v) -> bool:
+        number = v[0] is None or (isinstance(v[0], (int, float)) and not isinstance(v[0], bool))
+        return number and isinstance(v[1], str)
+
+    if not isinstance(data, dict) or not mapping(data.get("outputs"), output):
+        return False
+    figures_ok = mapping(
+        data.get("figures", {}), lambda per: mapping(per, lambda v: isinstance(v, list) and len(v) == 2 and figure(v))
+    )
+    return (
+        figures_ok
+        and mapping(data.get("inputs", {}), lambda v: isinstance(v, str))
+        and mapping(data.get("written", {}), lambda v: isinstance(v, str))
+        and mapping(data.get("settings", {}), lambda v: v is None or isinstance(v, str))
+        and isinstance(data.get("template_names", {}), dict)
+        and isinstance(data.get(build_inputs.KEY, ""), str)
+        and isinstance(data.get("qdocgen", ""), str)
+    )
 
 
 def figure_snapshot(ws: Workspace) -> dict[str, dict[str, list]]:
@@ -250,6 +286,24 @@ def run_build(
         check_inside(out_dir, job.path)
     record = Record(out_dir / RECORD)
     outcome = Outcome()
+    if record.damaged:
+        ws.warnings.append(
+            f"构建记录 {record.path} 已损坏或被改动过，按没有记录处理：各文件重新生成，内容不变的文件保持原样"
+        )
+    removed = temporaries.clean(out_dir, recursive=True)  # a killed build's, never a running one's
+    if removed:
+        ws.warnings.append(
+            f"已删除上次被中断的生成留在 {out_dir} 中的 {len(removed)} 个临时文件（{removed[0].name} 等），其内容从未生效"
+        )
+
+    def save() -> None:
+        """Save the record; a failure is one more file the build could not write, listed with the others."""
+        try:
+            _save(record, template_hashes)
+        except UserError as exc:
+            if RECORD not in (path for path, _ in outcome.failed):
+                outcome.failed.append((RECORD, str(exc)))
+
     template_hashes: dict[Path, str] = {}
     template_states: dict[Path, tuple | None] = {}
     for job in jobs:
@@ -275,7 +329,7 @@ def run_build(
             outcome.kept = [job.path for job in jobs]
             if pdf:
                 _convert_pdfs(out_dir, record, outcome, outcome.kept)
-                _save(record, template_hashes)
+                save()
             return outcome
     record.data.pop(build_inputs.KEY, None)  # saved again only when this build completes
 
@@ -341,7 +395,7 @@ def run_build(
             }
             if time.monotonic() - saved > wait:
                 start = time.monotonic()
-                _save(record, template_hashes)
+                save()
                 saved = time.monotonic()
                 wait = max(SAVE_EVERY, (saved - start) / SAVE_SHARE)
             if written:
@@ -358,10 +412,10 @@ def run_build(
                 digest, [(job.path, (record.output(job.path) or {}).get("sha256")) for job in jobs]
             )
     finally:  # also when interrupted: what was written is recorded
-        _save(record, template_hashes)
+        save()
     if pdf:
         _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs])
-        _save(record, template_hashes)
+        save()
     return outcome
 
 

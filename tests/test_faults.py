@@ -528,3 +528,94 @@ def test_a_column_added_by_hand_is_kept_by_collect_and_withdraw(plan, cli, data_
     assert all(kept.get(key, v) == v for key, v in checked.items() if key in kept)
     assert sum(1 for v in kept.values() if v) == sum(1 for k, v in checked.items() if v and k in kept) > 0
     assert cli("check", data=data_dir).exit_code == 0
+
+
+# ---------------------------------------------------------------- the build record and output write errors
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"{not json",
+        b"",
+        b"\xff\xfe garbage",
+        b'{"outputs": {}, "written": []}',
+        b'{"outputs": [], "figures": {}}',
+        b'{"outputs": {"a": "x"}}',
+        b'{"outputs": {}, "figures": []}',
+        b'{"outputs": {}, "figures": {"2018": {"k": ["x", 1]}}}',
+        b'{"outputs": {}, "inputs": [], "settings": 3, "template_names": []}',
+        b'{"outputs": {"2018/tongbao/a.docx": {"sha256": [], "fingerprint": {}}}}',
+        b'{"outputs": {}, "inputs_digest": 5}',
+    ],
+)
+def test_a_damaged_build_record_is_no_record(damage, tmp_path):
+    """No internal error, nothing moved aside that is byte for byte what the build makes; a file a
+    clerk changed is still kept aside."""
+    from qdocgen.build import RECORD, run_build
+    from qdocgen.workspace import Workspace
+    from tests.test_build_mechanics import jobs_from
+
+    ws = Workspace(data_dir=ROOT / "plan_data")
+    content = {"2018/tongbao/a.docx": "A", "2018/b.xlsx": "B", "c.xlsx": "C"}
+    assert run_build(ws, jobs_from(content), tmp_path).ok
+    (tmp_path / "c.xlsx").write_text("填过的", encoding="utf-8")
+    (tmp_path / RECORD).write_bytes(damage)
+    outcome = run_build(ws, jobs_from(content), tmp_path)
+    assert outcome.ok, outcome.failed
+    assert sorted(outcome.kept) == ["2018/b.xlsx", "2018/tongbao/a.docx"]
+    assert [p for p, _ in outcome.made] == ["c.xlsx"]
+    assert sorted(p.name for p in tmp_path.rglob("*改动备份*")) == ["c（改动备份）.xlsx"]
+    assert any("构建记录" in w and "按没有记录处理" in w for w in ws.warnings)
+    again = run_build(Workspace(data_dir=ROOT / "plan_data"), jobs_from(content), tmp_path)
+    assert again.ok and not again.made  # the record is whole again
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["read-only", "full"],
+)
+def test_every_output_write_error_is_listed_per_file(fault, tmp_path, monkeypatch):
+    import errno
+
+    from qdocgen.build import RECORD, failures, run_build
+    from qdocgen.workspace import Workspace
+    from tests.test_build_mechanics import jobs_from
+
+    content = {"2018/tongbao/a.docx": "A", "2018/b.xlsx": "B", "c.xlsx": "C"}
+    if fault == "read-only":  # (chmod does not stop root, who runs these tests in CI: the system's answer)
+
+        def replace(src, dst):
+            raise OSError(errno.EROFS, "Read-only file system")
+
+        monkeypatch.setattr(os, "replace", replace)
+    else:
+
+        def fsync(fd):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", fsync)
+    outcome = run_build(Workspace(data_dir=ROOT / "plan_data"), jobs_from(content), tmp_path)
+    lines = failures(outcome)
+    assert sorted(p for p, _ in outcome.failed) == sorted([*content, RECORD])
+    assert len(lines) == len(content) + 1
+    for path in [*content, RECORD]:
+        assert [ln for ln in lines if ln.startswith(f"失败 {path}：无法写入")], lines
+    assert not [p for p in tmp_path.rglob(".~*")]
+
+
+def test_a_killed_builds_temporary_file_is_removed_by_the_next(tmp_path):
+    from qdocgen.build import run_build
+    from qdocgen.workspace import Workspace
+    from tests.test_build_mechanics import jobs_from
+
+    ws = Workspace(data_dir=ROOT / "plan_data")
+    (tmp_path / "2018").mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stray = tmp_path / "2018" / f".~a.docx.{int(dead.stdout)}.k3j4h5g6.tmp"
+    stray.write_bytes(b"half")
+    alive = tmp_path / "2018" / f".~b.docx.{os.getpid()}.abcdefgh.tmp"  # a build writing right now
+    alive.write_bytes(b"being written")
+    assert run_build(ws, jobs_from({"2018/a.docx": "A"}), tmp_path).ok
+    assert not stray.exists() and alive.exists()
+    assert any("临时文件" in w for w in ws.warnings)
