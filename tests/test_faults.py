@@ -48,6 +48,25 @@ KILLER = textwrap.dedent(
 )
 
 
+# Runs qdocgen with a pause of a second after reading a period's figures file and log, before
+# anything is written: the moment a second command, without a lock, would read the same old state.
+SLOW = textwrap.dedent(
+    """
+    import sys, time
+    from qdocgen.figures import log
+    real = log.load_state
+    def slow(*args, **kwargs):
+        state = real(*args, **kwargs)
+        time.sleep(1.0)
+        return state
+    log.load_state = slow
+    from qdocgen.cli import main
+    sys.argv[0] = "qdocgen"
+    main()
+    """
+)
+
+
 def env(**extra) -> dict[str, str]:
     out = dict(os.environ, PYTHONPATH=str(ROOT), **extra)
     out.pop("QDOCGEN_DEBUG", None)
@@ -128,7 +147,8 @@ def test_a_second_command_waits_then_stops_naming_the_holder(plan, data_dir, tmp
 
 @posix_only
 def test_two_collects_at_once_lose_nothing(plan, data_dir, tmp_path):
-    """Two districts' forms of one period collected at the same moment, three times over: both stay."""
+    """Two districts' forms of one period collected at the same moment, three times over: both stay
+    (each command pauses between reading the store and writing it, so that the two always overlap)."""
     forms = make(plan, tmp_path, Period(2019), ("南海区", "顺德区"))
     fill(forms["南海区"], default=met)
     fill(forms["顺德区"], default=lambda t, u: t + 1 if isinstance(t, (int, float)) and u != "1/0" else None)
@@ -137,7 +157,7 @@ def test_two_collects_at_once_lose_nothing(plan, data_dir, tmp_path):
         (data_dir / "figures" / "2019.收集记录.csv").unlink(missing_ok=True)
         argv = ["--data", str(data_dir), "--templates", str(TEMPLATES), "collect"]
         procs = [
-            subprocess.Popen([sys.executable, "-m", "qdocgen", *argv, str(f)], env=env(), stderr=subprocess.PIPE)
+            subprocess.Popen([sys.executable, "-c", SLOW, *argv, str(f)], env=env(), stderr=subprocess.PIPE)
             for f in forms.values()
         ]
         assert [p.wait(timeout=120) for p in procs] == [0, 0], [p.stderr.read() for p in procs]
