@@ -1,2 +1,6 @@
-"""Keeping files whole: one writer at a time (lock), changes to several files together (journal),
-and the temporary files a killed command leaves behind (temporaries). See docs/security.md §5."""
+"""Putting files in place safely: what qdocgen writes (documents, forms, the figures and their
+collection log, a plan draft, the build record) is written whole or not at all, and never over a
+file someone changed by hand; one writer at a time in the figures folder (lock), changes to several
+files together (journal), and the temporary files a killed command leaves behind (temporaries),
+see docs/security.md §5. Below every layer that writes, above none: it knows nothing of plans,
+figures or documents, only of paths and bytes."""

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from qdocgen.errors import UserError
 from qdocgen.storage import lock, temporaries
+from qdocgen.storage.atomic import write_atomic
 
 JOURNAL = ".~qdocgen-journal.json"
 
@@ -55,8 +56,6 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _write_atomic(path: Path, data: bytes) -> bool:
-    from qdocgen.render.package import write_atomic  # (moves to qdocgen.storage with issue 26)
-
     return write_atomic(path, data)
 
 
