@@ -13,6 +13,7 @@ from qdocgen.plan.model import (
     CITY,
     KINDS,
     MERGEABLE_COLUMNS,
+    OPTIONAL_COLUMNS,
     District,
     GoalCell,
     Measure,
@@ -29,7 +30,7 @@ from qdocgen.safe_names import name_problem
 PLAN_FILE = "plan.yaml"
 DOC_NUMBER = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
 MEASURE_ID = re.compile(r"^[1-9]\d*[a-z]?$")
-ROW_FIELDS = ("no", "content", "action", "lead", "support", "goals")
+ROW_FIELDS = ("no", *OPTIONAL_COLUMNS, "goals")
 # The keys each mapping of plan.yaml may hold; any other is a typo (`knid: annual`) and refused.
 TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures")
 META_KEYS = ("title", "table_title", "doc_number", "issuer", "date", "years", "city", "office", "review")
@@ -134,6 +135,7 @@ def load_plan(data_dir: Path) -> Plan:
         measures=tuple(measures),
         source=shown,
         reviews=tuple(_reviews(check, meta, raw.get("measures"))),
+        columns=_columns(raw),
     )
     if check.problems:
         raise DataError("", check.problems)
@@ -228,17 +230,20 @@ def _rows(check: _Checker, raw: dict, areas: list, years: list[int]) -> list[Row
             Row(
                 no=len(out) + 1,
                 task=task,
-                content=check.text(item, "content", "工作内容"),
-                action=check.text(item, "action", "工作措施"),
-                lead=check.text(item, "lead", "牵头单位"),
-                support=check.text(item, "support", "配合单位", required=False),
                 goals=tuple(goals),
                 mends=tuple(str(m) for m in mends) if isinstance(mends, list) else (str(mends),),
+                **{key: check.text(item, key, word, required=False) for key, word in OPTIONAL_COLUMNS.items()},
             )
         )
     if areas and areas[-1][2] != len(out):
         check.add(raw, "areas", f"任务名称覆盖到第 {areas[-1][2]} 行，而表中共 {len(out)} 行")
     return out
+
+
+def _columns(raw: dict) -> tuple[str, ...]:
+    """The optional columns some row writes: the columns of the plan's table."""
+    rows = raw.get("rows") if isinstance(raw.get("rows"), list) else []
+    return tuple(key for key in OPTIONAL_COLUMNS if any(isinstance(r, dict) and key in r for r in rows))
 
 
 def _goals(check: _Checker, item: dict, years: list[int]) -> list[GoalCell]:
