@@ -181,7 +181,7 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
     return DraftMeasure(
         id="",
         row=row.no,
-        name=name or _short(row.texts["action"] or row.texts["content"]),
+        name=name or _short(row.texts["action"] or row.texts["content"] or row.task),
         unit=first.unit,
         kind=kind,
         scope=first.scope,
@@ -261,7 +261,7 @@ def _pending(row: DraftRow, measures: list[DraftMeasure], cell_years, text: str,
         DraftMeasure(
             id="",
             row=row.no,
-            name=_short(row.texts["action"] or row.texts["content"]),
+            name=_short(row.texts["action"] or row.texts["content"] or row.task),
             unit="待定",
             kind="pending",
             scope="city",
@@ -280,7 +280,7 @@ def _qualitative(row: DraftRow, hint: bool) -> DraftMeasure:
     return DraftMeasure(
         id="",
         row=row.no,
-        name=_short(row.texts["action"] or row.texts["content"]),
+        name=_short(row.texts["action"] or row.texts["content"] or row.task),
         unit="",
         kind="qualitative",
         scope="city",

@@ -80,7 +80,7 @@ def plan_yaml(draft) -> str:
         if row.no in area_starts:
             out.append(f"  # ── {area_starts[row.no]} ──")
         out.append(f"  - no: {row.no}")
-        for key in ("content", "action", "lead", "support"):
+        for key in draft.table.columns:  # only the columns the published table has
             out.append(f"    {key}: {scalar(row.texts[key])}")
         out.append("    goals:")
         for years, text in row.goals:
