@@ -549,7 +549,7 @@ def test_districts_nowhere_in_the_text(cli, tmp_path):
     book.active.append([1, "任务", "内容", "措施。", "市质监局", "", "2020—2022年，各区每年举办2期以上培训班。"])
     book.save(tmp_path / "表.xlsx")
     result = cli("import", tmp_path / "表.xlsx", data=tmp_path / "ws" / "plan_data")
-    assert result.exit_code == 1 and "请用 --districts 写出各区全称" in result.output
+    assert result.exit_code == 1 and "请用 --districts 写出各单位全称" in result.output
     assert "标题和目标文字中" not in result.output  # years were found in the goal text
 
 

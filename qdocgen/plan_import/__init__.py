@@ -54,9 +54,12 @@ def import_table(path: Path, districts: str | None = None) -> Draft:
     guesses = list(layout.notes)
     if districts:
         found = parse_districts(districts)
+        if any(d.kind != "区" for d in found):
+            kinds = "、".join(f"{d.name}（{d.kind}）" for d in found if d.kind != "区")
+            guesses.append(f"单位类型按名称推断：{kinds}，其余为区；请核对 districts 的 kind")
     else:
-        found = find_districts([text for row in table.rows for _, text in row.goals])
-        guesses.append(f"各区由目标文字推断为 {'、'.join(d.name for d in found)}（全称按“简称+区”），请核对全称和顺序")
+        found, unit_guesses = find_districts([text for row in table.rows for _, text in row.goals])
+        guesses.extend(unit_guesses)
     lines = [line for grid in grids for line in grid.before]
     meta, meta_guesses = draft_meta(layout, table, lines, path)
     guesses.extend(meta_guesses)
