@@ -15,13 +15,9 @@ SUFFIXES = ("区", "县", "市", "旗")
 # Words that may stand between a unit's name and its figure: “东城区新增20家”.
 VERBS = r"(?:新增|增加|增长|培育|建成|创建|完成|达到|新建|开展|建设|打造|引进|认定|推动|不少于|至少|力争|争取|各)?"
 # “东城25家、西城区新增15家” or “东城（4家、1家）”: a two-character name right before a figure.
-LISTED = re.compile(
-    r"(?:^|[：:，,、；;（(\s])([\u4e00-\u9fff]{2})(区|县|市)?\s*" + VERBS + r"\s*(?:\d|[（(]\s*\d)"
-)
+LISTED = re.compile(r"(?:^|[：:，,、；;（(\s])([\u4e00-\u9fff]{2})(区|县|市)?\s*" + VERBS + r"\s*(?:\d|[（(]\s*\d)")
 # “临江、南山各1项”, “东城区、西城区、临江县各新增2个”: names joined by 、 that share one figure.
-EACH = re.compile(
-    r"(?:^|[：:，,；;（(\s])((?:[\u4e00-\u9fff]{2}(?:区|县|市)?、)+[\u4e00-\u9fff]{2}(?:区|县|市)?)各"
-)
+EACH = re.compile(r"(?:^|[：:，,；;（(\s])((?:[\u4e00-\u9fff]{2}(?:区|县|市)?、)+[\u4e00-\u9fff]{2}(?:区|县|市)?)各")
 NAME = re.compile(r"([\u4e00-\u9fff]{2})(区|县|市)?")
 SEPARATOR = re.compile(r"[,，、;；\s]+")
 NOT_NAMES = {"全市", "市级", "省级", "国家", "每年", "年均", "累计", "其中", "力争", "争取", "确保", "达到", "新增"}
@@ -61,7 +57,9 @@ def find_districts(texts: list[str]) -> tuple[list[District], list[str]]:
     suffixes: dict[str, Counter] = {}
     for text in texts:
         for part in re.split(r"[。；;\n]", text):
-            found: list[tuple[int, str, str]] = [(m.start(1), m.group(1), m.group(2) or "") for m in LISTED.finditer(part)]
+            found: list[tuple[int, str, str]] = [
+                (m.start(1), m.group(1), m.group(2) or "") for m in LISTED.finditer(part)
+            ]
             for m in EACH.finditer(part):
                 at = m.start(1)
                 for one in NAME.finditer(m.group(1)):
