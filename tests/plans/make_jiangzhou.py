@@ -174,7 +174,7 @@ def make_docx(path: Path) -> None:
         table.cell(0, c).merge(table.cell(1, c))
     table.cell(0, 5).merge(table.cell(0, 7))
     table.cell(0, 5).text = "工作目标"
-    for i, (task, content, lead, support, deadline, _, goals, _) in enumerate(ROWS):
+    for i, (_, content, lead, support, deadline, _, goals, _) in enumerate(ROWS):
         r = 2 + i
         for c, text in ((0, str(i + 1)), (2, content), (3, lead), (4, support), (8, deadline)):
             table.cell(r, c).text = text
