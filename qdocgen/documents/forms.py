@@ -68,7 +68,14 @@ def markers(plan: Plan, period: Period, district: str | None, lines: list[FormLi
         "文号": plan.doc_number,
         "起始年": str(plan.years[0]),
         "发文机关": plan.office,
+        "存量示例": stock_example(plan),
     }
+
+
+def stock_example(plan: Plan) -> str:
+    """“（如…）” naming one of the plan's stock measures for the instructions; "" if it has none."""
+    stock = next((m.name for m in plan.measures if m.kind == "stock"), None)
+    return f"（如{stock}）" if stock else ""
 
 
 def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:
