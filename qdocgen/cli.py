@@ -14,7 +14,7 @@ from qdocgen.errors import UserError
 from qdocgen.figures.period import PARTS, Period
 from qdocgen.figures.values import plain_number
 from qdocgen.listing import csv_text, json_text, text_table
-from qdocgen.plan.model import CITY
+from qdocgen.plan.model import CITY, KINDS
 from qdocgen.safe_names import check_inside
 
 if TYPE_CHECKING:  # imported when a command runs, so `qdocgen --help` loads no YAML, TOML or babel
@@ -231,8 +231,8 @@ def check(ws: Workspace) -> None:
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option("--district", default=None, help="只列出一个区，如 南海 或 南海区；“全市”只列全市指标。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
+@click.option("--district", default=None, help="只列出一个区，如 东城 或 东城区；“全市”只列全市指标。")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_obj
 def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
@@ -263,7 +263,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
             r["row"],
             r["measure"],
             r["unit"],
-            r["kind"],
+            KINDS.get(r["kind"], r["kind"]),  # in Chinese: 年度计数, 全市指标 (JSON keeps the key)
             r["year"],
             r["district"] or CITY,
             "待定" if r["target"] is None else r["target"],
@@ -274,7 +274,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
 @click.option("--district", default=None, help="只列出一个区；“全市”只列全市指标和各区合计。")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -416,9 +416,11 @@ def init(directory: Path) -> None:
 
 
 @main.command("import")
-@click.argument("table_file", metavar="TABLE.docx|TABLE.xlsx", type=click.Path(path_type=Path))
+@click.argument("table_file", metavar="任务分解表.docx或.xlsx", type=click.Path(path_type=Path))
 @click.option(
-    "--districts", default=None, help="各区全称，按官方顺序以逗号分隔，如 禅城区,南海区（默认从目标文字推断）。"
+    "--districts",
+    default=None,
+    help="各区（县）全称，按官方顺序以逗号分隔，如 东城区,西城区,临江县（默认从目标文字推断）。",
 )
 @output_option("out_path", "写出的计划草稿（默认 --data 文件夹中的 plan.yaml；已有的先另存备份）。")
 @click.pass_obj
@@ -443,9 +445,9 @@ def import_(ws: Workspace, table_file: Path, districts: str | None, out_path: Pa
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
-@click.option("--district", default=None, help="只生成一个区的填报表（南海 或 南海区；全市 为市级指标表）。")
+@click.option("--district", default=None, help="只生成一个区的填报表（东城 或 东城区；全市 为市级指标表）。")
 @output_option("out_dir", "输出文件夹（默认 output/年度/填报表）。")
 @click.pass_obj
 def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: Path | None) -> None:
@@ -511,9 +513,9 @@ def collect(
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
-@click.option("--district", required=True, help="区，如 南海 或 南海区；全市指标写 全市。")
+@click.option("--district", required=True, help="区，如 东城 或 东城区；全市指标写 全市。")
 @click.option("--row", type=int, required=True, help="任务分解表序号。")
 @click.option("--measure", default=None, help="指标名称（该序号有多项指标时必填）。")
 @click.option("--note-only", is_flag=True, help="只清除说明，保留完成值。")
@@ -539,7 +541,7 @@ def withdraw(
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_obj
@@ -607,12 +609,12 @@ def missing(ws: Workspace, year: int, period: str, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--year", type=int, default=None, help="年度，如 2018（--progress 时必填）。")
+@click.option("--year", type=int, default=None, help="年度，如 2022（--progress 时必填）。")
 @click.option(
     "--progress", "with_progress", is_flag=True, help="完成情况表：该年度各项指标的目标、完成值、完成率、状态和说明。"
 )
 @period_option
-@click.option("--district", default=None, help="只列一个区的完成情况（南海 或 南海区）；默认全市。")
+@click.option("--district", default=None, help="只列一个区的完成情况（东城 或 东城区）；默认全市。")
 @click.option(
     "--format",
     "fmt",
@@ -636,7 +638,7 @@ def table(
     from qdocgen.documents.task_table import file_name, task_table, template_name
 
     if with_progress and year is None:
-        raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2018")
+        raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2022")
     if not with_progress and (year is not None or district is not None or period.lower() != "year"):
         raise UserError("--year、--period、--district 只用于完成情况表，请同时加 --progress；不加时生成计划原表")
     per = None
@@ -661,7 +663,7 @@ def table(
 @click.argument("template", required=False, metavar="[模板]", type=click.Path(path_type=Path))
 @click.option("--year", type=int, default=None, help="年度：填入该年度的目标和完成情况。")
 @period_option
-@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.option("--district", default=None, help="针对一个区（东城 或 东城区）。")
 @output_option("out_path", "输出文件（默认 output/ 下：模板名-时段-区）。")
 @click.option("--list-vars", is_flag=True, help="列出模板可用的全部变量和过滤器。")
 @click.pass_obj
@@ -697,7 +699,7 @@ def render(
         return
     if template is None:
         raise UserError(
-            "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
+            "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2022；qdocgen render --list-vars 列出可用变量"
         )
     from qdocgen.documents.render_any import fill, output_name, prepare
 
@@ -727,7 +729,7 @@ def optional_period(ws: Workspace, year: int | None, period: str):
     (None, None) without one. A part of a year without the year is refused."""
     if year is None:
         if period.lower() != "year":
-            raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
+            raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2022")
         return None, None
     check_year(ws, year)
     per = Period.parse_part(year, period)
@@ -739,9 +741,9 @@ def optional_period(ws: Workspace, year: int | None, period: str):
 
 
 @main.command()
-@click.option("--year", type=int, default=None, help="年度，如 2018（不指定时为计划原表的数据）。")
+@click.option("--year", type=int, default=None, help="年度，如 2022（不指定时为计划原表的数据）。")
 @period_option
-@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.option("--district", default=None, help="针对一个区（东城 或 东城区）。")
 @click.pass_obj
 def context(ws: Workspace, year: int | None, period: str, district: str | None) -> None:
     """以 JSON 打印模板得到的全部变量（与 qdocgen render 相同的选项），便于核对数值。"""
@@ -756,9 +758,9 @@ def context(ws: Workspace, year: int | None, period: str, district: str | None) 
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
-@click.option("--district", default=None, help="只生成一个区的通报，如 南海 或 南海区。")
+@click.option("--district", default=None, help="只生成一个区的通报，如 东城 或 东城区。")
 @click.option("--city", is_flag=True, help="只生成全市通报。")
 @click.option(
     "--date",

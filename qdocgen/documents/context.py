@@ -63,13 +63,13 @@ VARIABLES: dict[str, str] = {
 # {% if district %}{{ district.name }}{% else %}全市{% endif %}.
 YEAR_LISTS = ("progress", "city_results", "totals", "standings")
 UNSET_ADVICE = {
-    "year": "用到了年度（year），但没有指定年度：请加 --year，如 --year 2018",
-    "period": "用到了时段（period），但没有指定年度：请加 --year（半年、季度再加 --period，如 --year 2019 --period H1）",
+    "year": "用到了年度（year），但没有指定年度：请加 --year，如 --year 2022",
+    "period": "用到了时段（period），但没有指定年度：请加 --year（半年、季度再加 --period，如 --year 2022 --period H1）",
     "district": (
-        "用到了区（district），但没有指定区：请加 --district，如 --district 南海；"
+        "用到了区（district），但没有指定区：请加 --district，如 --district 东城；"
         "全市的文件可写 {% if district %}{{ district.name }}{% else %}全市{% endif %}"
     ),
-    **{name: f"用到了完成情况（{name}），但没有指定年度：请加 --year，如 --year 2018" for name in YEAR_LISTS},
+    **{name: f"用到了完成情况（{name}），但没有指定年度：请加 --year，如 --year 2022" for name in YEAR_LISTS},
 }
 # Testing one of these names in a template covers the others: {% if year %}{% for p in progress %}…
 UNSET_GUARDS = {"year": (*YEAR_LISTS, "period"), "period": (*YEAR_LISTS, "year")}

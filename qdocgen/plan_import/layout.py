@@ -156,7 +156,7 @@ def _goal_columns(grid: Grid, r: int, cells: list[Cell], path: Path):
         for c in range(first.left, first.right + 1):
             year = _year_heading(grid.text(below, c))
             if year is None:
-                raise _refuse(path, grid, below, c, "工作目标跨多列，但下一行不是年度（如“2017年”）")
+                raise _refuse(path, grid, below, c, "工作目标跨多列，但下一行不是年度（如“2021年”）")
             out.append((c, (year,)))
         return out, [r, below]
     if len(cells) > 1 and all(_year_heading(cell.text) for cell in cells):
@@ -234,7 +234,7 @@ def _years_from(title: str, body, goal_column: int) -> tuple[int, ...]:
                 key = (int(found.group(1)), int(found.group(2)))
                 counts[key] = counts.get(key, 0) + 1
         if not counts:
-            raise UserError("表头没有分年度，标题和目标文字中也找不到计划年度（如“2017—2019年”）")
+            raise UserError("表头没有分年度，标题和目标文字中也找不到计划年度（如“2021—2023年”）")
         first, last = max(counts, key=lambda k: (counts[k], -k[0]))
     else:
         first, last = int(m.group(1)), int(m.group(2))
