@@ -426,3 +426,27 @@ def test_nothing_of_the_bundled_plan_in_code_or_templates():
 @pytest.mark.xfail(strict=True, reason="notice wording: issue #21")
 def test_nothing_of_the_bundled_plan_in_the_notices():
     assert bundled_words(notices=True) == []
+
+
+def test_a_blank_cell_with_nothing_above_stays_blank_and_the_mend_says_so(cli, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["江州市质量提升三年行动计划（2021—2023年）任务分解表"])
+    sheet.append(["序号", "重点任务", "工作措施", "牵头单位", "工作目标"])
+    sheet.append([1, "培育品牌", None, "市局", "东城区新增2家、西城区新增1家、临江县新增1家。"])
+    sheet.append([2, "培育品牌", "加强培育。", None, "东城区建成1个、西城区建成1个、临江县建成2个。"])
+    book.save(tmp_path / "表.xlsx")
+    data = tmp_path / "ws" / "plan_data"
+    result = cli("import", tmp_path / "表.xlsx", data=data)
+    assert result.exit_code == 0, result.output
+    plan = load_plan(data)
+    assert (plan.rows[0].action, plan.rows[0].mends) == ("", ("原表工作措施空白，此处留空",))
+    assert (plan.rows[1].lead, plan.rows[1].mends) == ("市局", ("原表牵头单位空白，沿用上一行",))
+    assert "（原表空白）" not in (data / "plan.yaml").read_text(encoding="utf-8")
+
+
+def test_usage_lines_and_init_speak_chinese(cli, tmp_path):
+    usage = cli("import", "--help").output
+    assert "TABLE" not in usage and "任务分解表.docx或.xlsx" in usage
+    init = cli("init", tmp_path / "新计划").output
+    assert "图表字体" not in init and "qdocgen import" in init

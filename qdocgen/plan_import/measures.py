@@ -256,6 +256,11 @@ def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years
         words = {"cumulative": "计划期内累计", "stock": "年末存量"}
         other = "stock" if kind == "cumulative" else "cumulative"
         review.append(f"期末目标按{words[kind]}（{kind}）理解；如指{words[other]}，请把 kind 改为 {other}")
+        if kind == "stock" and len(targets) == 1 and len(years) > 1:
+            review.append(
+                f"只有{max(targets)}年的目标：按 stock，此前各年不填报、不评估；"
+                "要逐年跟踪进度，可改为 cumulative（各年按时间均匀推进），或补写各年的目标"
+            )
         return kind
     if STOCK_WORDS.search(clause_words):
         return "stock"
