@@ -218,6 +218,11 @@ EACH = {y: per(20, 15, 10, 5, 5, 8, 6, 4) for y in YEARS}
             [("city", "家", {2023: 12}, True)],
             id="last-year-only",
         ),
+        pytest.param(  # “到2023年” without 底: a target for that year, not every year
+            [(YEARS, "到2023年，全市规模以上工业企业产品合格率达到98%。")],
+            [("city", "%", {2023: 98}, False)],
+            id="by-a-year",
+        ),
     ],
 )
 def test_goal_wordings(goals, expected):
@@ -294,6 +299,8 @@ def fill_forms(folder: Path) -> dict[tuple[str, str], float]:
         r = header + 1
         while isinstance(sheet.cell(r, 1).value, int):
             target = sheet.cell(r, 4).value
+            if isinstance(target, str) and "年目标" in target:  # a later year's target, for reference
+                target = int(target.split("年目标")[1])
             if isinstance(target, (int, float)):
                 value = target + (1 if i % 2 else -1) if target > 1 else target
                 sheet.cell(r, 5).value = value
@@ -320,6 +327,11 @@ def test_the_whole_year_of_another_city(tmp_path):
     assert "有效期内省名牌" not in text and "（如获中国质量奖提名奖及省政府质量奖企业数）" in text
     assert "开展产品质量专项整治次数" in text and "2021年1月1日" in text
 
+    # A target set for the last year only is on the earlier forms, for reference, and tracked.
+    city_form = openpyxl.load_workbook(ws / "收表" / "全市-2022年度-填报表.xlsx")["填报"]
+    cells = [c.value for row in city_form.iter_rows() for c in row]
+    assert "2023年目标12" in cells and any("某年目标" in str(c) for c in cells)
+
     before = run(ws, "missing", "--year", 2022)
     assert before.exit_code == 0 and "临江县" in before.output
     filled = fill_forms(ws / "收表")
@@ -337,6 +349,11 @@ def test_the_whole_year_of_another_city(tmp_path):
     lines = progress.output.splitlines()
     brand = next(line for line in lines if "培育区域质量品牌示范企业数" in line)
     assert f",6,{filled[('临江县', '培育区域质量品牌示范企业数')]:g}," in brand
+
+    city = run(ws, "progress", "--year", 2022, "--district", "全市", "--format", "csv").output
+    award = next(line for line in city.splitlines() if "获中国质量奖提名奖" in line)
+    assert f",{filled[('全市', '获中国质量奖提名奖及省政府质量奖企业数')]:g}," in award and "不适用" in award
+    assert "没有目标" not in run(ws, "check").output  # asked for on the form: not a slip
 
     table = run(ws, "table", "--format", "xlsx", "-o", ws / "任务分解表.xlsx")
     assert table.exit_code == 0, table.output

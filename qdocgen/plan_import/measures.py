@@ -30,6 +30,7 @@ class DraftMeasure:
     note: str
     review: list[str] = field(default_factory=list)
     proportion: bool = False  # a share of a whole (合格率, 比例): a figure over 100% is queried
+    unnamed: bool = False  # no words around the figure: the name is the row's (“…、15项、20项”)
 
 
 def draft_measures(
@@ -85,13 +86,14 @@ def _row_measures(row: DraftRow, districts: list[District], years: tuple[int, ..
 
 
 def _alike_in_one_sentence(groups: list[list[Reading]], measures: list[DraftMeasure]) -> None:
-    """Figures of one kind read from one sentence as separate measures over the same years
-    (“2021年10项、2022年15项” read wrong would be three): a person checks they are not one
+    """Figures of one kind read from one sentence as separate measures over the same years, some
+    with no words of their own (“新增标杆企业10项、15项、20项”): a person checks they are not one
     measure's targets for different years."""
     for i, (group, m) in enumerate(zip(groups, measures, strict=True)):
         for other, n in zip(groups[:i] + groups[i + 1 :], measures[:i] + measures[i + 1 :], strict=True):
             same = (m.scope, m.unit, m.kind, set(m.targets)) == (n.scope, n.unit, n.kind, set(n.targets))
-            if same and {r.sentence for r in group} & {r.sentence for r in other}:
+            bare = m.unnamed or n.unnamed
+            if same and bare and {r.sentence for r in group} & {r.sentence for r in other}:
                 m.review.append("同一句中有几个同类的数字，已读作几项指标，请核对是否为同一指标不同年度的目标")
                 break
 
@@ -216,6 +218,7 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         note=source,
         review=review,
         proportion=proportion,
+        unnamed=not name,
     )
 
 

@@ -19,6 +19,7 @@ GROWTH_WORDS = re.compile(r"(增长|提高|提升|增加|增幅|年均增长)[�
 RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[—–\-－~～至到]+\s*((?:19|20)\d{2})\s*年")
 LISTED_YEARS = re.compile(r"((?:19|20)\d{2})年(?:(?:[和、及与]|以及)((?:19|20)\d{2})年)+")
 BY_END = re.compile(r"(?:到|至|截至)?((?:19|20)\d{2})年(?:底|末|年底)")
+BY_YEAR = re.compile(r"(?:到|至|截至)((?:19|20)\d{2})\s*年(?!度|底|末|[—–\-－~～至到])")  # “到2023年，…”
 ONE_YEAR = re.compile(r"^(?:力争|争取)?(?:在|于)?((?:19|20)\d{2})年(?:内|度|中)?(?:[，,：:]|$)")
 PENDING = re.compile(r"待.{0,14}?(明确|确定|下达|研究)|另行(确定|下达)|待定")
 NOTE = re.compile(r"[（(]\s*(?:注|备注|说明)\s*[:：][^）)]*[）)]")
@@ -137,7 +138,7 @@ def _years(sentence: str, cell_years: tuple[int, ...]) -> tuple[tuple[int, ...],
     if m:
         years = tuple(sorted({int(y) for y in re.findall(r"((?:19|20)\d{2})年", m.group(0))}))
         return years, True, False, False
-    m = BY_END.search(sentence)
+    m = BY_END.search(sentence) or BY_YEAR.search(sentence)
     if m and sentence.index(m.group(0)) < 8:
         return (int(m.group(1)),), True, True, False
     m = ONE_YEAR.match(sentence)
