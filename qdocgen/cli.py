@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -200,18 +201,16 @@ def check(ws: Workspace) -> None:
         raise DataError(f"发现 {len(problems)} 个问题。", problems)
     for doubt in figures.doubts:  # plausible but worth a look: kept, not refused
         ws.warnings.append(str(doubt))
-    from qdocgen.figures.log import load_state
+    from qdocgen.figures.by_hand import hand_corrections
+    from qdocgen.figures.reconcile import texts as reconcile
 
-    for per in sorted(figures.periods):  # the collection logs: readable, and what they do not yet say
-        try:
-            state = load_state(plan, ws.data_dir, per)
-        except DataError as exc:
-            raise DataError(f"发现 {len(exc.problems)} 个问题。{exc.message}", exc.problems) from None
-        if state.by_hand:
-            ws.warnings.append(
-                f"{state.path} 中有 {len(state.by_hand)} 项与收集记录 {state.log_path.name} 不同（手工更正），"
-                "下次导入或撤回时记入收集记录"
-            )
+    try:  # the collection logs: readable, and what they do not yet say (each figure named)
+        corrected = hand_corrections(plan, ws.data_dir, figures)
+    except DataError as exc:
+        raise DataError(f"发现 {len(exc.problems)} 个问题。{exc.message}", exc.problems) from None
+    for found in corrected:
+        ws.warnings.extend(found.lines())
+    ws.warnings.extend(reconcile(plan, figures))  # figures that contradict each other (figures/reconcile.py)
     count = sum(len(v) for v in figures.periods.values())
     periods = "、".join(p.key for p in sorted(figures.periods)) or "无"
     click.echo(
@@ -380,6 +379,7 @@ def build(
         check_year(ws, year)
     ws.figures  # noqa: B018 - validate every input before anything is written
     ws.config  # noqa: B018
+    _say_hand_corrections(ws)  # also when nothing else changed (the quick no-change path)
     jobs = all_jobs(ws, year, date=date_text)  # without a date, one warning (ws.warnings)
 
     def progress(items):
@@ -396,6 +396,19 @@ def build(
         click.echo(line, err=True)
     if not outcome.ok:
         sys.exit(1)
+
+
+def _say_hand_corrections(ws: Workspace) -> None:
+    """Warn of figures corrected by hand in a figures file that its collection log does not say yet."""
+    from qdocgen.errors import DataError
+    from qdocgen.figures.by_hand import hand_corrections
+
+    try:
+        corrected = hand_corrections(ws.plan, ws.data_dir, ws.figures)
+    except DataError:  # an unreadable log is `check`'s and `collect`'s to report; a build goes on
+        return
+    for found in corrected:
+        ws.warnings.extend(found.lines())
 
 
 def _progressbar(items):
@@ -498,6 +511,8 @@ def collect(
 
     if year is not None:
         check_year(ws, year)
+    with contextlib.suppress(DataError):
+        ws.figures  # noqa: B018 - as they were before: what the new figures change is told (_caused)
     report = run_collect(
         ws.plan, ws.data_dir, list(paths), year=year, part=period, partial=partial, dry_run=dry_run, force=force
     )
@@ -505,9 +520,23 @@ def collect(
         click.echo(line)
     for note in report.notes:
         ws.warnings.append(str(note))
+    ws.warnings.extend(_caused(ws, report))  # figures that now contradict each other
     if report.problems:
         skipped = len(report.forms) - len(report.accepted)
         raise DataError(f"发现 {len(report.problems)} 个问题，已跳过 {skipped} 份有问题的表格。", report.problems)
+
+
+def _caused(ws: Workspace, report) -> list[str]:
+    """The inconsistencies among the figures (figures/reconcile.py) that a collect's new figures cause."""
+    from qdocgen.errors import DataError
+    from qdocgen.figures.reconcile import laid_over, new_findings
+
+    try:
+        before = ws.figures  # as they were: read before collecting wrote
+    except DataError:  # a figures file with problems: `check` names them
+        return []
+    changes = [(r.period, c.figure) for r in report.results for c in r.changes if c.writes]
+    return [f"导入后：{text}" for text in new_findings(ws.plan, before, laid_over(before, changes))]
 
 
 @main.command()

@@ -186,6 +186,7 @@ class Plan:
     measures: tuple[Measure, ...]
     source: str = ""
     reviews: tuple[ReviewMark, ...] = ()  # marks still to clear; `qdocgen check` lists them
+    relations: tuple = ()  # how measures relate (plan/relations.py): what `check` reconciles
 
     def district(self, name: str) -> District | None:
         """The district called `name`, by full name (南海区) or short name (南海)."""
@@ -208,6 +209,9 @@ class Plan:
 
     def measures_of_row(self, no: int) -> list[Measure]:
         return [m for m in self.measures if m.row == no]
+
+    def measure_by_id(self, mid: str) -> Measure | None:
+        return next((m for m in self.measures if m.id == mid), None)
 
     def measure(self, row: int, name: str) -> Measure | None:
         for m in self.measures:
