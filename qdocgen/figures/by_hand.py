@@ -56,3 +56,14 @@ def hand_corrections(plan: Plan, data_dir: Path, figures: FigureSet) -> list[Han
         if found:
             out.append(HandCorrections(period, period_file(data_dir, period), log_path, found))
     return out
+
+
+def unlogged_corrections(plan: Plan, data_dir: Path, figures: FigureSet) -> list[str]:
+    """Each hand correction as a warning, for commands that only mention them (build): an
+    unreadable log is `check`'s and `collect`'s to report, so it is passed over here."""
+    from qdocgen.errors import DataError
+
+    try:
+        return [line for found in hand_corrections(plan, data_dir, figures) for line in found.lines()]
+    except DataError:
+        return []

@@ -74,6 +74,15 @@ def new_findings(plan: Plan, before: FigureSet, after: FigureSet) -> list[str]:
     return [t for t in texts(plan, after) if t not in old]
 
 
+def caused_by(plan: Plan, before: FigureSet | None, report) -> list[str]:
+    """The inconsistencies a collect's figures (its `Report`) cause among `before`, each said
+    as 导入后：…; nothing when the figures before could not be read."""
+    if before is None:
+        return []
+    changes = [(r.period, c.figure) for r in report.results for c in r.changes if c.writes]
+    return [f"导入后：{text}" for text in new_findings(plan, before, laid_over(before, changes))]
+
+
 def laid_over(before: FigureSet, changes: Iterable[tuple[Period, Figure]]) -> FigureSet:
     """`before` with each (period, figure) laid over it (a figure with no value and no 说明 removes)."""
     periods = {p: {f.key: f for f in fs} for p, fs in before.periods.items()}
