@@ -65,7 +65,8 @@ def log_rows(data_dir: Path, name: str = LOG_2018) -> list[dict]:
 
 
 def files(data_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((data_dir / "figures").iterdir())}
+    """The store: figures files and collection logs (the receipt register records every form received)."""
+    return {p.name: p.read_bytes() for p in sorted((data_dir / "figures").iterdir()) if "收件记录" not in p.name}
 
 
 # ---------------------------------------------------------------- 1. traceability
@@ -369,7 +370,7 @@ def test_missing_lists_measures_without_figures_and_rates(cli):
     assert [m["row"] for m in by_name["三水区"]["missing"]] == [22]
     assert by_name["三水区"]["reported"] == by_name["三水区"]["expected"] - 1
     lines = cli("missing", "--year", "2018", "--format", "csv").output.splitlines()
-    assert lines[0].lstrip("\ufeff") == "区,序号,指标,单位,目标值,指标报送率"
+    assert lines[0].lstrip("\ufeff") == "区,序号,指标,单位,目标值,指标报送率,情况,原因或说明"
     assert len(lines) == 3
 
 

@@ -46,7 +46,8 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
     else:
         who = [*ws.plan.district_names, None]
     out_dir = out_dir or ws.output_dir / str(year) / FORM_DIR
-    results = make_forms(ws.plan, ws.template("xlsx", TEMPLATE), per, who, out_dir)
+    asks = ws.config.forms.note_when_missed  # qdocgen.toml [forms]: a 说明 for every 未完成 figure
+    results = make_forms(ws.plan, ws.template("xlsx", TEMPLATE), per, who, out_dir, asks)
     for path, changed in results:
         say_written(path, changed)
     click.echo(f"共 {len(results)} 份{per.words}填报表（{'、'.join(who_of(d) for d in who)}）。")

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qdocgen.errors import DataError, Problem
-from qdocgen.figures import log
+from qdocgen.figures import log, receipts
 from qdocgen.figures.forms import who_of
 from qdocgen.figures.period import Period
 from qdocgen.figures.read_form import Form, read_form
@@ -261,6 +261,8 @@ def collect(
     forms = read_batch(files, plan, year, part)
     problems = [p for f in forms for p in f.problems]
     if problems and not partial:
+        if not dry_run:
+            receipts.record(data_dir, forms, batch_refused=True)  # 收件记录: refused, and why
         raise DataError(
             f"发现 {len(problems)} 个问题：本批 {len(forms)} 份表格均未导入，完成值文件未改动。"
             "（加 --partial 可只导入没有问题的表格）",
@@ -282,6 +284,10 @@ def collect(
             break
         refused = [Problem(c.form.shown, None, f"{_name(c)}：{_what_changes(c)}，{c.reason}", c.place) for c in reverts]
         if not partial:
+            for c, problem in zip(reverts, refused, strict=True):
+                c.form.problems.append(problem)
+            if not dry_run:
+                receipts.record(data_dir, forms, batch_refused=True)
             raise DataError(
                 f"以上 {len(reverts)} 项完成值会被较早的表格覆盖（撤销较新的数），本批均未导入，完成值文件未改动。"
                 "核对后确需以这些表格为准，请加 --force 重新导入",
@@ -300,6 +306,8 @@ def collect(
         for c in writing:
             merged[c.figure.key] = c.figure
         result.written = log.commit(plan, state, list(merged.values()), [_entry(c, moment) for c in writing])
+    if not dry_run:
+        receipts.record(data_dir, forms)
     return report
 
 
