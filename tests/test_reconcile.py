@@ -438,3 +438,25 @@ def test_a_wrong_relation_is_located(tmp_path, relations, message):
 def test_the_bundled_relations_load(plan):
     kinds = [(r.kind, r.total, r.parts) for r in plan.relations]
     assert ("grows-by", "4b", "4") in kinds and ("rate", "37", "") in kinds
+
+
+# ---------------------------------------------------------------- import drafts the obvious ones, for review
+
+
+def test_import_drafts_the_bundled_relations_for_review(cli, tmp_path, plan):
+    from test_import import export, import_into, same_measure
+
+    draft, output = import_into(cli, export(cli, tmp_path, "docx"), tmp_path / "new")
+
+    def twin(mid: str) -> str:  # the bundled measure a drafted one stands for
+        m = draft.measure_by_id(mid)
+        return next(b.id for b in plan.measures if same_measure(b, m))
+
+    drafted = {(r.kind, twin(r.total), twin(r.parts), r.at_least) for r in draft.relations}
+    bundled = {(r.kind, r.total, r.parts, r.at_least) for r in plan.relations if r.kind != "rate"}
+    assert drafted == bundled  # rates are the office's to declare: which words carry their counts
+    marks = [m for m in draft.reviews if m.what.startswith("relations")]
+    assert len(marks) == len(draft.relations) and all("推测" in m.text for m in marks)
+    assert "relations 第 1 项（grows-by，" in output and f"有 {len(draft.reviews)} 处标记为待核" in output
+    check = cli("check", data=tmp_path / "new" / "plan_data")
+    assert check.exit_code == 0 and f"仍有 {len(draft.reviews)} 处标记为待核" in check.output

@@ -22,7 +22,7 @@ from qdocgen.plan.model import (
     Row,
     year_problem,
 )
-from qdocgen.plan.relations import load_relations
+from qdocgen.plan.relations import load_relations, relation_reviews
 from qdocgen.plan.units import DEFAULT_KIND, kind_problem
 from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
 from qdocgen.safe_names import name_problem
@@ -134,7 +134,7 @@ def load_plan(data_dir: Path) -> Plan:
         merges=tuple(merges),
         measures=tuple(measures),
         source=shown,
-        reviews=tuple(_reviews(check, meta, raw.get("measures"))),
+        reviews=(*_reviews(check, meta, raw.get("measures")), *relation_reviews(raw)),
         relations=tuple(load_relations(check, raw, measures)),  # plan/relations.py
     )
     if check.problems:

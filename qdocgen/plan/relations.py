@@ -16,14 +16,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from qdocgen.plan.model import Measure
+from qdocgen.plan.model import Measure, ReviewMark
 from qdocgen.plan.yaml_lines import line_of
 
 KINDS = {"grows-by": "累计增长", "sum": "合计", "rate": "比率的分子分母"}
 KEYS = {
-    "grows-by": ("kind", "total", "additions", "base"),
-    "sum": ("kind", "total", "parts", "at_least"),
-    "rate": ("kind", "rate", "numerator", "denominator", "excluded"),
+    "grows-by": ("kind", "total", "additions", "base", "review"),
+    "sum": ("kind", "total", "parts", "at_least", "review"),
+    "rate": ("kind", "rate", "numerator", "denominator", "excluded", "review"),
 }
 ALL_KEYS = tuple(dict.fromkeys(k for keys in KEYS.values() for k in keys))
 PART_KEYS = ("measure", "note")
@@ -78,6 +78,18 @@ def load_relations(check, raw: dict, measures: list[Measure]) -> list[Relation]:
         if relation is not None:
             out.append(relation)
     return out
+
+
+def relation_reviews(raw: dict) -> list[ReviewMark]:
+    """The `review` (待核) marks of the relations (`qdocgen import` drafts them for review)."""
+    items = raw.get("relations")
+    marks = []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and item.get("review"):
+            subject = item.get("total") or item.get("rate")
+            what = f"relations 第 {i + 1} 项（{item.get('kind')}，{subject}）"
+            marks.append(ReviewMark(line_of(item, "review"), what, str(item["review"])))
+    return marks
 
 
 def _measure(check, item: dict, key: str, where: str, by_id: dict) -> Measure | None:

@@ -7,7 +7,7 @@ sentences → write plan.yaml with a review mark on every guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdocgen.plan.model import District
@@ -16,6 +16,7 @@ from qdocgen.plan_import.grid import read_grids
 from qdocgen.plan_import.layout import find_layout
 from qdocgen.plan_import.measures import DraftMeasure, draft_measures
 from qdocgen.plan_import.meta import draft_meta
+from qdocgen.plan_import.relations import draft_relations, review_lines
 from qdocgen.plan_import.rows import DraftTable, read_rows
 
 
@@ -27,6 +28,7 @@ class Draft:
     table: DraftTable
     measures: list[DraftMeasure]
     guesses: list[str]  # what the reader guessed outside the measures (years, districts, meta)
+    relations: list = field(default_factory=list)  # drafted for review (plan_import/relations.py)
 
     def review_list(self) -> list[str]:
         """The draft's review (待核) marks, one line each as `qdocgen check` counts them: the
@@ -37,7 +39,7 @@ class Draft:
             if m.review:
                 source = f"。原文：“{m.note}”" if m.note else ""
                 lines.append(f"第 {m.row} 行指标 {m.id}“{m.name}”：{'；'.join(m.review)}{source}")
-        return lines
+        return lines + review_lines(self.relations)
 
     def left_out(self) -> list[str]:
         """Lines under the table (“注：…”) that were not imported, for a person to read."""
@@ -62,4 +64,5 @@ def import_table(path: Path, districts: str | None = None) -> Draft:
     meta["review"] = "；".join(guesses)
     goal_merges = [(first, last) for column, first, last in table.merges if column == "goals"]
     measures = draft_measures(table.rows, goal_merges, found, layout.years)
-    return Draft(path.name, meta, found, table, measures, guesses)
+    goals = {row.no: " ".join(text for _, text in row.goals) for row in table.rows}
+    return Draft(path.name, meta, found, table, measures, guesses, draft_relations(measures, goals))
