@@ -97,3 +97,18 @@ def test_a_note_for_every_missed_figure_when_set(plan, cli, data_dir, tmp_path):
     target = cell_of(path, "细分行业龙头企业数", "目标值")
     rules = [(str(rng.sqref), r.formula[0]) for rng in ws.conditional_formatting for r in rng.rules]
     assert (note, f"AND(ISNUMBER({value}),ISNUMBER({target}),{value}<{target},LEN(TRIM({note}))=0)") in rules
+
+
+def test_collect_asks_for_the_missing_note_when_set(plan, cli, data_dir, tmp_path):
+    form = make(plan, tmp_path, Period(2018), ("南海区",))["南海区"]
+    fill(form, values={"细分行业龙头企业数": 30}, notes={"质量义诊企业数": "（无）"}, default=met)  # 30 < 35
+    place = cell_of(form, "细分行业龙头企业数", "完成值")
+    said = f"{form} 填报!{place}: 南海区 2018年度 序号 4“细分行业龙头企业数”完成值 30 低于目标 35（未完成），没有写说明"
+    quiet = cli("collect", form, "--dry-run", data=data_dir)
+    assert quiet.exit_code == 0 and said not in quiet.output  # not asked for by default
+    (data_dir.parent / "qdocgen.toml").write_text("[forms]\nnote_when_missed = true\n", encoding="utf-8")
+    asked = cli("collect", form, data=data_dir)
+    assert asked.exit_code == 0 and said in asked.output  # said, not refused: the figure is taken in
+    fill(form, values={"细分行业龙头企业数": 30}, notes={"细分行业龙头企业数": "两家企业认定推迟到下半年"}, default=met)
+    explained = cli("collect", form, data=data_dir)
+    assert explained.exit_code == 0 and "没有写说明" not in explained.output

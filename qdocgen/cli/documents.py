@@ -209,7 +209,7 @@ def build(
         check_year(ws, year)
     ws.figures  # noqa: B018 - validate every input before anything is written
     ws.config  # noqa: B018
-    ws.warnings.extend(unlogged_corrections(ws.plan, ws.data_dir, ws.figures))  # the quick no-change path too
+    ws.warnings.extend(unlogged_corrections(ws.plan, ws.data_dir, ws.figures, year))  # the quick no-change path too
     jobs = all_jobs(ws, year, date=date_text)  # without a date, one warning (ws.warnings)
 
     def progress(items):

@@ -77,6 +77,7 @@ def collect(
     from qdocgen.figures.collect import collect as run_collect
     from qdocgen.figures.collect import describe
     from qdocgen.figures.reconcile import caused_by
+    from qdocgen.figures.why_missing import unexplained
 
     if year is not None:
         check_year(ws, year)
@@ -92,6 +93,8 @@ def collect(
     for note in report.notes:
         ws.warnings.append(str(note))
     ws.warnings.extend(caused_by(ws.plan, before, report))  # figures that now contradict each other
+    if ws.config.forms.note_when_missed:  # qdocgen.toml [forms]: a 说明 for every 未完成 figure
+        ws.warnings.extend(unexplained(ws.plan, report))
     if report.problems:
         skipped = len(report.forms) - len(report.accepted)
         raise DataError(f"发现 {len(report.problems)} 个问题，已跳过 {skipped} 份有问题的表格。", report.problems)

@@ -58,12 +58,14 @@ def hand_corrections(plan: Plan, data_dir: Path, figures: FigureSet) -> list[Han
     return out
 
 
-def unlogged_corrections(plan: Plan, data_dir: Path, figures: FigureSet) -> list[str]:
-    """Each hand correction as a warning, for commands that only mention them (build): an
-    unreadable log is `check`'s and `collect`'s to report, so it is passed over here."""
+def unlogged_corrections(plan: Plan, data_dir: Path, figures: FigureSet, year: int | None = None) -> list[str]:
+    """Each hand correction (of `year`, if given: what a `build --year` makes) as a warning, for
+    commands that only mention them (build): an unreadable log is `check`'s and `collect`'s to
+    report, so it is passed over here."""
     from qdocgen.errors import DataError
 
     try:
-        return [line for found in hand_corrections(plan, data_dir, figures) for line in found.lines()]
+        found = hand_corrections(plan, data_dir, figures)
+        return [line for f in found if year is None or f.period.year == year for line in f.lines()]
     except DataError:
         return []

@@ -55,3 +55,26 @@ class WhyMissing:
 def shown(case: str, reason: str) -> str:
     """The case in words, with its reason: 填报表被退回：…；留空并写明原因：…"""
     return f"{CASES[case]}：{reason}" if reason else CASES[case]
+
+
+def unexplained(plan, report) -> list[str]:
+    """With `[forms] note_when_missed`: each figure a collect took in (its `Report`) below its period
+    target without a 说明, located at its cell. Said, not refused: the office asks for it."""
+    from qdocgen.figures.targets import period_target
+    from qdocgen.figures.values import format_value
+
+    out = []
+    for result in report.results:
+        for c in result.changes:
+            f = c.figure
+            m = plan.measure(f.row, f.measure)
+            if c.kind in ("kept", "blank") or f.value is None or f.note or m is None:
+                continue
+            target, _, applies = period_target(m, result.period, f.district, plan)
+            if applies and target is not None and f.value + 1e-9 < target:
+                out.append(
+                    f"{c.form.shown} {c.place}: {f.district or CITY} {result.period.words} 序号 {f.row}“{f.measure}”"
+                    f"完成值 {format_value(f.value)} 低于目标 {format_value(target)}（未完成），没有写说明："
+                    "按 qdocgen.toml 的 [forms] note_when_missed，请该区补写原因"
+                )
+    return out
