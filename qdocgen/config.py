@@ -390,7 +390,7 @@ def example_config() -> str:
         "[notice]",
         '# subject = "工业产品质量提升"',
         "# 通报的成文日期：build 和 notice 都用它，命令行的 --date 优先；不写则为各时段的截止日期",
-        '# date = "2019-01-15"',
+        '# date = "2022-01-15"',
         "",
         "# 填报表",
         "[forms]",

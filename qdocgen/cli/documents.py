@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 
 
 @main.command()
-@click.option("--year", type=int, default=None, help="年度，如 2018（--progress 时必填）。")
+@click.option("--year", type=int, default=None, help="年度，如 2022（--progress 时必填）。")
 @click.option(
     "--progress", "with_progress", is_flag=True, help="完成情况表：该年度各项指标的目标、完成值、完成率、状态和说明。"
 )
 @period_option
-@click.option("--district", default=None, help="只列一个区的完成情况（南海 或 南海区）；默认全市。")
+@click.option("--district", default=None, help="只列一个区的完成情况（东城 或 东城区）；默认全市。")
 @click.option(
     "--format",
     "fmt",
@@ -57,7 +57,7 @@ def table(
     from qdocgen.documents.task_table import file_name, task_table, template_name
 
     if with_progress and year is None:
-        raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2018")
+        raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2022")
     if not with_progress and (year is not None or district is not None or period.lower() != "year"):
         raise UserError("--year、--period、--district 只用于完成情况表，请同时加 --progress；不加时生成计划原表")
     per = None
@@ -79,9 +79,9 @@ def table(
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
-@click.option("--district", default=None, help="只生成一个区的通报，如 南海 或 南海区。")
+@click.option("--district", default=None, help="只生成一个区的通报，如 东城 或 东城区。")
 @click.option("--city", is_flag=True, help="只生成全市通报。")
 @click.option(
     "--date",
@@ -104,7 +104,7 @@ def notice(
 ) -> None:
     """生成通报（GB/T 9704 格式 .docx）：不指定 --district/--city 时生成全市通报和各区通报。"""
     from qdocgen.documents.catalog import NOTICE_DIR
-    from qdocgen.documents.notice import NoticeMaker
+    from qdocgen.documents.notice import notices
 
     if district and city:
         raise UserError("--district 与 --city 只能选一个")
@@ -114,22 +114,17 @@ def notice(
         district, city = None, True
     district = resolve_district(ws, district)
     ws.expect_figures(per)
-    maker = NoticeMaker(ws, date=date_text, strict=strict)
     who: list[str | None] = [district] if district else [None] if city else [None, *ws.plan.district_names]
     out_dir = out_dir or ws.output_dir / str(year) / NOTICE_DIR
-    documents = [(d, maker.city(per) if d is None else maker.district(per, d)) for d in who]
-    for d, data in documents:
-        path = check_inside(out_dir, maker.filename(per, d))
-        write_and_say(ws, path, data)
-    if maker.evaluation(per).sample:
-        ws.warnings.append(f"{per.words}完成值为示例数据，通报中已注明“示例数据”。")
+    for name, data in notices(ws, per, who, date=date_text, strict=strict):
+        write_and_say(ws, check_inside(out_dir, name), data)
 
 
 @main.command()
 @click.argument("template", required=False, metavar="[模板]", type=click.Path(path_type=Path))
 @click.option("--year", type=int, default=None, help="年度：填入该年度的目标和完成情况。")
 @period_option
-@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.option("--district", default=None, help="针对一个区（东城 或 东城区）。")
 @output_option("out_path", "输出文件（默认 output/ 下：模板名-时段-区）。")
 @click.option("--list-vars", is_flag=True, help="列出模板可用的全部变量和过滤器。")
 @click.pass_obj
@@ -150,9 +145,9 @@ def render(
         return
     if template is None:
         raise UserError(
-            "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
+            "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2022；qdocgen render --list-vars 列出可用变量"
         )
-    from qdocgen.documents.render_any import fill, output_name, prepare
+    from qdocgen.documents.render_any import render_file
 
     if out_path is not None and out_path.suffix.lower() != Path(template).suffix.lower():
         # the file is written in the template's format: a .docx name on an Excel workbook opens nowhere
@@ -162,14 +157,7 @@ def render(
         )
     per, evaluation = optional_period(ws, year, period)
     district = resolve_district(ws, district)
-    data = fill(template, ws.plan, period=per, district=district, evaluation=evaluation)
-    ws.warnings.extend(getattr(prepare(template), "warnings", []))  # e.g. a chart without a chart tag
-    if out_path is None:  # -o is the user's explicit choice; a name made from the template stays inside
-        name = output_name(template, per, district)
-        check_inside(ws.output_dir, name)
-        out_path = ws.output_dir / name
-    if out_path.resolve() == Path(template).resolve():
-        raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
+    out_path, data = render_file(ws, template, out_path, period=per, district=district, evaluation=evaluation)
     write_and_say(ws, out_path, data)
 
 

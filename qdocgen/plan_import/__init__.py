@@ -28,6 +28,7 @@ class Draft:
     table: DraftTable
     measures: list[DraftMeasure]
     guesses: list[str]  # what the reader guessed outside the measures (years, districts, meta)
+    below: list[str] = field(default_factory=list)  # paragraphs below the table in a Word file (“注：…”), not imported
     relations: list = field(default_factory=list)  # drafted for review (plan_import/relations.py)
 
     def review_list(self) -> list[str]:
@@ -43,7 +44,7 @@ class Draft:
 
     def left_out(self) -> list[str]:
         """Lines under the table (“注：…”) that were not imported, for a person to read."""
-        return list(self.table.notes)
+        return list(self.table.notes) + list(self.below)
 
 
 def import_table(path: Path, districts: str | None = None) -> Draft:
@@ -55,9 +56,12 @@ def import_table(path: Path, districts: str | None = None) -> Draft:
     guesses = list(layout.notes)
     if districts:
         found = parse_districts(districts)
+        if any(d.kind != "区" for d in found):
+            kinds = "、".join(f"{d.name}（{d.kind}）" for d in found if d.kind != "区")
+            guesses.append(f"单位类型按名称推断：{kinds}，其余为区；请核对 districts 的 kind")
     else:
-        found = find_districts([text for row in table.rows for _, text in row.goals])
-        guesses.append(f"各区由目标文字推断为 {'、'.join(d.name for d in found)}（全称按“简称+区”），请核对全称和顺序")
+        found, unit_guesses = find_districts([text for row in table.rows for _, text in row.goals])
+        guesses.extend(unit_guesses)
     lines = [line for grid in grids for line in grid.before]
     meta, meta_guesses = draft_meta(layout, table, lines, path)
     guesses.extend(meta_guesses)
@@ -65,4 +69,5 @@ def import_table(path: Path, districts: str | None = None) -> Draft:
     goal_merges = [(first, last) for column, first, last in table.merges if column == "goals"]
     measures = draft_measures(table.rows, goal_merges, found, layout.years)
     goals = {row.no: " ".join(text for _, text in row.goals) for row in table.rows}
-    return Draft(path.name, meta, found, table, measures, guesses, draft_relations(measures, goals))
+    below = [line for grid in grids for line in grid.after]
+    return Draft(path.name, meta, found, table, measures, guesses, below, draft_relations(measures, goals))

@@ -9,7 +9,7 @@ and everything else a user changed in Word, are left alone.
 
 The XML is written through python-docx's oxml layer (its element classes know the schema's
 child order; its `Section` and `Settings` proxies set pages and odd/even headers); the few
-children python-docx does not declare are placed by qdocgen/render/ooxml.py.
+children python-docx does not declare are placed by qdocgen/render/docx/ooxml.py.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from docx.settings import Settings
 from docx.shared import Pt, RGBColor, Twips
 from lxml import etree
 
-from qdocgen.render import ooxml
+from qdocgen.render.docx import ooxml
 from qdocgen.render.gbt9704 import Profile
 from qdocgen.textwidth import em_width
 
@@ -38,8 +38,8 @@ W = f"{{{W_NS}}}"
 STYLES = "word/styles.xml"
 DOCUMENT = "word/document.xml"
 SETTINGS = "word/settings.xml"
-# A representative 成文日期 for placing the signature ('2019年12月31日' is the longest).
-DATE_SAMPLE = "2019年12月31日"
+# A representative 成文日期 for placing the signature ('2000年12月31日': two-digit month and day are the longest).
+DATE_SAMPLE = "2000年12月31日"
 IMPRINT_ROW = 567  # least height of a 版记 row, twips
 TAIL = 20  # the height of the empty paragraph that must end the document after the 版记
 LANDSCAPE_HF = 567  # header and footer distance on landscape pages (10 mm)
