@@ -49,7 +49,7 @@ def record(data_dir: Path, forms, *, batch_refused: bool = False) -> None:
     `batch_refused`: the whole batch was refused for some forms' problems; the forms without
     problems were not refused for themselves and are not recorded."""
     from qdocgen.figures.log import now, shown_time
-    from qdocgen.render.package import write_atomic
+    from qdocgen.storage.atomic import write_atomic
 
     moment = shown_time(now())
     lines: dict[Period, list[list[str]]] = {}
