@@ -9,12 +9,15 @@ noticed by a later command. The bundled sample data ships with its logs for this
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from qdocgen.errors import DataError
 from qdocgen.figures import log
 from qdocgen.figures.period import Period
-from qdocgen.figures.store import FigureSet, period_file
+from qdocgen.figures.store import FigureSet, decode_text, period_file, stored_value
 from qdocgen.figures.values import format_value
 from qdocgen.plan.model import CITY, Plan
 
@@ -49,6 +52,8 @@ def hand_corrections(plan: Plan, data_dir: Path, figures: FigureSet) -> list[Han
     out = []
     for period in sorted(figures.periods):
         log_path = log.log_file(data_dir, period)
+        if not _differs(plan, log_path, figures.of(period)):
+            continue  # the usual case, told without parsing every time and value in the log
         entries = log.read_log(log_path, plan)
         if not entries:
             continue
@@ -58,12 +63,49 @@ def hand_corrections(plan: Plan, data_dir: Path, figures: FigureSet) -> list[Han
     return out
 
 
+def _differs(plan: Plan, log_path: Path, stored: list) -> bool:
+    """Whether the figures file may say what its log's last lines do not (a quick look: the last
+    新完成值 and 新说明 of each figure, as text); False without a log. An unreadable log: True,
+    for `read_log` to name its problem."""
+    try:
+        text = decode_text(log_path.read_bytes(), str(log_path))
+    except FileNotFoundError:
+        return False
+    except (OSError, DataError):
+        return True
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(rows, [])]
+    try:
+        at = [header.index(name) for name in ("区", "序号", "指标", "新完成值", "新说明")]
+    except ValueError:
+        return True
+    last: dict[tuple, tuple[str, str]] = {}
+    for cells in rows:
+        if len(cells) <= max(at):
+            if any(c.strip() for c in cells):
+                return True
+            continue
+        who, row, measure, value, note = (cells[i].strip() for i in at)
+        last[(who, row, measure)] = (value, note)
+    if not last:
+        return False
+    rates = {(m.row, m.name) for m in plan.measures if m.is_rate}
+    now = {
+        (f.district or CITY, str(f.row), f.measure): (
+            stored_value(plan, f) if (f.row, f.measure) in rates else format_value(f.value),
+            f.note,
+        )
+        for f in stored
+        if f.value is not None or f.note
+    }
+    held = {k: v for k, v in last.items() if v != ("", "")}
+    return now != held
+
+
 def unlogged_corrections(plan: Plan, data_dir: Path, figures: FigureSet, year: int | None = None) -> list[str]:
     """Each hand correction (of `year`, if given: what a `build --year` makes) as a warning, for
     commands that only mention them (build): an unreadable log is `check`'s and `collect`'s to
     report, so it is passed over here."""
-    from qdocgen.errors import DataError
-
     try:
         found = hand_corrections(plan, data_dir, figures)
         return [line for f in found if year is None or f.period.year == year for line in f.lines()]
