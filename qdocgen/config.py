@@ -130,6 +130,12 @@ class NoticeSettings:
     date: date | None = None  # 成文日期; None: the period's end (or --date)
 
 
+@dataclass(frozen=True)
+class FormsSettings:
+    # A 说明 is required for every 未完成 figure: the form asks for it, `missing` lists those without.
+    note_when_missed: bool = False
+
+
 def _subject_problem(text: str) -> str | None:
     why = name_problem(text)
     return f"“{text}”{why}（它会用在通报的文件名中）" if why else None
@@ -182,6 +188,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
     "gbt9704": _gbt9704_options(),
     "chart": {},  # retired (see RETIRED)
     "notice": {"subject": Text("", check=_subject_problem), "date": DateText(None, what="成文日期")},
+    "forms": {"note_when_missed": Boolean(False)},
 }
 
 
@@ -193,6 +200,7 @@ class Config:
     gbt9704: Profile = field(default_factory=Profile)
     chart: ChartSettings = field(default_factory=ChartSettings)
     notice: NoticeSettings = field(default_factory=NoticeSettings)
+    forms: FormsSettings = field(default_factory=FormsSettings)
 
     @property
     def profile(self) -> Profile:
@@ -202,6 +210,8 @@ class Config:
     def digest(self) -> str:
         """A hash of the settings' values (not of the file's comments or layout), for build fingerprints."""
         data = {"gbt9704": asdict(self.gbt9704), "chart": asdict(self.chart), "notice": asdict(self.notice)}
+        if self.forms != FormsSettings():  # (only when set: the digests of files without it stay as they were)
+            data["forms"] = asdict(self.forms)
         blob = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -270,6 +280,7 @@ def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:
         gbt9704=profile,
         chart=ChartSettings(given="chart" in values),
         notice=NoticeSettings(**values.get("notice", {})),
+        forms=FormsSettings(**values.get("forms", {})),
     )
 
 
@@ -380,5 +391,10 @@ def example_config() -> str:
         '# subject = "工业产品质量提升"',
         "# 通报的成文日期：build 和 notice 都用它，命令行的 --date 优先；不写则为各时段的截止日期",
         '# date = "2022-01-15"',
+        "",
+        "# 填报表",
+        "[forms]",
+        "# 完成值低于目标（未完成）的，须在“说明”中写明原因：填报表中提示并标出，qdocgen missing 列出未写说明的",
+        "# note_when_missed = false",
     ]
     return "\n".join(lines) + "\n"

@@ -67,7 +67,8 @@ def met(target, unit):
 
 
 def snapshot(data_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((data_dir / "figures").iterdir())}
+    """The store: figures files and collection logs (the receipt register records refusals too)."""
+    return {p.name: p.read_bytes() for p in sorted((data_dir / "figures").iterdir()) if "收件记录" not in p.name}
 
 
 # ---------------------------------------------------------------- the round trip

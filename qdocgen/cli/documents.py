@@ -190,12 +190,14 @@ def build(
 
     from qdocgen.build import failures, run_build, summarise
     from qdocgen.documents.catalog import all_jobs
+    from qdocgen.figures.by_hand import unlogged_corrections
 
     start = time.perf_counter()
     if year is not None:
         check_year(ws, year)
     ws.figures  # noqa: B018 - validate every input before anything is written
     ws.config  # noqa: B018
+    ws.warnings.extend(unlogged_corrections(ws.plan, ws.data_dir, ws.figures, year))  # the quick no-change path too
     jobs = all_jobs(ws, year, date=date_text)  # without a date, one warning (ws.warnings)
 
     def progress(items):

@@ -46,7 +46,8 @@ def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: 
     else:
         who = [*ws.plan.district_names, None]
     out_dir = out_dir or ws.output_dir / str(year) / FORM_DIR
-    results = make_forms(ws.plan, ws.template("xlsx", TEMPLATE), per, who, out_dir)
+    asks = ws.config.forms.note_when_missed  # qdocgen.toml [forms]: a 说明 for every 未完成 figure
+    results = make_forms(ws.plan, ws.template("xlsx", TEMPLATE), per, who, out_dir, asks)
     for path, changed in results:
         say_written(path, changed)
     click.echo(f"共 {len(results)} 份{per.words}填报表（{'、'.join(who_of(d) for d in who)}）。")
@@ -75,9 +76,15 @@ def collect(
     from qdocgen.errors import DataError
     from qdocgen.figures.collect import collect as run_collect
     from qdocgen.figures.collect import describe
+    from qdocgen.figures.reconcile import caused_by
+    from qdocgen.figures.why_missing import unexplained
 
     if year is not None:
         check_year(ws, year)
+    try:  # the figures as they were, to tell what the new ones cause (figures/reconcile.py)
+        before = ws.figures
+    except DataError:  # a figures file with problems: `check` names them
+        before = None
     report = run_collect(
         ws.plan, ws.data_dir, list(paths), year=year, part=period, partial=partial, dry_run=dry_run, force=force
     )
@@ -85,6 +92,9 @@ def collect(
         click.echo(line)
     for note in report.notes:
         ws.warnings.append(str(note))
+    ws.warnings.extend(caused_by(ws.plan, before, report))  # figures that now contradict each other
+    if ws.config.forms.note_when_missed:  # qdocgen.toml [forms]: a 说明 for every 未完成 figure
+        ws.warnings.extend(unexplained(ws.plan, report))
     if report.problems:
         skipped = len(report.forms) - len(report.accepted)
         raise DataError(f"发现 {len(report.problems)} 个问题，已跳过 {skipped} 份有问题的表格。", report.problems)

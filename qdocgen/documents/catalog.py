@@ -164,7 +164,7 @@ def form_jobs(ws: Workspace, period: Period) -> list[Job]:
         def shows(district=district):
             lines = form_rows.form_lines(ws.plan, period, district)
             return {
-                "markers": forms.markers(ws.plan, period, district, lines),
+                "markers": forms.markers(ws.plan, period, district, lines, ws.config.forms.note_when_missed),
                 "lines": [
                     (ln.measure.id, ln.measure.name, ln.unit, ln.shown_target, ln.measure.proportion) for ln in lines
                 ],
@@ -175,7 +175,9 @@ def form_jobs(ws: Workspace, period: Period) -> list[Job]:
                 path=f"{period.year}/{FORM_DIR}/" + form_rows.form_file_name(district, period),
                 title=f"{period.words}填报表",
                 shows=shows,
-                make=lambda district=district: forms.build_form(template, ws.plan, period, district),
+                make=lambda district=district: forms.build_form(
+                    template, ws.plan, period, district, ws.config.forms.note_when_missed
+                ),
                 templates=(template,),
                 period=None,  # forms show targets, not figures
                 district=district,

@@ -63,13 +63,20 @@ def target_note(plan: Plan, period: Period, lines: list[FormLine]) -> str:
     return text
 
 
-def markers(plan: Plan, period: Period, district: str | None, lines: list[FormLine]) -> dict[str, str]:
+NOTE_WHEN_MISSED = "完成值低于目标值（未完成）的，须在“说明”中写明原因（未写时“说明”格标为红色）。"
+
+
+def markers(
+    plan: Plan, period: Period, district: str | None, lines: list[FormLine], note_when_missed: bool = False
+) -> dict[str, str]:
+    """The {markers} of the form's text cells; with `note_when_missed` ([forms] in qdocgen.toml) the
+    target note also asks for a 说明 on every figure below its target."""
     return {
         "区": who_of(district),
         "时段": period.words,
         "年度": str(period.year),
         "截止日期": fmt.cn_date(period.end),
-        "目标说明": target_note(plan, period, lines),
+        "目标说明": target_note(plan, period, lines) + (NOTE_WHEN_MISSED if note_when_missed else ""),
         "计划名称": plan.title,
         "文号": plan.doc_number,
         "起始年": str(plan.years[0]),
@@ -137,8 +144,11 @@ def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:
     )
 
 
-def build_form(template: Path, plan: Plan, period: Period, district: str | None) -> bytes:
-    """The bytes of the form of `district` (None: the city office) for `period`."""
+def build_form(
+    template: Path, plan: Plan, period: Period, district: str | None, note_when_missed: bool = False
+) -> bytes:
+    """The bytes of the form of `district` (None: the city office) for `period`; `note_when_missed`:
+    the form asks for a 说明 where the 完成值 is below the target (see markers)."""
     from qdocgen.render import form_book
 
     shown = template.name
@@ -150,11 +160,12 @@ def build_form(template: Path, plan: Plan, period: Period, district: str | None)
     proto_height = ws.row_dimensions[header + 1].height
 
     form_book.move_footer(ws, header + 2, len(lines) - 1)
-    values = markers(plan, period, district, lines)
+    values = markers(plan, period, district, lines, note_when_missed)
     form_book.fill_markers(ws, values, range(1, header), shown)
     form_book.fill_markers(ws, values, range(header + 1 + len(lines), ws.max_row + 1), shown)
 
     rules: dict[Rule, list[str]] = {}
+    asks: list[tuple[str, str, str]] = []  # (说明, 完成值, 目标值) cells where a missed figure needs a 说明
     name_width = form_book.column_width(ws, cols["指标"], 30)
     unit_width = form_book.column_width(ws, cols["单位"], 8)
     for i, line in enumerate(lines):
@@ -178,10 +189,15 @@ def build_form(template: Path, plan: Plan, period: Period, district: str | None)
         rule = value_rule(line, period, plan.years[0])
         if rule:
             rules.setdefault(rule, []).append(value_cell.coordinate)
+        if note_when_missed and line.takes_value and not isinstance(target, str):
+            asks.append(
+                (ws.cell(r, cols["说明"]).coordinate, value_cell.coordinate, ws.cell(r, cols["目标值"]).coordinate)
+            )
         size = ws.cell(r, cols["指标"]).font.sz or 11
         need = max(form_book.text_height(m.name, name_width, size), form_book.text_height(line.unit, unit_width, size))
         ws.row_dimensions[r].height = max(proto_height or 15, need)
     form_book.add_rules(ws, rules)
+    form_book.ask_for_notes(ws, asks)
 
     form_book.protect(wb, ws)
     key = load_key(Path(plan.source).parent, create=True) if plan.source else None  # the workspace's
@@ -193,7 +209,7 @@ def build_form(template: Path, plan: Plan, period: Period, district: str | None)
 
 
 def make_forms(
-    plan: Plan, template: Path, period: Period, who: list[str | None], out_dir: Path
+    plan: Plan, template: Path, period: Period, who: list[str | None], out_dir: Path, note_when_missed: bool = False
 ) -> list[tuple[Path, bool]]:
     """Write the forms of `who` (district names, None for the city office); (path, changed) each."""
     from qdocgen.figures.read_form import filled_in
@@ -204,7 +220,7 @@ def make_forms(
         raise TemplateError(f"找不到填报表模板 {template}（可用 tools/make_form_template.py 重新生成）")
     written = []
     for district in who:
-        data = build_form(Path(template), plan, period, district)
+        data = build_form(Path(template), plan, period, district, note_when_missed)
         path = Path(out_dir) / form_file_name(district, period)
         if path.is_file() and filled_in(path):
             move_aside(path)  # a district's filled form is never overwritten by a blank one

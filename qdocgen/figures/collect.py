@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qdocgen.errors import DataError, Problem
-from qdocgen.figures import log
+from qdocgen.figures import log, receipts
 from qdocgen.figures.forms import who_of
 from qdocgen.figures.period import Period
 from qdocgen.figures.read_form import Form, read_form
@@ -264,6 +264,8 @@ def collect(
     forms = read_batch(files, plan, year, part)
     problems = [p for f in forms for p in f.problems]
     if problems and not partial:
+        if not dry_run:
+            receipts.record(data_dir, forms, batch_refused=True)  # 收件记录: refused, and why
         raise DataError(
             f"发现 {len(problems)} 个问题：本批 {len(forms)} 份表格均未导入，完成值文件未改动。"
             "（加 --partial 可只导入没有问题的表格）",
@@ -294,6 +296,10 @@ def _compare_and_write(plan, data_dir, forms, report, *, partial, dry_run, force
             break
         refused = [Problem(c.form.shown, None, f"{_name(c)}：{_what_changes(c)}，{c.reason}", c.place) for c in reverts]
         if not partial:
+            for c, problem in zip(reverts, refused, strict=True):
+                c.form.problems.append(problem)
+            if not dry_run:
+                receipts.record(data_dir, forms, batch_refused=True)
             raise DataError(
                 f"以上 {len(reverts)} 项完成值会被较早的表格覆盖（撤销较新的数），本批均未导入，完成值文件未改动。"
                 "核对后确需以这些表格为准，请加 --force 重新导入",
@@ -316,6 +322,8 @@ def _compare_and_write(plan, data_dir, forms, report, *, partial, dry_run, force
     changed = set(journal.commit(figures_dir(data_dir), batch, COMMAND)) if batch else set()
     for result, _ in states:
         result.written = result.path in changed
+    if not dry_run:
+        receipts.record(data_dir, forms)
 
 
 _KIND_OF_CHANGE = {

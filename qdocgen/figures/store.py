@@ -20,6 +20,9 @@ REQUIRED = ("区", "序号", "指标", "完成值")
 SAMPLE = "示例数据"
 # The collection log beside each figures file: 2018.收集记录.csv (see figures/log.py).
 LOG_SUFFIX = ".收集记录"
+# The receipt register beside it: 2018.收件记录.csv, every form received (see figures/receipts.py).
+RECEIPTS_SUFFIX = ".收件记录"
+SIDE_FILES = (LOG_SUFFIX, RECEIPTS_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,8 @@ def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.csv")):
-        if path.stem.endswith(LOG_SUFFIX) and Period.from_key(path.stem[: -len(LOG_SUFFIX)]):
-            continue  # a collection log, read by figures/log.py
+        if any(path.stem.endswith(side) and Period.from_key(path.stem[: -len(side)]) for side in SIDE_FILES):
+            continue  # a collection log (figures/log.py) or receipt register (figures/receipts.py)
         period = Period.from_key(path.stem)
         if period is None:
             out.ignored.append(

@@ -23,6 +23,7 @@ from qdocgen.plan.model import (
     Row,
     year_problem,
 )
+from qdocgen.plan.relations import load_relations, relation_reviews
 from qdocgen.plan.units import DEFAULT_KIND, kind_problem
 from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
 from qdocgen.safe_names import name_problem
@@ -32,7 +33,7 @@ DOC_NUMBER = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
 MEASURE_ID = re.compile(r"^[1-9]\d*[a-z]?$")
 ROW_FIELDS = ("no", *OPTIONAL_COLUMNS, "goals")
 # The keys each mapping of plan.yaml may hold; any other is a typo (`knid: annual`) and refused.
-TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures")
+TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures", "relations")
 META_KEYS = ("title", "table_title", "doc_number", "issuer", "date", "years", "city", "office", "review")
 DISTRICT_KEYS = ("name", "short", "kind", "authority", "you")
 AREA_KEYS = ("name", "rows")
@@ -134,8 +135,9 @@ def load_plan(data_dir: Path) -> Plan:
         merges=tuple(merges),
         measures=tuple(measures),
         source=shown,
-        reviews=tuple(_reviews(check, meta, raw.get("measures"))),
+        reviews=(*_reviews(check, meta, raw.get("measures")), *relation_reviews(raw)),
         columns=_columns(raw),
+        relations=tuple(load_relations(check, raw, measures)),  # plan/relations.py
     )
     if check.problems:
         raise DataError("", check.problems)

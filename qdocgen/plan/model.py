@@ -202,6 +202,7 @@ class Plan:
     # some row of plan.yaml writes. A column the published table lacks is absent from the
     # tables qdocgen makes.
     columns: tuple[str, ...] = ("content", "action", "lead", "support")
+    relations: tuple = ()  # how measures relate (plan/relations.py): what `check` reconciles
 
     def has(self, column: str) -> bool:
         """Whether the table has `column` (序号, 任务名称 and the goals it always has)."""
@@ -228,6 +229,9 @@ class Plan:
 
     def measures_of_row(self, no: int) -> list[Measure]:
         return [m for m in self.measures if m.row == no]
+
+    def measure_by_id(self, mid: str) -> Measure | None:
+        return next((m for m in self.measures if m.id == mid), None)
 
     def measure(self, row: int, name: str) -> Measure | None:
         for m in self.measures:

@@ -16,6 +16,7 @@ from qdocgen.plan_import.grid import read_grids
 from qdocgen.plan_import.layout import find_layout
 from qdocgen.plan_import.measures import DraftMeasure, draft_measures
 from qdocgen.plan_import.meta import draft_meta
+from qdocgen.plan_import.relations import draft_relations, review_lines
 from qdocgen.plan_import.rows import DraftTable, read_rows
 
 
@@ -28,6 +29,7 @@ class Draft:
     measures: list[DraftMeasure]
     guesses: list[str]  # what the reader guessed outside the measures (years, districts, meta)
     below: list[str] = field(default_factory=list)  # paragraphs below the table in a Word file (“注：…”), not imported
+    relations: list = field(default_factory=list)  # drafted for review (plan_import/relations.py)
 
     def review_list(self) -> list[str]:
         """The draft's review (待核) marks, one line each as `qdocgen check` counts them: the
@@ -38,7 +40,7 @@ class Draft:
             if m.review:
                 source = f"。原文：“{m.note}”" if m.note else ""
                 lines.append(f"第 {m.row} 行指标 {m.id}“{m.name}”：{'；'.join(m.review)}{source}")
-        return lines
+        return lines + review_lines(self.relations)
 
     def left_out(self) -> list[str]:
         """Lines under the table (“注：…”) that were not imported, for a person to read."""
@@ -66,5 +68,6 @@ def import_table(path: Path, districts: str | None = None) -> Draft:
     meta["review"] = "；".join(guesses)
     goal_merges = [(first, last) for column, first, last in table.merges if column == "goals"]
     measures = draft_measures(table.rows, goal_merges, found, layout.years)
+    goals = {row.no: " ".join(text for _, text in row.goals) for row in table.rows}
     below = [line for grid in grids for line in grid.after]
-    return Draft(path.name, meta, found, table, measures, guesses, below)
+    return Draft(path.name, meta, found, table, measures, guesses, below, draft_relations(measures, goals))

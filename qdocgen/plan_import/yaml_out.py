@@ -8,6 +8,7 @@ import re
 import yaml
 
 from qdocgen.plan.yaml_lines import _Loader
+from qdocgen.plan_import.relations import relations_yaml
 
 _RESOLVER = _Loader("")  # decides what a plain scalar would read as (number, date, null…)
 INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
@@ -116,4 +117,5 @@ def plan_yaml(draft) -> str:
             out.append(f"    note: {scalar(m.note)}")
         if m.review:
             out.append(f"    review: {scalar('；'.join(m.review))}")
+    out += relations_yaml(draft.relations)  # drafted for review (plan_import/relations.py)
     return "\n".join(out) + "\n"

@@ -4,7 +4,8 @@ collection logs and the plan's review marks still say."""
 from __future__ import annotations
 
 from qdocgen.errors import DataError, UserError
-from qdocgen.figures.log import load_state
+from qdocgen.figures.by_hand import hand_corrections
+from qdocgen.figures.reconcile import texts as reconcile
 from qdocgen.figures.store import period_file
 from qdocgen.figures.values import format_value
 from qdocgen.plan.model import CITY
@@ -37,16 +38,13 @@ def check(ws: Workspace) -> str:
         raise DataError(f"发现 {len(problems)} 个问题。", problems)
     for doubt in figures.doubts:  # plausible but worth a look: kept, not refused
         ws.warnings.append(str(doubt))
-    for per in sorted(figures.periods):  # the collection logs: readable, and what they do not yet say
-        try:
-            state = load_state(plan, ws.data_dir, per)
-        except DataError as exc:
-            raise DataError(f"发现 {len(exc.problems)} 个问题。{exc.message}", exc.problems) from None
-        if state.by_hand:
-            ws.warnings.append(
-                f"{state.path} 中有 {len(state.by_hand)} 项与收集记录 {state.log_path.name} 不同（手工更正），"
-                "下次导入或撤回时记入收集记录"
-            )
+    try:  # the collection logs: readable, and what they do not yet say (each figure named)
+        corrected = hand_corrections(plan, ws.data_dir, figures)
+    except DataError as exc:
+        raise DataError(f"发现 {len(exc.problems)} 个问题。{exc.message}", exc.problems) from None
+    for found in corrected:
+        ws.warnings.extend(found.lines())
+    ws.warnings.extend(reconcile(plan, figures))  # figures that contradict each other (figures/reconcile.py)
     count = sum(len(v) for v in figures.periods.values())
     periods = "、".join(p.key for p in sorted(figures.periods)) or "无"
     lines = [
