@@ -264,8 +264,9 @@ def collect(
     forms = read_batch(files, plan, year, part)
     problems = [p for f in forms for p in f.problems]
     if problems and not partial:
-        if not dry_run:
-            receipts.record(data_dir, forms, batch_refused=True)  # 收件记录: refused, and why
+        if not dry_run:  # 收件记录: refused, and why
+            with journal.changing(figures_dir(data_dir), COMMAND):
+                journal.commit(figures_dir(data_dir), receipts.files(data_dir, forms, batch_refused=True), COMMAND)
         raise DataError(
             f"发现 {len(problems)} 个问题：本批 {len(forms)} 份表格均未导入，完成值文件未改动。"
             "（加 --partial 可只导入没有问题的表格）",
@@ -299,7 +300,8 @@ def _compare_and_write(plan, data_dir, forms, report, *, partial, dry_run, force
             for c, problem in zip(reverts, refused, strict=True):
                 c.form.problems.append(problem)
             if not dry_run:
-                receipts.record(data_dir, forms, batch_refused=True)
+                batch = receipts.files(data_dir, forms, batch_refused=True)
+                journal.commit(figures_dir(data_dir), batch, COMMAND)
             raise DataError(
                 f"以上 {len(reverts)} 项完成值会被较早的表格覆盖（撤销较新的数），本批均未导入，完成值文件未改动。"
                 "核对后确需以这些表格为准，请加 --force 重新导入",
@@ -319,11 +321,11 @@ def _compare_and_write(plan, data_dir, forms, report, *, partial, dry_run, force
         for c in writing:
             merged[c.figure.key] = c.figure
         batch += log.files(plan, state, list(merged.values()), [_entry(c, moment) for c in writing])
+    if not dry_run:  # the receipt register changes with the figures, in the same commit
+        batch += receipts.files(data_dir, forms)
     changed = set(journal.commit(figures_dir(data_dir), batch, COMMAND)) if batch else set()
     for result, _ in states:
         result.written = result.path in changed
-    if not dry_run:
-        receipts.record(data_dir, forms)
 
 
 _KIND_OF_CHANGE = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qdocgen.figures.period import Period
-from qdocgen.figures.store import RECEIPTS_SUFFIX, decode_text, figures_dir
+from qdocgen.figures.store import RECEIPTS_SUFFIX, decode_text, figures_dir, read_text, safe_text
 
 COLUMNS = ("时间", "区", "来源文件", "SHA-256", "表格保存时间", "结果", "原因")
 TAKEN = "导入"
@@ -43,13 +43,13 @@ def receipts_file(data_dir: Path, period: Period) -> Path:
     return figures_dir(data_dir) / f"{period.key}{RECEIPTS_SUFFIX}.csv"
 
 
-def record(data_dir: Path, forms, *, batch_refused: bool = False) -> None:
-    """Append a line for each form of a collect whose district and period are known.
+def files(data_dir: Path, forms, *, batch_refused: bool = False) -> list[tuple[Path, bytes]]:
+    """Each period's register with a line added for each form of a collect whose district and
+    period are known, as (path, new bytes): written by the caller, with the figures in one commit.
 
     `batch_refused`: the whole batch was refused for some forms' problems; the forms without
     problems were not refused for themselves and are not recorded."""
     from qdocgen.figures.log import now, shown_time
-    from qdocgen.storage.atomic import write_atomic
 
     moment = shown_time(now())
     lines: dict[Period, list[list[str]]] = {}
@@ -59,17 +59,17 @@ def record(data_dir: Path, forms, *, batch_refused: bool = False) -> None:
         reasons = [f"{p.place} {p.message}" if p.place else p.message for p in form.problems[:MAX_REASONS]]
         if len(form.problems) > MAX_REASONS:
             reasons.append(f"等 {len(form.problems)} 个问题")
-        lines.setdefault(form.period, []).append(
-            [
-                moment,
-                form.who,
-                form.path.name,
-                form.sha256,
-                shown_time(form.saved),
-                REFUSED if form.problems else TAKEN,
-                "；".join(reasons),
-            ]
-        )
+        row = [
+            moment,
+            form.who,
+            form.path.name,
+            form.sha256,
+            shown_time(form.saved),
+            REFUSED if form.problems else TAKEN,
+            "；".join(reasons),
+        ]
+        lines.setdefault(form.period, []).append([safe_text(v) for v in row])
+    out = []
     for period, rows in sorted(lines.items()):
         path = receipts_file(data_dir, period)
         before = path.read_bytes() if path.is_file() else b""
@@ -81,7 +81,8 @@ def record(data_dir: Path, forms, *, batch_refused: bool = False) -> None:
         elif not before.endswith(b"\n"):
             before += b"\r\n"
         writer.writerows(rows)
-        write_atomic(path, before + buf.getvalue().encode("utf-8"))
+        out.append((path, before + buf.getvalue().encode("utf-8")))
+    return out
 
 
 def latest(data_dir: Path, period: Period) -> dict[str, Receipt]:
@@ -96,13 +97,7 @@ def latest(data_dir: Path, period: Period) -> dict[str, Receipt]:
         return {}
     out: dict[str, Receipt] = {}
     for row in csv.DictReader(io.StringIO(text, newline="")):
-        who = (row.get("区") or "").strip()
-        if who:
-            out[who] = Receipt(
-                (row.get("时间") or "").strip(),
-                who,
-                (row.get("来源文件") or "").strip(),
-                (row.get("结果") or "").strip(),
-                (row.get("原因") or "").strip(),
-            )
+        cell = {k: read_text((row.get(k) or "").strip()) for k in COLUMNS}
+        if cell["区"]:
+            out[cell["区"]] = Receipt(cell["时间"], cell["区"], cell["来源文件"], cell["结果"], cell["原因"])
     return out
