@@ -15,6 +15,7 @@ are rendered and the package's other members copied, byte for byte what docxtpl 
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -136,7 +137,7 @@ class PreparedDocx:
         """A part's XML made into Jinja source: docxtpl's clean-up of tags split across runs,
         `{%p %}`/`{%tr %}`/`{%tc %}` markers and the like; `{%-`/`-%}` inside a run's text are
         Jinja's whitespace control (render/word_tags.py)."""
-        return word_tags.restore(self._patcher.patch_xml(word_tags.hide_inline_strips(xml)))
+        return _tag_entities(word_tags.restore(self._patcher.patch_xml(word_tags.prepare(xml))))
 
     def jinja_source(self, xml: str) -> str:
         """What gets compiled: one line per paragraph, so errors have a line (see locate.py)."""
@@ -152,6 +153,9 @@ class PreparedDocx:
                 raise self.error(exc, key) from None
             except word_tags.JoinRefused as exc:
                 raise self.join_error(exc, key) from None
+            except word_tags.WordTagRefused as exc:
+                place = self.word_part(key).paragraph_with(r"\{\{\s*t[rc] ")
+                raise TemplateError(exc.text, template=self.path, place=place.near(exc.tag)) from None
         return self._parts[key]
 
     def render_part(self, key: str, context: dict) -> str:
@@ -261,6 +265,23 @@ class PreparedDocx:
         """Members to replace (or add) in a rendered document (`document`, the package), on both
         paths: the charts bound by chart tags, filled with the context's data."""
         return fill_charts(document, self.charts, context)
+
+
+_ENTITY = re.compile(r"&(?:amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+
+
+def _tag_entities(source: str) -> str:
+    """`source` with the XML escapes inside its tags read as the characters the user typed:
+    `{{ plan.city ~ " & " ~ x }}` is saved as `" &amp; "`, which Jinja printed as “&amp;”, and
+    `{% if x == "研发&设计" %}` was never true. (docxtpl reads back only `&lt;` and `&gt;`.)
+    Text outside the tags stays XML; what a tag prints is escaped again (autoescape)."""
+    if "&" not in source:
+        return source
+    return _TAG.sub(
+        lambda m: _ENTITY.sub(lambda e: html.unescape(e.group(0)), m.group(0)) if "&" in m.group(0) else m.group(0),
+        source,
+    )
 
 
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"

@@ -28,6 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import consume, generate_lorem_ipsum, missing
 
 from qdocgen import fmt
+from qdocgen.render import spans
 
 
 def _date(value: object) -> str:
@@ -73,6 +74,7 @@ _BIG_NUMBER = re.compile(r"\d{7,}|\*")  # a width or precision of 1,000,000 or m
 _FORMAT_SPEC = re.compile(r"%[#0\- +]*[\d*]*(?:\.[\d*]+)?|\{[^{}]*\}")
 _INCLUDES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 _BUDGET_FILTER = "qdocgen_loop_budget"
+MERGE_FILTER = "qdocgen_vmerge"  # a `{%vmerge %}` span as the rows written call for (render/spans.py)
 _SIZE_FILTER = "qdocgen_size_check"
 
 
@@ -110,6 +112,14 @@ def _loop_budget(context, iterable):
         yield item
 
 
+@pass_context
+def _vmerge(context, value, key, first):
+    state = getattr(context, "qdocgen_vmerge", None)
+    if state is None:
+        state = context.qdocgen_vmerge = {}
+    return spans.follow(value, state, key, bool(first))
+
+
 def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - jinja's names
     """jinja's placeholder text, with limits (lipsum(10**9) would never finish)."""
     if not all(isinstance(v, int) and v <= 1000 for v in (n, min, max)):
@@ -144,6 +154,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self.filters = {name: _guarded_filter(name, func) for name, func in self.filters.items()}
         self.filters[_BUDGET_FILTER] = _loop_budget
         self.filters[_SIZE_FILTER] = _check_size
+        self.filters[MERGE_FILTER] = _vmerge
         self.globals["lipsum"] = _lipsum
 
     # -- limits ----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ _T_OPEN = re.compile(r"<w:t(?:\s[^>]*)?>")
 # As docxtpl's patch_xml: a tag split across runs is joined first, then `{%-` and `-%}`.
 _SPLIT_START = re.compile(r"(?<={)(<[^>]*>)+(?=[\{%\#])|(?<=[%\}\#])(<[^>]*>)+(?=\})", re.S)
 _IN_TAG = re.compile(r"{%(?:(?!%}).)*|{#(?:(?!#}).)*|{{(?:(?!}}).)*", re.S)
-_BEFORE = re.compile(r"</w:t>(?:(?!</w:t>).)*?{%-", re.S)
+_BEFORE = re.compile(r"</w:t>(?:(?!</w:t>).)*{%-\Z", re.S)  # matched up to one tag's end
 # docxtpl ends its `-%}` join at `<w:t[^>]*?>`, which also matches `<w:tab/>`, `<w:tbl>`,
 # `<w:tabs>`, `<w:titlePg/>`…; here it ends at the next text run, and a `-%}` with none
 # after it is left to Jinja.
@@ -74,19 +74,58 @@ class JoinRefused(Exception):
         return text
 
 
-def hide_inline_strips(xml: str) -> str:
-    """`xml` with each `{%-`/`-%}` inside a run's text hidden from docxtpl (see the module
-    docstring); `restore` gives the `-` back after docxtpl's clean-up."""
-    if "-" not in xml or "{" not in xml:
+class WordTagRefused(Exception):
+    """A tag that has no meaning in a Word part (`{{tr x }}`), said in Chinese."""
+
+    def __init__(self, tag: str, text: str):
+        super().__init__(text)
+        self.tag, self.text = tag, text
+
+
+_VALUE_IN_ELEMENT = re.compile(r"\{\{(r|p|tr|tc) ")
+
+
+def _plain_values(xml: str) -> str:
+    """`{{r x }}` and `{{p x }}` as `{{ x }}`. docxtpl writes such a value in place of the
+    run (paragraph) holding it, for a RichText (RichTextParagraph) value; qdocgen's values are
+    text and numbers, which docxtpl then wrote outside any run or paragraph: Word showed
+    nothing (前{{r plan.city }}后 → 前后, a `{{p }}` paragraph gone) and the XML was invalid.
+    A plain value in the run (paragraph), in its formatting, is what the tag can mean here.
+    `{{tr x }}`, `{{tc x }}` would put text in place of a table row or cell: refused."""
+
+    def rewrite(m: re.Match) -> str:
+        kind = m.group(1)
+        if kind in ("tr", "tc"):
+            end = m.string.find("}}", m.start())
+            tag = m.string[m.start() : end + 2 if end >= 0 else m.end()]
+            where = "表格行" if kind == "tr" else "单元格"
+            raise WordTagRefused(
+                tag,
+                f"“{{{{{kind} … }}}}”会把一个值写在{where}的位置上（docxtpl 留给它自己的 RichText 对象），"
+                f"Word 打不开这样的文档；请写成“{{{{ … }}}}”，放在{where}里的段落中",
+            )
+        return "{{ "
+
+    return _VALUE_IN_ELEMENT.sub(rewrite, xml)
+
+
+def prepare(xml: str) -> str:
+    """A Word part's XML made ready for docxtpl's clean-up: tags Word split across runs made
+    whole (as docxtpl does first), `{{r }}`/`{{p }}` as plain values, and each `{%-`/`-%}`
+    inside a run's text hidden from docxtpl (see the module docstring); `restore` gives the
+    `-` back after docxtpl's clean-up."""
+    if "{" not in xml:
         return xml
     joined = _SPLIT_START.sub("", xml)  # a tag Word split across runs (`{%` `-` `endfor %}`) made whole
     joined = _IN_TAG.sub(lambda m: re.sub(r"</w:t>.*?(<w:t>|<w:t [^>]*>)", "", m.group(0), flags=re.S), joined)
+    joined = _plain_values(joined)
     if "{%-" not in joined and "-%}" not in joined:
-        return xml
+        return joined
     refused: list[JoinRefused] = []
-    joined = _BEFORE.sub(lambda m: _join(m, _before, refused), joined)
+    joined = _befores(joined, refused)
     joined = _AFTER.sub(lambda m: _join(m, _after, refused), joined)
-    joined = joined.replace("-%}", _HIDDEN + "%}")  # none of it to join; docxtpl's join would still match
+    # None of what is left joins paragraphs; docxtpl's own join would still match it.
+    joined = joined.replace("-%}", _HIDDEN + "%}").replace("{%-", "{%" + _HIDDEN)
     if refused:  # the first in the document, where the XML is marked
         raise min(refused, key=lambda r: -1 if r.marker is None else r.marker)
     return joined
@@ -102,6 +141,22 @@ def _join(m: re.Match, rewrite, refused: list) -> str:
 
 def restore(source: str) -> str:
     return source.replace(_HIDDEN, "-")
+
+
+def _befores(xml: str, refused: list) -> str:
+    """Each `{%-` of `xml` rewritten by `_before`, from the last to the first. (One regex
+    substitution missed the second of two `{%-` in one run: its match would have overlapped
+    the first's, and docxtpl's join then deleted the text between the previous paragraph and
+    it, as `本年度：{{ year }}年 {%- if a %}…{% endif %} {%- if b %}`.)"""
+    for tag in reversed([m.start() for m in re.finditer(r"\{%-", xml)]):
+        close = xml.rfind("</w:t>", 0, tag)
+        if close < 0:
+            continue  # nothing before it to join to: Jinja strips the spaces
+        m = _BEFORE.match(xml, close, tag + 3)
+        if m is None:
+            continue
+        xml = xml[:close] + _join(m, _before, refused) + xml[tag + 3 :]
+    return xml
 
 
 def _before(m: re.Match) -> str:
