@@ -18,12 +18,14 @@ from __future__ import annotations
 import re
 import types
 from datetime import date
+from decimal import Decimal
 from functools import wraps
 
 from jinja2 import StrictUndefined, meta, nodes, pass_context
 from jinja2 import Undefined as JinjaUndefined
 from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.filters import do_round as _JINJA_ROUND
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import consume, generate_lorem_ipsum, missing
 
@@ -47,6 +49,14 @@ def _percent(value: object) -> str:
 
 def _quantity(value: object, unit: str = "") -> str:
     return "" if value is None or value == "" else fmt.quantity(float(value), unit)
+
+
+def _round(value, precision: int = 0, method: str = "common"):
+    """jinja's `round`, rounding 'common' by qdocgen's rule (四舍五入 on the figure as
+    written, fmt.py): 1.005|round(2) → 1.01, 2.5|round → 3.0 (jinja: 1.0 and 2.0)."""
+    if method != "common" or isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return _JINJA_ROUND(value, precision, method)
+    return float(fmt.rounded(value, int(precision)))
 
 
 # Filters a template can use, with what they do (docs/templates.md lists them too).
@@ -317,6 +327,7 @@ def make_env(*, autoescape: bool) -> TemplateEnvironment:
         keep_trailing_newline=True,
     )
     env.filters.update({name: func for name, (func, _) in FILTERS.items()})
+    env.filters["round"] = _guarded_filter("round", _round)
     return env
 
 
