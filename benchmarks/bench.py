@@ -82,7 +82,7 @@ def timed_run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-QDOCGEN = [sys.executable, "-m", "qdocgen.cli"]
+QDOCGEN = [sys.executable, "-m", "qdocgen"]
 
 
 # ── notice vs docxtpl ────────────────────────────────────────────────────────────────────

@@ -10,9 +10,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qdocgen"
 
 # The first part of a module's name below qdocgen → its layer (higher may import lower).
 LAYERS = {
+    "__main__": 8,  # `python -m qdocgen` runs the command line
     "cli": 7,
     "build": 6,
     "documents": 6,
+    "views": 6,  # what the query commands print (check, targets, progress, missing)
     "workspace_init": 6,
     "workspace": 5,
     "jobs": 5,  # what build runs and documents/ lists
