@@ -70,10 +70,13 @@ def fill(
     period: Period | None = None,
     district: str | None = None,
     evaluation: Evaluation | None = None,
+    values: dict | None = None,
 ) -> bytes:
-    """The template filled with base_context (plus progress when `evaluation` is given);
-    refused before rendering when it needs a year, period or district it was not given."""
+    """The template filled with base_context (plus progress when `evaluation` is given, and
+    the user's own `values`, see user_values.py); refused before rendering when it needs a
+    year, period or district it was not given."""
     context = base_context(plan, period=period, district=district, evaluation=evaluation)
+    context.update(values or {})
     engine = prepare(template)
     engine.refuse_unset(unset_values(context), UNSET_GUARDS)
     return engine.render(context)
