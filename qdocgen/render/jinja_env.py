@@ -59,6 +59,10 @@ def _round(value, precision: int = 0, method: str = "common"):
     return float(fmt.rounded(value, int(precision)))
 
 
+def _as_text(value) -> str:
+    return str(value)
+
+
 # Filters a template can use, with what they do (docs/templates.md lists them too).
 FILTERS: dict[str, tuple[object, str]] = {
     "number": (
@@ -328,6 +332,8 @@ def make_env(*, autoescape: bool) -> TemplateEnvironment:
     )
     env.filters.update({name: func for name, (func, _) in FILTERS.items()})
     env.filters["round"] = _guarded_filter("round", _round)
+    if not autoescape:  # an Excel cell is text, not XML: `{{ "R&D"|e }}` (a docxtpl habit) is R&D
+        env.filters["e"] = env.filters["escape"] = _guarded_filter("escape", _as_text)
     return env
 
 
