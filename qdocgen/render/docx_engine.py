@@ -94,6 +94,8 @@ class PreparedDocx:
         self._xml: dict[str, str] = {}  # each part's XML as the user saved it, to locate mistakes
         self._properties: dict[tuple[str, str], object] = {}
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
+        self._loops: set[str] = set()  # parts with {%tr %}/{%tc %}: rows and tables that may come out empty
+        self._reorder: set[str] = set()  # parts with docxtpl's {% vm %}/{% hm %}: cell properties to order
         try:
             warm = _Template(self)
             warm.render_init()
@@ -147,6 +149,10 @@ class PreparedDocx:
         """The compiled Jinja template of one part (`xml()` gives its XML), compiled on first use."""
         if key not in self._parts:
             self._xml[key] = xml()
+            if word_tags.DOCXTPL_MERGES.search(self._xml[key]):
+                self._reorder.add(key)
+            if re.search(r"\{%-?\s*t[rc]\s", self._xml[key]):
+                self._loops.add(key)
             try:
                 self._parts[key] = self.env.from_string(self.jinja_source(self._xml[key]))
             except JinjaError as exc:
@@ -167,6 +173,10 @@ class PreparedDocx:
             raise self.error(exc, key, context) from None
         dst = dst.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", …), faster
         dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if key in self._reorder:
+            dst = word_tags.order_cell_properties(dst)
+        if key in self._loops:
+            dst = word_tags.drop_empty_tables(dst)
         if not any(c in dst for c in "\t\a\n\f"):  # resolve_listing would change nothing
             return dst
         return DocxTemplate.resolve_listing(None, dst)

@@ -109,6 +109,100 @@ def _plain_values(xml: str) -> str:
     return _VALUE_IN_ELEMENT.sub(rewrite, xml)
 
 
+# The children of w:tcPr in the order the schema (ISO/IEC 29500, CT_TcPr) requires.
+_TC_PR_ORDER = (
+    "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark "
+    "headers cellIns cellDel cellMerge tcPrChange"
+).split()
+_CELL_TAG = re.compile(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?\{%\s*(colspan|cellbg)\s+([^%]*?)\s*%\}.*?</w:tc>", re.S)
+_TC_PR = re.compile(r"<w:tcPr\s*/>|<w:tcPr(?:\s[^>]*)?>.*?</w:tcPr>", re.S)
+_CHILD = re.compile(r"<w:(\w+)[\s/>]")
+
+
+def _cell_tags(xml: str) -> str:
+    """docxtpl's `{% colspan N %}` and `{% cellbg 颜色 %}` done here, with the property put where
+    the schema wants it. docxtpl puts w:gridSpan and w:shd first in w:tcPr, before w:tcW, which
+    is out of schema order (Word may call the file damaged)."""
+    while True:
+        m = _CELL_TAG.search(xml)
+        if m is None:
+            return xml
+        kind, expr = m.group(1), m.group(2).strip()
+        cell = m.group(0)
+        cell = re.sub(r"\{%\s*" + kind + r"\s+[^%]*?\s*%\}", "", cell, count=1)
+        if kind == "colspan":
+            element, name = f'<w:gridSpan w:val="{{{{ {expr} }}}}"/>', "gridSpan"
+        else:
+            element, name = f'<w:shd w:val="clear" w:color="auto" w:fill="{{{{ {expr} }}}}"/>', "shd"
+        cell = _with_tc_property(cell, element, name)
+        xml = xml[: m.start()] + cell + xml[m.end() :]
+
+
+def _with_tc_property(cell: str, element: str, name: str) -> str:
+    """`cell` (a w:tc) with `element` in its w:tcPr in place of any `name` it had, in schema order."""
+    pr = _TC_PR.search(cell)
+    if pr is None:
+        head = re.match(r"<w:tc(?:\s[^>]*)?>", cell).group(0)
+        return head + f"<w:tcPr>{element}</w:tcPr>" + cell[len(head) :]
+    body = pr.group(0)
+    if body.endswith("/>"):
+        return cell[: pr.start()] + f"<w:tcPr>{element}</w:tcPr>" + cell[pr.end() :]
+    open_end = body.index(">") + 1
+    inner = body[open_end : -len("</w:tcPr>")]
+    inner = re.sub(rf"<w:{name}\b[^>]*/>|<w:{name}\b[^>]*>.*?</w:{name}>", "", inner, flags=re.S)
+    rank = _TC_PR_ORDER.index(name)
+    at = len(inner)
+    depth_free = [c for c in _CHILD.finditer(inner) if _top_level(inner, c.start())]
+    for child in depth_free:
+        if child.group(1) in _TC_PR_ORDER and _TC_PR_ORDER.index(child.group(1)) > rank:
+            at = child.start()
+            break
+    inner = inner[:at] + element + inner[at:]
+    return cell[: pr.start()] + body[:open_end] + inner + "</w:tcPr>" + cell[pr.end() :]
+
+
+def _top_level(inner: str, at: int) -> bool:
+    """Whether position `at` of a w:tcPr's content is outside its children (not in w:tcBorders)."""
+    before = inner[:at]
+    opened = len(re.findall(r"<w:\w+(?:\s[^>]*)?(?<!/)>", before))
+    closed = before.count("</w:")
+    return opened == closed
+
+
+_TC_PR_FULL = re.compile(r"(<w:tcPr(?:\s[^>]*)?>)(.*?)(</w:tcPr>)", re.S)
+_TC_CHILD = re.compile(r"<w:(\w+)\b[^>]*?/>|<w:(\w+)\b[^>]*>.*?</w:\2>", re.S)
+DOCXTPL_MERGES = re.compile(r"\{%-?\s*(?:vm|hm)\s*-?%\}")
+
+
+def order_cell_properties(xml: str) -> str:
+    """Rendered Word XML with each w:tcPr's children in schema order. docxtpl's `{% vm %}` and
+    `{% hm %}` append w:vMerge/w:gridSpan at the end of w:tcPr, after w:shd or w:vAlign the
+    cell may have: out of schema order. Sorting after rendering fixes them whatever they hold."""
+
+    def ordered(m: re.Match) -> str:
+        children = [(c.group(1) or c.group(2), c.group(0)) for c in _TC_CHILD.finditer(m.group(2))]
+        if "".join(c for _, c in children) != m.group(2).strip():
+            return m.group(0)  # not plain elements (should not happen): left as it is
+        rank = {name: i for i, name in enumerate(_TC_PR_ORDER)}
+        children.sort(key=lambda c: rank.get(c[0], len(rank)))
+        return m.group(1) + "".join(c for _, c in children) + m.group(3)
+
+    return _TC_PR_FULL.sub(ordered, xml)
+
+
+_EMPTY_ROW = re.compile(r"<w:tr(?:\s[^>]*)?>(?:(?!<w:tc[ >]|</w:tr>|<w:tr[ >]).)*</w:tr>", re.S)
+_EMPTY_TABLE = re.compile(r"<w:tbl>(?:(?!<w:tr[ >]|</w:tbl>|<w:tbl>).)*</w:tbl>", re.S)
+
+
+def drop_empty_tables(xml: str) -> str:
+    """Rendered Word XML without table rows left with no cell (a `{%tc for %}` over an empty
+    list) and tables left with no row (a table of only `{%tr for %}` rows over an empty list):
+    Word must repair a row without cells or a table without rows; empty, they show nothing."""
+    if "<w:tbl>" not in xml:
+        return xml
+    return _EMPTY_TABLE.sub("", _EMPTY_ROW.sub("", xml))
+
+
 def prepare(xml: str) -> str:
     """A Word part's XML made ready for docxtpl's clean-up: tags Word split across runs made
     whole (as docxtpl does first), `{{r }}`/`{{p }}` as plain values, and each `{%-`/`-%}`
@@ -119,6 +213,8 @@ def prepare(xml: str) -> str:
     joined = _SPLIT_START.sub("", xml)  # a tag Word split across runs (`{%` `-` `endfor %}`) made whole
     joined = _IN_TAG.sub(lambda m: re.sub(r"</w:t>.*?(<w:t>|<w:t [^>]*>)", "", m.group(0), flags=re.S), joined)
     joined = _plain_values(joined)
+    if "colspan" in joined or "cellbg" in joined:
+        joined = _cell_tags(joined)
     if "{%-" not in joined and "-%}" not in joined:
         return joined
     refused: list[JoinRefused] = []
