@@ -9,7 +9,7 @@ reused for every district and period (a build of a hundred districts costs littl
 than one of five). Evaluations are kept per period too.
 
 The charts are native Word charts in the templates, bound to the context list `chart` (one
-row per bar: label, ratio, missed); the docx engine fills their data (render/chart_tag.py, render/docx_chart.py).
+row per bar: label, ratio, missed); the docx engine fills their data (render/docx/charts.py, render/docx/chart_part.py).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from qdocgen.render.package import with_document_properties
 from qdocgen.workspace import Workspace
 
 if TYPE_CHECKING:  # the Word engine is imported when a notice is made, not when one is only fingerprinted
-    from qdocgen.render.docx_engine import PreparedDocx
+    from qdocgen.render.docx.engine import PreparedDocx
 
 CITY_TEMPLATE = "通报-全市.docx"
 DISTRICT_TEMPLATE = "通报-区.docx"
@@ -142,8 +142,8 @@ class NoticeMaker:
         if name not in self._prepared:
             from lxml import etree
 
-            from qdocgen.render.docx_engine import PreparedDocx
-            from qdocgen.render.gbt9704_docx import apply_profile
+            from qdocgen.render.docx.engine import PreparedDocx
+            from qdocgen.render.docx.gbt9704 import apply_profile
 
             path = self.ws.template("docx", name)
             try:

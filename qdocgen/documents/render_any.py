@@ -56,7 +56,7 @@ def _prepare(path: str, suffix: str, mtime_ns: int, size: int):
 
         engine = PreparedXlsx(Path(path))
     else:
-        from qdocgen.render.docx_merge import MergingDocx
+        from qdocgen.render.docx.merge import MergingDocx
 
         engine = MergingDocx(Path(path))
     engine.env.elsewhere = NOTICE_ONLY

@@ -6,7 +6,7 @@ over the whole list, such numbers are wrong for a loop that leaves rows out
 (`{%tr for l in lines if l.m.status == '未完成' %}`): a group's first row may be gone, so its
 other rows continued the merge of the group above (showing another task's name), and in Excel
 a merge ran on over the rows below the table. A `Span` is that number (an int, as before) and
-also names its group and the group's size; the merge directives (render/docx_merge.py,
+also names its group and the group's size; the merge directives (render/docx/merge.py,
 render/xlsx/engine.py) then merge the rows actually written that belong to one group.
 """
 

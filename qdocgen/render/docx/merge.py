@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 
-from qdocgen.render.docx_engine import PreparedDocx
+from qdocgen.render.docx.engine import PreparedDocx
 from qdocgen.render.jinja_env import MERGE_FILTER
 
 _DIRECTIVE = re.compile(r"\{%-?\s*(vmerge|hmerge)\s+(.+?)\s*-?%\}", re.S)
