@@ -3,6 +3,8 @@ document silently wrong. Stock docxtpl is rendered beside qdocgen where it shows
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +193,87 @@ def test_an_excel_merge_running_past_its_loop_is_refused(cli, tmp_path):
     assert result.exit_code == 1
     assert "A2" in result.output and "超出了行循环" in result.output
     assert not Path("o.xlsx").exists()
+
+
+OOXML_CHECK = Path(__file__).resolve().parents[2] / "shared" / "tools" / "ooxml_check" / "ooxml_check.py"
+needs_ooxml_check = pytest.mark.skipif(
+    not OOXML_CHECK.is_file(), reason="../shared/tools/ooxml_check 不在仓库旁边（CI 中有）"
+)
+
+
+def ooxml_errors(path: Path) -> list[str]:
+    run = subprocess.run([sys.executable, str(OOXML_CHECK), str(path)], capture_output=True, text=True, timeout=300)
+    assert run.returncode in (0, 1), run.stderr
+    return [line for line in run.stdout.splitlines() if "\tE " in line]
+
+
+def cell_properties(tc) -> list[str]:
+    return [el.tag.removeprefix(W) for el in tc.find(f"{W}tcPr")]
+
+
+def test_docxtpl_cell_tags_keep_word_s_order(cli, tmp_path):
+    doc = Document()
+    table = doc.add_table(rows=5, cols=3)
+    table.rows[0].cells[0].text = "{% colspan 2 %}合并"
+    table.rows[1].cells[0].text = "{% cellbg 'FF0000' %}红"
+    cell = table.rows[1].cells[1]
+    cell.text = "{% cellbg plan.city and '00FF00' %}绿"
+    props = cell._tc.get_or_add_tcPr()  # properties after w:shd in the schema's order
+    props.append(props.makeelement(f"{W}vAlign", {f"{W}val": "center"}))
+    props.append(props.makeelement(f"{W}tcBorders", {}))
+    table.rows[2].cells[0].text = "{%tr for d in districts %}"
+    table.rows[3].cells[0].text = "{% vm %}{{ plan.city }}"
+    table.rows[3].cells[1].text = "{{ d.name }}"
+    props = table.rows[3].cells[0]._tc.get_or_add_tcPr()
+    props.append(props.makeelement(f"{W}vAlign", {f"{W}val": "center"}))
+    table.rows[4].cells[0].text = "{%tr endfor %}"
+    doc.save(tmp_path / "t.docx")
+    assert cli("render", tmp_path / "t.docx", "-o", "o.docx").exit_code == 0
+    rows = Document("o.docx").tables[0]._tbl.findall(f"{W}tr")
+    assert len(rows) == 2 + 5
+    assert cell_properties(rows[0].find(f"{W}tc")) == ["tcW", "gridSpan"]
+    assert cell_properties(rows[1].findall(f"{W}tc")[0]) == ["tcW", "shd"]
+    # docxtpl put w:gridSpan, w:shd first and w:vMerge last in w:tcPr, out of the schema's order
+    assert cell_properties(rows[1].findall(f"{W}tc")[1]) == ["tcW", "tcBorders", "shd", "vAlign"]
+    assert [cell_properties(r.find(f"{W}tc")) for r in rows[2:]] == [["tcW", "vMerge", "vAlign"]] * 5
+
+
+@needs_ooxml_check
+def test_docxtpl_cell_tags_give_a_file_word_opens_unrepaired(cli, tmp_path):
+    doc = Document()
+    table = doc.add_table(rows=5, cols=3)
+    table.rows[0].cells[0].text = "{% colspan 2 %}合并"
+    table.rows[1].cells[0].text = "{% cellbg 'FF0000' %}红"
+    table.rows[2].cells[0].text = "{%tr for d in districts %}"
+    table.rows[3].cells[0].text = "{% vm %}{{ plan.city }}"
+    table.rows[3].cells[1].text = "{{ d.name }}"
+    table.rows[4].cells[0].text = "{%tr endfor %}"
+    doc.add_paragraph("{{r plan.city }}")
+    cols = doc.add_table(rows=1, cols=3).rows[0].cells
+    cols[0].text, cols[1].text, cols[2].text = "{%tc for d in districts %}", "{% hm %}{{ d.short }}", "{%tc endfor %}"
+    doc.save(tmp_path / "t.docx")
+    assert cli("render", tmp_path / "t.docx", "-o", "o.docx").exit_code == 0
+    assert ooxml_errors(Path("o.docx")) == []
+
+
+def test_tables_a_loop_leaves_empty_are_dropped(cli, tmp_path):
+    none = "{%tr for p in progress if p.actual == -1 %}"
+    doc = Document()
+    doc.add_paragraph("前")
+    only_loop = doc.add_table(rows=3, cols=2)
+    only_loop.rows[0].cells[0].text = none
+    only_loop.rows[1].cells[0].text = "{{ p.measure }}"
+    only_loop.rows[2].cells[0].text = "{%tr endfor %}"
+    doc.add_paragraph("中")
+    by_column = doc.add_table(rows=2, cols=3)
+    by_column.rows[0].cells[0].text = "表头"
+    cells = by_column.rows[1].cells
+    cells[0].text, cells[1].text, cells[2].text = none.replace("tr", "tc"), "{{ p.measure }}", "{%tc endfor %}"
+    doc.add_paragraph("后")
+    doc.save(tmp_path / "t.docx")
+    assert cli("render", tmp_path / "t.docx", "--year", "2018", "-o", "o.docx").exit_code == 0
+    out = Document("o.docx")
+    assert [p.text for p in out.paragraphs] == ["前", "中", "后"]
+    assert len(out.tables) == 1 and [len(r.cells) for r in out.tables[0].rows] == [3]
+    if OOXML_CHECK.is_file():
+        assert ooxml_errors(Path("o.docx")) == []
