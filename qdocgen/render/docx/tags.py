@@ -123,8 +123,9 @@ def _cell_tags(xml: str) -> str:
     """docxtpl's `{% colspan N %}` and `{% cellbg 颜色 %}` done here, with the property put where
     the schema wants it. docxtpl puts w:gridSpan and w:shd first in w:tcPr, before w:tcW, which
     is out of schema order (Word may call the file damaged)."""
+    pos = 0
     while True:
-        m = _CELL_TAG.search(xml)
+        m = _CELL_TAG.search(xml, pos)
         if m is None:
             return xml
         kind, expr = m.group(1), m.group(2).strip()
@@ -136,6 +137,7 @@ def _cell_tags(xml: str) -> str:
             element, name = f'<w:shd w:val="clear" w:color="auto" w:fill="{{{{ {expr} }}}}"/>', "shd"
         cell = _with_tc_property(cell, element, name)
         xml = xml[: m.start()] + cell + xml[m.end() :]
+        pos = m.start() if cell != m.group(0) else m.end()  # the same cell again: it may hold the other tag
 
 
 def _with_tc_property(cell: str, element: str, name: str) -> str:
