@@ -104,7 +104,7 @@ def notice(
 ) -> None:
     """生成通报（GB/T 9704 格式 .docx）：不指定 --district/--city 时生成全市通报和各区通报。"""
     from qdocgen.documents.catalog import NOTICE_DIR
-    from qdocgen.documents.notice import NoticeMaker
+    from qdocgen.documents.notice import notices
 
     if district and city:
         raise UserError("--district 与 --city 只能选一个")
@@ -114,15 +114,10 @@ def notice(
         district, city = None, True
     district = resolve_district(ws, district)
     ws.expect_figures(per)
-    maker = NoticeMaker(ws, date=date_text, strict=strict)
     who: list[str | None] = [district] if district else [None] if city else [None, *ws.plan.district_names]
     out_dir = out_dir or ws.output_dir / str(year) / NOTICE_DIR
-    documents = [(d, maker.city(per) if d is None else maker.district(per, d)) for d in who]
-    for d, data in documents:
-        path = check_inside(out_dir, maker.filename(per, d))
-        write_and_say(ws, path, data)
-    if maker.evaluation(per).sample:
-        ws.warnings.append(f"{per.words}完成值为示例数据，通报中已注明“示例数据”。")
+    for name, data in notices(ws, per, who, date=date_text, strict=strict):
+        write_and_say(ws, check_inside(out_dir, name), data)
 
 
 @main.command()
@@ -172,7 +167,7 @@ def render(
         raise UserError(
             "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
         )
-    from qdocgen.documents.render_any import fill, output_name, prepare
+    from qdocgen.documents.render_any import render_file
 
     if out_path is not None and out_path.suffix.lower() != Path(template).suffix.lower():
         # the file is written in the template's format: a .docx name on an Excel workbook opens nowhere
@@ -182,14 +177,9 @@ def render(
         )
     per, evaluation = optional_period(ws, year, period)
     district = resolve_district(ws, district)
-    data = fill(template, ws.plan, period=per, district=district, evaluation=evaluation, values=values)
-    ws.warnings.extend(getattr(prepare(template), "warnings", []))  # e.g. a chart without a chart tag
-    if out_path is None:  # -o is the user's explicit choice; a name made from the template stays inside
-        name = output_name(template, per, district)
-        check_inside(ws.output_dir, name)
-        out_path = ws.output_dir / name
-    if out_path.resolve() == Path(template).resolve():
-        raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
+    out_path, data = render_file(
+        ws, template, out_path, period=per, district=district, evaluation=evaluation, values=values
+    )
     write_and_say(ws, out_path, data)
 
 

@@ -15,6 +15,7 @@ row per bar: label, ratio, missed); the docx engine fills their data (render/doc
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -220,3 +221,18 @@ class NoticeMaker:
             for r in ev.for_district(district)
             if r.ratio is not None
         ]
+
+
+def notices(
+    ws: Workspace, period: Period, who: list[str | None], *, date: str | None = None, strict: bool = False
+) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) of the notices of `period` for `who` (districts' full names; None for the
+    city-wide notice), all made before the first is given, so a mistake in one leaves every file as
+    it was. Once all have been taken (written), says in the workspace's warnings when the figures are
+    sample data."""
+    maker = NoticeMaker(ws, date=date, strict=strict)
+    documents = [(d, maker.city(period) if d is None else maker.district(period, d)) for d in who]
+    for d, data in documents:
+        yield maker.filename(period, d), data
+    if maker.evaluation(period).sample:
+        ws.warnings.append(f"{period.words}完成值为示例数据，通报中已注明“示例数据”。")
