@@ -277,3 +277,23 @@ def test_tables_a_loop_leaves_empty_are_dropped(cli, tmp_path):
     assert len(out.tables) == 1 and [len(r.cells) for r in out.tables[0].rows] == [3]
     if OOXML_CHECK.is_file():
         assert ooxml_errors(Path("o.docx")) == []
+
+
+def test_a_group_merge_two_columns_wide_in_excel(cli, tmp_path, plan, figures):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = FILTERED
+    ws["A2"], ws["C2"] = "{%vmerge l.task_span %}{%hmerge 2 %}{{ l.row.task }}", "{{ l.m.measure }}"
+    ws["B2"] = "{%hmerge 0 %}"
+    ws["A3"] = "{%tr endfor %}"
+    wb.save(tmp_path / "t.xlsx")
+    assert cli("render", tmp_path / "t.xlsx", "--year", "2018", "--district", "南海", "-o", "o.xlsx").exit_code == 0
+    out = load_workbook("o.xlsx").active
+    tasks = {r.no: r.task for r in plan.rows}
+    groups = _runs([tasks[n] for n, _ in missed_lines(plan, figures)])
+    merged = sorted((r.min_row, r.max_row, r.min_col, r.max_col) for r in out.merged_cells.ranges)
+    row, expected = 1, []
+    for group in groups:
+        expected.append((row, row + len(group) - 1, 1, 2))
+        row += len(group)
+    assert merged == expected

@@ -229,7 +229,7 @@ class _SheetWriter:
                 if self.in_group(tpl, down.group, across, out_row):
                     cell.value = None
                     return
-                down = 1  # the group's merge grows with the rows that join it
+                down = across = 1  # the group's merge (as wide as `across`) grows with the rows that join it
             else:
                 self.groups.pop(tpl.coord, None)
             if down == 0 or across == 0:
