@@ -180,6 +180,44 @@ def _gbt9704_options() -> dict[str, Option]:
     return out
 
 
+@dataclass(frozen=True)
+class Values(Option):
+    """`[render.values]`: values of the workspace's own a template may use by name (填报单位,
+    联系人, …), as `qdocgen render --set` gives them. Only the form is checked here (a name a
+    template can write, plain data); documents/user_values.py refuses a built-in name."""
+
+    def validate(self, value):
+        if not isinstance(value, dict):
+            raise Invalid('应为一节值，写作 [render.values] 另起一行，其下每行 "名称" = "值"')
+        for name, item in value.items():
+            problem = value_name_problem(name) or _plain_problem(item)
+            if problem:
+                raise Invalid(f"“{name}”：{problem}")
+        return dict(value)
+
+
+def value_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a template variable, or None."""
+    if not name.isidentifier():
+        return "名称只能由汉字、字母、数字和下划线组成，且不以数字开头（模板中写作 {{ 名称 }}）"
+    if name in _JINJA_WORDS:
+        return f"“{name}”是模板语言的保留字，请换一个名称"
+    return None
+
+
+_JINJA_WORDS = {"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if", "else"}
+
+
+def _plain_problem(value: object) -> str | None:
+    if isinstance(value, dict):
+        return next((p for p in map(_plain_problem, value.values()) if p), None)
+    if isinstance(value, list):
+        return next((p for p in map(_plain_problem, value) if p), None)
+    if value is None or isinstance(value, (str, int, float, bool, date)):
+        return None
+    return f"不支持的值“{value}”（可用文字、数字、true/false、日期，或它们的列表）"
+
+
 # Sections older files may hold that no longer do anything: accepted whatever their keys.
 RETIRED = {"chart"}
 
@@ -189,6 +227,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
     "chart": {},  # retired (see RETIRED)
     "notice": {"subject": Text("", check=_subject_problem), "date": DateText(None, what="成文日期")},
     "forms": {"note_when_missed": Boolean(False)},
+    "render": {"values": Values({})},
 }
 
 
@@ -201,6 +240,7 @@ class Config:
     chart: ChartSettings = field(default_factory=ChartSettings)
     notice: NoticeSettings = field(default_factory=NoticeSettings)
     forms: FormsSettings = field(default_factory=FormsSettings)
+    render_values: dict = field(default_factory=dict)  # [render.values]: for `qdocgen render` (not in digest)
 
     @property
     def profile(self) -> Profile:
@@ -265,10 +305,17 @@ def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:
             if key not in options:
                 problems.append(Problem(where, key_line, _unknown(f"设置项 {key}", key, options), place))
                 continue
+            if isinstance(options[key], Values) and isinstance(value, dict):  # a table: each value at its line
+                for item, v in value.items():
+                    why = value_name_problem(item) or _plain_problem(v)
+                    if why:
+                        at = lines.get((f"{name}.{key}", item), lines.get((f"{name}.{key}", None), key_line))
+                        problems.append(Problem(where, at, why, f"[{name}.{key}] {item}"))
             try:
                 values[name][key] = options[key].validate(value)
             except Invalid as exc:
-                problems.append(Problem(where, key_line, str(exc), place))
+                if not (isinstance(options[key], Values) and isinstance(value, dict)):
+                    problems.append(Problem(where, key_line, str(exc), place))
     if not problems:
         profile = replace(Profile(), **values.get("gbt9704", {}))
         line = lines.get(("gbt9704", None))
@@ -281,6 +328,7 @@ def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:
         chart=ChartSettings(given="chart" in values),
         notice=NoticeSettings(**values.get("notice", {})),
         forms=FormsSettings(**values.get("forms", {})),
+        render_values=values.get("render", {}).get("values", {}),
     )
 
 
@@ -396,5 +444,11 @@ def example_config() -> str:
         "[forms]",
         "# 完成值低于目标（未完成）的，须在“说明”中写明原因：填报表中提示并标出，qdocgen missing 列出未写说明的",
         "# note_when_missed = false",
+        "",
+        "# qdocgen render 填写报送表格时，模板中可用的自己的值（{{ 填报单位 }} 等）；名称含汉字时加引号",
+        "[render.values]",
+        '# "填报单位" = "市市场监督管理局"',
+        '# "联系人" = "张三"',
+        '# "电话" = "0757-83381234"',
     ]
     return "\n".join(lines) + "\n"

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache
 
-from babel.numbers import NumberPattern, parse_pattern
-
-from qdocgen.fmt import LOCALE
+from qdocgen import fmt
 from qdocgen.progress import DONE, EXCEEDED, MET, MISSED, Result
 
 MAX_DECIMALS = 8  # enough to tell apart any two figures a form can hold
@@ -49,22 +47,22 @@ def _pattern(min_dec: int, max_dec: int) -> str:
     return "#,##0." + "0" * min_dec + "#" * (max_dec - min_dec)
 
 
-@lru_cache(maxsize=64)
-def _parsed(min_dec: int, max_dec: int) -> NumberPattern:
-    return parse_pattern(_pattern(min_dec, max_dec))
-
-
-def _text(value: float, min_dec: int, max_dec: int) -> str:
-    # format_decimal(value, format=_pattern(…), locale=LOCALE), with the pattern parsed once and
-    # each text kept: a build shows every result in several documents (babel takes 15 µs a call).
+def _text(value: float | Decimal, min_dec: int, max_dec: int) -> str:
+    # fmt.apply (四舍五入 on the figure as written), each text kept: a build shows every result
+    # in several documents (babel takes 15 µs a call).
     if value == 0 and math.copysign(1.0, value) < 0:  # -0.0 is written '-0': not the cached 0.0's text
-        return _parsed(min_dec, max_dec).apply(value, LOCALE, decimal_quantization=True, group_separator=True)
+        return fmt.apply(_pattern(min_dec, max_dec), value)
     return _cached_text(value, min_dec, max_dec)
 
 
 @lru_cache(maxsize=100_000)
-def _cached_text(value: float, min_dec: int, max_dec: int) -> str:
-    return _parsed(min_dec, max_dec).apply(value, LOCALE, decimal_quantization=True, group_separator=True)
+def _cached_text(value: float | Decimal, min_dec: int, max_dec: int) -> str:
+    return fmt.apply(_pattern(min_dec, max_dec), value)
+
+
+def _hundredfold(value: float) -> Decimal:
+    """A ratio as a percentage, from the ratio as written: 0.9525 → 95.25 (not 95.24999…)."""
+    return fmt.as_written(value).scaleb(2)
 
 
 def _read(text: str) -> Decimal:
@@ -119,7 +117,7 @@ def ratio(value: float | None, status: str) -> tuple[str, float | None]:
     if value is None:
         return "", None
     for dec in range(1, (MAX_DECIMALS if status == EXCEEDED else 2) + 1):
-        text = _text(value * 100, 1, dec)
+        text = _text(_hundredfold(value), 1, dec)
         shown = _read(text)
         if status == MISSED and shown >= 100:
             continue
@@ -129,12 +127,12 @@ def ratio(value: float | None, status: str) -> tuple[str, float | None]:
             text, shown = "100.0", Decimal(100)
         return text + "%", float(shown / 100)
     if status == MISSED:  # still 100.00: cut, not rounded
-        shown = (Decimal(repr(value)) * 100).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+        shown = _hundredfold(value).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
         shown = min(shown, Decimal("99.99"))
         return f"{shown}%", float(shown / 100)
     # 超额完成 by less than the last decimal: rounded up, so it still reads above 100%
     step = Decimal(1).scaleb(-MAX_DECIMALS)
-    shown = max((Decimal(repr(value)) * 100).quantize(step, rounding=ROUND_CEILING), Decimal(100) + step)
+    shown = max(_hundredfold(value).quantize(step, rounding=ROUND_CEILING), Decimal(100) + step)
     return f"{shown}%", float(shown / 100)
 
 
@@ -150,7 +148,7 @@ def whole_percent(value: float | None) -> str:
     """0.5 → '50%', 0.125 → '12.5%': a share written without a needless '.0' (序时进度)."""
     if value is None:
         return ""
-    return _text(value * 100, 0, 2) + "%"
+    return _text(_hundredfold(value), 0, 2) + "%"
 
 
 def show(r: Result) -> Shown:

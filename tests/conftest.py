@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import signal
@@ -44,16 +45,39 @@ def data_dir(tmp_path) -> Path:
     return target
 
 
+# .ci/run sets this to a folder: the Word and Excel files each `cli` call writes are copied
+# there, and ooxml_check then checks every file the tests made qdocgen write.
+KEEP_OUTPUTS = os.environ.get("QDOCGEN_KEEP_OUTPUTS")
+
+
 @pytest.fixture
-def cli(tmp_path, monkeypatch):
+def cli(tmp_path, monkeypatch, request):
     """Run `qdocgen ARGS` in a temporary folder; returns click's Result (exit_code, output)."""
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str, data: Path | None = None, templates: Path | None = None):
         argv = ["--data", str(data or DATA), "--templates", str(templates or TEMPLATES), *map(str, args)]
-        return CliRunner().invoke(main, argv, catch_exceptions=False)
+        before = _office_files(tmp_path) if KEEP_OUTPUTS else {}
+        result = CliRunner().invoke(main, argv, catch_exceptions=False)
+        if KEEP_OUTPUTS:
+            _keep_written(tmp_path, before, request.node.name)
+        return result
 
     return run
+
+
+def _office_files(folder: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.suffix in (".docx", ".xlsx") and p.is_file()}
+
+
+def _keep_written(folder: Path, before: dict[Path, int], test: str) -> None:
+    """Copy the .docx/.xlsx files a `cli` call wrote (new or rewritten) to KEEP_OUTPUTS."""
+    target = Path(KEEP_OUTPUTS)
+    target.mkdir(parents=True, exist_ok=True)
+    for path, mtime in _office_files(folder).items():
+        if before.get(path) != mtime and "备份" not in path.name:  # a backup is the user's file, not ours
+            name = re.sub(r"[^\w.-]+", "_", f"{test}-{path.relative_to(folder)}")
+            shutil.copyfile(path, target / f"{len(list(target.iterdir())):05d}-{name}")
 
 
 needs_soffice = pytest.mark.skipif(

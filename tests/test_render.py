@@ -392,3 +392,66 @@ def test_the_fields_of_the_context_values_are_documented(plan, figures):
         if row is not None and name != "city_results" and name != "totals":
             in_docs = set(re.findall(r"[A-Za-z_]\w*", row))
             assert not set(value) - in_docs, f"docs/templates.md 未说明 {name} 的 {sorted(set(value) - in_docs)}"
+
+
+def contact_docx(path: Path) -> Path:
+    doc = Document()
+    doc.add_paragraph(
+        "填报单位：{{ 填报单位 }}；联系人：{{ 联系人 }}；电话：{{ 电话 }}；填报日期：{{ 填报日期|cn_date }}"
+    )
+    doc.save(path)
+    return path
+
+
+def test_values_of_ones_own_from_config_file_and_set(cli, tmp_path, data_dir):
+    (tmp_path / "qdocgen.toml").write_text(
+        '[render.values]\n"填报单位" = "佛山市市场监督管理局"\n"联系人" = "李四"\n"填报日期" = 2019-01-10\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "v.yaml").write_text('联系人: 张三\n电话: "0757-83381234"\n', encoding="utf-8")
+    template = contact_docx(tmp_path / "省表.docx")
+    result = cli("render", template, "--values", "v.yaml", "--set", "电话=0757-80000000", "-o", "o.docx", data=data_dir)
+    assert result.exit_code == 0, result.output
+    assert Document("o.docx").paragraphs[0].text == (
+        "填报单位：佛山市市场监督管理局；联系人：张三；电话：0757-80000000；填报日期：2019年1月10日"
+    )  # [render.values] < --values < --set
+    listed = cli("render", "--list-vars", "--set", "份数=3", data=data_dir).output
+    assert "填报单位  佛山市市场监督管理局" in listed and "份数" in listed and "2019-01-10" in listed
+
+
+def test_values_in_an_excel_form_keep_numbers_numbers(cli, tmp_path):
+    wb = Workbook()
+    wb.active["A1"], wb.active["B1"], wb.active["C1"] = "{{ 联系人 }}", "{{ 份数 }}", "{{ 电话 }}"
+    wb.save(tmp_path / "t.xlsx")
+    (tmp_path / "v.json").write_text('{"联系人": "张三", "份数": 3}', encoding="utf-8")
+    result = cli("render", tmp_path / "t.xlsx", "--values", "v.json", "--set", "电话=075783381234", "-o", "o.xlsx")
+    assert result.exit_code == 0, result.output
+    ws = load_workbook("o.xlsx").active
+    assert (ws["A1"].value, ws["B1"].value, ws["C1"].value) == ("张三", 3, "075783381234")  # --set is text
+
+
+@pytest.mark.parametrize(
+    ("args", "toml", "said"),
+    [
+        (("--set", "year=2020"), "", "--set 中的值“year”：“year”是内置变量"),
+        (("--set", "loop=1"), "", "“loop”是内置变量"),
+        ((), '[render.values]\n"plan" = "x"\n', "[render.values] 中的值“plan”：“plan”是内置变量"),
+        ((), '[render.values]\n"1号" = "x"\n', "qdocgen.toml:2 [render.values] 1号: 名称只能"),
+        (("--set", "联系人"), "", "应写作 --set 名称=值"),
+        (("--values", "v.txt"), "", "应为 .yaml、.yml 或 .json"),
+    ],
+)
+def test_values_that_would_shadow_or_cannot_be_used_are_refused(cli, tmp_path, data_dir, args, toml, said):
+    if toml:
+        (tmp_path / "qdocgen.toml").write_text(toml, encoding="utf-8")
+    template = contact_docx(tmp_path / "省表.docx")
+    result = cli("render", template, *args, "-o", "o.docx", data=data_dir)
+    assert result.exit_code != 0
+    assert said in result.output
+    assert not Path("o.docx").exists()
+
+
+def test_a_value_not_given_says_how_to_give_it(cli, tmp_path):
+    result = cli("render", contact_docx(tmp_path / "省表.docx"), "-o", "o.docx")
+    assert result.exit_code == 1
+    assert "未定义的变量“填报单位”" in result.output and "--set 填报单位=…" in result.output

@@ -175,3 +175,60 @@ def test_word_reads_the_same_tags(tmp_path):
     out = Document(io.BytesIO(PreparedDocx(path).render(CONTEXT)))
     assert [p.text for p in out.paragraphs if p.text] == ["佛山市市区", "今年"]
     assert [row.cells[0].text for row in out.tables[0].rows] == ["甲", "丙", "丁"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("{%p if year %}有{%p endif %}", "{%p … %} 是 Word 模板的段落标记"),
+        ("{%tc for d in progress %}{{ d.measure }}{%tc endfor %}", "{%tc … %} 是 Word 模板按列重复"),
+        ("{{r plan.city }}", "{{r … }}"),
+        ("{{p plan.city }}", "{{r … }}"),
+        ("{%r if year %}x{%r endif %}", "{%r … %}"),
+        ("{% colspan 2 %}合计", "{%hmerge N %}"),
+        ("{% cellbg 'FF0000' %}红", "单元格格式或条件格式"),
+        ("{% vm %}{{ year }}", "{%vmerge N %}"),
+        ("序号{%tr for p in progress %}", "要单独写在一格中"),
+    ],
+)
+def test_word_only_tags_in_excel_say_so(tmp_path, text, words):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表"
+    ws["A1"], ws["C2"] = "标题", text
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path)
+    message = str(info.value)
+    assert "工作表“表”!C2" in message and "Word 模板的标记，Excel 模板中不能用" in message and words in message
+
+
+def test_word_only_tags_in_an_excel_header_say_so(tmp_path):
+    wb = Workbook()
+    wb.active.oddHeader.center.text = "{{r plan.city }}"
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path)
+    assert "页眉（中）" in str(info.value) and "Excel 模板中不能用" in str(info.value)
+
+
+def test_a_row_marker_that_is_not_for_says_what_excel_has(tmp_path):
+    wb = Workbook()
+    wb.active["A1"] = "{%tr if year %}"
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path)
+    assert "{%tr for x in 列表 if 条件 %}" in str(info.value)
+
+
+def test_variables_named_like_tags_are_still_variables(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "{%tr for p in progress %}"
+    ws["A2"], ws["B2"] = "{{ p.measure }}", "{{p.actual}}"
+    ws["A3"] = "{%tr endfor %}"
+    out = render(wb, tmp_path).active
+    assert [out["A1"].value, out["B1"].value] == ["甲", 5]
+
+
+def test_escape_filter_in_excel_is_the_text_itself(tmp_path):
+    wb = Workbook()
+    wb.active["A1"] = "{{ plan.title|e }}"
+    assert render(wb, tmp_path).active["A1"].value == "R&D 计划"

@@ -671,3 +671,32 @@ def test_ranges_to_the_end_of_the_sheet_stay_there(tmp_path):
     assert [cf.rules[0].formula for cf in out.conditional_formatting if str(cf.sqref) == "C1"] == [
         ["C1>MAX($B$2:$B$1048576)"]
     ]
+
+
+def test_conditional_counts_and_sums_over_an_empty_loop_are_zero(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "{%tr for it in items %}"
+    ws["A2"], ws["B2"] = "{{ it.name }}", "{{ it.n }}"
+    ws["A3"] = "{%tr endfor %}"
+    ws["A4"] = '=COUNTIF(A2:A2,"南海*")'
+    ws["B4"] = '=SUMIF(A2:A2,"南海*",B2:B2)+1'
+    ws["C4"] = '=COUNTIFS(A2:A2,"x",B2:B2,">0")'
+    ws["D4"] = '=IF(SUMIFS(B2:B2,A2:A2,"x")>0,"有","无")'
+    ws["E4"] = '=_xlfn.MAXIFS(B2:B2,A2:A2,"x")'
+    out = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": []}))).active
+    assert [c.value for c in out[1]][:5] == ["=0", "=0+1", "=0", '=IF(0>0,"有","无")', "=0"]
+    full = load_workbook(io.BytesIO(render(wb, tmp_path, {"items": ITEMS[:2]}))).active
+    assert full["A3"].value == '=COUNTIF(A1:A2,"南海*")'  # with rows: the range grows as ever
+
+
+def test_averageif_over_an_empty_loop_is_refused_as_excel_would_show_div0(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "{%tr for it in items %}"
+    ws["A2"], ws["B2"] = "{{ it.name }}", "{{ it.n }}"
+    ws["A3"] = "{%tr endfor %}"
+    ws["C4"] = '=AVERAGEIF(A2:A2,"x",B2:B2)'
+    with pytest.raises(TemplateError) as info:
+        render(wb, tmp_path, {"items": []})
+    assert "C4" in str(info.value) and "#DIV/0!" in str(info.value)

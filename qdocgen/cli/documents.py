@@ -126,7 +126,21 @@ def notice(
 @period_option
 @click.option("--district", default=None, help="针对一个区（东城 或 东城区）。")
 @output_option("out_path", "输出文件（默认 output/ 下：模板名-时段-区）。")
-@click.option("--list-vars", is_flag=True, help="列出模板可用的全部变量和过滤器。")
+@click.option(
+    "--set",
+    "set_items",
+    multiple=True,
+    metavar="名称=值",
+    help="给模板一个计划中没有的值，如 --set 联系人=张三（可写多个；优先于 --values 和 qdocgen.toml 的 [render.values]）。",
+)
+@click.option(
+    "--values",
+    "values_file",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="从 YAML 或 JSON 文件读入一组值（名称: 值），如 填报单位、联系人、电话、填报日期。",
+)
+@click.option("--list-vars", is_flag=True, help="列出模板可用的全部变量和过滤器（含 --set、--values 给出的值）。")
 @click.pass_obj
 def render(
     ws: Workspace,
@@ -135,13 +149,19 @@ def render(
     period: str,
     district: str | None,
     out_path: Path | None,
+    set_items: tuple[str, ...],
+    values_file: Path | None,
     list_vars: bool,
 ) -> None:
     """用计划数据填写任意 Word（.docx）或 Excel（.xlsx）模板，如省里下发的表格。"""
+    from qdocgen.documents.user_values import gather
+
+    config = ws.config
+    values = gather(config.render_values, config.path, values_file, set_items)
     if list_vars:
         from qdocgen.views.variables import variables
 
-        click.echo(variables(), nl=False)
+        click.echo(variables(values), nl=False)
         return
     if template is None:
         raise UserError(
@@ -157,7 +177,9 @@ def render(
         )
     per, evaluation = optional_period(ws, year, period)
     district = resolve_district(ws, district)
-    out_path, data = render_file(ws, template, out_path, period=per, district=district, evaluation=evaluation)
+    out_path, data = render_file(
+        ws, template, out_path, period=per, district=district, evaluation=evaluation, values=values
+    )
     write_and_say(ws, out_path, data)
 
 

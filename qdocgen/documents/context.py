@@ -17,6 +17,7 @@ from qdocgen.figures.period import Period
 from qdocgen.plan.model import OPTIONAL_COLUMNS, District, Plan
 from qdocgen.plan.units import addressee_line, unit_word
 from qdocgen.progress import DONE, Evaluation, Result
+from qdocgen.render.spans import Span
 
 SAMPLE_NOTE = "示例数据：本文件中的完成值为演示用的示例数据，并非实际报送数据。"
 
@@ -151,7 +152,7 @@ def result_context(r: Result) -> dict:
 
 def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str | None = None) -> list[dict]:
     """The 44 rows with their merge spans and, when evaluated, their measures' progress."""
-    spans = {col: _span_index(plan.merge_spans(col)) for col in ("task", "content", "lead", "support", "goals")}
+    spans = {col: _span_index(plan.merge_spans(col), col) for col in ("task", "content", "lead", "support", "goals")}
     by_row: dict[int, list[dict]] = {}
     if evaluation is not None:
         for r in evaluation.results:
@@ -193,11 +194,12 @@ def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str
     return out
 
 
-def _span_index(spans: list[tuple[int, int]]) -> dict[int, tuple[bool, int]]:
+def _span_index(spans: list[tuple[int, int]], col: str) -> dict[int, tuple[bool, Span]]:
     index = {}
     for first, last in spans:
+        size = last - first + 1
         for n in range(first, last + 1):
-            index[n] = (n == first, last - first + 1 if n == first else 0)
+            index[n] = (n == first, Span(size if n == first else 0, (col, first), size))
     return index
 
 

@@ -75,10 +75,13 @@ def fill(
     period: Period | None = None,
     district: str | None = None,
     evaluation: Evaluation | None = None,
+    values: dict | None = None,
 ) -> bytes:
-    """The template filled with base_context (plus progress when `evaluation` is given);
-    refused before rendering when it needs a year, period or district it was not given."""
+    """The template filled with base_context (plus progress when `evaluation` is given, and
+    the user's own `values`, see user_values.py); refused before rendering when it needs a
+    year, period or district it was not given."""
     context = base_context(plan, period=period, district=district, evaluation=evaluation)
+    context.update(values or {})
     engine = prepare(template)
     engine.refuse_unset(unset_values(context), UNSET_GUARDS)
     return engine.render(context)
@@ -103,12 +106,13 @@ def render_file(
     period: Period | None = None,
     district: str | None = None,
     evaluation: Evaluation | None = None,
+    values: dict | None = None,
 ) -> tuple[Path, bytes]:
     """`qdocgen render`: the filled template and the file it goes to, `out_path` (the user's -o,
     taken as given) or a name made from the template in the output folder, never the template
     itself. What the template leaves to be told (a chart without a chart tag) goes to the
-    workspace's warnings."""
-    data = fill(template, ws.plan, period=period, district=district, evaluation=evaluation)
+    workspace's warnings. `values`: the user's own (user_values.py)."""
+    data = fill(template, ws.plan, period=period, district=district, evaluation=evaluation, values=values)
     ws.warnings.extend(getattr(prepare(template), "warnings", []))
     if out_path is None:  # -o is the user's explicit choice; a name made from the template stays inside
         name = output_name(template, period, district)

@@ -4,12 +4,14 @@ A row of the 任务分解表 with three measures for five districts becomes fift
 row's own columns (任务名称, 工作内容, …) are then merged down over its lines, and each
 measure's name over its districts' lines. Each line carries, for every column that may
 merge, whether it starts a merged group (`<key>_first`) and how many lines it spans
-(`<key>_span`, 0 on the lines it covers), so templates merge with `{%vmerge x_span %}`.
+(`<key>_span`, 0 on the lines it covers), so templates merge with `{%vmerge x_span %}`; the
+spans know their group (render/spans.py), so a loop that leaves lines out still merges right.
 """
 
 from __future__ import annotations
 
 from qdocgen.progress import NOT_APPLICABLE
+from qdocgen.render.spans import Span
 
 GROUP_KEYS = ("row", "task", "content", "lead", "support", "goals", "measure")
 
@@ -62,5 +64,6 @@ def _spans(lines: list[dict], key: str) -> None:
             end += 1
         for i in range(start, end + 1):
             lines[i][f"{key}_first"] = i == start
-            lines[i][f"{key}_span"] = end - start + 1 if i == start else 0
+            size = end - start + 1
+            lines[i][f"{key}_span"] = Span(size if i == start else 0, (key, start), size)
         start = end + 1

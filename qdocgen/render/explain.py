@@ -21,6 +21,7 @@ from qdocgen.errors import TemplateError
 from qdocgen.render.locate import Place, unclosed
 
 HELP = "可用变量见 docs/templates.md 或 qdocgen render --list-vars"
+OWN_VALUES = "计划中没有的值（如 填报单位、联系人）可用 qdocgen render --set {name}=… 或 --values 文件给出，或写在 qdocgen.toml 的 [render.values]"
 
 _TYPES = {
     "int": "数字",
@@ -209,7 +210,7 @@ def _undefined(exc: BaseException, message: str, env=None) -> str:
         if elsewhere:  # a variable other templates have (the notices' `redhead`)
             return f"未定义的变量“{name}”：{elsewhere}"
         known = _known_names(exc) | set(getattr(detail, "known", ()))
-        return f"未定义的变量“{name}”{closest(name, known) or '（' + HELP + '）'}"
+        return f"未定义的变量“{name}”{closest(name, known) or '（' + HELP + '；' + OWN_VALUES.format(name=name) + '）'}"
     if re.match(r"No aggregated item", message):
         return "列表为空，取不到最大值或最小值"
     if obj is None and detail is not None and getattr(detail, "has_obj", False):

@@ -18,16 +18,19 @@ from __future__ import annotations
 import re
 import types
 from datetime import date
+from decimal import Decimal
 from functools import wraps
 
 from jinja2 import StrictUndefined, meta, nodes, pass_context
 from jinja2 import Undefined as JinjaUndefined
 from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.filters import do_round as _JINJA_ROUND
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import consume, generate_lorem_ipsum, missing
 
 from qdocgen import fmt
+from qdocgen.render import spans
 
 
 def _date(value: object) -> str:
@@ -46,6 +49,18 @@ def _percent(value: object) -> str:
 
 def _quantity(value: object, unit: str = "") -> str:
     return "" if value is None or value == "" else fmt.quantity(float(value), unit)
+
+
+def _round(value, precision: int = 0, method: str = "common"):
+    """jinja's `round`, rounding 'common' by qdocgen's rule (四舍五入 on the figure as
+    written, fmt.py): 1.005|round(2) → 1.01, 2.5|round → 3.0 (jinja: 1.0 and 2.0)."""
+    if method != "common" or isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return _JINJA_ROUND(value, precision, method)
+    return float(fmt.rounded(value, int(precision)))
+
+
+def _as_text(value) -> str:
+    return str(value)
 
 
 # Filters a template can use, with what they do (docs/templates.md lists them too).
@@ -73,6 +88,7 @@ _BIG_NUMBER = re.compile(r"\d{7,}|\*")  # a width or precision of 1,000,000 or m
 _FORMAT_SPEC = re.compile(r"%[#0\- +]*[\d*]*(?:\.[\d*]+)?|\{[^{}]*\}")
 _INCLUDES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 _BUDGET_FILTER = "qdocgen_loop_budget"
+MERGE_FILTER = "qdocgen_vmerge"  # a `{%vmerge %}` span as the rows written call for (render/spans.py)
 _SIZE_FILTER = "qdocgen_size_check"
 
 
@@ -110,6 +126,14 @@ def _loop_budget(context, iterable):
         yield item
 
 
+@pass_context
+def _vmerge(context, value, key, first):
+    state = getattr(context, "qdocgen_vmerge", None)
+    if state is None:
+        state = context.qdocgen_vmerge = {}
+    return spans.follow(value, state, key, bool(first))
+
+
 def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - jinja's names
     """jinja's placeholder text, with limits (lipsum(10**9) would never finish)."""
     if not all(isinstance(v, int) and v <= 1000 for v in (n, min, max)):
@@ -144,6 +168,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self.filters = {name: _guarded_filter(name, func) for name, func in self.filters.items()}
         self.filters[_BUDGET_FILTER] = _loop_budget
         self.filters[_SIZE_FILTER] = _check_size
+        self.filters[MERGE_FILTER] = _vmerge
         self.globals["lipsum"] = _lipsum
 
     # -- limits ----------------------------------------------------------------------------
@@ -306,6 +331,9 @@ def make_env(*, autoescape: bool) -> TemplateEnvironment:
         keep_trailing_newline=True,
     )
     env.filters.update({name: func for name, (func, _) in FILTERS.items()})
+    env.filters["round"] = _guarded_filter("round", _round)
+    if not autoescape:  # an Excel cell is text, not XML: `{{ "R&D"|e }}` (a docxtpl habit) is R&D
+        env.filters["e"] = env.filters["escape"] = _guarded_filter("escape", _as_text)
     return env
 
 

@@ -15,6 +15,7 @@ are rendered and the package's other members copied, byte for byte what docxtpl 
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -93,6 +94,8 @@ class PreparedDocx:
         self._xml: dict[str, str] = {}  # each part's XML as the user saved it, to locate mistakes
         self._properties: dict[tuple[str, str], object] = {}
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
+        self._loops: set[str] = set()  # parts with {%tr %}/{%tc %}: rows and tables that may come out empty
+        self._reorder: set[str] = set()  # parts with docxtpl's {% vm %}/{% hm %}: cell properties to order
         try:
             warm = _Template(self)
             warm.render_init()
@@ -136,7 +139,7 @@ class PreparedDocx:
         """A part's XML made into Jinja source: docxtpl's clean-up of tags split across runs,
         `{%p %}`/`{%tr %}`/`{%tc %}` markers and the like; `{%-`/`-%}` inside a run's text are
         Jinja's whitespace control (render/docx/tags.py)."""
-        return word_tags.restore(self._patcher.patch_xml(word_tags.hide_inline_strips(xml)))
+        return _tag_entities(word_tags.restore(self._patcher.patch_xml(word_tags.prepare(xml))))
 
     def jinja_source(self, xml: str) -> str:
         """What gets compiled: one line per paragraph, so errors have a line (see places.py)."""
@@ -146,12 +149,19 @@ class PreparedDocx:
         """The compiled Jinja template of one part (`xml()` gives its XML), compiled on first use."""
         if key not in self._parts:
             self._xml[key] = xml()
+            if word_tags.DOCXTPL_MERGES.search(self._xml[key]):
+                self._reorder.add(key)
+            if re.search(r"\{%-?\s*t[rc]\s", self._xml[key]):
+                self._loops.add(key)
             try:
                 self._parts[key] = self.env.from_string(self.jinja_source(self._xml[key]))
             except JinjaError as exc:
                 raise self.error(exc, key) from None
             except word_tags.JoinRefused as exc:
                 raise self.join_error(exc, key) from None
+            except word_tags.WordTagRefused as exc:
+                place = self.word_part(key).paragraph_with(r"\{\{\s*t[rc] ")
+                raise TemplateError(exc.text, template=self.path, place=place.near(exc.tag)) from None
         return self._parts[key]
 
     def render_part(self, key: str, context: dict) -> str:
@@ -163,6 +173,10 @@ class PreparedDocx:
             raise self.error(exc, key, context) from None
         dst = dst.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", …), faster
         dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if key in self._reorder:
+            dst = word_tags.order_cell_properties(dst)
+        if key in self._loops:
+            dst = word_tags.drop_empty_tables(dst)
         if not any(c in dst for c in "\t\a\n\f"):  # resolve_listing would change nothing
             return dst
         return DocxTemplate.resolve_listing(None, dst)
@@ -261,6 +275,23 @@ class PreparedDocx:
         """Members to replace (or add) in a rendered document (`document`, the package), on both
         paths: the charts bound by chart tags, filled with the context's data."""
         return fill_charts(document, self.charts, context)
+
+
+_ENTITY = re.compile(r"&(?:amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+
+
+def _tag_entities(source: str) -> str:
+    """`source` with the XML escapes inside its tags read as the characters the user typed:
+    `{{ plan.city ~ " & " ~ x }}` is saved as `" &amp; "`, which Jinja printed as “&amp;”, and
+    `{% if x == "研发&设计" %}` was never true. (docxtpl reads back only `&lt;` and `&gt;`.)
+    Text outside the tags stays XML; what a tag prints is escaped again (autoescape)."""
+    if "&" not in source:
+        return source
+    return _TAG.sub(
+        lambda m: _ENTITY.sub(lambda e: html.unescape(e.group(0)), m.group(0)) if "&" in m.group(0) else m.group(0),
+        source,
+    )
 
 
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"

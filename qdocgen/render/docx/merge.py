@@ -17,6 +17,7 @@ import html
 import re
 
 from qdocgen.render.docx.engine import PreparedDocx
+from qdocgen.render.jinja_env import MERGE_FILTER
 
 _DIRECTIVE = re.compile(r"\{%-?\s*(vmerge|hmerge)\s+(.+?)\s*-?%\}", re.S)
 _ROW = re.compile(r"<w:tr[ >].*?</w:tr>", re.S)
@@ -29,10 +30,11 @@ def group_merges(xml: str) -> str:
     """Word XML (prepared by docxtpl) with every vmerge/hmerge directive turned into Jinja."""
     if "merge" not in xml:
         return xml
-    return _ROW.sub(_row, xml)
+    count = iter(range(1_000_000))
+    return _ROW.sub(lambda m: _row(m, count), xml)
 
 
-def _row(m: re.Match) -> str:
+def _row(m: re.Match, count) -> str:
     row = m.group(0)
     if not _DIRECTIVE.search(row):
         return row
@@ -44,19 +46,24 @@ def _row(m: re.Match) -> str:
     out, pos = [], 0
     for i, c in enumerate(cells):
         out.append(row[pos : c.start()])
-        out.append(_cell(c.group(0), widths[i:]))
+        out.append(_cell(c.group(0), widths[i:], next(count)))
         pos = c.end()
     out.append(row[pos:])
     return "".join(out)
 
 
-def _cell(xml: str, widths: list[int]) -> str:
+def _cell(xml: str, widths: list[int], key: int) -> str:
     found = {name: html.unescape(expr) for name, expr in _DIRECTIVE.findall(xml)}
     if not found:
         return xml
     xml = _DIRECTIVE.sub("", xml)
     props = ""
     v, h = found.get("vmerge"), found.get("hmerge")
+    setting = ""
+    if v is not None:  # evaluated once per cell: a span that knows its group follows the rows written
+        name = f"qdocgen_vm{key}"
+        setting = f"{{% set {name} = ({v})|{MERGE_FILTER}({key}, loop is defined and loop.first) %}}"
+        v = name
     if h is not None:
         xml = re.sub(r"<w:gridSpan[^>]*/>", "", xml)
         props += f'{{% if ({h}) > 1 %}}<w:gridSpan w:val="{{{{ {h} }}}}"/>{{% endif %}}'
@@ -80,6 +87,7 @@ def _cell(xml: str, widths: list[int]) -> str:
         ppr = _PPR.search(body)
         empty = f"<w:p>{ppr.group(0) if ppr else ''}</w:p>"
         xml = f"{head}{{% if ({v}) > 0 %}}{body}{{% else %}}{empty}{{% endif %}}{tail}"
+    xml = setting + xml
     if h is not None:
         xml = f"{{% if ({h}) > 0 %}}{xml}{{% endif %}}"
     return xml

@@ -119,6 +119,13 @@ class WordPart:
                     return self.element_place(index), end
         return None
 
+    def paragraph_with(self, pattern: str) -> Place:
+        """The first paragraph whose own text matches `pattern` (a regex), or the part."""
+        for index, el in enumerate(self.elements()):
+            if el.tag == W + "p" and re.search(pattern, _own_text(el)):
+                return self.element_place(index)
+        return Place(self.name)
+
     def place_at(self, source: str, lineno: int | None) -> Place:
         """The element whose marker starts line `lineno` of the marked source (or precedes it)."""
         if lineno is None:

@@ -29,7 +29,7 @@ _T_OPEN = re.compile(r"<w:t(?:\s[^>]*)?>")
 # As docxtpl's patch_xml: a tag split across runs is joined first, then `{%-` and `-%}`.
 _SPLIT_START = re.compile(r"(?<={)(<[^>]*>)+(?=[\{%\#])|(?<=[%\}\#])(<[^>]*>)+(?=\})", re.S)
 _IN_TAG = re.compile(r"{%(?:(?!%}).)*|{#(?:(?!#}).)*|{{(?:(?!}}).)*", re.S)
-_BEFORE = re.compile(r"</w:t>(?:(?!</w:t>).)*?{%-", re.S)
+_BEFORE = re.compile(r"</w:t>(?:(?!</w:t>).)*{%-\Z", re.S)  # matched up to one tag's end
 # docxtpl ends its `-%}` join at `<w:t[^>]*?>`, which also matches `<w:tab/>`, `<w:tbl>`,
 # `<w:tabs>`, `<w:titlePg/>`…; here it ends at the next text run, and a `-%}` with none
 # after it is left to Jinja.
@@ -74,19 +74,156 @@ class JoinRefused(Exception):
         return text
 
 
-def hide_inline_strips(xml: str) -> str:
-    """`xml` with each `{%-`/`-%}` inside a run's text hidden from docxtpl (see the module
-    docstring); `restore` gives the `-` back after docxtpl's clean-up."""
-    if "-" not in xml or "{" not in xml:
+class WordTagRefused(Exception):
+    """A tag that has no meaning in a Word part (`{{tr x }}`), said in Chinese."""
+
+    def __init__(self, tag: str, text: str):
+        super().__init__(text)
+        self.tag, self.text = tag, text
+
+
+_VALUE_IN_ELEMENT = re.compile(r"\{\{(r|p|tr|tc) ")
+
+
+def _plain_values(xml: str) -> str:
+    """`{{r x }}` and `{{p x }}` as `{{ x }}`. docxtpl writes such a value in place of the
+    run (paragraph) holding it, for a RichText (RichTextParagraph) value; qdocgen's values are
+    text and numbers, which docxtpl then wrote outside any run or paragraph: Word showed
+    nothing (前{{r plan.city }}后 → 前后, a `{{p }}` paragraph gone) and the XML was invalid.
+    A plain value in the run (paragraph), in its formatting, is what the tag can mean here.
+    `{{tr x }}`, `{{tc x }}` would put text in place of a table row or cell: refused."""
+
+    def rewrite(m: re.Match) -> str:
+        kind = m.group(1)
+        if kind in ("tr", "tc"):
+            end = m.string.find("}}", m.start())
+            tag = m.string[m.start() : end + 2 if end >= 0 else m.end()]
+            where = "表格行" if kind == "tr" else "单元格"
+            raise WordTagRefused(
+                tag,
+                f"“{{{{{kind} … }}}}”会把一个值写在{where}的位置上（docxtpl 留给它自己的 RichText 对象），"
+                f"Word 打不开这样的文档；请写成“{{{{ … }}}}”，放在{where}里的段落中",
+            )
+        return "{{ "
+
+    return _VALUE_IN_ELEMENT.sub(rewrite, xml)
+
+
+# The children of w:tcPr in the order the schema (ISO/IEC 29500, CT_TcPr) requires.
+_TC_PR_ORDER = (
+    "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark "
+    "headers cellIns cellDel cellMerge tcPrChange"
+).split()
+_CELL_TAG = re.compile(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?\{%\s*(colspan|cellbg)\s+([^%]*?)\s*%\}.*?</w:tc>", re.S)
+_TC_PR = re.compile(r"<w:tcPr\s*/>|<w:tcPr(?:\s[^>]*)?>.*?</w:tcPr>", re.S)
+_CHILD = re.compile(r"<w:(\w+)[\s/>]")
+
+
+def _cell_tags(xml: str) -> str:
+    """docxtpl's `{% colspan N %}` and `{% cellbg 颜色 %}` done here, with the property put where
+    the schema wants it. docxtpl puts w:gridSpan and w:shd first in w:tcPr, before w:tcW, which
+    is out of schema order (Word may call the file damaged)."""
+    pos = 0
+    while True:
+        m = _CELL_TAG.search(xml, pos)
+        if m is None:
+            return xml
+        kind, expr = m.group(1), m.group(2).strip()
+        cell = m.group(0)
+        cell = re.sub(r"\{%\s*" + kind + r"\s+[^%]*?\s*%\}", "", cell, count=1)
+        if kind == "colspan":
+            element, name = f'<w:gridSpan w:val="{{{{ {expr} }}}}"/>', "gridSpan"
+        else:
+            element, name = f'<w:shd w:val="clear" w:color="auto" w:fill="{{{{ {expr} }}}}"/>', "shd"
+        cell = _with_tc_property(cell, element, name)
+        xml = xml[: m.start()] + cell + xml[m.end() :]
+        pos = m.start() if cell != m.group(0) else m.end()  # the same cell again: it may hold the other tag
+
+
+def _with_tc_property(cell: str, element: str, name: str) -> str:
+    """`cell` (a w:tc) with `element` in its w:tcPr in place of any `name` it had, in schema order."""
+    pr = _TC_PR.search(cell)
+    if pr is None:
+        head = re.match(r"<w:tc(?:\s[^>]*)?>", cell).group(0)
+        return head + f"<w:tcPr>{element}</w:tcPr>" + cell[len(head) :]
+    body = pr.group(0)
+    if body.endswith("/>"):
+        return cell[: pr.start()] + f"<w:tcPr>{element}</w:tcPr>" + cell[pr.end() :]
+    open_end = body.index(">") + 1
+    inner = body[open_end : -len("</w:tcPr>")]
+    inner = re.sub(rf"<w:{name}\b[^>]*/>|<w:{name}\b[^>]*>.*?</w:{name}>", "", inner, flags=re.S)
+    rank = _TC_PR_ORDER.index(name)
+    at = len(inner)
+    depth_free = [c for c in _CHILD.finditer(inner) if _top_level(inner, c.start())]
+    for child in depth_free:
+        if child.group(1) in _TC_PR_ORDER and _TC_PR_ORDER.index(child.group(1)) > rank:
+            at = child.start()
+            break
+    inner = inner[:at] + element + inner[at:]
+    return cell[: pr.start()] + body[:open_end] + inner + "</w:tcPr>" + cell[pr.end() :]
+
+
+def _top_level(inner: str, at: int) -> bool:
+    """Whether position `at` of a w:tcPr's content is outside its children (not in w:tcBorders)."""
+    before = inner[:at]
+    opened = len(re.findall(r"<w:\w+(?:\s[^>]*)?(?<!/)>", before))
+    closed = before.count("</w:")
+    return opened == closed
+
+
+_TC_PR_FULL = re.compile(r"(<w:tcPr(?:\s[^>]*)?>)(.*?)(</w:tcPr>)", re.S)
+_TC_CHILD = re.compile(r"<w:(\w+)\b[^>]*?/>|<w:(\w+)\b[^>]*>.*?</w:\2>", re.S)
+DOCXTPL_MERGES = re.compile(r"\{%-?\s*(?:vm|hm)\s*-?%\}")
+
+
+def order_cell_properties(xml: str) -> str:
+    """Rendered Word XML with each w:tcPr's children in schema order. docxtpl's `{% vm %}` and
+    `{% hm %}` append w:vMerge/w:gridSpan at the end of w:tcPr, after w:shd or w:vAlign the
+    cell may have: out of schema order. Sorting after rendering fixes them whatever they hold."""
+
+    def ordered(m: re.Match) -> str:
+        children = [(c.group(1) or c.group(2), c.group(0)) for c in _TC_CHILD.finditer(m.group(2))]
+        if "".join(c for _, c in children) != m.group(2).strip():
+            return m.group(0)  # not plain elements (should not happen): left as it is
+        rank = {name: i for i, name in enumerate(_TC_PR_ORDER)}
+        children.sort(key=lambda c: rank.get(c[0], len(rank)))
+        return m.group(1) + "".join(c for _, c in children) + m.group(3)
+
+    return _TC_PR_FULL.sub(ordered, xml)
+
+
+_EMPTY_ROW = re.compile(r"<w:tr(?:\s[^>]*)?>(?:(?!<w:tc[ >]|</w:tr>|<w:tr[ >]).)*</w:tr>", re.S)
+_EMPTY_TABLE = re.compile(r"<w:tbl>(?:(?!<w:tr[ >]|</w:tbl>|<w:tbl>).)*</w:tbl>", re.S)
+
+
+def drop_empty_tables(xml: str) -> str:
+    """Rendered Word XML without table rows left with no cell (a `{%tc for %}` over an empty
+    list) and tables left with no row (a table of only `{%tr for %}` rows over an empty list):
+    Word must repair a row without cells or a table without rows; empty, they show nothing."""
+    if "<w:tbl>" not in xml:
+        return xml
+    return _EMPTY_TABLE.sub("", _EMPTY_ROW.sub("", xml))
+
+
+def prepare(xml: str) -> str:
+    """A Word part's XML made ready for docxtpl's clean-up: tags Word split across runs made
+    whole (as docxtpl does first), `{{r }}`/`{{p }}` as plain values, and each `{%-`/`-%}`
+    inside a run's text hidden from docxtpl (see the module docstring); `restore` gives the
+    `-` back after docxtpl's clean-up."""
+    if "{" not in xml:
         return xml
     joined = _SPLIT_START.sub("", xml)  # a tag Word split across runs (`{%` `-` `endfor %}`) made whole
     joined = _IN_TAG.sub(lambda m: re.sub(r"</w:t>.*?(<w:t>|<w:t [^>]*>)", "", m.group(0), flags=re.S), joined)
+    joined = _plain_values(joined)
+    if "colspan" in joined or "cellbg" in joined:
+        joined = _cell_tags(joined)
     if "{%-" not in joined and "-%}" not in joined:
-        return xml
+        return joined
     refused: list[JoinRefused] = []
-    joined = _BEFORE.sub(lambda m: _join(m, _before, refused), joined)
+    joined = _befores(joined, refused)
     joined = _AFTER.sub(lambda m: _join(m, _after, refused), joined)
-    joined = joined.replace("-%}", _HIDDEN + "%}")  # none of it to join; docxtpl's join would still match
+    # None of what is left joins paragraphs; docxtpl's own join would still match it.
+    joined = joined.replace("-%}", _HIDDEN + "%}").replace("{%-", "{%" + _HIDDEN)
     if refused:  # the first in the document, where the XML is marked
         raise min(refused, key=lambda r: -1 if r.marker is None else r.marker)
     return joined
@@ -102,6 +239,22 @@ def _join(m: re.Match, rewrite, refused: list) -> str:
 
 def restore(source: str) -> str:
     return source.replace(_HIDDEN, "-")
+
+
+def _befores(xml: str, refused: list) -> str:
+    """Each `{%-` of `xml` rewritten by `_before`, from the last to the first. (One regex
+    substitution missed the second of two `{%-` in one run: its match would have overlapped
+    the first's, and docxtpl's join then deleted the text between the previous paragraph and
+    it, as `本年度：{{ year }}年 {%- if a %}…{% endif %} {%- if b %}`.)"""
+    for tag in reversed([m.start() for m in re.finditer(r"\{%-", xml)]):
+        close = xml.rfind("</w:t>", 0, tag)
+        if close < 0:
+            continue  # nothing before it to join to: Jinja strips the spaces
+        m = _BEFORE.match(xml, close, tag + 3)
+        if m is None:
+            continue
+        xml = xml[:close] + _join(m, _before, refused) + xml[tag + 3 :]
+    return xml
 
 
 def _before(m: re.Match) -> str:

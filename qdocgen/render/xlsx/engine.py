@@ -176,6 +176,9 @@ class _SheetWriter:
         self.rows = rows
         self.mover = mover
         self.merges: list[tuple[int, int, int, int]] = []
+        # `{%vmerge %}` spans that know their group (render/spans.py): template cell → the
+        # group last written there and the index in `merges` of its merge, grown row by row
+        self.groups: dict[str, tuple[object, int]] = {}
 
     def run(self) -> None:
         ws = self.ws
@@ -222,9 +225,23 @@ class _SheetWriter:
         try:
             down = _span(tpl.vmerge, out.scope)
             across = _span(tpl.hmerge, out.scope)
+            if getattr(down, "group", None) is not None and across != 0:
+                if self.in_group(tpl, down.group, across, out_row):
+                    cell.value = None
+                    return
+                down = across = 1  # the group's merge (as wide as `across`) grows with the rows that join it
+            else:
+                self.groups.pop(tpl.coord, None)
             if down == 0 or across == 0:
                 cell.value = None
                 return
+            if down > 1 and out.loop is not None and out_row + down - 1 > self.rows.final(out.loop.end):
+                raise self.error(
+                    tpl.coord,
+                    f"{{%vmerge {int(down)} %}} 向下合并 {int(down)} 行，超出了行循环（{out.loop.coord} 起）"
+                    f"在输出中的最后一行（第 {self.rows.final(out.loop.end)} 行），会盖住循环下方的单元格；"
+                    "合并的行数应只数循环写出的行（循环带 if 条件时，自己算的行数常常是按整个列表数的）",
+                )
             if down > 1 or across > 1:
                 self.merges.append((out_row, tpl.col, out_row + down - 1, tpl.col + across - 1))
             if tpl.expr is not None:
@@ -243,6 +260,21 @@ class _SheetWriter:
             put_value(cell, value)
 
     # merges
+
+    def in_group(self, tpl: CellTemplate, group: object, across: int, out_row: int) -> bool:
+        """For a span that knows its group: whether this cell continues the merge of the
+        group written in the row above (and so stays empty), growing that merge; else it
+        starts its group's merge here, one row high until the next row joins it."""
+        last = self.groups.get(tpl.coord)
+        if last is not None and last[0] == group:
+            index = last[1]
+            r1, c1, r2, c2 = self.merges[index]
+            if r2 == out_row - 1:
+                self.merges[index] = (r1, c1, out_row, c2)
+                return True
+        self.merges.append((out_row, tpl.col, out_row, tpl.col + across - 1))
+        self.groups[tpl.coord] = (group, len(self.merges) - 1)
+        return False
 
     def copy_template_merges(self) -> None:
         rows = self.rows
@@ -302,7 +334,7 @@ def _span(expr, scope) -> int:
         str(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:
         raise ValueError(f"合并的行数或列数应为不小于 0 的整数，实为“{value}”")
-    return int(value)
+    return value if hasattr(value, "group") else int(value)
 
 
 def _runs(text: str, fonts: list) -> list[tuple[object, str]]:

@@ -21,7 +21,9 @@ sheet it is written on: `=SUM(明细!G5:G5)` on a summary sheet becomes `=SUM(�
   (whose text or offsets cannot be moved) and references across several sheets are refused:
   `Refused` carries the reason, and the caller names the cell;
 - a range left with no rows (the loop had no items) is written `0` inside SUM, SUMPRODUCT, MAX, MIN,
-  where that is the true value, and refused elsewhere (COUNT(0) would say 1).
+  where that is the true value; a COUNTIF, SUMIF, COUNTIFS, SUMIFS, MAXIFS or MINIFS over it is
+  written 0 as a whole (what Excel computes for no rows); it is refused elsewhere (COUNT(0)
+  would say 1; AVERAGEIF over no rows is #DIV/0! in Excel, said so).
 
 References are found with openpyxl's formula tokenizer, so text in quotes is never touched.
 """
@@ -38,6 +40,10 @@ from qdocgen.render.xlsx.layout import OutRow, RowMap
 _CELLS = re.compile(r"^(?P<c1>\$?[A-Za-z]{1,3})?(?P<r1>\$?\d+)?(?::(?P<c2>\$?[A-Za-z]{1,3})?(?P<r2>\$?\d+)?)?$")
 SHEET_ROWS = 1_048_576
 EMPTY_OK = {"SUM", "MAX", "MIN", "SUMPRODUCT"}
+# Conditional counts and sums over no rows are 0, as Excel computes them: the call is written 0
+# (its ranges cannot be: COUNTIF takes a reference, not a number).
+EMPTY_ZERO = {"COUNTIF", "COUNTIFS", "SUMIF", "SUMIFS", "MAXIFS", "MINIFS"}
+EMPTY_DIV0 = {"AVERAGEIF", "AVERAGEIFS", "AVERAGE", "AVERAGEA"}  # Excel: #DIV/0!
 UNMOVABLE = {
     "INDIRECT": "INDIRECT 中以文字写的引用不会随行循环展开而调整",
     "OFFSET": "OFFSET 的行偏移和高度不会随行循环展开而调整",
@@ -87,6 +93,8 @@ class ReferenceMover:
         except Exception:
             raise Refused(f"无法解析公式“{text}”，无法确认其中的引用随行循环调整") from None
         calls: list[str] = []
+        starts: list[int] = []  # where each open call begins in `parts`
+        zero: set[int] = set()  # depths of calls that come to 0 as a whole (COUNTIF over no rows)
         parts = []
         for t in items:
             if t.subtype == Token.OPEN:  # a function, a bracket or an array constant
@@ -94,16 +102,35 @@ class ReferenceMover:
                 if t.type == Token.FUNC and name in UNMOVABLE:
                     raise Refused(f"{UNMOVABLE[name]}，请改用直接引用（如 =SUM(明细!G5:G5)）")
                 calls.append(name if t.type == Token.FUNC else t.value)
+                starts.append(len(parts))
             elif t.subtype == Token.CLOSE and calls:
                 calls.pop()
+                start = starts.pop()
+                if len(calls) in zero:
+                    zero.discard(len(calls))
+                    del parts[start:]
+                    parts.append("0")
+                    continue
             if t.type == Token.OPERAND and t.subtype == Token.RANGE:
                 try:
                     parts.append(move(t.value))
                 except _Empty as empty:
-                    if not calls or calls[-1] not in EMPTY_OK:
+                    call = calls[-1] if calls else None
+                    if call in EMPTY_ZERO:
+                        zero.add(len(calls) - 1)
+                        parts.append(t.value)  # dropped with its call
+                        continue
+                    if call in EMPTY_DIV0:
+                        raise EmptyRange(
+                            f"引用 {empty.ref} 只覆盖行循环的行，而本次循环没有数据；{call} 对没有数据的区域"
+                            "在 Excel 中是 #DIV/0!（没有可平均的数），无法写出正确的值；要在没有数据时显示别的，"
+                            '可写作 =IF(COUNTIF(…)=0,"",SUMIF(…)/COUNTIF(…))'
+                        ) from None
+                    if call not in EMPTY_OK:
                         raise EmptyRange(
                             f"引用 {empty.ref} 只覆盖行循环的行，而本次循环没有数据；空区域只能在 "
-                            "SUM、SUMPRODUCT、MAX、MIN 中写作 0，在这里无法写出正确的值"
+                            "SUM、SUMPRODUCT、MAX、MIN 中写作 0，COUNTIF、SUMIF、COUNTIFS、SUMIFS、MAXIFS、MINIFS "
+                            "整个写作 0，在这里无法写出正确的值"
                         ) from None
                     parts.append("0")
             else:

@@ -23,6 +23,48 @@ SINGLE = re.compile(r"^\{\{[-+]?((?:(?!\}\}|\{\{|\{%).)*?)-?\}\}$", re.S)
 TARGETS = re.compile(r"^[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*$")
 
 
+# docxtpl's Word-only tags, and what an Excel template writes instead.
+_WORD_ONLY = [
+    (
+        re.compile(r"\{%-?\s*p\s"),
+        "{%p … %} 是 Word 模板的段落标记（整段保留或删去）；Excel 模板没有段落：一格之内的条件写 "
+        "{% if … %}…{% endif %}，整行的有无用 {%tr for x in 列表 if 条件 %}",
+    ),
+    (
+        re.compile(r"\{%-?\s*tc\s"),
+        "{%tc … %} 是 Word 模板按列重复单元格的标记；Excel 模板不能按列重复，请把各列写在模板里，"
+        "按行重复用 {%tr for x in 列表 %}",
+    ),
+    (
+        re.compile(r"\{%-?\s*r\s|\{\{-?(?:r|p|tr|tc)\s"),
+        "{{r … }}、{%r … %} 等是 Word 模板中针对文字块、段落、表格行的写法；Excel 单元格中直接写 {{ … }}、"
+        "{% if … %}（文字的格式在单元格格式中设置）",
+    ),
+    (re.compile(r"\{%-?\s*colspan\s"), "{% colspan N %} 是 Word 模板的写法；Excel 模板中向右合并写 {%hmerge N %}"),
+    (
+        re.compile(r"\{%-?\s*cellbg\s"),
+        "{% cellbg 颜色 %} 是 Word 模板的写法；Excel 模板中底色用单元格格式或条件格式设置",
+    ),
+    (
+        re.compile(r"\{%-?\s*(?:vm|hm)\s*-?%\}"),
+        "{% vm %}、{% hm %} 是 docxtpl 的 Word 写法；Excel 模板中合并写 {%vmerge N %}、{%hmerge N %}",
+    ),
+    (
+        re.compile(r"\{%-?\s*tr\s"),
+        "{%tr … %} 是行标记，要单独写在一格中（该行只写标记，如 {%tr for x in 列表 %}、{%tr endfor %}），"
+        "不能与其他文字或标记写在同一格",
+    ),
+]
+
+
+def word_only(source: str) -> str | None:
+    """Why `source` (a cell's or header's text) holds a tag only Word templates have, or None."""
+    for pattern, why in _WORD_ONLY:
+        if pattern.search(source):
+            return "这是 Word 模板的标记，Excel 模板中不能用：" + why
+    return None
+
+
 def split_loop_header(header: str) -> tuple[str, str, str | None]:
     """`targets in items [if test]` of a `{%tr for … %}` row, as three source texts.
 

@@ -148,9 +148,12 @@ class TemplateReader:
             row, names, items, test, start_coord = open_loop
             sheet.loops.append(Loop(row, cell.row, names, items, test, start_coord))
             return None
-        raise self.error(
-            sheet.title, coord, f"无法识别的行标记“{text}”（应为 {{%tr for x in 列表 %}} 或 {{%tr endfor %}}）"
-        )
+        why = f"无法识别的行标记“{text}”（应为 {{%tr for x in 列表 %}} 或 {{%tr endfor %}}）"
+        if re.match(r"\{%-?\s*tr\s+if\b", text):
+            why += "；Excel 模板中整行的有无写作 {%tr for x in 列表 if 条件 %}，一项一行"
+        elif not tags.LOOP_END.match(text) and re.match(r"\{%-?\s*tr\s+(?:for|endfor)\b", text):
+            why += "；行标记要单独写在一格中，不能与其他文字或标记写在同一格"
+        raise self.error(sheet.title, coord, why)
 
     def _marker_row_alone(self, title: str, marker, row_cells) -> None:
         """A marker row is deleted from the output: anything else written on it would vanish
@@ -205,6 +208,9 @@ class TemplateReader:
                 break
             setattr(out, m.group(1), self.expression(title, cell.coordinate, m.group(2)))
             source = source[m.end() :]
+        word = tags.word_only(source)
+        if word:
+            raise self.error(title, cell.coordinate, word)
         single = tags.SINGLE.match(source.strip())
         self._record(title, cell.coordinate, RUN_MARK.sub("", source))
         try:
@@ -241,6 +247,9 @@ class TemplateReader:
                 source = _VALUE_TAG.sub(r'{{\1 (\2)|string|replace("&", "&&") \3}}', tags.clean(text))
                 header = HeaderTemplate(item, part, None)
                 self.texts[(ws.title, header.place)] = text
+                word = tags.word_only(tags.clean(text))
+                if word:
+                    raise self.error(ws.title, header.place, word)
                 self._record(ws.title, header.place, tags.clean(text))
                 try:
                     header.template = self.env.from_string(source)
