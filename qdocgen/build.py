@@ -36,8 +36,8 @@ from qdocgen.jobs import Job
 from qdocgen.pdf import SOFFICE_MISSING, converted, find_soffice, pdf_of
 from qdocgen.plan.model import CITY
 from qdocgen.render import names
-from qdocgen.render.package import move_aside, write_atomic
 from qdocgen.safe_names import check_inside
+from qdocgen.storage.atomic import move_aside, write_atomic
 from qdocgen.workspace import Workspace
 
 __all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdocgen.errors import UserError, os_error_text
-from qdocgen.render.package import write_atomic
+from qdocgen.storage.atomic import write_atomic
 
 MAX_PROCESSES = 4  # each LibreOffice takes a few hundred MB
 TIMEOUT = 300  # seconds one file may take

@@ -12,7 +12,7 @@ import pytest
 
 from qdocgen import pdf
 from qdocgen.build import Job, run_build
-from qdocgen.cli import progress_bars
+from qdocgen.cli.documents import progress_bars
 from qdocgen.workspace import Workspace
 
 from conftest import DATA, TEMPLATES, needs_soffice, pdf_pages
