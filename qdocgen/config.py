@@ -379,6 +379,6 @@ def example_config() -> str:
         "[notice]",
         '# subject = "工业产品质量提升"',
         "# 通报的成文日期：build 和 notice 都用它，命令行的 --date 优先；不写则为各时段的截止日期",
-        '# date = "2019-01-15"',
+        '# date = "2022-01-15"',
     ]
     return "\n".join(lines) + "\n"

@@ -99,8 +99,8 @@ KEYS: dict[str, str] = {
     "table_font / table_size": "附件表格字体与字号，默认 仿宋_GB2312、24（小四）",
     "seal": "是否加盖印章（true：成文日期右空四字、署名居中于日期之上；false：署名右空二字）",
     "red_head": "是否排红头（发文机关标志、发文字号、红色分隔线），默认 false",
-    "issuer_mark": "发文机关标志，如 佛山市质量强市工作领导小组办公室",
-    "doc_number": "发文字号，如 佛质强办〔2019〕3号（年份用六角括号，不编虚位、不加“第”）",
+    "issuer_mark": "发文机关标志，如 某市质量强市工作领导小组办公室",
+    "doc_number": "发文字号，如 某质强办〔2022〕3号（年份用六角括号，不编虚位、不加“第”）",
     "mark_font / mark_size": "发文机关标志字体与字号，默认 方正小标宋简体、72（36磅），过长时自动压缩字宽",
     "red_color": "红头颜色（六位十六进制），默认 FF0000",
 }
@@ -109,7 +109,7 @@ KEYS: dict[str, str] = {
 def check_doc_number(text: str) -> str | None:
     """Why a 发文字号 is not written as GB/T 9704 asks (None if it is)."""
     if not DOC_NUMBER.search(text):
-        return f"发文字号“{text}”格式不对：年份应写在六角括号〔〕内，序号不编虚位、不加“第”，如 佛府办函〔2017〕388号"
+        return f"发文字号“{text}”格式不对：年份应写在六角括号〔〕内，序号不编虚位、不加“第”，如 某府办函〔2021〕12号"
     return None
 
 
@@ -119,7 +119,7 @@ def parse_date(text: object, what: str) -> date:
         return text
     m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", str(text))
     if not m:
-        raise UserError(f"{what}“{text}”格式不对，应写作 YYYY-MM-DD，如 2019-01-15")
+        raise UserError(f"{what}“{text}”格式不对，应写作 YYYY-MM-DD，如 2022-01-15")
     try:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
