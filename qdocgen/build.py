@@ -20,7 +20,6 @@ import gc
 import hashlib
 import json
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +33,7 @@ from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
 from qdocgen.jobs import Job
+from qdocgen.pdf import SOFFICE_MISSING, converted, find_soffice, pdf_of
 from qdocgen.plan.model import CITY
 from qdocgen.render import names
 from qdocgen.safe_names import check_inside
@@ -269,6 +269,7 @@ def run_build(
     pdf: bool = False,
     echo: Callable[[str], None] = print,
     progress: Callable[[list[Job]], Iterable[Job]] = lambda jobs: jobs,
+    pdf_progress: Callable[[Iterable, int], Iterable] = lambda items, count: items,
     workers: int | None = None,
     settings: dict | None = None,
 ) -> Outcome:
@@ -328,7 +329,7 @@ def run_build(
         ):
             outcome.kept = [job.path for job in jobs]
             if pdf:
-                _convert_pdfs(out_dir, record, outcome, outcome.kept)
+                _convert_pdfs(out_dir, record, outcome, outcome.kept, pdf_progress)
                 save()
             return outcome
     record.data.pop(build_inputs.KEY, None)  # saved again only when this build completes
@@ -414,7 +415,7 @@ def run_build(
     finally:  # also when interrupted: what was written is recorded
         save()
     if pdf:
-        _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs])
+        _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs], pdf_progress)
         save()
     return outcome
 
@@ -617,79 +618,37 @@ def _config_hash(ws: Workspace) -> str:
     return ws.config.digest()
 
 
-def find_soffice() -> str | None:
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    for candidate in (
-        r"C:\Program Files\LibreOffice\program\soffice.exe",
-        r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
-        "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-    ):
-        if Path(candidate).is_file():
-            return candidate
-    return None
-
-
-SOFFICE_MISSING = (
-    "--pdf 需要 LibreOffice，但本机没有找到。请先安装：Windows 或 macOS 从 LibreOffice 官网下载安装；"
-    "Debian/Ubuntu 运行 sudo apt-get install libreoffice-writer libreoffice-calc。其余文件已照常生成。"
-)
-
-
-def _convert_pdfs(out_dir: Path, record: Record, outcome: Outcome, all_paths: list[str]) -> None:
-    """Convert documents to PDF beside them, where the PDF is missing or older than the document.
+def _convert_pdfs(
+    out_dir: Path, record: Record, outcome: Outcome, all_paths: list[str], progress: Callable = lambda items, n: items
+) -> None:
+    """Convert documents to PDF beside them, where the PDF is missing or older than the document
+    (in a few LibreOffice processes, qdocgen/pdf.py); each failure named per file.
 
     The record notes which version of a document (its hash) each PDF was made from.
     """
-    import subprocess
-    import tempfile
-
     wanted = []
+    last = {pdf_of(Path(rel)): rel for rel in all_paths}
     for rel in all_paths:
+        if last[pdf_of(Path(rel))] != rel:  # 表.docx and 表.xlsx: 表.pdf is the last one's, as it always was
+            continue
         entry = record.output(rel)
         if entry is None or not (out_dir / rel).is_file():
             continue
-        if entry.get("pdf_of") != entry.get("sha256") or not (out_dir / rel).with_suffix(".pdf").is_file():
+        if entry.get("pdf_of") != entry.get("sha256") or not pdf_of(out_dir / rel).is_file():
             wanted.append(rel)
     if not wanted:
         return
-    soffice = find_soffice()
-    if soffice is None:
+    if find_soffice() is None:
         outcome.pdf_failed.append(("PDF", SOFFICE_MISSING))
         return
-    with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
-        profile = Path(tmp) / "profile"
-        for rel in wanted:
-            src = out_dir / rel
-            work = Path(tmp) / "out"
-            work.mkdir(exist_ok=True)
-            try:
-                subprocess.run(
-                    [
-                        soffice,
-                        f"-env:UserInstallation={profile.as_uri()}",
-                        "--headless",
-                        "--convert-to",
-                        "pdf",
-                        "--outdir",
-                        str(work),
-                        str(src),
-                    ],
-                    check=True,
-                    capture_output=True,
-                    timeout=300,
-                )
-                produced = work / (src.stem + ".pdf")
-                write_atomic(src.with_suffix(".pdf"), produced.read_bytes())
-                produced.unlink()
-                record.output(rel)["pdf_of"] = record.output(rel)["sha256"]
-                record.save()
-            except (subprocess.SubprocessError, OSError) as exc:
-                outcome.pdf_failed.append((rel, f"LibreOffice 转换 PDF 失败：{exc}"))
-            except UserError as exc:
-                outcome.pdf_failed.append((rel, str(exc)))
+    rels = {(out_dir / rel): rel for rel in wanted}
+    for source, error in progress(converted(rels), len(rels)):
+        rel = rels[source]
+        if error is not None:
+            outcome.pdf_failed.append((rel, error))
+            continue
+        record.output(rel)["pdf_of"] = record.output(rel)["sha256"]
+        record.save()
 
 
 def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:

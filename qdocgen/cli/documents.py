@@ -222,13 +222,11 @@ def build(
     ws.warnings.extend(unlogged_corrections(ws.plan, ws.data_dir, ws.figures, year))  # the quick no-change path too
     jobs = all_jobs(ws, year, date=date_text)  # without a date, one warning (ws.warnings)
 
-    def progress(items):
-        if quiet or len(items) < 5 or not sys.stderr.isatty():
-            return items
-        return _progressbar(items)
-
+    progress, pdf_progress = progress_bars(quiet)
     settings = {"year": year, "date": date_text}  # all else that decides the documents is in the files
-    outcome = run_build(ws, jobs, out_dir, force=force, pdf=pdf, progress=progress, settings=settings)
+    outcome = run_build(
+        ws, jobs, out_dir, force=force, pdf=pdf, progress=progress, pdf_progress=pdf_progress, settings=settings
+    )
     if not quiet:
         for line in summarise(outcome, out_dir, time.perf_counter() - start):
             click.echo(line)
@@ -238,8 +236,26 @@ def build(
         sys.exit(1)
 
 
-def _progressbar(items):
+def progress_bars(quiet: bool):
+    """run_build's `progress` (the documents made) and `pdf_progress` (the PDFs converted): a
+    bar on standard error saying how many of how many are done and the last one, on a terminal
+    only; nothing under -q, in a pipe or a file, or for a build of a few documents."""
+
+    def progress(jobs):
+        if quiet or len(jobs) < 5 or not sys.stderr.isatty():
+            return jobs
+        return _progressbar(jobs, "生成文件", len(jobs), lambda job: job.path if job else "")
+
+    def pdf_progress(done, count):
+        if quiet or not sys.stderr.isatty():
+            return done
+        return _progressbar(done, "转换 PDF", count, lambda item: item[0].name if item else "")
+
+    return progress, pdf_progress
+
+
+def _progressbar(items, label, length, shown):
     with click.progressbar(
-        items, label="生成文件", file=sys.stderr, item_show_func=lambda j: j.path if j else ""
+        items, length=length, label=label, file=sys.stderr, item_show_func=shown, show_pos=True
     ) as bar:
         yield from bar

@@ -28,7 +28,7 @@ from qdocgen.plan.model import CITY
 from qdocgen.progress import MET, MISSED, NOT_REPORTED, Evaluation
 from qdocgen.render.gbt9704 import parse_date
 from qdocgen.render.names import used_names
-from qdocgen.render.package import with_document_properties
+from qdocgen.render.package import Signature
 from qdocgen.workspace import Workspace
 
 if TYPE_CHECKING:  # the Word engine is imported when a notice is made, not when one is only fingerprinted
@@ -94,12 +94,11 @@ class NoticeMaker:
 
     def city(self, period: Period) -> bytes:
         """The 通报 to all districts for `period`, as .docx bytes."""
-        return self._signed(period, self.template(CITY_TEMPLATE).render(self.context(period, None)))
+        return self._written(CITY_TEMPLATE, period, self.context(period, None))
 
     def district(self, period: Period, name: str) -> bytes:
         """The 通报 to district `name` (南海 or 南海区) about its own results, as .docx bytes."""
-        data = self.template(DISTRICT_TEMPLATE).render(self.context(period, self.ws.district_name(name)))
-        return self._signed(period, data)
+        return self._written(DISTRICT_TEMPLATE, period, self.context(period, self.ws.district_name(name)))
 
     def context(self, period: Period, district: str | None, *, chart: bool = True) -> dict:
         """The template context of the city notice (district None) or a district's notice."""
@@ -130,8 +129,7 @@ class NoticeMaker:
 
     def render(self, period: Period, district: str | None, context: dict) -> bytes:
         """The notice's bytes from its context as context() gave it."""
-        data = self.template(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE).render(context)
-        return self._signed(period, data)
+        return self._written(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE, period, context)
 
     def filename(self, period: Period, district: str | None = None) -> str:
         return notice_filename(period, self.subject, district)
@@ -167,9 +165,10 @@ class NoticeMaker:
 
     # ── helpers ─────────────────────────────────────────────────────────────────────────
 
-    def _signed(self, period: Period, data: bytes) -> bytes:
-        """The notice's document properties: dated on its 成文日期, written by the office."""
-        return with_document_properties(data, when=self._when(period), author=self.ws.plan.office)
+    def _written(self, name: str, period: Period, context: dict) -> bytes:
+        """The notice's bytes from template `name`, its document properties those of a signed
+        document (dated on its 成文日期, written by the office), in one write of the package."""
+        return self.template(name).render(context, Signature(self._when(period), self.ws.plan.office))
 
     def _when(self, period: Period) -> date:
         return check_notice_date(self.date, period) if self.date is not None else period.end

@@ -130,21 +130,43 @@ def stamp_core_dates(core_xml: bytes, epoch: int) -> bytes:
     return _W3CDTF.sub(lambda m: m.group(1) + w3c + m.group(3), core_xml)
 
 
-def with_document_properties(data: bytes, *, when: date, author: str) -> bytes:
+@dataclass(frozen=True)
+class Signature:
     """A document's properties as a signed document's: created and modified on `when` (a
     notice's 成文日期; SOURCE_DATE_EPOCH wins when set) and written by `author` (the office)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    if CORE not in src.namelist():
-        return data
-    from lxml import etree  # here: writing files and a build with nothing to make do without it
 
-    root = etree.fromstring(src.read(CORE))
-    for ns, tag in ((_DC, "creator"), (_CP, "lastModifiedBy")):
-        el = root.find(f"{{{ns}}}{tag}")
-        if el is None:
-            el = etree.SubElement(root, f"{{{ns}}}{tag}")
-        el.text = author
-    core = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    signed = int(datetime(when.year, when.month, when.day, tzinfo=timezone.utc).timestamp())
-    core_epoch = build_epoch() if os.environ.get("SOURCE_DATE_EPOCH", "").strip() else max(signed, 315532800)
-    return normalise_package(data, replace={CORE: core}, core_epoch=core_epoch)
+    when: date
+    author: str
+
+    @property
+    def core_epoch(self) -> int:
+        if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+            return build_epoch()
+        signed = int(datetime(self.when.year, self.when.month, self.when.day, tzinfo=timezone.utc).timestamp())
+        return max(signed, 315532800)
+
+    def core(self, core_xml: bytes) -> bytes:
+        """docProps/core.xml signed: its author and last editor, and its dates."""
+        from lxml import etree  # here: writing files and a build with nothing to make do without it
+
+        root = etree.fromstring(core_xml)
+        for ns, tag in ((_DC, "creator"), (_CP, "lastModifiedBy")):
+            el = root.find(f"{{{ns}}}{tag}")
+            if el is None:
+                el = etree.SubElement(root, f"{{{ns}}}{tag}")
+            el.text = self.author
+        core = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return stamp_core_dates(core, self.core_epoch)
+
+    def package(self, data: bytes) -> bytes:
+        """The package `data`, signed (unchanged if it has no core properties). A renderer that
+        writes the package itself signs its core.xml with `core` instead, in the same pass."""
+        src = zipfile.ZipFile(io.BytesIO(data))
+        if CORE not in src.namelist():
+            return data
+        return normalise_package(data, replace={CORE: self.core(src.read(CORE))}, core_epoch=self.core_epoch)
+
+
+def with_document_properties(data: bytes, *, when: date, author: str) -> bytes:
+    """A document's properties as a signed document's (`Signature`)."""
+    return Signature(when, author).package(data)

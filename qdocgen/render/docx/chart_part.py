@@ -74,6 +74,29 @@ def chart_parts(parts: Mapping[str, bytes], part: str, table: ChartTable) -> dic
     `parts` maps the package's member names to their bytes (only the chart part, its .rels and
     [Content_Types].xml are read). Only series names, categories and values change.
     """
+    space, data = rewritten(parts, part, table)
+    out: dict[str, bytes] = {}
+    workbook = normalise_package(_workbook(data, table))
+    rels_part = rels_name(part)
+    rels = etree.fromstring(parts[rels_part]) if rels_part in parts else None
+    ext = space.find(f"{{{C_NS}}}externalData")
+    target = None
+    if ext is not None and rels is not None:
+        rid = ext.get(f"{{{R_NS}}}id")
+        for rel in rels:
+            if rel.get("Id") == rid and rel.get("TargetMode") != "External" and rel.get("Type") == RT_PACKAGE:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(part), rel.get("Target")))
+    if target is None:  # no embedded workbook yet (or a linked one): embed one
+        target, rels = _add_workbook(space, part, rels, parts)
+        out[rels_part] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+        out["[Content_Types].xml"] = _with_xlsx_type(parts["[Content_Types].xml"])
+    out[part] = etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
+    out[target] = workbook
+    return out
+
+
+def rewritten(parts: Mapping[str, bytes], part: str, table: ChartTable):
+    """(the chart part's root rewritten for `table` by python-pptx, python-pptx's chart data)."""
     from pptx.chart.data import CategoryChartData
     from pptx.chart.xmlwriter import SeriesXmlRewriterFactory
     from pptx.enum.chart import XL_CHART_TYPE
@@ -96,24 +119,7 @@ def chart_parts(parts: Mapping[str, bytes], part: str, table: ChartTable) -> dic
     SeriesXmlRewriterFactory(XL_CHART_TYPE.COLUMN_CLUSTERED, data).replace_series_data(space)
     _unique_series_ids(space)
     _drop_points_beyond(space, max(1, len(table.categories)))
-    out: dict[str, bytes] = {}
-    workbook = normalise_package(_workbook(data, table))
-    rels_part = rels_name(part)
-    rels = etree.fromstring(parts[rels_part]) if rels_part in parts else None
-    ext = space.find(f"{{{C_NS}}}externalData")
-    target = None
-    if ext is not None and rels is not None:
-        rid = ext.get(f"{{{R_NS}}}id")
-        for rel in rels:
-            if rel.get("Id") == rid and rel.get("TargetMode") != "External" and rel.get("Type") == RT_PACKAGE:
-                target = posixpath.normpath(posixpath.join(posixpath.dirname(part), rel.get("Target")))
-    if target is None:  # no embedded workbook yet (or a linked one): embed one
-        target, rels = _add_workbook(space, part, rels, parts)
-        out[rels_part] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
-        out["[Content_Types].xml"] = _with_xlsx_type(parts["[Content_Types].xml"])
-    out[part] = etree.tostring(space, xml_declaration=True, encoding="UTF-8", standalone=True)
-    out[target] = workbook
-    return out
+    return space, data
 
 
 def _format_code(ser) -> str:

@@ -31,6 +31,7 @@ from jinja2.utils import missing
 from lxml import etree
 
 from qdocgen.errors import TemplateError
+from qdocgen.render.docx.chart_fast import fast_chart_parts
 from qdocgen.render.docx.chart_part import A_NS, C_NS, DOCUMENT, R_NS, ChartTable, chart_parts, relationship_targets
 from qdocgen.render.explain import explain
 
@@ -310,7 +311,7 @@ def _number(value: object, where: str, series: str, n: int) -> float | None:
 # ── a rendered package ──────────────────────────────────────────────────────────────────────
 
 
-def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
+def fill_charts(package: bytes, charts: BoundCharts, context: Mapping, *, fast: bool = True) -> dict[str, bytes]:
     """The members of a rendered .docx to replace so its bound charts show `context`'s data.
 
     A chart the template left out (`{%p if … %}`) is filled all the same, so the template's own
@@ -319,12 +320,21 @@ def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[s
     """
     if not charts:
         return {}
-    return filled_members(_Members(zipfile.ZipFile(io.BytesIO(package))), charts, context)
+    return filled_members(package_parts(package), charts, context, fast=fast)
 
 
-def filled_members(parts: Mapping[str, bytes], charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
+def package_parts(package: bytes) -> Mapping[str, bytes]:
+    """A package's members by name, each read when first asked for."""
+    return _Members(zipfile.ZipFile(io.BytesIO(package)))
+
+
+def filled_members(
+    parts: Mapping[str, bytes], charts: BoundCharts, context: Mapping, *, fast: bool = True
+) -> dict[str, bytes]:
     """As `fill_charts`, from the package's members by name (the rendered document part among
-    them), for a renderer that assembles the package itself."""
+    them), for a renderer that assembles the package itself. `fast`: each chart from its shape's
+    frame (chart_fast.py, the same bytes); False: by python-pptx and xlsxwriter (chart_part.py)."""
+    fill = fast_chart_parts if fast else chart_parts
     drawn = _drawn_charts(parts[DOCUMENT], parts.get("word/_rels/document.xml.rels"))
     out: dict[str, bytes] = {}
     tables = charts.tables(context)
@@ -333,7 +343,7 @@ def filled_members(parts: Mapping[str, bytes], charts: BoundCharts, context: Map
         if count > 1:
             raise TemplateError(f"{charts.where(binding)}：图表不能放在循环中（它出现了 {count} 次）")
         try:
-            out.update(chart_parts(_Overlay(parts, out), binding.part, tables[binding.part]))
+            out.update(fill(_Overlay(parts, out), binding.part, tables[binding.part]))
         except ValueError as exc:
             raise TemplateError(f"{charts.where(binding)}：{exc}") from None
     return out
@@ -383,8 +393,23 @@ def _drawn_charts(document: bytes, rels: bytes | None) -> dict[str, int]:
     counts: dict[str, int] = {}
     if C_NS.encode() not in document:
         return counts
-    for chart in etree.fromstring(document).iter(f"{{{C_NS}}}chart"):
-        part = targets.get(chart.get(f"{{{R_NS}}}id", ""))
+    for rid in _chart_ids(document):
+        part = targets.get(rid)
         if part:
             counts[part] = counts.get(part, 0) + 1
     return counts
+
+
+_C_DECL, _R_DECL = f'xmlns:c="{C_NS}"'.encode(), f'xmlns:r="{R_NS}"'.encode()
+_CHART_ID = re.compile(rb'<c:chart\b[^>]*?\sr:id="([^"]*)"')
+
+
+def _chart_ids(document: bytes) -> list[str]:
+    """The r:id of every c:chart element: read off the bytes when the chart and relationship
+    namespaces are only ever bound to the prefixes c and r (as Word and WPS write them), else
+    parsed."""
+    if document.count(C_NS.encode()) == document.count(_C_DECL) == document.count(b"xmlns:c=") and document.count(
+        R_NS.encode()
+    ) == document.count(_R_DECL) == document.count(b"xmlns:r="):
+        return [m.decode("utf-8") for m in _CHART_ID.findall(document)]
+    return [chart.get(f"{{{R_NS}}}id", "") for chart in etree.fromstring(document).iter(f"{{{C_NS}}}chart")]

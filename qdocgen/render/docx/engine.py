@@ -19,6 +19,7 @@ import html
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from docxtpl import DocxTemplate
@@ -28,13 +29,13 @@ from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
 from qdocgen.render.docx import tags as word_tags
-from qdocgen.render.docx.charts import BoundCharts, ChartBinding, fill_charts, find_bindings
+from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members, find_bindings, package_parts
 from qdocgen.render.docx.fast import FastPackage
 from qdocgen.render.docx.places import WORD_PROPERTIES, WordPart, word_part_names, word_property
 from qdocgen.render.explain import explain, needle, template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import Place
-from qdocgen.render.package import normalise_package
+from qdocgen.render.package import Signature, normalise_package
 from qdocgen.render.tag_text import clean_tags
 
 
@@ -253,28 +254,31 @@ class PreparedDocx:
     def _source_of(self, key: str) -> str:
         return self.jinja_source(self._xml[key])
 
-    def render(self, context: dict) -> bytes:
-        """The filled document as normalised (reproducible) .docx bytes."""
+    def render(self, context: dict, signature: Signature | None = None) -> bytes:
+        """The filled document as normalised (reproducible) .docx bytes; given a `signature`, its
+        properties signed (package.Signature) in the same pass."""
         if self._package is not None:
-            out = self._package.render(context)
+            out = self._package.render(context, signature)
             if out is not None:
                 return out
-        return self.render_docxtpl(context)
+        data = self.render_docxtpl(context)
+        return data if signature is None else signature.package(data)
 
-    def render_docxtpl(self, context: dict) -> bytes:
-        """The document rendered through docxtpl itself (footnotes; the reference for tests)."""
+    def render_docxtpl(self, context: dict, *, fast_charts: bool = True) -> bytes:
+        """The document rendered through docxtpl itself (footnotes; the reference for tests, with
+        `fast_charts` False its charts filled by python-pptx and xlsxwriter, chart_part.py)."""
         tpl = _Template(self)
         tpl.render_init()
         tpl.render(context, self.env, autoescape=True)
         buf = io.BytesIO()
         tpl.save(buf)
         data = buf.getvalue()
-        return normalise_package(data, replace=self.finished_parts(data, context))
+        return normalise_package(data, replace=self.finished_members(package_parts(data), context, fast=fast_charts))
 
-    def finished_parts(self, document: bytes, context: dict) -> dict[str, bytes]:
-        """Members to replace (or add) in a rendered document (`document`, the package), on both
-        paths: the charts bound by chart tags, filled with the context's data."""
-        return fill_charts(document, self.charts, context)
+    def finished_members(self, parts: Mapping[str, bytes], context: dict, *, fast: bool = True) -> dict[str, bytes]:
+        """Members to replace (or add) in a rendered document (`parts`: its members by name), on
+        both paths: the charts bound by chart tags, filled with the context's data."""
+        return filled_members(parts, self.charts, context, fast=fast) if self.charts else {}
 
 
 _ENTITY = re.compile(r"&(?:amp|quot|apos|#\d+|#x[0-9a-fA-F]+);")

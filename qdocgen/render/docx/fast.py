@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import io
 import zipfile
+import zlib
+from collections.abc import Mapping
 from typing import Protocol
 
 from docx.oxml.ns import nsmap
@@ -23,7 +25,16 @@ from jinja2 import TemplateError as JinjaError
 from lxml import etree
 
 from qdocgen.render.docx.places import word_property
-from qdocgen.render.package import Member, build_epoch, members, normalise_package, stamp_core_dates, write_members
+from qdocgen.render.package import (
+    CORE,
+    Member,
+    Signature,
+    build_epoch,
+    members,
+    normalise_package,
+    stamp_core_dates,
+    write_members,
+)
 
 _RENDER_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
 # The core properties docxtpl renders as templates (DocxTemplate.render_properties), and their elements.
@@ -52,7 +63,7 @@ class Compiled(Protocol):
 
     def render_part(self, key: str, context: dict) -> str: ...
 
-    def finished_parts(self, document: bytes, context: dict) -> dict[str, bytes]: ...
+    def finished_members(self, parts: Mapping[str, bytes], context: dict) -> dict[str, bytes]: ...
 
     def error(self, exc: BaseException, key: str | None = None, context=None, place=None) -> Exception: ...
 
@@ -75,6 +86,7 @@ class FastPackage:
         self.members: dict[str, Member] = {}
         self.xml: dict[str, bytes] = {}
         self.shell: tuple | None = None
+        self.plain: dict[str, bytes] = {}  # members uncompressed, as asked for
 
     @classmethod
     def of(cls, prepared: Compiled, warm: DocxTemplate) -> FastPackage | None:
@@ -107,12 +119,15 @@ class FastPackage:
             with zipfile.ZipFile(io.BytesIO(package)) as z:
                 self.xml = {name: z.read(name) for name in self.parts}
             self.shell = None
+            self.plain = {}
             self.epoch = epoch
 
-    def render(self, context: dict) -> bytes | None:
-        """The filled document's bytes; None when docxtpl must render it (an over-long property)."""
+    def render(self, context: dict, signature: Signature | None = None) -> bytes | None:
+        """The filled document's bytes, its charts filled and (given a `signature`) its properties
+        signed, written in one pass; None when docxtpl must render it (an over-long property)."""
         self._normalised()
         out = dict(self.members)
+        rendered: dict[str, bytes] = {}
         for name, key in self.parts.items():
             text = self.prepared.render_part(key, context)
             if key == "document":
@@ -121,19 +136,24 @@ class FastPackage:
                 data = etree.tostring(
                     etree.fromstring(text.encode("utf-8"), oxml_parser), encoding="UTF-8", standalone=True
                 )
-            out[name] = Member.of(name, data)
+            rendered[name] = data
         if self.properties:
             core = self._core(context)
             if core is None:
                 return None
-            out["docProps/core.xml"] = Member.of("docProps/core.xml", core)
-        data = write_members(out, self.epoch)
-        replaced = self.prepared.finished_parts(data, context)
-        if not replaced:
-            return data
-        for name, blob in replaced.items():
-            out[name] = Member.of(name, blob)
+            rendered[CORE] = core
+        rendered.update(self.prepared.finished_members(_Parts(rendered, self), context))
+        if signature is not None and (CORE in rendered or CORE in out):
+            rendered[CORE] = signature.core(rendered[CORE] if CORE in rendered else self.member(CORE))
+        for name, data in rendered.items():
+            out[name] = Member.of(name, data)
         return write_members(out, self.epoch)
+
+    def member(self, name: str) -> bytes:
+        """A member of the template's package, uncompressed (KeyError if it has none of the name)."""
+        if name not in self.plain:
+            self.plain[name] = zlib.decompress(self.members[name].compressed, -15)
+        return self.plain[name]
 
     def _document(self, body: str) -> bytes:
         """word/document.xml with the rendered body, as DocxTemplate.render and python-docx make it."""
@@ -213,3 +233,19 @@ def _tables_need_fixing(tree) -> bool:
     except (AttributeError, TypeError, ValueError):
         return True
     return False
+
+
+class _Parts(Mapping):
+    """A rendered document's members by name: the parts rendered, else the template's."""
+
+    def __init__(self, rendered: dict[str, bytes], package: FastPackage):
+        self.rendered, self.package = rendered, package
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.rendered[name] if name in self.rendered else self.package.member(name)
+
+    def __iter__(self):
+        return iter(set(self.rendered) | set(self.package.members))
+
+    def __len__(self) -> int:
+        return len(set(self.rendered) | set(self.package.members))

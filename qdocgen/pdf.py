@@ -1,0 +1,244 @@
+"""PDF copies of documents, made by LibreOffice: a few processes, each converting a batch.
+
+Starting LibreOffice costs seconds, converting a document under one: `converted` starts one
+process per core (at most MAX_PROCESSES), each with a private profile (two processes sharing
+one would hand their work to each other) and a batch of the files, balanced by their expected
+cost, and yields each file as its PDF is written beside it, with the failure said per file.
+
+LibreOffice converts a batch in the order given and prints “convert SOURCE -> TARGET” as it
+starts on each file, so a file is finished when the next one starts or the process ends; a
+file it could not read is skipped with no such line. A process that stops answering (no file
+started or finished for TIMEOUT seconds) is ended: the file it was on fails, and the files of
+its batch not yet started go to a new process.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qdocgen.errors import UserError, os_error_text
+from qdocgen.storage.atomic import write_atomic
+
+MAX_PROCESSES = 4  # each LibreOffice takes a few hundred MB
+TIMEOUT = 300  # seconds one file may take
+# Relative cost of converting a byte of each kind (a Word table is laid out page by page,
+# a workbook's sheets are cheap): measured on the bundled documents with LibreOffice 7.4.
+_COST = {".docx": 3.0, ".doc": 3.0, ".xlsx": 1.0}
+
+SOFFICE_MISSING = (
+    "--pdf 需要 LibreOffice，但本机没有找到。请先安装：Windows 或 macOS 从 LibreOffice 官网下载安装；"
+    "Debian/Ubuntu 运行 sudo apt-get install libreoffice-writer libreoffice-calc。其余文件已照常生成。"
+)
+
+
+def find_soffice() -> str | None:
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in (
+        r"C:\Program Files\LibreOffice\program\soffice.exe",
+        r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+        "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    ):
+        if Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def pdf_of(document: Path) -> Path:
+    """Where a document's PDF goes: beside it, its name ending .pdf."""
+    return Path(document).with_suffix(".pdf")
+
+
+def process_count(files: int) -> int:
+    """LibreOffice processes for `files` documents: one per core (QDOCGEN_WORKERS overrides)."""
+    wanted = os.environ.get("QDOCGEN_WORKERS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        count = int(wanted)
+    else:
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(count, MAX_PROCESSES, files))
+
+
+def batches(files: list[Path], count: int) -> list[list[Path]]:
+    """`files` in `count` batches of about equal expected cost (the largest first, each to the
+    lightest batch), keeping the given order within a batch. Two files whose PDFs would have the
+    same name (任务分解表.docx and 任务分解表.xlsx) never share a batch: a batch's PDFs are
+    written to one folder."""
+    cost = {f: _cost(f) for f in files}
+    loads = [0.0] * count
+    out: list[list[Path]] = [[] for _ in range(count)]
+    for f in sorted(files, key=lambda f: -cost[f]):
+        free = [k for k in range(len(out)) if all(g.stem != f.stem for g in out[k])]
+        if not free:
+            out.append([])
+            loads.append(0.0)
+            free = [len(out) - 1]
+        k = min(free, key=lambda k: loads[k])
+        out[k].append(f)
+        loads[k] += cost[f]
+    order = {f: i for i, f in enumerate(files)}
+    return [sorted(b, key=order.__getitem__) for b in out if b]
+
+
+def _cost(path: Path) -> float:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return (size + 20_000) * _COST.get(path.suffix.lower(), 2.0)
+
+
+def converted(files: Iterable[Path], *, processes: int | None = None) -> Iterator[tuple[Path, str | None]]:
+    """Convert each of `files` to PDF beside it (pdf_of); yield (file, None) as each PDF is
+    written, (file, message) for each that failed, in the order they finish.
+
+    UserError (SOFFICE_MISSING) when LibreOffice is not installed."""
+    files = [Path(f) for f in files]
+    if not files:
+        return
+    soffice = find_soffice()
+    if soffice is None:
+        raise UserError(SOFFICE_MISSING)
+    count = process_count(len(files)) if processes is None else max(1, processes)
+    with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
+        yield from _Converter(soffice, Path(tmp)).run(batches(files, count), count)
+
+
+@dataclass
+class _Process:
+    """One LibreOffice converting one batch."""
+
+    number: int
+    files: list[Path]
+    outdir: Path
+    popen: subprocess.Popen
+    current: int = -1  # the file being converted (-1: none started yet)
+    last: float = field(default_factory=time.monotonic)  # when a file last started
+
+
+class _Converter:
+    def __init__(self, soffice: str, tmp: Path):
+        self.soffice, self.tmp = soffice, tmp
+        self.events: queue.Queue = queue.Queue()
+        self.started = 0
+
+    def run(self, todo: list[list[Path]], at_once: int) -> Iterator[tuple[Path, str | None]]:
+        running: dict[int, _Process] = {}
+        try:
+            while todo or running:
+                while todo and len(running) < at_once:
+                    proc = self._start(todo.pop(0))
+                    if isinstance(proc, _Process):
+                        running[proc.number] = proc
+                    else:  # LibreOffice could not be started at all
+                        yield from proc
+                try:
+                    number, line = self.events.get(timeout=1.0)
+                except queue.Empty:
+                    number, line = None, None
+                if number is not None:
+                    proc = running[number]
+                    if line is None:  # the process has ended
+                        del running[number]
+                        rest = proc.files[proc.current + 1 :]
+                        if proc.popen.returncode and proc.current >= 0 and rest:  # crashed on a file
+                            yield from self._finished(proc, range(proc.current, proc.current + 1))
+                            todo.insert(0, rest)  # the files it never started, to a new process
+                        else:
+                            yield from self._finished(proc, range(proc.current, len(proc.files)))
+                    else:
+                        yield from self._line(proc, line)
+                now = time.monotonic()
+                for proc in list(running.values()):
+                    if now - proc.last > TIMEOUT:  # hung: end it, its unstarted files to a new one
+                        proc.popen.kill()
+                        proc.popen.wait()
+                        del running[proc.number]
+                        stuck = max(proc.current, 0)
+                        yield proc.files[stuck], f"LibreOffice 转换 PDF 超时（超过 {TIMEOUT} 秒）"
+                        if proc.files[stuck + 1 :]:
+                            todo.insert(0, proc.files[stuck + 1 :])
+        finally:  # interrupted: no LibreOffice left running
+            for proc in running.values():
+                proc.popen.kill()
+                proc.popen.wait()
+
+    def _start(self, files: list[Path]) -> _Process | list[tuple[Path, str]]:
+        self.started += 1
+        outdir = self.tmp / f"out{self.started}"
+        profile = self.tmp / f"profile{self.started}"
+        outdir.mkdir()
+        cmd = [
+            self.soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            *(str(f.resolve()) for f in files),
+        ]
+        try:
+            popen = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.tmp
+            )
+        except OSError as exc:
+            return [(f, f"无法启动 LibreOffice：{os_error_text(exc)}") for f in files]
+        proc = _Process(self.started, files, outdir, popen)
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+        return proc
+
+    def _read(self, proc: _Process) -> None:
+        for raw in proc.popen.stdout:
+            self.events.put((proc.number, raw.decode("utf-8", "replace").rstrip("\r\n")))
+        proc.popen.wait()
+        self.events.put((proc.number, None))
+
+    def _line(self, proc: _Process, line: str) -> Iterator[tuple[Path, str | None]]:
+        if not line.startswith("convert "):
+            return
+        source = line[len("convert ") :].split(" -> ", 1)[0]
+        for k in range(proc.current + 1, len(proc.files)):
+            if source.endswith(os.sep + proc.files[k].name) or source == str(proc.files[k]):
+                yield from self._finished(proc, range(max(proc.current, 0), k))
+                proc.current, proc.last = k, time.monotonic()
+                return
+
+    def _finished(self, proc: _Process, indices: range) -> Iterator[tuple[Path, str | None]]:
+        """The files at `indices` are behind LibreOffice: each has its PDF, or failed."""
+        for k in indices:
+            if k < 0:  # (the process ended before it started on any file)
+                continue
+            source = proc.files[k]
+            made = proc.outdir / (source.stem + ".pdf")
+            try:
+                data = made.read_bytes()
+            except OSError:
+                code = proc.popen.poll()
+                if code:
+                    yield source, f"LibreOffice 异常退出（代码 {code}），未能转换为 PDF"
+                else:
+                    yield source, "LibreOffice 未能把它转换为 PDF（文件无法打开或已损坏？）"
+                continue
+            try:
+                write_atomic(pdf_of(source), data)
+            except UserError as exc:
+                yield source, str(exc)
+                continue
+            try:
+                made.unlink()
+            except OSError:
+                pass
+            yield source, None

@@ -1,0 +1,122 @@
+"""`--pdf`: documents converted by a few LibreOffice processes, each failure named per file,
+progress shown on a terminal only."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click._termui_impl
+import pytest
+
+from qdocgen import pdf
+from qdocgen.build import Job, run_build
+from qdocgen.cli.documents import progress_bars
+from qdocgen.workspace import Workspace
+
+from conftest import DATA, TEMPLATES, needs_soffice, pdf_pages
+
+TABLE = TEMPLATES / "docx" / "任务分解表.docx"
+FORM = TEMPLATES / "xlsx" / "填报表.xlsx"
+
+
+def test_batches_share_the_work_and_keep_same_named_pdfs_apart(tmp_path):
+    files = []
+    for n, size in enumerate([50_000, 1_000, 1_000, 30_000, 2_000, 2_000, 2_000]):
+        path = tmp_path / f"d{n}.xlsx"
+        path.write_bytes(b"x" * size)
+        files.append(path)
+    twins = [tmp_path / "表.docx", tmp_path / "表.xlsx", tmp_path / "sub" / "表.xlsx"]
+    for path in twins:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"x")
+    out = pdf.batches(files + twins, 2)
+    assert sorted(f for b in out for f in b) == sorted(files + twins)  # every file, once
+    for b in out:
+        assert len({f.stem for f in b}) == len(b)  # one folder of PDFs per batch: no two 表.pdf
+        assert b == sorted(b, key=(files + twins).index)  # converted in the order given
+    assert len(out) == 3  # three 表 need three batches
+    big = [b for b in out if files[0] in b][0]
+    assert files[3] not in big  # the two large ones on different processes
+
+
+def test_process_count_follows_cores_and_files(monkeypatch):
+    monkeypatch.setenv("QDOCGEN_WORKERS", "3")
+    assert pdf.process_count(10) == 3
+    assert pdf.process_count(2) == 2
+    monkeypatch.setenv("QDOCGEN_WORKERS", "99")
+    assert pdf.process_count(100) == pdf.MAX_PROCESSES
+
+
+@needs_soffice
+def test_each_file_converted_beside_itself_and_a_bad_one_named(tmp_path):
+    (tmp_path / "a").mkdir()
+    table = tmp_path / "a" / "表.docx"
+    table.write_bytes(TABLE.read_bytes())
+    form = tmp_path / "表.xlsx"  # the same name in another folder
+    form.write_bytes(FORM.read_bytes())
+    broken = tmp_path / "坏.docx"
+    broken.write_bytes(b"PK\x03\x04garbage")
+    other = tmp_path / "另.docx"
+    other.write_bytes(TABLE.read_bytes())
+    results = dict(pdf.converted([broken, table, form, other], processes=2))
+    assert set(results) == {broken, table, form, other}
+    assert results[table] is None and results[form] is None and results[other] is None
+    assert "未能把它转换为 PDF" in results[broken]
+    for doc in (table, form, other):
+        assert pdf_pages(doc.with_suffix(".pdf").read_bytes()) >= 1, doc
+    assert not broken.with_suffix(".pdf").exists()
+    assert not list(tmp_path.rglob(".~*"))
+
+
+@needs_soffice
+def test_a_build_converts_only_what_changed_and_names_failures(tmp_path):
+    table = TABLE.read_bytes()
+    ws = Workspace(data_dir=DATA)
+    data = {"好.docx": table, "坏.docx": b"PK\x03\x04garbage", "b/好.docx": table}
+
+    def jobs():
+        return [Job(path=p, title=p, shows=lambda p=p: len(data[p]), make=lambda p=p: data[p]) for p in data]
+
+    outcome = run_build(ws, jobs(), tmp_path, pdf=True)
+    assert [p for p, _ in outcome.pdf_failed] == ["坏.docx"]
+    assert (tmp_path / "好.pdf").is_file() and (tmp_path / "b" / "好.pdf").is_file()
+    stamp = (tmp_path / "好.pdf").stat().st_mtime_ns
+    data["b/好.docx"] = (TEMPLATES / "docx" / "任务分解表-完成情况.docx").read_bytes()
+    outcome = run_build(ws, jobs(), tmp_path, pdf=True)
+    assert [p for p, _ in outcome.pdf_failed] == ["坏.docx"]  # tried again: it never had a PDF
+    assert (tmp_path / "好.pdf").stat().st_mtime_ns == stamp  # unchanged: not converted again
+    assert b"%PDF" in (tmp_path / "b" / "好.pdf").read_bytes()
+
+
+def _as_terminal(monkeypatch) -> io.StringIO:
+    err = io.StringIO()
+    err.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda f: True)
+    return err
+
+
+def test_progress_says_how_many_of_how_many_on_a_terminal(monkeypatch):
+    err = _as_terminal(monkeypatch)
+    progress, pdf_progress = progress_bars(quiet=False)
+    jobs = [Job(path=f"{n}.docx", title="", shows=dict, make=bytes) for n in range(6)]
+    assert list(progress(jobs)) == jobs
+    done = [(Path(f"{n}.docx"), None) for n in range(3)]
+    assert list(pdf_progress(iter(done), 3)) == done
+    shown = err.getvalue()
+    assert "生成文件" in shown and "6/6" in shown and "5.docx" in shown
+    assert "转换 PDF" in shown and "3/3" in shown and "2.docx" in shown
+
+
+@pytest.mark.parametrize("quiet, terminal", [(True, True), (False, False)])
+def test_no_progress_when_quiet_or_not_on_a_terminal(monkeypatch, quiet, terminal):
+    err = _as_terminal(monkeypatch) if terminal else io.StringIO()
+    if not terminal:
+        monkeypatch.setattr(sys, "stderr", err)
+    progress, pdf_progress = progress_bars(quiet=quiet)
+    jobs = [Job(path=f"{n}.docx", title="", shows=dict, make=bytes) for n in range(6)]
+    assert list(progress(jobs)) == jobs
+    assert list(pdf_progress(iter([(Path("a.docx"), None)]), 1)) == [(Path("a.docx"), None)]
+    assert err.getvalue() == ""
