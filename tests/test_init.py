@@ -20,8 +20,11 @@ def test_init_makes_a_workspace_that_checks_and_builds(tmp_path, monkeypatch):
     assert (target / "plan_data" / "plan.yaml").is_file()
     assert sorted(p.name for p in (target / "plan_data" / "figures").glob("*.csv")) == [
         "2017.csv",
+        "2017.收集记录.csv",  # the sample ships with its logs: a first hand correction is told
         "2018.csv",
+        "2018.收集记录.csv",
         "2019-H1.csv",
+        "2019-H1.收集记录.csv",
     ]
     assert (target / "templates" / "docx" / "通报-全市.docx").is_file()
     assert (target / "templates" / "xlsx" / "填报表.xlsx").is_file()
