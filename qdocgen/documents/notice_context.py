@@ -10,8 +10,20 @@ from dataclasses import dataclass
 from qdocgen import display
 from qdocgen.documents.context import base_context, result_context
 from qdocgen.documents.reporting import reporting_context
+from qdocgen.figures.targets import PRO_RATA
 from qdocgen.plan.model import Plan
-from qdocgen.progress import ASSESSED, EXCEEDED, MET, MISSED, NOT_APPLICABLE, NOT_REPORTED, PENDING, Evaluation, Result
+from qdocgen.progress import (
+    ASSESSED,
+    EXCEEDED,
+    MET,
+    MISSED,
+    NOT_APPLICABLE,
+    NOT_REPORTED,
+    PENDING,
+    Evaluation,
+    Result,
+    Trend,
+)
 
 # name → description, for docs/templates.md (merged with context.VARIABLES by the lead).
 NOTICE_VARIABLES: dict[str, str] = {
@@ -42,13 +54,108 @@ NOTICE_VARIABLES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class NoticeOptions:
-    """What a notice needs besides the evaluation: dates, signer, red head."""
+    """What a notice needs besides the evaluation: dates, signer, red head, addressees."""
 
     subject: str
     date_text: str
     print_date_text: str
     signer: str
     redhead: dict | None = None
+    number: str = ""  # 发文字号 of this document ('' when none is set)
+    deadline_text: str = ""  # 整改/补报 due date, from the 成文日期
+    addressees: str = ""  # 主送 of the city notice
+    copy_to: str = ""  # 抄送
+    genre: str = "通报"  # 通报 or 函 (a district's own document)
+    contact: str = ""
+    public: str = ""
+    trend: Trend | None = None
+
+
+LIST_MAX = 4  # a list longer than this is summarised with a count ("等9项") and left to the annex
+CN_COUNT = {2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九"}
+
+
+def join_names(names: list[str]) -> str:
+    """Names joined with 、; a name that itself contains 、 is set in quotation marks so the
+    list still reads as so many items ("“二级计量保证体系确认、测量管理体系认证”企业数")."""
+    return "、".join(f"“{n}”" if "、" in n else n for n in names)
+
+
+def streak_words(count: int, years: bool) -> str:
+    """'连续两年' / '连续三期' (count ≥ 2), '' otherwise."""
+    if count < 2:
+        return ""
+    return f"连续{CN_COUNT.get(count, str(count))}{'年' if years else '期'}"
+
+
+def rank_change_words(before: int | None, now: int | None) -> str:
+    """'上升2位' / '下降1位' / '持平' (rank 1 is best), '' with nothing to compare."""
+    if before is None or now is None:
+        return ""
+    if before == now:
+        return "持平"
+    return f"上升{before - now}位" if now < before else f"下降{now - before}位"
+
+
+def points_change_words(before: float | None, now: float | None) -> str:
+    """'提高3.7个百分点' / '下降1.2个百分点' / '持平' between two shares (0–1)."""
+    if before is None or now is None:
+        return ""
+    a, b = round(before * 100, 1), round(now * 100, 1)
+    if a == b:
+        return "持平"
+    diff = display.number(abs(b - a), "%")
+    return f"{'提高' if b > a else '下降'}{diff}个百分点"
+
+
+def _mark_streak(items: list[dict], results: list[Result], trend: Trend | None) -> list[dict]:
+    for it, r in zip(items, results, strict=True):
+        before, run = trend.of(r) if trend else (None, 0)
+        it["previous_status"] = before or ""
+        it["streak"] = run
+        it["streak_text"] = streak_words(run, bool(trend and trend.streak_years.get((r.measure.id, r.district))))
+    return items
+
+
+def _phrase(it: dict, total: bool = False) -> str:
+    """'质量义诊企业数45家（目标25家，完成目标的180.0%）'; a rate '…95.8%，高于目标0.8个百分点';
+    a milestone '通过国家质检总局验收'."""
+    if it["kind"] == "milestone":
+        return it["measure"]
+    name = it["measure"] + ("各区合计" if total else "")
+    if it["above_q"]:
+        return f"{name}{it['actual_q']}，高于目标{it['above_q']}"
+    ratio = f"，完成目标的{it['ratio_text']}" if it["status"] == EXCEEDED and it["ratio_text"] else ""
+    return f"{name}{it['actual_q']}（目标{it['target_q']}{ratio}）"
+
+
+def _best(results: list[Result], count: int) -> list[Result]:
+    """The strongest results: exceeded counts by their ratio, then rates by their margin."""
+    done = [r for r in results if r.status == EXCEEDED and r.ratio is not None and r.measure.kind != "milestone"]
+    return sorted(done, key=lambda r: (r.measure.unit == "%", -(r.ratio or 0), r.measure.row))[:count]
+
+
+def _milestones(plan: Plan, results: list[Result]) -> list[str]:
+    """Milestones reached: '通过国家质检总局验收（任务分解表第1项）'."""
+    return [
+        f"{r.measure.name}（任务分解表第{r.measure.row}项）"
+        for r in results
+        if r.measure.kind == "milestone" and r.status in (MET, EXCEEDED)
+    ]
+
+
+def _reported_words(ev: Evaluation, district: str | None = "") -> list[str]:
+    """Qualitative progress reported in words ('禅城区质量奖评选机制，考核办法已于9月印发'), at most
+    LIST_MAX; `district` "" for every unit and the city, else one unit's own."""
+    out = []
+    for r in ev.results:
+        if r.measure.kind != "qualitative" or not r.note or r.scope == "total":
+            continue
+        if district != "" and r.district != district:
+            continue
+        place = r.district if district == "" and r.district else ""
+        out.append(f"{place}{r.measure.name}，{r.note.rstrip('。；;')}")
+    return out[:LIST_MAX]
 
 
 def subject_of(plan: Plan) -> str:
@@ -74,6 +181,10 @@ def item(r: Result, place: str | None = None) -> dict:
     else:
         ctx["actual_q"] = display.with_unit(shown.actual, unit)
     ctx["gap_q"] = display.with_unit(shown.gap, "个百分点" if unit == "%" else unit)
+    # a rate above its target: by how much, in 个百分点 (a 完成率 of a 合格率 reads wrong)
+    ctx["above_q"] = ""
+    if unit == "%" and r.status == EXCEEDED and shown.target and shown.actual:
+        ctx["above_q"] = display.with_unit(display.gap(shown.actual, shown.target, unit, shown.decimals), "个百分点")
     ctx["final_year"] = max(r.measure.targets) if r.measure.targets else r.period.year
     if not ctx["partial"]:
         ctx["target_cell"] = ctx["target_q"]
@@ -81,6 +192,10 @@ def item(r: Result, place: str | None = None) -> dict:
         ctx["target_cell"] = f"{ctx['target_q']}（{ctx['final_year']}年累计{ctx['year_target_q']}）"
     else:
         ctx["target_cell"] = f"{ctx['target_q']}（全年{ctx['year_target_q']}）"
+    # running text writes 1000家, not 1,000家 (公文 usage); the annex's cells alike
+    for key in ("target_q", "year_target_q", "actual_q", "gap_q", "above_q", "target_cell"):
+        if isinstance(ctx.get(key), str):
+            ctx[key] = ctx[key].replace(",", "")
     return ctx
 
 
@@ -156,8 +271,32 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
         "printer": opts.signer,
         "print_date": opts.print_date_text,
     }
+    ctx["notice"].update(
+        {
+            "number": opts.number,
+            "deadline": opts.deadline_text,
+            "addressees": opts.addressees,
+            "copy_to": opts.copy_to,
+            "genre": opts.genre,
+            "closing": "特此函告。" if opts.genre == "函" else "特此通报。",
+            "contact": opts.contact,
+            "public": opts.public,
+            # a task for the leading group's members is given only where they are addressed
+            "members_addressed": "成员单位" in opts.addressees,
+        }
+    )
     ctx["redhead"] = opts.redhead
     ctx["chart"] = chart
+    period = ev.period
+    ctx["final_year"] = period.is_year and period.year == plan.years[-1]
+    # what the 工作要求 look to: the plan's next year, the rest of this year, or (final year) none
+    ctx["ahead"] = "全年" if not period.is_year else ("" if ctx["final_year"] else f"{period.year + 1}年")
+    tr = opts.trend
+    ctx["previous"] = {"words": tr.previous.words, "key": tr.previous.key} if tr and tr.previous else None
+    # 按序时进度折算的 only the kinds that are (counts per year); stocks and rates keep their targets
+    kinds = {r.measure.kind for r in ev.results if r.status in ASSESSED}
+    ctx["prorated_some"] = not period.is_year and bool(kinds & set(PRO_RATA))
+    ctx["prorated_all"] = ctx["prorated_some"] and kinds <= set(PRO_RATA)
     return ctx
 
 
@@ -207,7 +346,77 @@ def city_context(plan: Plan, ev: Evaluation, opts: NoticeOptions, chart=None) ->
     ctx["sections"] = _sections(ctx["any_done"], ctx["any_missed"] or ctx["report_gaps"])
     ctx["annex"] = city_annex(plan, ev)
     ctx["reporting"] = reporting_context(ev)  # 指标报送率 where not all figures are in (issue 11)
+    _city_story(plan, ev, opts.trend, ctx)
     return ctx
+
+
+def _city_story(plan: Plan, ev: Evaluation, tr: Trend | None, ctx: dict) -> None:
+    """What the city notice says beyond counts: the change since the previous period, the
+    strongest results with figures, repeated misses, who leads and who trails."""
+    before = tr.standing_before if tr and tr.previous else {}
+    assessed_before = sum(s.assessed for s in before.values())
+    met_before = sum(s.met for s in before.values())
+    rate_before = met_before / assessed_before if assessed_before else None
+    ctx["change"] = {
+        "rate_text": display.share(met_before, assessed_before) if assessed_before else "",
+        "diff_text": points_change_words(rate_before, ctx["summary"]["rate"]),
+    }
+    moves = []
+    for d in ctx["by_district"]:
+        s = ev.standing(d["name"])
+        old = before.get(d["name"])
+        ranked = s.assessed and old is not None and old.assessed
+        d["rank"] = s.rank
+        d["rate_text"] = display.share(s.met, s.assessed)
+        d["rank_change_text"] = rank_change_words(old.rank, s.rank) if ranked else ""
+        d["rate_change_text"] = points_change_words(old.rate, s.rate) if ranked else ""
+        if d["rank_change_text"] and d["rank_change_text"] != "持平":
+            moves.append(f"{d['name']}{d['rank_change_text']}")
+        for key, status in (("missed", MISSED), ("exceeded", EXCEEDED)):
+            mine = [r for r in ev.for_district(d["name"]) if r.status == status]
+            _mark_streak(d[key], mine, tr)
+        d["missed_shown"] = d["missed"][:LIST_MAX]
+        d["missed_more"] = max(0, len(d["missed"]) - LIST_MAX)
+        d["best"] = [_phrase(item(r)) for r in _best(ev.for_district(d["name"]), 2)]
+        d["not_reported_text"] = join_names([x["measure"] for x in d["not_reported"]])
+    ctx["rank_moves"] = moves
+    compared = [d for d in ctx["by_district"] if d["rank_change_text"]]
+    ctx["rank_moves_rest"] = bool(moves) and len(moves) < len(compared)
+    ctx["rank_moves_text"] = "，".join(moves)
+    _mark_streak(ctx["city_missed"], [r for r in ev.city if r.status == MISSED], tr)
+    ctx["city_best"] = [_phrase(item(r)) for r in _best(ev.city, 3)]
+    ctx["totals_best"] = [_phrase(item(r), total=True) for r in _best(ev.totals, 3)]
+    ctx["milestones"] = _milestones(plan, [r for r in ev.results if r.scope != "total"])
+    ctx["reported_words"] = _reported_words(ev)
+    ctx["city_not_reported_text"] = join_names([x["measure"] for x in ctx["city_not_reported"]])
+    repeated = [(d["name"], x) for d in ctx["by_district"] for x in d["missed"] if x["streak"] >= 2] + [
+        ("全市性指标", x) for x in ctx["city_missed"] if x["streak"] >= 2
+    ]
+    ctx["repeated"] = [
+        {"place": place, "measure": x["measure"], "streak_text": x["streak_text"]} for place, x in repeated
+    ]
+    ctx["repeated_places"] = list(dict.fromkeys(p for p, _ in repeated))
+    # leaders and last: only where the ranking separates them (not when all share one rank)
+    groups = [g for g in ctx["ranking"] if not g["none_reported"]]
+    spread = len({g["rank"] for g in ctx["ranking"]}) > 1
+    ctx["leaders"] = groups[0]["names"] if spread and groups and groups[0]["rank"] == 1 else []
+    ctx["last"] = ctx["ranking"][-1]["names"] if spread else []
+    ctx["missed_places"] = [d["name"] for d in ctx["by_district"] if d["missed"]]
+    ctx["missed_all"] = len(ctx["missed_places"]) == len(ctx["by_district"])
+    ctx["unreported_places"] = [d["name"] for d in ctx["by_district"] if d["not_reported"]]
+    ctx["steps"] = _steps(bool(ctx["leaders"]) and ctx["any_missed"])
+
+
+def _steps(praise: bool) -> dict:
+    """The numbers of the 工作要求 items: praise (only where someone is singled out), then
+    整改, 报送, 督导."""
+    numerals = iter(("（一）", "（二）", "（三）", "（四）"))
+    return {
+        "praise": next(numerals) if praise else None,
+        "fix": next(numerals),
+        "report": next(numerals),
+        "guide": next(numerals),
+    }
 
 
 def district_context(plan: Plan, ev: Evaluation, district: str, opts: NoticeOptions, chart=None) -> dict:
@@ -232,6 +441,27 @@ def district_context(plan: Plan, ev: Evaluation, district: str, opts: NoticeOpti
     ctx["report_gaps"] = bool(ctx["not_reported"]) and not summary["none_reported"]
     ctx["sections"] = _sections(bool(summary["met"]), bool(ctx["missed"]) or ctx["report_gaps"])
     ctx["annex"] = [dict(item(r), first=True) for r in mine]
+    tr = opts.trend
+    old = tr.standing_before.get(district) if tr and tr.previous else None
+    ranked = standing.assessed and old is not None and old.assessed
+    ctx["standing"]["rank_change_text"] = rank_change_words(old.rank, standing.rank) if ranked else ""
+    ctx["standing"]["rate_change_text"] = points_change_words(old.rate, standing.rate) if ranked else ""
+    ctx["standing"]["previous_rate_text"] = display.share(old.met, old.assessed) if ranked else ""
+    ranks = {s.rank for s in ev.standings if s.assessed}
+    ctx["standing"]["first"] = standing.assessed > 0 and standing.rank == 1 and len(ranks) > 1
+    ctx["standing"]["last"] = standing.assessed > 0 and len(ranks) > 1 and standing.rank == max(ranks)
+    _mark_streak(ctx["missed"], [r for r in mine if r.status == MISSED], tr)
+    _mark_streak(ctx["exceeded"], [r for r in mine if r.status == EXCEEDED], tr)
+    ctx["repeated"] = [x for x in ctx["missed"] if x["streak"] >= 2]
+    ctx["repeated_text"] = join_names([x["measure"] for x in ctx["repeated"]])
+    ctx["best"] = [_phrase(item(r)) for r in _best(mine, LIST_MAX)]
+    ctx["exceeded_more"] = max(0, len(ctx["exceeded"]) - LIST_MAX)
+    ctx["met_text"] = join_names([x["measure"] for x in ctx["met"]][:LIST_MAX])
+    ctx["met_more"] = max(0, len(ctx["met"]) - LIST_MAX)
+    ctx["milestones"] = _milestones(plan, mine)
+    ctx["reported_words"] = _reported_words(ev, district)
+    ctx["not_reported_text"] = join_names([x["measure"] for x in ctx["not_reported"]])
+    ctx["steps"] = _steps(ctx["standing"]["first"])
     return ctx
 
 
