@@ -605,31 +605,46 @@ def _convert_pdfs(out_dir: Path, record: Record, outcome: Outcome, all_paths: li
     if soffice is None:
         outcome.pdf_failed.append(("PDF", SOFFICE_MISSING))
         return
+    from qdocgen.render.gbt9704_docx import imprint_after_blank_page, pdf_page_count
+
     with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
         profile = Path(tmp) / "profile"
+
+        def convert(src: Path, work: Path) -> bytes:
+            work.mkdir(exist_ok=True)
+            subprocess.run(
+                [
+                    soffice,
+                    f"-env:UserInstallation={profile.as_uri()}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(work),
+                    str(src),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+            produced = work / (src.stem + ".pdf")
+            data = produced.read_bytes()
+            produced.unlink()
+            return data
+
         for rel in wanted:
             src = out_dir / rel
-            work = Path(tmp) / "out"
-            work.mkdir(exist_ok=True)
             try:
-                subprocess.run(
-                    [
-                        soffice,
-                        f"-env:UserInstallation={profile.as_uri()}",
-                        "--headless",
-                        "--convert-to",
-                        "pdf",
-                        "--outdir",
-                        str(work),
-                        str(src),
-                    ],
-                    check=True,
-                    capture_output=True,
-                    timeout=300,
-                )
-                produced = work / (src.stem + ".pdf")
-                write_atomic(src.with_suffix(".pdf"), produced.read_bytes())
-                produced.unlink()
+                pdf = convert(src, Path(tmp) / "out")
+                # the 版记 on an even last page: LibreOffice ignores the 版记 section's evenPage
+                # break, so an odd count is made again with a blank page before the 版记
+                blank = imprint_after_blank_page(src.read_bytes()) if src.suffix == ".docx" else None
+                if blank is not None and pdf_page_count(pdf) % 2:
+                    again = Path(tmp) / "even" / src.name
+                    again.parent.mkdir(exist_ok=True)
+                    again.write_bytes(blank)
+                    pdf = convert(again, Path(tmp) / "out")
+                write_atomic(src.with_suffix(".pdf"), pdf)
                 record.output(rel)["pdf_of"] = record.output(rel)["sha256"]
                 record.save()
             except (subprocess.SubprocessError, OSError) as exc:

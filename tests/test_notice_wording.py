@@ -148,3 +148,38 @@ def test_bad_settings_are_named(data_dir, toml, why):
     with pytest.raises(UserError) as exc:
         maker(data_dir, toml)
     assert why in str(exc.value) + "".join(str(p) for p in getattr(exc.value, "problems", []) or [])
+
+
+def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
+    """The 版记's section starts on an even page in Word; for LibreOffice's PDF (--pdf) an odd
+    count is made again with a blank page before the 版记."""
+    import subprocess
+
+    from qdocgen.build import find_soffice
+    from qdocgen.render.gbt9704_docx import imprint_after_blank_page, pdf_page_count
+
+    blob = maker(data_dir).district(Y2018, "南海")
+    body = docx.Document(__import__("io").BytesIO(blob)).element.body
+    W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    assert body.find(f"{W}sectPr/{W}type").get(W + "val") == "evenPage"
+    soffice = find_soffice()
+    if soffice is None:
+        pytest.skip("LibreOffice 未安装")
+    pages = {}
+    for name, data in (("as_is", blob), ("blank", imprint_after_blank_page(blob))):
+        (tmp_path / f"{name}.docx").write_bytes(data)
+        subprocess.run(
+            [soffice, f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless", "--convert-to", "pdf"]
+            + ["--outdir", str(tmp_path), str(tmp_path / f"{name}.docx")],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        pages[name] = pdf_page_count((tmp_path / f"{name}.pdf").read_bytes())
+    assert pages["blank"] == pages["as_is"] + 1
+    last = subprocess.run(
+        ["pdftotext", "-f", str(pages["blank"]), "-l", str(pages["blank"]), str(tmp_path / "blank.pdf"), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "印发" in last

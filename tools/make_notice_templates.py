@@ -273,8 +273,8 @@ def imprint_block() -> list[str]:
 # 序时进度 is said only of the kinds it applies to (counts per year); stocks and rates keep their targets.
 PRORATED = (
     "{% if prorated_all %}（序时目标按序时进度{{ period.elapsed_text }}计算）"
-    "{% elif prorated_some %}（年度数量类指标按序时进度{{ period.elapsed_text }}计算序时目标，"
-    "存量、比率等指标按全年目标考核）{% endif %}"
+    "{% elif prorated_some %}（序时目标按序时进度{{ period.elapsed_text }}计算，"
+    "{{ unprorated_kinds }}指标按全年目标考核）{% endif %}"
 )
 BASIS = (
     "为贯彻落实《{{ plan.title }}》（{{ plan.doc_number }}，以下简称《行动计划》），"
@@ -720,7 +720,9 @@ def package(body: list[str], title: str, horizontal: bool = False) -> bytes:
     document = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
         + "\n".join(body)
-        + f"<w:sectPr>{PORTRAIT_REFS}{sect(False)}</w:sectPr></w:body></w:document>"
+        # the 版记's section starts on an even page (GB/T 9704: the 版记 on the last page, the back of a
+        # sheet printed on both sides); Word, WPS and LibreOffice add a blank page where needed
+        + f"<w:sectPr>{PORTRAIT_REFS}{sect(False).replace('nextPage', 'evenPage')}</w:sectPr></w:body></w:document>"
     ).replace(CHART_RUN, notice_charts.drawing(horizontal))
     parts = {
         "_rels/.rels": ROOT_RELS,

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from qdocgen import display
 from qdocgen.documents.context import base_context, result_context
 from qdocgen.documents.reporting import reporting_context
-from qdocgen.figures.targets import PRO_RATA
 from qdocgen.plan.model import Plan
 from qdocgen.progress import (
     ASSESSED,
@@ -29,15 +28,15 @@ from qdocgen.progress import (
 NOTICE_VARIABLES: dict[str, str] = {
     "notice.subject": "工作名称（不含“工作”二字），如 工业产品质量提升；可在 qdocgen.toml 的 [notice] subject 改写",
     "notice.signer": "发文机关署名（计划的 office）",
-    "notice.date": "成文日期，写作 2019年1月15日（--date 或 qdocgen.toml 的 [notice] date；都没有时为时段截止日期）",
+    "notice.date": "成文日期，写作 2019年1月15日（--date 或 [notice] date，只用于在该日之前已结束的时段；[notice] dates 按时段设定；都没有时为时段结束、最后一份填报表收回后的第一个工作日）",
     "notice.printer / notice.print_date": "版记中的印发机关与印发日期",
     "redhead": "红头：mark（发文机关标志）、number（发文字号）；qdocgen.toml 未启用红头时为 none",
     "summary": "考核指标汇总：measures（指标项数）、assessed（考核项/项次）、met（完成，含超额）、exceeded、met_only（恰好完成）、missed、not_reported、reported（已报送）、pending（目标待定项数）、rate_text（完成比例＝完成项数÷考核项数）、none_reported（考核项一项也未报送）、all_met（考核项全部完成）",
     "city_summary": "全市性指标汇总（全市通报），字段同 summary",
     "ranking": "全市通报的排名（没有考核指标的区不排名），按名次分组：rank、names（区名列表）、tied（是否并列）、met、assessed、rate_text（完成比例）、none_reported（该组的区一项也未报送）",
     "unranked": "全市通报中本时段没有考核指标、不参与排名的区名列表",
-    "standing": "区通报中本区的名次：rank、count（区数）、tied_with（并列的区）、rate_text（完成比例）、ranked（本区有考核指标、参与排名）",
-    "by_district": "全市通报中各区的情况：name、exceeded、met、missed、not_reported（指标列表）、assessed（考核项数）、none_reported（一项也未报送）、all_met（全部完成）",
+    "standing": "区通报中本区的名次：rank、count（区数）、tied_with（并列的区）、rate_text（完成比例）、ranked（本区有考核指标、参与排名）、rank_change_text 与 rate_change_text（较上一时段）、previous_rate_text、first（第一名）、last（末位）",
+    "by_district": "全市通报中各区的情况：name、exceeded、met、missed、not_reported（指标列表）、assessed（考核项数）、none_reported（一项也未报送）、all_met（全部完成）、rank、rate_text、rank_change_text、rate_change_text（较上一时段）、best（完成最突出的2项，带数字）、missed_shown（至多4项）与 missed_more（其余项数）、not_reported_text",
     "exceeded / met / missed / not_reported": "区通报中本区超额完成、完成、未完成、未报送的指标列表",
     "city_exceeded / city_missed / city_not_reported": "全市通报中全市性指标的相应列表",
     "all_done / silent": "全市通报中考核指标全部完成的区名列表 / 一项也未报送的区名列表",
@@ -45,9 +44,26 @@ NOTICE_VARIABLES: dict[str, str] = {
     "no_assessed / nothing_reported / all_met": "本通报（区通报：本区；全市通报：各区和全市性指标）没有任何考核指标 / 考核指标一项也未报送 / 考核指标全部完成",
     "report_gaps": "存在问题中是否要单独列出未报送的指标（有未报送、但并非一项也未报送时为 true）",
     "sections": "“一、总体情况”之后各部分的序号：results（主要成效，没有完成的指标时为 none）、problems（存在问题，没有未完成的指标、也没有需要单独列出的未报送指标时为 none）、next（下一步工作要求），如 二、三、四；有部分略去时序号依次前移",
-    "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
+    "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、above_q（比率超过目标的个百分点）、previous_status、streak（连续未完成的时段数）、streak_text（连续两年）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
     "chart": "附件图表的数据，每项一根柱：label（区名或指标名）、ratio（全市通报为各区的完成比例，区通报为各项指标的完成率，1 = 100%，按显示规则取舍：未完成的不会是 100%）、missed（是否未完成）；全市通报为有完成比例的各区（按计划中的顺序），区通报为本区有完成率的各项指标。图表的用法见第二节“图表”",
+    "notice.number": "本文件的发文字号：[gbt9704] doc_number 中的 {year} 换为成文年份、{n} 换为序号（每份通报各一个，按成文日期、时段、全市在前、各区按计划顺序编号，[notice] first_number 为每年起始号）；未设定时为空",
+    "notice.deadline": "整改、补报的期限：成文日期后 [notice] deadline_days 天（默认 15 天），遇周末、元旦、劳动节、国庆节顺延",
+    "notice.addressees": "主送机关：全市通报为 [notice] addressees（不写时为 units.addressees），区的文件为本区的 authority",
+    "notice.copy_to": "抄送机关：[notice] copy_to（不写时为发文的领导小组各成员单位，如 市质量强市工作领导小组各成员单位）",
+    "notice.genre / notice.closing": "文种（全市为 通报；区的文件为 [notice] district_genre，默认 函）与结束语（特此通报。／特此函告。）",
+    "notice.contact / notice.public": "附注：联系人（[notice] contact）与公开属性（[notice] public），印在成文日期下一行；不写时为空",
+    "notice.members_addressed": "主送中是否有领导小组成员单位：给成员单位布置任务的句子只在此时出现",
+    "final_year / ahead": "是否为计划最后一年的年度通报 / 工作要求所指的时段（下一年如 2019年，年内为 全年，最后一年为空）",
+    "previous": "比较的上一时段：words、key（docs/progress.md 第九节）；没有更早的完成值时为 none",
+    "prorated_some / prorated_all / unprorated_kinds": "半年、季度通报中是否有（全部）考核指标的目标按序时进度折算 / 未折算的指标类型，如 比率类、节点类",
+    "change": "全市通报：上一时段的总体完成比例 rate_text 与变化 diff_text（提高3.7个百分点、下降…、持平；无上一时段时为空）",
+    "rank_moves / rank_moves_text / rank_moves_rest": "全市通报：名次有变化的区（如 禅城区上升2位）、其连写、是否还有名次未变的区",
+    "city_best / totals_best / milestones / reported_words": "主要成效：全市性指标、各区合计中完成最突出的几项（带完成值、目标与完成目标的百分比，比率写高于目标几个百分点）/ 如期实现的节点目标 / 定性任务报送的进展（至多4项）",
+    "repeated / repeated_places / repeated_text": "连续未完成的指标（place、measure、streak_text）/ 有此类指标的区 / 区的文件中这些指标名的连写",
+    "leaders / last / missed_places / missed_all / unreported_places": "全市通报：完成比例第一名的区（名次有分别时）/ 末位的区 / 有未完成指标的区 / 是否各区都有 / 有未报送指标的区",
+    "steps": "工作要求各项的序号：praise（表扬先进，只在有第一名可表扬且有未完成指标时）、fix（整改）、report（报送）、guide（督导）",
+    "best / exceeded_more / met_text / met_more / not_reported_text / city_not_reported_text": "区的文件：完成最突出的至多4项（带数字）/ 超额完成的项是否多于所列 / 达到目标的指标名连写（至多4项）与其余项数 / 未报送的指标名连写；名称中含“、”的加引号",
     "reporting": "全市通报：尚有指标未报送的区（及全市性指标），各项 name、label（区名或“全市性指标”）、expected（应报项数）、reported（已报）、missing（未报）、rate_text（指标报送率）；全部报齐时为空列表",
 }
 
@@ -293,11 +309,17 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
     ctx["ahead"] = "全年" if not period.is_year else ("" if ctx["final_year"] else f"{period.year + 1}年")
     tr = opts.trend
     ctx["previous"] = {"words": tr.previous.words, "key": tr.previous.key} if tr and tr.previous else None
-    # 按序时进度折算的 only the kinds that are (counts per year); stocks and rates keep their targets
-    kinds = {r.measure.kind for r in ev.results if r.status in ASSESSED}
-    ctx["prorated_some"] = not period.is_year and bool(kinds & set(PRO_RATA))
-    ctx["prorated_all"] = ctx["prorated_some"] and kinds <= set(PRO_RATA)
+    # 序时进度 is said of the measures whose target it shares out, and the rest named by kind
+    assessed = [r for r in ev.results if r.status in ASSESSED and r.target is not None]
+    partial = [r for r in assessed if r.year_target is not None and abs(r.target - r.year_target) > 1e-9]
+    whole = [r for r in assessed if r not in partial]
+    ctx["prorated_some"] = not period.is_year and bool(partial)
+    ctx["prorated_all"] = ctx["prorated_some"] and not whole
+    ctx["unprorated_kinds"] = "、".join(dict.fromkeys(KIND_WORDS.get(r.measure.kind, "其他") for r in whole))
     return ctx
+
+
+KIND_WORDS = {"rate": "比率类", "milestone": "节点类", "stock": "存量类", "cumulative": "累计类", "growth": "增长类"}
 
 
 def city_context(plan: Plan, ev: Evaluation, opts: NoticeOptions, chart=None) -> dict:
