@@ -201,11 +201,27 @@ def _reason(
         if related:
             shown = "；".join(related[:5]) + (f" 等 {len(related)} 项" if len(related) > 5 else "")
             why.append(f"完成值变化（{shown}）")
+        if not related and job.district is not None:
+            # a district's document shows its rank and those it ties with: another's figure moves them
+            elsewhere = [m for key, d, m in changes if key == job.period.key and d not in (None, job.district)]
+            if elsewhere:
+                shown = "；".join(elsewhere[:3]) + (f" 等 {len(elsewhere)} 项" if len(elsewhere) > 3 else "")
+                why.append(f"其他区完成值变化，排名随之变化（{shown}）")
+        earlier = [m for key, d, m in changes if _period_key_before(key, job.period)]
+        if earlier and not related:
+            shown = "；".join(earlier[:3]) + (f" 等 {len(earlier)} 项" if len(earlier) > 3 else "")
+            why.append(f"此前时段完成值变化，与上一时段的比较随之变化（{shown}）")
     changed_templates = [t.name for t in job.templates if template_changed(t)]
     if changed_templates:
         why.append("模板变化（" + "、".join(changed_templates) + "）")
     why += others
     return "；".join(why) or "计划数据、配置或相关完成值变化"
+
+
+def _period_key_before(key: str, period) -> bool:
+    """Whether the period named `key` (2018, 2019-H1) ended before `period`."""
+    other = Period.from_key(key)
+    return other is not None and other.end < period.end
 
 
 def _other_changes(ws: Workspace, old_inputs: dict, new_inputs: dict, old_settings, settings) -> list[str]:

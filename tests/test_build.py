@@ -247,7 +247,7 @@ def test_a_pdf_older_than_its_document_is_made_again(tmp_path):
 def test_documents_carry_their_own_title(built):
     _, out = built
     notice = Document(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx").core_properties
-    assert notice.title == "关于南海区2018年度工业产品质量提升工作完成情况的通报"
+    assert notice.title == "关于反馈南海区2018年度工业产品质量提升工作完成情况的函"
     table = Document(out / "2018/完成情况表/2018年度任务分解表完成情况.docx").core_properties
     assert table.title == "2018年度佛山市工业产品质量提升三年行动计划（2017—2019年）任务分解表完成情况"
     assert "python-docx" not in (table.comments or "")

@@ -26,13 +26,13 @@ def text(data: bytes) -> str:
     return "\n".join(p.text for p in docx.Document(__import__("io").BytesIO(data)).paragraphs)
 
 
-def maker(data_dir, toml: str = "", date: str | None = "2019-01-15", plan=None) -> NoticeMaker:
+def maker(data_dir, toml: str = "", date: str | None = "2019-01-15", plan=None, charts=False) -> NoticeMaker:
     if toml:
         (data_dir.parent / "qdocgen.toml").write_text(toml, encoding="utf-8")
     ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
     if plan is not None:
         ws.__dict__["plan"] = plan(ws.plan)
-    return NoticeMaker(ws, date=date, charts=False)
+    return NoticeMaker(ws, date=date, charts=charts)
 
 
 def test_city_notice_says_the_change_the_repeats_and_the_deadline(data_dir):
@@ -183,3 +183,29 @@ def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
         text=True,
     ).stdout
     assert "印发" in last
+
+
+def test_the_city_chart_shows_a_district_that_reported_nothing(data_dir):
+    path = data_dir / "figures" / "2018.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    path.write_text("\n".join(x for x in lines if not x.startswith("高明区")) + "\n", encoding="utf-8-sig")
+    m = maker(data_dir, charts=True)
+    bars = {b["label"]: b["ratio"] for b in m.context(Y2018, None)["chart"]}
+    assert list(bars) == m.ws.plan.district_names and bars["高明区"] == 0
+    city = text(m.city(Y2018))
+    assert "高明区第5名，未报送完成情况，完成比例0" in city or "高明区27项考核指标均未报送" in city
+
+
+def test_a_remade_notice_says_the_ranking_moved_it(cli, data_dir):
+    out = data_dir.parent / "out"
+    assert cli("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out), data=data_dir).exit_code == 0
+    path = data_dir / "figures" / "2018.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8-sig").replace(
+            "禅城区,4,细分行业龙头企业数,15,", "禅城区,4,细分行业龙头企业数,30,"
+        ),
+        encoding="utf-8-sig",
+    )
+    again = cli("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out), data=data_dir)
+    assert again.exit_code == 0, again.output
+    assert "顺德区-2018年度工业产品质量提升工作完成情况通报.docx（其他区完成值变化，排名随之变化" in again.output

@@ -409,7 +409,7 @@ def city_body() -> list[str]:
         ctl("{%p endif %}"),
         *heading("problems", "存在问题"),
         ctl("{%p if any_missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（一）部分指标未完成。")),
+        para("QBody", ("QHeading2Char", "（一）部分指标未完成。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p for d in by_district if d.missed %}"),
         para(
@@ -423,7 +423,7 @@ def city_body() -> list[str]:
         para("QBody", "全市性指标有{{ city_missed|length }}项未完成：" + listing("city_missed", missed_words) + "。"),
         ctl("{%p endif %}"),
         ctl("{%p if any_missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（二）部分数据未报送。")),
+        para("QBody", ("QHeading2Char", "（二）部分数据未报送。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p if report_gaps %}"),
         para(
@@ -604,13 +604,13 @@ def district_body() -> list[str]:
         *heading("problems", "存在问题"),
         # The sub-headings （一）（二） stand on their own lines, and only when both items are there.
         ctl("{%p if missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（一）部分指标未完成。")),
+        para("QBody", ("QHeading2Char", "（一）部分指标未完成。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p if missed %}"),
         para("QBody", you + "有{{ missed|length }}项指标未完成：" + listing("missed", missed_words) + "。"),
         ctl("{%p endif %}"),
         ctl("{%p if missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（二）部分数据未报送。")),
+        para("QBody", ("QHeading2Char", "（二）部分数据未报送。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p if report_gaps %}"),
         para("QBody", you + "有{{ not_reported|length }}项指标未报送完成情况：{{ not_reported_text }}。"),

@@ -301,9 +301,12 @@ class NoticeMaker:
 
     def _city_bars(self, ev: Evaluation) -> list[dict]:
         """The city chart's rows: each district's completion rate, in the plan's order (a
-        district that reported nothing has no rate to show and no bar)."""
+        district that reported nothing stands at 0, as the ranking counts it; one with nothing
+        assessed has no bar)."""
         order = self.ws.plan.district_names
         standings = sorted(ev.standings, key=lambda s: order.index(s.district))
+        if all(s.not_reported == s.assessed for s in standings):  # nothing reported at all: no chart
+            return []
         return [
             # the 完成比例 as the display rule shows it (never 100% unless all were met)
             {
@@ -312,7 +315,7 @@ class NoticeMaker:
                 "missed": False,
             }
             for s in standings
-            if s.rate is not None and s.not_reported < s.assessed
+            if s.rate is not None
         ]
 
     def _district_bars(self, ev: Evaluation, district: str) -> list[dict]:
