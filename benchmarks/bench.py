@@ -82,7 +82,7 @@ def timed_run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-QDOCGEN = [sys.executable, "-m", "qdocgen.cli"]
+QDOCGEN = [sys.executable, "-m", "qdocgen"]
 
 
 # ── notice vs docxtpl ────────────────────────────────────────────────────────────────────
@@ -93,7 +93,7 @@ def bench_notice(rounds: int) -> dict:
 
     from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
     from qdocgen.figures.period import Period
-    from qdocgen.render.docx_engine import PreparedDocx
+    from qdocgen.render.docx.engine import PreparedDocx
     from qdocgen.workspace import Workspace
 
     ws = Workspace(data_dir=ROOT / "plan_data", templates_dir=ROOT / "templates")

@@ -36,8 +36,8 @@ from qdocgen.figures.store import Figure
 from qdocgen.jobs import Job
 from qdocgen.plan.model import CITY
 from qdocgen.render import names
-from qdocgen.render.package import move_aside, write_atomic
 from qdocgen.safe_names import check_inside
+from qdocgen.storage.atomic import move_aside, write_atomic
 from qdocgen.workspace import Workspace
 
 __all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]
@@ -621,7 +621,7 @@ def _convert_pdfs(out_dir: Path, record: Record, outcome: Outcome, all_paths: li
     if soffice is None:
         outcome.pdf_failed.append(("PDF", SOFFICE_MISSING))
         return
-    from qdocgen.render.gbt9704_docx import imprint_after_blank_page, pdf_page_count
+    from qdocgen.render.docx.gbt9704 import imprint_after_blank_page, pdf_page_count
 
     with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
         profile = Path(tmp) / "profile"

@@ -20,9 +20,9 @@ from qdocgen.documents.notice import CHART_FONT_RETIRED, NoticeMaker
 from qdocgen.errors import TemplateError
 from qdocgen.figures.period import Period
 from qdocgen.progress import MET, MISSED, evaluate
-from qdocgen.render.chart_tag import parse_tag
-from qdocgen.render.docx_chart import ChartTable, chart_parts
-from qdocgen.render.docx_engine import PreparedDocx
+from qdocgen.render.docx.chart_part import ChartTable, chart_parts
+from qdocgen.render.docx.charts import parse_tag
+from qdocgen.render.docx.engine import PreparedDocx
 from qdocgen.workspace import Workspace
 
 from conftest import DATA, ROOT, TEMPLATES, needs_soffice, soffice_convert

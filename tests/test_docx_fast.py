@@ -1,7 +1,7 @@
 """The Word fast path gives the documents docxtpl gives; large builds and rebuilds stay correct.
 
 PreparedDocx renders Jinja straight into the package's parts and copies the other members
-unchanged (render/docx_engine.py). Here every bundled Word template, and a template whose tags
+unchanged (render/docx/engine.py). Here every bundled Word template, and a template whose tags
 Word split across runs, is rendered both ways with the same context and compared byte for byte:
 against stock docxtpl (load, render, save) where the template is plain docxtpl, and against the
 docxtpl path of qdocgen's own engine where it uses qdocgen's merge directives.
@@ -24,7 +24,7 @@ from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMak
 from qdocgen.documents.render_any import prepare
 from qdocgen.figures.period import Period
 from qdocgen.render import names
-from qdocgen.render.docx_engine import PreparedDocx
+from qdocgen.render.docx.engine import PreparedDocx
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.package import members, normalise_package, write_members
 from qdocgen.workspace import Workspace

@@ -156,7 +156,7 @@ def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
     import subprocess
 
     from qdocgen.build import find_soffice
-    from qdocgen.render.gbt9704_docx import imprint_after_blank_page, pdf_page_count
+    from qdocgen.render.docx.gbt9704 import imprint_after_blank_page, pdf_page_count
 
     blob = maker(data_dir).district(Y2018, "南海")
     body = docx.Document(__import__("io").BytesIO(blob)).element.body

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from docx.oxml.ns import nsdecls, qn
 
-from qdocgen.render import ooxml
+from qdocgen.render.docx import ooxml
+from qdocgen.render.docx.gbt9704 import StyleSpec, patch_sections, patch_settings, set_style
 from qdocgen.render.gbt9704 import Profile
-from qdocgen.render.gbt9704_docx import StyleSpec, patch_sections, patch_settings, set_style
 
 DECL = nsdecls("w")
 

@@ -195,7 +195,7 @@ def test_render_never_overwrites_its_template(cli, tmp_path):
 
 
 def test_word_merges_keep_escaping(tmp_path):
-    from qdocgen.render.docx_merge import MergingDocx
+    from qdocgen.render.docx.merge import MergingDocx
 
     doc = Document()
     table = doc.add_table(rows=3, cols=2)

@@ -159,7 +159,7 @@ def test_word_reads_the_same_tags(tmp_path):
     """One language: the tags the Excel tests above use work in a Word template too."""
     from docx import Document
 
-    from qdocgen.render.docx_engine import PreparedDocx
+    from qdocgen.render.docx.engine import PreparedDocx
 
     doc = Document()
     doc.add_paragraph("{{\u3000plan.city ~ “市区” }}")

@@ -24,7 +24,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.store import load_figures
 from qdocgen.plan.load import load_plan
 from qdocgen.progress import evaluate
-from qdocgen.render.docx_merge import MergingDocx
+from qdocgen.render.docx.merge import MergingDocx
 
 DATA = Path("plan_data")
 TEMPLATES = [Path("templates/docx/任务分解表-完成情况.docx"), Path("templates/xlsx/任务分解表-完成情况.xlsx")]

@@ -7,7 +7,7 @@ Word templates are written as OOXML parts, string by string (python-docx's defau
 carries ~790 KB of styles and MS Mincho fallbacks), with the paragraph, run, table, footer and
 package helpers shared with tools/make_table_templates.py (tools/ooxml_parts.py); Excel
 templates are made with openpyxl (tools/make_table_templates.py, tools/make_form_template.py).
-The styles come from the GB/T 9704 profile (qdocgen.render.gbt9704_docx.style_specs), and
+The styles come from the GB/T 9704 profile (qdocgen.render.docx.gbt9704.style_specs), and
 python-docx opens the result as a check.
 
     python tools/make_notice_templates.py [--out templates/docx]
@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import docx  # noqa: E402
 
+from qdocgen.render.docx.gbt9704 import IMPRINT_ROW, NUMBER_DESCR, apply_profile, number_box  # noqa: E402
 from qdocgen.render.gbt9704 import Profile  # noqa: E402
-from qdocgen.render.gbt9704_docx import IMPRINT_ROW, NUMBER_DESCR, apply_profile, number_box  # noqa: E402
 from qdocgen.render.package import normalise_package  # noqa: E402
 from tools import notice_charts  # noqa: E402
 from tools.ooxml_parts import (  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qdocgen.render.docx_chart import CT_CHART, RT_CHART, ChartTable, chart_parts  # noqa: E402
+from qdocgen.render.docx.chart_part import CT_CHART, RT_CHART, ChartTable, chart_parts  # noqa: E402
 
 EMU_PER_MM = 36000
 BLUE, RED, GREY = "2F5597", "C00000", "7F7F7F"

@@ -29,7 +29,7 @@ from qdocgen.figures.forms import (
 )
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import Plan
-from qdocgen.render.package import move_aside, write_atomic
+from qdocgen.storage.atomic import move_aside, write_atomic
 
 if TYPE_CHECKING:  # openpyxl is imported when a form is built: listing forms (a build's fingerprints) does without
     from qdocgen.render.form_book import Rule

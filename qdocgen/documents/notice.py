@@ -9,12 +9,13 @@ reused for every district and period (a build of a hundred districts costs littl
 than one of five). Evaluations are kept per period too.
 
 The charts are native Word charts in the templates, bound to the context list `chart` (one
-row per bar: label, ratio, missed); the docx engine fills their data (render/chart_tag.py, render/docx_chart.py).
+row per bar: label, ratio, missed); the docx engine fills their data (render/docx/charts.py, render/docx/chart_part.py).
 """
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ from qdocgen.render.package import with_document_properties
 from qdocgen.workspace import Workspace
 
 if TYPE_CHECKING:  # the Word engine is imported when a notice is made, not when one is only fingerprinted
-    from qdocgen.render.docx_engine import PreparedDocx
+    from qdocgen.render.docx.engine import PreparedDocx
 
 CITY_TEMPLATE = "通报-全市.docx"
 DISTRICT_TEMPLATE = "通报-区.docx"
@@ -189,8 +190,8 @@ class NoticeMaker:
         if name not in self._prepared:
             from lxml import etree
 
-            from qdocgen.render.docx_engine import PreparedDocx
-            from qdocgen.render.gbt9704_docx import apply_profile
+            from qdocgen.render.docx.engine import PreparedDocx
+            from qdocgen.render.docx.gbt9704 import apply_profile
 
             path = self.ws.template("docx", name)
             try:
@@ -325,3 +326,18 @@ class NoticeMaker:
             for r in ev.for_district(district)
             if r.ratio is not None
         ]
+
+
+def notices(
+    ws: Workspace, period: Period, who: list[str | None], *, date: str | None = None, strict: bool = False
+) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) of the notices of `period` for `who` (districts' full names; None for the
+    city-wide notice), all made before the first is given, so a mistake in one leaves every file as
+    it was. Once all have been taken (written), says in the workspace's warnings when the figures are
+    sample data."""
+    maker = NoticeMaker(ws, date=date, strict=strict)
+    documents = [(d, maker.city(period) if d is None else maker.district(period, d)) for d in who]
+    for d, data in documents:
+        yield maker.filename(period, d), data
+    if maker.evaluation(period).sample:
+        ws.warnings.append(f"{period.words}完成值为示例数据，通报中已注明“示例数据”。")

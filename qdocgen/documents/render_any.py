@@ -9,13 +9,18 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qdocgen.documents.context import UNSET_GUARDS, VARIABLES, base_context, unset_values
 from qdocgen.documents.notice_context import NOTICE_VARIABLES
-from qdocgen.errors import TemplateError
+from qdocgen.errors import TemplateError, UserError
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import Plan
 from qdocgen.progress import Evaluation
+from qdocgen.safe_names import check_inside
+
+if TYPE_CHECKING:
+    from qdocgen.workspace import Workspace
 
 SUFFIXES = (".docx", ".xlsx")
 
@@ -56,7 +61,7 @@ def _prepare(path: str, suffix: str, mtime_ns: int, size: int):
 
         engine = PreparedXlsx(Path(path))
     else:
-        from qdocgen.render.docx_merge import MergingDocx
+        from qdocgen.render.docx.merge import MergingDocx
 
         engine = MergingDocx(Path(path))
     engine.env.elsewhere = NOTICE_ONLY
@@ -88,3 +93,27 @@ def output_name(template: Path, period: Period | None, district: str | None) -> 
     if district:
         parts.append(district)
     return "-".join(parts) + template.suffix.lower()
+
+
+def render_file(
+    ws: Workspace,
+    template: Path,
+    out_path: Path | None,
+    *,
+    period: Period | None = None,
+    district: str | None = None,
+    evaluation: Evaluation | None = None,
+) -> tuple[Path, bytes]:
+    """`qdocgen render`: the filled template and the file it goes to, `out_path` (the user's -o,
+    taken as given) or a name made from the template in the output folder, never the template
+    itself. What the template leaves to be told (a chart without a chart tag) goes to the
+    workspace's warnings."""
+    data = fill(template, ws.plan, period=period, district=district, evaluation=evaluation)
+    ws.warnings.extend(getattr(prepare(template), "warnings", []))
+    if out_path is None:  # -o is the user's explicit choice; a name made from the template stays inside
+        name = output_name(template, period, district)
+        check_inside(ws.output_dir, name)
+        out_path = ws.output_dir / name
+    if out_path.resolve() == Path(template).resolve():
+        raise UserError(f"输出文件不能覆盖模板 {template}，请用 -o 指定另一个文件")
+    return out_path, data

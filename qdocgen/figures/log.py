@@ -21,6 +21,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.store import LOG_SUFFIX, Figure, decode_text, figures_dir, stored_value
 from qdocgen.figures.values import BadValue, format_value, parse_value
 from qdocgen.plan.model import CITY, Plan
+from qdocgen.storage.atomic import write_atomic
 
 COLUMNS = (
     "时间",
@@ -333,7 +334,6 @@ def commit(plan: Plan, state: PeriodState, figures: list[Figure], entries: list[
     the log never claims what the file does not hold.
     """
     from qdocgen.figures.store import parse_figures, render_figures_csv
-    from qdocgen.render.package import write_atomic
 
     data = render_figures_csv(plan, [f for f in figures if f.value is not None or f.note])
     _, found = parse_figures(data.decode("utf-8-sig"), str(state.path), plan)

@@ -9,7 +9,7 @@ from pathlib import Path
 from qdocgen.errors import DataError, UserError, os_error_text
 from qdocgen.plan.load import PLAN_FILE, load_plan
 from qdocgen.plan_import.yaml_out import plan_yaml
-from qdocgen.render.package import write_atomic
+from qdocgen.storage.atomic import write_atomic
 
 
 def write_draft(draft, path: Path) -> list[str]:

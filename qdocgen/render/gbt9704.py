@@ -3,7 +3,7 @@
 The numbers live here as data, not scattered through templates. An office whose variant
 differs (other margins, another line pitch, its own fonts, a red head) writes them in the
 workspace's `qdocgen.toml`, section `[gbt9704]`, which qdocgen/config.py reads and validates;
-`apply_profile` (in gbt9704_docx.py) stamps the profile onto a Word template before it is
+`apply_profile` (in render/docx/gbt9704.py) stamps the profile onto a Word template before it is
 compiled, so the override shows in every document without touching code.
 """
 

@@ -13,13 +13,15 @@ none (`a if b` without else when b is false) for a gap. See docs/templates.md, �
 
 `find_bindings` takes the tags out of a template (its Jinja never sees them); `BoundCharts`
 compiles them in the template's sandboxed environment and turns a context into `ChartTable`s,
-which docx_chart.py writes into the chart parts.
+which chart_part.py writes into the chart parts; `fill_charts` does so for a rendered package.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import re
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -29,8 +31,8 @@ from jinja2.utils import missing
 from lxml import etree
 
 from qdocgen.errors import TemplateError
-from qdocgen.render.docx_chart import A_NS, C_NS, DOCUMENT, R_NS, ChartTable, relationship_targets
-from qdocgen.render.locate import error_text
+from qdocgen.render.docx.chart_part import A_NS, C_NS, DOCUMENT, R_NS, ChartTable, chart_parts, relationship_targets
+from qdocgen.render.explain import explain
 
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 _TAG = re.compile(r"\{\{\s*chart\s*[:：](.*?)\}\}", re.S)
@@ -234,7 +236,7 @@ class BoundCharts:
                 items = env.compile_expression(b.items, undefined_to_none=False)
                 columns = [(name, env.compile_expression(expr, undefined_to_none=False)) for name, expr in b.columns]
             except JinjaError as exc:
-                raise TemplateError(f"{self.where(b)}：{error_text(exc, env)}") from None
+                raise TemplateError(f"{self.where(b)}：{explain(exc, env)}") from None
             self._compiled.append((items, columns))
 
     def __bool__(self) -> bool:
@@ -255,7 +257,7 @@ class BoundCharts:
         try:
             items = _defined(items_fn(**context))
         except JinjaError as exc:
-            raise TemplateError(f"{where}：{error_text(exc, self.env)}") from None
+            raise TemplateError(f"{where}：{explain(exc, self.env)}") from None
         if items is None or isinstance(items, str | bytes | Mapping):
             raise TemplateError(f"{where}：“{b.items}”应为列表，实为 {_shown(items)}")
         try:
@@ -274,7 +276,7 @@ class BoundCharts:
                 try:
                     cells[k].append(_defined(fn(**scope)))
                 except JinjaError as exc:
-                    raise TemplateError(f"{where}：第{n}项的“{name}”：{error_text(exc, self.env)}") from None
+                    raise TemplateError(f"{where}：第{n}项的“{name}”：{explain(exc, self.env)}") from None
         categories = tuple("" if v is None else str(v) for v in cells[0])
         series = []
         for (name, _), values in zip(columns[1:], cells[1:], strict=True):
@@ -303,3 +305,86 @@ def _number(value: object, where: str, series: str, n: int) -> float | None:
         raise TemplateError(f"{where}：系列“{series}”第{n}项应为数字，实为 {_shown(value)}")
     # 15 significant digits, as Excel keeps them: the cache and the workbook then agree exactly
     return float(f"{value:.15g}") if isinstance(value, float) else value
+
+
+# ── a rendered package ──────────────────────────────────────────────────────────────────────
+
+
+def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
+    """The members of a rendered .docx to replace so its bound charts show `context`'s data.
+
+    A chart the template left out (`{%p if … %}`) is filled all the same, so the template's own
+    figures survive nowhere in the file; one repeated by a loop is refused (Word needs a part of
+    its own for each chart drawn).
+    """
+    if not charts:
+        return {}
+    return filled_members(_Members(zipfile.ZipFile(io.BytesIO(package))), charts, context)
+
+
+def filled_members(parts: Mapping[str, bytes], charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
+    """As `fill_charts`, from the package's members by name (the rendered document part among
+    them), for a renderer that assembles the package itself."""
+    drawn = _drawn_charts(parts[DOCUMENT], parts.get("word/_rels/document.xml.rels"))
+    out: dict[str, bytes] = {}
+    tables = charts.tables(context)
+    for binding in charts.bindings:
+        count = drawn.get(binding.part, 0)
+        if count > 1:
+            raise TemplateError(f"{charts.where(binding)}：图表不能放在循环中（它出现了 {count} 次）")
+        try:
+            out.update(chart_parts(_Overlay(parts, out), binding.part, tables[binding.part]))
+        except ValueError as exc:
+            raise TemplateError(f"{charts.where(binding)}：{exc}") from None
+    return out
+
+
+class _Overlay(Mapping):
+    """`base` with the members in `changed` taking precedence (charts filled so far)."""
+
+    def __init__(self, base: Mapping[str, bytes], changed: Mapping[str, bytes]):
+        self.base, self.changed = base, changed
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.changed[name] if name in self.changed else self.base[name]
+
+    def __iter__(self):
+        return iter(set(self.base) | set(self.changed))
+
+    def __len__(self) -> int:
+        return len(set(self.base) | set(self.changed))
+
+
+class _Members(Mapping):
+    """A package's members by name, each read when first asked for."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        self.zf = zf
+        self.names = set(zf.namelist())
+        self.read: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self.read:
+            self.read[name] = self.zf.read(name)
+        return self.read[name]
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def _drawn_charts(document: bytes, rels: bytes | None) -> dict[str, int]:
+    """How often each chart part is drawn in the document body."""
+    targets = relationship_targets(rels, "word")
+    counts: dict[str, int] = {}
+    if C_NS.encode() not in document:
+        return counts
+    for chart in etree.fromstring(document).iter(f"{{{C_NS}}}chart"):
+        part = targets.get(chart.get(f"{{{R_NS}}}id", ""))
+        if part:
+            counts[part] = counts.get(part, 0) + 1
+    return counts

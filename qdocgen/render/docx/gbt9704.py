@@ -9,7 +9,7 @@ and everything else a user changed in Word, are left alone.
 
 The XML is written through python-docx's oxml layer (its element classes know the schema's
 child order; its `Section` and `Settings` proxies set pages and odd/even headers); the few
-children python-docx does not declare are placed by qdocgen/render/ooxml.py.
+children python-docx does not declare are placed by qdocgen/render/docx/ooxml.py.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from docx.settings import Settings
 from docx.shared import Pt, RGBColor, Twips
 from lxml import etree
 
-from qdocgen.render import ooxml
+from qdocgen.render.docx import ooxml
 from qdocgen.render.gbt9704 import Profile
 from qdocgen.textwidth import em_width
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 
-from qdocgen.render.docx_engine import PreparedDocx
+from qdocgen.render.docx.engine import PreparedDocx
 
 _DIRECTIVE = re.compile(r"\{%-?\s*(vmerge|hmerge)\s+(.+?)\s*-?%\}", re.S)
 _ROW = re.compile(r"<w:tr[ >].*?</w:tr>", re.S)

@@ -7,13 +7,13 @@ in the middle of a run: `{% for d in districts -%}{{ d.short }} {%- endfor %}` l
 opening tag, and `{% if x -%} 有` lost “有”. Here such a tag keeps its `-` for Jinja (which
 strips the spaces beside it, as in any Jinja template), hidden from docxtpl's rewrite;
 a tag at the edge of a paragraph's text still joins paragraphs as in docxtpl. Where
-paragraphs are joined, the markers locate.py puts in front of each paragraph are kept, so
+paragraphs are joined, the markers places.py puts in front of each paragraph are kept, so
 a mistake is still reported at the paragraph the user wrote it in.
 
 docxtpl's joining deletes everything between the tag and the neighbouring text, whatever it
 is: a table, the border between two table cells, a section or page break, a picture. Word
 then cannot open the result, or a table or break is gone. Such a join is refused
-(`JoinRefused`, reported by docx_engine at the tag's paragraph); a join is done only across
+(`JoinRefused`, reported by engine.py at the tag's paragraph); a join is done only across
 the wrappers of runs and paragraphs (and empty paragraphs, as Jinja strips blank lines).
 In a `{%p %}`, `{%tr %}`, `{%tc %}` or `{%r %}` tag the `-` is left to Jinja: docxtpl removes
 that paragraph (row, cell, run) anyway, and joining first made it remove the next one too.
@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 _HIDDEN = "\ue003"  # stands for the `-` of a tag docxtpl must not rewrite
-_MARKERS = re.compile("\ue000\\d+\ue001")  # locate.py's element markers
+_MARKERS = re.compile("\ue000\\d+\ue001")  # places.py's element markers
 _T_OPEN = re.compile(r"<w:t(?:\s[^>]*)?>")
 # As docxtpl's patch_xml: a tag split across runs is joined first, then `{%-` and `-%}`.
 _SPLIT_START = re.compile(r"(?<={)(<[^>]*>)+(?=[\{%\#])|(?<=[%\}\#])(<[^>]*>)+(?=\})", re.S)
@@ -35,7 +35,7 @@ _BEFORE = re.compile(r"</w:t>(?:(?!</w:t>).)*?{%-", re.S)
 # after it is left to Jinja.
 _AFTER = re.compile(r"-%}(?:(?!<w:t[ >]|{%|{{).)*?<w:t(?:\s[^>]*)?>", re.S)
 # What a join may delete: the wrappers of runs and paragraphs and their properties (not a
-# section break), bookmarks, proofing marks, whitespace between elements, locate.py's markers.
+# section break), bookmarks, proofing marks, whitespace between elements, places.py's markers.
 _WRAPPERS = re.compile(
     "\ue000"
     r"\d+"
@@ -52,7 +52,7 @@ _OWN_ELEMENT = re.compile(r"{%(?:p|tr|tc|r)\s")  # docxtpl removes the element h
 
 class JoinRefused(Exception):
     """A `{%-`/`-%}` whose joining of paragraphs would damage the document. `marker`: the
-    locate.py marker in front of the tag's paragraph, when the XML was marked."""
+    places.py marker in front of the tag's paragraph, when the XML was marked."""
 
     def __init__(self, tag: str, before: bool, between: str, marker: int | None):
         super().__init__(tag)

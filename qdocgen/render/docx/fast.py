@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import io
 import zipfile
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from docx.oxml.ns import nsmap
 from docx.oxml.parser import oxml_parser
@@ -22,11 +22,8 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaError
 from lxml import etree
 
-from qdocgen.render.locate import word_property
+from qdocgen.render.docx.places import word_property
 from qdocgen.render.package import Member, build_epoch, members, normalise_package, stamp_core_dates, write_members
-
-if TYPE_CHECKING:
-    from qdocgen.render.docx_engine import PreparedDocx
 
 _RENDER_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
 # The core properties docxtpl renders as templates (DocxTemplate.render_properties), and their elements.
@@ -47,6 +44,19 @@ _TBL, _GRID, _GRIDCOL, _TR, _TC, _TCPR, _GRIDSPAN, _VAL = (
 _DOCPR = "{" + nsmap["wp"] + "}docPr"
 
 
+class Compiled(Protocol):
+    """What the fast path needs of a prepared template (engine.PreparedDocx): its compiled parts and
+    properties rendered, the members its charts replace, and its mistakes explained."""
+
+    def property_template(self, name: str, text: str): ...
+
+    def render_part(self, key: str, context: dict) -> str: ...
+
+    def finished_parts(self, document: bytes, context: dict) -> dict[str, bytes]: ...
+
+    def error(self, exc: BaseException, key: str | None = None, context=None, place=None) -> Exception: ...
+
+
 class FastPackage:
     """A template's package as python-docx saves it, ready for rendering part by part.
 
@@ -55,7 +65,7 @@ class FastPackage:
     holds the core properties that are templates, compiled.
     """
 
-    def __init__(self, prepared: PreparedDocx, saved: bytes, parts: dict[str, str], properties: dict, core):
+    def __init__(self, prepared: Compiled, saved: bytes, parts: dict[str, str], properties: dict, core):
         self.prepared = prepared
         self.core = core  # python-docx's core properties element, as it would save it
         self.saved = saved  # python-docx's save, before normalising (its dates vary with the epoch)
@@ -67,7 +77,7 @@ class FastPackage:
         self.shell: tuple | None = None
 
     @classmethod
-    def of(cls, prepared: PreparedDocx, warm: DocxTemplate) -> FastPackage | None:
+    def of(cls, prepared: Compiled, warm: DocxTemplate) -> FastPackage | None:
         """The package of a warmed-up template, or None when only docxtpl itself can render it."""
         docx = warm.docx
         if any(part.content_type == _FOOTNOTES for part in docx.part.package.iter_parts()):

@@ -8,26 +8,20 @@ python-pptx's series rewriter (the one behind its `Chart.replace_data`), and the
 is written anew from the same data by python-pptx's workbook writer (xlsxwriter), normalised to
 fixed dates so builds stay byte-reproducible.
 
-`chart_parts` fills one chart from the package's parts and a `ChartTable`; `fill_charts` gives
-the members of a rendered package to replace for the charts its template binds (chart_tag.py).
+`chart_parts` fills one chart from the package's parts and a `ChartTable`; which charts a
+template binds to which data, and filling them in a rendered package, is charts.py's.
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from qdocgen.errors import TemplateError
 from qdocgen.render.package import normalise_package
-
-if TYPE_CHECKING:
-    from qdocgen.render.chart_tag import BoundCharts
 
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -214,86 +208,3 @@ def _with_xlsx_type(content_types: bytes) -> bytes:
         default = etree.Element(f"{{{CT_NS}}}Default", Extension="xlsx", ContentType=CT_XLSX)
         root.insert(0, default)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-# ── a rendered package ──────────────────────────────────────────────────────────────────────
-
-
-def fill_charts(package: bytes, charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
-    """The members of a rendered .docx to replace so its bound charts show `context`'s data.
-
-    A chart the template left out (`{%p if … %}`) is filled all the same, so the template's own
-    figures survive nowhere in the file; one repeated by a loop is refused (Word needs a part of
-    its own for each chart drawn).
-    """
-    if not charts:
-        return {}
-    return filled_members(_Members(zipfile.ZipFile(io.BytesIO(package))), charts, context)
-
-
-def filled_members(parts: Mapping[str, bytes], charts: BoundCharts, context: Mapping) -> dict[str, bytes]:
-    """As `fill_charts`, from the package's members by name (the rendered document part among
-    them), for a renderer that assembles the package itself."""
-    drawn = _drawn_charts(parts[DOCUMENT], parts.get("word/_rels/document.xml.rels"))
-    out: dict[str, bytes] = {}
-    tables = charts.tables(context)
-    for binding in charts.bindings:
-        count = drawn.get(binding.part, 0)
-        if count > 1:
-            raise TemplateError(f"{charts.where(binding)}：图表不能放在循环中（它出现了 {count} 次）")
-        try:
-            out.update(chart_parts(_Overlay(parts, out), binding.part, tables[binding.part]))
-        except ValueError as exc:
-            raise TemplateError(f"{charts.where(binding)}：{exc}") from None
-    return out
-
-
-class _Overlay(Mapping):
-    """`base` with the members in `changed` taking precedence (charts filled so far)."""
-
-    def __init__(self, base: Mapping[str, bytes], changed: Mapping[str, bytes]):
-        self.base, self.changed = base, changed
-
-    def __getitem__(self, name: str) -> bytes:
-        return self.changed[name] if name in self.changed else self.base[name]
-
-    def __iter__(self):
-        return iter(set(self.base) | set(self.changed))
-
-    def __len__(self) -> int:
-        return len(set(self.base) | set(self.changed))
-
-
-class _Members(Mapping):
-    """A package's members by name, each read when first asked for."""
-
-    def __init__(self, zf: zipfile.ZipFile):
-        self.zf = zf
-        self.names = set(zf.namelist())
-        self.read: dict[str, bytes] = {}
-
-    def __getitem__(self, name: str) -> bytes:
-        if name not in self.names:
-            raise KeyError(name)
-        if name not in self.read:
-            self.read[name] = self.zf.read(name)
-        return self.read[name]
-
-    def __iter__(self):
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-
-def _drawn_charts(document: bytes, rels: bytes | None) -> dict[str, int]:
-    """How often each chart part is drawn in the document body."""
-    targets = relationship_targets(rels, "word")
-    counts: dict[str, int] = {}
-    if C_NS.encode() not in document:
-        return counts
-    for chart in etree.fromstring(document).iter(f"{{{C_NS}}}chart"):
-        part = targets.get(chart.get(f"{{{R_NS}}}id", ""))
-        if part:
-            counts[part] = counts.get(part, 0) + 1
-    return counts

@@ -6,9 +6,9 @@ the compiled parts, so a build of a hundred districts costs little more than one
 Rendering runs in qdocgen's sandboxed environment with autoescape on and undefined variables
 as errors; any error names the template and the paragraph or table cell. Charts bound to a
 context list by a chart tag (in their title or alt text) are filled after rendering: the tags
-in render/chart_tag.py, the chart parts in render/docx_chart.py.
+in render/docx/charts.py, the chart parts in render/docx/chart_part.py.
 
-Documents are rendered by the fast path in render/docx_fast.py: only the parts that hold Jinja
+Documents are rendered by the fast path in render/docx/fast.py: only the parts that hold Jinja
 are rendered and the package's other members copied, byte for byte what docxtpl would save
 (tests/test_docx_fast.py). Templates with footnotes go through docxtpl itself (`render_docxtpl`).
 """
@@ -26,13 +26,13 @@ from jinja2 import TemplateSyntaxError
 from lxml import etree
 
 from qdocgen.errors import TemplateError, os_error_text, package_error_text
-from qdocgen.render import word_tags
-from qdocgen.render.chart_tag import BoundCharts, ChartBinding, find_bindings
-from qdocgen.render.docx_chart import fill_charts
-from qdocgen.render.docx_fast import FastPackage
+from qdocgen.render.docx import tags as word_tags
+from qdocgen.render.docx.charts import BoundCharts, ChartBinding, fill_charts, find_bindings
+from qdocgen.render.docx.fast import FastPackage
+from qdocgen.render.docx.places import WORD_PROPERTIES, WordPart, word_part_names, word_property
 from qdocgen.render.explain import explain, needle, template_error
 from qdocgen.render.jinja_env import make_env, needs_value
-from qdocgen.render.locate import WORD_PROPERTIES, Place, WordPart, word_part_names, word_property
+from qdocgen.render.locate import Place
 from qdocgen.render.package import normalise_package
 from qdocgen.render.tag_text import clean_tags
 
@@ -135,11 +135,11 @@ class PreparedDocx:
     def prepare_xml(self, xml: str) -> str:
         """A part's XML made into Jinja source: docxtpl's clean-up of tags split across runs,
         `{%p %}`/`{%tr %}`/`{%tc %}` markers and the like; `{%-`/`-%}` inside a run's text are
-        Jinja's whitespace control (render/word_tags.py)."""
+        Jinja's whitespace control (render/docx/tags.py)."""
         return word_tags.restore(self._patcher.patch_xml(word_tags.hide_inline_strips(xml)))
 
     def jinja_source(self, xml: str) -> str:
-        """What gets compiled: one line per paragraph, so errors have a line (see locate.py)."""
+        """What gets compiled: one line per paragraph, so errors have a line (see places.py)."""
         return clean_tags(re.sub(r"<w:p([ >])", r"\n<w:p\1", self.prepare_xml(xml)))
 
     def compiled(self, key: str, xml):
@@ -199,7 +199,7 @@ class PreparedDocx:
 
     def join_error(self, exc: word_tags.JoinRefused, key: str) -> TemplateError:
         """The TemplateError for a `{%-`/`-%}` whose joining of paragraphs would damage the
-        document, at the tag's paragraph (found again in the part with locate.py's markers)."""
+        document, at the tag's paragraph (found again in the part with places.py's markers)."""
         part = self.word_part(key)
         place = Place(part.name)
         try:
