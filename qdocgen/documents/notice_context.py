@@ -315,11 +315,14 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
     whole = [r for r in assessed if r not in partial]
     ctx["prorated_some"] = not period.is_year and bool(partial)
     ctx["prorated_all"] = ctx["prorated_some"] and not whole
-    ctx["unprorated_kinds"] = "、".join(dict.fromkeys(KIND_WORDS.get(r.measure.kind, "其他") for r in whole))
+    # the kinds a reader knows by name (比率类、节点类), with 等 when others keep their targets too
+    named = list(dict.fromkeys(KIND_WORDS[r.measure.kind] for r in whole if r.measure.kind in KIND_WORDS))
+    others = any(r.measure.kind not in KIND_WORDS for r in whole)
+    ctx["unprorated_kinds"] = "、".join(named) + ("等" if named and others else "") if named else "其余"
     return ctx
 
 
-KIND_WORDS = {"rate": "比率类", "milestone": "节点类", "stock": "存量类", "cumulative": "累计类", "growth": "增长类"}
+KIND_WORDS = {"rate": "比率类", "milestone": "节点类"}
 
 
 def city_context(plan: Plan, ev: Evaluation, opts: NoticeOptions, chart=None) -> dict:
