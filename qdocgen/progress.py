@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure, FigureSet
-from qdocgen.figures.targets import EPS, PRO_RATA, period_target  # noqa: F401 - re-exported
+from qdocgen.figures.targets import EPS, PRO_RATA, period_target, reference_target  # noqa: F401 - re-exported
 from qdocgen.plan.model import Measure, Plan
 
 EXCEEDED = "超额完成"
@@ -160,7 +160,8 @@ def untargeted_figures(plan: Plan, figures: FigureSet) -> list[tuple[Period, Fig
             measure = plan.measure(f.row, f.measure)
             if measure is None or measure.kind == "qualitative" or f.value is None:
                 continue
-            if not period_target(measure, period, f.district, plan)[2]:
+            asked = reference_target(measure, period, f.district) is not None  # on the form for reference
+            if not period_target(measure, period, f.district, plan)[2] and not asked:
                 out.append((period, f))
     return out
 

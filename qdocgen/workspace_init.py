@@ -27,11 +27,13 @@ def init_workspace(directory: Path) -> list[str]:
         raise UserError(f"无法在 {directory} 中新建工作区：{os_error_text(exc)}") from None
     return [
         f"已新建工作区 {directory}：",
-        "  plan_data/plan.yaml     计划、任务分解表和指标（按 docs/plan_data.md 的格式修改）",
-        "  plan_data/figures/      各时段完成值（自带的是示例数据，可删除）",
-        "  templates/docx, xlsx    Word 和 Excel 模板（可直接在 Word、WPS、Excel 中修改）",
-        f"  {CONFIG}            通报版式（GB/T 9704）、图表字体等配置，默认值都已写出",
-        f"下一步：cd {directory} && qdocgen check && qdocgen build",
+        "  plan_data/plan.yaml     示例计划（任务分解表和指标，格式见 docs/plan_data.md）",
+        "  plan_data/figures/      示例完成值（换成自己的计划时请删除）",
+        "  templates/docx, xlsx    Word 和 Excel 模板（可直接在 Word、WPS、Excel 中修改；适用于任何计划年度）",
+        f"  {CONFIG}            通报版式（GB/T 9704）、通报标题等配置，默认值都已写出",
+        "换成自己的计划：删去 plan_data/figures/ 中的示例完成值，再由印发的任务分解表导入：",
+        f"  cd {directory} && qdocgen import 任务分解表.docx（或 .xlsx），按提示核对标为待核（review）的项",
+        f"只看示例：cd {directory} && qdocgen check && qdocgen build",
     ]
 
 

@@ -504,20 +504,34 @@ def test_task_names_as_section_rows_and_an_extra_column(cli, tmp_path):
     sheet = book.active
     sheet.append([TITLE])
     sheet.append(
-        ["序号", "工作内容", "工作措施", "牵头单位", "配合单位", "2020年目标", "2021年目标", "2022年目标", "备注"]
+        [
+            "序号",
+            "工作内容",
+            "工作措施",
+            "牵头单位",
+            "配合单位",
+            "2020年目标",
+            "2021年目标",
+            "2022年目标",
+            "备注",
+            "附注",
+        ]
     )
     sections = {0: "一、实施质量提升行动", 3: "二、加强品牌建设"}
     for i, row in enumerate(ROWS):
         if i in sections:
             sheet.append([sections[i]])
-            sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=9)
-        sheet.append([int(row[0]), *row[2:6], row[6], row[6], row[6], "已纳入考核" if i == 0 else None])
+            sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=10)
+        sheet.append([int(row[0]), *row[2:6], row[6], row[6], row[6], "已纳入考核" if i == 0 else None, "见附"])
     table = tmp_path / "表.xlsx"
     book.save(table)
     plan, output = import_into(cli, table, tmp_path / "ws", "--districts", DISTRICTS)
     assert plan.areas == (("实施质量提升行动", 1, 3), ("加强品牌建设", 4, 5))
     assert [g.years for g in plan.rows[0].goals] == [(2020,), (2021,), (2022,)]
-    assert "原表“备注”栏未导入" in output and "分项行" in output
+    # 备注 is a column plans have: imported; a column of no known kind is named, not dropped silently.
+    assert plan.columns == ("content", "action", "lead", "support", "remark")
+    assert (plan.rows[0].remark, plan.rows[1].remark) == ("已纳入考核", "")
+    assert "原表“附注”栏未导入" in output and "分项行" in output
     check_measures(plan)
 
 
@@ -535,7 +549,7 @@ def test_districts_nowhere_in_the_text(cli, tmp_path):
     book.active.append([1, "任务", "内容", "措施。", "市质监局", "", "2020—2022年，各区每年举办2期以上培训班。"])
     book.save(tmp_path / "表.xlsx")
     result = cli("import", tmp_path / "表.xlsx", data=tmp_path / "ws" / "plan_data")
-    assert result.exit_code == 1 and "请用 --districts 写出各区全称" in result.output
+    assert result.exit_code == 1 and "请用 --districts 写出各单位全称" in result.output
     assert "标题和目标文字中" not in result.output  # years were found in the goal text
 
 

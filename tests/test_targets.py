@@ -64,6 +64,8 @@ def test_csv_and_table_formats(cli):
     result = cli("targets", "--year", "2017", "--format", "csv")
     rows = list(csv.reader(io.StringIO(result.output)))
     assert rows[0] == ["序号", "指标", "单位", "类型", "年度", "区", "目标值"]
-    assert ["4", "细分行业龙头企业数", "家", "annual", "2017", "禅城区", "25"] in rows
+    # 类型 in Chinese, as the user reads it (--format json keeps the key: annual)
+    assert ["4", "细分行业龙头企业数", "家", "年度计数", "2017", "禅城区", "25"] in rows
+    assert not any(kind in result.output for kind in ("annual", "city-level", "stock"))
     table = cli("targets", "--year", "2017").output
-    assert "细分行业龙头企业数" in table and "禅城区" in table
+    assert "细分行业龙头企业数" in table and "禅城区" in table and "全市指标" in table and "city-level" not in table

@@ -15,7 +15,9 @@ What `qdocgen forms` relies on in the template (see qdocgen/documents/forms.py):
 - the row below it: the look of every data row (fonts, borders, fills, locked or not);
 - rows below that (the footer) are moved down below the filled rows;
 - markers in braces anywhere in text cells, replaced when a form is made:
-  {区} {时段} {年度} {截止日期} {目标说明} {计划名称} {文号} {起始年} {发文机关}.
+  {区} {时段} {年度} {截止日期} {目标说明} {计划名称} {文号} {起始年} {发文机关}
+  {存量示例} (“（如有效期内认证企业数）”: the name of one of the plan's own stock measures, or
+  nothing when it has none — so an example never comes from another plan).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ INSTRUCTIONS = (
     "填写说明：",
     "1. 只填写白色底的“完成值”和“说明”两列；序号、指标、单位、目标值已锁定，请勿改动，也不要增删行或改动工作表名称。",
     "2. 完成值只填数字，不带单位、不加文字；暂无数据的留空，并在“说明”中写明原因。",
-    "3. 计数类指标填{年度}年1月1日至{截止日期}的完成数；存量类指标（如有效期内省名牌产品数）填{截止日期}的有效数量。",
+    "3. 计数类指标填{年度}年1月1日至{截止日期}的完成数；存量类指标{存量示例}填{截止日期}的有效数量。",
     "4. 比率类指标（单位为%）填百分数，如 95.2 表示 95.2%，不要填 0.952。",
     "5. 累计类指标（单位注明“累计”）填自{起始年}年1月1日起的累计总数。",
     "6. 节点任务（单位为“1/0”）已完成填 1，未完成填 0；定性任务（目标值为“定性任务”）不填完成值，在“说明”中简述进展。",

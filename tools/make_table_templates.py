@@ -63,11 +63,18 @@ PLAIN = [
     ("工作措施", 34, 2501, "{{ r.action }}", False),
     ("牵头单位", 13, 1100, "{%vmerge r.lead_span %}{{ r.lead }}", False),
     ("配合单位", 17, 1300, "{%vmerge r.support_span %}{{ r.support }}", False),
-    ("{{ plan.years[0] }}", 24, 1665, "{%vmerge r.goals_span %}{%hmerge r.goal_span_2017 %}{{ r.goal_2017 }}", False),
-    ("{{ plan.years[1] }}", 24, 1665, "{%vmerge r.goals_span %}{%hmerge r.goal_span_2018 %}{{ r.goal_2018 }}", False),
-    ("{{ plan.years[2] }}", 24, 1665, "{%vmerge r.goals_span %}{%hmerge r.goal_span_2019 %}{{ r.goal_2019 }}", False),
+    *(
+        (
+            "{{ plan.years[" + str(i) + "] }}",
+            24,
+            1665,
+            "{%vmerge r.goals_span %}{%hmerge r.year_goals[I].span %}{{ r.year_goals[I].text }}".replace("I", str(i)),
+            False,
+        )
+        for i in range(3)
+    ),
 ]
-YEAR_COLUMNS = 3  # the last three columns sit under 工作目标
+YEAR_COLUMNS = 3  # the last three columns sit under 工作目标 (a three-year plan: 三年行动计划)
 
 PROGRESS_XLSX = [
     ("序号", 5, "{%vmerge l.row_span %}{{ l.row.no }}", True, None),
@@ -78,7 +85,7 @@ PROGRESS_XLSX = [
     ("{{ year }}年工作目标", 26, "{%vmerge l.goals_span %}{{ l.goal }}", False, None),
     ("指标", 14, "{%vmerge l.measure_span %}{{ l.m.measure if l.m else '' }}", False, None),
     ("单位", 6, "{%vmerge l.measure_span %}{{ l.m.unit if l.m else '' }}", True, None),
-    ("区", 8, "{{ (l.m.district or '全市') if l.m else '' }}", True, None),
+    ("{{ units.word }}", 8, "{{ (l.m.district or '全市') if l.m else '' }}", True, None),
     # Target and figure exactly as judged ("General": 79.96 next to 80, 9999 next to 10000, never
     # rounded into each other); the ratio as the display rule shows it (docs/progress.md, 七).
     ("目标值", 9, "{{ l.m.target if l.m else none }}", True, "General"),
@@ -96,13 +103,51 @@ PROGRESS_DOCX = [
     ("牵头单位", 860, "{%vmerge l.lead_span %}{{ l.row.lead }}", False),
     ("{{ year }}年工作目标", 1700, "{%vmerge l.goals_span %}{{ l.goal }}", False),
     ("指标", 1196, "{%vmerge l.measure_span %}{{ l.m.measure if l.m else '' }}", False),
-    ("区", 760, "{{ (l.m.district or '全市') if l.m else '' }}", True),
+    ("{{ units.word }}", 760, "{{ (l.m.district or '全市') if l.m else '' }}", True),
     ("目标值", 760, "{{ l.m.target_text if l.m else '' }}", True),
     ("完成值", 760, "{{ l.m.actual_text if l.m else '' }}", True),
     ("完成率", 800, "{{ l.m.ratio_text if l.m else '' }}", True),
     ("状态", 860, "{{ l.m.status if l.m else '' }}", True),
     ("说明", 1400, "{{ l.m.note if l.m else '' }}", False),
 ]
+
+# --- columns the plan's table may lack ------------------------------------------------------
+# A published table may have no 工作措施 (or 工作内容, 牵头单位, 配合单位) column: such a column is
+# absent from the tables made from it. Its cells are covered ({%hmerge 0 %}) by the column on
+# its left, which spans one more column per absent neighbour (plan.has, docs/templates.md).
+
+OPTIONAL = {"工作内容": "content", "工作措施": "action", "牵头单位": "lead", "配合单位": "support"}
+
+
+def span_expr(headings: list[str], i: int) -> str | None:
+    """The {%hmerge %} expression of column i: 0 when its column is absent, else 1 plus the absent
+    optional columns right after it; None for a column that is always one column wide."""
+    following = []
+    for head in headings[i + 1 :]:
+        if head not in OPTIONAL:
+            break
+        following.append(OPTIONAL[head])
+    expr = "1"
+    for key in reversed(following):
+        expr = f"0 if plan.has.{key} else 1 + ({expr})" if expr != "1" else f"0 if plan.has.{key} else 1"
+    expr = f"1 + ({expr})" if following else "1"
+    own = OPTIONAL.get(headings[i])
+    if own is None:
+        return expr if following else None
+    return f"({expr}) if plan.has.{own} else 0"
+
+
+def with_span(headings: list[str], i: int, text: str) -> str:
+    """`text` after the column's {%hmerge %} directive (after its {%vmerge %}, if it has one)."""
+    expr = span_expr(headings, i)
+    if expr is None:
+        return text
+    directive = "{%hmerge " + expr + " %}"
+    if text.startswith("{%vmerge"):
+        end = text.index("%}") + 2
+        return text[:end] + directive + text[end:]
+    return directive + text
+
 
 SUBTITLE = "{{ period.words }}完成情况{% if district %}（{{ district.name }}）{% endif %}"
 
@@ -182,19 +227,23 @@ def make_xlsx_plain() -> bytes:
     ws = wb.active
     ws.title = "任务分解表"
     last = len(PLAIN)
+    heads = [head for head, *_ in PLAIN]
     top = _title_rows(ws, last, progress=False)
     first_year = last - YEAR_COLUMNS + 1
     for col, (head, width, _, tpl, centred) in enumerate(PLAIN, start=1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = width
         if col < first_year:
-            _header_cell(ws.cell(top, col), head)
             ws.cell(top + 1, col).border = BOX
-            ws.merge_cells(f"{letter}{top}:{letter}{top + 1}")
+            if span_expr(heads, col - 1) is None:
+                _header_cell(ws.cell(top, col), head)
+                ws.merge_cells(f"{letter}{top}:{letter}{top + 1}")
+            else:  # merged down over the two header rows, and across an absent neighbour
+                _header_cell(ws.cell(top, col), with_span(heads, col - 1, "{%vmerge 2 %}" + head))
         else:
             _header_cell(ws.cell(top + 1, col), head)
             _header_cell(ws.cell(top, col), "工作目标" if col == first_year else None)
-        _body_cell(ws.cell(top + 3, col), tpl, centred)
+        _body_cell(ws.cell(top + 3, col), with_span(heads, col - 1, tpl), centred)
     ws.merge_cells(f"{get_column_letter(first_year)}{top}:{get_column_letter(last)}{top}")
     ws.cell(top + 2, 1, "{%tr for r in rows %}")
     ws.cell(top + 4, 1, "{%tr endfor %}")
@@ -208,11 +257,12 @@ def make_xlsx_progress() -> bytes:
     ws = wb.active
     ws.title = "完成情况"
     last = len(PROGRESS_XLSX)
+    heads = [head for head, *_ in PROGRESS_XLSX]
     top = _title_rows(ws, last, progress=True)
     for col, (head, width, tpl, centred, fmt) in enumerate(PROGRESS_XLSX, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
-        _header_cell(ws.cell(top, col), head)
-        _body_cell(ws.cell(top + 2, col), tpl, centred, fmt)
+        _header_cell(ws.cell(top, col), with_span(heads, col - 1, head))
+        _body_cell(ws.cell(top + 2, col), with_span(heads, col - 1, tpl), centred, fmt)
     ws.cell(top + 1, 1, "{%tr for l in lines %}")
     ws.cell(top + 3, 1, "{%tr endfor %}")
     ws.row_dimensions[top].height = 30
@@ -288,16 +338,19 @@ def _table(widths: list[int], rows: list[str]) -> str:
 
 def make_docx_plain() -> bytes:
     widths = [w for _, _, w, _, _ in PLAIN]
+    heads = [head for head, *_ in PLAIN]
     first_year = len(PLAIN) - YEAR_COLUMNS
     top, sub = [], []
     for i, (head, _, w, _, _) in enumerate(PLAIN):
-        if i < first_year:  # merged down over the two header rows
-            top.append(_cell(w, head, HEAD_FONT, 10.5, True, vmerge="restart"))
-            sub.append(_cell(w, "", HEAD_FONT, 10.5, True, vmerge=""))
+        if i < first_year:  # merged down over the two header rows (and across an absent neighbour)
+            top.append(_cell(w, with_span(heads, i, head), HEAD_FONT, 10.5, True, vmerge="restart"))
+            sub.append(_cell(w, with_span(heads, i, ""), HEAD_FONT, 10.5, True, vmerge=""))
         else:
             sub.append(_cell(w, head, HEAD_FONT, 10.5, True))
     top.append(_cell(sum(widths[first_year:]), "工作目标", HEAD_FONT, 10.5, True, span=YEAR_COLUMNS))
-    body = [_cell(w, tpl, BODY_FONT, 10.5, centred) for _, _, w, tpl, centred in PLAIN]
+    body = [
+        _cell(w, with_span(heads, i, tpl), BODY_FONT, 10.5, centred) for i, (_, _, w, tpl, centred) in enumerate(PLAIN)
+    ]
     rows = [
         row(top, header=True, cant_split=False),
         row(sub, header=True, cant_split=False),
@@ -310,8 +363,12 @@ def make_docx_plain() -> bytes:
 
 def make_docx_progress() -> bytes:
     widths = [w for _, w, _, _ in PROGRESS_DOCX]
-    head = [_cell(w, text, HEAD_FONT, 9, True) for text, w, _, _ in PROGRESS_DOCX]
-    body = [_cell(w, tpl, BODY_FONT, 9, centred) for _, w, tpl, centred in PROGRESS_DOCX]
+    heads = [text for text, *_ in PROGRESS_DOCX]
+    head = [_cell(w, with_span(heads, i, text), HEAD_FONT, 9, True) for i, (text, w, _, _) in enumerate(PROGRESS_DOCX)]
+    body = [
+        _cell(w, with_span(heads, i, tpl), BODY_FONT, 9, centred)
+        for i, (_, w, tpl, centred) in enumerate(PROGRESS_DOCX)
+    ]
     rows = [
         row(head, header=True, cant_split=False),
         _marker_row(widths, "{%tr for l in lines %}"),

@@ -24,8 +24,8 @@ def check(ws: Workspace) -> None:
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
-@click.option("--district", default=None, help="只列出一个区，如 南海 或 南海区；“全市”只列全市指标。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
+@click.option("--district", default=None, help="只列出一个区，如 东城 或 东城区；“全市”只列全市指标。")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_obj
 def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
@@ -39,7 +39,7 @@ def targets(ws: Workspace, year: int, district: str | None, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
 @click.option("--district", default=None, help="只列出一个区；“全市”只列全市指标和各区合计。")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
@@ -57,7 +57,7 @@ def progress(ws: Workspace, year: int, period: str, district: str | None, fmt: s
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.pass_obj
@@ -72,9 +72,9 @@ def missing(ws: Workspace, year: int, period: str, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--year", type=int, default=None, help="年度，如 2018（不指定时为计划原表的数据）。")
+@click.option("--year", type=int, default=None, help="年度，如 2022（不指定时为计划原表的数据）。")
 @period_option
-@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.option("--district", default=None, help="针对一个区（东城 或 东城区）。")
 @click.pass_obj
 def context(ws: Workspace, year: int | None, period: str, district: str | None) -> None:
     """以 JSON 打印模板得到的全部变量（与 qdocgen render 相同的选项），便于核对数值。"""

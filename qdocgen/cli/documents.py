@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 
 
 @main.command()
-@click.option("--year", type=int, default=None, help="年度，如 2018（--progress 时必填）。")
+@click.option("--year", type=int, default=None, help="年度，如 2022（--progress 时必填）。")
 @click.option(
     "--progress", "with_progress", is_flag=True, help="完成情况表：该年度各项指标的目标、完成值、完成率、状态和说明。"
 )
 @period_option
-@click.option("--district", default=None, help="只列一个区的完成情况（南海 或 南海区）；默认全市。")
+@click.option("--district", default=None, help="只列一个区的完成情况（东城 或 东城区）；默认全市。")
 @click.option(
     "--format",
     "fmt",
@@ -57,7 +57,7 @@ def table(
     from qdocgen.documents.task_table import file_name, task_table, template_name
 
     if with_progress and year is None:
-        raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2018")
+        raise UserError("生成完成情况表（--progress）需要指定年度，如 --year 2022")
     if not with_progress and (year is not None or district is not None or period.lower() != "year"):
         raise UserError("--year、--period、--district 只用于完成情况表，请同时加 --progress；不加时生成计划原表")
     per = None
@@ -79,9 +79,9 @@ def table(
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
-@click.option("--district", default=None, help="只生成一个区的通报，如 南海 或 南海区。")
+@click.option("--district", default=None, help="只生成一个区的通报，如 东城 或 东城区。")
 @click.option("--city", is_flag=True, help="只生成全市通报。")
 @click.option(
     "--date",
@@ -124,7 +124,7 @@ def notice(
 @click.argument("template", required=False, metavar="[模板]", type=click.Path(path_type=Path))
 @click.option("--year", type=int, default=None, help="年度：填入该年度的目标和完成情况。")
 @period_option
-@click.option("--district", default=None, help="针对一个区（南海 或 南海区）。")
+@click.option("--district", default=None, help="针对一个区（东城 或 东城区）。")
 @output_option("out_path", "输出文件（默认 output/ 下：模板名-时段-区）。")
 @click.option("--list-vars", is_flag=True, help="列出模板可用的全部变量和过滤器。")
 @click.pass_obj
@@ -145,7 +145,7 @@ def render(
         return
     if template is None:
         raise UserError(
-            "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2018；qdocgen render --list-vars 列出可用变量"
+            "请给出模板文件，如 qdocgen render 省表格.xlsx --year 2022；qdocgen render --list-vars 列出可用变量"
         )
     from qdocgen.documents.render_any import render_file
 

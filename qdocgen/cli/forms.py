@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
-@click.option("--district", default=None, help="只生成一个区的填报表（南海 或 南海区；全市 为市级指标表）。")
+@click.option("--district", default=None, help="只生成一个区的填报表（东城 或 东城区；全市 为市级指标表）。")
 @output_option("out_dir", "输出文件夹（默认 output/年度/填报表）。")
 @click.pass_obj
 def forms(ws: Workspace, year: int, period: str, district: str | None, out_dir: Path | None) -> None:
@@ -91,9 +91,9 @@ def collect(
 
 
 @main.command()
-@click.option("--year", type=int, required=True, help="年度，如 2018。")
+@click.option("--year", type=int, required=True, help="年度，如 2022。")
 @period_option
-@click.option("--district", required=True, help="区，如 南海 或 南海区；全市指标写 全市。")
+@click.option("--district", required=True, help="区，如 东城 或 东城区；全市指标写 全市。")
 @click.option("--row", type=int, required=True, help="任务分解表序号。")
 @click.option("--measure", default=None, help="指标名称（该序号有多项指标时必填）。")
 @click.option("--note-only", is_flag=True, help="只清除说明，保留完成值。")

@@ -75,7 +75,7 @@ def optional_period(ws: Workspace, year: int | None, period: str):
     (None, None) without one. A part of a year without the year is refused."""
     if year is None:
         if period.lower() != "year":
-            raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2019")
+            raise UserError(f"时段 --period {period} 需要同时指定年度，如 --year 2022")
         return None, None
     check_year(ws, year)
     per = Period.parse_part(year, period)

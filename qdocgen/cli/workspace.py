@@ -25,9 +25,11 @@ def init(directory: Path) -> None:
 
 
 @main.command("import")
-@click.argument("table_file", metavar="TABLE.docx|TABLE.xlsx", type=click.Path(path_type=Path))
+@click.argument("table_file", metavar="任务分解表.docx或.xlsx", type=click.Path(path_type=Path))
 @click.option(
-    "--districts", default=None, help="各区全称，按官方顺序以逗号分隔，如 禅城区,南海区（默认从目标文字推断）。"
+    "--districts",
+    default=None,
+    help="各区（县）全称，按官方顺序以逗号分隔，如 东城区,西城区,临江县（默认从目标文字推断）。",
 )
 @output_option("out_path", "写出的计划草稿（默认 --data 文件夹中的 plan.yaml；已有的先另存备份）。")
 @click.pass_obj

@@ -14,7 +14,7 @@ from decimal import Decimal
 from qdocgen import display, fmt
 from qdocgen.documents.table_lines import table_lines
 from qdocgen.figures.period import Period
-from qdocgen.plan.model import District, Plan
+from qdocgen.plan.model import OPTIONAL_COLUMNS, District, Plan
 from qdocgen.plan.units import addressee_line, unit_word
 from qdocgen.progress import DONE, Evaluation, Result
 
@@ -22,27 +22,29 @@ SAMPLE_NOTE = "示例数据：本文件中的完成值为演示用的示例数�
 
 # name → description, in the order docs/templates.md lists them.
 VARIABLES: dict[str, str] = {
-    "plan.title": "计划名称，如 佛山市工业产品质量提升三年行动计划（2017—2019年）",
+    "plan.title": "计划名称，如 某市工业产品质量提升三年行动计划（2021—2023年）",
     "plan.table_title": "任务分解表标题",
-    "plan.doc_number": "计划文号，如 佛府办函〔2017〕388号",
+    "plan.doc_number": "计划文号，如 某府办函〔2021〕12号",
     "plan.issuer": "计划印发机关",
-    "plan.date": "计划成文日期（写作 2017年6月23日）",
-    "plan.years": "计划年度列表，如 [2017, 2018, 2019]",
+    "plan.date": "计划成文日期（写作 2021年6月23日）",
+    "plan.years": "计划年度列表，如 [2021, 2022, 2023]",
     "plan.first_year / plan.last_year": "计划起止年度",
-    "plan.city": "城市名，如 佛山市",
+    "plan.city": "城市名，如 某市",
     "plan.office": "发通报的机关",
-    "districts": "各区（县、功能区）列表，每项有 name（禅城区）、short（禅城）、kind（区、县、县级市、功能区）、authority（主送机关，如 禅城区人民政府、高新区管委会）、you（通报中的称呼：你区、你县、你市、你委）",
+    "plan.columns": "任务分解表有的可选栏目（原表有哪些就是哪些）：content（工作内容）、action（工作措施）、lead（牵头单位）、support（配合单位）、deadline（完成时限）、remark（备注）",
+    "plan.has": "各栏目是否存在：plan.has.action 为 true/false（序号、任务名称、工作目标总为 true）；模板用它让原表没有的栏目不出现，如 {%hmerge 1 if plan.has.action else 0 %}",
+    "districts": "各区（县、功能区）列表，每项有 name（东城区）、short（东城）、kind（区、县、县级市、功能区）、authority（主送机关，如 东城区人民政府、高新区管委会）、you（通报中的称呼：你区、你县、你市、你委）",
     "units.word": "各单位的统称，如 区；有县时为 区（县）",
     "units.addressees": "发给全部单位的主送机关，如 各区人民政府；各区、县人民政府，高新区、开发区管委会",
     "district": "本文件针对的区（name、short、kind、authority、you）；可选：全市文件中为 none，先判断再用（--district）",
     "year": "年度（整数）；可选：未指定时为 none，先判断再用（--year）",
-    "period": "时段：key（2019-H1）、words（2019年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、elapsed_text（序时进度写作 50%）、end（时段截止日期，写作 2019年6月30日）、is_year；可选：未指定年度时为 none（--year、--period）",
+    "period": "时段：key（如 2022-H1）、words（2022年上半年）、part（year/H1/Q1…）、elapsed（序时进度，0.5）、elapsed_text（序时进度写作 50%）、end（时段截止日期，写作 2022年6月30日）、is_year；可选：未指定年度时为 none（--year、--period）",
     "rows": "任务分解表各行，见下方 rows 各项",
-    "rows[].no / task / content / action / lead / support": "序号、任务名称、工作内容、工作措施、牵头单位、配合单位",
+    "rows[].no / task / content / action / lead / support / deadline / remark": "序号、任务名称、工作内容、工作措施、牵头单位、配合单位、完成时限、备注（原表没有的栏目为空）",
     "rows[].goals": "工作目标单元格列表：years（年度列表）、text、span（跨几列）、first_year",
-    "rows[].goal_2017 / goal_2018 / goal_2019": "某年度的目标文字（跨年合并的单元格各年相同）",
+    "rows[].year_goals": "按计划年度顺序的目标列表（第 i 项对应 plan.years[i]）：text（该年度的目标文字，跨年合并的单元格各年相同）、span（从该年度起的目标单元格向右跨几列；被左侧跨年目标覆盖时为 0，用于 {%hmerge %}）",
+    "rows[].goal_<年度> / goal_span_<年度>": "同 year_goals，按年度取，如 r.goal_2022、r.goal_span_2022（模板宜用 year_goals，换了计划年度也能用）",
     "rows[].goal_all": "目标跨全部年度时的文字，否则为空",
-    "rows[].goal_span_2017 / goal_span_2018 / goal_span_2019": "从该年度起的目标单元格向右跨几列；被左侧跨年目标覆盖时为 0（用于 {%hmerge %}）",
     "rows[].task_first / task_span": "该行是否为任务名称合并区的首行、合并行数（同理 content_、lead_、support_、goals_ 前缀）",
     "rows[].measures": "该行的指标列表，每项同 progress[] 的字段",
     "progress": "完成情况列表（指定年度时）：row、measure_id（指标编号，如 1a）、measure、unit、kind、district、scope（district 按区考核的指标在一个区的结果，city 全市指标，total 按区考核的指标的各区合计）、target、year_target、actual、ratio、status、done（是否完成，含超额完成）、note、shortfall，以及写好格式的 target_text、year_target_text、actual_text、ratio_text、shortfall_text（按 docs/progress.md 第七节的显示规则，与状态一致）、ratio_shown（完成率按显示取舍后的数，Excel 单元格用）",
@@ -61,13 +63,13 @@ VARIABLES: dict[str, str] = {
 # {% if district %}{{ district.name }}{% else %}全市{% endif %}.
 YEAR_LISTS = ("progress", "city_results", "totals", "standings")
 UNSET_ADVICE = {
-    "year": "用到了年度（year），但没有指定年度：请加 --year，如 --year 2018",
-    "period": "用到了时段（period），但没有指定年度：请加 --year（半年、季度再加 --period，如 --year 2019 --period H1）",
+    "year": "用到了年度（year），但没有指定年度：请加 --year，如 --year 2022",
+    "period": "用到了时段（period），但没有指定年度：请加 --year（半年、季度再加 --period，如 --year 2022 --period H1）",
     "district": (
-        "用到了区（district），但没有指定区：请加 --district，如 --district 南海；"
+        "用到了区（district），但没有指定区：请加 --district，如 --district 东城；"
         "全市的文件可写 {% if district %}{{ district.name }}{% else %}全市{% endif %}"
     ),
-    **{name: f"用到了完成情况（{name}），但没有指定年度：请加 --year，如 --year 2018" for name in YEAR_LISTS},
+    **{name: f"用到了完成情况（{name}），但没有指定年度：请加 --year，如 --year 2022" for name in YEAR_LISTS},
 }
 # Testing one of these names in a template covers the others: {% if year %}{% for p in progress %}…
 UNSET_GUARDS = {"year": (*YEAR_LISTS, "period"), "period": (*YEAR_LISTS, "year")}
@@ -95,6 +97,8 @@ def plan_context(plan: Plan) -> dict:
         "last_year": plan.years[-1],
         "city": plan.city,
         "office": plan.office,
+        "columns": list(plan.columns),
+        "has": {key: plan.has(key) for key in ("no", "task", *OPTIONAL_COLUMNS, "goals")},
     }
 
 
@@ -165,6 +169,8 @@ def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str
             "action": row.action,
             "lead": row.lead,
             "support": row.support,
+            "deadline": row.deadline,
+            "remark": row.remark,
             "goals": [
                 {"years": list(c.years), "text": c.text, "span": len(c.years), "first_year": c.years[0]}
                 for c in row.goals
@@ -172,10 +178,13 @@ def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str
             "goal_all": row.goals[0].text if len(row.goals) == 1 else "",
             "measures": by_row.get(row.no, []),
         }
+        item["year_goals"] = []
         for year in plan.years:
             cell = row.goal_for(year)
-            item[f"goal_{year}"] = cell.text if cell else ""
-            item[f"goal_span_{year}"] = (len(cell.years) if cell.years[0] == year else 0) if cell else 1
+            text = cell.text if cell else ""
+            span = (len(cell.years) if cell.years[0] == year else 0) if cell else 1
+            item[f"goal_{year}"], item[f"goal_span_{year}"] = text, span
+            item["year_goals"].append({"text": text, "span": span})
         for col, index in spans.items():
             first, span = index[row.no]
             item[f"{col}_first"] = first

@@ -51,7 +51,12 @@ def target_note(plan: Plan, period: Period, lines: list[FormLine]) -> str:
     if cumulative:
         final = max(max(ln.measure.targets) for ln in cumulative)
         text += f"累计类为{plan.years[0]}—{final}年计划期按时间均匀推进，到{fmt.cn_date(period.end)}应累计达到的数。"
-    pending = [ln for ln in lines if ln.target is None and ln.takes_value]
+    if any(ln.reference for ln in lines):
+        text += (
+            f"目标值写作“某年目标…”的是到那一年才考核的存量指标：{period.words}不考核，"
+            f"请照常填报截至{fmt.cn_date(period.end)}的数量，以跟踪进度。"
+        )
+    pending = [ln for ln in lines if ln.target is None and ln.takes_value and not ln.reference]
     if pending:
         text += "目标“待定”的指标照常填报完成值。"
     return text
@@ -68,7 +73,14 @@ def markers(plan: Plan, period: Period, district: str | None, lines: list[FormLi
         "文号": plan.doc_number,
         "起始年": str(plan.years[0]),
         "发文机关": plan.office,
+        "存量示例": stock_example(plan),
     }
+
+
+def stock_example(plan: Plan) -> str:
+    """“（如…）” naming one of the plan's stock measures for the instructions; "" if it has none."""
+    stock = next((m.name for m in plan.measures if m.kind == "stock"), None)
+    return f"（如{stock}）" if stock else ""
 
 
 def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from qdocgen.errors import TemplateError
 from qdocgen.figures.period import PARTS, Period
-from qdocgen.figures.targets import period_target
+from qdocgen.figures.targets import period_target, reference_target
 from qdocgen.plan.model import CITY, Measure, Plan
 
 TEMPLATE = "填报表.xlsx"
@@ -54,6 +54,7 @@ class FormLine:
     measure: Measure
     target: float | None  # the period target; None when pending or qualitative
     year_target: float | None
+    reference: tuple[int, float | None] | None = None  # a later year's target, shown for reference
 
     @property
     def unit(self) -> str:
@@ -70,6 +71,9 @@ class FormLine:
         """The 目标值 cell: a number (rounded to 2 places), 待定 or 定性任务."""
         if self.measure.kind == "qualitative":
             return QUALITATIVE_TARGET
+        if self.reference is not None:
+            year, value = self.reference
+            return f"{year}年目标{PENDING_TARGET if value is None else number_cell(value)}"
         if self.target is None:
             return PENDING_TARGET
         return number_cell(self.target)
@@ -108,6 +112,8 @@ def form_lines(plan: Plan, period: Period, district: str | None) -> list[FormLin
 
     A district's form holds the district measures that apply in the period; the city form
     holds the city-level measures that apply, and the qualitative tasks (reported in words).
+    A stock measure with a target only in a later year is on the forms of the years before,
+    its target shown for reference (“2023年目标12”): the figure is tracked every year.
     """
     lines = []
     for m in plan.measures:
@@ -119,6 +125,8 @@ def form_lines(plan: Plan, period: Period, district: str | None) -> list[FormLin
         target, written, applies = period_target(m, period, district, plan)
         if applies:
             lines.append(FormLine(m, target, written))
+        elif (reference := reference_target(m, period, district)) is not None:
+            lines.append(FormLine(m, None, None, reference))
     return lines
 
 

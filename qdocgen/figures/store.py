@@ -96,7 +96,7 @@ def load_figures(data_dir: Path, plan: Plan) -> FigureSet:
         period = Period.from_key(path.stem)
         if period is None:
             out.ignored.append(
-                Problem(str(path), None, "文件名不是 年度.csv 或 年度-时段.csv（如 2018.csv、2019-H1.csv），未读取")
+                Problem(str(path), None, "文件名不是 年度.csv 或 年度-时段.csv（如 2022.csv、2023-H1.csv），未读取")
             )
             continue
         if period in out.periods:

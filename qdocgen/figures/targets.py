@@ -17,6 +17,18 @@ PRO_RATA = ("annual", "one-year", "biennial", "city-level", "growth")
 EPS = 1e-9
 
 
+def reference_target(measure: Measure, period: Period, district: str | None) -> tuple[int, float | None] | None:
+    """(year, target) of a stock measure whose first target lies after `period`'s year (“到2023年底
+    …达到12家”): the forms of the years before show it for reference, so the figure toward it is
+    reported every year; it is judged only in its own year. None for any other measure."""
+    if measure.kind != "stock" or measure.applies(period.year, district):
+        return None
+    years = sorted(measure.targets)
+    if not years or years[0] <= period.year or not measure.applies(years[0], district):
+        return None
+    return years[0], measure.target(years[0], district)
+
+
 def period_target(
     measure: Measure, period: Period, district: str | None, plan: Plan
 ) -> tuple[float | None, float | None, bool]:

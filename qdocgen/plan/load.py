@@ -13,6 +13,7 @@ from qdocgen.plan.model import (
     CITY,
     KINDS,
     MERGEABLE_COLUMNS,
+    OPTIONAL_COLUMNS,
     District,
     GoalCell,
     Measure,
@@ -29,7 +30,7 @@ from qdocgen.safe_names import name_problem
 PLAN_FILE = "plan.yaml"
 DOC_NUMBER = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
 MEASURE_ID = re.compile(r"^[1-9]\d*[a-z]?$")
-ROW_FIELDS = ("no", "content", "action", "lead", "support", "goals")
+ROW_FIELDS = ("no", *OPTIONAL_COLUMNS, "goals")
 # The keys each mapping of plan.yaml may hold; any other is a typo (`knid: annual`) and refused.
 TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures")
 META_KEYS = ("title", "table_title", "doc_number", "issuer", "date", "years", "city", "office", "review")
@@ -113,10 +114,10 @@ def load_plan(data_dir: Path) -> Plan:
     title = check.text(meta, "title", "计划名称")
     doc_number = check.text(meta, "doc_number", "文号")
     if doc_number and not DOC_NUMBER.match(doc_number):
-        check.add(meta, "doc_number", f"文号“{doc_number}”格式不对，应如“佛府办函〔2017〕388号”")
+        check.add(meta, "doc_number", f"文号“{doc_number}”格式不对，应如“某府办函〔2021〕12号”")
     issued = meta.get("date")
     if not isinstance(issued, date):
-        check.add(meta, "date", f"成文日期应写作 2017-06-23，实为 {issued!r}")
+        check.add(meta, "date", f"成文日期应写作 2021-06-23，实为 {issued!r}")
         issued = date(1970, 1, 1)
     plan = Plan(
         title=title,
@@ -134,6 +135,7 @@ def load_plan(data_dir: Path) -> Plan:
         measures=tuple(measures),
         source=shown,
         reviews=tuple(_reviews(check, meta, raw.get("measures"))),
+        columns=_columns(raw),
     )
     if check.problems:
         raise DataError("", check.problems)
@@ -148,7 +150,7 @@ def _years(check: _Checker, meta: dict) -> list[int]:
         or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
         or list(years) != list(range(years[0], years[0] + len(years)))
     ):
-        check.add(meta, "years", f"计划年度应为连续年份的列表，如 [2017, 2018, 2019]，实为 {years!r}")
+        check.add(meta, "years", f"计划年度应为连续年份的列表，如 [2021, 2022, 2023]，实为 {years!r}")
         return []
     return list(years)
 
@@ -161,7 +163,7 @@ def _districts(check: _Checker, raw: dict) -> list[District]:
     out: list[District] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            check.add(items, i, "每个区应写作 {name: 禅城区, short: 禅城}")
+            check.add(items, i, "每个区应写作 {name: 东城区, short: 东城}")
             continue
         check.keys(item, DISTRICT_KEYS, f"第 {i + 1} 个区")
         name, short = check.text(item, "name", "区名"), check.text(item, "short", "简称")
@@ -228,17 +230,31 @@ def _rows(check: _Checker, raw: dict, areas: list, years: list[int]) -> list[Row
             Row(
                 no=len(out) + 1,
                 task=task,
-                content=check.text(item, "content", "工作内容"),
-                action=check.text(item, "action", "工作措施"),
-                lead=check.text(item, "lead", "牵头单位"),
-                support=check.text(item, "support", "配合单位", required=False),
                 goals=tuple(goals),
                 mends=tuple(str(m) for m in mends) if isinstance(mends, list) else (str(mends),),
+                **{key: check.text(item, key, word, required=False) for key, word in OPTIONAL_COLUMNS.items()},
             )
         )
+    present = _columns(raw)
+    for i, item in enumerate(items):  # a column the table has is written in every row
+        if isinstance(item, dict):
+            for key in present:
+                if key not in item:
+                    check.add(
+                        items,
+                        i,
+                        f"缺少必填项“{key}”（{OPTIONAL_COLUMNS[key]}）：其他行有这一栏，每行都应写出"
+                        '（原表空白的写 ""；原表没有这一栏的，各行都删去它）',
+                    )
     if areas and areas[-1][2] != len(out):
         check.add(raw, "areas", f"任务名称覆盖到第 {areas[-1][2]} 行，而表中共 {len(out)} 行")
     return out
+
+
+def _columns(raw: dict) -> tuple[str, ...]:
+    """The optional columns some row writes: the columns of the plan's table."""
+    rows = raw.get("rows") if isinstance(raw.get("rows"), list) else []
+    return tuple(key for key in OPTIONAL_COLUMNS if any(isinstance(r, dict) and key in r for r in rows))
 
 
 def _goals(check: _Checker, item: dict, years: list[int]) -> list[GoalCell]:
@@ -252,7 +268,7 @@ def _goals(check: _Checker, item: dict, years: list[int]) -> list[GoalCell]:
         check.keys(cell, GOAL_KEYS, "工作目标单元格")
         cell_years = cell.get("years") if isinstance(cell, dict) else None
         if not isinstance(cell_years, list) or not all(isinstance(y, int) for y in cell_years):
-            check.add(cells, j, "每个目标单元格应写作 {years: [2017, 2018, 2019], text: …}")
+            check.add(cells, j, "每个目标单元格应写作 {years: [2021, 2022, 2023], text: …}")
             continue
         for y in cell_years:
             if years and y not in years:
@@ -386,7 +402,7 @@ def _targets(check, item, scope, unit, districts, years) -> dict[int, object]:
             continue
         if scope == "district":
             if not isinstance(value, dict):
-                check.add(raw, year, "按区考核的指标，每年的目标应为 {禅城区: 数值, …}")
+                check.add(raw, year, "按区考核的指标，每年的目标应为 {东城区: 数值, …}")
                 continue
             per: dict[str, float | None] = {}
             for district, v in value.items():

@@ -24,6 +24,16 @@ KINDS: dict[str, str] = {
 
 # Columns of the task table that the official layout may merge vertically.
 MERGEABLE_COLUMNS = ("content", "action", "lead", "support", "goals")
+# The text columns a 任务分解表 may have besides 序号, 任务名称 and the goals, in table order,
+# with their headings. A plan has only those its published table has (see Plan.columns).
+OPTIONAL_COLUMNS: dict[str, str] = {
+    "content": "工作内容",
+    "action": "工作措施",
+    "lead": "牵头单位",
+    "support": "配合单位",
+    "deadline": "完成时限",
+    "remark": "备注",
+}
 
 CITY = "全市"
 
@@ -79,6 +89,8 @@ class Row:
     support: str
     goals: tuple[GoalCell, ...]
     mends: tuple[str, ...] = ()
+    deadline: str = ""
+    remark: str = ""
 
     def goal_for(self, year: int) -> GoalCell | None:
         """The goal cell that covers `year`, or None when the plan has no such year."""
@@ -186,6 +198,14 @@ class Plan:
     measures: tuple[Measure, ...]
     source: str = ""
     reviews: tuple[ReviewMark, ...] = ()  # marks still to clear; `qdocgen check` lists them
+    # The optional text columns (OPTIONAL_COLUMNS) the plan's table has, in table order: those
+    # some row of plan.yaml writes. A column the published table lacks is absent from the
+    # tables qdocgen makes.
+    columns: tuple[str, ...] = ("content", "action", "lead", "support")
+
+    def has(self, column: str) -> bool:
+        """Whether the table has `column` (序号, 任务名称 and the goals it always has)."""
+        return column in self.columns or column not in OPTIONAL_COLUMNS
 
     def district(self, name: str) -> District | None:
         """The district called `name`, by full name (南海区) or short name (南海)."""

@@ -18,6 +18,22 @@ UNIT_KINDS: dict[str, tuple[str, str]] = {
 DEFAULT_KIND = "区"
 
 
+# Names of functional zones (run by a 管委会, not a government): 高新区, 经济开发区, 临港新区, 工业园区.
+ZONE_WORDS = ("高新区", "开发区", "新区", "园区", "管委会", "试验区", "合作区", "保税区")
+
+
+def guess_kind(name: str) -> str:
+    """The kind a unit's name suggests: 临江县 → 县, 青溪市 → 县级市, 高新区/开发区/…新区 → 功能区,
+    else 区. A guess: `qdocgen import` marks it for review."""
+    if name.endswith(ZONE_WORDS):
+        return "功能区"
+    if name.endswith("县") or name.endswith("旗"):
+        return "县"
+    if name.endswith("市"):
+        return "县级市"
+    return DEFAULT_KIND
+
+
 def kind_problem(kind: object) -> str | None:
     """Why `kind` is not a unit kind (None when it is), in Chinese."""
     if kind in UNIT_KINDS:

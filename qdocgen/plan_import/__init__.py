@@ -7,7 +7,7 @@ sentences → write plan.yaml with a review mark on every guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qdocgen.plan.model import District
@@ -27,6 +27,7 @@ class Draft:
     table: DraftTable
     measures: list[DraftMeasure]
     guesses: list[str]  # what the reader guessed outside the measures (years, districts, meta)
+    below: list[str] = field(default_factory=list)  # paragraphs below the table in a Word file (“注：…”), not imported
 
     def review_list(self) -> list[str]:
         """The draft's review (待核) marks, one line each as `qdocgen check` counts them: the
@@ -41,7 +42,7 @@ class Draft:
 
     def left_out(self) -> list[str]:
         """Lines under the table (“注：…”) that were not imported, for a person to read."""
-        return list(self.table.notes)
+        return list(self.table.notes) + list(self.below)
 
 
 def import_table(path: Path, districts: str | None = None) -> Draft:
@@ -53,13 +54,17 @@ def import_table(path: Path, districts: str | None = None) -> Draft:
     guesses = list(layout.notes)
     if districts:
         found = parse_districts(districts)
+        if any(d.kind != "区" for d in found):
+            kinds = "、".join(f"{d.name}（{d.kind}）" for d in found if d.kind != "区")
+            guesses.append(f"单位类型按名称推断：{kinds}，其余为区；请核对 districts 的 kind")
     else:
-        found = find_districts([text for row in table.rows for _, text in row.goals])
-        guesses.append(f"各区由目标文字推断为 {'、'.join(d.name for d in found)}（全称按“简称+区”），请核对全称和顺序")
+        found, unit_guesses = find_districts([text for row in table.rows for _, text in row.goals])
+        guesses.extend(unit_guesses)
     lines = [line for grid in grids for line in grid.before]
     meta, meta_guesses = draft_meta(layout, table, lines, path)
     guesses.extend(meta_guesses)
     meta["review"] = "；".join(guesses)
     goal_merges = [(first, last) for column, first, last in table.merges if column == "goals"]
     measures = draft_measures(table.rows, goal_merges, found, layout.years)
-    return Draft(path.name, meta, found, table, measures, guesses)
+    below = [line for grid in grids for line in grid.after]
+    return Draft(path.name, meta, found, table, measures, guesses, below)

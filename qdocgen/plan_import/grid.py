@@ -34,6 +34,7 @@ class Grid:
     cells: list[list[Cell | None]]
     before: list[str] = field(default_factory=list)
     headings: dict[int, str] = field(default_factory=dict)  # column → its heading, once recognised
+    after: list[str] = field(default_factory=list)  # lines below the last table of a Word file (“注：…”)
 
     @property
     def height(self) -> int:
@@ -115,6 +116,8 @@ def _docx_grids(path: Path) -> list[Grid]:
             continue
         grids.append(_docx_grid(block, f"第 {len(grids) + 1} 个表格", before))
         before = []
+    if grids:
+        grids[-1].after = before
     return grids
 
 

@@ -12,12 +12,14 @@ from qdocgen.plan_import.grid import Cell, Grid, squeeze
 # Each column the plan needs, with the headings offices use for it (most usual first).
 ROLES: dict[str, tuple[str, ...]] = {
     "no": ("序号", "编号", "项目序号"),
-    "task": ("任务名称", "重点任务", "主要任务", "任务", "工作任务"),
-    "content": ("工作内容", "具体内容", "主要内容", "内容", "工作事项"),
+    "task": ("任务名称", "重点任务", "主要任务", "任务", "工作任务", "重点工作", "主要工作"),
+    "content": ("工作内容", "具体内容", "主要内容", "内容", "工作事项", "具体任务"),
     "action": ("工作措施", "具体措施", "主要措施", "措施", "工作举措"),
-    "lead": ("牵头单位", "责任单位", "主要责任单位", "牵头部门", "责任部门", "牵头"),
+    "lead": ("牵头单位", "主要责任单位", "牵头部门", "责任单位", "责任部门", "牵头"),
     "support": ("配合单位", "协助单位", "参与单位", "配合部门", "协办单位", "配合"),
-    "goals": ("工作目标", "目标任务", "年度目标", "工作目标及进度安排", "目标", "完成时限及目标"),
+    "goals": ("工作目标", "目标任务", "年度目标", "工作目标及进度安排", "目标", "完成时限及目标", "预期目标"),
+    "deadline": ("完成时限", "完成时间", "时间节点", "时限要求", "完成期限", "时限"),
+    "remark": ("备注", "说明"),
 }
 ROLE_WORDS = {
     "no": "序号",
@@ -27,8 +29,12 @@ ROLE_WORDS = {
     "lead": "牵头单位",
     "support": "配合单位",
     "goals": "工作目标",
+    "deadline": "完成时限",
+    "remark": "备注",
 }
-REQUIRED = ("no", "content", "action", "lead", "goals")  # 任务名称 may be written as “一、…” rows
+# Only the goals are required: 任务名称 may be written as “一、…” rows, and 序号 may be absent
+# (the rows are then numbered in order). The other columns are kept when the table has them.
+REQUIRED = ("goals",)
 YEAR_HEADING = re.compile(r"^(?:（|\()?((?:19|20)\d{2})(?:年度?)?(?:）|\))?(?:工作)?(?:目标|任务|目标任务)?$")
 YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[—–\-－~～至到]+\s*((?:19|20)\d{2})\s*年")
 ANNEX = re.compile(r"^附\s*件\s*\d*\s*[:：]?\s*")
@@ -55,13 +61,14 @@ def find_layout(grids: list[Grid], path: Path) -> Layout:
     for index, grid in enumerate(grids):
         for r in range(min(grid.height, 12)):
             roles = _roles(grid, r)
-            if "no" in roles and "goals" in roles and len(roles) >= 4:
+            if "goals" in roles and ({"no", "task", "content"} & set(roles)) and len(roles) >= 2:
                 return _layout(grid, r, roles, grids[index + 1 :], path)
         first = next((grid.text(r, c) for r in range(grid.height) for c in range(grid.width) if grid.text(r, c)), "")
         seen.append(f"{grid.name}（首格“{first[:20]}”）")
     tables = "；".join(seen) if seen else "文件中没有表格"
     raise UserError(
-        f"{path}：找不到像任务分解表的表格：表头应含“序号”“工作内容”“牵头单位”“工作目标”等栏目。已查看：{tables}"
+        f"{path}：找不到像任务分解表的表格：表头应含“工作目标”（或“目标任务”“年度目标”）栏，"
+        f"以及“序号”“重点任务”“工作内容”等栏目之一。已查看：{tables}"
     )
 
 
@@ -103,6 +110,11 @@ def _layout(grid: Grid, r: int, roles: dict[str, list[Cell]], rest: list[Grid], 
     missing = [ROLE_WORDS[k] for k in REQUIRED if k not in roles]
     if missing:
         raise _refuse(path, grid, r, None, f"表头缺少栏目：{'、'.join(missing)}（找到的是：{_heading_list(grid, r)}）")
+    if len(roles.get("lead", [])) == 2 and "support" not in roles:  # 牵头单位 and 责任单位: the second supports
+        roles["support"] = [roles["lead"].pop()]
+        notes = [f"原表有两个责任单位栏，“{squeeze(roles['support'][0].text)}”作为配合单位（support）读入"]
+    else:
+        notes = []
     for role, cells in roles.items():
         if role != "goals" and len(cells) > 1:
             raise _refuse(path, grid, r, cells[1].left, f"表头有两个“{ROLE_WORDS[role]}”栏")
@@ -124,7 +136,7 @@ def _layout(grid: Grid, r: int, roles: dict[str, list[Cell]], rest: list[Grid], 
         more.headings = headings
         body.extend((more, i) for i in range(more.height))
     title = _title(grid, r)
-    notes = _left_out(grid, r, columns, goal_columns, body)
+    notes += _left_out(grid, r, columns, goal_columns, body)
     if not years:
         years = _years_from(title, body, goal_columns[0][0])
         goal_columns = [(goal_columns[0][0], years)]
@@ -144,7 +156,7 @@ def _goal_columns(grid: Grid, r: int, cells: list[Cell], path: Path):
         for c in range(first.left, first.right + 1):
             year = _year_heading(grid.text(below, c))
             if year is None:
-                raise _refuse(path, grid, below, c, "工作目标跨多列，但下一行不是年度（如“2017年”）")
+                raise _refuse(path, grid, below, c, "工作目标跨多列，但下一行不是年度（如“2021年”）")
             out.append((c, (year,)))
         return out, [r, below]
     if len(cells) > 1 and all(_year_heading(cell.text) for cell in cells):
@@ -189,7 +201,7 @@ def is_header_repeat(layout: Layout, grid: Grid, r: int) -> bool:
     texts = _row_texts(grid, r)
     if any(texts == h[: len(texts)] for h in layout.header_texts):
         return True
-    no = squeeze(grid.text(r, layout.columns["no"]))
+    no = squeeze(grid.text(r, layout.columns["no"])) if "no" in layout.columns else ""
     if no in ROLES["no"]:
         return True
     goals = [squeeze(grid.text(r, c)) for c, _ in layout.goal_columns]
@@ -222,7 +234,7 @@ def _years_from(title: str, body, goal_column: int) -> tuple[int, ...]:
                 key = (int(found.group(1)), int(found.group(2)))
                 counts[key] = counts.get(key, 0) + 1
         if not counts:
-            raise UserError("表头没有分年度，标题和目标文字中也找不到计划年度（如“2017—2019年”）")
+            raise UserError("表头没有分年度，标题和目标文字中也找不到计划年度（如“2021—2023年”）")
         first, last = max(counts, key=lambda k: (counts[k], -k[0]))
     else:
         first, last = int(m.group(1)), int(m.group(2))

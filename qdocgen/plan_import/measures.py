@@ -30,6 +30,7 @@ class DraftMeasure:
     note: str
     review: list[str] = field(default_factory=list)
     proportion: bool = False  # a share of a whole (合格率, 比例): a figure over 100% is queried
+    unnamed: bool = False  # no words around the figure: the name is the row's (“…、15项、20项”)
 
 
 def draft_measures(
@@ -66,16 +67,35 @@ def _row_measures(row: DraftRow, districts: list[District], years: tuple[int, ..
             cells[-1] = (cells[-1][0] + cell_years, text)
         else:
             cells.append((cell_years, text))
-    for index, (cell_years, text) in enumerate(cells):
+    index = 0
+    for cell_years, text in cells:
         if phrases.pending(text):
             waiting.append((cell_years, text))
-        else:
-            readings.extend(phrases.read(text, index, cell_years, districts))
+            continue
+        rest, pending = phrases.pending_sentences(text, cell_years)
+        waiting.extend(pending)
+        for piece_years, piece in phrases.split_years(rest, cell_years):
+            readings.extend(phrases.read(piece, index, piece_years, districts))
+            index += 1
     groups = _series(readings, years)
     measures = [_measure(row, group, districts, years) for group in groups]
+    _alike_in_one_sentence(groups, measures)
     for cell_years, text in waiting:
         _pending(row, measures, cell_years, text, districts)
     return measures
+
+
+def _alike_in_one_sentence(groups: list[list[Reading]], measures: list[DraftMeasure]) -> None:
+    """Figures of one kind read from one sentence as separate measures over the same years, some
+    with no words of their own (“新增标杆企业10项、15项、20项”): a person checks they are not one
+    measure's targets for different years."""
+    for i, (group, m) in enumerate(zip(groups, measures, strict=True)):
+        for other, n in zip(groups[:i] + groups[i + 1 :], measures[:i] + measures[i + 1 :], strict=True):
+            same = (m.scope, m.unit, m.kind, set(m.targets)) == (n.scope, n.unit, n.kind, set(n.targets))
+            bare = m.unnamed or n.unnamed
+            if same and bare and {r.sentence for r in group} & {r.sentence for r in other}:
+                m.review.append("同一句中有几个同类的数字，已读作几项指标，请核对是否为同一指标不同年度的目标")
+                break
 
 
 def target_years(r: Reading) -> tuple[tuple[int, ...], str]:
@@ -104,7 +124,8 @@ def _likeness(a: str, b: str) -> float:
 
 
 def _series(readings: list[Reading], years) -> list[list[Reading]]:
-    """Readings grouped into measures: the same figure in different year cells is one measure."""
+    """Readings grouped into measures: the same figure in different year cells is one measure; a
+    list without words before it (“东城区22家、西城区16家”) continues the like list of another year."""
     groups: list[list[Reading]] = []
     for r in readings:
         mine = set(target_years(r)[0])
@@ -120,6 +141,8 @@ def _series(readings: list[Reading], years) -> list[list[Reading]]:
             if any(mine & set(target_years(g)[0]) for g in group) or first.multi != r.multi:
                 continue
             ratio = _likeness(group[-1].clause, r.clause)
+            if _continues(group, r):
+                ratio = max(ratio, SAME)
             if ratio >= ALIKE and ratio > score:
                 best, score = group, ratio
         if best is None:
@@ -127,6 +150,12 @@ def _series(readings: list[Reading], years) -> list[list[Reading]]:
         else:
             best.append(r)
     return groups
+
+
+def _continues(group: list[Reading], r: Reading) -> bool:
+    """A per-district list with no words of its own, listing the units another year's list does."""
+    bare = not re.sub(r"[\s：:，,、；;。]", "", r.clause)
+    return bare and r.scope == "district" and isinstance(r.values, dict) and set(r.names) == set(group[0].names)
 
 
 def _values(r: Reading, districts: list[District]) -> object:
@@ -161,7 +190,7 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         review.append(f"一句列出了 {first.multi_of} 项指标，按括号内顺序取第 {first.multi} 项，请核对名称与对应关系")
     if len(group) > 1:
         ratio = min(SequenceMatcher(None, _key(group[0].clause), _key(g.clause)).ratio() for g in group[1:])
-        if ratio < SAME:
+        if ratio < SAME and not all(_continues(group, g) for g in group[1:]):
             review.append("各年度的文字不尽相同，已合为一项指标，请核对是否同一指标")
     if first.scope == "city" and not first.scope_said:
         review.append("原文没写“全市”或“各区”，按全市一个数理解，请核对")
@@ -181,7 +210,7 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
     return DraftMeasure(
         id="",
         row=row.no,
-        name=name or _short(row.texts["action"] or row.texts["content"]),
+        name=name or _short(row.texts["action"] or row.texts["content"] or row.task),
         unit=first.unit,
         kind=kind,
         scope=first.scope,
@@ -189,6 +218,7 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         note=source,
         review=review,
         proportion=proportion,
+        unnamed=not name,
     )
 
 
@@ -229,6 +259,11 @@ def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years
         words = {"cumulative": "计划期内累计", "stock": "年末存量"}
         other = "stock" if kind == "cumulative" else "cumulative"
         review.append(f"期末目标按{words[kind]}（{kind}）理解；如指{words[other]}，请把 kind 改为 {other}")
+        if kind == "stock" and len(targets) == 1 and len(years) > 1:
+            review.append(
+                f"只有{max(targets)}年的目标：按 stock，此前各年不填报、不评估；"
+                "要逐年跟踪进度，可改为 cumulative（各年按时间均匀推进），或补写各年的目标"
+            )
         return kind
     if STOCK_WORDS.search(clause_words):
         return "stock"
@@ -261,7 +296,7 @@ def _pending(row: DraftRow, measures: list[DraftMeasure], cell_years, text: str,
         DraftMeasure(
             id="",
             row=row.no,
-            name=_short(row.texts["action"] or row.texts["content"]),
+            name=_short(row.texts["action"] or row.texts["content"] or row.task),
             unit="待定",
             kind="pending",
             scope="city",
@@ -280,7 +315,7 @@ def _qualitative(row: DraftRow, hint: bool) -> DraftMeasure:
     return DraftMeasure(
         id="",
         row=row.no,
-        name=_short(row.texts["action"] or row.texts["content"]),
+        name=_short(row.texts["action"] or row.texts["content"] or row.task),
         unit="",
         kind="qualitative",
         scope="city",
@@ -302,7 +337,7 @@ def _clean_source(text: str) -> str:
 
 
 FIGURE = re.compile(
-    r"(?:不少于|不低于|不超过|至少|达到|达|力争|争取|超过|确保)?\s*"
+    r"(?:不少于|不低于|不超过|至少|达到|达|力争|争取|超过|确保|稳定在|保持在|控制在)?\s*"
     + phrases.NUMBER
     + r"\s*(?:余|多)?\s*(?:"
     + phrases.UNITS
@@ -317,7 +352,7 @@ MEASURE_WORD = {"人次": "人次", "万人次": "人次", "次": "次数", "期
 
 # A figure between a preposition and its object (“对5%以上的获证企业开展检查”): taken out, it
 # leaves “对的获证企业”, so it goes with its 的 and the name is marked for review.
-MID_FIGURE = re.compile(r"(?<=[对向为给把按从在])" + FIGURE.pattern + r"的?")
+MID_FIGURE = re.compile(r"(?<=[对向为给把按从在])(?<!稳定在)(?<!保持在)(?<!控制在)" + FIGURE.pattern + r"的?")
 
 
 def _cut_mid_phrase(clause: str) -> bool:

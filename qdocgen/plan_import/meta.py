@@ -27,7 +27,7 @@ def draft_meta(layout: Layout, table: DraftTable, lines: list[str], path: Path) 
     city = m.group(1) if m else ""
     if not city:
         city = "待填市"
-        guesses.append("标题中找不到城市名（如“佛山市”），meta.city 暂写“待填市”")
+        guesses.append("标题中找不到城市名（如“江州市”），meta.city 暂写“待填市”")
     found = DOC_NUMBER.search(text)
     doc_number = found.group(0) if found else f"待填〔{layout.years[0]}〕1号"
     missing = [] if found else ["文号（doc_number）"]

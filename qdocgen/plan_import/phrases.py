@@ -19,6 +19,7 @@ GROWTH_WORDS = re.compile(r"(增长|提高|提升|增加|增幅|年均增长)[�
 RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[—–\-－~～至到]+\s*((?:19|20)\d{2})\s*年")
 LISTED_YEARS = re.compile(r"((?:19|20)\d{2})年(?:(?:[和、及与]|以及)((?:19|20)\d{2})年)+")
 BY_END = re.compile(r"(?:到|至|截至)?((?:19|20)\d{2})年(?:底|末|年底)")
+BY_YEAR = re.compile(r"(?:到|至|截至)((?:19|20)\d{2})\s*年(?!度|底|末|[—–\-－~～至到])")  # “到2023年，…”
 ONE_YEAR = re.compile(r"^(?:力争|争取)?(?:在|于)?((?:19|20)\d{2})年(?:内|度|中)?(?:[，,：:]|$)")
 PENDING = re.compile(r"待.{0,14}?(明确|确定|下达|研究)|另行(确定|下达)|待定")
 NOTE = re.compile(r"[（(]\s*(?:注|备注|说明)\s*[:：][^）)]*[）)]")
@@ -58,6 +59,56 @@ def pending(text: str) -> bool:
     return bool(PENDING.search(text)) and not COUNT.search(_without_years(text)) and not PERCENT.search(text)
 
 
+# A year heading a part of a goal cell: “2021年：…；2022年：…” or “…企业2021年10项、2022年15项”.
+# Not “2023年底”, “2021年中”, “2021年以来”, “2021—2023年”.
+YEAR_MARK = re.compile(r"((?:19|20)\d{2})\s*年度?(?!底|末|前|中|内|以来|起|后|[—–\-－~～至到])\s*[：:]?")
+
+
+def split_years(text: str, cell_years: tuple[int, ...]) -> list[tuple[tuple[int, ...], str]]:
+    """A goal cell that gives several years' targets, cut into (years, text) parts; the words
+    before the first year (“全市新增省级以上质量标杆企业”) lead each part. Years joined by 、
+    (“2022年、2023年各…”) share a part. A cell naming fewer than two of its years is one part."""
+    text = NOTE.sub("", text)  # “（注：…2018年空缺）” says nothing of the targets' years
+    marks = []
+    for m in YEAR_MARK.finditer(text):
+        year = int(m.group(1))
+        before = text[: m.start()].rstrip()
+        at_start = not before or before[-1] in "，,；;。：:\n"
+        joined = marks and not re.sub(r"[、和及与\s]", "", text[marks[-1][2] : m.start()])
+        figure = re.match(r"\s*" + NUMBER + r"\s*(?:" + UNITS + r"|[%％])", text[m.end() :])
+        if year not in cell_years or not (at_start or figure or joined):
+            return [(cell_years, text)]
+        if joined:
+            marks[-1] = (marks[-1][0] + (year,), marks[-1][1], m.end())
+        else:
+            marks.append(((year,), m.start(), m.end()))
+    if len(marks) < 2 or len({y for ys, _, _ in marks for y in ys}) < 2:
+        return [(cell_years, text)]
+    lead = text[: marks[0][1]].strip()
+    out = []
+    for i, (ys, _, end) in enumerate(marks):
+        stop = marks[i + 1][1] if i + 1 < len(marks) else len(text)
+        part = text[end:stop].strip(" 、，,；;。")
+        if part:
+            out.append((ys, f"{lead}{part}" if lead else part))
+    return out
+
+
+def pending_sentences(text: str, cell_years: tuple[int, ...]):
+    """(the text without them, [(years, sentence), …]) for the sentences of a goal cell that say
+    their years' target is still to be set (“2022年、2023年目标待省明确后再定”)."""
+    keep, waiting = [], []
+    for sentence in re.split(r"(?<=[。；;])", text):
+        if sentence.strip() and pending(sentence):
+            named = tuple(
+                y for y in (int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", sentence)) if y in cell_years
+            )
+            waiting.append((named or cell_years, sentence.strip()))
+        else:
+            keep.append(sentence)
+    return "".join(keep), waiting
+
+
 def notes_of(text: str) -> list[str]:
     return [m.group(0) for m in NOTE.finditer(text)]
 
@@ -87,7 +138,7 @@ def _years(sentence: str, cell_years: tuple[int, ...]) -> tuple[tuple[int, ...],
     if m:
         years = tuple(sorted({int(y) for y in re.findall(r"((?:19|20)\d{2})年", m.group(0))}))
         return years, True, False, False
-    m = BY_END.search(sentence)
+    m = BY_END.search(sentence) or BY_YEAR.search(sentence)
     if m and sentence.index(m.group(0)) < 8:
         return (int(m.group(1)),), True, True, False
     m = ONE_YEAR.match(sentence)
@@ -101,21 +152,50 @@ def _district_pattern(districts: list[District]) -> str:
     return "(" + "|".join(map(re.escape, names)) + ")"
 
 
+# Words between a unit's name and its figure in a list: “东城区新增20家”, “临江县建成1个”.
+LIST_VERBS = (
+    r"(?:新增|增加|培育|建成|创建|完成|达到|新建|开展|建设|打造|引进|认定|推动|举办|组织|实施|"
+    r"不少于|不低于|至少|力争|争取|各)?"
+)
+
+
 def _lists(sentence: str, districts: list[District]):
-    """Per-district lists in a sentence: (start, end, [(name, [(value, unit), …]), …])."""
-    name = _district_pattern(districts)
-    item = name + r"\s*(?:" + NUMBER + r"\s*(" + UNITS + r"|[%％])|[（(]([^（()）]*)[）)])"
+    """Per-district lists in a sentence: (start, end, [(name, [(value, unit), …]), …], words).
+
+    A list is two or more “东城区新增20家” items, or names sharing one figure (“临江、南山各1项”,
+    “东城区、西城区各开展专项整治2次”), or both in a row. `words` are those after 各 in the
+    first shared figure (what is counted, when no words come before the list)."""
+    name = "(?:" + _district_pattern(districts)[1:]
+    unit = r"(?:" + UNITS + r"|[%％])"
+    item = (
+        r"(?P<iname>" + name + r")\s*" + LIST_VERBS + r"\s*(?:(?P<iv>" + NUMBER[1:-1] + r")\s*(?P<iu>" + unit + r")"
+        r"|[（(](?P<inner>[^（()）]*)[）)])"
+    )
+    group = (
+        r"(?P<gnames>"
+        + name
+        + r"(?:\s*[、和及与]\s*"
+        + name
+        + r")+)\s*(?:每年|年均|均)?各\s*(?P<gw>[^\d，,；;。、：:]{0,20}?)\s*"
+        r"(?P<gv>" + NUMBER[1:-1] + r")\s*(?P<gu>" + unit + r")"
+    )
+    plain = re.sub(r"\(\?P<\w+>", "(?:", "(?:" + group + "|" + item + ")")
     sep = r"\s*[、，,；;和及]\s*"
     found = []
-    for m in re.finditer(item + r"(?:" + sep + item + r")+", sentence):
-        items = []
-        for one in re.finditer(item, m.group(0)):
-            if one.group(4) is not None:
-                values = [(_number(v), u) for v, u in re.findall(NUMBER + r"\s*(" + UNITS + r"|[%％])", one.group(4))]
+    for m in re.finditer(plain + "(?:" + sep + plain + ")*", sentence):
+        items, words = [], ""
+        for one in re.finditer(group + "|" + item, m.group(0)):
+            if one.group("gnames") is not None:  # names sharing one figure
+                value = _number(one.group("gv"))
+                words = words or one.group("gw").strip()
+                items.extend((n, [(value, one.group("gu"))]) for n in re.findall(name, one.group("gnames")))
+            elif one.group("inner") is not None:
+                values = [(_number(v), u) for v, u in re.findall(NUMBER + r"\s*(" + unit + ")", one.group("inner"))]
+                items.append((one.group("iname"), values))
             else:
-                values = [(_number(one.group(2)), one.group(3))]
-            items.append((one.group(1), values))
-        found.append((m.start(), m.end(), items))
+                items.append((one.group("iname"), [(_number(one.group("iv")), one.group("iu"))]))
+        if len(items) >= 2 and len({n for n, _ in items}) == len(items) and all(v for _, v in items):
+            found.append((m.start(), m.end(), items, words))
     return found
 
 
@@ -134,10 +214,10 @@ def _read_sentence(sentence: str, cell: int, cell_years, districts) -> list[Read
     lists = _lists(sentence, districts)
     # Replace each list by a marker so that the commas inside it do not split the sentence.
     marked, pieces, last = "", {}, 0
-    for i, (start, end, items) in enumerate(lists):
+    for i, (start, end, items, words) in enumerate(lists):
         token = f"\ue000{i}\ue001"
         marked += sentence[last:start] + token
-        pieces[token] = (items, sentence[start:end])
+        pieces[token] = (items, sentence[start:end], words)
         last = end
     marked += sentence[last:]
     out: list[Reading] = []
@@ -158,10 +238,12 @@ def _read_sentence(sentence: str, cell: int, cell_years, districts) -> list[Read
             source=_restore(sentence, {}),
             sentence=sentence,
         )
-        for token, (items, _) in pieces.items():
+        for token, (items, _, words) in pieces.items():
             if token not in part:
                 continue
             head = _context(marked, token, pieces)
+            if len(re.sub(r"[\s：:，,、；;]", "", head)) < 2 and len(words) >= 4:  # “…各开展专项整治2次”
+                head = words
             count = max(len(values) for _, values in items)
             units = [u for _, values in items for _, u in values]
             for k in range(count):
@@ -202,7 +284,7 @@ def _read_sentence(sentence: str, cell: int, cell_years, districts) -> list[Read
 
 
 def _restore(text: str, pieces: dict) -> str:
-    for token, (_, original) in pieces.items():
+    for token, (_, original, _) in pieces.items():
         text = text.replace(token, original)
     return text
 

@@ -15,7 +15,8 @@ NUMBER = re.compile(r"^[（(]?(\d+)[)）]?[.、．]?$")
 NOTE = re.compile(r"^(注|备注|说明)\s*[:：]")
 SECTION_NO = re.compile(r"^[一二三四五六七八九十]+[、.．]?$")
 SECTION = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]\s*(.+)$", re.S)
-TEXT_COLUMNS = ("content", "action", "lead", "support")
+TEXT_COLUMNS = ("content", "action", "lead", "support", "deadline", "remark")
+MERGED_COLUMNS = TEXT_COLUMNS[:4]  # the columns whose vertical merges plan.yaml keeps
 
 
 @dataclass
@@ -36,6 +37,7 @@ class DraftTable:
     areas: list[tuple[str, int, int]]
     merges: list[tuple[str, int, int]]
     notes: list[str]  # lines such as “注：…” under the table, kept for the review list
+    columns: tuple[str, ...] = ("content", "action", "lead", "support")  # the table's text columns
 
 
 def read_rows(layout: Layout, path: Path) -> DraftTable:
@@ -48,11 +50,26 @@ def read_rows(layout: Layout, path: Path) -> DraftTable:
     for grid, r in layout.body:
         if is_header_repeat(layout, grid, r):
             continue
-        no_col = layout.columns["no"]
-        no_cell = grid.at(r, no_col)
         texts = [grid.text(r, c) for c in range(grid.width)]
         if not any(texts):
             continue
+        if "no" not in layout.columns:  # no 序号 column: the rows are numbered in order
+            first = next(t for t in texts if t)
+            single = len({id(c) for c in grid.cells[r] if c is not None}) == 1
+            if "task" not in layout.columns and _section(grid, r, "", texts):
+                section = _section(grid, r, "", texts)
+                continue
+            if NOTE.match(first) or single:
+                notes.append(first)
+                continue
+            physical.append((grid, r, len(physical) + 1))
+            if "task" not in layout.columns:
+                if not section:
+                    raise _error(shown, grid, r, 0, "表中没有“任务名称”栏，这一行之前也没有“一、……”这样的分项行")
+                sections[len(physical)] = section
+            continue
+        no_col = layout.columns["no"]
+        no_cell = grid.at(r, no_col)
         no_text = unicodedata.normalize("NFKC", no_cell.text if no_cell else "").strip()
         if no_cell is not None and no_cell.top < r and physical and physical[-1][:2] == (grid, no_cell.top):
             raise _error(shown, grid, r, no_col, f"序号 {no_text} 的单元格纵向合并了两行，无法分清各行")
@@ -98,8 +115,9 @@ def read_rows(layout: Layout, path: Path) -> DraftTable:
     rows = [_row(layout, grid, r, no, sections.get(no, "")) for grid, r, no in physical]
     areas = _areas(layout, physical, rows, shown)
     merges = _merges(layout, physical, rows, areas, shown)
-    _fill_blanks(rows)
-    return DraftTable(rows, areas, merges, notes)
+    columns = tuple(role for role in TEXT_COLUMNS if role in layout.columns)
+    _fill_blanks(rows, columns)
+    return DraftTable(rows, areas, merges, notes, columns)
 
 
 def _error(shown: str, grid: Grid, r: int, c: int, message: str) -> UserError:
@@ -191,7 +209,7 @@ def _areas(layout: Layout, physical, rows: list[DraftRow], shown: str) -> list[t
 
 def _merges(layout: Layout, physical, rows, areas, shown: str) -> list[tuple[str, int, int]]:
     merges: list[tuple[str, int, int]] = []
-    for role in TEXT_COLUMNS:
+    for role in MERGED_COLUMNS:
         if role not in layout.columns:
             continue
         for first, last in _spans(layout, physical, layout.columns[role]):
@@ -223,7 +241,7 @@ def _merges(layout: Layout, physical, rows, areas, shown: str) -> list[tuple[str
             goal_cols = {gc for gc, _ in layout.goal_columns}
             if cell is not None and any(col not in goal_cols for col in range(cell.left, cell.right + 1)):
                 raise _error(shown, grid, r, c, "工作目标单元格与其他栏目横向合并在一起")
-    order = {k: i for i, k in enumerate((*TEXT_COLUMNS, "goals"))}
+    order = {k: i for i, k in enumerate((*MERGED_COLUMNS, "goals"))}
     return sorted(merges, key=lambda m: (order[m[0]], m[1]))
 
 
@@ -240,12 +258,14 @@ def _within_area(layout, physical, areas, role, column, first, last, shown) -> N
             )
 
 
-def _fill_blanks(rows: list[DraftRow]) -> None:
-    """Blank 工作内容/工作措施/牵头单位 cells carry on the text above (a merge drawn by hand)."""
+def _fill_blanks(rows: list[DraftRow], columns: tuple[str, ...]) -> None:
+    """Blank 工作内容/工作措施/牵头单位 cells carry on the text above (a merge drawn by hand); a
+    blank with nothing above stays blank, and says so."""
     for i, row in enumerate(rows):
         for role in ("content", "action", "lead"):
-            if not row.texts[role].strip():
-                above = rows[i - 1].texts[role] if i else ""
-                row.texts[role] = above or "（原表空白）"
-                word = ROLE_WORDS[role]
-                row.mends.append(f"原表{word}空白，{'沿用上一行' if above else '待补'}")
+            if role not in columns or row.texts[role].strip():
+                continue
+            above = rows[i - 1].texts[role] if i else ""
+            row.texts[role] = above
+            word = ROLE_WORDS[role]
+            row.mends.append(f"原表{word}空白，{'沿用上一行' if above else '此处留空'}")

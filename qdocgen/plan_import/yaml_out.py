@@ -70,8 +70,8 @@ def plan_yaml(draft) -> str:
         out.append(f"  {key}: {scalar(meta[key])}")
     if meta.get("review"):
         out.append(f"  review: {scalar(meta['review'])}")
-    out += ["", "districts:                    # 按官方顺序"]
-    out += [f"  - {{name: {flow(d.name)}, short: {flow(d.short)}}}" for d in draft.districts]
+    out += ["", "districts:                    # 按官方顺序；kind：区、县、县级市、功能区（见 docs/plan_data.md）"]
+    out += [f"  - {{name: {flow(d.name)}, short: {flow(d.short)}, kind: {flow(d.kind)}}}" for d in draft.districts]
     out += ["", "areas:                        # 任务名称（纵向合并覆盖各自的行）"]
     out += [f"  - {{name: {flow(name)}, rows: [{first}, {last}]}}" for name, first, last in draft.table.areas]
     out += ["", "rows:"]
@@ -80,7 +80,7 @@ def plan_yaml(draft) -> str:
         if row.no in area_starts:
             out.append(f"  # ── {area_starts[row.no]} ──")
         out.append(f"  - no: {row.no}")
-        for key in ("content", "action", "lead", "support"):
+        for key in draft.table.columns:  # only the columns the published table has
             out.append(f"    {key}: {scalar(row.texts[key])}")
         out.append("    goals:")
         for years, text in row.goals:

@@ -99,8 +99,8 @@ KEYS: dict[str, str] = {
     "table_font / table_size": "附件表格字体与字号，默认 仿宋_GB2312、24（小四）",
     "seal": "是否加盖印章（true：成文日期右空四字、署名居中于日期之上；false：署名右空二字）",
     "red_head": "是否排红头（发文机关标志、发文字号、红色分隔线），默认 false",
-    "issuer_mark": "发文机关标志，如 佛山市质量强市工作领导小组办公室",
-    "doc_number": "发文字号，如 佛质强办〔{year}〕{n}号：{year} 为成文年份，{n} 为序号，每份通报各用一个（按成文日期、时段、全市在前依次编号，[notice] first_number 为每年的起始号）；不含 {n} 时各份通报同号（年份用六角括号，不编虚位、不加“第”）",
+    "issuer_mark": "发文机关标志，如 某市质量强市工作领导小组办公室",
+    "doc_number": "发文字号，如 某质强办〔{year}〕{n}号：{year} 为成文年份，{n} 为序号，每份通报各用一个（按成文日期、时段、全市在前依次编号，[notice] first_number 为每年的起始号）；不含 {n} 时各份通报同号（年份用六角括号，不编虚位、不加“第”）",
     "mark_font / mark_size": "发文机关标志字体与字号，默认 方正小标宋简体、72（36磅），过长时自动压缩字宽",
     "red_color": "红头颜色（六位十六进制），默认 FF0000",
 }
@@ -112,7 +112,7 @@ def check_doc_number(text: str) -> str | None:
     if "{" in leftover or "}" in leftover:
         return f"发文字号“{text}”中只能用 {{year}}（成文年份）和 {{n}}（序号）两个占位符"
     if not DOC_NUMBER.search(text.replace("{year}", "2019").replace("{n}", "1")):
-        return f"发文字号“{text}”格式不对：年份应写在六角括号〔〕内，序号不编虚位、不加“第”，如 佛府办函〔2017〕388号"
+        return f"发文字号“{text}”格式不对：年份应写在六角括号〔〕内，序号不编虚位、不加“第”，如 某府办函〔2021〕12号"
     return None
 
 
@@ -122,7 +122,7 @@ def parse_date(text: object, what: str) -> date:
         return text
     m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", str(text))
     if not m:
-        raise UserError(f"{what}“{text}”格式不对，应写作 YYYY-MM-DD，如 2019-01-15")
+        raise UserError(f"{what}“{text}”格式不对，应写作 YYYY-MM-DD，如 2022-01-15")
     try:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:

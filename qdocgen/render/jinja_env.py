@@ -57,7 +57,7 @@ FILTERS: dict[str, tuple[object, str]] = {
     ),
     "percent": (_percent, "比例写作百分数：0.95 → 95.0%"),
     "quantity": (_quantity, "数字带单位：quantity('家') → 12家"),
-    "cn_date": (_date, "日期写作 2019年12月31日"),
+    "cn_date": (_date, "日期写作 2022年12月31日"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qdocgen.figures.values import plain_number
 from qdocgen.listing import csv_text, json_text, text_table
-from qdocgen.plan.model import CITY, Plan
+from qdocgen.plan.model import CITY, KINDS, Plan
 
 
 def targets(plan: Plan, year: int, district: str | None, city_only: bool, fmt: str) -> str:
@@ -31,7 +31,7 @@ def targets(plan: Plan, year: int, district: str | None, city_only: bool, fmt: s
             r["row"],
             r["measure"],
             r["unit"],
-            r["kind"],
+            KINDS.get(r["kind"], r["kind"]),  # in Chinese: 年度计数, 全市指标 (JSON keeps the key)
             r["year"],
             r["district"] or CITY,
             "待定" if r["target"] is None else r["target"],

@@ -38,8 +38,8 @@ W = f"{{{W_NS}}}"
 STYLES = "word/styles.xml"
 DOCUMENT = "word/document.xml"
 SETTINGS = "word/settings.xml"
-# A representative 成文日期 for placing the signature ('2019年12月31日' is the longest).
-DATE_SAMPLE = "2019年12月31日"
+# A representative 成文日期 for placing the signature ('2000年12月31日': two-digit month and day are the longest).
+DATE_SAMPLE = "2000年12月31日"
 IMPRINT_ROW = 567  # least height of a 版记 row, twips
 TAIL = 20  # the height of the empty paragraph that must end the document after the 版记
 LANDSCAPE_HF = 567  # header and footer distance on landscape pages (10 mm)
