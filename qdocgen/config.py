@@ -129,12 +129,12 @@ class DateTable(Option):
 
     def validate(self, value):
         if not isinstance(value, dict):
-            raise Invalid('应写作 { "2018" = "2019-01-15", "2019-H1" = "2019-07-22" }')
+            raise Invalid('应写作 { "2021" = "2022-01-17", "2022-H1" = "2022-07-15" }')
         out = {}
         for key, when in value.items():
             m = re.fullmatch(r"(\d{4})(?:-(H1|Q1|Q2|Q3))?", str(key).strip().upper())
             if m is None:
-                raise Invalid(f"时段“{key}”无效，应写作 2018、2019-H1、2019-Q3 这样")
+                raise Invalid(f"时段“{key}”无效，应写作 2021、2022-H1、2022-Q3 这样")
             out[m.group(0)] = DateText(what=f"时段 {m.group(0)} 的成文日期").validate(when)
         return out
 

@@ -111,7 +111,7 @@ def check_doc_number(text: str) -> str | None:
     leftover = re.sub(r"\{(year|n)\}", "", text)
     if "{" in leftover or "}" in leftover:
         return f"发文字号“{text}”中只能用 {{year}}（成文年份）和 {{n}}（序号）两个占位符"
-    if not DOC_NUMBER.search(text.replace("{year}", "2019").replace("{n}", "1")):
+    if not DOC_NUMBER.search(text.replace("{year}", "2000").replace("{n}", "1")):
         return f"发文字号“{text}”格式不对：年份应写在六角括号〔〕内，序号不编虚位、不加“第”，如 某府办函〔2021〕12号"
     return None
 
