@@ -237,11 +237,27 @@ def _reason(
         if related:
             shown = "；".join(related[:5]) + (f" 等 {len(related)} 项" if len(related) > 5 else "")
             why.append(f"完成值变化（{shown}）")
+        if not related and job.district is not None:
+            # a district's document shows its rank and those it ties with: another's figure moves them
+            elsewhere = [m for key, d, m in changes if key == job.period.key and d not in (None, job.district)]
+            if elsewhere:
+                shown = "；".join(elsewhere[:3]) + (f" 等 {len(elsewhere)} 项" if len(elsewhere) > 3 else "")
+                why.append(f"其他区完成值变化，排名随之变化（{shown}）")
+        earlier = [m for key, d, m in changes if _period_key_before(key, job.period)]
+        if earlier and not related:
+            shown = "；".join(earlier[:3]) + (f" 等 {len(earlier)} 项" if len(earlier) > 3 else "")
+            why.append(f"此前时段完成值变化，与上一时段的比较随之变化（{shown}）")
     changed_templates = [t.name for t in job.templates if template_changed(t)]
     if changed_templates:
         why.append("模板变化（" + "、".join(changed_templates) + "）")
     why += others
     return "；".join(why) or "计划数据、配置或相关完成值变化"
+
+
+def _period_key_before(key: str, period) -> bool:
+    """Whether the period named `key` (2018, 2019-H1) ended before `period`."""
+    other = Period.from_key(key)
+    return other is not None and other.end < period.end
 
 
 def _other_changes(ws: Workspace, old_inputs: dict, new_inputs: dict, old_settings, settings) -> list[str]:
@@ -642,13 +658,48 @@ def _convert_pdfs(
         outcome.pdf_failed.append(("PDF", SOFFICE_MISSING))
         return
     rels = {(out_dir / rel): rel for rel in wanted}
+    converted_docx: list[Path] = []
     for source, error in progress(converted(rels), len(rels)):
         rel = rels[source]
         if error is not None:
             outcome.pdf_failed.append((rel, error))
-            continue
-        record.output(rel)["pdf_of"] = record.output(rel)["sha256"]
+        elif source.suffix == ".docx":
+            converted_docx.append(source)  # recorded once its 版记 is on an even page
+        else:
+            record.output(rel)["pdf_of"] = record.output(rel)["sha256"]
+            record.save()
+    _imprints_on_even_pages(converted_docx, rels, record, outcome)
+
+
+def _imprints_on_even_pages(sources: list[Path], rels: dict[Path, str], record: Record, outcome: Outcome) -> None:
+    """The 版记 on an even last page (GB/T 9704: the back of the last sheet). LibreOffice ignores
+    the 版记 section's evenPage break, so a document whose PDF has an odd number of pages is
+    converted again from a copy with a blank page before its 版记; then each PDF is recorded."""
+    import tempfile
+
+    from qdocgen.render.docx.gbt9704 import imprint_after_blank_page, pdf_page_count
+
+    def done(source: Path) -> None:
+        record.output(rels[source])["pdf_of"] = record.output(rels[source])["sha256"]
         record.save()
+
+    with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
+        copies: dict[Path, Path] = {}
+        for source in sources:
+            blank = imprint_after_blank_page(source.read_bytes())
+            if blank is None or pdf_page_count(pdf_of(source).read_bytes()) % 2 == 0:
+                done(source)
+                continue
+            copy = Path(tmp) / str(len(copies)) / source.name
+            copy.parent.mkdir()
+            copy.write_bytes(blank)
+            copies[copy] = source
+        for copy, error in converted(copies):
+            if error is not None:
+                outcome.pdf_failed.append((rels[copies[copy]], error))
+                continue
+            write_atomic(pdf_of(copies[copy]), pdf_of(copy).read_bytes())
+            done(copies[copy])
 
 
 def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:

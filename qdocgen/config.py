@@ -113,6 +113,32 @@ class DateText(Option):
             raise Invalid(exc.message) from None
 
 
+@dataclass(frozen=True)
+class Choice(Option):
+    choices: tuple = ()
+
+    def validate(self, value):
+        if value not in self.choices:
+            raise Invalid(f"应为 {'、'.join(map(_shown, self.choices))} 之一，实为 {_shown(value)}")
+        return value
+
+
+@dataclass(frozen=True)
+class DateTable(Option):
+    """成文日期 per period: a table from period key (2018, 2019-H1) to a date."""
+
+    def validate(self, value):
+        if not isinstance(value, dict):
+            raise Invalid('应写作 { "2021" = "2022-01-17", "2022-H1" = "2022-07-15" }')
+        out = {}
+        for key, when in value.items():
+            m = re.fullmatch(r"(\d{4})(?:-(H1|Q1|Q2|Q3))?", str(key).strip().upper())
+            if m is None:
+                raise Invalid(f"时段“{key}”无效，应写作 2021、2022-H1、2022-Q3 这样")
+            out[m.group(0)] = DateText(what=f"时段 {m.group(0)} 的成文日期").validate(when)
+        return out
+
+
 # ── the sections ────────────────────────────────────────────────────────────────────────
 
 
@@ -127,7 +153,15 @@ class ChartSettings:
 @dataclass(frozen=True)
 class NoticeSettings:
     subject: str = ""  # empty: taken from the plan's title
-    date: date | None = None  # 成文日期; None: the period's end (or --date)
+    date: date | None = None  # 成文日期 of every period (--date wins); see `dates`
+    dates: dict = field(default_factory=dict)  # period key -> 成文日期, before `date`
+    deadline_days: int = 15  # 整改/补报 due this many days after the 成文日期
+    addressees: str = ""  # 主送 of the city notice; empty: every unit's body (units.addressees)
+    copy_to: str = ""  # 抄送; empty: the members of the office's leading group
+    district_genre: str = "函"  # a district's own document: 函 (关于反馈……的函) or 通报
+    contact: str = ""  # 附注 (联系人：…，电话：…); empty: none
+    public: str = ""  # 公开属性 (此件公开发布 / 此件不予公开); empty: none
+    first_number: int = 1  # the running number of a year's first notice in doc_number's {n}
 
 
 @dataclass(frozen=True)
@@ -225,7 +259,18 @@ RETIRED = {"chart"}
 SCHEMA: dict[str, dict[str, Option]] = {
     "gbt9704": _gbt9704_options(),
     "chart": {},  # retired (see RETIRED)
-    "notice": {"subject": Text("", check=_subject_problem), "date": DateText(None, what="成文日期")},
+    "notice": {
+        "subject": Text("", check=_subject_problem),
+        "date": DateText(None, what="成文日期"),
+        "dates": DateTable({}),
+        "deadline_days": Integer(15, 1, 90),
+        "addressees": Text(""),
+        "copy_to": Text(""),
+        "district_genre": Choice("函", choices=("函", "通报")),
+        "contact": Text(""),
+        "public": Text(""),
+        "first_number": Integer(1, 1, 9999),
+    },
     "forms": {"note_when_missed": Boolean(False)},
     "render": {"values": Values({})},
 }
@@ -437,8 +482,23 @@ def example_config() -> str:
         "# 通报用语",
         "[notice]",
         '# subject = "工业产品质量提升"',
-        "# 通报的成文日期：build 和 notice 都用它，命令行的 --date 优先；不写则为各时段的截止日期",
+        "# 通报的成文日期：build 和 notice 都用它，命令行的 --date 优先（只用于在该日之前已结束的时段）；",
+        "# dates 按时段分别设定；都不写则为时段结束、最后一份填报表收回之后的第一个工作日",
         '# date = "2022-01-15"',
+        '# dates = { "2021" = "2022-01-17", "2022-H1" = "2022-07-15" }',
+        "# 整改、补报期限：成文日期之后的天数",
+        "# deadline_days = 15",
+        "# 全市通报的主送机关；不写则为各区（县）政府、管委会",
+        '# addressees = "各区人民政府，市质量强市工作领导小组各成员单位"',
+        "# 抄送机关；不写则为领导小组各成员单位",
+        '# copy_to = "市质量强市工作领导小组各成员单位"',
+        "# 各区的文件：函（关于反馈……完成情况的函，特此函告）或 通报",
+        '# district_genre = "函"',
+        "# 附注：联系人、公开属性（不写则不印）",
+        '# contact = "联系人：张三，电话：12345678"',
+        '# public = "此件公开发布"',
+        "# 发文字号含 {n} 时（如 某质强办〔{year}〕{n}号），每年第一份通报的序号",
+        "# first_number = 1",
         "",
         "# 填报表",
         "[forms]",
@@ -449,6 +509,6 @@ def example_config() -> str:
         "[render.values]",
         '# "填报单位" = "市市场监督管理局"',
         '# "联系人" = "张三"',
-        '# "电话" = "0757-83381234"',
+        '# "电话" = "0000-12345678"',
     ]
     return "\n".join(lines) + "\n"

@@ -247,3 +247,64 @@ def rank(results: list[Result], districts: list[str]) -> list[Standing]:
         better = len(shares) - bisect.bisect_right(shares, share((d, assessed, met)) + EPS)
         standings.append(Standing(d, assessed, met, exceeded, missed, not_reported, better + 1))
     return standings
+
+
+# ── against earlier periods: what a notice says changed ─────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One period's results against the periods before it (those with figures, oldest first).
+
+    - `previous`: the period compared with (the latest one before), or None;
+    - `before[(measure id, district)]`: the status the measure had there;
+    - `streak[(measure id, district)]`: how many periods in a row, this one included, it was
+      missed (periods where it had no target are passed over; any other status ends the run);
+    - `standing_before[district]`: the district's Standing in the previous period.
+    """
+
+    previous: Period | None
+    before: dict = field(default_factory=dict)
+    streak: dict = field(default_factory=dict)
+    standing_before: dict = field(default_factory=dict)
+    streak_years: dict = field(default_factory=dict)  # key -> True when the run is all whole years
+
+    def of(self, r: Result) -> tuple[str | None, int]:
+        """(previous status, missed periods in a row) of a district's or the city's result."""
+        key = (r.measure.id, r.district)
+        return self.before.get(key), self.streak.get(key, 0)
+
+
+def trend(current: Evaluation, earlier: list[Evaluation]) -> Trend:
+    """`current` against `earlier` (evaluations of the periods before it, oldest first)."""
+    earlier = [e for e in earlier if e.period.end < current.period.end]
+    if not earlier:
+        return Trend(None)
+    last = earlier[-1]
+    own = [r for r in current.results if r.scope != "total"]
+    past = [{(r.measure.id, r.district): r for r in e.results if r.scope != "total"} for e in earlier]
+    before, streak, years = {}, {}, {}
+    for r in own:
+        key = (r.measure.id, r.district)
+        old = past[-1].get(key)
+        before[key] = old.status if old else None
+        if r.status != MISSED:
+            continue
+        run, all_years = 1, current.period.is_year
+        for index in range(len(earlier) - 1, -1, -1):
+            old = past[index].get(key)
+            if old is None or old.status in (NOT_APPLICABLE, PENDING):
+                continue
+            if old.status != MISSED:
+                break
+            run += 1
+            all_years = all_years and earlier[index].period.is_year
+        streak[key] = run
+        years[key] = all_years
+    return Trend(
+        last.period,
+        before,
+        streak,
+        {s.district: s for s in last.standings},
+        years,
+    )

@@ -13,7 +13,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.store import FigureSet, figures_dir, load_figures, period_file
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import Plan
-from qdocgen.progress import Evaluation, evaluate
+from qdocgen.progress import Evaluation, Trend, evaluate, trend
 from qdocgen.warnings import Warnings
 
 if TYPE_CHECKING:
@@ -88,6 +88,16 @@ class Workspace:
         if period not in self._evaluations:
             self._evaluations[period] = evaluate(self.plan, self.figures, period)
         return self._evaluations[period]
+
+    def trend(self, period: Period) -> Trend:
+        """`period` against the earlier periods with figures: for a whole year the years before it,
+        for part of a year every period before it (the last one is the one compared with)."""
+        earlier = sorted(
+            p
+            for p in self.figures.periods
+            if p.end < period.end and p.year >= self.plan.years[0] and (p.is_year or not period.is_year)
+        )
+        return trend(self.evaluation(period), [self.evaluation(p) for p in earlier])
 
     def expect_figures(self, period: Period) -> None:
         """Warn when `period` has no figures file: every measure will read 未报送."""

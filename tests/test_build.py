@@ -144,8 +144,8 @@ def test_a_changed_template_remakes_only_its_documents(cli, data_dir, tmp_path):
 
     path = templates / "docx" / "通报-区.docx"
     doc = Open(path)
-    para = next(p for p in doc.paragraphs if "特此通报" in p.text)
-    para.runs[0].text = para.runs[0].text.replace("特此通报", "特此通知")
+    para = next(p for p in doc.paragraphs if p.text.startswith("附件：") and p.runs[0].text.startswith("附件："))
+    para.runs[0].text = para.runs[0].text.replace("附件：", "附件（改）：")
     doc.save(path)
     result = run()
     assert result.exit_code == 0, result.output
@@ -153,7 +153,7 @@ def test_a_changed_template_remakes_only_its_documents(cli, data_dir, tmp_path):
     changed = {name for name in after if after[name] != before[name]}
     assert changed == {n for n in after if n.startswith("2018/通报/") and not n.startswith("2018/通报/全市")}
     assert "模板变化（通报-区.docx）" in result.output
-    assert "特此通知" in text_of(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx")
+    assert "附件（改）：" in text_of(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx")
 
 
 def test_a_changed_target_remakes_that_districts_documents(built, data_dir):
@@ -247,7 +247,7 @@ def test_a_pdf_older_than_its_document_is_made_again(tmp_path):
 def test_documents_carry_their_own_title(built):
     _, out = built
     notice = Document(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx").core_properties
-    assert notice.title == "关于南海区2018年度工业产品质量提升工作完成情况的通报"
+    assert notice.title == "关于反馈南海区2018年度工业产品质量提升工作完成情况的函"
     table = Document(out / "2018/完成情况表/2018年度任务分解表完成情况.docx").core_properties
     assert table.title == "2018年度佛山市工业产品质量提升三年行动计划（2017—2019年）任务分解表完成情况"
     assert "python-docx" not in (table.comments or "")

@@ -256,7 +256,7 @@ def test_district_counts_agree_with_the_items_listed(case):
             assert "没有需要你区考核的量化指标" in overall and len(doc.sections) == 2
             continue
         if s["not_reported"] == s["assessed"]:
-            assert "尚未报送" in overall and f"{s['assessed']}项考核指标均无法评估" in overall
+            assert "尚未报送" in overall and f"{s['assessed']}项考核指标均按未完成计" in overall
             assert len(doc.sections) == 2, list(doc.sections)  # nothing to praise or list
             continue
         met = s["assessed"] if "全部完成" in overall else int(re.search(r"完成(\d+)项", overall).group(1))
@@ -266,12 +266,15 @@ def test_district_counts_agree_with_the_items_listed(case):
         assert count(r"，未报送(\d+)项", overall) == s["not_reported"]
         assert f"完成比例{display.share(s['met'], s['assessed'])}" in overall
         results = doc.section("主要成效")
-        listed_exceeded = _listed(r"有(\d+)项指标超额完成：([^。]*)。", results, "；")
-        listed_met = _listed(r"(\d+)项指标达到目标：([^。]*)。", results, "、")
-        assert listed_exceeded == s["exceeded"] and listed_met == s["met"] - s["exceeded"]
+        # the strongest results with their figures (a long list summarised, the rest in the annex)
+        assert count(r"超额完成(\d+)项指标", results) == s["exceeded"]
+        for m in re.finditer(r"超额完成(\d+)项指标(：|，较突出的有)([^。]*)。", results):
+            shown = m.group(3).split("；")
+            assert len(shown) <= min(int(m.group(1)), 4) and all("目标" in x for x in shown), m.group(0)
+        assert count(r"(\d+)项指标达到目标", results) == s["met"] - s["exceeded"]
         problems = doc.section("存在问题")
         assert _listed(r"有(\d+)项指标未完成：([^。]*)。", problems, "；") == s["missed"]
-        assert _listed(r"有(\d+)项指标未报送完成情况：([^，]*)，", problems, "、") == s["not_reported"]
+        assert _listed(r"有(\d+)项指标未报送完成情况：([^。]*)。", problems, "、") == s["not_reported"]
         if s["missed"] == s["not_reported"] == 0:
             assert "存在问题" not in "".join(doc.sections)
         _praise_and_shortfalls(doc, s)
@@ -291,19 +294,20 @@ def test_city_counts_agree_with_the_items_listed(case):
         assert count(r"未完成(\d+)项次", head) == s["missed"]
         assert count(r"未报送(\d+)项次", head) == s["not_reported"]
     results, problems = doc.section("主要成效"), doc.section("存在问题")
-    per_district_exceeded = sum(
-        _listed(rf"{d}有(\d+)项指标超额完成：([^。]*)。", results, "、") for d in plan.district_names
-    )
+    per_district_exceeded = sum(count(rf"{d}超额完成(\d+)项指标", results) for d in plan.district_names)
     assert per_district_exceeded == s["exceeded"]
-    assert _listed(r"全市性指标中，有(\d+)项超额完成：([^。]*)。", results, "、") == c["exceeded"]
-    per_district_missed = sum(
-        _listed(rf"{d}有(\d+)项指标未完成：([^。]*)。", problems, "；") for d in plan.district_names
-    )
+    assert count(r"全市性指标超额完成(\d+)项", results) == c["exceeded"]
+    # each district's misses: counted in full, at most four listed with figures, the rest in the annex
+    per_district_missed = sum(count(rf"{d}有(\d+)项指标未完成", problems) for d in plan.district_names)
     assert per_district_missed == s["missed"]
+    for m in re.finditer(r"有(\d+)项指标未完成：([^。]*)。", problems):
+        listed = len(re.findall("差|尚未完成", m.group(2)))
+        more = re.search(r"另有(\d+)项，详见附件", m.group(2))
+        assert listed <= 4 and listed + (int(more.group(1)) if more else 0) == int(m.group(1)), m.group(0)
     assert _listed(r"全市性指标有(\d+)项未完成：([^。]*)。", problems, "；") == c["missed"]
     everything = _truth([r for r in ev.results if r.scope in ("district", "city")])
     if everything["assessed"] and everything["not_reported"] < everything["assessed"]:
-        unreported = count(r"未报送(\d+)项：", problems) + count(r"(\d+)项考核指标均未报送", problems)
+        unreported = count(r"区未报送(\d+)项", problems) + count(r"(\d+)项考核指标均未报送", problems)
         assert unreported == s["not_reported"]
     if c["assessed"]:
         assert f"全市性指标共{c['assessed']}项" in overall
@@ -349,7 +353,7 @@ def test_next_steps_speak_of_lagging_measures_only_where_some_were_missed(case):
     results = [r for r in ev.results if r.scope != "total"]
     for who, doc in docs.items():
         mine = ev.for_district(who) if who else results
-        next_steps = doc.section("下一步工作要求")
+        next_steps = re.split("特此(通报|函告)", doc.section("下一步工作要求"))[0]
         assert next_steps, who
         if not any(r.status == MISSED for r in mine):
             assert "滞后" not in next_steps and "未完成" not in next_steps, (name, who, next_steps)
@@ -452,7 +456,8 @@ def test_date_from_the_config_and_one_warning_without_it(data_dir):
     jobs = all_jobs(ws, 2018)
     assert len([w for w in ws.warnings if "未设定成文日期" in w]) == 1  # said once, not per notice
     city = next(j for j in jobs if j.path.endswith("通报.docx") and "全市-" in j.path)
-    assert "2018年12月31日" in Notice(city.make()).text
+    # no date set: the first working day after the period (1 January is a holiday)
+    assert "2019年1月2日" in Notice(city.make()).text
     (data_dir.parent / "qdocgen.toml").write_text('[notice]\ndate = "2019-01-20"\n', encoding="utf-8")
     ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
     jobs = all_jobs(ws, 2018)
@@ -461,8 +466,17 @@ def test_date_from_the_config_and_one_warning_without_it(data_dir):
     assert "2019年1月20日" in Notice(city.make()).text
     maker = NoticeMaker(ws, date="2019-02-01", charts=False)  # --date wins over the file
     assert "2019年2月1日" in Notice(maker.city(Y2018)).text
-    with pytest.raises(UserError, match="早于2019年上半年的截止日期"):  # refused before anything is made
-        all_jobs(ws, None, date="2019-01-15")
+    # one date for several periods: used where the period had ended, the others said once
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = all_jobs(ws, None, date="2019-01-15")
+    said = [w for w in ws.warnings if "2019年上半年当日尚未结束" in w]
+    assert len(said) == 1 and "2019年7月1日" in said[0], ws.warnings
+    h1 = next(j for j in jobs if "全市-2019年上半年" in j.path)
+    assert "2019年7月1日" in Notice(h1.make()).text
+    (data_dir.parent / "qdocgen.toml").write_text('[notice]\ndates = { "2019-H1" = "2019-06-30" }\n', encoding="utf-8")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    with pytest.raises(UserError, match="不晚于2019年上半年的截止日期"):  # refused before anything is made
+        all_jobs(ws, None)
 
 
 # ── helpers ──────────────────────────────────────────────────────────────────────────────
@@ -491,9 +505,9 @@ def _listed(pattern: str, text: str, sep: str) -> int:
 
 def _praise_and_shortfalls(doc: Notice, s: dict) -> None:
     if s["missed"]:
-        assert "补齐短板" in doc.text
+        assert "整改" in doc.text
     else:
-        assert "补齐短板" not in doc.text and "部分指标未完成" not in doc.text
+        assert "整改" not in doc.text and "部分指标未完成" not in doc.text
     if s["assessed"] and s["met"] == s["assessed"]:
         assert "予以肯定" in doc.text and "巩固成果" in doc.text
     if s["assessed"] and s["not_reported"] == s["assessed"]:

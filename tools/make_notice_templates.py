@@ -160,41 +160,35 @@ def number_box_header(odd: bool) -> str:
 
 
 def target_words(r: str = "r", flat: bool = False) -> str:
-    """'目标15家'; in part of a year '序时目标8家（全年目标15家）'; for a target reached over
-    several years '进度目标234家（2019年累计目标350家）'. `flat` writes the second target after
-    a comma instead of in brackets, for use inside brackets (no brackets within brackets)."""
+    """'目标15家'; where the target is a share of a larger one (part of a year, or a target
+    reached over several years) '序时目标8家（全年目标15家）' / '序时目标1667家（2019年累计目标2500家）':
+    one term, 序时目标, for the share. `flat` writes the second target after a comma instead of
+    in brackets, for use inside brackets (no brackets within brackets)."""
     left, right = ("，", "") if flat else ("（", "）")
     return (
-        f'{{% if {r}.kind == "cumulative" and {r}.partial %}}进度目标{{{{ {r}.target_q }}}}'
-        f"{left}{{{{ {r}.final_year }}}}年累计目标{{{{ {r}.year_target_q }}}}{right}"
-        f"{{% elif {r}.partial %}}序时目标{{{{ {r}.target_q }}}}{left}全年目标{{{{ {r}.year_target_q }}}}{right}"
+        f"{{% if {r}.partial %}}序时目标{{{{ {r}.target_q }}}}{left}"
+        f'{{% if {r}.kind == "cumulative" %}}{{{{ {r}.final_year }}}}年累计目标{{% else %}}全年目标{{% endif %}}'
+        f"{{{{ {r}.year_target_q }}}}{right}"
         f"{{% else %}}目标{{{{ {r}.target_q }}}}{{% endif %}}"
     )
 
 
 def missed_words(r: str = "r") -> str:
-    """'企业质量信用档案建档率为79.96%，目标80.0%，差0.04个百分点': '为' reads after any
-    measure's name (a name may itself start with 完成)."""
+    """'企业质量信用档案建档率为79.96%，目标80.0%，差0.04个百分点（连续两年未完成）': '为' reads after
+    any measure's name (a name may itself start with 完成)."""
     return (
         f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}尚未完成{{% else %}}为{{{{ {r}.actual_q }}}}，'
         f"{target_words(r)}，差{{{{ {r}.gap_q }}}}{{% endif %}}"
+        f"{{% if {r}.streak_text %}}（{{{{ {r}.streak_text }}}}未完成）{{% endif %}}"
     )
-
-
-def exceeded_words(r: str = "r") -> str:
-    """'细分行业龙头企业数为19家（序时目标18家，全年目标35家，完成率105.6%）'."""
-    return (
-        f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}已完成{{% else %}}为{{{{ {r}.actual_q }}}}'
-        f"（{target_words(r, flat=True)}{{% if {r}.ratio_text %}}，完成率{{{{ {r}.ratio_text }}}}{{% endif %}}）{{% endif %}}"
-    )
-
-
-def names(seq: str, field: str = "measure", sep: str = "、") -> str:
-    return f"{{% for x in {seq} %}}{{{{ x.{field} }}}}{{% if not loop.last %}}{sep}{{% endif %}}{{% endfor %}}"
 
 
 def listing(seq: str, words) -> str:
     return f"{{% for r in {seq} %}}" + words() + "{% if not loop.last %}；{% endif %}{% endfor %}"
+
+
+def joined(seq: str, sep: str = "；") -> str:
+    return f"{{% for x in {seq} %}}{{{{ x }}}}{{% if not loop.last %}}{sep}{{% endif %}}{{% endfor %}}"
 
 
 def heading(key: str, title: str) -> list[str]:
@@ -202,18 +196,18 @@ def heading(key: str, title: str) -> list[str]:
     return [ctl(f"{{%p if sections.{key} %}}"), para("QHeading1", f"{{{{ sections.{key} }}}}、{title}")]
 
 
-def head_block(title_line1: str, addressee: str) -> list[str]:
+def head_block(title_line1: str, title_line2: str) -> list[str]:
     return [
         ctl("{%p if redhead %}"),
         para("QMark", "{{ redhead.mark }}"),
         para("QDocNumber", "{{ redhead.number }}"),
         ctl("{%p endif %}"),
-        para("QTitle", title_line1, BR, "工作完成情况的通报"),
+        para("QTitle", title_line1, BR, title_line2),
         ctl("{%p if sample %}"),
         para("QSample", "{{ sample_note }}"),
         ctl("{%p endif %}"),
         blank(),
-        para("QAddressee", addressee),
+        para("QAddressee", "{{ notice.addressees }}："),
     ]
 
 
@@ -231,14 +225,21 @@ def chart_block(caption: str) -> list[str]:
 
 
 def closing_block(annex_name: str) -> list[str]:
+    """The closing words, 附件说明, 署名, 成文日期 and the 附注 (联系人, 公开属性) under the date."""
     return [
-        para("QBody", "特此通报。", ppr=KEEP),
+        para("QBody", "{{ notice.closing }}", ppr=KEEP),
         para("QBody", ppr=KEEP),
         para("QAnnexNote", f"附件：{annex_name}", ppr=KEEP),
         para("QBody", ppr=KEEP),
         para("QBody", ppr=KEEP),
         para("QSignName", "{{ notice.signer }}", ppr=KEEP),
         para("QSignDate", "{{ notice.date }}"),
+        # one ordinary paragraph, not {%p if %}: a template re-saved by LibreOffice puts the
+        # section break on the section's last paragraph, which a {%p %} tag would take with it
+        para(
+            "QBody",
+            "{% if notice.public %}（{{ notice.public }}）{% endif %}{% if notice.contact %}（{{ notice.contact }}）{% endif %}",
+        ),
     ]
 
 
@@ -260,62 +261,46 @@ def annex_block(annex_name: str, columns, note: str, caption: str) -> list[str]:
 
 def imprint_block() -> list[str]:
     return [
-        imprint("{{ notice.printer }}", "{{ notice.print_date }}印发", "抄送：市质量强市工作领导小组各成员单位。"),
+        imprint(
+            "{{ notice.printer }}",
+            "{{ notice.print_date }}印发",
+            "{% if notice.copy_to %}抄送：{{ notice.copy_to }}。{% endif %}",
+        ),
         para("QTail"),
     ]
 
 
+# 序时进度 is said only of the kinds it applies to (counts per year); stocks and rates keep their targets.
+PRORATED = (
+    "{% if prorated_all %}（序时目标按序时进度{{ period.elapsed_text }}计算）"
+    "{% elif prorated_some %}（序时目标按序时进度{{ period.elapsed_text }}计算，"
+    "{{ unprorated_kinds }}指标按全年目标考核）{% endif %}"
+)
 BASIS = (
     "为贯彻落实《{{ plan.title }}》（{{ plan.doc_number }}，以下简称《行动计划》），"
-    "我办对{who}{{ period.words }}目标任务完成情况进行了汇总评估"
-    "{% if not period.is_year %}（阶段目标按序时进度{{ period.elapsed_text }}计算）{% endif %}。"
-    "现将有关情况通报如下："
+    "我办在{who}自查自评、报送完成情况的基础上，对{whom}{{ period.words }}目标任务完成情况进行了核查评估"
+    + PRORATED
+    + "。现将有关情况{verb}如下："
 )
-NEXT_YEAR = "{% if period.is_year and year == plan.last_year %}巩固提升《行动计划》实施成效{% elif period.is_year %}确保下一年度目标任务按期完成{% else %}确保全年目标任务按期完成{% endif %}"
-PENDING = "{% if summary.pending %}另有{{ summary.pending }}项指标目标待定，暂不评估。{% endif %}"
-
-
-def next_steps(who: str, missed_count: str, any_missed: str, gaps: str) -> list[str]:
-    """四、下一步工作要求: always three items, the first fitted to the case (补齐短板 only
-    where something was missed, 巩固成果 where everything was met), the third speaking of
-    lagging measures only where something was missed."""
-    return [
-        *heading("next", "下一步工作要求"),
-        ctl("{%p endif %}"),
-        para(
-            "QBody",
-            (
-                "QHeading2Char",
-                f"{{% if {any_missed} %}}（一）对标对表，补齐短板。{{% elif all_met %}}（一）巩固成果，持续提升。"
-                "{% else %}（一）对标对表，压实责任。{% endif %}",
-            ),
-            f"{{% if {any_missed} %}}{who}对照《行动计划》和任务分解表，认真分析{missed_count}未完成指标的原因，"
-            "制定针对性措施，"
-            f"{{% elif all_met %}}{who}保持工作力度，巩固已取得的成效，"
-            f"{{% else %}}{who}对照《行动计划》和任务分解表，逐项落实工作措施，{{% endif %}}" + NEXT_YEAR + "。",
-        ),
-        para(
-            "QBody",
-            ("QHeading2Char", "（二）按时报送，确保数据准确。"),
-            f"{who}指定专人负责完成情况报送，对数据的真实性、准确性负责{gaps}。",
-        ),
-        para(
-            "QBody",
-            ("QHeading2Char", "（三）加强统筹，强化督导。"),
-            "{% if district %}请你区加强部门协同{% else %}市质量强市工作领导小组各成员单位要加强对口指导{% endif %}，"
-            # Lagging measures are spoken of only where some were missed (a notice never
-            # tells a district whose every measure was met to chase its lagging ones).
-            f"{{% if {any_missed} %}}对进度滞后的指标跟踪督办{{% else %}}持续跟踪各项指标进展{{% endif %}}，"
-            "推动各项任务落到实处。",
-        ),
-    ]
+# 目标待定 never reaches the text: how many measures had no target and were left out
+PENDING = "{% if summary.pending %}另有{{ summary.pending }}项指标本时段未设定目标，未纳入考核。{% endif %}"
+# what the 整改 looks to: the plan's final year asks for lasting results, other years the next targets
+AHEAD = (
+    "{% if final_year %}。{{ year }}年是《行动计划》实施的最后一年，要对未完成的指标逐项说明原因，"
+    "巩固《行动计划》实施成效，建立长效机制"
+    "{% else %}，确保{{ ahead }}目标任务按期完成{% endif %}"
+)
+AHEAD_MET = (
+    "{% if final_year %}巩固《行动计划》实施成效，建立长效机制{% else %}确保{{ ahead }}目标任务按期完成{% endif %}"
+)
+UNITS = "各{{ units.word }}"
 
 
 def city_body() -> list[str]:
-    annex_name = "{{ period.words }}各区{{ notice.subject }}工作完成情况表"
-    out = head_block("关于{{ period.words }}全市{{ notice.subject }}", "各区人民政府：")
+    annex_name = "{{ period.words }}" + UNITS + "{{ notice.subject }}工作完成情况表"
+    out = head_block("关于{{ period.words }}全市{{ notice.subject }}", "工作完成情况的通报")
     out += [
-        para("QBody", BASIS.replace("{who}", "各区")),
+        para("QBody", BASIS.replace("{who}", UNITS).replace("{whom}", UNITS).replace("{verb}", "通报")),
         para("QHeading1", "一、总体情况"),
         ctl("{%p if no_assessed %}"),
         para("QBody", "{{ period.words }}，《行动计划》任务分解表中没有需要考核的量化指标。" + PENDING),
@@ -323,67 +308,100 @@ def city_body() -> list[str]:
         ctl("{%p if summary.assessed and summary.none_reported %}"),
         para(
             "QBody",
-            "{{ period.words }}，《行动计划》任务分解表中分解到各区的量化考核指标共{{ summary.measures }}项，"
-            "各区合计{{ summary.assessed }}项次。截至本通报印发时，各区均未报送{{ period.words }}完成情况，暂无法评估。"
+            "{{ period.words }}，《行动计划》任务分解表中分解到"
+            + UNITS
+            + "的量化考核指标共{{ summary.measures }}项，"
+            + UNITS
+            + "合计{{ summary.assessed }}项次。截至{{ notice.date }}，"
+            + UNITS
+            + "均未报送{{ period.words }}完成情况，暂不评估。"
             + PENDING,
         ),
         ctl("{%p endif %}"),
         ctl("{%p if summary.assessed and not summary.none_reported %}"),
         para(
             "QBody",
-            "{{ period.words }}，《行动计划》任务分解表中分解到各区的量化考核指标共{{ summary.measures }}项，"
-            "各区合计{{ summary.assessed }}项次。经汇总，"
-            "{% if summary.all_met %}各区{{ summary.assessed }}项次全部完成"
+            "{{ period.words }}，《行动计划》任务分解表中分解到"
+            + UNITS
+            + "的量化考核指标共{{ summary.measures }}项，"
+            + UNITS
+            + "合计{{ summary.assessed }}项次。经核查，"
+            "{% if summary.all_met %}" + UNITS + "{{ summary.assessed }}项次全部完成"
             "{% if summary.exceeded %}（其中超额完成{{ summary.exceeded }}项次）{% endif %}"
-            "{% else %}各区共完成{{ summary.met }}项次"
+            "{% else %}" + UNITS + "共完成{{ summary.met }}项次"
             "{% if summary.exceeded %}（其中超额完成{{ summary.exceeded }}项次）{% endif %}"
             "{% if summary.missed %}，未完成{{ summary.missed }}项次{% endif %}"
-            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项次{% endif %}{% endif %}，"
-            "总体完成比例{{ summary.rate_text }}。" + PENDING,
+            # the one rule for what was not reported, said once: it counts as not done
+            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项次（按未完成计）{% endif %}{% endif %}，"
+            "总体完成比例{{ summary.rate_text }}"
+            '{% if change.diff_text == "持平" %}，与{{ previous.words }}持平'
+            "{% elif change.diff_text %}，较{{ previous.words }}（{{ change.rate_text }}）{{ change.diff_text }}{% endif %}。"
+            + PENDING,
         ),
         para(
             "QBody",
             "按考核指标完成比例排名：{% for g in ranking %}"
             '{{ g.names|join("、") }}{% if g.tied %}并列{% endif %}第{{ g.rank }}名，'
             "{% if g.names|length > 1 %}均{% endif %}"
-            "{% if g.none_reported %}未报送完成情况（共{{ g.assessed }}项，按未完成计）"
+            "{% if g.none_reported %}未报送完成情况"
             "{% else %}完成{{ g.met }}项（共{{ g.assessed }}项）{% endif %}，完成比例{{ g.rate_text }}"
             "{% if not loop.last %}；{% endif %}{% endfor %}"
-            '{% if unranked %}。{{ unranked|join("、") }}{{ period.words }}没有考核指标，不参与排名{% endif %}。',
+            '{% if unranked %}。{{ unranked|join("、") }}{{ period.words }}没有考核指标，不参与排名{% endif %}。'
+            "{% if rank_moves %}与{{ previous.words }}相比，{{ rank_moves_text }}"
+            "{% if rank_moves_rest %}，其余排名不变{% endif %}。"
+            "{% elif previous and ranking %}各" + "{{ units.word }}排名与{{ previous.words }}相同。{% endif %}",
         ),
         ctl("{%p endif %}"),
         ctl("{%p if city_summary.assessed %}"),
         para(
             "QBody",
             "由市有关部门牵头的全市性指标共{{ city_summary.assessed }}项，"
-            "{% if city_summary.none_reported %}均未报送完成情况，暂无法评估"
+            "{% if city_summary.none_reported %}均未报送完成情况"
             "{% elif city_summary.all_met %}全部完成"
             "{% if city_summary.exceeded %}（其中超额完成{{ city_summary.exceeded }}项）{% endif %}"
             "{% else %}完成{{ city_summary.met }}项"
             "{% if city_summary.exceeded %}（其中超额完成{{ city_summary.exceeded }}项）{% endif %}"
             "{% if city_summary.missed %}，未完成{{ city_summary.missed }}项{% endif %}"
-            "{% if city_summary.not_reported %}，未报送{{ city_summary.not_reported }}项{% endif %}{% endif %}。"
-            "{% if city_summary.pending %}另有{{ city_summary.pending }}项全市性指标目标待定，暂不评估。{% endif %}",
+            "{% if city_summary.not_reported %}，未报送{{ city_summary.not_reported }}项（按未完成计）{% endif %}"
+            "{% endif %}。"
+            "{% if city_summary.pending %}另有{{ city_summary.pending }}项全市性指标本时段未设定目标，未纳入考核。{% endif %}",
         ),
         ctl("{%p endif %}"),
     ]
     out += [
         *heading("results", "主要成效"),
+        ctl("{%p if milestones %}"),
+        para("QBody", "{{ period.words }}，" + joined("milestones", "、") + "节点目标如期实现。"),
+        ctl("{%p endif %}"),
         ctl("{%p if all_met %}"),
         para("QBody", "{{ period.words }}，各项考核指标全部完成，工作成效明显，予以肯定。"),
         ctl("{%p elif all_done %}"),
         para("QBody", '{{ all_done|join("、") }}{{ period.words }}考核指标全部完成，予以肯定。'),
         ctl("{%p endif %}"),
-        ctl("{%p for d in by_district if d.exceeded %}"),
-        para("QBody", "{{ d.name }}有{{ d.exceeded|length }}项指标超额完成：" + names("d.exceeded") + "。"),
-        ctl("{%p endfor %}"),
-        ctl("{%p if city_exceeded %}"),
-        para("QBody", "全市性指标中，有{{ city_exceeded|length }}项超额完成：" + names("city_exceeded") + "。"),
+        ctl("{%p if totals_best %}"),
+        para("QBody", "从全市看，" + joined("totals_best") + "。"),
         ctl("{%p endif %}"),
-        ctl("{%p if not all_met and not all_done and not any_exceeded %}"),
+        ctl("{%p for d in by_district if d.best %}"),
         para(
             "QBody",
-            "{% if summary.met %}各区共有{{ summary.met }}项次考核指标达到目标{% endif %}"
+            "{{ d.name }}超额完成{{ d.exceeded|length }}项指标"
+            '{% if d.exceeded|length > d.best|length %}，较突出的有{% else %}：{% endif %}{{ d.best|join("；") }}。',
+        ),
+        ctl("{%p endfor %}"),
+        ctl("{%p if city_best %}"),
+        para(
+            "QBody",
+            "全市性指标超额完成{{ city_exceeded|length }}项"
+            '{% if city_exceeded|length > city_best|length %}，较突出的有{% else %}：{% endif %}{{ city_best|join("；") }}。',
+        ),
+        ctl("{%p endif %}"),
+        ctl("{%p if reported_words %}"),
+        para("QBody", "定性任务的进展情况：" + joined("reported_words") + "。"),
+        ctl("{%p endif %}"),
+        ctl("{%p if not all_met and not all_done and not any_exceeded and not milestones %}"),
+        para(
+            "QBody",
+            "{% if summary.met %}" + UNITS + "共有{{ summary.met }}项次考核指标达到目标{% endif %}"
             "{% if summary.met and city_summary.met %}，{% endif %}"
             "{% if city_summary.met %}全市性指标有{{ city_summary.met }}项达到目标{% endif %}，详见附件。",
         ),
@@ -391,30 +409,33 @@ def city_body() -> list[str]:
         ctl("{%p endif %}"),
         *heading("problems", "存在问题"),
         ctl("{%p if any_missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（一）部分指标未完成。")),
+        para("QBody", ("QHeading2Char", "（一）部分指标未完成。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p for d in by_district if d.missed %}"),
-        para("QBody", "{{ d.name }}有{{ d.missed|length }}项指标未完成：" + listing("d.missed", missed_words) + "。"),
+        para(
+            "QBody",
+            "{{ d.name }}有{{ d.missed|length }}项指标未完成："
+            + listing("d.missed_shown", missed_words)
+            + "{% if d.missed_more %}；另有{{ d.missed_more }}项，详见附件{% endif %}。",
+        ),
         ctl("{%p endfor %}"),
         ctl("{%p if city_missed %}"),
         para("QBody", "全市性指标有{{ city_missed|length }}项未完成：" + listing("city_missed", missed_words) + "。"),
         ctl("{%p endif %}"),
         ctl("{%p if any_missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（二）部分数据未报送。")),
+        para("QBody", ("QHeading2Char", "（二）部分数据未报送。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p if report_gaps %}"),
         para(
             "QBody",
             "{% for d in by_district if d.not_reported %}{{ d.name }}"
             "{% if d.none_reported %}{{ d.not_reported|length }}项考核指标均未报送"
-            "{% else %}未报送{{ d.not_reported|length }}项：" + names("d.not_reported") + "{% endif %}"
+            "{% else %}未报送{{ d.not_reported|length }}项"
+            "{% if d.not_reported|length <= 4 %}：{{ d.not_reported_text }}{% endif %}{% endif %}"
             "{% if not loop.last %}；{% endif %}{% endfor %}"
             '{% if city_not_reported %}{% if by_district|selectattr("not_reported")|list %}；{% endif %}'
             "全市性指标中{% if city_summary.none_reported %}{{ city_not_reported|length }}项均未报送"
-            "{% else %}有{{ city_not_reported|length }}项未报送："
-            + names("city_not_reported")
-            + "{% endif %}{% endif %}。"
-            "以上指标暂无法评估。",
+            "{% else %}有{{ city_not_reported|length }}项未报送：{{ city_not_reported_text }}{% endif %}{% endif %}。",
         ),
         ctl("{%p endif %}"),
         # 指标报送率 where not all figures are in (issue 11: the `reporting` variable)
@@ -427,30 +448,82 @@ def city_body() -> list[str]:
         ctl("{%p endif %}"),
         ctl("{%p endif %}"),
     ]
-    out += next_steps(
-        # The city's own measures are led by the city's departments, not by the districts.
-        '{% if any_missed and not by_district|selectattr("missed")|list %}市有关牵头部门要{% else %}各区要{% endif %}',
-        "",
-        "any_missed",
-        "{% if any_not_reported %}；未报送数据的区和部门要尽快补报{% endif %}",
-    )
+    out += [
+        *heading("next", "下一步工作要求"),
+        ctl("{%p endif %}"),
+        ctl("{%p if steps.praise %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.praise }}肯定先进，比学赶超。"),
+            '{{ leaders|join("、") }}完成比例位居全市第一，予以肯定。'
+            + UNITS
+            + "要相互学习借鉴好的做法，比学赶超，整体提升工作水平。",
+        ),
+        ctl("{%p endif %}"),
+        ctl("{%p if missed_places %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.fix }}对标对表，限期整改。"),
+            '{% if last and last != leaders %}{{ last|join("、") }}完成比例排名末位，要于{{ notice.deadline }}前'
+            "向我办书面说明未完成指标的原因。{% endif %}"
+            '{% if missed_all %}各{{ units.word }}{% else %}{{ missed_places|join("、") }}{% endif %}要对照《行动计划》和任务分解表，逐项分析未完成指标的原因，制定整改措施，'
+            "于{{ notice.deadline }}前将整改情况书面报送我办"
+            "{% if repeated %}；连续未完成的{{ repeated|length }}项指标要作为整改重点，我办将列入重点督办{% endif %}"
+            + AHEAD
+            + "。",
+        ),
+        ctl("{%p else %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.fix }}巩固成果，持续提升。"),
+            UNITS + "要保持工作力度，" + AHEAD_MET + "。",
+        ),
+        ctl("{%p endif %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.report }}按时报送，确保数据准确。"),
+            UNITS + "要指定专人负责完成情况报送，对数据的真实性、准确性负责"
+            '{% if unreported_places %}；{{ unreported_places|join("、") }}要于{{ notice.deadline }}前补报未报送的数据'
+            "{% endif %}。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.guide }}加强统筹，强化督导。"),
+            # a task is given only to those addressed: the group's members when they are in 主送
+            "{% if notice.members_addressed %}领导小组各成员单位要加强对口指导，"
+            "{% if city_missed or city_not_reported %}牵头全市性指标的部门要对"
+            "{% if city_missed and city_not_reported %}未完成、未报送{% elif city_missed %}未完成{% else %}未报送{% endif %}"
+            "的全市性指标落实{% if city_missed %}整改{% endif %}{% if city_missed and city_not_reported %}和{% endif %}"
+            "{% if city_not_reported %}补报{% endif %}，{% endif %}"
+            "{% else %}我办将会同市有关部门加强跟踪督导，"
+            "{% if city_missed or city_not_reported %}督促牵头部门对"
+            "{% if city_missed and city_not_reported %}未完成、未报送{% elif city_missed %}未完成{% else %}未报送{% endif %}"
+            "的全市性指标落实{% if city_missed %}整改{% endif %}{% if city_missed and city_not_reported %}和{% endif %}"
+            "{% if city_not_reported %}补报{% endif %}，{% endif %}"
+            "{% endif %}"
+            "{% if any_missed %}对进度滞后的指标跟踪督办{% else %}持续跟踪各项指标进展{% endif %}，"
+            "推动各项任务落到实处。",
+        ),
+    ]
     out += closing_block(annex_name)
     out.append(sect_break(PORTRAIT_REFS + sect(False)))
+    # 序号 and 指标 on every row: a measure's rows may break across pages (rows never split)
     columns = [
-        ("序号", 600, "QTableText", "{% if r.first %}{{ r.row }}{% endif %}"),
-        ("指标", 3600, "QTableLeft", "{% if r.first %}{{ r.measure }}{% endif %}"),
-        ("区", 1200, "QTableText", "{{ r.place }}"),
+        ("序号", 600, "QTableText", "{{ r.row }}"),
+        ("指标", 3400, "QTableLeft", "{{ r.measure }}"),
+        ("{{ units.word }}", 1200, "QTableText", "{{ r.place }}"),
         ("目标值", 2200, "QTableText", "{{ r.target_cell }}"),
         ("完成值", 1300, "QTableText", "{{ r.actual_q }}"),
-        ("完成率", 1000, "QTableText", "{{ r.ratio_text }}"),
+        ("完成率", 1300, "QTableText", "{{ r.ratio_text }}"),
         ("状态", 1100, "QTableText", "{{ r.status }}"),
-        ("说明", 1756, "QTableLeft", "{{ r.note }}"),
+        ("说明", 1656, "QTableLeft", "{{ r.note }}"),
     ]
     note = (
-        "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为按序时进度计算的阶段目标，括号内为全年目标；"
-        "{% endif %}“各区合计”为各区目标值、完成值之和；“不适用”指本时段无考核目标或为定性任务。"
+        "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为序时目标，括号内为全年目标；"
+        "{% endif %}“各{{ units.word }}合计”为各{{ units.word }}目标值、完成值之和；"
+        "未报送的指标按未完成计入完成比例；“不适用”指本时段无考核目标或为定性任务。"
     )
-    out += annex_block(annex_name, columns, note, "图　{{ period.words }}各区考核指标完成比例")
+    out += annex_block(annex_name, columns, note, "图　{{ period.words }}" + UNITS + "考核指标完成比例")
     out.append(sect_break(LANDSCAPE_REFS + sect(True)))
     out += imprint_block()
     return out
@@ -458,87 +531,147 @@ def city_body() -> list[str]:
 
 def district_body() -> list[str]:
     annex_name = "{{ district.name }}{{ period.words }}{{ notice.subject }}工作完成情况表"
-    out = head_block("关于{{ district.name }}{{ period.words }}{{ notice.subject }}", "{{ district.name }}人民政府：")
+    you = "{{ district.you }}"
+    out = head_block(
+        '关于{% if notice.genre == "函" %}反馈{% endif %}{{ district.name }}{{ period.words }}',
+        '{{ notice.subject }}工作完成情况的{% if notice.genre == "函" %}函{% else %}通报{% endif %}',
+    )
     out += [
-        para("QBody", BASIS.replace("{who}", "你区")),
+        para(
+            "QBody",
+            BASIS.replace("{who}", you)
+            .replace("{whom}", you)
+            .replace("{verb}", '{% if notice.genre == "函" %}函告{% else %}通报{% endif %}'),
+        ),
         para("QHeading1", "一、总体情况"),
         ctl("{%p if no_assessed %}"),
-        para("QBody", "{{ period.words }}，《行动计划》任务分解表中没有需要你区考核的量化指标。" + PENDING),
+        para("QBody", "{{ period.words }}，《行动计划》任务分解表中没有需要" + you + "考核的量化指标。" + PENDING),
         ctl("{%p elif nothing_reported %}"),
         para(
             "QBody",
-            "截至本通报印发时，你区尚未报送{{ period.words }}完成情况，{{ summary.assessed }}项考核指标均无法评估。"
-            + PENDING,
+            "截至{{ notice.date }}，" + you + "尚未报送{{ period.words }}完成情况，{{ summary.assessed }}项考核指标"
+            "均按未完成计，完成比例为0。" + PENDING,
         ),
         ctl("{%p else %}"),
         para(
             "QBody",
-            "{{ period.words }}，你区承担《行动计划》任务分解表量化考核指标{{ summary.assessed }}项，"
+            "{{ period.words }}，" + you + "承担《行动计划》任务分解表量化考核指标{{ summary.assessed }}项，"
             "{% if summary.all_met %}全部完成{% else %}完成{{ summary.met }}项{% endif %}"
             "{% if summary.exceeded %}（其中超额完成{{ summary.exceeded }}项）{% endif %}"
             "{% if summary.missed %}，未完成{{ summary.missed }}项{% endif %}"
-            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项{% endif %}，"
-            "完成比例{{ summary.rate_text }}，在全市{{ standing.count }}个区中"
+            "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项（按未完成计）{% endif %}，"
+            "完成比例{{ summary.rate_text }}"
+            '{% if standing.rate_change_text == "持平" %}，与{{ previous.words }}持平'
+            "{% elif standing.rate_change_text %}，较{{ previous.words }}（{{ standing.previous_rate_text }}）"
+            "{{ standing.rate_change_text }}{% endif %}；"
+            "在全市{{ standing.count }}个{{ units.word }}中"
             '{% if standing.tied_with %}与{{ standing.tied_with|join("、") }}并列{% endif %}'
-            "排第{{ standing.rank }}名。" + PENDING,
+            "排第{{ standing.rank }}名"
+            '{% if standing.rank_change_text == "持平" %}，名次与{{ previous.words }}相同'
+            "{% elif standing.rank_change_text %}，较{{ previous.words }}{{ standing.rank_change_text }}{% endif %}。"
+            + PENDING,
         ),
         ctl("{%p endif %}"),
     ]
     out += [
         *heading("results", "主要成效"),
+        ctl("{%p if milestones %}"),
+        para("QBody", "{{ period.words }}，" + joined("milestones", "、") + "节点目标如期实现。"),
+        ctl("{%p endif %}"),
         ctl("{%p if all_met %}"),
-        para("QBody", "你区{{ period.words }}考核指标全部完成，工作成效明显，予以肯定。"),
+        para("QBody", you + "{{ period.words }}考核指标全部完成，工作成效明显，予以肯定。"),
         ctl("{%p endif %}"),
         ctl("{%p if exceeded %}"),
-        para("QBody", "你区有{{ exceeded|length }}项指标超额完成：" + listing("exceeded", exceeded_words) + "。"),
+        para(
+            "QBody",
+            you
+            + "超额完成{{ exceeded|length }}项指标{% if exceeded_more %}，较突出的有{% else %}：{% endif %}"
+            + joined("best")
+            + "。",
+        ),
         ctl("{%p endif %}"),
         ctl("{%p if met %}"),
         para(
             "QBody",
-            "{% if exceeded %}另有{% else %}你区有{% endif %}{{ met|length }}项指标达到目标：" + names("met") + "。",
+            "{% if exceeded %}另有{% else %}" + you + "有{% endif %}{{ met|length }}项指标达到目标"
+            "{% if met_more %}，详见附件{% else %}：{{ met_text }}{% endif %}。",
         ),
+        ctl("{%p endif %}"),
+        ctl("{%p if reported_words %}"),
+        para("QBody", "定性任务的进展情况：" + joined("reported_words") + "。"),
         ctl("{%p endif %}"),
         ctl("{%p endif %}"),
         *heading("problems", "存在问题"),
         # The sub-headings （一）（二） stand on their own lines, and only when both items are there.
         ctl("{%p if missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（一）部分指标未完成。")),
+        para("QBody", ("QHeading2Char", "（一）部分指标未完成。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p if missed %}"),
-        para("QBody", "你区有{{ missed|length }}项指标未完成：" + listing("missed", missed_words) + "。"),
+        para("QBody", you + "有{{ missed|length }}项指标未完成：" + listing("missed", missed_words) + "。"),
         ctl("{%p endif %}"),
         ctl("{%p if missed and report_gaps %}"),
-        para("QBody", ("QHeading2Char", "（二）部分数据未报送。")),
+        para("QBody", ("QHeading2Char", "（二）部分数据未报送。"), ppr=KEEP),
         ctl("{%p endif %}"),
         ctl("{%p if report_gaps %}"),
-        para(
-            "QBody",
-            "你区有{{ not_reported|length }}项指标未报送完成情况：" + names("not_reported") + "，暂无法评估。",
-        ),
+        para("QBody", you + "有{{ not_reported|length }}项指标未报送完成情况：{{ not_reported_text }}。"),
         ctl("{%p endif %}"),
         ctl("{%p endif %}"),
     ]
-    out += next_steps(
-        "请你区",
-        "{{ missed|length }}项",
-        "missed",
-        "{% if nothing_reported %}，尽快报送{{ period.words }}完成情况"
-        "{% elif not_reported %}，尽快补报未报送的{{ not_reported|length }}项指标{% endif %}",
-    )
+    out += [
+        *heading("next", "下一步工作要求"),
+        ctl("{%p endif %}"),
+        ctl("{%p if steps.praise %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.praise }}保持优势，再创佳绩。"),
+            you + "完成比例位居全市第一，予以肯定。望总结推广好的做法，保持工作力度，" + AHEAD_MET + "。",
+        ),
+        ctl("{%p endif %}"),
+        ctl("{%p if missed %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.fix }}逐项整改，限期报告。"),
+            "{% if standing.last %}" + you + "完成比例排名全市末位。{% endif %}"
+            "请" + you + "对照《行动计划》和任务分解表，逐项分析{{ missed|length }}项未完成指标的原因"
+            "{% if repeated %}，其中{{ repeated_text }}{{ repeated[0].streak_text }}未完成，要作为整改重点{% endif %}，"
+            "制定整改措施，于{{ notice.deadline }}前将"
+            "{% if standing.last %}未完成原因的书面说明和{% endif %}整改情况报送我办" + AHEAD + "。",
+        ),
+        ctl("{%p else %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.fix }}巩固成果，持续提升。"),
+            "请" + you + "保持工作力度，" + AHEAD_MET + "。",
+        ),
+        ctl("{%p endif %}"),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.report }}按时报送，确保数据准确。"),
+            "请" + you + "指定专人负责完成情况报送，对数据的真实性、准确性负责"
+            "{% if nothing_reported %}，于{{ notice.deadline }}前报送{{ period.words }}完成情况"
+            "{% elif not_reported %}，于{{ notice.deadline }}前补报未报送的{{ not_reported|length }}项指标{% endif %}。",
+        ),
+        para(
+            "QBody",
+            ("QHeading2Char", "{{ steps.guide }}加强统筹，强化督导。"),
+            "请" + you + "加强部门协同，"
+            "{% if missed %}对进度滞后的指标跟踪督办{% else %}持续跟踪各项指标进展{% endif %}，推动各项任务落到实处。",
+        ),
+    ]
     out += closing_block(annex_name)
     out.append(sect_break(PORTRAIT_REFS + sect(False)))
     columns = [
         ("序号", 600, "QTableText", "{{ r.row }}"),
-        ("指标", 4000, "QTableLeft", "{{ r.measure }}"),
+        ("指标", 3800, "QTableLeft", "{{ r.measure }}"),
         ("目标值", 2400, "QTableText", "{{ r.target_cell }}"),
         ("完成值", 1400, "QTableText", "{{ r.actual_q }}"),
-        ("完成率", 1100, "QTableText", "{{ r.ratio_text }}"),
+        ("完成率", 1300, "QTableText", "{{ r.ratio_text }}"),
         ("状态", 1100, "QTableText", "{{ r.status }}"),
         ("说明", 2156, "QTableLeft", "{{ r.note }}"),
     ]
     note = (
-        "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为按序时进度计算的阶段目标，括号内为全年目标；"
-        "{% endif %}“不适用”指本时段无考核目标或为定性任务。"
+        "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为序时目标，括号内为全年目标；"
+        "{% endif %}未报送的指标按未完成计入完成比例；“不适用”指本时段无考核目标或为定性任务。"
     )
     out += annex_block(annex_name, columns, note, "图　{{ district.name }}{{ period.words }}各项指标完成率")
     out.append(sect_break(LANDSCAPE_REFS + sect(True)))
@@ -587,7 +720,9 @@ def package(body: list[str], title: str, horizontal: bool = False) -> bytes:
     document = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {NS}><w:body>'
         + "\n".join(body)
-        + f"<w:sectPr>{PORTRAIT_REFS}{sect(False)}</w:sectPr></w:body></w:document>"
+        # the 版记's section starts on an even page (GB/T 9704: the 版记 on the last page, the back of a
+        # sheet printed on both sides); Word, WPS and LibreOffice add a blank page where needed
+        + f"<w:sectPr>{PORTRAIT_REFS}{sect(False).replace('nextPage', 'evenPage')}</w:sectPr></w:body></w:document>"
     ).replace(CHART_RUN, notice_charts.drawing(horizontal))
     parts = {
         "_rels/.rels": ROOT_RELS,
@@ -626,7 +761,8 @@ def main() -> None:
         (
             "通报-区.docx",
             district_body(),
-            "关于{{ district.name }}{{ period.words }}{{ notice.subject }}工作完成情况的通报",
+            '关于{% if notice.genre == "函" %}反馈{% endif %}{{ district.name }}{{ period.words }}{{ notice.subject }}'
+            '工作完成情况的{% if notice.genre == "函" %}函{% else %}通报{% endif %}',
         ),
     ):
         path = args.out / name

@@ -87,7 +87,7 @@ def table(
     "--date",
     "date_text",
     default=None,
-    help="成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date；都没有时为时段截止日期）。",
+    help="成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date，用于在该日之前已结束的时段；都没有时为时段结束后的第一个工作日）。",
 )
 @click.option("--strict", is_flag=True, help="有完成值未报送时报错，而不是在通报中写明。")
 @output_option("out_dir", "输出文件夹（默认 output/年度/通报）。")
@@ -201,7 +201,7 @@ def render(
     "--date",
     "date_text",
     default=None,
-    help="通报的成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date；都没有时为时段截止日期）。",
+    help="通报的成文日期，写作 YYYY-MM-DD（优先于 qdocgen.toml 的 [notice] date，用于在该日之前已结束的时段；都没有时为时段结束后的第一个工作日）。",
 )
 @click.pass_obj
 def build(

@@ -118,14 +118,13 @@ def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
 def notice_jobs(ws: Workspace, periods: list[Period], date=None, maker=None) -> list[Job]:
     """The 通报 of `periods`, made by `maker` (a NoticeMaker; by default one with the workspace's
     settings and `date`)."""
-    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker, check_notice_date
+    from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
 
     if not periods:
         return []
     maker = maker or NoticeMaker(ws, date=date)  # the same settings as `qdocgen notice`: the same bytes
-    if maker.date is not None:  # refused before anything is written, not once per notice
-        for period in periods:
-            check_notice_date(maker.date, period)
+    for period in periods:  # a date set for a period that cannot carry it: refused before anything is written
+        maker.date_of(period)
     jobs = []
     for period in periods:
         for district in [None, *ws.plan.district_names]:

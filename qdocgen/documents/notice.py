@@ -17,7 +17,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from qdocgen import display, fmt
@@ -25,6 +25,7 @@ from qdocgen.documents.notice_context import NoticeOptions, city_context, distri
 from qdocgen.errors import TemplateError, UserError, os_error_text, package_error_text
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import CITY
+from qdocgen.plan.units import addressee_line
 from qdocgen.progress import MET, MISSED, NOT_REPORTED, Evaluation
 from qdocgen.render.gbt9704 import parse_date
 from qdocgen.render.names import used_names
@@ -42,28 +43,73 @@ CHART_FONT_RETIRED = (
 )
 
 
+def members_of(plan) -> str:
+    """The default 抄送: the members of the leading group whose office signs the notices
+    ('市质量强市工作领导小组各成员单位' for 佛山市质量强市工作领导小组办公室)."""
+    office = plan.office
+    if office.endswith("办公室") and "领导小组" in office:
+        group = office.removesuffix("办公室")
+        if group.startswith(plan.city):
+            group = "市" + group.removeprefix(plan.city)
+        return f"{group}各成员单位"
+    return ""
+
+
 def notice_filename(period: Period, subject: str, district: str | None = None) -> str:
     """'南海区-2018年度工业产品质量提升工作完成情况通报.docx' (全市- for the city notice)."""
     return f"{district or CITY}-{period.words}{subject}工作完成情况通报.docx"
 
 
 NO_DATE_WARNING = (
-    "未设定成文日期，通报按各时段的截止日期成文；"
-    '请用 --date YYYY-MM-DD 或在 qdocgen.toml 的 [notice] 一节写 date = "YYYY-MM-DD" 设定'
+    "未设定成文日期，通报按时段结束、最后一份填报表收回之后的第一个工作日成文（春节等农历节日未计）；"
+    '请用 --date YYYY-MM-DD 或在 qdocgen.toml 的 [notice] 一节写 date = "YYYY-MM-DD"（或按时段写 dates）设定'
 )
 
 
-def check_notice_date(value: date, period: Period) -> date:
-    """A 成文日期 must not come before the end of the period it reports on."""
-    if value < period.end:
+def check_notice_date(value: date, period: Period, what: str = "成文日期") -> date:
+    """A 成文日期 must come after the end of the period it reports on."""
+    if value <= period.end:
         raise UserError(
-            f"成文日期 {fmt.cn_date(value)} 早于{period.words}的截止日期 {fmt.cn_date(period.end)}，"
-            "通报不能在时段结束前成文；请用 --date（或 qdocgen.toml 的 [notice] date）另设成文日期，"
-            "或用 --year 只生成已截止时段的通报"
+            f"{what} {fmt.cn_date(value)} 不晚于{period.words}的截止日期 {fmt.cn_date(period.end)}，"
+            "通报不能在时段结束前成文；请在 qdocgen.toml 的 [notice] dates 中为该时段另设成文日期"
         )
     if value.year > period.year + 2:
-        raise UserError(f"成文日期 {fmt.cn_date(value)} 距{period.words}过远，请检查 --date")
+        raise UserError(f"{what} {fmt.cn_date(value)} 距{period.words}过远，请检查")
     return value
+
+
+# holidays on fixed dates (元旦, 劳动节, 国庆节); those of the lunar calendar are not known
+FIXED_HOLIDAYS = {(1, 1), (5, 1), *((10, d) for d in range(1, 8))}
+
+
+def next_working_day(day: date) -> date:
+    """`day`, or the first day after it that is neither a weekend nor a fixed-date holiday."""
+    while day.weekday() >= 5 or (day.month, day.day) in FIXED_HOLIDAYS:
+        day += timedelta(days=1)
+    return day
+
+
+def last_collected(ws: Workspace, period: Period) -> date | None:
+    """The day the last form or correction of `period` was made, from its collection log."""
+    from qdocgen.figures.log import log_file, read_log
+
+    entries = read_log(log_file(ws.data_dir, period), ws.plan)
+    moments = [e.when for e in entries if e.when is not None]
+    return max(moments).date() if moments else None
+
+
+def default_date(ws: Workspace, period: Period) -> date:
+    """The first working day after the period ended and after its last form was collected."""
+    day = period.end + timedelta(days=1)
+    collected = last_collected(ws, period)
+    if collected is not None and collected >= day:
+        day = collected
+    return next_working_day(day)
+
+
+def number_text(pattern: str, year: int, n: int) -> str:
+    """'佛质强办〔2019〕3号' from '佛质强办〔{year}〕{n}号'."""
+    return pattern.replace("{year}", str(year)).replace("{n}", str(n))
 
 
 @dataclass
@@ -82,13 +128,14 @@ class NoticeMaker:
         if config.chart.given:  # retired, never an error (the channel says it once)
             self.ws.warnings.append(CHART_FONT_RETIRED)
         self.subject = config.notice.subject or subject_of(self.ws.plan)
+        self.given = "--date"
         if self.date is not None:  # --date wins over the file
             self.date = parse_date(self.date, "成文日期")
         elif config.notice.date is not None:  # qdocgen.toml [notice] date, validated by config.py
             self.date = config.notice.date
-        else:
-            self.ws.warnings.append(NO_DATE_WARNING)  # said once however many notices
+            self.given = "qdocgen.toml 的 [notice] date"
         self._prepared: dict[str, PreparedDocx] = {}
+        self._dates: dict[Period, date] = {}
 
     # ── public API ──────────────────────────────────────────────────────────────────────
 
@@ -108,7 +155,7 @@ class NoticeMaker:
         if district is None:
             return city_context(self.ws.plan, ev, self._options(period), self._city_bars(ev) if show else [])
         bars = self._district_bars(ev, district) if show else []
-        return district_context(self.ws.plan, ev, district, self._options(period), bars)
+        return district_context(self.ws.plan, ev, district, self._options(period, district), bars)
 
     def shows(self, period: Period, district: str | None, context: dict | None = None) -> dict:
         """Everything a notice's bytes depend on besides its template (JSON-able, for a build
@@ -170,19 +217,74 @@ class NoticeMaker:
         document (dated on its 成文日期, written by the office), in one write of the package."""
         return self.template(name).render(context, Signature(self._when(period), self.ws.plan.office))
 
-    def _when(self, period: Period) -> date:
-        return check_notice_date(self.date, period) if self.date is not None else period.end
+    def date_of(self, period: Period) -> date:
+        """The 成文日期 of `period`'s notices: the one date given (--date, else [notice] date)
+        where the period had ended before it, else the period's own date ([notice] dates), else
+        the first working day after the period ended and its last form came in. A date given
+        for every period that one period cannot carry is said once, with what was used instead."""
+        if period in self._dates:
+            return self._dates[period]
+        own = self.ws.config.notice.dates.get(period.key)
+        if self.date is not None and self.date > period.end and own is None:
+            when = check_notice_date(self.date, period)
+        elif own is not None:
+            when = check_notice_date(own, period, f"qdocgen.toml [notice] dates 中{period.words}的成文日期")
+        else:
+            when = default_date(self.ws, period)
+            if self.date is not None:
+                self.ws.warnings.append(
+                    f"{self.given} 为{fmt.cn_date(self.date)}，{period.words}当日尚未结束，"
+                    f"其通报按时段结束后的第一个工作日{fmt.cn_date(when)}成文"
+                    "（可在 qdocgen.toml 的 [notice] dates 中另设）"
+                )
+            elif NO_DATE_WARNING not in self.ws.warnings:
+                self.ws.warnings.append(NO_DATE_WARNING)  # said once however many notices
+        self._dates[period] = when
+        return when
 
-    def _options(self, period: Period) -> NoticeOptions:
-        when = self._when(period)
+    def _when(self, period: Period) -> date:
+        return self.date_of(period)
+
+    def number(self, period: Period, district: str | None) -> str:
+        """The document's 发文字号: the pattern's {n} counts the notices of the 成文 year, in
+        order of date, period, then the city's before the districts' in the plan's order, so a
+        document keeps its number when a later period is added."""
+        pattern = self.profile.doc_number
+        if "{n}" not in pattern:
+            return number_text(pattern, self.date_of(period).year, 0)
+        periods = {p for p in self.ws.figures.periods if p.year in self.ws.plan.years} | {period}
+        when = self.date_of(period)
+        same_year = sorted(p for p in periods if self.date_of(p).year == when.year)
+        order = sorted(same_year, key=lambda p: (self.date_of(p), p))
+        units = [None, *self.ws.plan.district_names]
+        n = self.ws.config.notice.first_number + order.index(period) * len(units) + units.index(district)
+        return number_text(pattern, when.year, n)
+
+    def _options(self, period: Period, district: str | None = None) -> NoticeOptions:
+        when = self.date_of(period)
         p = self.profile
-        redhead = {"mark": p.issuer_mark, "number": p.doc_number} if p.red_head_shown else None
+        number = self.number(period, district) if p.doc_number else ""
+        redhead = {"mark": p.issuer_mark, "number": number} if p.red_head_shown else None
+        settings = self.ws.config.notice
+        plan = self.ws.plan
+        if district is None:
+            addressees = settings.addressees or addressee_line(plan.districts)
+        else:
+            addressees = next(d.authority for d in plan.districts if d.name == district)
         return NoticeOptions(
             subject=self.subject,
             date_text=fmt.cn_date(when),
             print_date_text=fmt.cn_date(when),
-            signer=self.ws.plan.office,
+            signer=plan.office,
             redhead=redhead,
+            number=number,
+            deadline_text=fmt.cn_date(next_working_day(when + timedelta(days=settings.deadline_days))),
+            addressees=addressees,
+            copy_to=settings.copy_to or members_of(plan),
+            genre="通报" if district is None else settings.district_genre,
+            contact=settings.contact,
+            public=settings.public,
+            trend=self.ws.trend(period),
         )
 
     def _check_missing(self, ev: Evaluation, district: str | None) -> None:
@@ -199,9 +301,12 @@ class NoticeMaker:
 
     def _city_bars(self, ev: Evaluation) -> list[dict]:
         """The city chart's rows: each district's completion rate, in the plan's order (a
-        district that reported nothing has no rate to show and no bar)."""
+        district that reported nothing stands at 0, as the ranking counts it; one with nothing
+        assessed has no bar)."""
         order = self.ws.plan.district_names
         standings = sorted(ev.standings, key=lambda s: order.index(s.district))
+        if all(s.not_reported == s.assessed for s in standings):  # nothing reported at all: no chart
+            return []
         return [
             # the 完成比例 as the display rule shows it (never 100% unless all were met)
             {
@@ -210,7 +315,7 @@ class NoticeMaker:
                 "missed": False,
             }
             for s in standings
-            if s.rate is not None and s.not_reported < s.assessed
+            if s.rate is not None
         ]
 
     def _district_bars(self, ev: Evaluation, district: str) -> list[dict]:

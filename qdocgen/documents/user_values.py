@@ -34,7 +34,7 @@ def built_in_names() -> set[str]:
 
 
 def parse_set(items: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """`--set 名称=值` options as a dict (values are text: 电话 0757-83381234 keeps its zero)."""
+    """`--set 名称=值` options as a dict (values are text: 电话 0000-12345678 keeps its zero)."""
     out: dict[str, str] = {}
     for item in items:
         name, eq, value = item.partition("=")

@@ -100,7 +100,7 @@ KEYS: dict[str, str] = {
     "seal": "是否加盖印章（true：成文日期右空四字、署名居中于日期之上；false：署名右空二字）",
     "red_head": "是否排红头（发文机关标志、发文字号、红色分隔线），默认 false",
     "issuer_mark": "发文机关标志，如 某市质量强市工作领导小组办公室",
-    "doc_number": "发文字号，如 某质强办〔2022〕3号（年份用六角括号，不编虚位、不加“第”）",
+    "doc_number": "发文字号，如 某质强办〔{year}〕{n}号：{year} 为成文年份，{n} 为序号，每份通报各用一个（按成文日期、时段、全市在前依次编号，[notice] first_number 为每年的起始号）；不含 {n} 时各份通报同号（年份用六角括号，不编虚位、不加“第”）",
     "mark_font / mark_size": "发文机关标志字体与字号，默认 方正小标宋简体、72（36磅），过长时自动压缩字宽",
     "red_color": "红头颜色（六位十六进制），默认 FF0000",
 }
@@ -108,7 +108,10 @@ KEYS: dict[str, str] = {
 
 def check_doc_number(text: str) -> str | None:
     """Why a 发文字号 is not written as GB/T 9704 asks (None if it is)."""
-    if not DOC_NUMBER.search(text):
+    leftover = re.sub(r"\{(year|n)\}", "", text)
+    if "{" in leftover or "}" in leftover:
+        return f"发文字号“{text}”中只能用 {{year}}（成文年份）和 {{n}}（序号）两个占位符"
+    if not DOC_NUMBER.search(text.replace("{year}", "2000").replace("{n}", "1")):
         return f"发文字号“{text}”格式不对：年份应写在六角括号〔〕内，序号不编虚位、不加“第”，如 某府办函〔2021〕12号"
     return None
 

@@ -27,6 +27,18 @@ def progress(ws: Workspace, per: Period, district: str | None, city_only: bool, 
         s = standing.get(rec["district"])
         rec["rank"] = s.rank if s else None
         rec["rate"] = None if s is None or s.rate is None else round(s.rate, 6)
+    # against the period before (issue 21): its status, misses in a row, the rank then
+    tr = ws.trend(per)
+    for rec, r in zip(records, results, strict=True):
+        rec["previous_period"] = tr.previous.key if tr.previous else None
+        before, streak = tr.of(r) if r.scope != "total" else (None, 0)
+        rec["previous_status"] = before
+        rec["missed_in_a_row"] = streak
+        old = tr.standing_before.get(r.district)
+        now = standing.get(r.district)
+        ranked = old is not None and now is not None and old.assessed and now.assessed
+        rec["previous_rank"] = old.rank if ranked else None
+        rec["rank_change"] = old.rank - now.rank if ranked else None
     if fmt == "json":
         return json_text(records) + "\n"
     headers = ["序号", "指标", "单位", "区", "目标值", "完成值", "完成率", "状态", "说明"]

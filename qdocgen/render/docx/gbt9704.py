@@ -443,3 +443,36 @@ def apply_profile(blob: bytes, p: Profile, signer: str = "") -> bytes:
                 data = patch_number_boxes(data, p)
             dst.writestr(info, data)
     return out.getvalue()
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """The pages of a PDF as LibreOffice writes it (one /Type /Page object each)."""
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def imprint_after_blank_page(blob: bytes) -> bytes | None:
+    """The document with a blank page before its 版记, or None when it has none.
+
+    The 版记's section starts on an even page (`w:type evenPage`), which Word and WPS honour;
+    LibreOffice does not, so a PDF it makes with an odd number of pages is made again from this
+    copy, whose 版记 then falls on the even last page (GB/T 9704: the back of the last sheet).
+    """
+    src = zipfile.ZipFile(io.BytesIO(blob))
+    spacer_id = role_ids(src.read(STYLES), Profile()).get("QImprintSpacer", "QImprintSpacer")
+    root = etree.fromstring(src.read(DOCUMENT))
+    spacer = next(
+        (p for p in root.iter(W + "p") if p.find(f"{W}pPr/{W}pStyle[@{W}val='{spacer_id}']") is not None), None
+    )
+    if spacer is None:
+        return None
+    blank = etree.SubElement(spacer.getparent(), W + "p")
+    spacer.addprevious(blank)
+    etree.SubElement(etree.SubElement(blank, W + "r"), W + "br").set(W + "type", "page")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == DOCUMENT:
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(info, data)
+    return out.getvalue()

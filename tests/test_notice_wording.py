@@ -1,0 +1,211 @@
+"""Issue 21: what a 科长 signs unchanged — the change since the last period, repeated misses,
+deadlines from the 成文日期, addressees that agree with the tasks, each document its own 文号,
+units that are not all districts, and the plan's final year. Every notice is read back."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+
+import docx
+import pytest
+
+from qdocgen.documents.notice import NoticeMaker, next_working_day
+from qdocgen.documents.notice_context import join_names
+from qdocgen.figures.period import Period
+from qdocgen.workspace import Workspace
+
+from conftest import TEMPLATES
+
+Y2018 = Period(2018)
+
+
+def text(data: bytes) -> str:
+    return "\n".join(p.text for p in docx.Document(__import__("io").BytesIO(data)).paragraphs)
+
+
+def maker(data_dir, toml: str = "", date: str | None = "2019-01-15", plan=None, charts=False) -> NoticeMaker:
+    if toml:
+        (data_dir.parent / "qdocgen.toml").write_text(toml, encoding="utf-8")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    if plan is not None:
+        ws.__dict__["plan"] = plan(ws.plan)
+    return NoticeMaker(ws, date=date, charts=charts)
+
+
+def test_city_notice_says_the_change_the_repeats_and_the_deadline(data_dir):
+    city = text(maker(data_dir).city(Y2018))
+    # 总体情况: the completion share against 2017, and who moved in the ranking
+    assert re.search(r"总体完成比例85\.9%，较2017年度（[\d.]+%）提高[\d.]+个百分点", city)
+    assert "与2017年度相比，禅城区上升2位" in city
+    # 主要成效 with figures, the milestone reached, citywide totals
+    assert "通过国家质检总局验收（任务分解表第1项）" in city
+    assert re.search(r"各区合计\d+家（目标\d+家，完成目标的[\d.]+%）", city)
+    # a measure missed in 2017 and 2018 is flagged where it is listed
+    assert "认证活动监督检查次数为12次，目标20次，差8次（连续两年未完成）" in city
+    # 工作要求: praise for the first, a written explanation from the last, a deadline 15 days on
+    assert "禅城区、顺德区完成比例位居全市第一，予以肯定" in city
+    assert "三水区完成比例排名末位，要于2019年1月30日前向我办书面说明" in city
+    assert "确保2019年目标任务按期完成" in city
+    # no separators, no 待定, the unreported counted as not done (said once)
+    assert "1,000" not in city and "待定" not in city and "暂无法评估" not in city
+    assert city.count("按未完成计）") == 1
+    # the leading group's members are only in 抄送: no task for them
+    assert "成员单位要" not in city and "我办将会同市有关部门加强跟踪督导" in city
+
+
+def test_members_get_a_task_only_when_addressed(data_dir):
+    toml = '[notice]\naddressees = "各区人民政府，市质量强市工作领导小组各成员单位"\ncopy_to = "市人大常委会办公室"\n'
+    m = maker(data_dir, toml)
+    city = text(m.city(Y2018))
+    assert "各区人民政府，市质量强市工作领导小组各成员单位：" in city
+    assert "领导小组各成员单位要加强对口指导" in city
+    blob = m.city(Y2018)
+    assert "抄送：市人大常委会办公室。" in "".join(
+        c.text for t in docx.Document(__import__("io").BytesIO(blob)).tables for r in t.rows for c in r.cells
+    )
+
+
+def test_district_letter_genre_rank_change_and_repeats(data_dir):
+    nanhai = text(maker(data_dir).district(Y2018, "南海"))
+    assert "关于反馈南海区2018年度" in nanhai and "现将有关情况函告如下" in nanhai and "特此函告。" in nanhai
+    assert "较2017年度（79.3%）提高5.9个百分点" in nanhai and "名次与2017年度相同" in nanhai
+    assert "其中推荐申请“广东优质”企业数、认证活动监督检查次数连续两年未完成，要作为整改重点" in nanhai
+    assert "于2019年1月30日前将整改情况报送我办" in nanhai
+    sanshui = text(maker(data_dir).district(Y2018, "三水"))
+    assert "你区完成比例排名全市末位" in sanshui and "未完成原因的书面说明和整改情况" in sanshui
+    as_notice = text(maker(data_dir, '[notice]\ndistrict_genre = "通报"\n').district(Y2018, "南海"))
+    assert "关于南海区2018年度" in as_notice and "特此通报。" in as_notice and "函告" not in as_notice
+
+
+def test_counties_and_a_functional_zone_are_addressed_as_what_they_are(data_dir):
+    def units(plan):
+        kinds = {"三水区": "县", "高明区": "功能区"}
+        return dataclasses.replace(
+            plan,
+            districts=tuple(
+                dataclasses.replace(d, kind=kinds.get(d.name, d.kind), authority="", you="") for d in plan.districts
+            ),
+        )
+
+    m = maker(data_dir, plan=units)
+    city = text(m.city(Y2018))
+    assert "各区、县人民政府，高明区管委会：" in city and "各区（县、功能区）" in city
+    gaoming = text(m.district(Y2018, "高明"))
+    assert "高明区管委会：" in gaoming and "你委" in gaoming and "你区" not in gaoming
+    sanshui = text(m.district(Y2018, "三水"))
+    assert "三水区人民政府：" in sanshui and "你县完成比例排名全市末位" in sanshui and "你区" not in sanshui
+
+
+def test_final_year_asks_for_lasting_results(data_dir):
+    shutil.copy(data_dir / "figures" / "2018.csv", data_dir / "figures" / "2019.csv")
+    m = maker(data_dir, date="2020-01-15")
+    city = text(m.city(Period(2019)))
+    assert "2019年是《行动计划》实施的最后一年" in city and "建立长效机制" in city
+    assert "下一年度" not in city and "2020年目标任务" not in city
+
+
+def test_each_notice_has_its_own_number_and_dates_never_fall_on_a_weekend(data_dir):
+    toml = (
+        '[gbt9704]\nred_head = true\nissuer_mark = "佛山市质量强市工作领导小组办公室"\n'
+        'doc_number = "佛质强办〔{year}〕{n}号"\n[notice]\nfirst_number = 5\n'
+        'dates = { "2019-H1" = "2019-07-22" }\n'
+    )
+    m = maker(data_dir, toml, date=None)
+    numbers = {(p, d): m.number(p, d) for p in (Period(2017), Y2018) for d in (None, "南海区")}
+    assert numbers[(Period(2017), None)] == "佛质强办〔2018〕5号"  # 2017's notices are dated 2 January 2018
+    assert numbers[(Y2018, None)] == "佛质强办〔2019〕5号" and numbers[(Y2018, "南海区")] == "佛质强办〔2019〕7号"
+    assert m.number(Period(2019, "H1"), None) == "佛质强办〔2019〕11号"  # after 2018's six
+    assert "佛质强办〔2019〕7号" in text(m.district(Y2018, "南海"))
+    assert m.district(Y2018, "南海") == maker(data_dir, date=None).district(Y2018, "南海")  # stable
+    for day in range(1, 40):
+        d = next_working_day(__import__("datetime").date(2019, 1, 1) + __import__("datetime").timedelta(days=day))
+        assert d.weekday() < 5
+
+
+def test_names_with_the_list_mark_stay_apart():
+    assert join_names(["甲、乙认证企业数", "丙数"]) == "“甲、乙认证企业数”、丙数"
+
+
+def test_progress_json_has_the_previous_period(cli):
+    out = cli("progress", "--year", "2018", "--district", "南海", "--format", "json")
+    assert out.exit_code == 0, out.output
+    records = json.loads(out.output)
+    row = next(r for r in records if r["measure"] == "认证活动监督检查次数")
+    assert row["previous_period"] == "2017" and row["previous_status"] == "未完成"
+    assert row["missed_in_a_row"] == 2 and row["previous_rank"] == 3 and row["rank_change"] == 0
+
+
+@pytest.mark.parametrize(
+    "toml, why",
+    [('[notice]\ndistrict_genre = "报告"\n', "函"), ('[notice]\ndates = { "2019-X" = "2019-07-01" }\n', "时段")],
+)
+def test_bad_settings_are_named(data_dir, toml, why):
+    from qdocgen.errors import UserError
+
+    with pytest.raises(UserError) as exc:
+        maker(data_dir, toml)
+    assert why in str(exc.value) + "".join(str(p) for p in getattr(exc.value, "problems", []) or [])
+
+
+def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
+    """The 版记's section starts on an even page in Word; for LibreOffice's PDF (--pdf) an odd
+    count is made again with a blank page before the 版记."""
+    import subprocess
+
+    from qdocgen.build import find_soffice
+    from qdocgen.render.docx.gbt9704 import imprint_after_blank_page, pdf_page_count
+
+    blob = maker(data_dir).district(Y2018, "南海")
+    body = docx.Document(__import__("io").BytesIO(blob)).element.body
+    W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    assert body.find(f"{W}sectPr/{W}type").get(W + "val") == "evenPage"
+    soffice = find_soffice()
+    if soffice is None:
+        pytest.skip("LibreOffice 未安装")
+    pages = {}
+    for name, data in (("as_is", blob), ("blank", imprint_after_blank_page(blob))):
+        (tmp_path / f"{name}.docx").write_bytes(data)
+        subprocess.run(
+            [soffice, f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless", "--convert-to", "pdf"]
+            + ["--outdir", str(tmp_path), str(tmp_path / f"{name}.docx")],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        pages[name] = pdf_page_count((tmp_path / f"{name}.pdf").read_bytes())
+    assert pages["blank"] == pages["as_is"] + 1
+    last = subprocess.run(
+        ["pdftotext", "-f", str(pages["blank"]), "-l", str(pages["blank"]), str(tmp_path / "blank.pdf"), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "印发" in last
+
+
+def test_the_city_chart_shows_a_district_that_reported_nothing(data_dir):
+    path = data_dir / "figures" / "2018.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    path.write_text("\n".join(x for x in lines if not x.startswith("高明区")) + "\n", encoding="utf-8-sig")
+    m = maker(data_dir, charts=True)
+    bars = {b["label"]: b["ratio"] for b in m.context(Y2018, None)["chart"]}
+    assert list(bars) == m.ws.plan.district_names and bars["高明区"] == 0
+    city = text(m.city(Y2018))
+    assert "高明区第5名，未报送完成情况，完成比例0" in city or "高明区27项考核指标均未报送" in city
+
+
+def test_a_remade_notice_says_the_ranking_moved_it(cli, data_dir):
+    out = data_dir.parent / "out"
+    assert cli("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out), data=data_dir).exit_code == 0
+    path = data_dir / "figures" / "2018.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8-sig").replace(
+            "禅城区,4,细分行业龙头企业数,15,", "禅城区,4,细分行业龙头企业数,30,"
+        ),
+        encoding="utf-8-sig",
+    )
+    again = cli("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out), data=data_dir)
+    assert again.exit_code == 0, again.output
+    assert "顺德区-2018年度工业产品质量提升工作完成情况通报.docx（其他区完成值变化，排名随之变化" in again.output
