@@ -357,3 +357,54 @@ def test_check_warns_of_an_off_year_figure_but_passes(off_year, cli):
     assert result.exit_code == 0, result.output
     assert "检查通过" in result.stdout
     assert "2018.csv:" in result.stderr and "序号 24" in result.stderr and "没有目标" in result.stderr
+
+
+# --- any number of plan years -------------------------------------------------------------
+
+
+def plan_of_years(tmp_path: Path, years: list[int]):
+    """The five-year test plan (tests/plans/five_years) cut to `years`: row 1 has a goal over
+    the second and third year, row 2 one over all years."""
+    from qdocgen.plan.load import load_plan
+
+    text = (Path(__file__).parent / "plans" / "five_years" / "plan.yaml").read_text(encoding="utf-8")
+    if len(years) == 2:
+        text = text.replace("[2022, 2023, 2024, 2025, 2026]", "[2022, 2023]")
+        text = text.replace("[2023, 2024]", "[2023]").replace("2022—2026", "2022—2023")
+        text = "\n".join(line for line in text.splitlines() if "2025" not in line and "2026" not in line)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    return load_plan(tmp_path)
+
+
+@pytest.mark.parametrize("years", [[2022, 2023, 2024, 2025, 2026], [2022, 2023]])
+def test_task_table_has_one_goal_column_per_plan_year(tmp_path, years):
+    plan = plan_of_years(tmp_path, years)
+    assert list(plan.years) == years
+    n = len(years)
+    _, ws = xlsx_table(plan)
+    assert ws.max_column == 6 + n
+    assert [ws.cell(4, 7 + k).value for k in range(n)] == years
+    assert ws.cell(3, 7).value == "工作目标" and f"G3:{chr(ord('G') + n - 1)}3" in merged(ws)
+    first = [ws.cell(5, 7 + k).value for k in range(n)]
+    assert first[0] == "甲2022"
+    assert first[1].startswith("乙2023")
+    if n == 5:  # the goal over 2023 and 2024 spans two columns; 2025 and 2026 follow
+        assert "H5:I5" in merged(ws) and first[3:] == ["丙2025", "丁2026"]
+    assert ws.cell(6, 7).value == "五年都做" and f"G6:{chr(ord('G') + n - 1)}6" in merged(ws)
+    assert {"G", "H"} <= set(ws.column_dimensions) and ws.column_dimensions["H"].width == 24
+
+    _, doc = docx_table(plan)
+    tbl = doc.tables[0]._tbl
+    grid = tbl.find(f"{W}tblGrid").findall(f"{W}gridCol")
+    rows = tbl.findall(f"{W}tr")
+    for tr in rows:  # every row spans exactly the grid
+        spans = sum(
+            int(tc.find(f"{W}tcPr/{W}gridSpan").get(f"{W}val")) if tc.find(f"{W}tcPr/{W}gridSpan") is not None else 1
+            for tc in tr.findall(f"{W}tc")
+        )
+        assert spans == len(grid)
+    texts = [[cell_text(tc) for tc in tr.findall(f"{W}tc")] for tr in rows]
+    assert texts[1][-n:] == [str(y) for y in years]
+    assert texts[2][-n + (1 if n == 5 else 0)] == "甲2022"  # five years: 2023—2024 is one cell
+    assert "五年都做" == texts[3][-1]

@@ -63,18 +63,20 @@ PLAIN = [
     ("工作措施", 34, 2501, "{{ r.action }}", False),
     ("牵头单位", 13, 1100, "{%vmerge r.lead_span %}{{ r.lead }}", False),
     ("配合单位", 17, 1300, "{%vmerge r.support_span %}{{ r.support }}", False),
-    *(
-        (
-            "{{ plan.years[" + str(i) + "] }}",
-            24,
-            1665,
-            "{%vmerge r.goals_span %}{%hmerge r.year_goals[I].span %}{{ r.year_goals[I].text }}".replace("I", str(i)),
-            False,
-        )
-        for i in range(3)
+    # One column per plan year (a column loop): the header and the goal text of year i.
+    (
+        "{{ plan.years[i] }}",
+        24,
+        1665,
+        "{%vmerge r.goals_span %}{%hmerge r.year_goals[i].span %}{{ r.year_goals[i].text }}",
+        False,
     ),
 ]
-YEAR_COLUMNS = 3  # the last three columns sit under 工作目标 (a three-year plan: 三年行动计划)
+# The year column repeats for every plan year, under 工作目标: in Excel between the marker columns
+# of a column loop, in Word between {%tc for %} cells (docs/templates.md).
+YEAR_LOOP_XLSX = "{%tc for i in range(plan.years|length) %}"
+YEAR_LOOP_DOCX = ("{%tc for y in plan.years %}", "{%tc for g in r.year_goals %}")
+YEAR_END = "{%tc endfor %}"
 
 PROGRESS_XLSX = [
     ("序号", 5, "{%vmerge l.row_span %}{{ l.row.no }}", True, None),
@@ -226,25 +228,30 @@ def make_xlsx_plain() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "任务分解表"
-    last = len(PLAIN)
     heads = [head for head, *_ in PLAIN]
+    fixed = len(PLAIN) - 1  # the columns before the year loop
+    loop, year, end = fixed + 1, fixed + 2, fixed + 3  # {%tc for %}, the year column, {%tc endfor %}
+    last = end
     top = _title_rows(ws, last, progress=False)
-    first_year = last - YEAR_COLUMNS + 1
-    for col, (head, width, _, tpl, centred) in enumerate(PLAIN, start=1):
+    for col, (head, width, _, tpl, centred) in enumerate(PLAIN[:fixed], start=1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = width
-        if col < first_year:
-            ws.cell(top + 1, col).border = BOX
-            if span_expr(heads, col - 1) is None:
-                _header_cell(ws.cell(top, col), head)
-                ws.merge_cells(f"{letter}{top}:{letter}{top + 1}")
-            else:  # merged down over the two header rows, and across an absent neighbour
-                _header_cell(ws.cell(top, col), with_span(heads, col - 1, "{%vmerge 2 %}" + head))
-        else:
-            _header_cell(ws.cell(top + 1, col), head)
-            _header_cell(ws.cell(top, col), "工作目标" if col == first_year else None)
+        ws.cell(top + 1, col).border = BOX
+        if span_expr(heads, col - 1) is None:
+            _header_cell(ws.cell(top, col), head)
+            ws.merge_cells(f"{letter}{top}:{letter}{top + 1}")
+        else:  # merged down over the two header rows, and across an absent neighbour
+            _header_cell(ws.cell(top, col), with_span(heads, col - 1, "{%vmerge 2 %}" + head))
         _body_cell(ws.cell(top + 3, col), with_span(heads, col - 1, tpl), centred)
-    ws.merge_cells(f"{get_column_letter(first_year)}{top}:{get_column_letter(last)}{top}")
+    head, width, _, tpl, centred = PLAIN[-1]
+    ws.column_dimensions[get_column_letter(year)].width = width
+    for marker in (loop, end):
+        ws.column_dimensions[get_column_letter(marker)].width = 4
+    ws.cell(top, loop, YEAR_LOOP_XLSX).font = _font(BODY_FONT, 9)
+    ws.cell(top, end, YEAR_END).font = _font(BODY_FONT, 9)
+    _header_cell(ws.cell(top, year), "{%hmerge plan.years|length if i == 0 else 0 %}工作目标")
+    _header_cell(ws.cell(top + 1, year), head)
+    _body_cell(ws.cell(top + 3, year), tpl, centred)
     ws.cell(top + 2, 1, "{%tr for r in rows %}")
     ws.cell(top + 4, 1, "{%tr endfor %}")
     ws.row_dimensions[top].height = ws.row_dimensions[top + 1].height = 20
@@ -337,19 +344,26 @@ def _table(widths: list[int], rows: list[str]) -> str:
 
 
 def make_docx_plain() -> bytes:
-    widths = [w for _, _, w, _, _ in PLAIN]
-    heads = [head for head, *_ in PLAIN]
-    first_year = len(PLAIN) - YEAR_COLUMNS
+    fixed = PLAIN[:-1]
+    head, _, year_width, tpl, _ = PLAIN[-1]
+    heads = [h for h, *_ in PLAIN]
+    # The year column between its {%tc for %} and {%tc endfor %} cells, which docxtpl removes.
+    widths = [w for _, _, w, _, _ in fixed] + [year_width] * 3
     top, sub = [], []
-    for i, (head, _, w, _, _) in enumerate(PLAIN):
-        if i < first_year:  # merged down over the two header rows (and across an absent neighbour)
-            top.append(_cell(w, with_span(heads, i, head), HEAD_FONT, 10.5, True, vmerge="restart"))
-            sub.append(_cell(w, with_span(heads, i, ""), HEAD_FONT, 10.5, True, vmerge=""))
-        else:
-            sub.append(_cell(w, head, HEAD_FONT, 10.5, True))
-    top.append(_cell(sum(widths[first_year:]), "工作目标", HEAD_FONT, 10.5, True, span=YEAR_COLUMNS))
-    body = [
-        _cell(w, with_span(heads, i, tpl), BODY_FONT, 10.5, centred) for i, (_, _, w, tpl, centred) in enumerate(PLAIN)
+    for i, (text, _, w, _, _) in enumerate(fixed):  # merged down over the two header rows
+        top.append(_cell(w, with_span(heads, i, text), HEAD_FONT, 10.5, True, vmerge="restart"))
+        sub.append(_cell(w, with_span(heads, i, ""), HEAD_FONT, 10.5, True, vmerge=""))
+    top.append(_cell(year_width * 3, "{%hmerge plan.years|length %}工作目标", HEAD_FONT, 10.5, True, span=3))
+    sub += [
+        _cell(year_width, YEAR_LOOP_DOCX[0], HEAD_FONT, 10.5, True),
+        _cell(year_width, "{{ y }}", HEAD_FONT, 10.5, True),
+        _cell(year_width, YEAR_END, HEAD_FONT, 10.5, True),
+    ]
+    body = [_cell(w, with_span(heads, i, t), BODY_FONT, 10.5, c) for i, (_, _, w, t, c) in enumerate(fixed)]
+    body += [
+        _cell(year_width, YEAR_LOOP_DOCX[1], BODY_FONT, 10.5, False),
+        _cell(year_width, "{%vmerge r.goals_span %}{%hmerge g.span %}{{ g.text }}", BODY_FONT, 10.5, False),
+        _cell(year_width, YEAR_END, BODY_FONT, 10.5, False),
     ]
     rows = [
         row(top, header=True, cant_split=False),

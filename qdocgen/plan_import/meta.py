@@ -21,7 +21,15 @@ def draft_meta(layout: Layout, table: DraftTable, lines: list[str], path: Path) 
     if not table_title:
         table_title = path.stem
         guesses.append(f"表格上方没有标题，任务分解表标题暂用文件名“{path.stem}”")
-    title = re.sub(r"(的)?(工作)?任务分解表$", "", table_title).strip() or table_title
+    # “…（2024—2026年）重点任务分解表”: the plan's title ends at the closing bracket of its years;
+    # what follows it (重点、主要、工作) belongs to the table's name.
+    title = (
+        re.sub(r"(的)?(重点|主要|工作|目标)?(工作)?任务(分解|清单|分工)?表?$", "", table_title).strip() or table_title
+    )
+    years_end = re.search(r"[（(]\d{4}\s*[—–\-－~～至]+\s*\d{4}\s*年?[)）]", title)
+    if years_end and years_end.end() < len(title):
+        guesses.append(f"计划名称取作“{title[: years_end.end()]}”（表题为“{table_title}”），请核对")
+        title = title[: years_end.end()]
     text = "\n".join(lines)
     m = CITY.match(table_title)
     city = m.group(1) if m else ""
