@@ -223,10 +223,52 @@ EACH = {y: per(20, 15, 10, 5, 5, 8, 6, 4) for y in YEARS}
             [("city", "%", {2023: 98}, False)],
             id="by-a-year",
         ),
+        pytest.param(  # a cell of every year whose lead-in names one year: that year only, marked
+            [(YEARS, "2021年培育“江州精品”：东城区新增20家、西城区新增15家")],
+            [("district", "家", {2021: {"东城区": 20, "西城区": 15}}, True)],
+            id="year-prefixed-lead-in",
+        ),
+        pytest.param(  # “各区、县（高新区）…”: every unit, and the later cells without the lead-in continue it
+            [
+                ((2021,), "各区、县（高新区）重点工业产品监督抽查合格率达到95%以上"),
+                ((2022,), "抽查合格率达到95%以上"),
+                ((2023,), "抽查合格率达到96%以上"),
+            ],
+            [("district", "%", {2021: per(*[95] * 8), 2022: per(*[95] * 8), 2023: per(*[96] * 8)}, False)],
+            id="units-lead-in-dropped",
+        ),
     ],
 )
 def test_goal_wordings(goals, expected):
     assert drafted(*goals) == expected
+
+
+def test_names_leave_out_the_units_and_the_year_of_the_lead_in():
+    row = DraftRow(
+        3,
+        "任务",
+        {"content": "", "action": "", "lead": "市局", "support": ""},
+        [
+            ((2021,), "各区、县（高新区）重点工业产品监督抽查合格率达到95%以上"),
+            (YEARS, "2021年培育“江州精品”：东城区新增20家、西城区新增15家"),
+        ],
+        "",
+    )
+    names = [m.name for m in draft_measures([row], [], DISTRICTS, YEARS)]
+    assert names == ["重点工业产品监督抽查合格率", "培育“江州精品”数"]
+
+
+def test_units_listed_once_are_found_without_districts_and_marked():
+    units, guesses = find_districts(
+        ["2024年培育精品：东城区新增20家、西城区新增15家、临江县新增5家、高新区新增8家", "做好培育工作"]
+    )
+    assert [(u.name, u.kind) for u in units] == [
+        ("东城区", "区"),
+        ("西城区", "区"),
+        ("临江县", "县"),
+        ("高新区", "功能区"),
+    ]
+    assert any("只在一处" in g for g in guesses)
 
 
 def test_like_figures_of_one_sentence_are_marked_when_read_as_several_measures():
