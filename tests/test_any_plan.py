@@ -509,3 +509,30 @@ def test_usage_lines_and_init_speak_chinese(cli, tmp_path):
     assert "TABLE" not in usage and "任务分解表.docx或.xlsx" in usage
     init = cli("init", tmp_path / "新计划").output
     assert "图表字体" not in init and "qdocgen import" in init
+
+
+def test_the_task_table_keeps_the_published_columns_and_headings(tmp_path):
+    """The Word edition's headings (重点任务, 责任单位 for the second unit column, “2021年” over
+    each year) and its 完成时限 column come back in the tables qdocgen makes from the draft."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    ws, _ = workspace(tmp_path, "docx")
+    plan = load_plan(ws / "plan_data")
+    assert plan.headings["task"] == "重点任务" and plan.heading("support") == "责任单位"
+    assert [plan.year_heading(y) for y in YEARS] == ["2021年", "2022年", "2023年"]
+    assert plan.has("deadline")
+    for fmt in ("docx", "xlsx"):
+        result = run(ws, "table", "--format", fmt, "-o", tmp_path / f"表.{fmt}")
+        assert result.exit_code == 0, result.output
+    table = Document(tmp_path / "表.docx").tables[0]
+    head = [c.text for c in table.rows[0].cells]
+    years = [c.text for c in table.rows[1].cells]
+    first = [c.text for c in table.rows[2].cells]
+    sheet = load_workbook(tmp_path / "表.xlsx").active
+    rows = [[v for v in r if v is not None] for r in sheet.iter_rows(min_row=3, max_row=4, values_only=True)]
+    for top, sub in ((head, years), (rows[0], rows[1])):
+        assert {"序号", "重点任务", "工作内容", "牵头单位", "责任单位", "完成时限", "工作目标"} <= set(top)
+        assert "任务名称" not in top and "配合单位" not in top and "工作措施" not in top
+        assert [t for t in sub if t.endswith("年")] == ["2021年", "2022年", "2023年"]
+    assert plan.rows[0].deadline and plan.rows[0].deadline in first

@@ -11,6 +11,7 @@ from pathlib import Path
 from qdocgen.errors import DataError, Problem
 from qdocgen.plan.model import (
     CITY,
+    DEFAULT_HEADINGS,
     KINDS,
     MERGEABLE_COLUMNS,
     OPTIONAL_COLUMNS,
@@ -33,7 +34,18 @@ MEASURE_ID = re.compile(r"^[1-9]\d*[a-z]?$")
 ROW_FIELDS = ("no", *OPTIONAL_COLUMNS, "goals")
 # The keys each mapping of plan.yaml may hold; any other is a typo (`knid: annual`) and refused.
 TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures")
-META_KEYS = ("title", "table_title", "doc_number", "issuer", "date", "years", "city", "office", "review")
+META_KEYS = (
+    "title",
+    "table_title",
+    "doc_number",
+    "issuer",
+    "date",
+    "years",
+    "city",
+    "office",
+    "headings",
+    "review",
+)
 DISTRICT_KEYS = ("name", "short", "kind", "authority", "you")
 AREA_KEYS = ("name", "rows")
 ROW_KEYS = (*ROW_FIELDS, "mends")
@@ -136,6 +148,7 @@ def load_plan(data_dir: Path) -> Plan:
         source=shown,
         reviews=tuple(_reviews(check, meta, raw.get("measures"))),
         columns=_columns(raw),
+        headings=_headings(check, meta),
     )
     if check.problems:
         raise DataError("", check.problems)
@@ -248,6 +261,28 @@ def _rows(check: _Checker, raw: dict, areas: list, years: list[int]) -> list[Row
                     )
     if areas and areas[-1][2] != len(out):
         check.add(raw, "areas", f"任务名称覆盖到第 {areas[-1][2]} 行，而表中共 {len(out)} 行")
+    return out
+
+
+def _headings(check: _Checker, meta: dict) -> dict[str, str]:
+    """meta.headings: the published table's headings (重点任务, 责任单位, “{year}年目标”)."""
+    raw = meta.get("headings")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        check.add(meta, "headings", "headings（表头）应为“栏目: 表头文字”的映射，如 task: 重点任务")
+        return {}
+    out = {}
+    for key, text in raw.items():
+        if key not in DEFAULT_HEADINGS:
+            known = "、".join(DEFAULT_HEADINGS)
+            check.add(raw, key, f"headings 中的“{key}”不是栏目名（可用：{known}）")
+        elif not isinstance(text, str) or not text.strip():
+            check.add(raw, key, f"headings 中“{key}”的表头文字应为非空文字")
+        elif key == "year" and "{year}" not in text:
+            check.add(raw, key, "headings.year 应含 {year}（各年度处换成年份），如 “{year}年目标”")
+        else:
+            out[key] = text.strip()
     return out
 
 

@@ -37,6 +37,16 @@ OPTIONAL_COLUMNS: dict[str, str] = {
 
 CITY = "全市"
 
+# The headings of the tables qdocgen makes, unless the plan's meta.headings gives the published
+# table's own (重点任务, 责任单位, “{year}年目标” with {year} for each plan year).
+DEFAULT_HEADINGS: dict[str, str] = {
+    "no": "序号",
+    "task": "任务名称",
+    **OPTIONAL_COLUMNS,
+    "goals": "工作目标",
+    "year": "{year}",
+}
+
 
 def year_problem(years, year: object) -> str | None:
     """Why `year` is not one of `years` (None when it is), in Chinese: the one wording for it."""
@@ -202,6 +212,16 @@ class Plan:
     # some row of plan.yaml writes. A column the published table lacks is absent from the
     # tables qdocgen makes.
     columns: tuple[str, ...] = ("content", "action", "lead", "support")
+    # meta.headings: the published table's headings, by DEFAULT_HEADINGS key.
+    headings: dict = field(default_factory=dict)
+
+    def heading(self, key: str) -> str:
+        """The heading of column `key` in the tables qdocgen makes (published, else the default)."""
+        return self.headings.get(key) or DEFAULT_HEADINGS[key]
+
+    def year_heading(self, year: int) -> str:
+        """The heading of a year's goal column: 2024, or as published (2024年目标)."""
+        return self.heading("year").replace("{year}", str(year))
 
     def has(self, column: str) -> bool:
         """Whether the table has `column` (序号, 任务名称 and the goals it always has)."""

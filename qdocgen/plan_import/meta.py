@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from qdocgen.plan.model import DEFAULT_HEADINGS
 from qdocgen.plan_import.layout import Layout
 from qdocgen.plan_import.rows import DraftTable
 
@@ -64,4 +65,7 @@ def draft_meta(layout: Layout, table: DraftTable, lines: list[str], path: Path) 
         "city": city,
         "office": office,
     }
+    headings = {k: v for k, v in layout.headings.items() if v != DEFAULT_HEADINGS.get(k)}
+    if headings:
+        meta["headings"] = headings
     return meta, guesses
