@@ -366,7 +366,11 @@ def test_the_whole_year_of_another_city(tmp_path):
     assert names == sorted(f"{u}-2022年度-填报表.xlsx" for u in (*UNITS, "全市"))
     county = openpyxl.load_workbook(ws / "收表" / "临江县-2022年度-填报表.xlsx")["填报"]
     text = "\n".join(str(c.value) for row in county.iter_rows() for c in row if c.value is not None)
-    assert "有效期内省名牌" not in text and "（如获中国质量奖提名奖及省政府质量奖企业数）" in text
+    assert "有效期内省名牌" not in text
+    # the stock example in the instructions is one of the measures on this unit's own form, if any
+    asked = {str(row[1].value) for row in county.iter_rows() if isinstance(row[0].value, int)}
+    for example in re.findall(r"存量类指标（如(.+?)）", text):
+        assert example in asked
     assert "开展产品质量专项整治次数" in text and "2021年1月1日" in text
 
     # A target set for the last year only is on the earlier forms, for reference, and tracked.
@@ -377,9 +381,20 @@ def test_the_whole_year_of_another_city(tmp_path):
     before = run(ws, "missing", "--year", 2022)
     assert before.exit_code == 0 and "临江县" in before.output
     filled = fill_forms(ws / "收表")
+    book = openpyxl.load_workbook(ws / "收表" / "南山县-2022年度-填报表.xlsx")
+    sheet = book["填报"]
+    first = next(r for r in range(1, sheet.max_row + 1) if isinstance(sheet.cell(r, 5).value, (int, float)))
+    sheet.cell(first, 6).value = "含跨年度项目"
+    book.save(ws / "收表" / "南山县-2022年度-填报表.xlsx")
     collect = run(ws, "collect", ws / "收表")
     assert collect.exit_code == 0, collect.output
     assert "导入 9 份" in collect.output
+    assert "说明“含跨年度项目”" in collect.output  # a 说明 saved with a figure is echoed
+    seen = [u for line in collect.output.splitlines() for u in ("全市", *UNITS) if f"新增 {u} " in line]
+    assert list(dict.fromkeys(seen)) == ["全市", *UNITS]  # in the plan's order, not the files'
+    unknown = run(ws, "progress", "--year", 2022, "--district", "南湖")
+    assert unknown.exit_code != 0 and "未知的区（县" in unknown.output and "未知的区“" not in unknown.output
+    assert run(ws, "progress", "--year", 2022, "--district", "高新").exit_code == 0  # 高新 for 高新区
     after = run(ws, "missing", "--year", 2022, "--format", "json")
     assert after.exit_code == 0, after.output
     records = json.loads(after.output[: after.output.rindex("]") + 1])
@@ -402,7 +417,8 @@ def test_the_whole_year_of_another_city(tmp_path):
     sheet = openpyxl.load_workbook(ws / "任务分解表.xlsx").active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "工作措施" not in cells and "（原表空白）" not in "".join(cells)
-    assert {"序号", "任务名称", "工作内容", "牵头单位", "配合单位", "2021", "2022", "2023"} <= set(cells)
+    # the published headings (重点任务, 责任单位, “2021年”), see meta.headings
+    assert {"序号", "重点任务", "工作内容", "牵头单位", "责任单位", "2021年", "2022年", "2023年"} <= set(cells)
 
     build = run(ws, "build", "--year", 2022, "--date", "2023-01-20", "-o", ws / "out")
     assert build.exit_code == 0, build.output
@@ -536,3 +552,12 @@ def test_the_task_table_keeps_the_published_columns_and_headings(tmp_path):
         assert "任务名称" not in top and "配合单位" not in top and "工作措施" not in top
         assert [t for t in sub if t.endswith("年")] == ["2021年", "2022年", "2023年"]
     assert plan.rows[0].deadline and plan.rows[0].deadline in first
+
+
+def test_the_review_of_a_last_year_only_target_says_what_the_forms_do():
+    row = DraftRow(4, "任务", {"content": "", "action": "", "lead": "市局", "support": ""}, [], "")
+    row.goals = [(YEARS, "到2023年底，全市国家级、省级质量标准实验室达到12家")]
+    (m,) = draft_measures([row], [], DISTRICTS, YEARS)
+    assert m.kind == "stock" and m.targets == {2023: 12}
+    text = "；".join(m.review)
+    assert "此前各年的填报表也列出它" in text and "2023年目标" in text and "不填报" not in text

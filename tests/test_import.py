@@ -611,6 +611,6 @@ def test_the_plan_title_ends_with_its_years_not_with_a_word_of_the_table_name(ta
 
     from qdocgen.plan_import.meta import draft_meta
 
-    layout = SimpleNamespace(title=table_title, years=[2024, 2025, 2026])
+    layout = SimpleNamespace(title=table_title, years=[2024, 2025, 2026], headings={})
     meta, _ = draft_meta(layout, SimpleNamespace(rows=[]), [], Path("任务分解表.docx"))
     assert meta["title"] == title and meta["table_title"] == table_title

@@ -24,7 +24,7 @@ from qdocgen.plan.model import (
     Row,
     year_problem,
 )
-from qdocgen.plan.units import DEFAULT_KIND, kind_problem
+from qdocgen.plan.units import DEFAULT_KIND, kind_problem, unit_word
 from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
 from qdocgen.safe_names import name_problem
 
@@ -445,7 +445,11 @@ def _targets(check, item, scope, unit, districts, years) -> dict[int, object]:
                 if full is None and not districts:  # the list itself is broken: reported once, above
                     continue
                 if full is None:
-                    check.add(value, district, f"未知的区“{district}”，应为 {'、'.join(sorted(names))} 之一")
+                    check.add(
+                        value,
+                        district,
+                        f"未知的{unit_word(districts)}“{district}”，应为 {'、'.join(sorted(names))} 之一",
+                    )
                     continue
                 per[full] = _target_value(check, value, district, v, unit)
             out[year] = per

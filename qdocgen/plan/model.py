@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from qdocgen.plan.units import default_authority, default_you
+from qdocgen.plan.units import default_authority, default_you, unit_word
 
 # Kinds of target (see docs/plan_data.md and docs/progress.md), with their Chinese labels.
 KINDS: dict[str, str] = {
@@ -233,7 +233,14 @@ class Plan:
         for d in self.districts:
             if name in (d.name, d.short):
                 return d
-        return None
+        # 高新 for 高新区: a zone's short name keeps its 区, but the name without it is clear too
+        found = [d for d in self.districts if len(name) >= 2 and d.name[:-1] == name]
+        return found[0] if len(found) == 1 else None
+
+    @property
+    def unit_word(self) -> str:
+        """What the units are called in messages: 区, 区（县）, 区（县、市）."""
+        return unit_word(self.districts)
 
     @property
     def district_names(self) -> list[str]:

@@ -293,8 +293,9 @@ def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years
         review.append(f"期末目标按{words[kind]}（{kind}）理解；如指{words[other]}，请把 kind 改为 {other}")
         if kind == "stock" and len(targets) == 1 and len(years) > 1:
             review.append(
-                f"只有{max(targets)}年的目标：按 stock，此前各年不填报、不评估；"
-                "要逐年跟踪进度，可改为 cumulative（各年按时间均匀推进），或补写各年的目标"
+                f"只有{max(targets)}年的目标：此前各年的填报表也列出它（目标值写作“{max(targets)}年目标…”），"
+                "照常填报当年的数量以跟踪进度，那几年不评估完成与否；"
+                "要逐年考核，可补写各年的目标，或改为 cumulative（各年按时间均匀推进）"
             )
         return kind
     if STOCK_WORDS.search(clause_words):
