@@ -143,7 +143,7 @@ class Workspace:
         """The full name of a district given as 南海 or 南海区; refuses an unknown one."""
         district = self.plan.district(name)
         if district is None:
-            raise UserError(f"未知的区“{name}”，应为 {'、'.join(self.plan.district_names)} 之一")
+            raise UserError(f"未知的{self.plan.unit_word}“{name}”，应为 {'、'.join(self.plan.district_names)} 之一")
         return district.name
 
     def template(self, kind: str, name: str) -> Path:

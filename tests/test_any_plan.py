@@ -223,10 +223,52 @@ EACH = {y: per(20, 15, 10, 5, 5, 8, 6, 4) for y in YEARS}
             [("city", "%", {2023: 98}, False)],
             id="by-a-year",
         ),
+        pytest.param(  # a cell of every year whose lead-in names one year: that year only, marked
+            [(YEARS, "2021年培育“江州精品”：东城区新增20家、西城区新增15家")],
+            [("district", "家", {2021: {"东城区": 20, "西城区": 15}}, True)],
+            id="year-prefixed-lead-in",
+        ),
+        pytest.param(  # “各区、县（高新区）…”: every unit, and the later cells without the lead-in continue it
+            [
+                ((2021,), "各区、县（高新区）重点工业产品监督抽查合格率达到95%以上"),
+                ((2022,), "抽查合格率达到95%以上"),
+                ((2023,), "抽查合格率达到96%以上"),
+            ],
+            [("district", "%", {2021: per(*[95] * 8), 2022: per(*[95] * 8), 2023: per(*[96] * 8)}, False)],
+            id="units-lead-in-dropped",
+        ),
     ],
 )
 def test_goal_wordings(goals, expected):
     assert drafted(*goals) == expected
+
+
+def test_names_leave_out_the_units_and_the_year_of_the_lead_in():
+    row = DraftRow(
+        3,
+        "任务",
+        {"content": "", "action": "", "lead": "市局", "support": ""},
+        [
+            ((2021,), "各区、县（高新区）重点工业产品监督抽查合格率达到95%以上"),
+            (YEARS, "2021年培育“江州精品”：东城区新增20家、西城区新增15家"),
+        ],
+        "",
+    )
+    names = [m.name for m in draft_measures([row], [], DISTRICTS, YEARS)]
+    assert names == ["重点工业产品监督抽查合格率", "培育“江州精品”数"]
+
+
+def test_units_listed_once_are_found_without_districts_and_marked():
+    units, guesses = find_districts(
+        ["2024年培育精品：东城区新增20家、西城区新增15家、临江县新增5家、高新区新增8家", "做好培育工作"]
+    )
+    assert [(u.name, u.kind) for u in units] == [
+        ("东城区", "区"),
+        ("西城区", "区"),
+        ("临江县", "县"),
+        ("高新区", "功能区"),
+    ]
+    assert any("只在一处" in g for g in guesses)
 
 
 def test_like_figures_of_one_sentence_are_marked_when_read_as_several_measures():
@@ -324,7 +366,11 @@ def test_the_whole_year_of_another_city(tmp_path):
     assert names == sorted(f"{u}-2022年度-填报表.xlsx" for u in (*UNITS, "全市"))
     county = openpyxl.load_workbook(ws / "收表" / "临江县-2022年度-填报表.xlsx")["填报"]
     text = "\n".join(str(c.value) for row in county.iter_rows() for c in row if c.value is not None)
-    assert "有效期内省名牌" not in text and "（如获中国质量奖提名奖及省政府质量奖企业数）" in text
+    assert "有效期内省名牌" not in text
+    # the stock example in the instructions is one of the measures on this unit's own form, if any
+    asked = {str(row[1].value) for row in county.iter_rows() if isinstance(row[0].value, int)}
+    for example in re.findall(r"存量类指标（如(.+?)）", text):
+        assert example in asked
     assert "开展产品质量专项整治次数" in text and "2021年1月1日" in text
 
     # A target set for the last year only is on the earlier forms, for reference, and tracked.
@@ -335,9 +381,20 @@ def test_the_whole_year_of_another_city(tmp_path):
     before = run(ws, "missing", "--year", 2022)
     assert before.exit_code == 0 and "临江县" in before.output
     filled = fill_forms(ws / "收表")
+    book = openpyxl.load_workbook(ws / "收表" / "南山县-2022年度-填报表.xlsx")
+    sheet = book["填报"]
+    first = next(r for r in range(1, sheet.max_row + 1) if isinstance(sheet.cell(r, 5).value, (int, float)))
+    sheet.cell(first, 6).value = "含跨年度项目"
+    book.save(ws / "收表" / "南山县-2022年度-填报表.xlsx")
     collect = run(ws, "collect", ws / "收表")
     assert collect.exit_code == 0, collect.output
     assert "导入 9 份" in collect.output
+    assert "说明“含跨年度项目”" in collect.output  # a 说明 saved with a figure is echoed
+    seen = [u for line in collect.output.splitlines() for u in ("全市", *UNITS) if f"新增 {u} " in line]
+    assert list(dict.fromkeys(seen)) == ["全市", *UNITS]  # in the plan's order, not the files'
+    unknown = run(ws, "progress", "--year", 2022, "--district", "南湖")
+    assert unknown.exit_code != 0 and "未知的区（县" in unknown.output and "未知的区“" not in unknown.output
+    assert run(ws, "progress", "--year", 2022, "--district", "高新").exit_code == 0  # 高新 for 高新区
     after = run(ws, "missing", "--year", 2022, "--format", "json")
     assert after.exit_code == 0, after.output
     records = json.loads(after.output[: after.output.rindex("]") + 1])
@@ -360,7 +417,8 @@ def test_the_whole_year_of_another_city(tmp_path):
     sheet = openpyxl.load_workbook(ws / "任务分解表.xlsx").active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "工作措施" not in cells and "（原表空白）" not in "".join(cells)
-    assert {"序号", "任务名称", "工作内容", "牵头单位", "配合单位", "2021", "2022", "2023"} <= set(cells)
+    # the published headings (重点任务, 责任单位, “2021年”), see meta.headings
+    assert {"序号", "重点任务", "工作内容", "牵头单位", "责任单位", "2021年", "2022年", "2023年"} <= set(cells)
 
     build = run(ws, "build", "--year", 2022, "--date", "2023-01-20", "-o", ws / "out")
     assert build.exit_code == 0, build.output
@@ -467,3 +525,39 @@ def test_usage_lines_and_init_speak_chinese(cli, tmp_path):
     assert "TABLE" not in usage and "任务分解表.docx或.xlsx" in usage
     init = cli("init", tmp_path / "新计划").output
     assert "图表字体" not in init and "qdocgen import" in init
+
+
+def test_the_task_table_keeps_the_published_columns_and_headings(tmp_path):
+    """The Word edition's headings (重点任务, 责任单位 for the second unit column, “2021年” over
+    each year) and its 完成时限 column come back in the tables qdocgen makes from the draft."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    ws, _ = workspace(tmp_path, "docx")
+    plan = load_plan(ws / "plan_data")
+    assert plan.headings["task"] == "重点任务" and plan.heading("support") == "责任单位"
+    assert [plan.year_heading(y) for y in YEARS] == ["2021年", "2022年", "2023年"]
+    assert plan.has("deadline")
+    for fmt in ("docx", "xlsx"):
+        result = run(ws, "table", "--format", fmt, "-o", tmp_path / f"表.{fmt}")
+        assert result.exit_code == 0, result.output
+    table = Document(tmp_path / "表.docx").tables[0]
+    head = [c.text for c in table.rows[0].cells]
+    years = [c.text for c in table.rows[1].cells]
+    first = [c.text for c in table.rows[2].cells]
+    sheet = load_workbook(tmp_path / "表.xlsx").active
+    rows = [[v for v in r if v is not None] for r in sheet.iter_rows(min_row=3, max_row=4, values_only=True)]
+    for top, sub in ((head, years), (rows[0], rows[1])):
+        assert {"序号", "重点任务", "工作内容", "牵头单位", "责任单位", "完成时限", "工作目标"} <= set(top)
+        assert "任务名称" not in top and "配合单位" not in top and "工作措施" not in top
+        assert [t for t in sub if t.endswith("年")] == ["2021年", "2022年", "2023年"]
+    assert plan.rows[0].deadline and plan.rows[0].deadline in first
+
+
+def test_the_review_of_a_last_year_only_target_says_what_the_forms_do():
+    row = DraftRow(4, "任务", {"content": "", "action": "", "lead": "市局", "support": ""}, [], "")
+    row.goals = [(YEARS, "到2023年底，全市国家级、省级质量标准实验室达到12家")]
+    (m,) = draft_measures([row], [], DISTRICTS, YEARS)
+    assert m.kind == "stock" and m.targets == {2023: 12}
+    text = "；".join(m.review)
+    assert "此前各年的填报表也列出它" in text and "2023年目标" in text and "不填报" not in text

@@ -596,3 +596,21 @@ def test_a_figure_cut_from_mid_sentence_leaves_no_broken_name(cli, tmp_path):
     assert "对的" not in rate.name and "生产许可证获证企业" in rate.name, rate.name
     assert rate.review and "请核对" in rate.review
     assert all("对的" not in m.name for m in plan.measures)
+
+
+@pytest.mark.parametrize(
+    "table_title, title",
+    [
+        ("云川市质量提升行动计划（2024—2026年）重点任务分解表", "云川市质量提升行动计划（2024—2026年）"),
+        ("江州市质量提升三年行动计划（2021—2023年）任务分解表", "江州市质量提升三年行动计划（2021—2023年）"),
+        ("某市质量提升行动计划（2021—2023年）主要任务清单", "某市质量提升行动计划（2021—2023年）"),
+    ],
+)
+def test_the_plan_title_ends_with_its_years_not_with_a_word_of_the_table_name(table_title, title):
+    from types import SimpleNamespace
+
+    from qdocgen.plan_import.meta import draft_meta
+
+    layout = SimpleNamespace(title=table_title, years=[2024, 2025, 2026], headings={})
+    meta, _ = draft_meta(layout, SimpleNamespace(rows=[]), [], Path("任务分解表.docx"))
+    assert meta["title"] == title and meta["table_title"] == table_title

@@ -61,16 +61,19 @@ def merged(ws) -> set[str]:
 def test_xlsx_has_the_44_rows_with_their_texts(plan, xlsx_plain):
     _, ws = xlsx_plain
     assert ws["A2"].value == plan.table_title
-    assert [ws.cell(3, c).value for c in range(1, 8)] == [
+    # G and H are 完成时限 and 备注, which the bundled plan has not: covered by 配合单位
+    assert [ws.cell(3, c).value for c in range(1, 10)] == [
         "序号",
         "任务名称",
         "工作内容",
         "工作措施",
         "牵头单位",
         "配合单位",
+        None,
+        None,
         "工作目标",
     ]
-    assert [ws.cell(4, c).value for c in range(7, 10)] == list(plan.years)
+    assert [ws.cell(4, c).value for c in range(9, 12)] == [str(y) for y in plan.years]
     assert ws.max_row == FIRST_BODY_ROW + 43
     for row in plan.rows:
         r = FIRST_BODY_ROW + row.no - 1
@@ -78,7 +81,7 @@ def test_xlsx_has_the_44_rows_with_their_texts(plan, xlsx_plain):
         assert ws.cell(r, 4).value == row.action
         top = FIRST_BODY_ROW + span_start(plan, "goals", row.no) - 1
         for cell in row.goals:
-            assert ws.cell(top, 7 + plan.years.index(cell.years[0])).value == cell.text
+            assert ws.cell(top, 9 + plan.years.index(cell.years[0])).value == cell.text
     for first, _ in plan.merge_spans("task"):
         assert ws.cell(FIRST_BODY_ROW + first - 1, 2).value == plan.row(first).task
 
@@ -86,23 +89,23 @@ def test_xlsx_has_the_44_rows_with_their_texts(plan, xlsx_plain):
 def test_xlsx_merges_follow_the_plan(plan, xlsx_plain):
     _, ws = xlsx_plain
     m = merged(ws)
-    for column, letter in (("task", "B"), ("content", "C"), ("lead", "E"), ("support", "F")):
+    for column, letter, end in (("task", "B", "B"), ("content", "C", "C"), ("lead", "E", "E"), ("support", "F", "H")):
         for first, last in plan.merge_spans(column):
             if last > first:
-                assert f"{letter}{FIRST_BODY_ROW + first - 1}:{letter}{FIRST_BODY_ROW + last - 1}" in m, (column, first)
+                assert f"{letter}{FIRST_BODY_ROW + first - 1}:{end}{FIRST_BODY_ROW + last - 1}" in m, (column, first)
     assert "B5:B7" in m and "B8:B22" in m and "C11:C13" in m  # areas 1–3, 4–18; content 7–9
     for row in plan.rows:
         r = FIRST_BODY_ROW + row.no - 1
         for cell in row.goals:
-            first = "GHI"[plan.years.index(cell.years[0])]
-            last = "GHI"[plan.years.index(cell.years[-1])]
+            first = "IJK"[plan.years.index(cell.years[0])]
+            last = "IJK"[plan.years.index(cell.years[-1])]
             if len(cell.years) > 1:
                 assert f"{first}{r}:{last}{r}" in m, row.no
-    assert "H20:I20" in m  # row 16: 2018 and 2019 share one target still to be set
-    assert "G5:G7" in m  # rows 1–3 share their targets
-    assert "G3:I3" in m and "A3:A4" in m  # the two-row header
+    assert "J20:K20" in m  # row 16: 2018 and 2019 share one target still to be set
+    assert "I5:I7" in m  # rows 1–3 share their targets
+    assert "I3:K3" in m and "A3:A4" in m  # the two-row header
     # a goal written for 2017—2019 sits in one cell across the year columns
-    assert ws["G8"].value.startswith("在全市打造一批")
+    assert ws["I8"].value.startswith("在全市打造一批")
 
 
 def test_xlsx_page_setup_and_fonts(xlsx_plain):
@@ -207,7 +210,7 @@ def test_docx_group_merges(plan, docx_plain):
         for cell, tc in zip(row.goals, tcs[6:], strict=True):
             span = tc.find(f"{W}tcPr/{W}gridSpan")
             assert (int(span.get(f"{W}val")) if span is not None else 1) == len(cell.years), row.no
-            assert tc.find(f"{W}tcPr/{W}tcW").get(f"{W}w") == str(len(cell.years) * 1665)
+            assert tc.find(f"{W}tcPr/{W}tcW").get(f"{W}w") == str(len(cell.years) * 1400)
             if span_start(plan, "goals", row.no) == row.no:
                 assert cell_text(tc) == cell.text
     assert [len(r.goals) for r in plan.rows].count(1) > 20  # most targets span 2017—2019
@@ -221,7 +224,7 @@ def test_docx_page_setup_and_fonts(docx_plain):
     assert sec.orientation == 1 and sec.page_width > sec.page_height
     tbl = doc.tables[0]._tbl
     grid = [int(g.get(f"{W}w")) for g in tbl.findall(f"{W}tblGrid/{W}gridCol")]
-    assert len(grid) == 9 and sum(grid) <= 12756
+    assert len(grid) == 11 and sum(grid) <= 12756  # with 完成时限 and 备注, covered by 配合单位 here
     rows = body_rows(doc)
     assert all(r.find(f"{W}trPr/{W}tblHeader") is not None for r in rows[:2])
     assert rows[2].find(f"{W}trPr/{W}tblHeader") is None
@@ -357,3 +360,54 @@ def test_check_warns_of_an_off_year_figure_but_passes(off_year, cli):
     assert result.exit_code == 0, result.output
     assert "检查通过" in result.stdout
     assert "2018.csv:" in result.stderr and "序号 24" in result.stderr and "没有目标" in result.stderr
+
+
+# --- any number of plan years -------------------------------------------------------------
+
+
+def plan_of_years(tmp_path: Path, years: list[int]):
+    """The five-year test plan (tests/plans/five_years) cut to `years`: row 1 has a goal over
+    the second and third year, row 2 one over all years."""
+    from qdocgen.plan.load import load_plan
+
+    text = (Path(__file__).parent / "plans" / "five_years" / "plan.yaml").read_text(encoding="utf-8")
+    if len(years) == 2:
+        text = text.replace("[2022, 2023, 2024, 2025, 2026]", "[2022, 2023]")
+        text = text.replace("[2023, 2024]", "[2023]").replace("2022—2026", "2022—2023")
+        text = "\n".join(line for line in text.splitlines() if "2025" not in line and "2026" not in line)
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    return load_plan(tmp_path)
+
+
+@pytest.mark.parametrize("years", [[2022, 2023, 2024, 2025, 2026], [2022, 2023]])
+def test_task_table_has_one_goal_column_per_plan_year(tmp_path, years):
+    plan = plan_of_years(tmp_path, years)
+    assert list(plan.years) == years
+    n = len(years)
+    _, ws = xlsx_table(plan)
+    assert ws.max_column == 8 + n  # with 完成时限 and 备注 (covered here)
+    assert [ws.cell(4, 9 + k).value for k in range(n)] == [str(y) for y in years]
+    assert ws.cell(3, 9).value == "工作目标" and f"I3:{chr(ord('I') + n - 1)}3" in merged(ws)
+    first = [ws.cell(5, 9 + k).value for k in range(n)]
+    assert first[0] == "甲2022"
+    assert first[1].startswith("乙2023")
+    if n == 5:  # the goal over 2023 and 2024 spans two columns; 2025 and 2026 follow
+        assert "J5:K5" in merged(ws) and first[3:] == ["丙2025", "丁2026"]
+    assert ws.cell(6, 9).value == "五年都做" and f"I6:{chr(ord('I') + n - 1)}6" in merged(ws)
+    assert {"I", "J"} <= set(ws.column_dimensions) and ws.column_dimensions["J"].width == 24
+
+    _, doc = docx_table(plan)
+    tbl = doc.tables[0]._tbl
+    grid = tbl.find(f"{W}tblGrid").findall(f"{W}gridCol")
+    rows = tbl.findall(f"{W}tr")
+    for tr in rows:  # every row spans exactly the grid
+        spans = sum(
+            int(tc.find(f"{W}tcPr/{W}gridSpan").get(f"{W}val")) if tc.find(f"{W}tcPr/{W}gridSpan") is not None else 1
+            for tc in tr.findall(f"{W}tc")
+        )
+        assert spans == len(grid)
+    texts = [[cell_text(tc) for tc in tr.findall(f"{W}tc")] for tr in rows]
+    assert texts[1][-n:] == [str(y) for y in years]
+    assert texts[2][-n + (1 if n == 5 else 0)] == "甲2022"  # five years: 2023—2024 is one cell
+    assert "五年都做" == texts[3][-1]

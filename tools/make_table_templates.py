@@ -56,32 +56,37 @@ PAGE_FONT = "宋体"
 # --- the columns ------------------------------------------------------------------------
 # (header, Excel width, Word width in twips, cell template, centred?)
 
+# The headings are the plan's (plan.headings: as the published table writes them).
 PLAIN = [
-    ("序号", 5, 560, "{{ r.no }}", True),
-    ("任务名称", 10, 1000, "{%vmerge r.task_span %}{{ r.task }}", True),
-    ("工作内容", 16, 1300, "{%vmerge r.content_span %}{{ r.content }}", False),
-    ("工作措施", 34, 2501, "{{ r.action }}", False),
-    ("牵头单位", 13, 1100, "{%vmerge r.lead_span %}{{ r.lead }}", False),
-    ("配合单位", 17, 1300, "{%vmerge r.support_span %}{{ r.support }}", False),
-    *(
-        (
-            "{{ plan.years[" + str(i) + "] }}",
-            24,
-            1665,
-            "{%vmerge r.goals_span %}{%hmerge r.year_goals[I].span %}{{ r.year_goals[I].text }}".replace("I", str(i)),
-            False,
-        )
-        for i in range(3)
+    ("{{ plan.headings.no }}", 5, 560, "{{ r.no }}", True),
+    ("{{ plan.headings.task }}", 10, 1000, "{%vmerge r.task_span %}{{ r.task }}", True),
+    ("{{ plan.headings.content }}", 16, 1300, "{%vmerge r.content_span %}{{ r.content }}", False),
+    ("{{ plan.headings.action }}", 30, 2196, "{{ r.action }}", False),
+    ("{{ plan.headings.lead }}", 13, 1000, "{%vmerge r.lead_span %}{{ r.lead }}", False),
+    ("{{ plan.headings.support }}", 15, 1100, "{%vmerge r.support_span %}{{ r.support }}", False),
+    ("{{ plan.headings.deadline }}", 9, 700, "{{ r.deadline }}", True),
+    ("{{ plan.headings.remark }}", 9, 700, "{{ r.remark }}", False),
+    # One column per plan year (a column loop): the header and the goal text of year i.
+    (
+        "{{ plan.year_headings[i] }}",
+        24,
+        1400,
+        "{%vmerge r.goals_span %}{%hmerge r.year_goals[i].span %}{{ r.year_goals[i].text }}",
+        False,
     ),
 ]
-YEAR_COLUMNS = 3  # the last three columns sit under 工作目标 (a three-year plan: 三年行动计划)
+# The year column repeats for every plan year, under 工作目标: in Excel between the marker columns
+# of a column loop, in Word between {%tc for %} cells (docs/templates.md).
+YEAR_LOOP_XLSX = "{%tc for i in range(plan.years|length) %}"
+YEAR_LOOP_DOCX = ("{%tc for h in plan.year_headings %}", "{%tc for g in r.year_goals %}")
+YEAR_END = "{%tc endfor %}"
 
 PROGRESS_XLSX = [
-    ("序号", 5, "{%vmerge l.row_span %}{{ l.row.no }}", True, None),
-    ("任务名称", 9, "{%vmerge l.task_span %}{{ l.row.task }}", True, None),
-    ("工作内容", 13, "{%vmerge l.content_span %}{{ l.row.content }}", False, None),
-    ("工作措施", 26, "{%vmerge l.row_span %}{{ l.row.action }}", False, None),
-    ("牵头单位", 11, "{%vmerge l.lead_span %}{{ l.row.lead }}", False, None),
+    ("{{ plan.headings.no }}", 5, "{%vmerge l.row_span %}{{ l.row.no }}", True, None),
+    ("{{ plan.headings.task }}", 9, "{%vmerge l.task_span %}{{ l.row.task }}", True, None),
+    ("{{ plan.headings.content }}", 13, "{%vmerge l.content_span %}{{ l.row.content }}", False, None),
+    ("{{ plan.headings.action }}", 26, "{%vmerge l.row_span %}{{ l.row.action }}", False, None),
+    ("{{ plan.headings.lead }}", 11, "{%vmerge l.lead_span %}{{ l.row.lead }}", False, None),
     ("{{ year }}年工作目标", 26, "{%vmerge l.goals_span %}{{ l.goal }}", False, None),
     ("指标", 14, "{%vmerge l.measure_span %}{{ l.m.measure if l.m else '' }}", False, None),
     ("单位", 6, "{%vmerge l.measure_span %}{{ l.m.unit if l.m else '' }}", True, None),
@@ -96,11 +101,11 @@ PROGRESS_XLSX = [
 ]
 
 PROGRESS_DOCX = [
-    ("序号", 500, "{%vmerge l.row_span %}{{ l.row.no }}", True),
-    ("任务名称", 760, "{%vmerge l.task_span %}{{ l.row.task }}", True),
-    ("工作内容", 1000, "{%vmerge l.content_span %}{{ l.row.content }}", False),
-    ("工作措施", 1400, "{%vmerge l.row_span %}{{ l.row.action }}", False),
-    ("牵头单位", 860, "{%vmerge l.lead_span %}{{ l.row.lead }}", False),
+    ("{{ plan.headings.no }}", 500, "{%vmerge l.row_span %}{{ l.row.no }}", True),
+    ("{{ plan.headings.task }}", 760, "{%vmerge l.task_span %}{{ l.row.task }}", True),
+    ("{{ plan.headings.content }}", 1000, "{%vmerge l.content_span %}{{ l.row.content }}", False),
+    ("{{ plan.headings.action }}", 1400, "{%vmerge l.row_span %}{{ l.row.action }}", False),
+    ("{{ plan.headings.lead }}", 860, "{%vmerge l.lead_span %}{{ l.row.lead }}", False),
     ("{{ year }}年工作目标", 1700, "{%vmerge l.goals_span %}{{ l.goal }}", False),
     ("指标", 1196, "{%vmerge l.measure_span %}{{ l.m.measure if l.m else '' }}", False),
     ("{{ units.word }}", 760, "{{ (l.m.district or '全市') if l.m else '' }}", True),
@@ -116,7 +121,9 @@ PROGRESS_DOCX = [
 # absent from the tables made from it. Its cells are covered ({%hmerge 0 %}) by the column on
 # its left, which spans one more column per absent neighbour (plan.has, docs/templates.md).
 
-OPTIONAL = {"工作内容": "content", "工作措施": "action", "牵头单位": "lead", "配合单位": "support"}
+OPTIONAL = {
+    "{{ plan.headings." + key + " }}": key for key in ("content", "action", "lead", "support", "deadline", "remark")
+}
 
 
 def span_expr(headings: list[str], i: int) -> str | None:
@@ -226,25 +233,30 @@ def make_xlsx_plain() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "任务分解表"
-    last = len(PLAIN)
     heads = [head for head, *_ in PLAIN]
+    fixed = len(PLAIN) - 1  # the columns before the year loop
+    loop, year, end = fixed + 1, fixed + 2, fixed + 3  # {%tc for %}, the year column, {%tc endfor %}
+    last = end
     top = _title_rows(ws, last, progress=False)
-    first_year = last - YEAR_COLUMNS + 1
-    for col, (head, width, _, tpl, centred) in enumerate(PLAIN, start=1):
+    for col, (head, width, _, tpl, centred) in enumerate(PLAIN[:fixed], start=1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = width
-        if col < first_year:
-            ws.cell(top + 1, col).border = BOX
-            if span_expr(heads, col - 1) is None:
-                _header_cell(ws.cell(top, col), head)
-                ws.merge_cells(f"{letter}{top}:{letter}{top + 1}")
-            else:  # merged down over the two header rows, and across an absent neighbour
-                _header_cell(ws.cell(top, col), with_span(heads, col - 1, "{%vmerge 2 %}" + head))
-        else:
-            _header_cell(ws.cell(top + 1, col), head)
-            _header_cell(ws.cell(top, col), "工作目标" if col == first_year else None)
+        ws.cell(top + 1, col).border = BOX
+        if span_expr(heads, col - 1) is None:
+            _header_cell(ws.cell(top, col), head)
+            ws.merge_cells(f"{letter}{top}:{letter}{top + 1}")
+        else:  # merged down over the two header rows, and across an absent neighbour
+            _header_cell(ws.cell(top, col), with_span(heads, col - 1, "{%vmerge 2 %}" + head))
         _body_cell(ws.cell(top + 3, col), with_span(heads, col - 1, tpl), centred)
-    ws.merge_cells(f"{get_column_letter(first_year)}{top}:{get_column_letter(last)}{top}")
+    head, width, _, tpl, centred = PLAIN[-1]
+    ws.column_dimensions[get_column_letter(year)].width = width
+    for marker in (loop, end):
+        ws.column_dimensions[get_column_letter(marker)].width = 4
+    ws.cell(top, loop, YEAR_LOOP_XLSX).font = _font(BODY_FONT, 9)
+    ws.cell(top, end, YEAR_END).font = _font(BODY_FONT, 9)
+    _header_cell(ws.cell(top, year), "{%hmerge plan.years|length if i == 0 else 0 %}{{ plan.headings.goals }}")
+    _header_cell(ws.cell(top + 1, year), head)
+    _body_cell(ws.cell(top + 3, year), tpl, centred)
     ws.cell(top + 2, 1, "{%tr for r in rows %}")
     ws.cell(top + 4, 1, "{%tr endfor %}")
     ws.row_dimensions[top].height = ws.row_dimensions[top + 1].height = 20
@@ -337,19 +349,28 @@ def _table(widths: list[int], rows: list[str]) -> str:
 
 
 def make_docx_plain() -> bytes:
-    widths = [w for _, _, w, _, _ in PLAIN]
-    heads = [head for head, *_ in PLAIN]
-    first_year = len(PLAIN) - YEAR_COLUMNS
+    fixed = PLAIN[:-1]
+    head, _, year_width, tpl, _ = PLAIN[-1]
+    heads = [h for h, *_ in PLAIN]
+    # The year column between its {%tc for %} and {%tc endfor %} cells, which docxtpl removes.
+    widths = [w for _, _, w, _, _ in fixed] + [year_width] * 3
     top, sub = [], []
-    for i, (head, _, w, _, _) in enumerate(PLAIN):
-        if i < first_year:  # merged down over the two header rows (and across an absent neighbour)
-            top.append(_cell(w, with_span(heads, i, head), HEAD_FONT, 10.5, True, vmerge="restart"))
-            sub.append(_cell(w, with_span(heads, i, ""), HEAD_FONT, 10.5, True, vmerge=""))
-        else:
-            sub.append(_cell(w, head, HEAD_FONT, 10.5, True))
-    top.append(_cell(sum(widths[first_year:]), "工作目标", HEAD_FONT, 10.5, True, span=YEAR_COLUMNS))
-    body = [
-        _cell(w, with_span(heads, i, tpl), BODY_FONT, 10.5, centred) for i, (_, _, w, tpl, centred) in enumerate(PLAIN)
+    for i, (text, _, w, _, _) in enumerate(fixed):  # merged down over the two header rows
+        top.append(_cell(w, with_span(heads, i, text), HEAD_FONT, 10.5, True, vmerge="restart"))
+        sub.append(_cell(w, with_span(heads, i, ""), HEAD_FONT, 10.5, True, vmerge=""))
+    top.append(
+        _cell(year_width * 3, "{%hmerge plan.years|length %}{{ plan.headings.goals }}", HEAD_FONT, 10.5, True, span=3)
+    )
+    sub += [
+        _cell(year_width, YEAR_LOOP_DOCX[0], HEAD_FONT, 10.5, True),
+        _cell(year_width, "{{ h }}", HEAD_FONT, 10.5, True),
+        _cell(year_width, YEAR_END, HEAD_FONT, 10.5, True),
+    ]
+    body = [_cell(w, with_span(heads, i, t), BODY_FONT, 10.5, c) for i, (_, _, w, t, c) in enumerate(fixed)]
+    body += [
+        _cell(year_width, YEAR_LOOP_DOCX[1], BODY_FONT, 10.5, False),
+        _cell(year_width, "{%vmerge r.goals_span %}{%hmerge g.span %}{{ g.text }}", BODY_FONT, 10.5, False),
+        _cell(year_width, YEAR_END, BODY_FONT, 10.5, False),
     ]
     rows = [
         row(top, header=True, cant_split=False),

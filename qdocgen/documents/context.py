@@ -14,7 +14,7 @@ from decimal import Decimal
 from qdocgen import display, fmt
 from qdocgen.documents.table_lines import table_lines
 from qdocgen.figures.period import Period
-from qdocgen.plan.model import OPTIONAL_COLUMNS, District, Plan
+from qdocgen.plan.model import DEFAULT_HEADINGS, OPTIONAL_COLUMNS, District, Plan
 from qdocgen.plan.units import addressee_line, unit_word
 from qdocgen.progress import DONE, Evaluation, Result
 from qdocgen.render.spans import Span
@@ -32,6 +32,8 @@ VARIABLES: dict[str, str] = {
     "plan.first_year / plan.last_year": "计划起止年度",
     "plan.city": "城市名，如 某市",
     "plan.office": "发通报的机关",
+    "plan.headings": "任务分解表各栏的表头，原表怎么写就怎么写（plan.yaml 的 meta.headings，导入时写入）：no、task、content、action、lead、support、deadline、remark、goals，如 plan.headings.task 为 重点任务；没写的取默认（任务名称、牵头单位、工作目标……）",
+    "plan.year_headings": "各年度目标栏的表头，与 plan.years 一一对应：默认为年份（2024），原表写作“2024年目标”时照写（meta.headings.year: “{year}年目标”）",
     "plan.columns": "任务分解表有的可选栏目（原表有哪些就是哪些）：content（工作内容）、action（工作措施）、lead（牵头单位）、support（配合单位）、deadline（完成时限）、remark（备注）",
     "plan.has": "各栏目是否存在：plan.has.action 为 true/false（序号、任务名称、工作目标总为 true）；模板用它让原表没有的栏目不出现，如 {%hmerge 1 if plan.has.action else 0 %}",
     "districts": "各区（县、功能区）列表，每项有 name（东城区）、short（东城）、kind（区、县、县级市、功能区）、authority（主送机关，如 东城区人民政府、高新区管委会）、you（通报中的称呼：你区、你县、你市、你委）",
@@ -100,6 +102,8 @@ def plan_context(plan: Plan) -> dict:
         "office": plan.office,
         "columns": list(plan.columns),
         "has": {key: plan.has(key) for key in ("no", "task", *OPTIONAL_COLUMNS, "goals")},
+        "headings": {key: plan.heading(key) for key in DEFAULT_HEADINGS if key != "year"},
+        "year_headings": [plan.year_heading(y) for y in plan.years],
     }
 
 

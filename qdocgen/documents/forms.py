@@ -81,13 +81,15 @@ def markers(
         "文号": plan.doc_number,
         "起始年": str(plan.years[0]),
         "发文机关": plan.office,
-        "存量示例": stock_example(plan),
+        "存量示例": stock_example(plan, lines),
     }
 
 
-def stock_example(plan: Plan) -> str:
-    """“（如…）” naming one of the plan's stock measures for the instructions; "" if it has none."""
-    stock = next((m.name for m in plan.measures if m.kind == "stock"), None)
+def stock_example(plan: Plan, lines: list[FormLine] | None = None) -> str:
+    """“（如…）” naming a stock measure for the instructions: one on this form (its `lines`; the
+    plan's when no lines are given), never one the form does not ask for; "" if there is none."""
+    measures = plan.measures if lines is None else [ln.measure for ln in lines]
+    stock = next((m.name for m in measures if m.kind == "stock"), None)
     return f"（如{stock}）" if stock else ""
 
 

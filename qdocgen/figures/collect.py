@@ -29,7 +29,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.read_form import Form, read_form
 from qdocgen.figures.store import SAMPLE, Figure, figures_dir
 from qdocgen.figures.values import format_value
-from qdocgen.plan.model import Plan
+from qdocgen.plan.model import CITY, Plan
 from qdocgen.storage import journal
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -131,6 +131,8 @@ def expand(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 def read_batch(paths: list[Path], plan: Plan, year: int | None = None, part: str | None = None) -> list[Form]:
     """Read every form; flag a second form of the same district and period in the batch."""
     forms = [read_form(Path(p), plan, year, part) for p in paths]
+    order = {name: i for i, name in enumerate([CITY, *plan.district_names])}
+    forms.sort(key=lambda f: order.get(f.who, len(order)))  # the plan's order, not the files'
     first: dict[tuple, Form] = {}
     for form in forms:
         if form.who is None or form.period is None:
@@ -389,11 +391,13 @@ def describe(report: Report) -> list[str]:
                 if c.dropped_note
                 else ""
             )
+            said = f"，说明“{f.note}”" if f.note and f.value is not None else ""  # a 说明 saved is echoed
             if c.kind == "new":
                 shown = format_value(f.value) if f.value is not None else f"（说明）{f.note}"
-                lines.append(f"新增 {name}：{shown}{forced}{dropped}")
+                lines.append(f"新增 {name}：{shown}{said}{forced}{dropped}")
             elif c.kind == "changed":
-                lines.append(f"{name}：{_shown(c.old.value)} → {_shown(f.value)}{forced}{dropped}")
+                said = said if f.note != c.old.note else ""
+                lines.append(f"{name}：{_shown(c.old.value)} → {_shown(f.value)}{said}{forced}{dropped}")
             elif c.kind == "note":
                 lines.append(f"{name}：说明改为“{f.note}”{forced}")
             elif c.kind == "withdrawn":

@@ -259,7 +259,7 @@ def _figure(plan: Plan, cell, line: int) -> tuple[Figure | None, str | None]:
     else:
         d = plan.district(where)
         if d is None:
-            return None, f"未知的区“{where}”，应为 {'、'.join(plan.district_names)} 或 全市"
+            return None, f"未知的{plan.unit_word}“{where}”，应为 {'、'.join(plan.district_names)} 或 全市"
         district = d.name
     try:
         row = int(cell("序号"))

@@ -11,6 +11,7 @@ from pathlib import Path
 from qdocgen.errors import DataError, Problem
 from qdocgen.plan.model import (
     CITY,
+    DEFAULT_HEADINGS,
     KINDS,
     MERGEABLE_COLUMNS,
     OPTIONAL_COLUMNS,
@@ -24,7 +25,7 @@ from qdocgen.plan.model import (
     year_problem,
 )
 from qdocgen.plan.relations import load_relations, relation_reviews
-from qdocgen.plan.units import DEFAULT_KIND, kind_problem
+from qdocgen.plan.units import DEFAULT_KIND, kind_problem, unit_word
 from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
 from qdocgen.safe_names import name_problem
 
@@ -34,7 +35,18 @@ MEASURE_ID = re.compile(r"^[1-9]\d*[a-z]?$")
 ROW_FIELDS = ("no", *OPTIONAL_COLUMNS, "goals")
 # The keys each mapping of plan.yaml may hold; any other is a typo (`knid: annual`) and refused.
 TOP_KEYS = ("meta", "districts", "areas", "rows", "merges", "measures", "relations")
-META_KEYS = ("title", "table_title", "doc_number", "issuer", "date", "years", "city", "office", "review")
+META_KEYS = (
+    "title",
+    "table_title",
+    "doc_number",
+    "issuer",
+    "date",
+    "years",
+    "city",
+    "office",
+    "headings",
+    "review",
+)
 DISTRICT_KEYS = ("name", "short", "kind", "authority", "you")
 AREA_KEYS = ("name", "rows")
 ROW_KEYS = (*ROW_FIELDS, "mends")
@@ -138,6 +150,7 @@ def load_plan(data_dir: Path) -> Plan:
         reviews=(*_reviews(check, meta, raw.get("measures")), *relation_reviews(raw)),
         columns=_columns(raw),
         relations=tuple(load_relations(check, raw, measures)),  # plan/relations.py
+        headings=_headings(check, meta),
     )
     if check.problems:
         raise DataError("", check.problems)
@@ -250,6 +263,28 @@ def _rows(check: _Checker, raw: dict, areas: list, years: list[int]) -> list[Row
                     )
     if areas and areas[-1][2] != len(out):
         check.add(raw, "areas", f"任务名称覆盖到第 {areas[-1][2]} 行，而表中共 {len(out)} 行")
+    return out
+
+
+def _headings(check: _Checker, meta: dict) -> dict[str, str]:
+    """meta.headings: the published table's headings (重点任务, 责任单位, “{year}年目标”)."""
+    raw = meta.get("headings")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        check.add(meta, "headings", "headings（表头）应为“栏目: 表头文字”的映射，如 task: 重点任务")
+        return {}
+    out = {}
+    for key, text in raw.items():
+        if key not in DEFAULT_HEADINGS:
+            known = "、".join(DEFAULT_HEADINGS)
+            check.add(raw, key, f"headings 中的“{key}”不是栏目名（可用：{known}）")
+        elif not isinstance(text, str) or not text.strip():
+            check.add(raw, key, f"headings 中“{key}”的表头文字应为非空文字")
+        elif key == "year" and "{year}" not in text:
+            check.add(raw, key, "headings.year 应含 {year}（各年度处换成年份），如 “{year}年目标”")
+        else:
+            out[key] = text.strip()
     return out
 
 
@@ -412,7 +447,11 @@ def _targets(check, item, scope, unit, districts, years) -> dict[int, object]:
                 if full is None and not districts:  # the list itself is broken: reported once, above
                     continue
                 if full is None:
-                    check.add(value, district, f"未知的区“{district}”，应为 {'、'.join(sorted(names))} 之一")
+                    check.add(
+                        value,
+                        district,
+                        f"未知的{unit_word(districts)}“{district}”，应为 {'、'.join(sorted(names))} 之一",
+                    )
                     continue
                 per[full] = _target_value(check, value, district, v, unit)
             out[year] = per

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from qdocgen.plan.units import default_authority, default_you
+from qdocgen.plan.units import default_authority, default_you, unit_word
 
 # Kinds of target (see docs/plan_data.md and docs/progress.md), with their Chinese labels.
 KINDS: dict[str, str] = {
@@ -36,6 +36,16 @@ OPTIONAL_COLUMNS: dict[str, str] = {
 }
 
 CITY = "全市"
+
+# The headings of the tables qdocgen makes, unless the plan's meta.headings gives the published
+# table's own (重点任务, 责任单位, “{year}年目标” with {year} for each plan year).
+DEFAULT_HEADINGS: dict[str, str] = {
+    "no": "序号",
+    "task": "任务名称",
+    **OPTIONAL_COLUMNS,
+    "goals": "工作目标",
+    "year": "{year}",
+}
 
 
 def year_problem(years, year: object) -> str | None:
@@ -203,6 +213,16 @@ class Plan:
     # tables qdocgen makes.
     columns: tuple[str, ...] = ("content", "action", "lead", "support")
     relations: tuple = ()  # how measures relate (plan/relations.py): what `check` reconciles
+    # meta.headings: the published table's headings, by DEFAULT_HEADINGS key.
+    headings: dict = field(default_factory=dict)
+
+    def heading(self, key: str) -> str:
+        """The heading of column `key` in the tables qdocgen makes (published, else the default)."""
+        return self.headings.get(key) or DEFAULT_HEADINGS[key]
+
+    def year_heading(self, year: int) -> str:
+        """The heading of a year's goal column: 2024, or as published (2024年目标)."""
+        return self.heading("year").replace("{year}", str(year))
 
     def has(self, column: str) -> bool:
         """Whether the table has `column` (序号, 任务名称 and the goals it always has)."""
@@ -214,7 +234,14 @@ class Plan:
         for d in self.districts:
             if name in (d.name, d.short):
                 return d
-        return None
+        # 高新 for 高新区: a zone's short name keeps its 区, but the name without it is clear too
+        found = [d for d in self.districts if len(name) >= 2 and d.name[:-1] == name]
+        return found[0] if len(found) == 1 else None
+
+    @property
+    def unit_word(self) -> str:
+        """What the units are called in messages: 区, 区（县）, 区（县、市）."""
+        return unit_word(self.districts)
 
     @property
     def district_names(self) -> list[str]:

@@ -76,6 +76,9 @@ def find_districts(texts: list[str]) -> tuple[list[District], list[str]]:
                 lists.append(names)
     counts = Counter(n for names in lists for n in names)
     wanted = {n for n, k in counts.items() if k >= max(2, len(lists) // 2)}
+    single = len(lists) == 1 and len(lists[0]) >= 4  # one list of all units (“东城区新增20家、…”)
+    if single:
+        wanted = set(lists[0])
     if len(wanted) < 2:
         raise UserError(
             "目标文字中找不到各区（县）的名称（如“东城25家、西城35家”）：请用 --districts 写出各单位全称，"
@@ -97,6 +100,8 @@ def find_districts(texts: list[str]) -> tuple[list[District], list[str]]:
         + "；类型按名称推断（县→县，市→县级市，高新区、开发区、新区、园区→功能区，其余为区），"
         "请核对全称、类型（kind）和顺序"
     ]
+    if single:
+        guesses.append("各单位只在一处目标文字中列出，按那一处的名称和顺序推断，请核对是否齐全")
     if unsure:
         guesses.append(f"{'、'.join(unsure)}在目标文字中只写了简称，全称暂按“简称+区”，如是县或县级市请改正")
     return out, guesses

@@ -53,6 +53,9 @@ class Layout:
     body: list[tuple[Grid, int]]
     title: str
     notes: list[str] = field(default_factory=list)  # what the reader guessed, for the review list
+    # The table's own headings by role (重点任务, 责任单位), and `year`: the year columns' heading
+    # with {year} for the year (“{year}年目标”), for the tables qdocgen makes (meta.headings).
+    headings: dict[str, str] = field(default_factory=dict)
 
 
 def find_layout(grids: list[Grid], path: Path) -> Layout:
@@ -143,7 +146,24 @@ def _layout(grid: Grid, r: int, roles: dict[str, list[Cell]], rest: list[Grid], 
         source = "标题" if YEAR_RANGE.search(title) else "目标文字"
         notes.append(f"表头没有分年度，计划年度 {years[0]}—{years[-1]} 取自{source}")
     header_texts = [_row_texts(grid, h) for h in header_rows]
-    return Layout(grid, columns, goal_columns, years, header_texts, body, title, notes)
+    layout = Layout(grid, columns, goal_columns, years, header_texts, body, title, notes)
+    layout.headings = _published_headings(grid, r, roles, goal_columns, header_rows)
+    return layout
+
+
+def _published_headings(grid: Grid, r: int, roles: dict, goal_columns: list, header_rows: list) -> dict[str, str]:
+    out = {role: squeeze(cells[0].text) for role, cells in roles.items() if role != "goals" and cells}
+    patterns = set()
+    for c, ys in goal_columns:
+        text = squeeze(grid.text(header_rows[-1], c))
+        if len(ys) == 1 and str(ys[0]) in text:
+            patterns.add(text.replace(str(ys[0]), "{year}", 1))
+    if len(patterns) == 1:
+        out["year"] = patterns.pop()
+    group = squeeze(roles["goals"][0].text)
+    if group and not YEAR_HEADING.match(group):
+        out["goals"] = group
+    return out
 
 
 def _goal_columns(grid: Grid, r: int, cells: list[Cell], path: Path):

@@ -68,6 +68,7 @@ def _row_measures(row: DraftRow, districts: list[District], years: tuple[int, ..
         else:
             cells.append((cell_years, text))
     index = 0
+    narrowed: dict[int, int] = {}  # piece → the one year its lead-in names
     for cell_years, text in cells:
         if phrases.pending(text):
             waiting.append((cell_years, text))
@@ -75,14 +76,37 @@ def _row_measures(row: DraftRow, districts: list[District], years: tuple[int, ..
         rest, pending = phrases.pending_sentences(text, cell_years)
         waiting.extend(pending)
         for piece_years, piece in phrases.split_years(rest, cell_years):
+            year = _lead_year(piece, piece_years)
+            if year is not None:  # “2024年培育…：东城区新增20家…” in a cell of several years
+                piece_years, narrowed[index] = (year,), year
             readings.extend(phrases.read(piece, index, piece_years, districts))
             index += 1
     groups = _series(readings, years)
     measures = [_measure(row, group, districts, years) for group in groups]
+    for group, m in zip(groups, measures, strict=True):
+        named = sorted({narrowed[r.cell] for r in group if r.cell in narrowed})
+        if named:
+            m.review.append(
+                f"原文开头写明“{'、'.join(f'{y}年' for y in named)}”，只作为该年的目标；"
+                "如各年都按此数，请在 targets 中补写其他年度"
+            )
     _alike_in_one_sentence(groups, measures)
     for cell_years, text in waiting:
         _pending(row, measures, cell_years, text, districts)
     return measures
+
+
+LEAD_YEAR = re.compile(r"^\s*(\d{4})年(?![—–\-－~～至到起开以度底末内中前])")
+
+
+def _lead_year(piece: str, piece_years: tuple[int, ...]) -> int | None:
+    """The year a goal text of several years' cell opens with and names alone (“2024年培育…”)."""
+    m = LEAD_YEAR.match(piece)
+    if not m or len(piece_years) < 2 or int(m.group(1)) not in piece_years:
+        return None
+    if len(set(re.findall(r"(?<!\d)(\d{4})年", piece))) > 1:
+        return None
+    return int(m.group(1))
 
 
 def _alike_in_one_sentence(groups: list[list[Reading]], measures: list[DraftMeasure]) -> None:
@@ -132,16 +156,14 @@ def _series(readings: list[Reading], years) -> list[list[Reading]]:
         best, score = None, 0.0
         for group in groups:
             first = group[0]
-            if any(g.cell == r.cell for g in group) or (first.scope, first.unit, first.kind) != (
-                r.scope,
-                r.unit,
-                r.kind,
-            ):
+            if any(g.cell == r.cell for g in group) or (first.unit, first.kind) != (r.unit, r.kind):
+                continue
+            if first.scope != r.scope and not _drops_lead_in(first, r):
                 continue
             if any(mine & set(target_years(g)[0]) for g in group) or first.multi != r.multi:
                 continue
             ratio = _likeness(group[-1].clause, r.clause)
-            if _continues(group, r):
+            if _continues(group, r) or _drops_lead_in(first, r):
                 ratio = max(ratio, SAME)
             if ratio >= ALIKE and ratio > score:
                 best, score = group, ratio
@@ -152,14 +174,24 @@ def _series(readings: list[Reading], years) -> list[list[Reading]]:
     return groups
 
 
+def _drops_lead_in(first: Reading, r: Reading) -> bool:
+    """A year cell that drops the lead-in of the year before (“各区、县…抽查合格率达到95%以上”, then
+    “抽查合格率达到96%以上”): no scope of its own, its words all found in the first year's."""
+    if r.scope_said or r.scope != "city" or first.scope != "district" or isinstance(first.values, dict):
+        return False
+    words = FIGURE.sub("", r.clause)
+    words = NOISE.sub("", words).strip(" ：:，,。；;、")
+    return len(words) >= 2 and words in first.clause
+
+
 def _continues(group: list[Reading], r: Reading) -> bool:
     """A per-district list with no words of its own, listing the units another year's list does."""
     bare = not re.sub(r"[\s：:，,、；;。]", "", r.clause)
     return bare and r.scope == "district" and isinstance(r.values, dict) and set(r.names) == set(group[0].names)
 
 
-def _values(r: Reading, districts: list[District]) -> object:
-    if r.scope == "city":
+def _values(r: Reading, districts: list[District], scope: str | None = None) -> object:
+    if r.scope == "city" and scope != "district":
         return r.values
     if isinstance(r.values, dict):
         by_name = {}
@@ -181,7 +213,7 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         modes.add(mode)
         for y in ys:
             if y in years:
-                targets[y] = _values(r, districts)
+                targets[y] = _values(r, districts, first.scope)
     kind = _kind(first, group, targets, modes, years, review)
     name = _name(first, kind)
     if name and _cut_mid_phrase(first.clause):
@@ -190,7 +222,7 @@ def _measure(row: DraftRow, group: list[Reading], districts: list[District], yea
         review.append(f"一句列出了 {first.multi_of} 项指标，按括号内顺序取第 {first.multi} 项，请核对名称与对应关系")
     if len(group) > 1:
         ratio = min(SequenceMatcher(None, _key(group[0].clause), _key(g.clause)).ratio() for g in group[1:])
-        if ratio < SAME and not all(_continues(group, g) for g in group[1:]):
+        if ratio < SAME and not all(_continues(group, g) or _drops_lead_in(first, g) for g in group[1:]):
             review.append("各年度的文字不尽相同，已合为一项指标，请核对是否同一指标")
     if first.scope == "city" and not first.scope_said:
         review.append("原文没写“全市”或“各区”，按全市一个数理解，请核对")
@@ -261,8 +293,9 @@ def _kind(first: Reading, group: list[Reading], targets: dict, modes: set, years
         review.append(f"期末目标按{words[kind]}（{kind}）理解；如指{words[other]}，请把 kind 改为 {other}")
         if kind == "stock" and len(targets) == 1 and len(years) > 1:
             review.append(
-                f"只有{max(targets)}年的目标：按 stock，此前各年不填报、不评估；"
-                "要逐年跟踪进度，可改为 cumulative（各年按时间均匀推进），或补写各年的目标"
+                f"只有{max(targets)}年的目标：此前各年的填报表也列出它（目标值写作“{max(targets)}年目标…”），"
+                "照常填报当年的数量以跟踪进度，那几年不评估完成与否；"
+                "要逐年考核，可补写各年的目标，或改为 cumulative（各年按时间均匀推进）"
             )
         return kind
     if STOCK_WORDS.search(clause_words):
@@ -347,6 +380,8 @@ NOISE = re.compile(
     r"^(?:其中|同时|另外|并且|以及)|各区县|各区|每个区|全市|我市|每年|年均|年内|年底|年末|到年|至年|"
     r"(?:分别)?不少于|不低于|至少|力争|争取|达到|确保|分别|的?数量?为$|^年"
 )
+# The units a goal is set for, heading its words: “各区、县（高新区）”, “县（市、区）”, “各区县、功能区”.
+UNIT_LEAD = re.compile(r"^(?:各?(?:区|县|市|县级市|功能区|园区|开发区|高新区)(?:[、，,]|[（(][^）)]*[）)])*)+(?=\S)")
 MEASURE_WORD = {"人次": "人次", "万人次": "人次", "次": "次数", "期": "期数", "名": "人数", "人": "人数"}
 
 
@@ -362,6 +397,7 @@ def _cut_mid_phrase(clause: str) -> bool:
 def _name(r: Reading, kind: str) -> str:
     """A measure name drafted from the words around the figure (a person may well shorten it)."""
     text = FIGURE.sub("", MID_FIGURE.sub("", r.clause))
+    text = UNIT_LEAD.sub("", LEAD_YEAR.sub("", text))
     for _ in range(3):
         text = NOISE.sub("", text).strip(" ：:，,。；;、")
     if r.multi:

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from qdocgen.plan.model import DEFAULT_HEADINGS
 from qdocgen.plan_import.layout import Layout
 from qdocgen.plan_import.rows import DraftTable
 
@@ -21,7 +22,15 @@ def draft_meta(layout: Layout, table: DraftTable, lines: list[str], path: Path) 
     if not table_title:
         table_title = path.stem
         guesses.append(f"表格上方没有标题，任务分解表标题暂用文件名“{path.stem}”")
-    title = re.sub(r"(的)?(工作)?任务分解表$", "", table_title).strip() or table_title
+    # “…（2024—2026年）重点任务分解表”: the plan's title ends at the closing bracket of its years;
+    # what follows it (重点、主要、工作) belongs to the table's name.
+    title = (
+        re.sub(r"(的)?(重点|主要|工作|目标)?(工作)?任务(分解|清单|分工)?表?$", "", table_title).strip() or table_title
+    )
+    years_end = re.search(r"[（(]\d{4}\s*[—–\-－~～至]+\s*\d{4}\s*年?[)）]", title)
+    if years_end and years_end.end() < len(title):
+        guesses.append(f"计划名称取作“{title[: years_end.end()]}”（表题为“{table_title}”），请核对")
+        title = title[: years_end.end()]
     text = "\n".join(lines)
     m = CITY.match(table_title)
     city = m.group(1) if m else ""
@@ -56,4 +65,7 @@ def draft_meta(layout: Layout, table: DraftTable, lines: list[str], path: Path) 
         "city": city,
         "office": office,
     }
+    headings = {k: v for k, v in layout.headings.items() if v != DEFAULT_HEADINGS.get(k)}
+    if headings:
+        meta["headings"] = headings
     return meta, guesses

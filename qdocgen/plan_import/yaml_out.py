@@ -69,6 +69,9 @@ def plan_yaml(draft) -> str:
     out.append(f"  years: [{', '.join(map(str, meta['years']))}]")
     for key in ("city", "office"):
         out.append(f"  {key}: {scalar(meta[key])}")
+    if meta.get("headings"):  # the published table's headings, kept in the tables qdocgen makes
+        out.append("  headings:                  # 原表的表头；qdocgen 生成的任务分解表沿用")
+        out.extend(f"    {key}: {scalar(text)}" for key, text in meta["headings"].items())
     if meta.get("review"):
         out.append(f"  review: {scalar(meta['review'])}")
     out += ["", "districts:                    # 按官方顺序；kind：区、县、县级市、功能区（见 docs/plan_data.md）"]

@@ -31,6 +31,7 @@ from qdocgen.errors import TemplateError, os_error_text, package_error_text
 from qdocgen.render.docx import tags as word_tags
 from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members, find_bindings, package_parts
 from qdocgen.render.docx.fast import FastPackage
+from qdocgen.render.docx.grid import widen_grids
 from qdocgen.render.docx.places import WORD_PROPERTIES, WordPart, word_part_names, word_property
 from qdocgen.render.explain import explain, needle, template_error
 from qdocgen.render.jinja_env import make_env, needs_value
@@ -45,6 +46,12 @@ class _Template(DocxTemplate):
     def __init__(self, prepared: PreparedDocx):
         super().__init__(io.BytesIO(prepared.blob))
         self.prepared = prepared
+
+    def fix_tables(self, xml):
+        tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))
+        if widen_grids(tree):
+            xml = etree.tostring(tree, encoding="unicode")
+        return super().fix_tables(xml)
 
     def build_xml(self, context, jinja_env=None):
         return self._render_part("document", self.docx._part, self.get_xml, context)

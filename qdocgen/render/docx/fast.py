@@ -24,6 +24,7 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaError
 from lxml import etree
 
+from qdocgen.render.docx.grid import widen_grids
 from qdocgen.render.docx.places import word_property
 from qdocgen.render.package import (
     CORE,
@@ -158,6 +159,8 @@ class FastPackage:
     def _document(self, body: str) -> bytes:
         """word/document.xml with the rendered body, as DocxTemplate.render and python-docx make it."""
         tree = etree.fromstring(body, parser=etree.XMLParser(recover=True))  # as fix_tables parses it
+        if widen_grids(tree):  # cells a {%tc for %} loop added span more columns than the grid has
+            body = etree.tostring(tree, encoding="unicode")
         if _tables_need_fixing(tree):
             tree = DocxTemplate.fix_tables(None, body)
         for n, elt in enumerate(tree.iter(_DOCPR), start=1001):  # as fix_docpr_ids numbers them

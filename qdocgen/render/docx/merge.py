@@ -23,6 +23,7 @@ _DIRECTIVE = re.compile(r"\{%-?\s*(vmerge|hmerge)\s+(.+?)\s*-?%\}", re.S)
 _ROW = re.compile(r"<w:tr[ >].*?</w:tr>", re.S)
 _CELL = re.compile(r"<w:tc[ >].*?</w:tc>", re.S)
 _TCW = re.compile(r'<w:tcW\b[^>]*?w:w="(\d+)"[^>]*/>')
+_SPAN = re.compile(r'<w:gridSpan\b[^>]*?w:val="(\d+)"')
 _PPR = re.compile(r"<w:pPr>.*?</w:pPr>|<w:pPr/>", re.S)
 
 
@@ -39,14 +40,17 @@ def _row(m: re.Match, count) -> str:
     if not _DIRECTIVE.search(row):
         return row
     cells = list(_CELL.finditer(row))
-    widths = []
+    grid, starts = [], []  # the width of each grid column the row's cells cover; each cell's first
     for c in cells:
         w = _TCW.search(c.group(0))
-        widths.append(int(w.group(1)) if w else 0)
+        span = _SPAN.search(c.group(0))
+        n = int(span.group(1)) if span else 1
+        starts.append(len(grid))
+        grid += [(int(w.group(1)) if w else 0) // max(n, 1)] * max(n, 1)
     out, pos = [], 0
     for i, c in enumerate(cells):
         out.append(row[pos : c.start()])
-        out.append(_cell(c.group(0), widths[i:], next(count)))
+        out.append(_cell(c.group(0), grid[starts[i] :], next(count)))
         pos = c.end()
     out.append(row[pos:])
     return "".join(out)
@@ -67,9 +71,15 @@ def _cell(xml: str, widths: list[int], key: int) -> str:
     if h is not None:
         xml = re.sub(r"<w:gridSpan[^>]*/>", "", xml)
         props += f'{{% if ({h}) > 1 %}}<w:gridSpan w:val="{{{{ {h} }}}}"/>{{% endif %}}'
+        # The widths of the grid columns from this one rightwards; a span beyond the template's
+        # columns (cells a {%tc for %} loop repeats) is as wide as its last column per column.
         sums = ", ".join(str(sum(widths[: k + 1])) for k in range(len(widths)))
+        n, last = len(widths), widths[-1] if widths else 0
+        width = (
+            f"(({sums},)[(({h}) or 1) - 1] if (({h}) or 1) <= {n} else {sum(widths)} + ((({h}) or 1) - {n}) * {last})"
+        )
         xml = _TCW.sub(
-            lambda w: w.group(0).replace(f'w:w="{w.group(1)}"', f'w:w="{{{{ ({sums},)[(({h}) or 1) - 1] }}}}"'),
+            lambda w: w.group(0).replace(f'w:w="{w.group(1)}"', f'w:w="{{{{ {width} }}}}"'),
             xml,
             count=1,
         )

@@ -24,6 +24,7 @@ from qdocgen.render.package import build_epoch, normalise_package
 from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format, existing_cells, put_runs, put_value
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
 from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
+from qdocgen.render.xlsx.columns import ColumnLoopError, expand, has_column_loops, literal
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
@@ -36,16 +37,26 @@ _ERRORS = (JinjaError, *RUNTIME_ERRORS)
 class PreparedXlsx:
     """An Excel template read and compiled once; `render(context)` gives the workbook's bytes."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, blob: bytes | None = None):
         self.path = Path(path)
         self.name = self.path.name
         try:
-            self.blob = self.path.read_bytes()
+            self.blob = self.path.read_bytes() if blob is None else blob
         except OSError as exc:
             raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
         if not zipfile.is_zipfile(io.BytesIO(self.blob)):
             raise TemplateError(f"模板 {self.path} 不是 Excel 工作簿（.xlsx）")
         self.env = make_env(autoescape=False)
+        # Column loops ({%tc for %}): laid out per item list at rendering; the template as read
+        # here has one symbolic column group, for the checks of what it uses.
+        self.column_source: bytes | None = None
+        self.column_lists: list[str] = []
+        self._expanded: dict[tuple, PreparedXlsx] = {}
+        if blob is None and has_column_loops(self.blob):
+            self.column_source = self.blob
+            seen: list[str] = []
+            self.blob = self._expand(lambda src: seen.append(src) or [f"(({src}))[0]"])
+            self.column_lists = sorted(set(seen))
         wb = self._load()
         reader = TemplateReader(self.env, self.error)
         self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…), as read
@@ -64,6 +75,28 @@ class PreparedXlsx:
             )
             self.sheets.append(sheet)
         self.chart_parts = _carried_charts(self.blob, wb)
+
+    def _expand(self, items_of) -> bytes:
+        try:
+            return expand(self.column_source, items_of)
+        except ColumnLoopError as exc:
+            raise self.error(None, exc.place, str(exc)) from None
+        except Exception as exc:  # openpyxl refuses the package
+            raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
+
+    def _with_columns(self, context: dict) -> PreparedXlsx:
+        """The template with its column loops laid out for `context` (compiled once per item list)."""
+        chosen: dict[str, list[str]] = {}
+        for source in self.column_lists:
+            try:
+                items = list(self.env.compile_expression(source, undefined_to_none=False)(context))
+            except _ERRORS as exc:
+                raise TemplateError(f"模板 {self.path} 的列循环“{source}”无法求值：{exc}") from None
+            chosen[source] = [literal(source, k, item) for k, item in enumerate(items)]
+        key = tuple((k, tuple(v)) for k, v in chosen.items())
+        if key not in self._expanded:
+            self._expanded[key] = PreparedXlsx(self.path, blob=self._expand(chosen.__getitem__))
+        return self._expanded[key]
 
     def _load(self):
         try:
@@ -93,6 +126,8 @@ class PreparedXlsx:
 
     def render(self, context: dict) -> bytes:
         """The filled workbook as normalised (reproducible) .xlsx bytes."""
+        if self.column_source is not None:
+            return self._with_columns(context).render(context)
         wb = self._load()
         maps: dict[str, RowMap] = {}
         for sheet in self.sheets:
