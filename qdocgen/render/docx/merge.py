@@ -24,6 +24,8 @@ _ROW = re.compile(r"<w:tr[ >].*?</w:tr>", re.S)
 _CELL = re.compile(r"<w:tc[ >].*?</w:tc>", re.S)
 _TCW = re.compile(r'<w:tcW\b[^>]*?w:w="(\d+)"[^>]*/>')
 _SPAN = re.compile(r'<w:gridSpan\b[^>]*?w:val="(\d+)"')
+_FOR = re.compile(r"\{%-?\s*for\s")
+_ENDFOR = re.compile(r"\{%-?\s*endfor\b")
 _PPR = re.compile(r"<w:pPr>.*?</w:pPr>|<w:pPr/>", re.S)
 
 
@@ -50,13 +52,15 @@ def _row(m: re.Match, count) -> str:
     out, pos = [], 0
     for i, c in enumerate(cells):
         out.append(row[pos : c.start()])
-        out.append(_cell(c.group(0), grid[starts[i] :], next(count)))
+        before = row[: c.start()]
+        repeated = len(_FOR.findall(before)) > len(_ENDFOR.findall(before))  # inside a {%tc for %}
+        out.append(_cell(c.group(0), grid[starts[i] :], next(count), repeated))
         pos = c.end()
     out.append(row[pos:])
     return "".join(out)
 
 
-def _cell(xml: str, widths: list[int], key: int) -> str:
+def _cell(xml: str, widths: list[int], key: int, repeated: bool = False) -> str:
     found = {name: html.unescape(expr) for name, expr in _DIRECTIVE.findall(xml)}
     if not found:
         return xml
@@ -66,7 +70,9 @@ def _cell(xml: str, widths: list[int], key: int) -> str:
     setting = ""
     if v is not None:  # evaluated once per cell: a span that knows its group follows the rows written
         name = f"qdocgen_vm{key}"
-        setting = f"{{% set {name} = ({v})|{MERGE_FILTER}({key}, loop is defined and loop.first) %}}"
+        # A cell a column loop repeats is one merge per column: its key carries the column.
+        at, first = (f"({key}, loop.index0)", "false") if repeated else (str(key), "loop is defined and loop.first")
+        setting = f"{{% set {name} = ({v})|{MERGE_FILTER}({at}, {first}) %}}"
         v = name
     if h is not None:
         xml = re.sub(r"<w:gridSpan[^>]*/>", "", xml)
