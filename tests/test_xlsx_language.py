@@ -181,7 +181,7 @@ def test_word_reads_the_same_tags(tmp_path):
     ("text", "words"),
     [
         ("{%p if year %}有{%p endif %}", "{%p … %} 是 Word 模板的段落标记"),
-        ("{%tc for d in progress %}{{ d.measure }}{%tc endfor %}", "{%tc … %} 是 Word 模板按列重复"),
+        ("{%tc for d in progress %}{{ d.measure }}{%tc endfor %}", "{%tc endfor %} 各自单独占一格"),
         ("{{r plan.city }}", "{{r … }}"),
         ("{{p plan.city }}", "{{r … }}"),
         ("{%r if year %}x{%r endif %}", "{%r … %}"),

@@ -31,9 +31,10 @@ MARK = re.compile(r"\{%-?\s*tc\s")
 class ColumnLoopError(ValueError):
     """A column loop that cannot be laid out; `place` is the cell, the message says why."""
 
-    def __init__(self, place: str, message: str):
+    def __init__(self, place: str, message: str, sheet: str | None = None):
         super().__init__(message)
         self.place = place
+        self.sheet = sheet
 
 
 def has_column_loops(blob: bytes) -> bool:
@@ -56,6 +57,13 @@ def loops(wb) -> list[tuple[str, str, int, int, str, str]]:
             if isinstance(cell.value, str) and MARK.match(cell.value.strip()):
                 text = clean(cell.value.strip())
                 start = START.match(text)
+                if len(MARK.findall(text)) > 1 or (start and start.end() < len(text)):
+                    raise ColumnLoopError(
+                        cell.coordinate,
+                        "这是 Word 模板的标记，Excel 模板中不能用：Word 模板中同一格内按列重复的 {%tc … %} 写法；"
+                        "Excel 模板中 {%tc for x in 列表 %} 与 {%tc endfor %} 各自单独占一格，两格之间的列按列表重复",
+                        ws.title,
+                    )
                 if start:
                     end = next(
                         (

@@ -52,6 +52,7 @@ class PreparedXlsx:
         self.column_source: bytes | None = None
         self.column_lists: list[str] = []
         self._expanded: dict[tuple, PreparedXlsx] = {}
+        self.texts, self.sources = {}, {}  # (a column loop's error is placed before the cells are read)
         if blob is None and has_column_loops(self.blob):
             self.column_source = self.blob
             seen: list[str] = []
@@ -80,7 +81,7 @@ class PreparedXlsx:
         try:
             return expand(self.column_source, items_of)
         except ColumnLoopError as exc:
-            raise self.error(None, exc.place, str(exc)) from None
+            raise self.error(exc.sheet, exc.place, str(exc)) from None
         except Exception as exc:  # openpyxl refuses the package
             raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
 

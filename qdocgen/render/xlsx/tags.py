@@ -32,8 +32,8 @@ _WORD_ONLY = [
     ),
     (
         re.compile(r"\{%-?\s*tc\s"),
-        "{%tc … %} 是 Word 模板按列重复单元格的标记；Excel 模板不能按列重复，请把各列写在模板里，"
-        "按行重复用 {%tr for x in 列表 %}",
+        "{%tc … %} 在 Excel 模板中只能是列循环的标记：{%tc for x in 列表 %} 与 {%tc endfor %} 各自单独占一格，"
+        "两格之间的列按列表重复",
     ),
     (
         re.compile(r"\{%-?\s*r\s|\{\{-?(?:r|p|tr|tc)\s"),
