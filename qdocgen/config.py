@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from qdocgen.errors import Problem, UserError, os_error_text
+from qdocgen.errors import Problem, UserError, read_user_text
 from qdocgen.render.gbt9704 import KEYS, Profile, check_doc_number, parse_date, profile_problems
 from qdocgen.safe_names import name_problem
 
@@ -314,13 +314,7 @@ def load_config(path: Path | None) -> Config:
     if path is None or not Path(path).is_file():
         return Config()
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise UserError(f"无法读取 {path}：{os_error_text(exc)}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}：不是 UTF-8 编码的文本，请用记事本或 WPS 另存为 UTF-8") from None
-    return parse_config(text, path)
+    return parse_config(read_user_text(path), path)
 
 
 def parse_config(text: str, path: Path | str = CONFIG_NAME) -> Config:

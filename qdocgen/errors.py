@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,32 @@ _ERRNO_TEXT = {
 def os_error_text(exc: OSError) -> str:
     """An operating-system error in Chinese ("没有权限"), for messages that name the file."""
     return _ERRNO_TEXT.get(exc.errno, exc.strerror or str(exc))
+
+
+def read_user_text(path: Path) -> str:
+    """A text file a user wrote (qdocgen.toml, a --values file), BOM or not; UserError in Chinese
+    naming the file when it cannot be read or is not UTF-8."""
+    try:
+        return Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise UserError(f"无法读取 {path}：{os_error_text(exc)}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}：不是 UTF-8 编码的文本，请用记事本或 WPS 另存为 UTF-8") from None
+
+
+def read_template_package(path: Path, blob: bytes | None, kind: str) -> bytes:
+    """A template's bytes (`blob` if given, else read from `path`), checked to be a zip package:
+    TemplateError naming the file otherwise. `kind`: 'Word 文档（.docx）' or 'Excel 工作簿（.xlsx）'."""
+    import io
+    import zipfile
+
+    try:
+        data = Path(path).read_bytes() if blob is None else blob
+    except OSError as exc:
+        raise TemplateError(f"无法读取模板 {path}：{os_error_text(exc)}") from None
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise TemplateError(f"模板 {path} 不是 {kind}")
+    return data
 
 
 def package_error_text(exc: Exception) -> str:

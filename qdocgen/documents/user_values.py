@@ -17,7 +17,7 @@ from pathlib import Path
 from qdocgen.config import value_name_problem
 from qdocgen.documents.context import VARIABLES
 from qdocgen.documents.notice_context import NOTICE_VARIABLES
-from qdocgen.errors import UserError, os_error_text
+from qdocgen.errors import UserError, read_user_text
 from qdocgen.render.jinja_env import make_env
 
 JINJA_NAMES = {"loop", "range", "dict", "lipsum", "cycler", "joiner", "namespace", "self", "varargs", "kwargs"}
@@ -51,12 +51,7 @@ def load_values(path: Path) -> dict:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
         raise UserError(f"--values {path}：应为 .yaml、.yml 或 .json 文件")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise UserError(f"无法读取 {path}：{os_error_text(exc)}") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}：不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+    text = read_user_text(path)
     try:
         if suffix == ".json":
             data = json.loads(text)

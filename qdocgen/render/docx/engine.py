@@ -27,7 +27,7 @@ from jinja2 import TemplateError as JinjaError
 from jinja2 import TemplateSyntaxError
 from lxml import etree
 
-from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.errors import TemplateError, package_error_text, read_template_package
 from qdocgen.render.docx import tags as word_tags
 from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members, find_bindings, package_parts
 from qdocgen.render.docx.fast import FastPackage
@@ -89,12 +89,7 @@ class PreparedDocx:
         layout profile already applied), keeping `path` for messages."""
         self.path = Path(path)
         self.name = self.path.name
-        try:
-            self.blob = self.path.read_bytes() if blob is None else blob
-        except OSError as exc:
-            raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
-        if not zipfile.is_zipfile(io.BytesIO(self.blob)):
-            raise TemplateError(f"模板 {self.path} 不是 Word 文档（.docx）")
+        self.blob = read_template_package(self.path, blob, "Word 文档（.docx）")
         self.blob, bindings = self._chart_bindings(self.blob)
         self.env = make_env(autoescape=True)
         self.charts = BoundCharts(bindings, self.env, str(self.path))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from copy import copy
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
-from qdocgen.errors import TemplateError, os_error_text, package_error_text
+from qdocgen.errors import TemplateError, package_error_text, read_template_package
 from qdocgen.render.explain import template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import excel_place
@@ -40,12 +39,7 @@ class PreparedXlsx:
     def __init__(self, path: Path, blob: bytes | None = None):
         self.path = Path(path)
         self.name = self.path.name
-        try:
-            self.blob = self.path.read_bytes() if blob is None else blob
-        except OSError as exc:
-            raise TemplateError(f"无法读取模板 {self.path}：{os_error_text(exc)}") from None
-        if not zipfile.is_zipfile(io.BytesIO(self.blob)):
-            raise TemplateError(f"模板 {self.path} 不是 Excel 工作簿（.xlsx）")
+        self.blob = read_template_package(self.path, blob, "Excel 工作簿（.xlsx）")
         self.env = make_env(autoescape=False)
         # Column loops ({%tc for %}): laid out per item list at rendering; the template as read
         # here has one symbolic column group, for the checks of what it uses.
