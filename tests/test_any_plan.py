@@ -498,7 +498,6 @@ def test_nothing_of_the_bundled_plan_in_code_or_templates():
     assert bundled_words(notices=False) == []
 
 
-@pytest.mark.xfail(strict=True, reason="notice wording: issue #21")
 def test_nothing_of_the_bundled_plan_in_the_notices():
     assert bundled_words(notices=True) == []
 

@@ -177,12 +177,18 @@ def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
         )
         pages[name] = pdf_page_count((tmp_path / f"{name}.pdf").read_bytes())
     assert pages["blank"] == pages["as_is"] + 1
-    last = subprocess.run(
-        ["pdftotext", "-f", str(pages["blank"]), "-l", str(pages["blank"]), str(tmp_path / "blank.pdf"), "-"],
-        capture_output=True,
-        text=True,
-    ).stdout
+
+    def page(n: int) -> str:
+        return subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(tmp_path / "blank.pdf"), "-"], capture_output=True, text=True
+        ).stdout
+
+    last, blank, first = page(pages["blank"]), page(pages["blank"] - 1), page(1)
     assert "印发" in last
+    # GB/T 9704 7.5: the blank page before the 版记 and the 版记 page carry no page number
+    number = re.compile(r"—\s*\d+\s*—")
+    assert blank.strip() == "" and not number.search(last)
+    assert number.search(first)  # while the pages before them keep theirs
 
 
 def test_the_city_chart_shows_a_district_that_reported_nothing(data_dir):

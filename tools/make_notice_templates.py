@@ -46,7 +46,8 @@ from tools.ooxml_parts import (  # noqa: E402
     zip_parts,
 )
 
-SIGNER = "佛山市质量强市工作领导小组办公室"
+# A 署名 of common length: the signature styles' indents are measured on it (no real city).
+SIGNER = "某某市质量强市工作领导小组办公室"
 
 
 # ── building blocks ────────────────────────────────────────────────────────────────────────
@@ -113,7 +114,7 @@ def imprint(printer: str, date_text: str, cc: str) -> str:
     none = '<w:{0} w:val="nil"/>'
     borders = thick.format("top") + none.format("left") + thick.format("bottom") + none.format("right")
     borders += thin.format("insideH") + none.format("insideV")
-    half = width - 3600  # the date cell holds "2019年12月31日印发" in 4号 with room to spare
+    half = width - 3600  # the date cell holds "2027年12月31日印发" in 4号 with room to spare
     height = f'<w:trHeight w:val="{IMPRINT_ROW}" w:hRule="atLeast"/>'
     rows = [
         row([cell(width, para("QImprint", cc), span=2)], extra=height),
@@ -161,7 +162,7 @@ def number_box_header(odd: bool) -> str:
 
 def target_words(r: str = "r", flat: bool = False) -> str:
     """'目标15家'; where the target is a share of a larger one (part of a year, or a target
-    reached over several years) '序时目标8家（全年目标15家）' / '序时目标1667家（2019年累计目标2500家）':
+    reached over several years) '序时目标8家（全年目标15家）' / '序时目标1667家（2023年累计目标2500家）':
     one term, 序时目标, for the share. `flat` writes the second target after a comma instead of
     in brackets, for use inside brackets (no brackets within brackets)."""
     left, right = ("，", "") if flat else ("（", "）")

@@ -164,7 +164,7 @@ def chart_xml(horizontal: bool, tag: str = "") -> str:
 # What Word shows while the template is open; the generator replaces it with the notice's data.
 CITY_SAMPLE = ChartTable(
     "区",
-    ("禅城区", "南海区", "顺德区", "高明区", "三水区"),
+    ("甲区", "乙区", "丙区", "丁区", "戊区"),
     (("完成比例", (0.9, 0.85, 0.95, 0.8, 0.88)), ("目标（100%）", (1, 1, 1, 1, 1))),
 )
 DISTRICT_SAMPLE = ChartTable(

@@ -28,7 +28,7 @@ from qdocgen.progress import (
 NOTICE_VARIABLES: dict[str, str] = {
     "notice.subject": "工作名称（不含“工作”二字），如 工业产品质量提升；可在 qdocgen.toml 的 [notice] subject 改写",
     "notice.signer": "发文机关署名（计划的 office）",
-    "notice.date": "成文日期，写作 2019年1月15日（--date 或 [notice] date，只用于在该日之前已结束的时段；[notice] dates 按时段设定；都没有时为时段结束、最后一份填报表收回后的第一个工作日）",
+    "notice.date": "成文日期，写作 2024年1月15日（--date 或 [notice] date，只用于在该日之前已结束的时段；[notice] dates 按时段设定；都没有时为时段结束、最后一份填报表收回后的第一个工作日）",
     "notice.printer / notice.print_date": "版记中的印发机关与印发日期",
     "redhead": "红头：mark（发文机关标志）、number（发文字号）；qdocgen.toml 未启用红头时为 none",
     "summary": "考核指标汇总：measures（指标项数）、assessed（考核项/项次）、met（完成，含超额）、exceeded、met_only（恰好完成）、missed、not_reported、reported（已报送）、pending（目标待定项数）、rate_text（完成比例＝完成项数÷考核项数）、none_reported（考核项一项也未报送）、all_met（考核项全部完成）",
@@ -54,11 +54,11 @@ NOTICE_VARIABLES: dict[str, str] = {
     "notice.genre / notice.closing": "文种（全市为 通报；区的文件为 [notice] district_genre，默认 函）与结束语（特此通报。／特此函告。）",
     "notice.contact / notice.public": "附注：联系人（[notice] contact）与公开属性（[notice] public），印在成文日期下一行；不写时为空",
     "notice.members_addressed": "主送中是否有领导小组成员单位：给成员单位布置任务的句子只在此时出现",
-    "final_year / ahead": "是否为计划最后一年的年度通报 / 工作要求所指的时段（下一年如 2019年，年内为 全年，最后一年为空）",
+    "final_year / ahead": "是否为计划最后一年的年度通报 / 工作要求所指的时段（下一年如 2024年，年内为 全年，最后一年为空）",
     "previous": "比较的上一时段：words、key（docs/progress.md 第九节）；没有更早的完成值时为 none",
     "prorated_some / prorated_all / unprorated_kinds": "半年、季度通报中是否有（全部）考核指标的目标按序时进度折算 / 未折算的指标类型，如 比率类、节点类",
     "change": "全市通报：上一时段的总体完成比例 rate_text 与变化 diff_text（提高3.7个百分点、下降…、持平；无上一时段时为空）",
-    "rank_moves / rank_moves_text / rank_moves_rest": "全市通报：名次有变化的区（如 禅城区上升2位）、其连写、是否还有名次未变的区",
+    "rank_moves / rank_moves_text / rank_moves_rest": "全市通报：名次有变化的区（如 东城区上升2位）、其连写、是否还有名次未变的区",
     "city_best / totals_best / milestones / reported_words": "主要成效：全市性指标、各区合计中完成最突出的几项（带完成值、目标与完成目标的百分比，比率写高于目标几个百分点）/ 如期实现的节点目标 / 定性任务报送的进展（至多4项）",
     "repeated / repeated_places / repeated_text": "连续未完成的指标（place、measure、streak_text）/ 有此类指标的区 / 区的文件中这些指标名的连写",
     "leaders / last / missed_places / missed_all / unreported_places": "全市通报：完成比例第一名的区（名次有分别时）/ 末位的区 / 有未完成指标的区 / 是否各区都有 / 有未报送指标的区",
@@ -161,7 +161,7 @@ def _milestones(plan: Plan, results: list[Result]) -> list[str]:
 
 
 def _reported_words(ev: Evaluation, district: str | None = "") -> list[str]:
-    """Qualitative progress reported in words ('禅城区质量奖评选机制，考核办法已于9月印发'), at most
+    """Qualitative progress reported in words ('东城区质量奖评选机制，考核办法已于9月印发'), at most
     LIST_MAX; `district` "" for every unit and the city, else one unit's own."""
     out = []
     for r in ev.results:

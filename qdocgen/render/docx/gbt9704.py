@@ -450,12 +450,20 @@ def pdf_page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
 
 
+BLANK_FOOTER = "word/footerQBlankPage.xml"  # the footer of the blank page and the 版记 after it
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+FOOTER_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
+FOOTER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"
+
+
 def imprint_after_blank_page(blob: bytes) -> bytes | None:
     """The document with a blank page before its 版记, or None when it has none.
 
     The 版记's section starts on an even page (`w:type evenPage`), which Word and WPS honour;
     LibreOffice does not, so a PDF it makes with an odd number of pages is made again from this
     copy, whose 版记 then falls on the even last page (GB/T 9704: the back of the last sheet).
+    GB/T 9704 7.5: where a blank page comes before the 版记 page, neither carries a page number,
+    so the 版记's section (the blank page and the 版记) gets an empty footer of its own.
     """
     src = zipfile.ZipFile(io.BytesIO(blob))
     spacer_id = role_ids(src.read(STYLES), Profile()).get("QImprintSpacer", "QImprintSpacer")
@@ -468,11 +476,53 @@ def imprint_after_blank_page(blob: bytes) -> bytes | None:
     blank = etree.SubElement(spacer.getparent(), W + "p")
     spacer.addprevious(blank)
     etree.SubElement(etree.SubElement(blank, W + "r"), W + "br").set(W + "type", "page")
+    section = _section_of(spacer)
+    rels_name = "word/_rels/document.xml.rels"
+    rels = etree.fromstring(src.read(rels_name))
+    rid = _free_id(rels, "rIdQBlankPageFooter")
+    etree.SubElement(rels, f"{{{REL_NS}}}Relationship", Id=rid, Type=FOOTER_REL, Target=BLANK_FOOTER[len("word/") :])
+    if section is not None:
+        for ref in section.findall(W + "footerReference"):
+            section.remove(ref)
+        r_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+        for kind in ("first", "even", "default"):
+            section.insert(0, etree.Element(W + "footerReference", {W + "type": kind, r_id: rid}))
+    types_name = "[Content_Types].xml"
+    types = etree.fromstring(src.read(types_name))
+    ct = types.nsmap[None]
+    etree.SubElement(types, f"{{{ct}}}Override", PartName="/" + BLANK_FOOTER, ContentType=FOOTER_TYPE)
+    replaced = {
+        DOCUMENT: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True),
+        rels_name: etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True),
+        types_name: etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True),
+    }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == DOCUMENT:
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-            dst.writestr(info, data)
+            dst.writestr(info, replaced.get(info.filename) or src.read(info.filename))
+        dst.writestr(
+            BLANK_FOOTER,
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr xmlns:w="{W_NS}"><w:p/></w:ftr>',
+        )
     return out.getvalue()
+
+
+def _section_of(paragraph):
+    """The sectPr of the section `paragraph` is in: the next paragraph-held one, else the body's."""
+    for p in paragraph.itersiblings(W + "p"):
+        held = p.find(f"{W}pPr/{W}sectPr")
+        if held is not None:
+            return held
+    body = paragraph.getparent()
+    while body is not None and body.tag != W + "body":
+        body = body.getparent()
+    return None if body is None else body.find(W + "sectPr")
+
+
+def _free_id(rels, wanted: str) -> str:
+    """A relationship id not yet used in `rels`, `wanted` if free."""
+    used = {r.get("Id") for r in rels}
+    n, rid = 1, wanted
+    while rid in used:
+        n, rid = n + 1, f"{wanted}{n}"
+    return rid
