@@ -405,7 +405,8 @@ def test_cli_writes_city_and_every_district(cli, tmp_path):
     again = cli("notice", "--year", "2018", "--district", "南海", "-o", out)
     assert "未变化" in again.output
     early = cli("notice", "--year", "2018", "--date", "2018-06-01", "--city", "-o", out)
-    assert early.exit_code == 0 and "2018年度当日尚未结束" in early.output and "2019年1月2日" in early.output
+    # (dated after the period and the last form collected: the sample's logs say 2019-01-15)
+    assert early.exit_code == 0 and "2018年度当日尚未结束" in early.output and "2019年1月15日" in early.output
     strict = cli("notice", "--year", "2018", "--district", "三水", "--strict", "-o", out)
     assert strict.exit_code == 1 and "专利转化标准数" in strict.output
 

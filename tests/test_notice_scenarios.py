@@ -456,8 +456,9 @@ def test_date_from_the_config_and_one_warning_without_it(data_dir):
     jobs = all_jobs(ws, 2018)
     assert len([w for w in ws.warnings if "未设定成文日期" in w]) == 1  # said once, not per notice
     city = next(j for j in jobs if j.path.endswith("通报.docx") and "全市-" in j.path)
-    # no date set: the first working day after the period (1 January is a holiday)
-    assert "2019年1月2日" in Notice(city.make()).text
+    # no date set: the first working day after the period's end and after the last form collected
+    # (the sample's logs record its forms collected on Tuesday 2019-01-15)
+    assert "2019年1月15日" in Notice(city.make()).text
     (data_dir.parent / "qdocgen.toml").write_text('[notice]\ndate = "2019-01-20"\n', encoding="utf-8")
     ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
     jobs = all_jobs(ws, 2018)
@@ -470,9 +471,9 @@ def test_date_from_the_config_and_one_warning_without_it(data_dir):
     ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
     jobs = all_jobs(ws, None, date="2019-01-15")
     said = [w for w in ws.warnings if "2019年上半年当日尚未结束" in w]
-    assert len(said) == 1 and "2019年7月1日" in said[0], ws.warnings
+    assert len(said) == 1 and "2019年7月15日" in said[0], ws.warnings  # its forms were collected on 7-15
     h1 = next(j for j in jobs if "全市-2019年上半年" in j.path)
-    assert "2019年7月1日" in Notice(h1.make()).text
+    assert "2019年7月15日" in Notice(h1.make()).text
     (data_dir.parent / "qdocgen.toml").write_text('[notice]\ndates = { "2019-H1" = "2019-06-30" }\n', encoding="utf-8")
     ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
     with pytest.raises(UserError, match="不晚于2019年上半年的截止日期"):  # refused before anything is made
