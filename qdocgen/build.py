@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -675,8 +676,6 @@ def _imprints_on_even_pages(sources: list[Path], rels: dict[Path, str], record: 
     """The 版记 on an even last page (GB/T 9704: the back of the last sheet). LibreOffice ignores
     the 版记 section's evenPage break, so a document whose PDF has an odd number of pages is
     converted again from a copy with a blank page before its 版记; then each PDF is recorded."""
-    import tempfile
-
     from qdocgen.render.docx.gbt9704 import imprint_after_blank_page, pdf_page_count
 
     def done(source: Path) -> None:
@@ -686,8 +685,13 @@ def _imprints_on_even_pages(sources: list[Path], rels: dict[Path, str], record: 
     with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
         copies: dict[Path, Path] = {}
         for source in sources:
-            blank = imprint_after_blank_page(source.read_bytes())
-            if blank is None or pdf_page_count(pdf_of(source).read_bytes()) % 2 == 0:
+            # an even count needs nothing: the document is read only for an odd one
+            blank = (
+                None
+                if pdf_page_count(pdf_of(source).read_bytes()) % 2 == 0
+                else imprint_after_blank_page(source.read_bytes())
+            )
+            if blank is None:
                 done(source)
                 continue
             copy = Path(tmp) / str(len(copies)) / source.name
