@@ -11,7 +11,10 @@ from pathlib import Path
 from jinja2 import TemplateError as JinjaError
 from jinja2 import Undefined
 from openpyxl import load_workbook
+from openpyxl.styles.borders import Border
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
@@ -332,19 +335,50 @@ class _SheetWriter:
 
     def apply_merges(self) -> None:
         ws = self.ws
+        cells = ws._cells
+        ranges = ws.merged_cells.ranges  # emptied by clear_cells; no two merges below overlap
+        borders: dict[tuple[int, int], int] = {}  # see _merged_range
         taken: set[tuple[int, int]] = set()
         for r1, c1, r2, c2 in sorted(set(self.merges)):
             if r1 == r2 and c1 == c2:
                 continue
-            cells = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-            name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
-            if cells & taken:
+            area = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+            if area & taken:
+                name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
                 raise self.error(f"{get_column_letter(c1)}{r1}", f"合并区域 {name}（输出中）与另一合并区域重叠")
-            taken |= cells
-            ws.merged_cells.add(MergedCellRange(ws, name))
-            for r, c in sorted(cells - {(r1, c1)}):
-                if ws.cell(r, c).value is not None:
-                    ws.cell(r, c).value = None
+            taken |= area
+            ranges.add(_merged_range(ws, r1, c1, r2, c2, borders))
+            for r, c in sorted(area - {(r1, c1)}):
+                cell = cells.get((r, c))
+                if cell is None:
+                    ws.cell(r, c)
+                elif cell.value is not None:
+                    cell.value = None
+
+
+def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> MergedCellRange:
+    """`MergedCellRange(ws, "B2:D5")`, as openpyxl makes it, giving the top-left cell the right
+    and bottom borders of the bottom-right one, with the border that gives remembered in
+    `borders` by the two cells' border ids (the same pair recurs on every row of a table)."""
+    rng = MergedCellRange.__new__(MergedCellRange)
+    rng.ws = ws
+    CellRange.__init__(rng, min_col=c1, min_row=r1, max_col=c2, max_row=r2)
+    start = ws._cells.get((r1, c1))
+    if start is None:
+        start = ws.cell(row=r1, column=c1)
+    rng.start_cell = start
+    end = ws._cells.get((r2, c2))
+    if end is not None:
+        for cell in (start, end):
+            if not cell._style:  # as reading a cell's border does
+                cell._style = StyleArray()
+        key = (start._style.borderId, end._style.borderId)
+        if key in borders:
+            start._style.borderId = borders[key]
+        else:
+            start.border += Border(right=end.border.right, bottom=end.border.bottom)
+            borders[key] = start._style.borderId
+    return rng
 
 
 def _carried_charts(blob: bytes, wb) -> dict:
