@@ -27,6 +27,7 @@ from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format,
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
 from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
 from qdocgen.render.xlsx.columns import ColumnLoopError, expand, has_column_loops, literal
+from qdocgen.render.xlsx.copies import WorkbookCopier
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
@@ -56,6 +57,7 @@ class PreparedXlsx:
             self.blob = self._expand(lambda src: seen.append(src) or [f"(({src}))[0]"])
             self.column_lists = sorted(set(seen))
         wb = self._load()
+        self._copier = WorkbookCopier.of(wb, self.blob)
         reader = TemplateReader(self.env, self.error)
         self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…), as read
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
@@ -102,6 +104,11 @@ class PreparedXlsx:
         except Exception as exc:  # openpyxl refuses the package
             raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
 
+    def _fresh(self):
+        """The template's workbook, as `_load` gives it, for one rendering to fill (a copy of
+        the one read when preparing: render/xlsx/copies.py)."""
+        return self._load() if self._copier is None else self._copier.copy()
+
     def error(self, sheet: str | None, place: str, exc: BaseException | str) -> TemplateError:
         """The error for a place: a cell (`C5`), a page header (`页眉（中）`), a chart, a name;
         `exc` is the exception, or what to say."""
@@ -126,7 +133,7 @@ class PreparedXlsx:
         """The filled workbook as normalised (reproducible) .xlsx bytes."""
         if self.column_source is not None:
             return self._with_columns(context).render(context)
-        wb = self._load()
+        wb = self._fresh()
         maps: dict[str, RowMap] = {}
         for sheet in self.sheets:
             if not sheet.dynamic:
