@@ -197,7 +197,7 @@ def test_invalid_figures_stop_the_build_before_anything_is_written(cli, data_dir
 
 def test_pdf_without_libreoffice_says_how_to_install(built, monkeypatch):
     run, out = built
-    monkeypatch.setattr("qdocgen.build.find_soffice", lambda: None)
+    monkeypatch.setattr("qdocgen.build_pdf.find_soffice", lambda: None)
     result = run("--pdf")
     assert result.exit_code == 1
     assert "需要 LibreOffice" in result.output and "apt-get install" in result.output
