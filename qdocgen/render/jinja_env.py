@@ -172,6 +172,20 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self.filters[MERGE_FILTER] = _vmerge
         self.globals["lipsum"] = _lipsum
 
+    # -- attributes --------------------------------------------------------------------------
+
+    _SAFE_ATTRIBUTES: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        """The sandbox's answer, kept per (type, attribute): jinja's rules (private and internal
+        attributes, methods that change a list, dict or set) look at nothing else, and a
+        template asks the same few attributes of the same few types thousands of times."""
+        key = (type(obj), attr)
+        safe = self._SAFE_ATTRIBUTES.get(key)
+        if safe is None:
+            safe = self._SAFE_ATTRIBUTES[key] = super().is_safe_attribute(obj, attr, value)
+        return safe
+
     # -- limits ----------------------------------------------------------------------------
 
     def call_binop(self, context, operator_: str, left, right):
