@@ -183,7 +183,9 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         key = (type(obj), attr)
         safe = self._SAFE_ATTRIBUTES.get(key)
         if safe is None:
-            safe = self._SAFE_ATTRIBUTES[key] = super().is_safe_attribute(obj, attr, value)
+            safe = super().is_safe_attribute(obj, attr, value)
+            if len(self._SAFE_ATTRIBUTES) < 10_000:  # names made up by a template (`|attr(...)`) are not kept
+                self._SAFE_ATTRIBUTES[key] = safe
         return safe
 
     # -- limits ----------------------------------------------------------------------------
