@@ -19,6 +19,8 @@ def widen_grids(tree) -> bool:
         if grid is None:
             continue
         columns = len(grid.findall(W + "gridCol"))
+        if not _may_be_wider(table, columns):
+            continue
         widest, widths = 0, None
         for row in table.findall(W + "tr"):
             spans, cols = 0, []
@@ -43,3 +45,20 @@ def widen_grids(tree) -> bool:
             grid.append(col)
         changed = True
     return changed
+
+
+def _may_be_wider(table, columns: int) -> bool:
+    """Whether a row of `table` may span more than `columns` grid columns: its cells counted, and
+    their gridSpans found in one pass over the table, not cell by cell (most tables are not
+    wider, and a large one has thousands of cells); anything unusual says yes."""
+    try:
+        extra: dict = {}  # row → its cells' gridSpan beyond 1
+        for span in table.iter(W + "gridSpan"):
+            props = span.getparent()
+            cell = props.getparent()
+            if props.tag == W + "tcPr" and cell is not None and cell.tag == W + "tc":
+                row = cell.getparent()
+                extra[row] = extra.get(row, 0) + int(span.get(W + "val", "1")) - 1
+        return any(len(row.findall(W + "tc")) + extra.get(row, 0) > columns for row in table.findall(W + "tr"))
+    except (AttributeError, TypeError, ValueError):
+        return True
