@@ -219,6 +219,7 @@ class _SheetWriter:
         # `{%vmerge %}` spans that know their group (render/spans.py): template cell → the
         # group last written there and the index in `merges` of its merge, grown row by row
         self.groups: dict[str, tuple[object, int]] = {}
+        self.by_row: dict[int, list] = {}  # see row_cells
 
     def run(self) -> None:
         ws = self.ws
@@ -243,14 +244,21 @@ class _SheetWriter:
         dim = self.tpl_dims.get(out.template_row)
         if dim is not None:
             copy_row_format(dim, self.ws.row_dimensions[out_row])
-        prepared = {c.col: c for c in self.sheet.cells.get(out.template_row, [])}
-        for col, src in sorted(self.tpl_cells.get(out.template_row, {}).items()):
+        for col, src, tpl in self.row_cells(out.template_row):
             cell = self.ws.cell(row=out_row, column=col)
             copy_format(src, cell)
             self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
-            tpl = prepared.get(col)
             if tpl is not None:
                 self.fill(cell, tpl, out, out_row)
+
+    def row_cells(self, template_row: int) -> list[tuple[int, object, CellTemplate | None]]:
+        """The cells of a template row in column order: (column, template cell, how to fill it)."""
+        found = self.by_row.get(template_row)
+        if found is None:
+            prepared = {c.col: c for c in self.sheet.cells.get(template_row, [])}
+            cells = sorted(self.tpl_cells.get(template_row, {}).items())
+            found = self.by_row[template_row] = [(col, src, prepared.get(col)) for col, src in cells]
+        return found
 
     def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int) -> None:
         if tpl.formula:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from qdocgen.render.xlsx.cells import existing_cells
 from qdocgen.textwidth import text_width
@@ -15,6 +16,7 @@ PX_PER_WIDTH_UNIT = 7.0
 DEFAULT_ROW_HEIGHT = 15.0
 
 
+@lru_cache(maxsize=4096)  # the same texts (a plan's rows, statuses) recur in every district's table
 def text_lines(text: str, width_px: float, size_pt: float) -> int:
     """How many lines `text` takes when wrapped in a cell `width_px` wide at `size_pt`."""
     full = size_pt * 96 / 72
