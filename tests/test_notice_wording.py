@@ -233,6 +233,53 @@ def test_build_pdf_gives_each_imprint_page_the_number_its_case_wants(data_dir, t
     assert check() == cases
 
 
+def test_build_pdf_without_libreoffices_blank_pages_makes_its_own(data_dir, tmp_path, monkeypatch):
+    """A LibreOffice before 7.4 ignores the option that keeps its blank pages (as the plain `pdf`
+    filter does): the odd page count shows it, and the 通报 is converted with a page break of its
+    own before the 版记, so the PDF still ends with a blank page and an unnumbered 版记 page."""
+    from qdocgen import pdf
+    from qdocgen.build import run_build
+    from qdocgen.documents.catalog import notice_jobs
+
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice 或 poppler 未安装")
+    monkeypatch.setattr(pdf, "EXPORT", "pdf")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = [j for j in notice_jobs(ws, [Y2018]) if j.district == "南海区"]
+    out = tmp_path / "out"
+    outcome = run_build(ws, jobs, out, pdf=True)
+    assert outcome.ok, outcome.pdf_failed
+    pages = _pdf_pages((out / jobs[0].path).with_suffix(".pdf"))
+    assert len(pages) % 2 == 0 and "印发" in pages[-1]
+    assert pages[-2].strip() == "" and not PAGE_NUMBER.search(pages[-1])
+
+
+def test_a_pdf_that_cannot_be_written_is_named_and_the_others_are_made(data_dir, tmp_path, monkeypatch):
+    from qdocgen import build_pdf
+    from qdocgen.build import run_build
+    from qdocgen.documents.catalog import notice_jobs
+    from qdocgen.errors import UserError
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice 未安装")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = [j for j in notice_jobs(ws, [Y2018]) if j.district in ("南海区", "顺德区")]
+    real = build_pdf.write_atomic
+
+    def refuse_nanhai(path, data):
+        if "南海区" in path.name:
+            raise UserError(f"无法写入 {path}：只读")
+        return real(path, data)
+
+    monkeypatch.setattr(build_pdf, "write_atomic", refuse_nanhai)
+    out = tmp_path / "out"
+    outcome = run_build(ws, jobs, out, pdf=True)
+    nanhai, shunde = (j.path for j in jobs)
+    assert [path for path, _ in outcome.pdf_failed] == [nanhai]
+    assert "只读" in outcome.pdf_failed[0][1]
+    assert (out / shunde).with_suffix(".pdf").is_file() and not (out / nanhai).with_suffix(".pdf").exists()
+
+
 def test_the_city_chart_shows_a_district_that_reported_nothing(data_dir):
     path = data_dir / "figures" / "2018.csv"
     lines = path.read_text(encoding="utf-8-sig").splitlines()

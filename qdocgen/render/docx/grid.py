@@ -57,8 +57,9 @@ def _may_be_wider(table, columns: int) -> bool:
             props = span.getparent()
             cell = props.getparent()
             if props.tag == W + "tcPr" and cell is not None and cell.tag == W + "tc":
-                row = cell.getparent()
-                extra[row] = extra.get(row, 0) + int(span.get(W + "val", "1")) - 1
+                if cell.find(W + "tcPr") is props and props.find(W + "gridSpan") is span:  # as the loop reads it
+                    row = cell.getparent()
+                    extra[row] = extra.get(row, 0) + int(span.get(W + "val", "1")) - 1
         return any(len(row.findall(W + "tc")) + extra.get(row, 0) > columns for row in table.findall(W + "tr"))
     except (AttributeError, TypeError, ValueError):
         return True
