@@ -284,6 +284,7 @@ class NoticeMaker:
             genre="通报" if district is None else settings.district_genre,
             contact=settings.contact,
             public=settings.public,
+            annex=settings.annex,
             trend=self.ws.trend(period),
         )
 

@@ -45,6 +45,8 @@ NOTICE_VARIABLES: dict[str, str] = {
     "report_gaps": "存在问题中是否要单独列出未报送的指标（有未报送、但并非一项也未报送时为 true）",
     "sections": "“一、总体情况”之后各部分的序号：results（主要成效，没有完成的指标时为 none）、problems（存在问题，没有未完成的指标、也没有需要单独列出的未报送指标时为 none）、next（下一步工作要求），如 二、三、四；有部分略去时序号依次前移",
     "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、above_q（比率超过目标的个百分点）、previous_status、streak（连续未完成的时段数）、streak_text（连续两年）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
+    "notice.annex": "全市通报附件的形式：matrix（指标×区矩阵：每项指标一行、每个区一列，默认）或 list（每项指标每个区一行），即 qdocgen.toml [notice] annex；区的文件只有本区，总是逐项列出",
+    "matrix": "全市通报的指标×区矩阵：units（各区名，按计划顺序，表头的列循环用）；rows（分解到各区、本时段有考核目标的指标，每项一行：row、measure、unit、cells（每区一格，与 units 同序：status、actual（完成值，不带单位、不写千位分隔符，未报送时为空）、target（目标值，同上）、note）、total（各区合计的一格，字段同 cells，没有合计时 status 为空或“不适用”））；city（全市性指标的各行，字段同 annex，本时段无考核目标、也没有报送完成值或说明的不列）；omitted（本时段没有考核目标、未列入矩阵的分解到各区的指标项数）；untotalled（是否有指标没有合计，如比率类）",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
     "chart": "附件图表的数据，每项一根柱：label（区名或指标名）、ratio（全市通报为各区的完成比例，区通报为各项指标的完成率，1 = 100%，按显示规则取舍：未完成的不会是 100%）、missed（是否未完成）；全市通报为有完成比例的各区（按计划中的顺序），区通报为本区有完成率的各项指标。图表的用法见第二节“图表”",
     "notice.number": "本文件的发文字号：[gbt9704] doc_number 中的 {year} 换为成文年份、{n} 换为序号（每份通报各一个，按成文日期、时段、全市在前、各区按计划顺序编号，[notice] first_number 为每年起始号）；未设定时为空",
@@ -84,6 +86,7 @@ class NoticeOptions:
     genre: str = "通报"  # 通报 or 函 (a district's own document)
     contact: str = ""
     public: str = ""
+    annex: str = "matrix"  # the city notice's annex: "matrix" (指标×区) or "list"
     trend: Trend | None = None
 
 
@@ -297,6 +300,7 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
             "closing": "特此函告。" if opts.genre == "函" else "特此通报。",
             "contact": opts.contact,
             "public": opts.public,
+            "annex": opts.annex,
             # a task for the leading group's members is given only where they are addressed
             "members_addressed": "成员单位" in opts.addressees,
         }
@@ -370,6 +374,7 @@ def city_context(plan: Plan, ev: Evaluation, opts: NoticeOptions, chart=None) ->
     ctx["report_gaps"] = ctx["any_not_reported"] and not ctx["nothing_reported"]
     ctx["sections"] = _sections(ctx["any_done"], ctx["any_missed"] or ctx["report_gaps"])
     ctx["annex"] = city_annex(plan, ev)
+    ctx["matrix"] = city_matrix(plan, ev, ctx["annex"])
     ctx["reporting"] = reporting_context(ev)  # 指标报送率 where not all figures are in (issue 11)
     _city_story(plan, ev, opts.trend, ctx)
     return ctx
@@ -509,3 +514,58 @@ def city_annex(plan: Plan, ev: Evaluation) -> list[dict]:
             place = "各区合计" if r.scope == "total" else None
             rows.append(dict(item(r, place), first=i == 0))
     return rows
+
+
+def _matrix_cell(r: Result | None) -> dict:
+    """One unit's cell of the matrix: its status and bare figures (the unit is the row's)."""
+    if r is None:
+        return {"status": "", "actual": "", "target": "", "note": ""}
+    shown = display.show(r)
+    if r.measure.kind == "milestone":
+        actual = "" if r.actual is None else ("已完成" if r.actual >= 1 else "未完成")
+        target = "完成" if r.target is not None else ""
+    else:
+        actual, target = shown.actual, shown.target
+    return {
+        "status": r.status,
+        "actual": "" if r.status == NOT_REPORTED else actual.replace(",", ""),
+        "target": target.replace(",", ""),
+        "note": r.note or "",
+    }
+
+
+def city_matrix(plan: Plan, ev: Evaluation, annex: list[dict]) -> dict:
+    """The annex as a 指标×区 matrix: a row per measure shared out to the units that has a
+    target in the period, a cell per unit (and one for the units' total); the city's own
+    measures as list rows. Measures without a target in the period are counted, not listed."""
+    rows, omitted = [], 0
+    for measure in plan.measures:
+        if measure.is_city:
+            continue
+        results = [r for r in ev.results if r.measure is measure]
+        if not any(r.status in ASSESSED for r in results if r.scope == "district"):
+            omitted += 1
+            continue
+        mine = {r.district: r for r in results if r.scope == "district"}
+        total = next((r for r in results if r.scope == "total"), None)
+        rows.append(
+            {
+                "row": measure.row,
+                "measure": measure.name,
+                "unit": measure.unit or "",
+                "cells": [_matrix_cell(mine.get(name)) for name in plan.district_names],
+                "total": _matrix_cell(total),
+            }
+        )
+    city = [
+        r
+        for r in annex
+        if r["scope"] == "city" and (r["status"] != NOT_APPLICABLE or r["actual"] is not None or r["note"])
+    ]
+    return {
+        "units": list(plan.district_names),
+        "rows": rows,
+        "city": city,
+        "omitted": omitted,
+        "untotalled": any(r["total"]["status"] not in ASSESSED for r in rows),
+    }
