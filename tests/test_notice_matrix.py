@@ -231,3 +231,56 @@ def test_eight_units_of_another_city_fit_the_landscape_page(tmp_path):
             assert float(x) <= right, (x, right)
     shown = [b for b in landscape if ">合计<" in b]
     assert shown and all(">序号<" in b for b in shown)
+
+
+def test_what_the_units_said_is_in_the_text_and_the_annex(data_dir):
+    """A district's 说明: qualitative progress (考核办法已于9月印发) is in 主要成效, a reason for a
+    miss or for a figure not yet in stands beside that item in 存在问题, in the city notice and
+    in the district's own letter; the matrix has no room for them, so the annex lists them."""
+    ws = workspace(data_dir)
+    plan = ws.plan
+    # 区级政府质量奖评选机制 as each district's own task, reported in words by two of them
+    measures = tuple(dataclasses.replace(m, scope="district") if m.id == "26" else m for m in plan.measures)
+    plan = dataclasses.replace(plan, measures=measures)
+    noted = {
+        ("南海区", 26): "考核办法已于9月印发。",
+        ("禅城区", 26): "评选方案已报区政府审定",
+        ("三水区", 4): "2家企业的认定材料已报省，预计一季度公布。",  # missed
+        ("三水区", 22): "数据待区统计局3月发布",  # not reported
+    }
+    figures = [f for f in ws.figures.periods[Y2018] if not (f.row == 26 or (f.district, f.row) in noted)]
+    figures += [
+        Figure(d, row, next(m.name for m in plan.measures if m.row == row and not m.is_city), value, note)
+        for (d, row), note in noted.items()
+        for value in [{4: 12, 22: None}.get(row)]
+    ]
+    ws.__dict__["plan"] = plan
+    ws.figures = FigureSet(periods={**ws.figures.periods, Y2018: figures})
+    maker = NoticeMaker(ws, date="2019-01-15", charts=False)
+    city_data = maker.city(Y2018)
+    import docx
+
+    city = "\n".join(p.text for p in docx.Document(io.BytesIO(city_data)).paragraphs)
+    results = city.split("二、主要成效")[1].split("三、存在问题")[0]
+    assert "禅城区区级政府质量奖评选机制，评选方案已报区政府审定" in results
+    assert "南海区区级政府质量奖评选机制，考核办法已于9月印发" in results
+    problems = city.split("三、存在问题")[1].split("四、")[0]
+    assert "细分行业龙头企业数为12家，目标15家，差3家（报送说明：2家企业的认定材料已报省，预计一季度公布）" in problems
+    assert "三水区未报送1项：专利转化标准数（报送说明：数据待区统计局3月发布）" in problems
+    notes = next(t for t in tables(city_data) if t.texts()[0] == ["序号", "指标", "区", "状态", "说明"]).texts()[1:]
+    # with the sample's own notes (顺德区 row 9 …), in the plan's order of measures, then of units
+    assert notes == [
+        ["4", "细分行业龙头企业数", "三水区", "未完成", "2家企业的认定材料已报省，预计一季度公布。"],
+        ["9", "新增质量管理体系认证企业数", "顺德区", "完成", "部分企业认证证书年底前未发放，计入下年度"],
+        ["22", "专利转化标准数", "三水区", "未报送", "数据待区统计局3月发布"],
+        ["26", "区级政府质量奖评选机制", "禅城区", "不适用", "评选方案已报区政府审定"],
+        ["26", "区级政府质量奖评选机制", "南海区", "不适用", "考核办法已于9月印发。"],
+        ["27", "有效期内省名牌产品数", "南海区", "完成", "含当年新获评省名牌产品 9 个"],
+        ["37", "工业产品质量监督抽查综合合格率", "禅城区", "超额完成", "全年抽查 312 批次，不合格 14 批次"],
+    ]
+    assert "表3　各区报送的说明" in city
+    letter = "\n".join(p.text for p in docx.Document(io.BytesIO(maker.district(Y2018, "南海"))).paragraphs)
+    assert "定性任务的进展情况：区级政府质量奖评选机制，考核办法已于9月印发。" in letter
+    sanshui = "\n".join(p.text for p in docx.Document(io.BytesIO(maker.district(Y2018, "三水"))).paragraphs)
+    assert "差3家（报送说明：2家企业的认定材料已报省，预计一季度公布）" in sanshui
+    assert "你区有1项指标未报送完成情况：专利转化标准数（报送说明：数据待区统计局3月发布）。" in sanshui

@@ -234,12 +234,15 @@ def target_words(r: str = "r", flat: bool = False) -> str:
 
 
 def missed_words(r: str = "r") -> str:
-    """'企业质量信用档案建档率为79.96%，目标80.0%，差0.04个百分点（连续两年未完成）': '为' reads after
-    any measure's name (a name may itself start with 完成)."""
+    """'企业质量信用档案建档率为79.96%，目标80.0%，差0.04个百分点（连续两年未完成；报送说明：……）':
+    '为' reads after any measure's name (a name may itself start with 完成)."""
     return (
         f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}尚未完成{{% else %}}为{{{{ {r}.actual_q }}}}，'
         f"{target_words(r)}，差{{{{ {r}.gap_q }}}}{{% endif %}}"
-        f"{{% if {r}.streak_text %}}（{{{{ {r}.streak_text }}}}未完成）{{% endif %}}"
+        # in brackets: missed before too, and what the unit said of it (its 说明 on the form)
+        f"{{% if {r}.streak_text or {r}.note_text %}}（{{{{ {r}.streak_text }}}}{{% if {r}.streak_text %}}未完成{{% endif %}}"
+        f"{{% if {r}.streak_text and {r}.note_text %}}；{{% endif %}}"
+        f"{{% if {r}.note_text %}}报送说明：{{{{ {r}.note_text }}}}{{% endif %}}）{{% endif %}}"
     )
 
 
@@ -455,7 +458,12 @@ def city_body() -> list[str]:
         ),
         ctl("{%p endif %}"),
         ctl("{%p if reported_words %}"),
-        para("QBody", "定性任务的进展情况：" + joined("reported_words") + "。"),
+        para(
+            "QBody",
+            "定性任务的进展情况："
+            + joined("reported_words")
+            + "{% if reported_more %}；另有{{ reported_more }}项，详见附件{% endif %}。",
+        ),
         ctl("{%p endif %}"),
         ctl("{%p if not all_met and not all_done and not any_exceeded and not milestones %}"),
         para(
@@ -623,6 +631,26 @@ def matrix_block(columns) -> list[str]:
         para("QCaption", "{% if matrix.rows %}表2　{% endif %}全市性指标完成情况", ppr=KEEP),
         data_table(city_columns, "matrix.city"),
         para("QTableLeft", city_note),
+        blank("QTableLeft"),
+        ctl("{%p endif %}"),
+        # the units' 说明 (qualitative progress, reasons for a miss), which the matrix has no room for
+        ctl("{%p if matrix.notes %}"),
+        para(
+            "QCaption",
+            "{% if matrix.rows or matrix.city %}表{{ 1 + (1 if matrix.rows else 0) + (1 if matrix.city else 0) }}　{% endif %}"
+            "各{{ units.word }}报送的说明",
+            ppr=KEEP,
+        ),
+        data_table(
+            [
+                ("序号", 600, "QTableText", "{{ r.row }}"),
+                ("指标", 3800, "QTableLeft", "{{ r.measure }}"),
+                ("{{ units.word }}", 1200, "QTableText", "{{ r.place }}"),
+                ("状态", 1100, "QTableText", "{{ r.status }}"),
+                ("说明", 6056, "QTableLeft", "{{ r.note }}"),
+            ],
+            "matrix.notes",
+        ),
         ctl("{%p endif %}"),
     ]
 
@@ -696,7 +724,12 @@ def district_body() -> list[str]:
         ),
         ctl("{%p endif %}"),
         ctl("{%p if reported_words %}"),
-        para("QBody", "定性任务的进展情况：" + joined("reported_words") + "。"),
+        para(
+            "QBody",
+            "定性任务的进展情况："
+            + joined("reported_words")
+            + "{% if reported_more %}；另有{{ reported_more }}项，详见附件{% endif %}。",
+        ),
         ctl("{%p endif %}"),
         ctl("{%p endif %}"),
         *heading("problems", "存在问题"),

@@ -44,9 +44,9 @@ NOTICE_VARIABLES: dict[str, str] = {
     "no_assessed / nothing_reported / all_met": "本通报（区通报：本区；全市通报：各区和全市性指标）没有任何考核指标 / 考核指标一项也未报送 / 考核指标全部完成",
     "report_gaps": "存在问题中是否要单独列出未报送的指标（有未报送、但并非一项也未报送时为 true）",
     "sections": "“一、总体情况”之后各部分的序号：results（主要成效，没有完成的指标时为 none）、problems（存在问题，没有未完成的指标、也没有需要单独列出的未报送指标时为 none）、next（下一步工作要求），如 二、三、四；有部分略去时序号依次前移",
-    "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、above_q（比率超过目标的个百分点）、previous_status、streak（连续未完成的时段数）、streak_text（连续两年）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
+    "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、above_q（比率超过目标的个百分点）、previous_status、streak（连续未完成的时段数）、streak_text（连续两年）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place、note_text（报送的说明，去掉句末标点，供正文引用）；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
     "notice.annex": "全市通报附件的形式：matrix（指标×区矩阵：每项指标一行、每个区一列，默认）或 list（每项指标每个区一行），即 qdocgen.toml [notice] annex；区的文件只有本区，总是逐项列出",
-    "matrix": "全市通报的指标×区矩阵：units（各区名，按计划顺序，表头的列循环用）；rows（分解到各区、本时段有考核目标的指标，每项一行：row、measure、unit、cells（每区一格，与 units 同序：status、actual（完成值，不带单位、不写千位分隔符，未报送时为空）、target（目标值，同上）、note）、total（各区合计的一格，字段同 cells，没有合计时 status 为空或“不适用”））；city（全市性指标的各行，字段同 annex，本时段无考核目标、也没有报送完成值或说明的不列）；omitted（本时段没有考核目标、未列入矩阵的分解到各区的指标项数）；untotalled（是否有指标没有合计，如比率类）",
+    "matrix": "全市通报的指标×区矩阵：units（各区名，按计划顺序，表头的列循环用）；rows（分解到各区、本时段有考核目标的指标，每项一行：row、measure、unit、cells（每区一格，与 units 同序：status、actual（完成值，不带单位、不写千位分隔符，未报送时为空）、target（目标值，同上）、note）、total（各区合计的一格，字段同 cells，没有合计时 status 为空或“不适用”））；city（全市性指标的各行，字段同 annex，本时段无考核目标、也没有报送完成值或说明的不列）；notes（各区报送了说明的各项，如定性任务的进展、未完成的原因，字段同 annex，按计划中的指标和区的顺序）；omitted（本时段没有考核目标、未列入矩阵的分解到各区的指标项数）；untotalled（是否有指标没有合计，如比率类）",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
     "chart": "附件图表的数据，每项一根柱：label（区名或指标名）、ratio（全市通报为各区的完成比例，区通报为各项指标的完成率，1 = 100%，按显示规则取舍：未完成的不会是 100%）、missed（是否未完成）；全市通报为有完成比例的各区（按计划中的顺序），区通报为本区有完成率的各项指标。图表的用法见第二节“图表”",
     "notice.number": "本文件的发文字号：[gbt9704] doc_number 中的 {year} 换为成文年份、{n} 换为序号（每份通报各一个，按成文日期、时段、全市在前、各区按计划顺序编号，[notice] first_number 为每年起始号）；未设定时为空",
@@ -62,6 +62,7 @@ NOTICE_VARIABLES: dict[str, str] = {
     "change": "全市通报：上一时段的总体完成比例 rate_text 与变化 diff_text（提高3.7个百分点、下降…、持平；无上一时段时为空）",
     "rank_moves / rank_moves_text / rank_moves_rest": "全市通报：名次有变化的区（如 东城区上升2位）、其连写、是否还有名次未变的区",
     "city_best / totals_best / milestones / reported_words": "主要成效：全市性指标、各区合计中完成最突出的几项（带完成值、目标与完成目标的百分比，比率写高于目标几个百分点）/ 如期实现的节点目标 / 定性任务报送的进展（至多4项）",
+    "reported_more": "定性任务报送了进展、未在 reported_words 中列出的项数（附件中有）",
     "repeated / repeated_places / repeated_text": "连续未完成的指标（place、measure、streak_text）/ 有此类指标的区 / 区的文件中这些指标名的连写",
     "leaders / last / missed_places / missed_all / unreported_places": "全市通报：完成比例第一名的区（名次有分别时）/ 末位的区 / 有未完成指标的区 / 是否各区都有 / 有未报送指标的区",
     "steps": "工作要求各项的序号：praise（表扬先进，只在有第一名可表扬且有未完成指标时）、fix（整改）、report（报送）、guide（督导）",
@@ -98,6 +99,14 @@ def join_names(names: list[str]) -> str:
     """Names joined with 、; a name that itself contains 、 is set in quotation marks so the
     list still reads as so many items ("“二级计量保证体系确认、测量管理体系认证”企业数")."""
     return "、".join(f"“{n}”" if "、" in n else n for n in names)
+
+
+def names_noted(items: list[dict]) -> str:
+    """join_names of the items' measures, each followed by what its unit said of it
+    ('专利转化标准数（报送说明：统计数据3月发布）')."""
+    return "、".join(
+        join_names([x["measure"]]) + (f"（报送说明：{x['note_text']}）" if x.get("note_text") else "") for x in items
+    )
 
 
 def streak_words(count: int, years: bool) -> str:
@@ -156,16 +165,17 @@ def _best(results: list[Result], count: int) -> list[Result]:
 
 def _milestones(plan: Plan, results: list[Result]) -> list[str]:
     """Milestones reached: '通过国家质检总局验收（任务分解表第1项）'."""
+    # the sentence ends "…节点目标如期实现": a name ending in 节点 drops it ("示范区创建节点节点目标")
     return [
-        f"{r.measure.name}（任务分解表第{r.measure.row}项）"
+        f"{r.measure.name.removesuffix('节点') or r.measure.name}（任务分解表第{r.measure.row}项）"
         for r in results
         if r.measure.kind == "milestone" and r.status in (MET, EXCEEDED)
     ]
 
 
 def _reported_words(ev: Evaluation, district: str | None = "") -> list[str]:
-    """Qualitative progress reported in words ('东城区质量奖评选机制，考核办法已于9月印发'), at most
-    LIST_MAX; `district` "" for every unit and the city, else one unit's own."""
+    """Qualitative progress reported in words ('东城区质量奖评选机制，考核办法已于9月印发');
+    `district` "" for every unit and the city, else one unit's own."""
     out = []
     for r in ev.results:
         if r.measure.kind != "qualitative" or not r.note or r.scope == "total":
@@ -173,8 +183,8 @@ def _reported_words(ev: Evaluation, district: str | None = "") -> list[str]:
         if district != "" and r.district != district:
             continue
         place = r.district if district == "" and r.district else ""
-        out.append(f"{place}{r.measure.name}，{r.note.rstrip('。；;')}")
-    return out[:LIST_MAX]
+        out.append(f"{place}{r.measure.name}，{r.note.strip().rstrip('。；;，,')}")
+    return out
 
 
 def subject_of(plan: Plan) -> str:
@@ -211,6 +221,8 @@ def item(r: Result, place: str | None = None) -> dict:
         ctx["target_cell"] = f"{ctx['target_q']}（{ctx['final_year']}年累计{ctx['year_target_q']}）"
     else:
         ctx["target_cell"] = f"{ctx['target_q']}（全年{ctx['year_target_q']}）"
+    # the unit's 说明, as running text quotes it (no closing stop: it stands in brackets)
+    ctx["note_text"] = (r.note or "").strip().rstrip("。；;，,").strip()
     # running text writes 1000家, not 1,000家 (公文 usage); the annex's cells alike
     for key in ("target_q", "year_target_q", "actual_q", "gap_q", "above_q", "target_cell"):
         if isinstance(ctx.get(key), str):
@@ -408,7 +420,7 @@ def _city_story(plan: Plan, ev: Evaluation, tr: Trend | None, ctx: dict) -> None
         d["missed_shown"] = d["missed"][:LIST_MAX]
         d["missed_more"] = max(0, len(d["missed"]) - LIST_MAX)
         d["best"] = [_phrase(item(r)) for r in _best(ev.for_district(d["name"]), 2)]
-        d["not_reported_text"] = join_names([x["measure"] for x in d["not_reported"]])
+        d["not_reported_text"] = names_noted(d["not_reported"])
     ctx["rank_moves"] = moves
     compared = [d for d in ctx["by_district"] if d["rank_change_text"]]
     ctx["rank_moves_rest"] = bool(moves) and len(moves) < len(compared)
@@ -417,8 +429,9 @@ def _city_story(plan: Plan, ev: Evaluation, tr: Trend | None, ctx: dict) -> None
     ctx["city_best"] = [_phrase(item(r)) for r in _best(ev.city, 3)]
     ctx["totals_best"] = [_phrase(item(r), total=True) for r in _best(ev.totals, 3)]
     ctx["milestones"] = _milestones(plan, [r for r in ev.results if r.scope != "total"])
-    ctx["reported_words"] = _reported_words(ev)
-    ctx["city_not_reported_text"] = join_names([x["measure"] for x in ctx["city_not_reported"]])
+    words = _reported_words(ev)
+    ctx["reported_words"], ctx["reported_more"] = words[:LIST_MAX], max(0, len(words) - LIST_MAX)
+    ctx["city_not_reported_text"] = names_noted(ctx["city_not_reported"])
     repeated = [(d["name"], x) for d in ctx["by_district"] for x in d["missed"] if x["streak"] >= 2] + [
         ("全市性指标", x) for x in ctx["city_missed"] if x["streak"] >= 2
     ]
@@ -489,8 +502,9 @@ def district_context(plan: Plan, ev: Evaluation, district: str, opts: NoticeOpti
     ctx["met_text"] = join_names([x["measure"] for x in ctx["met"]][:LIST_MAX])
     ctx["met_more"] = max(0, len(ctx["met"]) - LIST_MAX)
     ctx["milestones"] = _milestones(plan, mine)
-    ctx["reported_words"] = _reported_words(ev, district)
-    ctx["not_reported_text"] = join_names([x["measure"] for x in ctx["not_reported"]])
+    words = _reported_words(ev, district)
+    ctx["reported_words"], ctx["reported_more"] = words[:LIST_MAX], max(0, len(words) - LIST_MAX)
+    ctx["not_reported_text"] = names_noted(ctx["not_reported"])
     ctx["steps"] = _steps(ctx["standing"]["first"])
     return ctx
 
@@ -562,10 +576,21 @@ def city_matrix(plan: Plan, ev: Evaluation, annex: list[dict]) -> dict:
         for r in annex
         if r["scope"] == "city" and (r["status"] != NOT_APPLICABLE or r["actual"] is not None or r["note"])
     ]
+    # what the units wrote in 说明 (qualitative progress, reasons), which the matrix has no room for
+    order = {name: i for i, name in enumerate(plan.district_names)}
+    notes = [
+        item(r)
+        for measure in plan.measures
+        for r in sorted(
+            (r for r in ev.results if r.measure is measure and r.scope == "district" and (r.note or "").strip()),
+            key=lambda r: order.get(r.district, len(order)),
+        )
+    ]
     return {
         "units": list(plan.district_names),
         "rows": rows,
         "city": city,
+        "notes": notes,
         "omitted": omitted,
         "untotalled": any(r["total"]["status"] not in ASSESSED for r in rows),
     }
