@@ -313,6 +313,11 @@ def test_filenames_and_subject(plan):
         notice_filename(Y2018, "工业产品质量提升", "南海区") == "南海区-2018年度工业产品质量提升工作完成情况通报.docx"
     )
     assert notice_filename(Y2018, "工业产品质量提升") == "全市-2018年度工业产品质量提升工作完成情况通报.docx"
+    # a district's document is named after its genre ([notice] district_genre, default 函)
+    assert (
+        notice_filename(Y2018, "工业产品质量提升", "南海区", "函") == "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
+    )
+    assert notice_filename(Y2018, "工业产品质量提升", genre="函").endswith("完成情况通报.docx")  # the city's: 通报
 
 
 def test_date_option_and_validation(workspace):
@@ -416,7 +421,7 @@ def test_cli_writes_city_and_every_district(cli, tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 6 and "全市-2018年度工业产品质量提升工作完成情况通报.docx" in names
-    docx.Document(out / "南海区-2018年度工业产品质量提升工作完成情况通报.docx")
+    docx.Document(out / "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx")
     again = cli("notice", "--year", "2018", "--district", "南海", "-o", out)
     assert "未变化" in again.output
     early = cli("notice", "--year", "2018", "--date", "2018-06-01", "--city", "-o", out)

@@ -214,4 +214,43 @@ def test_a_remade_notice_says_the_ranking_moved_it(cli, data_dir):
     )
     again = cli("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out), data=data_dir)
     assert again.exit_code == 0, again.output
-    assert "顺德区-2018年度工业产品质量提升工作完成情况通报.docx（其他区完成值变化，排名随之变化" in again.output
+    assert "顺德区-2018年度工业产品质量提升工作完成情况反馈函.docx（其他区完成值变化，排名随之变化" in again.output
+
+
+def test_a_district_document_is_named_after_its_genre_and_a_rename_leaves_nothing_stale(cli, data_dir):
+    """A 函 is …反馈函.docx, a 通报 …通报.docx (the 通报 folder either way). Changing the genre and
+    building again removes the files the last build wrote under the old names, and says so; a
+    file someone changed since is kept and named."""
+    out = data_dir.parent / "out"
+    folder = out / "2018" / "通报"
+    args = ("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out))
+    assert cli(*args, data=data_dir).exit_code == 0
+    names = {p.name for p in folder.glob("*.docx")}
+    assert names == {"全市-2018年度工业产品质量提升工作完成情况通报.docx"} | {
+        f"{d}-2018年度工业产品质量提升工作完成情况反馈函.docx"
+        for d in ("禅城区", "南海区", "顺德区", "高明区", "三水区")
+    }
+    edited = folder / "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
+    edited.write_bytes(edited.read_bytes() + b"\0")  # someone's hand on it
+    (data_dir.parent / "qdocgen.toml").write_text('[notice]\ndistrict_genre = "通报"\n', encoding="utf-8")
+    again = cli(*args, data=data_dir)
+    assert again.exit_code == 0, again.output
+    names = sorted(p.name for p in folder.glob("*.docx"))
+    assert names == sorted(
+        ["南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"]
+        + [
+            f"{d}-2018年度工业产品质量提升工作完成情况通报.docx"
+            for d in ("全市", "禅城区", "南海区", "顺德区", "高明区", "三水区")
+        ]
+    )
+    assert (
+        "删除 2018/通报/禅城区-2018年度工业产品质量提升工作完成情况反馈函.docx"
+        "（已改名为 禅城区-2018年度工业产品质量提升工作完成情况通报.docx）" in again.output
+    )
+    assert "保留 2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx" in again.output
+    assert "特此通报。" in text((folder / "禅城区-2018年度工业产品质量提升工作完成情况通报.docx").read_bytes())
+    record = json.loads((out / "构建记录.json").read_text(encoding="utf-8"))
+    assert not [p for p in record["outputs"] if p.endswith("反馈函.docx")]
+    # said once: the next build has nothing to remove
+    third = cli(*args, data=data_dir)
+    assert third.exit_code == 0 and "删除" not in third.output and "保留" not in third.output
