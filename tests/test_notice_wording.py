@@ -254,3 +254,29 @@ def test_a_district_document_is_named_after_its_genre_and_a_rename_leaves_nothin
     # said once: the next build has nothing to remove
     third = cli(*args, data=data_dir)
     assert third.exit_code == 0 and "删除" not in third.output and "保留" not in third.output
+
+
+def test_a_half_year_compares_with_the_same_half_of_the_year_before(cli, data_dir):
+    """2019年上半年 (prorated targets): without figures for 2018年上半年 it is compared with 2018 as a
+    whole and says so (较2018年全年); given them, with 上年同期 on a like basis, named."""
+    h1 = Period(2019, "H1")
+    city = text(maker(data_dir, date="2019-07-15").city(h1))
+    assert re.search(r"总体完成比例[\d.]+%，较2018年全年（85\.9%）(提高|下降)[\d.]+个百分点", city)
+    assert "与2018年全年相比，" in city and "2018年度（" not in city
+    letter = text(maker(data_dir, date="2019-07-15").district(h1, "南海"))
+    assert "较2018年全年（85.2%）提高4.1个百分点" in letter and "较2018年全年上升1位" in letter
+    # figures for 2018年上半年: every district one short of its 2019 half-year figure where it can be
+    source = (data_dir / "figures" / "2019-H1.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [source[0]]
+    for line in source[1:]:
+        cells = line.split(",")
+        if cells[0] != "全市" and cells[3] and float(cells[3]) > 1:
+            cells[3] = f"{float(cells[3]) - 1:g}"
+        rows.append(",".join(cells))
+    (data_dir / "figures" / "2018-H1.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    city = text(maker(data_dir, date="2019-07-15").city(h1))
+    assert re.search(r"总体完成比例85\.7%，较2018年上半年（[\d.]+%）提高[\d.]+个百分点", city), city
+    assert "2018年全年" not in city
+    out = cli("progress", "--year", "2019", "--period", "H1", "--district", "南海", "--format", "json", data=data_dir)
+    assert out.exit_code == 0, out.output
+    assert {r["previous_period"] for r in json.loads(out.output)} == {"2018-H1"}

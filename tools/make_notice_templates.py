@@ -396,8 +396,8 @@ def city_body() -> list[str]:
             # the one rule for what was not reported, said once: it counts as not done
             "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项次（按未完成计）{% endif %}{% endif %}，"
             "总体完成比例{{ summary.rate_text }}"
-            '{% if change.diff_text == "持平" %}，与{{ previous.words }}持平'
-            "{% elif change.diff_text %}，较{{ previous.words }}（{{ change.rate_text }}）{{ change.diff_text }}{% endif %}。"
+            '{% if change.diff_text == "持平" %}，与{{ previous.label }}持平'
+            "{% elif change.diff_text %}，较{{ previous.label }}（{{ change.rate_text }}）{{ change.diff_text }}{% endif %}。"
             + PENDING,
         ),
         para(
@@ -409,9 +409,9 @@ def city_body() -> list[str]:
             "{% else %}完成{{ g.met }}项（共{{ g.assessed }}项）{% endif %}，完成比例{{ g.rate_text }}"
             "{% if not loop.last %}；{% endif %}{% endfor %}"
             '{% if unranked %}。{{ unranked|join("、") }}{{ period.words }}没有考核指标，不参与排名{% endif %}。'
-            "{% if rank_moves %}与{{ previous.words }}相比，{{ rank_moves_text }}"
+            "{% if rank_moves %}与{{ previous.label }}相比，{{ rank_moves_text }}"
             "{% if rank_moves_rest %}，其余排名不变{% endif %}。"
-            "{% elif previous and ranking %}各" + "{{ units.word }}排名与{{ previous.words }}相同。{% endif %}",
+            "{% elif previous and ranking %}各" + "{{ units.word }}排名与{{ previous.label }}相同。{% endif %}",
         ),
         ctl("{%p endif %}"),
         ctl("{%p if city_summary.assessed %}"),
@@ -687,14 +687,14 @@ def district_body() -> list[str]:
             "{% if summary.missed %}，未完成{{ summary.missed }}项{% endif %}"
             "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项（按未完成计）{% endif %}，"
             "完成比例{{ summary.rate_text }}"
-            '{% if standing.rate_change_text == "持平" %}，与{{ previous.words }}持平'
-            "{% elif standing.rate_change_text %}，较{{ previous.words }}（{{ standing.previous_rate_text }}）"
+            '{% if standing.rate_change_text == "持平" %}，与{{ previous.label }}持平'
+            "{% elif standing.rate_change_text %}，较{{ previous.label }}（{{ standing.previous_rate_text }}）"
             "{{ standing.rate_change_text }}{% endif %}；"
             "在全市{{ standing.count }}个{{ units.word }}中"
             '{% if standing.tied_with %}与{{ standing.tied_with|join("、") }}并列{% endif %}'
             "排第{{ standing.rank }}名"
-            '{% if standing.rank_change_text == "持平" %}，名次与{{ previous.words }}相同'
-            "{% elif standing.rank_change_text %}，较{{ previous.words }}{{ standing.rank_change_text }}{% endif %}。"
+            '{% if standing.rank_change_text == "持平" %}，名次与{{ previous.label }}相同'
+            "{% elif standing.rank_change_text %}，较{{ previous.label }}{{ standing.rank_change_text }}{% endif %}。"
             + PENDING,
         ),
         ctl("{%p endif %}"),
