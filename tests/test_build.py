@@ -283,7 +283,9 @@ def test_a_build_of_one_year_leaves_the_other_years_changes_to_be_said(cli, data
     full = cli("build", "-o", str(out), data=data_dir)
     said = f"南海区 2017年度 有效期内省名牌产品数：{was} → {int(was) + 2}"
     assert said in full.output
-    assert f"生成 2017/通报/南海区-2017年度工业产品质量提升工作完成情况反馈函.docx（完成值变化（{said}））" in full.output
+    assert (
+        f"生成 2017/通报/南海区-2017年度工业产品质量提升工作完成情况反馈函.docx（完成值变化（{said}））" in full.output
+    )
 
 
 def test_notice_and_table_never_overwrite_an_edited_file(cli, data_dir, tmp_path):

@@ -315,7 +315,8 @@ def test_filenames_and_subject(plan):
     assert notice_filename(Y2018, "工业产品质量提升") == "全市-2018年度工业产品质量提升工作完成情况通报.docx"
     # a district's document is named after its genre ([notice] district_genre, default 函)
     assert (
-        notice_filename(Y2018, "工业产品质量提升", "南海区", "函") == "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
+        notice_filename(Y2018, "工业产品质量提升", "南海区", "函")
+        == "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
     )
     assert notice_filename(Y2018, "工业产品质量提升", genre="函").endswith("完成情况通报.docx")  # the city's: 通报
 
