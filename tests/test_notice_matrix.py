@@ -114,6 +114,19 @@ def check_matrix(data: bytes, plan, ev: Evaluation) -> Table:
     return matrix
 
 
+def percentages_fit(table: Table) -> None:
+    """Every figure with a % in the table fits its column on one line in the table's size."""
+    size = Profile().table_size * 10  # twips per em
+    shown = 0
+    for tr in table.rows[1:]:
+        for width, cell in zip(table.grid, table.cells(tr), strict=False):
+            for line in cell:
+                if re.fullmatch(r"[\d.]+%", line):
+                    shown += 1
+                    assert em_width(line) * size <= width - table.margins, (line, width)
+    assert shown
+
+
 def workspace(data_dir, toml: str = "") -> Workspace:
     if toml:
         (data_dir.parent / "qdocgen.toml").write_text(toml, encoding="utf-8")
@@ -133,7 +146,9 @@ def test_the_bundled_2018_matrix(data_dir):
     rate = next(r for r in texts if r[1] == "企业质量信用档案建档率")
     assert rate[2] == "%" and rate[-1] == "—"  # a rate is not summed
     # the city's own measures are listed under the matrix, the note explains the marks
-    city = next(t for t in tables(data) if t.texts()[0][:3] == ["序号", "指标", "目标值"]).texts()
+    listed = next(t for t in tables(data) if t.texts()[0][:3] == ["序号", "指标", "目标值"])
+    percentages_fit(listed)
+    city = listed.texts()
     assert ["1", "通过国家质检总局验收", "完成", "已完成", "100.0%", "完成", ""] in city
     assert all(r[1] != "细分行业龙头企业数" for r in city)
     notes = [p.text for p in __import__("docx").Document(io.BytesIO(data)).paragraphs]
@@ -182,11 +197,9 @@ def test_list_annex_keeps_labels_and_never_wraps_a_percentage(data_dir):
     assert head[:3] == ["序号", "指标", "区"] and len(rows) > 100
     assert all(r[0] and r[1] for r in rows)
     assert not any(tc.find(f"{W}tcPr/{W}vMerge") is not None for tc in annex.tbl.iter(W + "tc"))
-    size = Profile().table_size * 10  # twips per em
     col = head.index("完成率")
     assert any(r[col].startswith("1") and len(r[col]) >= 6 for r in rows)  # 100.0% and above
-    for r in rows:
-        assert em_width(r[col]) * size <= annex.grid[col] - annex.margins, r
+    percentages_fit(annex)
     assert sum(annex.grid) == TEXT_WIDTH
 
 

@@ -607,8 +607,10 @@ def city_body() -> list[str]:
 
 def matrix_block(columns) -> list[str]:
     """The matrix of the measures shared out to the units, then the city's own measures as a list."""
-    city_columns = [c for c in columns if c[0] != "{{ units.word }}"]
-    city_columns[1] = ("指标", city_columns[1][1] + columns[2][1], *city_columns[1][2:])  # 指标 takes 区's width
+    # the list's columns without 区, its width given to 指标 and 说明 (a unit's 说明 runs to a sentence)
+    widths = {"指标": 3700, "目标值": 2300, "完成率": 1200, "说明": 2556}
+    city_columns = [(c[0], widths.get(c[0], c[1]), *c[2:]) for c in columns if c[0] != "{{ units.word }}"]
+    assert sum(c[1] for c in city_columns) == sum(c[1] for c in columns)
     matrix_note = (
         "注：各{{ units.word }}一格中，上为完成值（单位见“单位”列），下为目标值"
         "{% if prorated_some %}（序时目标{% if not prorated_all %}；{{ unprorated_kinds }}指标为全年目标{% endif %}）{% endif %}；"
