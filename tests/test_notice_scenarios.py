@@ -191,7 +191,7 @@ class Notice:
             if style == "QHeading1":
                 current = text
                 self.sections[current] = []
-            elif text == "特此通报。":
+            elif text in ("特此通报。", "特此函告。"):
                 current = None
             elif current:
                 self.sections[current].append(text)
@@ -390,6 +390,22 @@ def test_city_matrix_agrees_with_the_evaluation(case):
             assert {matrix.cells(tr)[column][0] for tr in matrix.rows[1:]} == {"—"}
     else:
         assert not any(t and t[0][:3] == ["序号", "指标", "单位"] for t in docs[None].tables), name
+
+
+def test_nothing_unreported_asks_for_nothing_to_be_reported(case):
+    """Where every figure is in, no sentence speaks of figures not reported or asks for them,
+    and no cell of the matrix says 未报; where some are missing, the text and the matrix agree."""
+    name, period, plan, ev, docs = case
+    missing = [r for r in ev.results if r.status == NOT_REPORTED and r.scope != "total"]
+    for who, doc in docs.items():
+        body = "\n".join("\n".join(paras) for paras in doc.sections.values())
+        mine = [r for r in missing if who is None or r.district == who]
+        if not mine:
+            assert "未报送" not in body and "补报" not in body, (name, who)
+    matrix = next((t for t in docs[None].tables if t and t[0][:3] == ["序号", "指标", "单位"]), None)
+    if matrix is not None:
+        unreported = sum(c.startswith("未报") for row in matrix[1:] for c in row[3:-1])
+        assert unreported == sum(1 for r in missing if r.scope == "district"), name
 
 
 def test_dates_and_progress_words(case):

@@ -105,6 +105,20 @@ def test_final_year_asks_for_lasting_results(data_dir):
     city = text(m.city(Period(2019)))
     assert "2019年是《行动计划》实施的最后一年" in city and "建立长效机制" in city
     assert "下一年度" not in city and "2020年目标任务" not in city
+    # the same figures again: a third year of the same misses, the same first and last
+    assert "认证活动监督检查次数为12次，目标20次，差8次（连续三年未完成）" in city
+    assert "禅城区完成比例位居全市第一" in city and "三水区完成比例排名末位" in city
+    # every district left figures out: 各区 are asked for them, not five names
+    assert "各区要于2020年1月30日前补报未报送的数据" in city
+    first = text(m.district(Period(2019), "禅城"))
+    assert "你区完成比例位居全市第一，予以肯定" in first and "建立长效机制" in first and "2020年目标" not in first
+    last = text(m.district(Period(2019), "三水"))
+    assert "你区完成比例排名全市末位" in last and "未完成原因的书面说明和整改情况" in last
+    assert "2019年是《行动计划》实施的最后一年，要对未完成的指标逐项说明原因" in last and "2020年目标" not in last
+    # the annex of the final year: the matrix, cell by cell
+    from test_notice_matrix import check_matrix
+
+    check_matrix(m.city(Period(2019)), m.ws.plan, m.ws.evaluation(Period(2019)))
 
 
 def test_each_notice_has_its_own_number_and_dates_never_fall_on_a_weekend(data_dir):

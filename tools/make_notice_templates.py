@@ -550,7 +550,8 @@ def city_body() -> list[str]:
             "QBody",
             ("QHeading2Char", "{{ steps.report }}按时报送，确保数据准确。"),
             UNITS + "要指定专人负责完成情况报送，对数据的真实性、准确性负责"
-            '{% if unreported_places %}；{{ unreported_places|join("、") }}要于{{ notice.deadline }}前补报未报送的数据'
+            "{% if unreported_places %}；{% if unreported_places|length == by_district|length %}各{{ units.word }}"
+            '{% else %}{{ unreported_places|join("、") }}{% endif %}要于{{ notice.deadline }}前补报未报送的数据'
             "{% endif %}。",
         ),
         para(

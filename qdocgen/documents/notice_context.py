@@ -36,7 +36,7 @@ NOTICE_VARIABLES: dict[str, str] = {
     "ranking": "全市通报的排名（没有考核指标的区不排名），按名次分组：rank、names（区名列表）、tied（是否并列）、met、assessed、rate_text（完成比例）、none_reported（该组的区一项也未报送）",
     "unranked": "全市通报中本时段没有考核指标、不参与排名的区名列表",
     "standing": "区通报中本区的名次：rank、count（区数）、tied_with（并列的区）、rate_text（完成比例）、ranked（本区有考核指标、参与排名）、rank_change_text 与 rate_change_text（较上一时段）、previous_rate_text、first（第一名）、last（末位）",
-    "by_district": "全市通报中各区的情况：name、exceeded、met、missed、not_reported（指标列表）、assessed（考核项数）、none_reported（一项也未报送）、all_met（全部完成）、rank、rate_text、rank_change_text、rate_change_text（较上一时段）、best（完成最突出的2项，带数字）、missed_shown（至多4项）与 missed_more（其余项数）、not_reported_text",
+    "by_district": "全市通报中各区的情况：name、exceeded、met、missed、not_reported（指标列表）、assessed（考核项数）、none_reported（一项也未报送）、all_met（全部完成）、rank、rate_text、rank_change_text、rate_change_text（较上一时段）、best（完成最突出的2项，带数字）、missed_shown（至多4项，连续未完成的在前）与 missed_more（其余项数）、not_reported_text",
     "exceeded / met / missed / not_reported": "区通报中本区超额完成、完成、未完成、未报送的指标列表",
     "city_exceeded / city_missed / city_not_reported": "全市通报中全市性指标的相应列表",
     "all_done / silent": "全市通报中考核指标全部完成的区名列表 / 一项也未报送的区名列表",
@@ -222,7 +222,9 @@ def item(r: Result, place: str | None = None) -> dict:
     else:
         ctx["target_cell"] = f"{ctx['target_q']}（全年{ctx['year_target_q']}）"
     # the unit's 说明, as running text quotes it (no closing stop: it stands in brackets)
-    ctx["note_text"] = (r.note or "").strip().rstrip("。；;，,").strip()
+    # brackets within the note become square ones: it is quoted inside （…） (GB/T 15834)
+    note = (r.note or "").strip().rstrip("。；;，,").strip()
+    ctx["note_text"] = note.replace("（", "［").replace("）", "］").replace("(", "［").replace(")", "］")
     # running text writes 1000家, not 1,000家 (公文 usage); the annex's cells alike
     for key in ("target_q", "year_target_q", "actual_q", "gap_q", "above_q", "target_cell"):
         if isinstance(ctx.get(key), str):
@@ -426,7 +428,9 @@ def _city_story(plan: Plan, ev: Evaluation, tr: Trend | None, ctx: dict) -> None
         for key, status in (("missed", MISSED), ("exceeded", EXCEEDED)):
             mine = [r for r in ev.for_district(d["name"]) if r.status == status]
             _mark_streak(d[key], mine, tr)
-        d["missed_shown"] = d["missed"][:LIST_MAX]
+        # the items named in the text: those missed period after period first (a reader must see
+        # them, not find them in the annex), then in the plan's order
+        d["missed_shown"] = sorted(d["missed"], key=lambda x: -x["streak"])[:LIST_MAX]
         d["missed_more"] = max(0, len(d["missed"]) - LIST_MAX)
         d["best"] = [_phrase(item(r)) for r in _best(ev.for_district(d["name"]), 2)]
         d["not_reported_text"] = names_noted(d["not_reported"])
