@@ -15,16 +15,20 @@ What it measures, side by side:
               built, its chart filled, the document written and signed) against docxtpl's render
               alone is `notice_whole_ms` and `notice_whole_ratio` (issue 25's ≥ 4). The city
               notice is measured the same way.
-  build       `qdocgen build` of the bundled data in a new process, from an empty output folder
-              (`build_cold_s`), and again with nothing changed (`rebuild_noop_s`); wall seconds,
-              median of the runs, and the CPU seconds they took (`*_cpu_s`).
+  build       `qdocgen build` of the bundled data in a new process: the first on a machine, from
+              an empty output folder and an empty compile cache (`build_first_s`); from an empty
+              output folder with the templates compiled by an earlier build (`build_cold_s`, the
+              compile cache of qdocgen/render/compile_cache.py); and again with nothing changed
+              (`rebuild_noop_s`); wall seconds, median of the runs, and the CPU seconds they took
+              (`*_cpu_s`). Each run has a compile cache of its own.
               Two more rebuilds show the precise path, which a build takes whenever any input
               changed: nothing changed but the record's inputs digest removed, so every document is
               fingerprinted from its context (`rebuild_noop_precise_s`), and one figure corrected
               (`rebuild_one_figure_s`: 6 documents remade).
   --pdf       `qdocgen build --pdf` of the bundled data in a new process from an empty output
-              folder (`build_pdf_s`, its CPU with LibreOffice's `build_pdf_cpu_s`), and the PDFs
-              alone: the same with the documents made and the PDFs removed (`pdf_only_s`).
+              folder, the templates compiled before (`build_pdf_s`, its CPU with LibreOffice's
+              `build_pdf_cpu_s`), and the PDFs alone: the same with the documents made and the
+              PDFs removed (`pdf_only_s`).
               Left out with --no-pdf.
   --help      `qdocgen --help` in a new process (`help_s`).
   scale       a generated workspace of 200 districts (each copying one of the five real ones'
@@ -76,9 +80,13 @@ TARGETS = {  # issues 14 and 25, on a 2-core machine
 }
 
 
-def qdocgen_env() -> dict[str, str]:
+def qdocgen_env(cwd: Path | None = None) -> dict[str, str]:
+    """The environment of a qdocgen run: this checkout first on the path, and a compile cache
+    of the run's own (`cwd`/cache: emptied where a run measures a first build on a machine)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    if cwd is not None:
+        env["QDOCGEN_CACHE_DIR"] = str(cwd / "cache")
     return env
 
 
@@ -86,7 +94,7 @@ def timed_run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of a command in a new process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=qdocgen_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=cwd, env=qdocgen_env(cwd), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -185,10 +193,15 @@ def bench_builds(runs: int) -> dict:
         original = figures.read_bytes()
         corrected = original.replace(CORRECTION[0].encode("utf-8"), CORRECTION[1].encode("utf-8"))
         assert corrected != original, "the bundled 2018 figures changed: update CORRECTION"
-        cold, noop, cold_cpu, noop_cpu, precise, fixed = [], [], [], [], [], []
+        cold, noop, cold_cpu, noop_cpu, precise, fixed, first, first_cpu = [], [], [], [], [], [], [], []
         for _ in range(runs):
             shutil.rmtree(work / "output", ignore_errors=True)
+            shutil.rmtree(work / "cache", ignore_errors=True)  # the first build on this machine
             figures.write_bytes(original)
+            wall, cpu = timed_run([*QDOCGEN, "build", "-q"], work)
+            first.append(wall)
+            first_cpu.append(cpu)
+            shutil.rmtree(work / "output")  # a new output folder; templates compiled before
             wall, cpu = timed_run([*QDOCGEN, "build", "-q"], work)
             cold.append(wall)
             cold_cpu.append(cpu)
@@ -203,6 +216,8 @@ def bench_builds(runs: int) -> dict:
         helps = [timed_run([*QDOCGEN, "--help"], work)[0] for _ in range(max(3, runs * 2))]
     return {
         "build_docs": docs,
+        "build_first_s": round(statistics.median(first), 2),
+        "build_first_cpu_s": round(statistics.median(first_cpu), 2),
         "build_cold_s": round(statistics.median(cold), 2),
         "build_cold_cpu_s": round(statistics.median(cold_cpu), 2),
         "rebuild_noop_s": round(statistics.median(noop), 3),
@@ -225,6 +240,7 @@ def bench_pdf() -> dict:
         work = Path(tmp)
         shutil.copytree(ROOT / "plan_data", work / "plan_data")
         shutil.copytree(ROOT / "templates", work / "templates")
+        timed_run([*QDOCGEN, "build", "-q", "-o", "warm"], work)  # templates compiled, as for build_cold_s
         wall, cpu = timed_run([*QDOCGEN, "build", "-q", "--pdf"], work)
         pdfs = sorted((work / "output").rglob("*.pdf"))
         for pdf in pdfs:

@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,12 +28,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from qdocgen import __version__, build_inputs
+from qdocgen.build_pdf import convert_pdfs
 from qdocgen.config import CONFIG_NAME
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
 from qdocgen.jobs import Job
-from qdocgen.pdf import SOFFICE_MISSING, converted, find_soffice, pdf_of
 from qdocgen.plan.model import CITY
 from qdocgen.renamed import retire_renamed
 from qdocgen.render import names
@@ -643,72 +642,8 @@ def _config_hash(ws: Workspace) -> str:
 def _convert_pdfs(
     out_dir: Path, record: Record, outcome: Outcome, all_paths: list[str], progress: Callable = lambda items, n: items
 ) -> None:
-    """Convert documents to PDF beside them, where the PDF is missing or older than the document
-    (in a few LibreOffice processes, qdocgen/pdf.py); each failure named per file.
-
-    The record notes which version of a document (its hash) each PDF was made from.
-    """
-    wanted = []
-    last = {pdf_of(Path(rel)): rel for rel in all_paths}
-    for rel in all_paths:
-        if last[pdf_of(Path(rel))] != rel:  # 表.docx and 表.xlsx: 表.pdf is the last one's, as it always was
-            continue
-        entry = record.output(rel)
-        if entry is None or not (out_dir / rel).is_file():
-            continue
-        if entry.get("pdf_of") != entry.get("sha256") or not pdf_of(out_dir / rel).is_file():
-            wanted.append(rel)
-    if not wanted:
-        return
-    if find_soffice() is None:
-        outcome.pdf_failed.append(("PDF", SOFFICE_MISSING))
-        return
-    rels = {(out_dir / rel): rel for rel in wanted}
-    converted_docx: list[Path] = []
-    for source, error in progress(converted(rels), len(rels)):
-        rel = rels[source]
-        if error is not None:
-            outcome.pdf_failed.append((rel, error))
-        elif source.suffix == ".docx":
-            converted_docx.append(source)  # recorded once its 版记 is on an even page
-        else:
-            record.output(rel)["pdf_of"] = record.output(rel)["sha256"]
-            record.save()
-    _imprints_on_even_pages(converted_docx, rels, record, outcome)
-
-
-def _imprints_on_even_pages(sources: list[Path], rels: dict[Path, str], record: Record, outcome: Outcome) -> None:
-    """The 版记 on an even last page (GB/T 9704: the back of the last sheet). LibreOffice ignores
-    the 版记 section's evenPage break, so a document whose PDF has an odd number of pages is
-    converted again from a copy with a blank page before its 版记; then each PDF is recorded."""
-    from qdocgen.render.docx.gbt9704 import imprint_after_blank_page, pdf_page_count
-
-    def done(source: Path) -> None:
-        record.output(rels[source])["pdf_of"] = record.output(rels[source])["sha256"]
-        record.save()
-
-    with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
-        copies: dict[Path, Path] = {}
-        for source in sources:
-            # an even count needs nothing: the document is read only for an odd one
-            blank = (
-                None
-                if pdf_page_count(pdf_of(source).read_bytes()) % 2 == 0
-                else imprint_after_blank_page(source.read_bytes())
-            )
-            if blank is None:
-                done(source)
-                continue
-            copy = Path(tmp) / str(len(copies)) / source.name
-            copy.parent.mkdir()
-            copy.write_bytes(blank)
-            copies[copy] = source
-        for copy, error in converted(copies):
-            if error is not None:
-                outcome.pdf_failed.append((rels[copies[copy]], error))
-                continue
-            write_atomic(pdf_of(copies[copy]), pdf_of(copy).read_bytes())
-            done(copies[copy])
+    """PDFs beside the documents whose PDF is missing or older than the document (build_pdf.py)."""
+    convert_pdfs(out_dir, all_paths, record.output, record.save, outcome.pdf_failed, progress)
 
 
 def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:

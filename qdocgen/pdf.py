@@ -14,8 +14,10 @@ its batch not yet started go to a new process.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
+import re
 import shutil
 import subprocess
 import tempfile
@@ -33,6 +35,11 @@ TIMEOUT = 300  # seconds one file may take
 # Relative cost of converting a byte of each kind (a Word table is laid out page by page,
 # a workbook's sheets are cheap): measured on the bundled documents with LibreOffice 7.4.
 _COST = {".docx": 3.0, ".doc": 3.0, ".xlsx": 1.0}
+
+# LibreOffice's PDF export, keeping the blank pages it inserts where a section must start on an
+# even or odd page (the 版记's, GB/T 9704), as Word prints them; by default it leaves them out.
+# (The Writer filter's name serves Calc documents too: LibreOffice picks the PDF export by kind.)
+EXPORT = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
 
 SOFFICE_MISSING = (
     "--pdf 需要 LibreOffice，但本机没有找到。请先安装：Windows 或 macOS 从 LibreOffice 官网下载安装；"
@@ -185,7 +192,7 @@ class _Converter:
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf",
+            EXPORT,
             "--outdir",
             str(outdir),
             *(str(f.resolve()) for f in files),
@@ -242,3 +249,23 @@ class _Converter:
             except OSError:
                 pass
             yield source, None
+
+
+_PAINTING = re.compile(rb"(?:^|[\s>\])])(?:BT|Do|sh|BI|S|s|f\*?|F|B\*?|b\*?)(?=\s|$)")
+
+
+def blank_before_last_page(pdf: bytes) -> bool:
+    """Whether the page before a PDF's last one shows nothing (a blank page LibreOffice put before
+    a section that starts on an even page); False for a PDF it cannot read or of one page."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        pages = PdfReader(io.BytesIO(pdf)).pages
+        if len(pages) < 2:
+            return False
+        contents = pages[len(pages) - 2].get_contents()
+        data = b"" if contents is None else contents.get_data()
+    except (PyPdfError, ValueError, KeyError, OSError):
+        return False
+    return _PAINTING.search(data) is None

@@ -19,6 +19,15 @@ from qdocgen.figures.store import load_figures
 from qdocgen.plan.load import load_plan
 
 ROOT = Path(__file__).resolve().parent.parent
+# Compiled templates are kept for the session in a folder of its own (shared by the commands the
+# tests run in new processes), never in the user's cache: a test sees no entry of another run.
+if "QDOCGEN_CACHE_DIR" not in os.environ:
+    import atexit
+    import tempfile
+
+    _CACHE = tempfile.mkdtemp(prefix="qdocgen-test-cache-")
+    os.environ["QDOCGEN_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, True)
 DATA = ROOT / "plan_data"
 TEMPLATES = ROOT / "templates"
 # The plan as extracted from the official web page (a copy of shared/seed), the original the data is held to.

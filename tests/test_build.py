@@ -105,6 +105,19 @@ def replace_in(path: Path, old: str, new: str) -> None:
     path.write_text("\ufeff" + text.replace(old, new, 1), encoding="utf-8")
 
 
+def test_a_build_that_makes_notices_without_pdf_says_once_what_only_pdf_settles(cli, data_dir, tmp_path):
+    """GB/T 9704 7.5 (no page number on a 版记 page after a blank page) needs the laid-out page
+    count: a build without --pdf says so, once however many notices it made, and not when it made none."""
+    from qdocgen.cli.documents import IMPRINT_PAGE_NOTE
+
+    out = tmp_path / "out"
+    first = cli("build", "--year", "2018", "-o", str(out), data=data_dir)
+    assert first.exit_code == 0, first.output
+    assert first.output.count(IMPRINT_PAGE_NOTE) == 1
+    again = cli("build", "--year", "2018", "-o", str(out), data=data_dir)
+    assert again.exit_code == 0 and IMPRINT_PAGE_NOTE not in again.output
+
+
 def test_a_corrected_figure_remakes_exactly_the_documents_that_show_it(built, data_dir):
     run, out = built
     before = documents(out)
@@ -197,7 +210,7 @@ def test_invalid_figures_stop_the_build_before_anything_is_written(cli, data_dir
 
 def test_pdf_without_libreoffice_says_how_to_install(built, monkeypatch):
     run, out = built
-    monkeypatch.setattr("qdocgen.build.find_soffice", lambda: None)
+    monkeypatch.setattr("qdocgen.build_pdf.find_soffice", lambda: None)
     result = run("--pdf")
     assert result.exit_code == 1
     assert "需要 LibreOffice" in result.output and "apt-get install" in result.output

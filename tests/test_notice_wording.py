@@ -8,6 +8,7 @@ import dataclasses
 import json
 import re
 import shutil
+from pathlib import Path
 
 import docx
 import pytest
@@ -164,45 +165,86 @@ def test_bad_settings_are_named(data_dir, toml, why):
     assert why in str(exc.value) + "".join(str(p) for p in getattr(exc.value, "problems", []) or [])
 
 
-def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
-    """The 版记's section starts on an even page in Word; for LibreOffice's PDF (--pdf) an odd
-    count is made again with a blank page before the 版记."""
+def _pdf_pages(pdf: Path) -> list[str]:
     import subprocess
 
-    from qdocgen.build import find_soffice
-    from qdocgen.render.docx.gbt9704 import imprint_after_blank_page, pdf_page_count
+    count = int(
+        re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout)[1]
+    )
+    return [
+        subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True).stdout
+        for n in range(1, count + 1)
+    ]
+
+
+PAGE_NUMBER = re.compile(r"—\s*\d+\s*—")
+
+
+def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
+    """The 版记's section starts on an even page (Word, WPS and LibreOffice put a blank page before
+    it where the text ends on an even page); with a blank page before it, neither page is
+    numbered (GB/T 9704 7.5): the copy `build --pdf` converts then has the 版记 page unnumbered."""
+    from qdocgen.pdf import blank_before_last_page, converted
+    from qdocgen.render.docx.gbt9704 import imprint_unnumbered
 
     blob = maker(data_dir).district(Y2018, "南海")
     body = docx.Document(__import__("io").BytesIO(blob)).element.body
     W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     assert body.find(f"{W}sectPr/{W}type").get(W + "val") == "evenPage"
-    soffice = find_soffice()
-    if soffice is None:
-        pytest.skip("LibreOffice 未安装")
-    pages = {}
-    for name, data in (("as_is", blob), ("blank", imprint_after_blank_page(blob))):
-        (tmp_path / f"{name}.docx").write_bytes(data)
-        subprocess.run(
-            [soffice, f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless", "--convert-to", "pdf"]
-            + ["--outdir", str(tmp_path), str(tmp_path / f"{name}.docx")],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-        pages[name] = pdf_page_count((tmp_path / f"{name}.pdf").read_bytes())
-    assert pages["blank"] == pages["as_is"] + 1
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice 或 poppler 未安装")
+    (tmp_path / "as_is").mkdir()
+    (tmp_path / "unnumbered").mkdir()
+    (tmp_path / "as_is" / "n.docx").write_bytes(blob)
+    (tmp_path / "unnumbered" / "n.docx").write_bytes(imprint_unnumbered(blob))
+    assert [e for _, e in converted([tmp_path / "as_is" / "n.docx", tmp_path / "unnumbered" / "n.docx"])] == [None] * 2
+    as_is, unnumbered = (_pdf_pages(tmp_path / k / "n.pdf") for k in ("as_is", "unnumbered"))
+    assert len(as_is) == len(unnumbered) and len(as_is) % 2 == 0  # the 版记 on an even page, either way
+    assert "印发" in as_is[-1] and "印发" in unnumbered[-1]
+    blank = blank_before_last_page((tmp_path / "as_is" / "n.pdf").read_bytes())
+    assert blank is (as_is[-2].strip() == "") is (unnumbered[-2].strip() == "")
+    assert PAGE_NUMBER.search(as_is[-1]) and not PAGE_NUMBER.search(unnumbered[-1])
+    assert PAGE_NUMBER.search(unnumbered[0])  # while the pages before them keep theirs
 
-    def page(n: int) -> str:
-        return subprocess.run(
-            ["pdftotext", "-f", str(n), "-l", str(n), str(tmp_path / "blank.pdf"), "-"], capture_output=True, text=True
-        ).stdout
 
-    last, blank, first = page(pages["blank"]), page(pages["blank"] - 1), page(1)
-    assert "印发" in last
-    # GB/T 9704 7.5: the blank page before the 版记 and the 版记 page carry no page number
-    number = re.compile(r"—\s*\d+\s*—")
-    assert blank.strip() == "" and not number.search(last)
-    assert number.search(first)  # while the pages before them keep theirs
+def test_build_pdf_gives_each_imprint_page_the_number_its_case_wants(data_dir, tmp_path):
+    """A build converts each 通报 in the form its case is expected to need, and again in the other
+    form where its PDF shows the other case (here: the record made to expect the wrong case)."""
+    from qdocgen.build import RECORD, run_build
+    from qdocgen.build_pdf import BLANK_KEY
+    from qdocgen.documents.catalog import notice_jobs
+    from qdocgen.pdf import blank_before_last_page
+
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice 或 poppler 未安装")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = [j for j in notice_jobs(ws, [Y2018]) if j.district in (None, "南海区")]
+    out = tmp_path / "out"
+    assert run_build(ws, jobs, out, pdf=True).ok
+
+    def check() -> dict[str, bool]:
+        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+        cases = {}
+        for job in jobs:
+            pdf = (out / job.path).with_suffix(".pdf")
+            pages = _pdf_pages(pdf)
+            blank = blank_before_last_page(pdf.read_bytes())
+            assert len(pages) % 2 == 0 and "印发" in pages[-1]
+            assert bool(PAGE_NUMBER.search(pages[-1])) is not blank, job.path  # GB/T 9704 7.5
+            assert record["outputs"][job.path][BLANK_KEY] is blank
+            cases[job.path] = blank
+        return cases
+
+    cases = check()
+    assert True in cases.values()  # the bundled 2018 notices end on an even page: a blank page, unnumbered 版记
+    record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    for job in jobs:  # the next build expects the wrong case, and must still come out right
+        entry = record["outputs"][job.path]
+        entry[BLANK_KEY] = not cases[job.path]
+        entry.pop("pdf_of")
+    (out / RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    assert run_build(ws, jobs, out, pdf=True).ok
+    assert check() == cases
 
 
 def test_the_city_chart_shows_a_district_that_reported_nothing(data_dir):

@@ -211,7 +211,7 @@ def build(
     import time
 
     from qdocgen.build import failures, run_build, summarise
-    from qdocgen.documents.catalog import all_jobs
+    from qdocgen.documents.catalog import NOTICE_DIR, all_jobs
     from qdocgen.figures.by_hand import unlogged_corrections
 
     start = time.perf_counter()
@@ -227,6 +227,8 @@ def build(
     outcome = run_build(
         ws, jobs, out_dir, force=force, pdf=pdf, progress=progress, pdf_progress=pdf_progress, settings=settings
     )
+    if not pdf and any(Path(path).parent.name == NOTICE_DIR for path, _ in outcome.made):
+        ws.warnings.append(IMPRINT_PAGE_NOTE)
     if not quiet:
         for line in summarise(outcome, out_dir, time.perf_counter() - start):
             click.echo(line)
@@ -234,6 +236,14 @@ def build(
         click.echo(line, err=True)
     if not outcome.ok:
         sys.exit(1)
+
+
+# GB/T 9704 7.5, which only a laid-out document can settle (build --pdf does: build_pdf.py)
+IMPRINT_PAGE_NOTE = (
+    "通报的版记从偶数页起排，正文在偶数页结束时 Word、WPS、LibreOffice 会在版记前补一个空白页；这时按 GB/T 9704，"
+    "空白页和版记页都不编页码，但要不要补空白页须排版后才知道，.docx 中的版记页总带页码。"
+    "用 qdocgen build --pdf 生成的 PDF 已按实际页数处理"
+)
 
 
 def progress_bars(quiet: bool):

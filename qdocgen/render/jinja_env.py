@@ -30,7 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import consume, generate_lorem_ipsum, missing
 
 from qdocgen import fmt
-from qdocgen.render import spans
+from qdocgen.render import compile_cache, spans
 
 
 def _date(value: object) -> str:
@@ -162,6 +162,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sources: set[str] = set()
+        self._expression_source: str | None = None  # the text of the expression being compiled
         # Variables other kinds of template have and this one lacks: name → where they are
         # (said instead of a spelling suggestion when a template uses one).
         self.elsewhere: dict[str, str] = {}
@@ -170,6 +171,22 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self.filters[_SIZE_FILTER] = _check_size
         self.filters[MERGE_FILTER] = _vmerge
         self.globals["lipsum"] = _lipsum
+
+    # -- attributes --------------------------------------------------------------------------
+
+    _SAFE_ATTRIBUTES: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        """The sandbox's answer, kept per (type, attribute): jinja's rules (private and internal
+        attributes, methods that change a list, dict or set) look at nothing else, and a
+        template asks the same few attributes of the same few types thousands of times."""
+        key = (type(obj), attr)
+        safe = self._SAFE_ATTRIBUTES.get(key)
+        if safe is None:
+            safe = super().is_safe_attribute(obj, attr, value)
+            if len(self._SAFE_ATTRIBUTES) < 10_000:  # names made up by a template (`|attr(...)`) are not kept
+                self._SAFE_ATTRIBUTES[key] = safe
+        return safe
 
     # -- limits ----------------------------------------------------------------------------
 
@@ -214,7 +231,20 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         return "".join(out)
 
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        """Compile with every loop counted and every `~` checked; refuse references to files."""
+        """Compile with every loop counted and every `~` checked; refuse references to files.
+        A source compiled before, here or in an earlier run, is taken from the compile cache."""
+        cacheable = isinstance(source, str) and name is None and filename is None and not raw and not defer_init
+        if cacheable:
+            key = self._cache_key()
+            kept = compile_cache.code("template", key, source)
+            if kept is not None:
+                return kept
+            code = self._checked_compile(self.parse(source), None, None, raw, defer_init)
+            compile_cache.keep_code("template", key, source, code)
+            return code
+        return self._checked_compile(source, name, filename, raw, defer_init)
+
+    def _checked_compile(self, source, name, filename, raw, defer_init):
         if isinstance(source, str):
             source = self.parse(source, name, filename)
         for node in source.find_all(_INCLUDES):
@@ -227,7 +257,11 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             loop.iter = nodes.Filter(loop.iter, _BUDGET_FILTER, [], [], None, None, lineno=loop.lineno)
         for concat in list(source.find_all(nodes.Concat)):
             _wrap(source, concat)
-        return super().compile(source, name, filename, raw, defer_init)
+        code = super().compile(source, name, filename, raw, defer_init)
+        expression, self._expression_source = self._expression_source, None
+        if expression is not None and not raw:  # compile_expression's template, keyed by its text
+            compile_cache.keep_code("expression", self._cache_key(), expression, code)
+        return code
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -235,19 +269,36 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self.sources.add(str(source))
         return super().from_string(source, *args, **kwargs)
 
-    def compile_expression(self, source, *args, **kwargs):
+    def compile_expression(self, source, undefined_to_none=True):
         self.sources.add("{{ " + str(source) + " }}")
-        compiled = super().compile_expression(source, *args, **kwargs)
+        key = self._cache_key()
+        kept = compile_cache.code("expression", key, str(source))
+        if kept is not None:
+            template = self.template_class.from_code(self, kept, self.make_globals(None), None)
+            return Expression(template, undefined_to_none)
+        self._expression_source = str(source)
+        try:
+            compiled = super().compile_expression(source, undefined_to_none)
+        finally:
+            self._expression_source = None
         return Expression(compiled._template, compiled._undefined_to_none)
+
+    def _cache_key(self) -> bytes | None:
+        return compile_cache.env_key(self, __file__)
 
     def used_names(self) -> set[str]:
         """The top-level variables the compiled sources refer to."""
         names: set[str] = set()
+        key = self._cache_key()
         for source in self.sources:
-            try:
-                names |= meta.find_undeclared_variables(self.parse(source))
-            except TemplateSyntaxError:
-                continue
+            found = compile_cache.names(key, source)
+            if found is None:
+                try:
+                    found = meta.find_undeclared_variables(self.parse(source))
+                except TemplateSyntaxError:
+                    continue
+                compile_cache.keep_names(key, source, found)
+            names |= found
         return names
 
 

@@ -445,25 +445,21 @@ def apply_profile(blob: bytes, p: Profile, signer: str = "") -> bytes:
     return out.getvalue()
 
 
-def pdf_page_count(pdf: bytes) -> int:
-    """The pages of a PDF as LibreOffice writes it (one /Type /Page object each)."""
-    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-
-
-BLANK_FOOTER = "word/footerQBlankPage.xml"  # the footer of the blank page and the 版记 after it
+BLANK_FOOTER = "word/footerQBlankPage.xml"  # the empty footer of the 版记's section
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 FOOTER_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
 FOOTER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"
 
 
-def imprint_after_blank_page(blob: bytes) -> bytes | None:
-    """The document with a blank page before its 版记, or None when it has none.
+def imprint_unnumbered(blob: bytes) -> bytes | None:
+    """The document with no page number on its 版记 page, or None when it has no 版记.
 
-    The 版记's section starts on an even page (`w:type evenPage`), which Word and WPS honour;
-    LibreOffice does not, so a PDF it makes with an odd number of pages is made again from this
-    copy, whose 版记 then falls on the even last page (GB/T 9704: the back of the last sheet).
-    GB/T 9704 7.5: where a blank page comes before the 版记 page, neither carries a page number,
-    so the 版记's section (the blank page and the 版记) gets an empty footer of its own.
+    The 版记's section starts on an even page (`w:type evenPage`): Word, WPS and LibreOffice put
+    a blank page before it when the text ends on an even page, and GB/T 9704 7.5 then wants
+    neither the blank page nor the 版记 page numbered. Which case a document is in is known
+    only once it is laid out, so `build --pdf` converts the copy this makes (the 版记's section
+    with an empty footer of its own) where a blank page is expected, and the document as it is
+    where none is, and converts the other when the PDF shows the guess was wrong.
     """
     src = zipfile.ZipFile(io.BytesIO(blob))
     spacer_id = role_ids(src.read(STYLES), Profile()).get("QImprintSpacer", "QImprintSpacer")
@@ -473,9 +469,6 @@ def imprint_after_blank_page(blob: bytes) -> bytes | None:
     )
     if spacer is None:
         return None
-    blank = etree.SubElement(spacer.getparent(), W + "p")
-    spacer.addprevious(blank)
-    etree.SubElement(etree.SubElement(blank, W + "r"), W + "br").set(W + "type", "page")
     section = _section_of(spacer)
     rels_name = "word/_rels/document.xml.rels"
     rels = etree.fromstring(src.read(rels_name))

@@ -101,8 +101,11 @@ def widen_grids(tree) -> bool:
         if grid is None:
             continue
         old = [int(c.get(W + "w")) if (c.get(W + "w") or "").isdigit() else 0 for c in grid.findall(W + "gridCol")]
+        percent = _percent_wide(table)
+        if not percent and not _may_be_wider(table, len(old)):
+            continue
         widest, widths = _widest(table)
-        if widths is not None and _percent_wide(table) and old and all(old):
+        if widths is not None and percent and old and all(old):
             if widths != old:
                 _set_grid(table, grid, _fitted(old, widths))
                 changed = True
@@ -115,3 +118,20 @@ def widen_grids(tree) -> bool:
             grid.append(grid.makeelement(W + "gridCol", {W + "w": str(w)}))
         changed = True
     return changed
+
+
+def _may_be_wider(table, columns: int) -> bool:
+    """Whether a row of `table` may span more than `columns` grid columns: its cells counted, and
+    their gridSpans found in one pass over the table, not cell by cell (most tables are not
+    wider, and a large one has thousands of cells); anything unusual says yes."""
+    try:
+        extra: dict = {}  # row → its cells' gridSpan beyond 1
+        for span in table.iter(W + "gridSpan"):
+            props = span.getparent()
+            cell = props.getparent()
+            if props.tag == W + "tcPr" and cell is not None and cell.tag == W + "tc":
+                row = cell.getparent()
+                extra[row] = extra.get(row, 0) + int(span.get(W + "val", "1")) - 1
+        return any(len(row.findall(W + "tc")) + extra.get(row, 0) > columns for row in table.findall(W + "tr"))
+    except (AttributeError, TypeError, ValueError):
+        return True

@@ -1,0 +1,123 @@
+"""The PDF copies `build --pdf` makes: which documents need one, and each 通报's 版记 page.
+
+A document is converted when it has no PDF or its PDF was made from another version of it (the
+build record says which). Conversion runs in a few LibreOffice processes (qdocgen/pdf.py), and
+each failure is named per file.
+
+A 通报's 版记 section starts on an even page, so LibreOffice, like Word, puts a blank page before
+it when the text ends on an even page, and keeps that page in the PDF (pdf.EXPORT). GB/T 9704
+7.5 then wants neither the blank page nor the 版记 page numbered, while a 版记 page with no blank
+page before it keeps its number. Which case a document is in shows only once it is laid out, so
+each 通报 is converted in the form its case is expected to need — with its 版记 page unnumbered
+(gbt9704.imprint_unnumbered) where a blank page is expected, as it is where none is — and, where
+the PDF shows the other case, converted again in the other form. The expectation is the case the
+document's last PDF was in (kept in the build record), else a blank page: the text ends on an
+even page as often as not, and this way a build of the bundled data converts nothing twice.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from qdocgen.pdf import SOFFICE_MISSING, blank_before_last_page, converted, find_soffice, pdf_of
+from qdocgen.storage.atomic import write_atomic
+
+BLANK_KEY = "imprint_blank_page"  # in a document's record entry: its last PDF had a blank page before the 版记
+
+
+def convert_pdfs(
+    out_dir: Path,
+    all_paths: list[str],
+    entry: Callable[[str], dict | None],
+    save: Callable[[], None],
+    failed: list[tuple[str, str]],
+    progress: Callable[[Iterable, int], Iterable] = lambda items, count: items,
+) -> None:
+    """Convert the documents of `all_paths` (relative to `out_dir`) whose PDF is missing or out of
+    date; `entry(rel)` is a document's record entry (marked with the version its PDF was made
+    from, `pdf_of`), `save()` keeps the record, and a failure is appended to `failed`."""
+    wanted = []
+    last = {pdf_of(Path(rel)): rel for rel in all_paths}
+    for rel in all_paths:
+        if last[pdf_of(Path(rel))] != rel:  # 表.docx and 表.xlsx: 表.pdf is the last one's, as it always was
+            continue
+        info = entry(rel)
+        if info is None or not (out_dir / rel).is_file():
+            continue
+        if info.get("pdf_of") != info.get("sha256") or not pdf_of(out_dir / rel).is_file():
+            wanted.append(rel)
+    if not wanted:
+        return
+    if find_soffice() is None:
+        failed.append(("PDF", SOFFICE_MISSING))
+        return
+    documents = {(out_dir / rel): rel for rel in wanted}
+
+    def done(document: Path, source: Path, blank: bool | None) -> None:
+        if source != document:  # a copy's PDF, made beside it in the temporary folder
+            write_atomic(pdf_of(document), pdf_of(source).read_bytes())
+        info = entry(documents[document])
+        info["pdf_of"] = info["sha256"]
+        if blank is not None:
+            info[BLANK_KEY] = blank
+        save()
+
+    with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
+        copies = _Copies(Path(tmp))
+        first = {}
+        for document, rel in documents.items():
+            expected = (entry(rel) or {}).get(BLANK_KEY, True) is not False
+            source, checked = copies.form(document, unnumbered=expected)
+            first[source] = (document, expected if checked else None)
+        again = {}
+        for source, error in progress(converted(first), len(first)):
+            document, expected = first[source]
+            if error is not None:
+                failed.append((documents[document], error))
+                continue
+            blank = None if expected is None else blank_before_last_page(pdf_of(source).read_bytes())
+            if blank is not None and blank != expected:  # the other case: the other form is the right one
+                other, _ = copies.form(document, unnumbered=blank)
+                again[other] = (document, blank)
+                continue
+            done(document, source, blank)
+        for source, error in converted(again):
+            document, blank = again[source]
+            if error is not None:
+                failed.append((documents[document], error))
+            else:
+                done(document, source, blank)
+
+
+class _Copies:
+    """The form of a document LibreOffice is given: itself, or a copy with its 版记 page unnumbered."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.count = 0
+
+    def form(self, document: Path, *, unnumbered: bool) -> tuple[Path, bool]:
+        """(the file to convert, whether it has a 版记 whose page the PDF must be checked for)."""
+        if document.suffix.lower() != ".docx":
+            return document, False
+        import zipfile
+
+        from lxml import etree
+
+        from qdocgen.render.docx.gbt9704 import imprint_unnumbered
+
+        try:
+            copy = imprint_unnumbered(document.read_bytes())
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
+            return document, False  # not a package it can read: LibreOffice converts it or says it cannot
+        if copy is None:  # no 版记
+            return document, False
+        if not unnumbered:
+            return document, True
+        self.count += 1
+        target = self.folder / str(self.count) / document.name
+        target.parent.mkdir()
+        target.write_bytes(copy)
+        return target, True

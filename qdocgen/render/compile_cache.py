@@ -1,0 +1,207 @@
+"""Compiled templates kept between runs, so that a build does not compile the same template again.
+
+Compiling a Word template (parsing its Jinja, generating Python and compiling that) costs more
+than rendering it, and a user's templates seldom change between two builds. So the compiled code
+of each source, and the variables it uses, are kept in a per-user cache folder, each entry keyed
+by everything that decides it: the source text, the environment's settings and the names of its
+filters and tests, and the versions of qdocgen, of the module that adds the sandbox's checks to
+every compilation, of Jinja and of Python's bytecode. Jinja's own BytecodeCache does the same for
+templates loaded by name; qdocgen's come from strings, so it keeps its own.
+
+An entry carries the SHA-256 of what it holds: a damaged, unreadable or unwritable cache is never
+an error and never a wrong result — the source is compiled as if there were no cache.
+
+Where: QDOCGEN_CACHE_DIR if set ("" or "off" turns the cache off); else the platform's cache
+folder — $XDG_CACHE_HOME/qdocgen or ~/.cache/qdocgen on Linux, ~/Library/Caches/qdocgen on
+macOS, %LOCALAPPDATA%\\qdocgen\\Cache on Windows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import marshal
+import os
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+from types import CodeType
+
+_HEADER = b"qdocgen-cache-1\n"
+MAX_ENTRIES = 5000  # beyond this, the oldest entries are removed when one is added
+
+
+def folder() -> Path | None:
+    """The cache folder, or None when there is none (turned off, or no home folder)."""
+    wanted = os.environ.get("QDOCGEN_CACHE_DIR")
+    if wanted is not None:
+        return None if wanted.strip().lower() in ("", "off", "0", "no", "none") else Path(wanted)
+    try:
+        if sys.platform == "win32":
+            base = os.environ.get("LOCALAPPDATA")
+            return Path(base) / "qdocgen" / "Cache" if base else None
+        if sys.platform == "darwin":
+            return Path.home() / "Library" / "Caches" / "qdocgen"
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qdocgen"
+    except (RuntimeError, KeyError):  # no home folder
+        return None
+
+
+@cache
+def _versions(checks_module: str) -> bytes:
+    import jinja2
+
+    from qdocgen import __version__
+
+    try:
+        checks = hashlib.sha256(Path(checks_module).read_bytes()).digest()
+    except OSError:
+        checks = b"?"
+    return b"\0".join([__version__.encode(), jinja2.__version__.encode(), importlib.util.MAGIC_NUMBER, checks])
+
+
+def env_key(env, checks_module: str) -> bytes | None:
+    """What besides the source decides a compilation in `env` (None: not cacheable)."""
+    if not isinstance(env.autoescape, bool) or env.finalize is not None or env.is_async:
+        return None
+    settings = (
+        type(env).__module__,
+        type(env).__qualname__,
+        env.code_generator_class.__qualname__,
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.autoescape,
+        env.optimized,
+        sorted(env.filters),
+        sorted(env.tests),
+        sorted(env.extensions),
+    )
+    return _versions(checks_module) + b"\0" + repr(settings).encode()
+
+
+def _safe(base: Path) -> bool:
+    """Whether the cache folder is the user's own: the code kept there is run, so a folder
+    another user could write to (a shared QDOCGEN_CACHE_DIR) is not used (POSIX; on Windows the
+    user's LOCALAPPDATA is private by default)."""
+    if os.name != "posix":
+        return True
+    try:
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = base.stat()
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _path(kind: str, key: bytes, source: str) -> Path | None:
+    base = folder()
+    if base is None or not _safe_once(base):
+        return None
+    digest = hashlib.sha256(kind.encode() + b"\0" + key + b"\0" + source.encode("utf-8", "surrogatepass")).hexdigest()
+    return base / "templates" / digest[:2] / digest[2:]
+
+
+def _read(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_HEADER)
+    if blob[:head] != _HEADER or hashlib.sha256(blob[head + 32 :]).digest() != blob[head : head + 32]:
+        return None
+    return blob[head + 32 :]
+
+
+def _write(path: Path | None, payload: bytes) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".~", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_HEADER + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)  # two processes writing the same entry write the same bytes
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _prune(path.parent.parent)
+    except OSError:
+        pass
+
+
+_PRUNE_CHECKED: set[Path] = set()
+_SAFE: dict[Path, bool] = {}
+
+
+def _safe_once(base: Path) -> bool:
+    if base not in _SAFE:
+        _SAFE[base] = _safe(base)
+    return _SAFE[base]
+
+
+def _prune(root: Path) -> None:
+    """Keep the cache under MAX_ENTRIES entries (checked once per process and folder)."""
+    if root in _PRUNE_CHECKED:
+        return
+    _PRUNE_CHECKED.add(root)
+    entries = [p for p in root.glob("*/*") if p.is_file()]
+    if len(entries) <= MAX_ENTRIES:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime)
+    for p in entries[: len(entries) - MAX_ENTRIES // 2]:
+        p.unlink(missing_ok=True)
+
+
+def code(kind: str, key: bytes | None, source: str) -> CodeType | None:
+    """The compiled code kept for `source`, or None."""
+    if key is None:
+        return None
+    blob = _read(_path(kind, key, source))
+    if blob is None:
+        return None
+    try:
+        value = marshal.loads(blob)  # noqa: S302 - written by this user's qdocgen into a folder only they can write (_safe)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return value if isinstance(value, CodeType) else None
+
+
+def keep_code(kind: str, key: bytes | None, source: str, value: CodeType) -> None:
+    if key is not None:
+        _write(_path(kind, key, source), marshal.dumps(value))
+
+
+def names(key: bytes | None, source: str) -> frozenset[str] | None:
+    """The variables kept as used by `source`, or None."""
+    if key is None:
+        return None
+    blob = _read(_path("names", key, source))
+    if blob is None:
+        return None
+    try:
+        value = json.loads(blob)
+    except ValueError:
+        return None
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+        return None
+    return frozenset(value)
+
+
+def keep_names(key: bytes | None, source: str, value: set[str]) -> None:
+    if key is not None:
+        _write(_path("names", key, source), json.dumps(sorted(value), ensure_ascii=False).encode())
