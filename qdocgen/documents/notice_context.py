@@ -57,7 +57,7 @@ NOTICE_VARIABLES: dict[str, str] = {
     "notice.contact / notice.public": "附注：联系人（[notice] contact）与公开属性（[notice] public），印在成文日期下一行；不写时为空",
     "notice.members_addressed": "主送中是否有领导小组成员单位：给成员单位布置任务的句子只在此时出现",
     "final_year / ahead": "是否为计划最后一年的年度通报 / 工作要求所指的时段（下一年如 2024年，年内为 全年，最后一年为空）",
-    "previous": "比较的上一时段：words、key（docs/progress.md 第九节）、label（正文中的称呼：半年、季度通报与上年全年相比时写作 2018年全年，否则同 words）、same_period（是否为上年同期）；年度通报比上一年度，半年、季度通报比上年同期（有其完成值时），否则比最近的上一时段；没有更早的完成值时为 none",
+    "previous": "比较的上一时段：words、key（docs/progress.md 第九节）、label（正文中的称呼：半年、季度通报与上年全年相比时写作 2023年全年，否则同 words）、same_period（是否为上年同期）；年度通报比上一年度，半年、季度通报比上年同期（有其完成值时），否则比最近的上一时段；没有更早的完成值时为 none",
     "prorated_some / prorated_all / unprorated_kinds": "半年、季度通报中是否有（全部）考核指标的目标按序时进度折算 / 未折算的指标类型，如 比率类、节点类",
     "change": "全市通报：上一时段的总体完成比例 rate_text 与变化 diff_text（提高3.7个百分点、下降…、持平；无上一时段时为空）",
     "rank_moves / rank_moves_text / rank_moves_rest": "全市通报：名次有变化的区（如 东城区上升2位）、其连写、是否还有名次未变的区",
