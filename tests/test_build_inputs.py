@@ -261,7 +261,7 @@ def test_a_figure_saved_and_saved_back_while_a_build_reads_it_leaves_no_digest(d
 
 
 def test_a_quick_pdf_build_keeps_what_the_templates_use(data_dir, tmp_path, monkeypatch):
-    from qdocgen import build
+    from qdocgen import build, build_pdf
 
     out = tmp_path / "out"
     ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
@@ -269,7 +269,7 @@ def test_a_quick_pdf_build_keeps_what_the_templates_use(data_dir, tmp_path, monk
     run_build(ws, jobs, out, settings={})
     names = record(out)["template_names"]
     assert names
-    monkeypatch.setattr(build, "find_soffice", lambda: None)
+    monkeypatch.setattr(build_pdf, "find_soffice", lambda: None)
     monkeypatch.setattr(build.names, "_BY_HASH", {})  # a new process
     again = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
     jobs = catalog.notice_jobs(again, [p for p in again.figures.periods if p.key == "2018"])
