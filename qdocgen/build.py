@@ -35,6 +35,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure
 from qdocgen.jobs import Job
 from qdocgen.plan.model import CITY
+from qdocgen.renamed import retire_renamed
 from qdocgen.render import names
 from qdocgen.safe_names import check_inside
 from qdocgen.storage import temporaries
@@ -59,6 +60,7 @@ class Outcome:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     pdf_failed: list[tuple[str, str]] = field(default_factory=list)
     figure_changes: list[str] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)  # old names of documents made under new ones (renamed.py)
 
     @property
     def ok(self) -> bool:
@@ -419,6 +421,9 @@ def run_build(
                 outcome.made.append((job.path, reason))
             else:  # remade in memory, came out byte for byte the same: the file is left alone
                 outcome.kept.append(job.path)
+        done = {path for path, _ in outcome.made} | set(outcome.kept)
+        current = {job.path: record.output(job.path) for job in jobs if record.output(job.path)}
+        outcome.renamed = retire_renamed(out_dir, record.data["outputs"], current, done)
         if (
             digest is not None
             and not outcome.failed
@@ -649,6 +654,7 @@ def summarise(outcome: Outcome, out_dir: Path, seconds: float) -> list[str]:
         lines.extend(f"  {m}" for m in outcome.figure_changes)
     for path, reason in outcome.made:
         lines.append(f"生成 {path}（{reason}）")
+    lines.extend(outcome.renamed)
     lines.append(
         f"完成：生成 {len(outcome.made)} 个，未变 {len(outcome.kept)} 个，失败 {len(outcome.failed)} 个；"
         f"输出目录 {out_dir}（{seconds:.1f} 秒）。"

@@ -11,8 +11,10 @@ page before it keeps its number. Which case a document is in shows only once it 
 each 通报 is converted in the form its case is expected to need — with its 版记 page unnumbered
 (gbt9704.imprint_unnumbered) where a blank page is expected, as it is where none is — and, where
 the PDF shows the other case, converted again in the other form. The expectation is the case the
-document's last PDF was in (kept in the build record), else a blank page: the text ends on an
-even page as often as not, and this way a build of the bundled data converts nothing twice.
+document's last PDF was in (kept in the build record), else a blank page (17 of the bundled 18
+通报). A 通报 is converted from a copy in a temporary folder, so its PDF reaches the output folder
+only once checked. A LibreOffice before 7.4 leaves its blank page out of the PDF whatever it is
+asked (an odd page count): the 通报 is then converted with a page break of its own before the 版记.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from qdocgen.pdf import SOFFICE_MISSING, blank_before_last_page, converted, find_soffice, pdf_of
+from qdocgen.errors import UserError, os_error_text
+from qdocgen.pdf import SOFFICE_MISSING, converted, find_soffice, last_pages, pdf_of
 from qdocgen.storage.atomic import write_atomic
 
 BLANK_KEY = "imprint_blank_page"  # in a document's record entry: its last PDF had a blank page before the 版记
@@ -57,7 +60,12 @@ def convert_pdfs(
 
     def done(document: Path, source: Path, blank: bool | None) -> None:
         if source != document:  # a copy's PDF, made beside it in the temporary folder
-            write_atomic(pdf_of(document), pdf_of(source).read_bytes())
+            try:
+                write_atomic(pdf_of(document), pdf_of(source).read_bytes())
+            except (UserError, OSError) as exc:
+                text = str(exc) if isinstance(exc, UserError) else os_error_text(exc)
+                failed.append((documents[document], text))
+                return
         info = entry(documents[document])
         info["pdf_of"] = info["sha256"]
         if blank is not None:
@@ -66,42 +74,47 @@ def convert_pdfs(
 
     with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
         copies = _Copies(Path(tmp))
-        first = {}
+        first: dict[Path, tuple[Path, bool | None]] = {}
         for document, rel in documents.items():
             expected = (entry(rel) or {}).get(BLANK_KEY, True) is not False
-            source, checked = copies.form(document, unnumbered=expected)
-            first[source] = (document, expected if checked else None)
-        again = {}
+            source = copies.form(document, unnumbered=expected)
+            first[source] = (document, expected if source != document else None)
+        again: dict[Path, tuple[Path, bool | None]] = {}
         for source, error in progress(converted(first), len(first)):
             document, expected = first[source]
             if error is not None:
                 failed.append((documents[document], error))
                 continue
-            blank = None if expected is None else blank_before_last_page(pdf_of(source).read_bytes())
-            if blank is not None and blank != expected:  # the other case: the other form is the right one
-                other, _ = copies.form(document, unnumbered=blank)
-                again[other] = (document, blank)
+            if expected is None:  # no 版记: nothing to check
+                done(document, source, None)
                 continue
-            done(document, source, blank)
+            pages, blank = last_pages(pdf_of(source).read_bytes())
+            if pages % 2:  # the blank page left out (LibreOffice before 7.4): made with a page break
+                again[copies.form(document, unnumbered=True, blank_page=True)] = (document, True)
+            elif blank != expected:  # the other case: the other form is the right one
+                again[copies.form(document, unnumbered=blank)] = (document, blank)
+            else:
+                done(document, source, blank)
         for source, error in converted(again):
             document, blank = again[source]
-            if error is not None:
+            if error is not None:  # its PDF from an earlier build, if any, stays: the record says it is old
                 failed.append((documents[document], error))
             else:
                 done(document, source, blank)
 
 
 class _Copies:
-    """The form of a document LibreOffice is given: itself, or a copy with its 版记 page unnumbered."""
+    """What LibreOffice is given for a document with a 版记: a copy in the temporary folder, as it
+    is or with its 版记 page unnumbered (its PDF reaches the output folder only once checked);
+    any other document itself."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.count = 0
 
-    def form(self, document: Path, *, unnumbered: bool) -> tuple[Path, bool]:
-        """(the file to convert, whether it has a 版记 whose page the PDF must be checked for)."""
+    def form(self, document: Path, *, unnumbered: bool, blank_page: bool = False) -> Path:
         if document.suffix.lower() != ".docx":
-            return document, False
+            return document
         import zipfile
 
         from lxml import etree
@@ -109,15 +122,14 @@ class _Copies:
         from qdocgen.render.docx.gbt9704 import imprint_unnumbered
 
         try:
-            copy = imprint_unnumbered(document.read_bytes())
+            blob = document.read_bytes()
+            copy = imprint_unnumbered(blob, blank_page=blank_page)
         except (OSError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError):
-            return document, False  # not a package it can read: LibreOffice converts it or says it cannot
+            return document  # not a package it can read: LibreOffice converts it or says it cannot
         if copy is None:  # no 版记
-            return document, False
-        if not unnumbered:
-            return document, True
+            return document
         self.count += 1
         target = self.folder / str(self.count) / document.name
         target.parent.mkdir()
-        target.write_bytes(copy)
-        return target, True
+        target.write_bytes(copy if unnumbered else blob)
+        return target

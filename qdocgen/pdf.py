@@ -254,18 +254,25 @@ class _Converter:
 _PAINTING = re.compile(rb"(?:^|[\s>\])])(?:BT|Do|sh|BI|S|s|f\*?|F|B\*?|b\*?)(?=\s|$)")
 
 
-def blank_before_last_page(pdf: bytes) -> bool:
-    """Whether the page before a PDF's last one shows nothing (a blank page LibreOffice put before
-    a section that starts on an even page); False for a PDF it cannot read or of one page."""
+def last_pages(pdf: bytes) -> tuple[int, bool]:
+    """A PDF's page count, and whether the page before its last one shows nothing (a blank page
+    LibreOffice put before a section that starts on an even page); (0, False) for a PDF it
+    cannot read."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
         pages = PdfReader(io.BytesIO(pdf)).pages
-        if len(pages) < 2:
-            return False
-        contents = pages[len(pages) - 2].get_contents()
+        count = len(pages)
+        if count < 2:
+            return count, False
+        contents = pages[count - 2].get_contents()
         data = b"" if contents is None else contents.get_data()
     except (PyPdfError, ValueError, KeyError, OSError):
-        return False
-    return _PAINTING.search(data) is None
+        return 0, False
+    return count, _PAINTING.search(data) is None
+
+
+def blank_before_last_page(pdf: bytes) -> bool:
+    """Whether the page before a PDF's last one shows nothing (see last_pages)."""
+    return last_pages(pdf)[1]

@@ -256,7 +256,8 @@ def rank(results: list[Result], districts: list[str]) -> list[Standing]:
 class Trend:
     """One period's results against the periods before it (those with figures, oldest first).
 
-    - `previous`: the period compared with (the latest one before), or None;
+    - `previous`: the period compared with, or None: the latest one before, but for part of a
+      year the same part of the year before when it has figures (上年同期);
     - `before[(measure id, district)]`: the status the measure had there;
     - `streak[(measure id, district)]`: how many periods in a row, this one included, it was
       missed (periods where it had no target are passed over; any other status ends the run);
@@ -276,17 +277,23 @@ class Trend:
 
 
 def trend(current: Evaluation, earlier: list[Evaluation]) -> Trend:
-    """`current` against `earlier` (evaluations of the periods before it, oldest first)."""
+    """`current` against `earlier` (evaluations of the periods before it, oldest first): the
+    streaks run through all of them; the statuses and standings compared are the previous
+    period's (a part of a year is compared with the same part of the year before when there is
+    one, a like basis of prorated targets, else with the latest period)."""
     earlier = [e for e in earlier if e.period.end < current.period.end]
     if not earlier:
         return Trend(None)
-    last = earlier[-1]
+    period = current.period
+    same = [e for e in earlier if not period.is_year and e.period == Period(period.year - 1, period.part)]
+    last = same[-1] if same else earlier[-1]
+    compared = earlier.index(last)
     own = [r for r in current.results if r.scope != "total"]
     past = [{(r.measure.id, r.district): r for r in e.results if r.scope != "total"} for e in earlier]
     before, streak, years = {}, {}, {}
     for r in own:
         key = (r.measure.id, r.district)
-        old = past[-1].get(key)
+        old = past[compared].get(key)
         before[key] = old.status if old else None
         if r.status != MISSED:
             continue

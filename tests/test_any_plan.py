@@ -424,9 +424,9 @@ def test_the_whole_year_of_another_city(tmp_path):
     assert build.exit_code == 0, build.output
     notices = ws / "out" / "2022" / "通报"
     assert len(list(notices.glob("*.docx"))) == 9
-    county = read_docx(notices / "临江县-2022年度质量提升工作完成情况通报.docx")
+    county = read_docx(notices / "临江县-2022年度质量提升工作完成情况反馈函.docx")
     city = read_docx(notices / "全市-2022年度质量提升工作完成情况通报.docx")
-    zone = read_docx(notices / "高新区-2022年度质量提升工作完成情况通报.docx")
+    zone = read_docx(notices / "高新区-2022年度质量提升工作完成情况反馈函.docx")
     # a unit's own document is a 函 by default (issue 21)
     assert county.startswith("关于反馈临江县2022年度") and "临江县人民政府：" in county
     for text in (county, city, zone):

@@ -59,7 +59,7 @@ def test_full_build_makes_every_kind_of_document(cli, tmp_path):
     names = set(documents(out))
     assert {"任务分解表.xlsx", "任务分解表.docx"} <= names
     for year in (2017, 2018):
-        assert f"{year}/通报/南海区-{year}年度工业产品质量提升工作完成情况通报.docx" in names
+        assert f"{year}/通报/南海区-{year}年度工业产品质量提升工作完成情况反馈函.docx" in names
         assert f"{year}/通报/全市-{year}年度工业产品质量提升工作完成情况通报.docx" in names
         assert f"{year}/填报表/南海区-{year}年度-填报表.xlsx" in names
         assert f"{year}/完成情况表/{year}年度任务分解表完成情况.xlsx" in names
@@ -131,7 +131,7 @@ def test_a_corrected_figure_remakes_exactly_the_documents_that_show_it(built, da
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed == {
         "2018/通报/全市-2018年度工业产品质量提升工作完成情况通报.docx",
-        "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx",
+        "2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx",
         "2018/完成情况表/2018年度任务分解表完成情况.xlsx",
         "2018/完成情况表/2018年度任务分解表完成情况.docx",
         "2018/完成情况表/2018年度任务分解表完成情况-南海区.xlsx",
@@ -166,7 +166,7 @@ def test_a_changed_template_remakes_only_its_documents(cli, data_dir, tmp_path):
     changed = {name for name in after if after[name] != before[name]}
     assert changed == {n for n in after if n.startswith("2018/通报/") and not n.startswith("2018/通报/全市")}
     assert "模板变化（通报-区.docx）" in result.output
-    assert "附件（改）：" in text_of(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx")
+    assert "附件（改）：" in text_of(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx")
 
 
 def test_a_changed_target_remakes_that_districts_documents(built, data_dir):
@@ -177,21 +177,21 @@ def test_a_changed_target_remakes_that_districts_documents(built, data_dir):
     after = documents(out)
     changed = {name for name in after if after[name] != before[name]}
     assert "2018/填报表/南海区-2018年度-填报表.xlsx" in changed
-    assert "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx" in changed
+    assert "2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx" in changed
     assert "2018/填报表/禅城区-2018年度-填报表.xlsx" not in changed
-    assert "2018/通报/禅城区-2018年度工业产品质量提升工作完成情况通报.docx" not in changed
+    assert "2018/通报/禅城区-2018年度工业产品质量提升工作完成情况反馈函.docx" not in changed
 
 
 def test_an_unwritable_file_is_reported_and_the_rest_still_made(built):
     run, out = built
-    victim = out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx"
+    victim = out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
     victim.unlink()
     victim.mkdir()  # a folder where the file should go: no way to write it
     other = out / "2018/填报表/南海区-2018年度-填报表.xlsx"
     other.unlink()
     result = run()
     assert result.exit_code == 1
-    assert "失败 2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx" in result.output
+    assert "失败 2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx" in result.output
     assert "无法写入" in result.output
     assert other.is_file()
     assert "Traceback" not in result.output
@@ -233,7 +233,7 @@ def test_build_record_says_what_each_document_came_from(built):
 
     _, out = built
     record = json.loads((out / RECORD).read_text(encoding="utf-8"))
-    entry = record["outputs"]["2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx"]
+    entry = record["outputs"]["2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"]
     assert entry["period"] == "2018" and entry["district"] == "南海区"
     assert [t.rsplit("/", 3)[-3:] for t in entry["templates"]] == [["templates", "docx", "通报-区.docx"]]
     assert len(entry["sha256"]) == 64 and entry["made"]
@@ -259,7 +259,7 @@ def test_a_pdf_older_than_its_document_is_made_again(tmp_path):
 
 def test_documents_carry_their_own_title(built):
     _, out = built
-    notice = Document(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx").core_properties
+    notice = Document(out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx").core_properties
     assert notice.title == "关于反馈南海区2018年度工业产品质量提升工作完成情况的函"
     table = Document(out / "2018/完成情况表/2018年度任务分解表完成情况.docx").core_properties
     assert table.title == "2018年度佛山市工业产品质量提升三年行动计划（2017—2019年）任务分解表完成情况"
@@ -296,7 +296,9 @@ def test_a_build_of_one_year_leaves_the_other_years_changes_to_be_said(cli, data
     full = cli("build", "-o", str(out), data=data_dir)
     said = f"南海区 2017年度 有效期内省名牌产品数：{was} → {int(was) + 2}"
     assert said in full.output
-    assert f"生成 2017/通报/南海区-2017年度工业产品质量提升工作完成情况通报.docx（完成值变化（{said}））" in full.output
+    assert (
+        f"生成 2017/通报/南海区-2017年度工业产品质量提升工作完成情况反馈函.docx（完成值变化（{said}））" in full.output
+    )
 
 
 def test_notice_and_table_never_overwrite_an_edited_file(cli, data_dir, tmp_path):
@@ -304,7 +306,7 @@ def test_notice_and_table_never_overwrite_an_edited_file(cli, data_dir, tmp_path
     what they write is recognised afterwards, by themselves and by the build."""
     out = tmp_path / "output"  # the commands' default folder (the cli fixture runs in tmp_path)
     assert cli("build", "--year", "2018", data=data_dir).exit_code == 0
-    notice = out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx"
+    notice = out / "2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
     doc = Document(notice)
     doc.add_paragraph("人工补充的一段")
     doc.save(notice)

@@ -17,7 +17,7 @@ from qdocgen.workspace import Workspace
 
 from conftest import TEMPLATES
 
-NANHAI_2018 = "2018/通报/南海区-2018年度工业产品质量提升工作完成情况通报.docx"
+NANHAI_2018 = "2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
 CITY_2018 = "2018/通报/全市-2018年度工业产品质量提升工作完成情况通报.docx"
 
 

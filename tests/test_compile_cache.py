@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from jinja2 import Environment, UndefinedError
@@ -97,12 +98,45 @@ def test_settings_that_change_the_code_are_part_of_the_key(cache_dir, generated)
     assert len(generated) == 3
 
 
-def test_the_key_follows_the_module_that_adds_the_sandbox_checks(tmp_path):
+def test_the_key_follows_qdocgens_source(tmp_path, monkeypatch):
+    """Jinja runs a filter on constants while compiling ({{ 10000|number }} is compiled as text),
+    so any change to qdocgen's code (fmt.py's rounding, say) must be another key."""
+    import shutil
+
+    import qdocgen
+
     env = make_env(autoescape=False)
-    one, two = tmp_path / "a.py", tmp_path / "b.py"
-    one.write_text("x = 1\n")
-    two.write_text("x = 2\n")
-    assert compile_cache.env_key(env, str(one)) != compile_cache.env_key(env, str(two))
+    before = compile_cache.env_key(env)
+    copy = tmp_path / "qdocgen"
+    shutil.copytree(Path(qdocgen.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(qdocgen, "__file__", str(copy / "__init__.py"))
+    compile_cache._versions.cache_clear()
+    try:
+        assert compile_cache.env_key(env) == before  # the same source, the same key
+        with (copy / "fmt.py").open("a", encoding="utf-8") as f:
+            f.write("\n# edited\n")
+        compile_cache._versions.cache_clear()
+        assert compile_cache.env_key(env) != before
+    finally:
+        compile_cache._versions.cache_clear()
+
+
+def test_a_filter_folded_at_compile_time_follows_its_function(cache_dir):
+    """The same filter name bound to another function, or passed the context, is another key."""
+    from jinja2 import pass_context
+
+    first = make_env(autoescape=False)
+    assert (
+        first.from_string("{{ 5|twice }}" if first.filters.setdefault("twice", lambda v: v * 2) else "").render()
+        == "10"
+    )
+    other = make_env(autoescape=False)
+    other.filters["twice"] = lambda v: v * 3  # a different function: defined elsewhere
+    other.filters["twice"].__qualname__ = "thrice"
+    assert other.from_string("{{ 5|twice }}").render() == "15"
+    contextual = make_env(autoescape=False)
+    contextual.filters["twice"] = pass_context(lambda ctx, v: v * 4)
+    assert contextual.from_string("{{ 5|twice }}").render() == "20"
 
 
 def test_a_refused_template_is_refused_every_time(cache_dir):

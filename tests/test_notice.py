@@ -17,7 +17,7 @@ from qdocgen.documents.notice import NoticeMaker, check_notice_date, notice_file
 from qdocgen.documents.notice_context import city_annex, subject_of
 from qdocgen.errors import UserError
 from qdocgen.figures.period import Period
-from qdocgen.progress import MISSED, NOT_REPORTED, evaluate
+from qdocgen.progress import ASSESSED, MISSED, NOT_REPORTED, evaluate
 from qdocgen.render.gbt9704 import Profile
 from qdocgen.workspace import Workspace
 
@@ -211,7 +211,7 @@ def test_title_addressee_date(city, nanhai):
         assert ("特此通报。" if doc is city else "特此函告。") in doc.styled("QBody")
         assert doc.styled("QAnnexNote")[0].startswith("附件：")
         assert doc.styled("QAnnexLabel")[0] == "附件"
-        imprint = [row for t in doc.tables()[1:] for row in table_rows(t)]
+        imprint = table_rows(doc.tables()[-1])  # the 版记, after the annex's tables
         assert imprint[0][0] == "抄送：市质量强市工作领导小组各成员单位。"
         assert imprint[1][0] == "佛山市质量强市工作领导小组办公室" and re.match(
             r"^20\d\d年[1-9]\d?月[1-9]\d?日印发$", imprint[1][1]
@@ -262,10 +262,25 @@ def test_city_names_every_missed_measure_and_ranks(plan, figures, city):
     for s in ev.standings:
         assert s.district in text
     assert "并列第1名" in text
+    # the annex (a 指标×区 matrix by default, tests/test_notice_matrix.py) names every measure
+    # assessed in the period, shared out to the districts or the city's own
+    named = {row[1] for t in city.tables()[:-1] for row in table_rows(t)[1:]}
+    assessed = {r.measure.name for r in ev.results if r.status in ASSESSED}
+    assert assessed <= named
+
+
+def test_city_list_annex_has_a_row_per_measure_and_district(data_dir):
+    """[notice] annex = "list": one row per measure and district, each with its 序号 and 指标."""
+    (data_dir.parent / "qdocgen.toml").write_text('[notice]\nannex = "list"\n', encoding="utf-8")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    ev = ws.evaluation(Y2018)
+    city = Doc(NoticeMaker(ws, date="2019-01-15").city(Y2018))
+    assert len(city.tables()) == 2  # the list and the 版记
     rows = table_rows(city.tables()[0])[1:]
-    assert len(rows) == len(city_annex(plan, ev))
-    named = {row[1] for row in rows if row[1]}
-    assert {m.name for m in plan.measures} <= named
+    annex = city_annex(ws.plan, ev)
+    assert len(rows) == len(annex)
+    assert [(row[0], row[1], row[2]) for row in rows] == [(str(a["row"]), a["measure"], a["place"]) for a in annex]
+    assert {m.name for m in ws.plan.measures} <= {row[1] for row in rows}
 
 
 def test_sample_data_is_said_visibly(city, nanhai):
@@ -298,6 +313,12 @@ def test_filenames_and_subject(plan):
         notice_filename(Y2018, "工业产品质量提升", "南海区") == "南海区-2018年度工业产品质量提升工作完成情况通报.docx"
     )
     assert notice_filename(Y2018, "工业产品质量提升") == "全市-2018年度工业产品质量提升工作完成情况通报.docx"
+    # a district's document is named after its genre ([notice] district_genre, default 函)
+    assert (
+        notice_filename(Y2018, "工业产品质量提升", "南海区", "函")
+        == "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
+    )
+    assert notice_filename(Y2018, "工业产品质量提升", genre="函").endswith("完成情况通报.docx")  # the city's: 通报
 
 
 def test_date_option_and_validation(workspace):
@@ -401,7 +422,7 @@ def test_cli_writes_city_and_every_district(cli, tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 6 and "全市-2018年度工业产品质量提升工作完成情况通报.docx" in names
-    docx.Document(out / "南海区-2018年度工业产品质量提升工作完成情况通报.docx")
+    docx.Document(out / "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx")
     again = cli("notice", "--year", "2018", "--district", "南海", "-o", out)
     assert "未变化" in again.output
     early = cli("notice", "--year", "2018", "--date", "2018-06-01", "--city", "-o", out)

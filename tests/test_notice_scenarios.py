@@ -27,7 +27,7 @@ from qdocgen.figures.period import Period
 from qdocgen.figures.store import Figure, FigureSet
 from qdocgen.plan.load import load_plan
 from qdocgen.plan.model import District
-from qdocgen.progress import DONE, EXCEEDED, MET, MISSED, NOT_REPORTED, evaluate, period_target
+from qdocgen.progress import ASSESSED, DONE, EXCEEDED, MET, MISSED, NOT_REPORTED, evaluate, period_target
 from qdocgen.workspace import Workspace
 
 from conftest import DATA, TEMPLATES
@@ -171,6 +171,7 @@ def case(request, base_plan, tmp_path_factory):
 
 class Notice:
     def __init__(self, data: bytes):
+        self.data = data
         body = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
         self.paras = []
         for p in body.iter(W + "p"):
@@ -190,7 +191,7 @@ class Notice:
             if style == "QHeading1":
                 current = text
                 self.sections[current] = []
-            elif text == "特此通报。":
+            elif text in ("特此通报。", "特此函告。"):
                 current = None
             elif current:
                 self.sections[current].append(text)
@@ -369,6 +370,42 @@ def test_annex_agrees_with_the_status(case):
             if len(row) != len(head):
                 continue
             _check_row(row[col["目标值"]], row[col["完成值"]], row[col["完成率"]], row[col["状态"]], who)
+
+
+def test_city_matrix_agrees_with_the_evaluation(case):
+    """The 指标×区 matrix of the city notice (the default annex) in every scenario: each unit's
+    cell the figure, mark and target the evaluation gives (nothing reported: 未报 throughout; a
+    unit without targets: —), and no figure wider than its column."""
+    from test_notice_matrix import check_matrix
+
+    name, period, plan, ev, docs = case
+    shared = [r for r in ev.results if r.scope == "district" and r.status in ASSESSED]
+    if shared:
+        matrix = check_matrix(docs[None].data, plan, ev)
+        cells = [c for tr in matrix.rows[1:] for c in matrix.cells(tr)[3:-1]]
+        if all(r.status == NOT_REPORTED for r in shared):
+            assert {c[0] for c in cells} <= {"未报", "—"}, name
+        if name == "district_without_measures":
+            column = plan.district_names.index(NEW_DISTRICT) + 3
+            assert {matrix.cells(tr)[column][0] for tr in matrix.rows[1:]} == {"—"}
+    else:
+        assert not any(t and t[0][:3] == ["序号", "指标", "单位"] for t in docs[None].tables), name
+
+
+def test_nothing_unreported_asks_for_nothing_to_be_reported(case):
+    """Where every figure is in, no sentence speaks of figures not reported or asks for them,
+    and no cell of the matrix says 未报; where some are missing, the text and the matrix agree."""
+    name, period, plan, ev, docs = case
+    missing = [r for r in ev.results if r.status == NOT_REPORTED and r.scope != "total"]
+    for who, doc in docs.items():
+        body = "\n".join("\n".join(paras) for paras in doc.sections.values())
+        mine = [r for r in missing if who is None or r.district == who]
+        if not mine:
+            assert "未报送" not in body and "补报" not in body, (name, who)
+    matrix = next((t for t in docs[None].tables if t and t[0][:3] == ["序号", "指标", "单位"]), None)
+    if matrix is not None:
+        unreported = sum(c.startswith("未报") for row in matrix[1:] for c in row[3:-1])
+        assert unreported == sum(1 for r in missing if r.scope == "district"), name
 
 
 def test_dates_and_progress_words(case):

@@ -106,6 +106,20 @@ def test_final_year_asks_for_lasting_results(data_dir):
     city = text(m.city(Period(2019)))
     assert "2019年是《行动计划》实施的最后一年" in city and "建立长效机制" in city
     assert "下一年度" not in city and "2020年目标任务" not in city
+    # the same figures again: a third year of the same misses, the same first and last
+    assert "认证活动监督检查次数为12次，目标20次，差8次（连续三年未完成）" in city
+    assert "禅城区完成比例位居全市第一" in city and "三水区完成比例排名末位" in city
+    # every district left figures out: 各区 are asked for them, not five names
+    assert "各区要于2020年1月30日前补报未报送的数据" in city
+    first = text(m.district(Period(2019), "禅城"))
+    assert "你区完成比例位居全市第一，予以肯定" in first and "建立长效机制" in first and "2020年目标" not in first
+    last = text(m.district(Period(2019), "三水"))
+    assert "你区完成比例排名全市末位" in last and "未完成原因的书面说明和整改情况" in last
+    assert "2019年是《行动计划》实施的最后一年，要对未完成的指标逐项说明原因" in last and "2020年目标" not in last
+    # the annex of the final year: the matrix, cell by cell
+    from test_notice_matrix import check_matrix
+
+    check_matrix(m.city(Period(2019)), m.ws.plan, m.ws.evaluation(Period(2019)))
 
 
 def test_each_notice_has_its_own_number_and_dates_never_fall_on_a_weekend(data_dir):
@@ -233,6 +247,53 @@ def test_build_pdf_gives_each_imprint_page_the_number_its_case_wants(data_dir, t
     assert check() == cases
 
 
+def test_build_pdf_without_libreoffices_blank_pages_makes_its_own(data_dir, tmp_path, monkeypatch):
+    """A LibreOffice before 7.4 ignores the option that keeps its blank pages (as the plain `pdf`
+    filter does): the odd page count shows it, and the 通报 is converted with a page break of its
+    own before the 版记, so the PDF still ends with a blank page and an unnumbered 版记 page."""
+    from qdocgen import pdf
+    from qdocgen.build import run_build
+    from qdocgen.documents.catalog import notice_jobs
+
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice 或 poppler 未安装")
+    monkeypatch.setattr(pdf, "EXPORT", "pdf")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = [j for j in notice_jobs(ws, [Y2018]) if j.district == "南海区"]
+    out = tmp_path / "out"
+    outcome = run_build(ws, jobs, out, pdf=True)
+    assert outcome.ok, outcome.pdf_failed
+    pages = _pdf_pages((out / jobs[0].path).with_suffix(".pdf"))
+    assert len(pages) % 2 == 0 and "印发" in pages[-1]
+    assert pages[-2].strip() == "" and not PAGE_NUMBER.search(pages[-1])
+
+
+def test_a_pdf_that_cannot_be_written_is_named_and_the_others_are_made(data_dir, tmp_path, monkeypatch):
+    from qdocgen import build_pdf
+    from qdocgen.build import run_build
+    from qdocgen.documents.catalog import notice_jobs
+    from qdocgen.errors import UserError
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice 未安装")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    jobs = [j for j in notice_jobs(ws, [Y2018]) if j.district in ("南海区", "顺德区")]
+    real = build_pdf.write_atomic
+
+    def refuse_nanhai(path, data):
+        if "南海区" in path.name:
+            raise UserError(f"无法写入 {path}：只读")
+        return real(path, data)
+
+    monkeypatch.setattr(build_pdf, "write_atomic", refuse_nanhai)
+    out = tmp_path / "out"
+    outcome = run_build(ws, jobs, out, pdf=True)
+    nanhai, shunde = (j.path for j in jobs)
+    assert [path for path, _ in outcome.pdf_failed] == [nanhai]
+    assert "只读" in outcome.pdf_failed[0][1]
+    assert (out / shunde).with_suffix(".pdf").is_file() and not (out / nanhai).with_suffix(".pdf").exists()
+
+
 def test_the_city_chart_shows_a_district_that_reported_nothing(data_dir):
     path = data_dir / "figures" / "2018.csv"
     lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -256,4 +317,69 @@ def test_a_remade_notice_says_the_ranking_moved_it(cli, data_dir):
     )
     again = cli("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out), data=data_dir)
     assert again.exit_code == 0, again.output
-    assert "顺德区-2018年度工业产品质量提升工作完成情况通报.docx（其他区完成值变化，排名随之变化" in again.output
+    assert "顺德区-2018年度工业产品质量提升工作完成情况反馈函.docx（其他区完成值变化，排名随之变化" in again.output
+
+
+def test_a_district_document_is_named_after_its_genre_and_a_rename_leaves_nothing_stale(cli, data_dir):
+    """A 函 is …反馈函.docx, a 通报 …通报.docx (the 通报 folder either way). Changing the genre and
+    building again removes the files the last build wrote under the old names, and says so; a
+    file someone changed since is kept and named."""
+    out = data_dir.parent / "out"
+    folder = out / "2018" / "通报"
+    args = ("build", "--year", "2018", "--date", "2019-01-15", "-o", str(out))
+    assert cli(*args, data=data_dir).exit_code == 0
+    names = {p.name for p in folder.glob("*.docx")}
+    assert names == {"全市-2018年度工业产品质量提升工作完成情况通报.docx"} | {
+        f"{d}-2018年度工业产品质量提升工作完成情况反馈函.docx"
+        for d in ("禅城区", "南海区", "顺德区", "高明区", "三水区")
+    }
+    edited = folder / "南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"
+    edited.write_bytes(edited.read_bytes() + b"\0")  # someone's hand on it
+    (data_dir.parent / "qdocgen.toml").write_text('[notice]\ndistrict_genre = "通报"\n', encoding="utf-8")
+    again = cli(*args, data=data_dir)
+    assert again.exit_code == 0, again.output
+    names = sorted(p.name for p in folder.glob("*.docx"))
+    assert names == sorted(
+        ["南海区-2018年度工业产品质量提升工作完成情况反馈函.docx"]
+        + [
+            f"{d}-2018年度工业产品质量提升工作完成情况通报.docx"
+            for d in ("全市", "禅城区", "南海区", "顺德区", "高明区", "三水区")
+        ]
+    )
+    assert (
+        "删除 2018/通报/禅城区-2018年度工业产品质量提升工作完成情况反馈函.docx"
+        "（已改名为 禅城区-2018年度工业产品质量提升工作完成情况通报.docx）" in again.output
+    )
+    assert "保留 2018/通报/南海区-2018年度工业产品质量提升工作完成情况反馈函.docx" in again.output
+    assert "特此通报。" in text((folder / "禅城区-2018年度工业产品质量提升工作完成情况通报.docx").read_bytes())
+    record = json.loads((out / "构建记录.json").read_text(encoding="utf-8"))
+    assert not [p for p in record["outputs"] if p.endswith("反馈函.docx")]
+    # said once: the next build has nothing to remove
+    third = cli(*args, data=data_dir)
+    assert third.exit_code == 0 and "删除" not in third.output and "保留" not in third.output
+
+
+def test_a_half_year_compares_with_the_same_half_of_the_year_before(cli, data_dir):
+    """2019年上半年 (prorated targets): without figures for 2018年上半年 it is compared with 2018 as a
+    whole and says so (较2018年全年); given them, with 上年同期 on a like basis, named."""
+    h1 = Period(2019, "H1")
+    city = text(maker(data_dir, date="2019-07-15").city(h1))
+    assert re.search(r"总体完成比例[\d.]+%，较2018年全年（85\.9%）(提高|下降)[\d.]+个百分点", city)
+    assert "与2018年全年相比，" in city and "2018年度（" not in city
+    letter = text(maker(data_dir, date="2019-07-15").district(h1, "南海"))
+    assert "较2018年全年（85.2%）提高4.1个百分点" in letter and "较2018年全年上升1位" in letter
+    # figures for 2018年上半年: every district one short of its 2019 half-year figure where it can be
+    source = (data_dir / "figures" / "2019-H1.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [source[0]]
+    for line in source[1:]:
+        cells = line.split(",")
+        if cells[0] != "全市" and cells[3] and float(cells[3]) > 1:
+            cells[3] = f"{float(cells[3]) - 1:g}"
+        rows.append(",".join(cells))
+    (data_dir / "figures" / "2018-H1.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    city = text(maker(data_dir, date="2019-07-15").city(h1))
+    assert re.search(r"总体完成比例85\.7%，较2018年上半年（[\d.]+%）提高[\d.]+个百分点", city), city
+    assert "2018年全年" not in city
+    out = cli("progress", "--year", "2019", "--period", "H1", "--district", "南海", "--format", "json", data=data_dir)
+    assert out.exit_code == 0, out.output
+    assert {r["previous_period"] for r in json.loads(out.output)} == {"2018-H1"}

@@ -42,6 +42,7 @@ from tools.ooxml_parts import (  # noqa: E402
     page_footer,
     para,
     row,
+    run,
     table,
     zip_parts,
 )
@@ -95,14 +96,72 @@ def sect_break(props: str) -> str:
     return f'<w:p><w:pPr><w:pStyle w:val="QBody"/><w:sectPr>{props}</w:sectPr></w:pPr></w:p>'
 
 
-def data_table(columns: list[tuple[str, int, str, str]]) -> str:
-    """The annex table: a repeated header row, then one row per item of `annex`."""
+def data_table(columns: list[tuple[str, int, str, str]], seq: str = "annex") -> str:
+    """The annex table: a repeated header row, then one row per item of `seq`."""
     widths = [w for _, w, _, _ in columns]
     head = row([cell(w, para("QTableHead", title)) for title, w, _, _ in columns], header=True)
-    start = row([cell(widths[0], ctl("{%tr for r in annex %}"), span=len(widths))])
+    start = row([cell(widths[0], ctl(f"{{%tr for r in {seq} %}}"), span=len(widths))])
     body = row([cell(w, para(style, value)) for _, w, style, value in columns])
     end = row([cell(widths[0], ctl("{%tr endfor %}"), span=len(widths))])
-    return table(widths, [head, start, body, end])
+    return table(widths, [head, start, body, end], full_width=True)
+
+
+# The annex tables' width is given as 100% of the text width: a table so given keeps its width
+# however many columns a column loop makes (qdocgen/render/docx/grid.py).
+# The matrix: 序号 | 指标 | 单位 | a column per unit (the loop's three cells share 7736 twips
+# among the units: 1547 for five, 967 for eight, 859 for nine, where "99.85▲" in 五号 with the
+# narrow cell margins needs 815) | the units' total.
+MATRIX_FIXED = (620, 2700, 600)
+MATRIX_LOOP = (400, 6936, 400)
+MATRIX_TOTAL = 1100
+MATRIX_MARGINS = '<w:left w:w="40" w:type="dxa"/><w:right w:w="40" w:type="dxa"/>'
+# the mark after a figure: ▲ 超额完成, √ 完成, × 未完成 (explained in the note under the table)
+MARK = '{% if c.status == "超额完成" %}▲{% elif c.status == "完成" %}√{% elif c.status == "未完成" %}×{% endif %}'
+CELL_FIGURE = '{% if c.status == "未报送" %}未报{% elif c.actual %}{{ c.actual }}' + MARK + "{% else %}—{% endif %}"
+SIZE = '<w:sz w:val="{0}"/><w:szCs w:val="{0}"/>'
+
+
+def matrix_cell(width: int, var: str) -> str:
+    """A unit's cell: the figure and its mark (五号), the target under it (小五)."""
+    figure = CELL_FIGURE.replace("c.", f"{var}.")
+    return cell(
+        width,
+        para("QTableText", run(figure, rpr=SIZE.format(21)))
+        + para("QTableText", run(f"{{{{ {var}.target }}}}", rpr=SIZE.format(18))),
+    )
+
+
+def matrix_table() -> str:
+    """The 指标×区 matrix: a row per measure, a column per unit from a column loop."""
+    no, name, unit = MATRIX_FIXED
+    before, each, after = MATRIX_LOOP
+    widths = [no, name, unit, before, each, after, MATRIX_TOTAL]
+    head = row(
+        [
+            cell(no, para("QTableHead", "序号")),
+            cell(name, para("QTableHead", "指标")),
+            cell(unit, para("QTableHead", "单位")),
+            cell(before, para("QTableHead", "{%tc for u in matrix.units %}")),
+            cell(each, para("QTableHead", "{{ u }}")),
+            cell(after, para("QTableHead", "{%tc endfor %}")),
+            cell(MATRIX_TOTAL, para("QTableHead", "合计")),
+        ],
+        header=True,
+    )
+    start = row([cell(sum(widths), ctl("{%tr for r in matrix.rows %}"), span=len(widths))])
+    body = row(
+        [
+            cell(no, para("QTableText", "{{ r.row }}")),
+            cell(name, para("QTableLeft", "{{ r.measure }}")),
+            cell(unit, para("QTableText", "{{ r.unit }}")),
+            cell(before, para("QTableText", "{%tc for c in r.cells %}")),
+            matrix_cell(each, "c"),
+            cell(after, para("QTableText", "{%tc endfor %}")),
+            matrix_cell(MATRIX_TOTAL, "r.total"),
+        ]
+    )
+    end = row([cell(sum(widths), ctl("{%tr endfor %}"), span=len(widths))])
+    return table(widths, [head, start, body, end], margins=MATRIX_MARGINS, full_width=True)
 
 
 def imprint(printer: str, date_text: str, cc: str) -> str:
@@ -175,12 +234,15 @@ def target_words(r: str = "r", flat: bool = False) -> str:
 
 
 def missed_words(r: str = "r") -> str:
-    """'企业质量信用档案建档率为79.96%，目标80.0%，差0.04个百分点（连续两年未完成）': '为' reads after
-    any measure's name (a name may itself start with 完成)."""
+    """'企业质量信用档案建档率为79.96%，目标80.0%，差0.04个百分点（连续两年未完成；报送说明：……）':
+    '为' reads after any measure's name (a name may itself start with 完成)."""
     return (
         f'{{{{ {r}.measure }}}}{{% if {r}.kind == "milestone" %}}尚未完成{{% else %}}为{{{{ {r}.actual_q }}}}，'
         f"{target_words(r)}，差{{{{ {r}.gap_q }}}}{{% endif %}}"
-        f"{{% if {r}.streak_text %}}（{{{{ {r}.streak_text }}}}未完成）{{% endif %}}"
+        # in brackets: missed before too, and what the unit said of it (its 说明 on the form)
+        f"{{% if {r}.streak_text or {r}.note_text %}}（{{{{ {r}.streak_text }}}}{{% if {r}.streak_text %}}未完成{{% endif %}}"
+        f"{{% if {r}.streak_text and {r}.note_text %}}；{{% endif %}}"
+        f"{{% if {r}.note_text %}}报送说明：{{{{ {r}.note_text }}}}{{% endif %}}）{{% endif %}}"
     )
 
 
@@ -244,9 +306,9 @@ def closing_block(annex_name: str) -> list[str]:
     ]
 
 
-def annex_block(annex_name: str, columns, note: str, caption: str) -> list[str]:
+def annex_block(annex_name: str, tables: list[str], caption: str) -> list[str]:
     """The annex: label, title, the chart (on the landscape page, where it leaves no gap in
-    the body), then the table."""
+    the body), then the tables."""
     return [
         para("QAnnexLabel", "附件"),
         blank("QAnnexLabel"),
@@ -255,8 +317,7 @@ def annex_block(annex_name: str, columns, note: str, caption: str) -> list[str]:
         para("QSample", "（示例数据，仅供演示）"),
         ctl("{%p endif %}"),
         *chart_block(caption),
-        data_table(columns),
-        para("QTableLeft", note),
+        *tables,
     ]
 
 
@@ -335,8 +396,8 @@ def city_body() -> list[str]:
             # the one rule for what was not reported, said once: it counts as not done
             "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项次（按未完成计）{% endif %}{% endif %}，"
             "总体完成比例{{ summary.rate_text }}"
-            '{% if change.diff_text == "持平" %}，与{{ previous.words }}持平'
-            "{% elif change.diff_text %}，较{{ previous.words }}（{{ change.rate_text }}）{{ change.diff_text }}{% endif %}。"
+            '{% if change.diff_text == "持平" %}，与{{ previous.label }}持平'
+            "{% elif change.diff_text %}，较{{ previous.label }}（{{ change.rate_text }}）{{ change.diff_text }}{% endif %}。"
             + PENDING,
         ),
         para(
@@ -348,9 +409,9 @@ def city_body() -> list[str]:
             "{% else %}完成{{ g.met }}项（共{{ g.assessed }}项）{% endif %}，完成比例{{ g.rate_text }}"
             "{% if not loop.last %}；{% endif %}{% endfor %}"
             '{% if unranked %}。{{ unranked|join("、") }}{{ period.words }}没有考核指标，不参与排名{% endif %}。'
-            "{% if rank_moves %}与{{ previous.words }}相比，{{ rank_moves_text }}"
+            "{% if rank_moves %}与{{ previous.label }}相比，{{ rank_moves_text }}"
             "{% if rank_moves_rest %}，其余排名不变{% endif %}。"
-            "{% elif previous and ranking %}各" + "{{ units.word }}排名与{{ previous.words }}相同。{% endif %}",
+            "{% elif previous and ranking %}各" + "{{ units.word }}排名与{{ previous.label }}相同。{% endif %}",
         ),
         ctl("{%p endif %}"),
         ctl("{%p if city_summary.assessed %}"),
@@ -397,7 +458,12 @@ def city_body() -> list[str]:
         ),
         ctl("{%p endif %}"),
         ctl("{%p if reported_words %}"),
-        para("QBody", "定性任务的进展情况：" + joined("reported_words") + "。"),
+        para(
+            "QBody",
+            "定性任务的进展情况："
+            + joined("reported_words")
+            + "{% if reported_more %}；另有{{ reported_more }}项，详见附件{% endif %}。",
+        ),
         ctl("{%p endif %}"),
         ctl("{%p if not all_met and not all_done and not any_exceeded and not milestones %}"),
         para(
@@ -484,7 +550,8 @@ def city_body() -> list[str]:
             "QBody",
             ("QHeading2Char", "{{ steps.report }}按时报送，确保数据准确。"),
             UNITS + "要指定专人负责完成情况报送，对数据的真实性、准确性负责"
-            '{% if unreported_places %}；{{ unreported_places|join("、") }}要于{{ notice.deadline }}前补报未报送的数据'
+            "{% if unreported_places %}；{% if unreported_places|length == by_district|length %}各{{ units.word }}"
+            '{% else %}{{ unreported_places|join("、") }}{% endif %}要于{{ notice.deadline }}前补报未报送的数据'
             "{% endif %}。",
         ),
         para(
@@ -524,10 +591,71 @@ def city_body() -> list[str]:
         "{% endif %}“各{{ units.word }}合计”为各{{ units.word }}目标值、完成值之和；"
         "未报送的指标按未完成计入完成比例；“不适用”指本时段无考核目标或为定性任务。"
     )
-    out += annex_block(annex_name, columns, note, "图　{{ period.words }}" + UNITS + "考核指标完成比例")
+    tables = [
+        # [notice] annex: one row per measure and unit ("list"), or the 指标×区 matrix (the default)
+        ctl('{%p if notice.annex == "list" %}'),
+        data_table(columns),
+        para("QTableLeft", note),
+        ctl("{%p else %}"),
+        *matrix_block(columns),
+        ctl("{%p endif %}"),
+    ]
+    out += annex_block(annex_name, tables, "图　{{ period.words }}" + UNITS + "考核指标完成比例")
     out.append(sect_break(LANDSCAPE_REFS + sect(True)))
     out += imprint_block()
     return out
+
+
+def matrix_block(columns) -> list[str]:
+    """The matrix of the measures shared out to the units, then the city's own measures as a list."""
+    # the list's columns without 区, its width given to 指标 and 说明 (a unit's 说明 runs to a sentence)
+    widths = {"指标": 3700, "目标值": 2300, "完成率": 1200, "说明": 2556}
+    city_columns = [(c[0], widths.get(c[0], c[1]), *c[2:]) for c in columns if c[0] != "{{ units.word }}"]
+    assert sum(c[1] for c in city_columns) == sum(c[1] for c in columns)
+    matrix_note = (
+        "注：各{{ units.word }}一格中，上为完成值（单位见“单位”列），下为目标值"
+        "{% if prorated_some %}（序时目标{% if not prorated_all %}；{{ unprorated_kinds }}指标为全年目标{% endif %}）{% endif %}；"
+        "▲超额完成，√完成，×未完成；“未报”为未报送，按未完成计入完成比例；“—”为本时段无考核目标。"
+        "“合计”为各{{ units.word }}目标值、完成值之和{% if matrix.untotalled %}，比率类指标不合计{% endif %}。"
+        "{% if matrix.omitted %}另有{{ matrix.omitted }}项分解到各{{ units.word }}的指标本时段无考核目标，未列入。{% endif %}"
+    )
+    city_note = (
+        "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为序时目标，括号内为全年目标；{% endif %}"
+        "未报送的指标按未完成计入完成比例；“不适用”指本时段无考核目标或为定性任务。"
+    )
+    return [
+        ctl("{%p if matrix.rows %}"),
+        para("QCaption", "表1　各{{ units.word }}考核指标完成情况", ppr=KEEP),
+        matrix_table(),
+        para("QTableLeft", matrix_note),
+        blank("QTableLeft"),
+        ctl("{%p endif %}"),
+        ctl("{%p if matrix.city %}"),
+        para("QCaption", "{% if matrix.rows %}表2　{% endif %}全市性指标完成情况", ppr=KEEP),
+        data_table(city_columns, "matrix.city"),
+        para("QTableLeft", city_note),
+        blank("QTableLeft"),
+        ctl("{%p endif %}"),
+        # the units' 说明 (qualitative progress, reasons for a miss), which the matrix has no room for
+        ctl("{%p if matrix.notes %}"),
+        para(
+            "QCaption",
+            "{% if matrix.rows or matrix.city %}表{{ 1 + (1 if matrix.rows else 0) + (1 if matrix.city else 0) }}　{% endif %}"
+            "各{{ units.word }}报送的说明",
+            ppr=KEEP,
+        ),
+        data_table(
+            [
+                ("序号", 600, "QTableText", "{{ r.row }}"),
+                ("指标", 3800, "QTableLeft", "{{ r.measure }}"),
+                ("{{ units.word }}", 1200, "QTableText", "{{ r.place }}"),
+                ("状态", 1100, "QTableText", "{{ r.status }}"),
+                ("说明", 6056, "QTableLeft", "{{ r.note }}"),
+            ],
+            "matrix.notes",
+        ),
+        ctl("{%p endif %}"),
+    ]
 
 
 def district_body() -> list[str]:
@@ -562,14 +690,14 @@ def district_body() -> list[str]:
             "{% if summary.missed %}，未完成{{ summary.missed }}项{% endif %}"
             "{% if summary.not_reported %}，未报送{{ summary.not_reported }}项（按未完成计）{% endif %}，"
             "完成比例{{ summary.rate_text }}"
-            '{% if standing.rate_change_text == "持平" %}，与{{ previous.words }}持平'
-            "{% elif standing.rate_change_text %}，较{{ previous.words }}（{{ standing.previous_rate_text }}）"
+            '{% if standing.rate_change_text == "持平" %}，与{{ previous.label }}持平'
+            "{% elif standing.rate_change_text %}，较{{ previous.label }}（{{ standing.previous_rate_text }}）"
             "{{ standing.rate_change_text }}{% endif %}；"
             "在全市{{ standing.count }}个{{ units.word }}中"
             '{% if standing.tied_with %}与{{ standing.tied_with|join("、") }}并列{% endif %}'
             "排第{{ standing.rank }}名"
-            '{% if standing.rank_change_text == "持平" %}，名次与{{ previous.words }}相同'
-            "{% elif standing.rank_change_text %}，较{{ previous.words }}{{ standing.rank_change_text }}{% endif %}。"
+            '{% if standing.rank_change_text == "持平" %}，名次与{{ previous.label }}相同'
+            "{% elif standing.rank_change_text %}，较{{ previous.label }}{{ standing.rank_change_text }}{% endif %}。"
             + PENDING,
         ),
         ctl("{%p endif %}"),
@@ -599,7 +727,12 @@ def district_body() -> list[str]:
         ),
         ctl("{%p endif %}"),
         ctl("{%p if reported_words %}"),
-        para("QBody", "定性任务的进展情况：" + joined("reported_words") + "。"),
+        para(
+            "QBody",
+            "定性任务的进展情况："
+            + joined("reported_words")
+            + "{% if reported_more %}；另有{{ reported_more }}项，详见附件{% endif %}。",
+        ),
         ctl("{%p endif %}"),
         ctl("{%p endif %}"),
         *heading("problems", "存在问题"),
@@ -674,7 +807,11 @@ def district_body() -> list[str]:
         "注：完成率＝完成值÷目标值；{% if not period.is_year %}目标值为序时目标，括号内为全年目标；"
         "{% endif %}未报送的指标按未完成计入完成比例；“不适用”指本时段无考核目标或为定性任务。"
     )
-    out += annex_block(annex_name, columns, note, "图　{{ district.name }}{{ period.words }}各项指标完成率")
+    out += annex_block(
+        annex_name,
+        [data_table(columns), para("QTableLeft", note)],
+        "图　{{ district.name }}{{ period.words }}各项指标完成率",
+    )
     out.append(sect_break(LANDSCAPE_REFS + sect(True)))
     out += imprint_block()
     return out

@@ -83,17 +83,26 @@ def cell(
 CELL_MARGINS = '<w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
 
 
-def table(widths: list[int], rows: list[str], props: str = "", borders: str = "", margins: str = CELL_MARGINS) -> str:
+def table(
+    widths: list[int],
+    rows: list[str],
+    props: str = "",
+    borders: str = "",
+    margins: str = CELL_MARGINS,
+    full_width: bool = False,
+) -> str:
     """A fixed-layout, centred table with the given column widths (twips), thin black rules
-    unless `borders` says otherwise, and cell margins `margins` (the w:tblCellMar children)."""
+    unless `borders` says otherwise, and cell margins `margins` (the w:tblCellMar children).
+    `full_width`: its width is given as 100% of the text width (a column loop then keeps it)."""
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     if not borders:
         borders = "".join(
             f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
             for side in ("top", "left", "bottom", "right", "insideH", "insideV")
         )
+    width = '<w:tblW w:w="5000" w:type="pct"/>' if full_width else f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
     return (
-        f'<w:tbl><w:tblPr>{props}<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
+        f'<w:tbl><w:tblPr>{props}{width}<w:jc w:val="center"/>'
         f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/>'
         f"<w:tblCellMar>{margins}</w:tblCellMar>"
         f'<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>'

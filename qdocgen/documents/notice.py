@@ -2,7 +2,7 @@
 
     maker = NoticeMaker(workspace, date=date(2019, 1, 15))
     maker.city(Period(2018))              # bytes of 全市-2018年度…完成情况通报.docx
-    maker.district(Period(2018), "南海区")  # bytes of 南海区-2018年度…完成情况通报.docx
+    maker.district(Period(2018), "南海区")  # bytes of 南海区-2018年度…完成情况反馈函.docx
 
 Each template is read, stamped with the GB/T 9704 profile and compiled once per maker, then
 reused for every district and period (a build of a hundred districts costs little more
@@ -55,9 +55,11 @@ def members_of(plan) -> str:
     return ""
 
 
-def notice_filename(period: Period, subject: str, district: str | None = None) -> str:
-    """'南海区-2018年度工业产品质量提升工作完成情况通报.docx' (全市- for the city notice)."""
-    return f"{district or CITY}-{period.words}{subject}工作完成情况通报.docx"
+def notice_filename(period: Period, subject: str, district: str | None = None, genre: str = "通报") -> str:
+    """'全市-2018年度工业产品质量提升工作完成情况通报.docx'; a district's document is named after its
+    genre: '南海区-2018年度工业产品质量提升工作完成情况反馈函.docx' (函) or '…完成情况通报.docx'."""
+    kind = "反馈函" if district and genre == "函" else "通报"
+    return f"{district or CITY}-{period.words}{subject}工作完成情况{kind}.docx"
 
 
 NO_DATE_WARNING = (
@@ -179,7 +181,8 @@ class NoticeMaker:
         return self._written(CITY_TEMPLATE if district is None else DISTRICT_TEMPLATE, period, context)
 
     def filename(self, period: Period, district: str | None = None) -> str:
-        return notice_filename(period, self.subject, district)
+        genre = self.ws.config.notice.district_genre if district else "通报"
+        return notice_filename(period, self.subject, district, genre)
 
     # ── once per maker ──────────────────────────────────────────────────────────────────
 
@@ -284,6 +287,7 @@ class NoticeMaker:
             genre="通报" if district is None else settings.district_genre,
             contact=settings.contact,
             public=settings.public,
+            annex=settings.annex,
             trend=self.ws.trend(period),
         )
 

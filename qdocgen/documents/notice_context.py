@@ -36,7 +36,7 @@ NOTICE_VARIABLES: dict[str, str] = {
     "ranking": "全市通报的排名（没有考核指标的区不排名），按名次分组：rank、names（区名列表）、tied（是否并列）、met、assessed、rate_text（完成比例）、none_reported（该组的区一项也未报送）",
     "unranked": "全市通报中本时段没有考核指标、不参与排名的区名列表",
     "standing": "区通报中本区的名次：rank、count（区数）、tied_with（并列的区）、rate_text（完成比例）、ranked（本区有考核指标、参与排名）、rank_change_text 与 rate_change_text（较上一时段）、previous_rate_text、first（第一名）、last（末位）",
-    "by_district": "全市通报中各区的情况：name、exceeded、met、missed、not_reported（指标列表）、assessed（考核项数）、none_reported（一项也未报送）、all_met（全部完成）、rank、rate_text、rank_change_text、rate_change_text（较上一时段）、best（完成最突出的2项，带数字）、missed_shown（至多4项）与 missed_more（其余项数）、not_reported_text",
+    "by_district": "全市通报中各区的情况：name、exceeded、met、missed、not_reported（指标列表）、assessed（考核项数）、none_reported（一项也未报送）、all_met（全部完成）、rank、rate_text、rank_change_text、rate_change_text（较上一时段）、best（完成最突出的2项，带数字）、missed_shown（至多4项，连续未完成的在前）与 missed_more（其余项数）、not_reported_text",
     "exceeded / met / missed / not_reported": "区通报中本区超额完成、完成、未完成、未报送的指标列表",
     "city_exceeded / city_missed / city_not_reported": "全市通报中全市性指标的相应列表",
     "all_done / silent": "全市通报中考核指标全部完成的区名列表 / 一项也未报送的区名列表",
@@ -44,7 +44,9 @@ NOTICE_VARIABLES: dict[str, str] = {
     "no_assessed / nothing_reported / all_met": "本通报（区通报：本区；全市通报：各区和全市性指标）没有任何考核指标 / 考核指标一项也未报送 / 考核指标全部完成",
     "report_gaps": "存在问题中是否要单独列出未报送的指标（有未报送、但并非一项也未报送时为 true）",
     "sections": "“一、总体情况”之后各部分的序号：results（主要成效，没有完成的指标时为 none）、problems（存在问题，没有未完成的指标、也没有需要单独列出的未报送指标时为 none）、next（下一步工作要求），如 二、三、四；有部分略去时序号依次前移",
-    "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、above_q（比率超过目标的个百分点）、previous_status、streak（连续未完成的时段数）、streak_text（连续两年）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
+    "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、above_q（比率超过目标的个百分点）、previous_status、streak（连续未完成的时段数）、streak_text（连续两年）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place、note_text（报送的说明，去掉句末标点，供正文引用）；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
+    "notice.annex": "全市通报附件的形式：matrix（指标×区矩阵：每项指标一行、每个区一列，默认）或 list（每项指标每个区一行），即 qdocgen.toml [notice] annex；区的文件只有本区，总是逐项列出",
+    "matrix": "全市通报的指标×区矩阵：units（各区名，按计划顺序，表头的列循环用）；rows（分解到各区、本时段有考核目标的指标，每项一行：row、measure、unit、cells（每区一格，与 units 同序：status、actual（完成值，不带单位、不写千位分隔符，未报送时为空）、target（目标值，同上）、note）、total（各区合计的一格，字段同 cells，没有合计时 status 为空或“不适用”））；city（全市性指标的各行，字段同 annex，本时段无考核目标、也没有报送完成值或说明的不列）；notes（各区报送了说明的各项，如定性任务的进展、未完成的原因，字段同 annex，按计划中的指标和区的顺序）；omitted（本时段没有考核目标、未列入矩阵的分解到各区的指标项数）；untotalled（是否有指标没有合计，如比率类）",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
     "chart": "附件图表的数据，每项一根柱：label（区名或指标名）、ratio（全市通报为各区的完成比例，区通报为各项指标的完成率，1 = 100%，按显示规则取舍：未完成的不会是 100%）、missed（是否未完成）；全市通报为有完成比例的各区（按计划中的顺序），区通报为本区有完成率的各项指标。图表的用法见第二节“图表”",
     "notice.number": "本文件的发文字号：[gbt9704] doc_number 中的 {year} 换为成文年份、{n} 换为序号（每份通报各一个，按成文日期、时段、全市在前、各区按计划顺序编号，[notice] first_number 为每年起始号）；未设定时为空",
@@ -55,11 +57,12 @@ NOTICE_VARIABLES: dict[str, str] = {
     "notice.contact / notice.public": "附注：联系人（[notice] contact）与公开属性（[notice] public），印在成文日期下一行；不写时为空",
     "notice.members_addressed": "主送中是否有领导小组成员单位：给成员单位布置任务的句子只在此时出现",
     "final_year / ahead": "是否为计划最后一年的年度通报 / 工作要求所指的时段（下一年如 2024年，年内为 全年，最后一年为空）",
-    "previous": "比较的上一时段：words、key（docs/progress.md 第九节）；没有更早的完成值时为 none",
+    "previous": "比较的上一时段：words、key（docs/progress.md 第九节）、label（正文中的称呼：半年、季度通报与上年全年相比时写作 2023年全年，否则同 words）、same_period（是否为上年同期）；年度通报比上一年度，半年、季度通报比上年同期（有其完成值时），否则比最近的上一时段；没有更早的完成值时为 none",
     "prorated_some / prorated_all / unprorated_kinds": "半年、季度通报中是否有（全部）考核指标的目标按序时进度折算 / 未折算的指标类型，如 比率类、节点类",
     "change": "全市通报：上一时段的总体完成比例 rate_text 与变化 diff_text（提高3.7个百分点、下降…、持平；无上一时段时为空）",
     "rank_moves / rank_moves_text / rank_moves_rest": "全市通报：名次有变化的区（如 东城区上升2位）、其连写、是否还有名次未变的区",
     "city_best / totals_best / milestones / reported_words": "主要成效：全市性指标、各区合计中完成最突出的几项（带完成值、目标与完成目标的百分比，比率写高于目标几个百分点）/ 如期实现的节点目标 / 定性任务报送的进展（至多4项）",
+    "reported_more": "定性任务报送了进展、未在 reported_words 中列出的项数（附件中有）",
     "repeated / repeated_places / repeated_text": "连续未完成的指标（place、measure、streak_text）/ 有此类指标的区 / 区的文件中这些指标名的连写",
     "leaders / last / missed_places / missed_all / unreported_places": "全市通报：完成比例第一名的区（名次有分别时）/ 末位的区 / 有未完成指标的区 / 是否各区都有 / 有未报送指标的区",
     "steps": "工作要求各项的序号：praise（表扬先进，只在有第一名可表扬且有未完成指标时）、fix（整改）、report（报送）、guide（督导）",
@@ -84,6 +87,7 @@ class NoticeOptions:
     genre: str = "通报"  # 通报 or 函 (a district's own document)
     contact: str = ""
     public: str = ""
+    annex: str = "matrix"  # the city notice's annex: "matrix" (指标×区) or "list"
     trend: Trend | None = None
 
 
@@ -95,6 +99,14 @@ def join_names(names: list[str]) -> str:
     """Names joined with 、; a name that itself contains 、 is set in quotation marks so the
     list still reads as so many items ("“二级计量保证体系确认、测量管理体系认证”企业数")."""
     return "、".join(f"“{n}”" if "、" in n else n for n in names)
+
+
+def names_noted(items: list[dict]) -> str:
+    """join_names of the items' measures, each followed by what its unit said of it
+    ('专利转化标准数（报送说明：统计数据3月发布）')."""
+    return "、".join(
+        join_names([x["measure"]]) + (f"（报送说明：{x['note_text']}）" if x.get("note_text") else "") for x in items
+    )
 
 
 def streak_words(count: int, years: bool) -> str:
@@ -153,16 +165,17 @@ def _best(results: list[Result], count: int) -> list[Result]:
 
 def _milestones(plan: Plan, results: list[Result]) -> list[str]:
     """Milestones reached: '通过国家质检总局验收（任务分解表第1项）'."""
+    # the sentence ends "…节点目标如期实现": a name ending in 节点 drops it ("示范区创建节点节点目标")
     return [
-        f"{r.measure.name}（任务分解表第{r.measure.row}项）"
+        f"{r.measure.name.removesuffix('节点') or r.measure.name}（任务分解表第{r.measure.row}项）"
         for r in results
         if r.measure.kind == "milestone" and r.status in (MET, EXCEEDED)
     ]
 
 
 def _reported_words(ev: Evaluation, district: str | None = "") -> list[str]:
-    """Qualitative progress reported in words ('东城区质量奖评选机制，考核办法已于9月印发'), at most
-    LIST_MAX; `district` "" for every unit and the city, else one unit's own."""
+    """Qualitative progress reported in words ('东城区质量奖评选机制，考核办法已于9月印发');
+    `district` "" for every unit and the city, else one unit's own."""
     out = []
     for r in ev.results:
         if r.measure.kind != "qualitative" or not r.note or r.scope == "total":
@@ -170,8 +183,8 @@ def _reported_words(ev: Evaluation, district: str | None = "") -> list[str]:
         if district != "" and r.district != district:
             continue
         place = r.district if district == "" and r.district else ""
-        out.append(f"{place}{r.measure.name}，{r.note.rstrip('。；;')}")
-    return out[:LIST_MAX]
+        out.append(f"{place}{r.measure.name}，{r.note.strip().rstrip('。；;，,')}")
+    return out
 
 
 def subject_of(plan: Plan) -> str:
@@ -208,6 +221,10 @@ def item(r: Result, place: str | None = None) -> dict:
         ctx["target_cell"] = f"{ctx['target_q']}（{ctx['final_year']}年累计{ctx['year_target_q']}）"
     else:
         ctx["target_cell"] = f"{ctx['target_q']}（全年{ctx['year_target_q']}）"
+    # the unit's 说明, as running text quotes it (no closing stop: it stands in brackets)
+    # brackets within the note become square ones: it is quoted inside （…） (GB/T 15834)
+    note = (r.note or "").strip().rstrip("。；;，,").strip()
+    ctx["note_text"] = note.replace("（", "［").replace("）", "］").replace("(", "［").replace(")", "］")
     # running text writes 1000家, not 1,000家 (公文 usage); the annex's cells alike
     for key in ("target_q", "year_target_q", "actual_q", "gap_q", "above_q", "target_cell"):
         if isinstance(ctx.get(key), str):
@@ -297,6 +314,7 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
             "closing": "特此函告。" if opts.genre == "函" else "特此通报。",
             "contact": opts.contact,
             "public": opts.public,
+            "annex": opts.annex,
             # a task for the leading group's members is given only where they are addressed
             "members_addressed": "成员单位" in opts.addressees,
         }
@@ -308,7 +326,16 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
     # what the 工作要求 look to: the plan's next year, the rest of this year, or (final year) none
     ctx["ahead"] = "全年" if not period.is_year else ("" if ctx["final_year"] else f"{period.year + 1}年")
     tr = opts.trend
-    ctx["previous"] = {"words": tr.previous.words, "key": tr.previous.key} if tr and tr.previous else None
+    ctx["previous"] = None
+    if tr and tr.previous:
+        # a part of a year compared with a whole year says so: 2018年全年 (its targets were not prorated)
+        whole = tr.previous.is_year and not period.is_year
+        ctx["previous"] = {
+            "words": tr.previous.words,
+            "key": tr.previous.key,
+            "label": f"{tr.previous.year}年全年" if whole else tr.previous.words,
+            "same_period": tr.previous == type(period)(period.year - 1, period.part),
+        }
     # 序时进度 is said of the measures whose target it shares out, and the rest named by kind
     assessed = [r for r in ev.results if r.status in ASSESSED and r.target is not None]
     partial = [r for r in assessed if r.year_target is not None and abs(r.target - r.year_target) > 1e-9]
@@ -370,6 +397,7 @@ def city_context(plan: Plan, ev: Evaluation, opts: NoticeOptions, chart=None) ->
     ctx["report_gaps"] = ctx["any_not_reported"] and not ctx["nothing_reported"]
     ctx["sections"] = _sections(ctx["any_done"], ctx["any_missed"] or ctx["report_gaps"])
     ctx["annex"] = city_annex(plan, ev)
+    ctx["matrix"] = city_matrix(plan, ev, ctx["annex"])
     ctx["reporting"] = reporting_context(ev)  # 指标报送率 where not all figures are in (issue 11)
     _city_story(plan, ev, opts.trend, ctx)
     return ctx
@@ -400,10 +428,12 @@ def _city_story(plan: Plan, ev: Evaluation, tr: Trend | None, ctx: dict) -> None
         for key, status in (("missed", MISSED), ("exceeded", EXCEEDED)):
             mine = [r for r in ev.for_district(d["name"]) if r.status == status]
             _mark_streak(d[key], mine, tr)
-        d["missed_shown"] = d["missed"][:LIST_MAX]
+        # the items named in the text: those missed period after period first (a reader must see
+        # them, not find them in the annex), then in the plan's order
+        d["missed_shown"] = sorted(d["missed"], key=lambda x: -x["streak"])[:LIST_MAX]
         d["missed_more"] = max(0, len(d["missed"]) - LIST_MAX)
         d["best"] = [_phrase(item(r)) for r in _best(ev.for_district(d["name"]), 2)]
-        d["not_reported_text"] = join_names([x["measure"] for x in d["not_reported"]])
+        d["not_reported_text"] = names_noted(d["not_reported"])
     ctx["rank_moves"] = moves
     compared = [d for d in ctx["by_district"] if d["rank_change_text"]]
     ctx["rank_moves_rest"] = bool(moves) and len(moves) < len(compared)
@@ -412,8 +442,9 @@ def _city_story(plan: Plan, ev: Evaluation, tr: Trend | None, ctx: dict) -> None
     ctx["city_best"] = [_phrase(item(r)) for r in _best(ev.city, 3)]
     ctx["totals_best"] = [_phrase(item(r), total=True) for r in _best(ev.totals, 3)]
     ctx["milestones"] = _milestones(plan, [r for r in ev.results if r.scope != "total"])
-    ctx["reported_words"] = _reported_words(ev)
-    ctx["city_not_reported_text"] = join_names([x["measure"] for x in ctx["city_not_reported"]])
+    words = _reported_words(ev)
+    ctx["reported_words"], ctx["reported_more"] = words[:LIST_MAX], max(0, len(words) - LIST_MAX)
+    ctx["city_not_reported_text"] = names_noted(ctx["city_not_reported"])
     repeated = [(d["name"], x) for d in ctx["by_district"] for x in d["missed"] if x["streak"] >= 2] + [
         ("全市性指标", x) for x in ctx["city_missed"] if x["streak"] >= 2
     ]
@@ -484,8 +515,9 @@ def district_context(plan: Plan, ev: Evaluation, district: str, opts: NoticeOpti
     ctx["met_text"] = join_names([x["measure"] for x in ctx["met"]][:LIST_MAX])
     ctx["met_more"] = max(0, len(ctx["met"]) - LIST_MAX)
     ctx["milestones"] = _milestones(plan, mine)
-    ctx["reported_words"] = _reported_words(ev, district)
-    ctx["not_reported_text"] = join_names([x["measure"] for x in ctx["not_reported"]])
+    words = _reported_words(ev, district)
+    ctx["reported_words"], ctx["reported_more"] = words[:LIST_MAX], max(0, len(words) - LIST_MAX)
+    ctx["not_reported_text"] = names_noted(ctx["not_reported"])
     ctx["steps"] = _steps(ctx["standing"]["first"])
     return ctx
 
@@ -509,3 +541,69 @@ def city_annex(plan: Plan, ev: Evaluation) -> list[dict]:
             place = "各区合计" if r.scope == "total" else None
             rows.append(dict(item(r, place), first=i == 0))
     return rows
+
+
+def _matrix_cell(r: Result | None) -> dict:
+    """One unit's cell of the matrix: its status and bare figures (the unit is the row's)."""
+    if r is None:
+        return {"status": "", "actual": "", "target": "", "note": ""}
+    shown = display.show(r)
+    if r.measure.kind == "milestone":
+        actual = "" if r.actual is None else ("已完成" if r.actual >= 1 else "未完成")
+        target = "完成" if r.target is not None else ""
+    else:
+        actual, target = shown.actual, shown.target
+    return {
+        "status": r.status,
+        "actual": "" if r.status == NOT_REPORTED else actual.replace(",", ""),
+        "target": target.replace(",", ""),
+        "note": r.note or "",
+    }
+
+
+def city_matrix(plan: Plan, ev: Evaluation, annex: list[dict]) -> dict:
+    """The annex as a 指标×区 matrix: a row per measure shared out to the units that has a
+    target in the period, a cell per unit (and one for the units' total); the city's own
+    measures as list rows. Measures without a target in the period are counted, not listed."""
+    rows, omitted = [], 0
+    for measure in plan.measures:
+        if measure.is_city:
+            continue
+        results = [r for r in ev.results if r.measure is measure]
+        if not any(r.status in ASSESSED for r in results if r.scope == "district"):
+            omitted += 1
+            continue
+        mine = {r.district: r for r in results if r.scope == "district"}
+        total = next((r for r in results if r.scope == "total"), None)
+        rows.append(
+            {
+                "row": measure.row,
+                "measure": measure.name,
+                "unit": measure.unit or "",
+                "cells": [_matrix_cell(mine.get(name)) for name in plan.district_names],
+                "total": _matrix_cell(total),
+            }
+        )
+    city = [
+        r
+        for r in annex
+        if r["scope"] == "city" and (r["status"] != NOT_APPLICABLE or r["actual"] is not None or r["note"])
+    ]
+    # what the units wrote in 说明 (qualitative progress, reasons), which the matrix has no room for
+    order = {name: i for i, name in enumerate(plan.district_names)}
+    notes = [
+        item(r)
+        for measure in plan.measures
+        for r in sorted(
+            (r for r in ev.results if r.measure is measure and r.scope == "district" and (r.note or "").strip()),
+            key=lambda r: order.get(r.district, len(order)),
+        )
+    ]
+    return {
+        "units": list(plan.district_names),
+        "rows": rows,
+        "city": city,
+        "notes": notes,
+        "omitted": omitted,
+        "untotalled": any(r["total"]["status"] not in ASSESSED for r in rows),
+    }

@@ -4,9 +4,10 @@ Compiling a Word template (parsing its Jinja, generating Python and compiling th
 than rendering it, and a user's templates seldom change between two builds. So the compiled code
 of each source, and the variables it uses, are kept in a per-user cache folder, each entry keyed
 by everything that decides it: the source text, the environment's settings and the names of its
-filters and tests, and the versions of qdocgen, of the module that adds the sandbox's checks to
-every compilation, of Jinja and of Python's bytecode. Jinja's own BytecodeCache does the same for
-templates loaded by name; qdocgen's come from strings, so it keeps its own.
+filters and tests (where each is defined and what jinja passes it), and the versions of qdocgen's
+own source (every module: Jinja runs filters on constants while compiling), of Jinja and of
+Python's bytecode. Jinja's own BytecodeCache does the same for templates loaded by name;
+qdocgen's come from strings, so it keeps its own.
 
 An entry carries the SHA-256 of what it holds: a damaged, unreadable or unwritable cache is never
 an error and never a wrong result — the source is compiled as if there were no cache.
@@ -50,26 +51,59 @@ def folder() -> Path | None:
 
 
 @cache
-def _versions(checks_module: str) -> bytes:
+def _versions() -> bytes | None:
+    """The versions of everything a compilation may run or consult: qdocgen's own source (Jinja
+    folds filter calls on constants at compile time, so fmt.py's rounding, say, is in the code),
+    Jinja and Python's bytecode (MarkupSafe's escaping runs when rendering, not compiled in).
+    None when qdocgen's source cannot be read."""
     import jinja2
 
-    from qdocgen import __version__
+    import qdocgen
 
+    digest = hashlib.sha256()
     try:
-        checks = hashlib.sha256(Path(checks_module).read_bytes()).digest()
-    except OSError:
-        checks = b"?"
-    return b"\0".join([__version__.encode(), jinja2.__version__.encode(), importlib.util.MAGIC_NUMBER, checks])
+        package = Path(qdocgen.__file__).resolve().parent
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return b"\0".join(
+        [
+            qdocgen.__version__.encode(),
+            jinja2.__version__.encode(),
+            importlib.util.MAGIC_NUMBER,
+            digest.digest(),
+        ]
+    )
 
 
-def env_key(env, checks_module: str) -> bytes | None:
+def _callable_name(func) -> tuple:
+    """A filter's or test's identity as compiled code depends on it: where it is defined and
+    which argument jinja passes it first (context, eval context, environment or none)."""
+    from jinja2.utils import _PassArg
+
+    target = getattr(func, "__wrapped__", func)
+    passed = _PassArg.from_obj(func)
+    return (
+        getattr(target, "__module__", None) or type(target).__module__,
+        getattr(target, "__qualname__", None) or type(target).__qualname__,
+        passed.name if passed is not None else None,
+    )
+
+
+def env_key(env) -> bytes | None:
     """What besides the source decides a compilation in `env` (None: not cacheable)."""
     if not isinstance(env.autoescape, bool) or env.finalize is not None or env.is_async:
+        return None
+    versions = _versions()
+    if versions is None:
         return None
     settings = (
         type(env).__module__,
         type(env).__qualname__,
         env.code_generator_class.__qualname__,
+        env.context_class.__qualname__,
         env.block_start_string,
         env.block_end_string,
         env.variable_start_string,
@@ -84,11 +118,12 @@ def env_key(env, checks_module: str) -> bytes | None:
         env.keep_trailing_newline,
         env.autoescape,
         env.optimized,
-        sorted(env.filters),
-        sorted(env.tests),
+        sorted((name, _callable_name(f)) for name, f in env.filters.items()),
+        sorted((name, _callable_name(f)) for name, f in env.tests.items()),
         sorted(env.extensions),
+        sorted((k, _callable_name(v) if callable(v) else repr(v)) for k, v in env.policies.items()),
     )
-    return _versions(checks_module) + b"\0" + repr(settings).encode()
+    return versions + b"\0" + repr(settings).encode()
 
 
 def _safe(base: Path) -> bool:

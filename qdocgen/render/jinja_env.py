@@ -267,7 +267,8 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
     # -- sources ---------------------------------------------------------------------------
 
     def from_string(self, source, *args, **kwargs):
-        self.sources.add(str(source))
+        if isinstance(source, str):  # (compile_expression hands jinja an AST; it keeps its own text)
+            self.sources.add(source)
         return super().from_string(source, *args, **kwargs)
 
     def compile_expression(self, source, undefined_to_none=True):
@@ -285,7 +286,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         return Expression(compiled._template, compiled._undefined_to_none)
 
     def _cache_key(self) -> bytes | None:
-        return compile_cache.env_key(self, __file__)
+        return compile_cache.env_key(self)
 
     def used_names(self) -> set[str]:
         """The top-level variables the compiled sources refer to."""

@@ -451,7 +451,7 @@ FOOTER_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 FOOTER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"
 
 
-def imprint_unnumbered(blob: bytes) -> bytes | None:
+def imprint_unnumbered(blob: bytes, *, blank_page: bool = False) -> bytes | None:
     """The document with no page number on its 版记 page, or None when it has no 版记.
 
     The 版记's section starts on an even page (`w:type evenPage`): Word, WPS and LibreOffice put
@@ -460,6 +460,9 @@ def imprint_unnumbered(blob: bytes) -> bytes | None:
     only once it is laid out, so `build --pdf` converts the copy this makes (the 版记's section
     with an empty footer of its own) where a blank page is expected, and the document as it is
     where none is, and converts the other when the PDF shows the guess was wrong.
+
+    `blank_page`: a page break before the 版记 as well, for a LibreOffice (before 7.4) that leaves
+    the blank page it inserts out of the PDF whatever it is asked: the page break makes one it keeps.
     """
     src = zipfile.ZipFile(io.BytesIO(blob))
     spacer_id = role_ids(src.read(STYLES), Profile()).get("QImprintSpacer", "QImprintSpacer")
@@ -469,6 +472,10 @@ def imprint_unnumbered(blob: bytes) -> bytes | None:
     )
     if spacer is None:
         return None
+    if blank_page:
+        blank = etree.SubElement(spacer.getparent(), W + "p")
+        spacer.addprevious(blank)
+        etree.SubElement(etree.SubElement(blank, W + "r"), W + "br").set(W + "type", "page")
     section = _section_of(spacer)
     rels_name = "word/_rels/document.xml.rels"
     rels = etree.fromstring(src.read(rels_name))

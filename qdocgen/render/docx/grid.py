@@ -4,6 +4,12 @@ docxtpl's fix_tables counts cells, not the columns they span, so a row whose rep
 span more grid columns than the template had keeps the template's grid and Word lays the
 table out wrongly. Before fix_tables, such a table's grid is rebuilt from its widest row:
 each cell's width (w:tcW) split evenly over the columns it spans.
+
+A table whose width the template gives in percent of the text width (Word: 表格属性 › 指定宽度 ›
+度量单位“百分比”) keeps the width it has in the template however many cells a column loop made:
+the columns before and after the loop keep their widths, and the repeated cells share the width
+the loop's cells (the `{%tc for %}` and `{%tc endfor %}` cells with those between) had. So a
+table with a column per unit fills the page for three units as for nine.
 """
 
 from __future__ import annotations
@@ -11,38 +17,105 @@ from __future__ import annotations
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+def _span(cell) -> int:
+    props = cell.find(W + "tcPr")
+    span = props.find(W + "gridSpan") if props is not None else None
+    return max(int(span.get(W + "val", "1")), 1) if span is not None else 1
+
+
+def _widest(table) -> tuple[int, list[int] | None]:
+    """The number of grid columns the widest row spans, and their widths (None where a cell of
+    that row has no width)."""
+    widest, widths = 0, None
+    for row in table.findall(W + "tr"):
+        spans, cols = 0, []
+        for cell in row.findall(W + "tc"):
+            props = cell.find(W + "tcPr")
+            width = props.find(W + "tcW") if props is not None else None
+            n = _span(cell)
+            spans += n
+            if width is None or not (width.get(W + "w") or "").isdigit() or cols is None:
+                cols = None
+            else:
+                cols += [int(width.get(W + "w")) // n] * n
+        if spans > widest:
+            widest, widths = spans, cols
+    return widest, widths
+
+
+def _fitted(old: list[int], new: list[int]) -> list[int]:
+    """`new` with the columns a loop repeated (those between the longest run of columns equal to
+    the template's at the start and at the end) scaled to the width the loop had in `old`."""
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    middle = new[head : len(new) - tail]
+    room = sum(old[head : len(old) - tail])
+    if not middle or not sum(middle) or room <= 0:
+        return new
+    # each column's right edge rounded, so the widths add up to the template's exactly and
+    # differ from each other by a twip at most where they were alike
+    total, edges, run = sum(middle), [0], 0
+    for w in middle:
+        run += w
+        edges.append(run * room // total)
+    scaled = [b - a for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return new[:head] + scaled + new[len(new) - tail :]
+
+
+def _set_grid(table, grid, widths: list[int]) -> None:
+    for col in grid.findall(W + "gridCol"):
+        grid.remove(col)
+    for w in widths:
+        grid.append(grid.makeelement(W + "gridCol", {W + "w": str(w)}))
+    for row in table.findall(W + "tr"):  # each cell as wide as the columns it spans
+        cells = row.findall(W + "tc")
+        if sum(_span(c) for c in cells) != len(widths):
+            continue
+        at = 0
+        for cell in cells:
+            n = _span(cell)
+            props = cell.find(W + "tcPr")
+            width = props.find(W + "tcW") if props is not None else None
+            if width is not None and width.get(W + "type", "dxa") == "dxa":
+                width.set(W + "w", str(sum(widths[at : at + n])))
+            at += n
+
+
+def _percent_wide(table) -> bool:
+    props = table.find(W + "tblPr")
+    width = props.find(W + "tblW") if props is not None else None
+    return width is not None and width.get(W + "type") == "pct"
+
+
 def widen_grids(tree) -> bool:
-    """Rebuild the grid of every table whose widest row spans more columns; whether any was."""
+    """Rebuild the grid of every table whose widest row spans more columns, and fit a table
+    given in percent to its template's width; whether any was changed."""
     changed = False
     for table in tree.iter(W + "tbl"):
         grid = table.find(W + "tblGrid")
         if grid is None:
             continue
-        columns = len(grid.findall(W + "gridCol"))
-        if not _may_be_wider(table, columns):
+        old = [int(c.get(W + "w")) if (c.get(W + "w") or "").isdigit() else 0 for c in grid.findall(W + "gridCol")]
+        percent = _percent_wide(table)
+        if not percent and not _may_be_wider(table, len(old)):
             continue
-        widest, widths = 0, None
-        for row in table.findall(W + "tr"):
-            spans, cols = 0, []
-            for cell in row.findall(W + "tc"):
-                props = cell.find(W + "tcPr")
-                span = props.find(W + "gridSpan") if props is not None else None
-                width = props.find(W + "tcW") if props is not None else None
-                n = int(span.get(W + "val", "1")) if span is not None else 1
-                spans += n
-                if width is None or not (width.get(W + "w") or "").isdigit() or cols is None:
-                    cols = None
-                else:
-                    cols += [int(width.get(W + "w")) // max(n, 1)] * max(n, 1)
-            if spans > widest:
-                widest, widths = spans, cols
-        if widest <= columns or widths is None:
+        widest, widths = _widest(table)
+        if widths is not None and percent and old and all(old):
+            if widths != old:
+                _set_grid(table, grid, _fitted(old, widths))
+                changed = True
+            continue
+        if widest <= len(old) or widths is None:
             continue
         for col in grid.findall(W + "gridCol"):
             grid.remove(col)
         for w in widths:
-            col = grid.makeelement(W + "gridCol", {W + "w": str(w)})
-            grid.append(col)
+            grid.append(grid.makeelement(W + "gridCol", {W + "w": str(w)}))
         changed = True
     return changed
 
@@ -57,8 +130,9 @@ def _may_be_wider(table, columns: int) -> bool:
             props = span.getparent()
             cell = props.getparent()
             if props.tag == W + "tcPr" and cell is not None and cell.tag == W + "tc":
-                row = cell.getparent()
-                extra[row] = extra.get(row, 0) + int(span.get(W + "val", "1")) - 1
+                if cell.find(W + "tcPr") is props and props.find(W + "gridSpan") is span:  # as the loop reads it
+                    row = cell.getparent()
+                    extra[row] = extra.get(row, 0) + int(span.get(W + "val", "1")) - 1
         return any(len(row.findall(W + "tc")) + extra.get(row, 0) > columns for row in table.findall(W + "tr"))
     except (AttributeError, TypeError, ValueError):
         return True
