@@ -141,6 +141,46 @@ def test_same_input_same_bytes(loop_template):
     assert PreparedXlsx(loop_template).render({"title": "标题", "items": ITEMS}) == first
 
 
+def test_a_copy_of_the_template_read_once_writes_what_a_fresh_read_does(tmp_path):
+    """Each rendering fills a copy of the workbook read when preparing (render/xlsx/copies.py):
+    the bytes must be those of a rendering that reads the package again, for a workbook with
+    what a copy could lose: many merged ranges (a set, written in its order), a table, styled
+    columns, rich text, a loop sheet whose merges are all replaced."""
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.worksheet.table import Table
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "静态"
+    for k in range(150):
+        ws.merge_cells(
+            start_row=1 + 2 * (k % 60),
+            start_column=1 + 3 * (k // 60),
+            end_row=2 + 2 * (k % 60),
+            end_column=2 + 3 * (k // 60),
+        )
+    ws["A1"] = "{{ title }}"
+    ws["Z1"], ws["AA1"], ws["Z2"], ws["AA2"] = "名称", "数量", "甲", 1
+    ws.add_table(Table(displayName="明细", ref="Z1:AA2"))
+    ws.column_dimensions["C"].font = Font(bold=True)
+    ws["B200"] = CellRichText(["前", TextBlock(InlineFont(b=True), "{{ title }}"), "后"])
+    loop = wb.create_sheet("循环")
+    loop["A1"] = "{%tr for it in items %}"
+    loop["A2"] = "{%vmerge 2 %}{{ it.name }}"
+    loop["B2"] = "{%hmerge 2 %}{{ it.n }}"
+    loop["A4"] = "{%tr endfor %}"
+    for k in range(80):
+        loop.merge_cells(start_row=10 + k, start_column=1, end_row=10 + k, end_column=2 + k % 5)
+    path = save(wb, tmp_path / "副本.xlsx")
+    context = {"title": "标题", "items": [{"name": f"第{k}项", "n": k} for k in range(40)]}
+    prepared, fresh = PreparedXlsx(path), PreparedXlsx(path)
+    assert prepared._copier is not None
+    fresh._copier = None  # reads the package at every rendering
+    assert prepared.render(context) == fresh.render(context)
+    assert prepared.render(context) == fresh.render(context)  # and again, from the same copy
+
+
 @pytest.fixture
 def merge_template(tmp_path):
     wb = Workbook()

@@ -6,11 +6,13 @@ documents/forms.py says what goes where; this module knows how openpyxl writes i
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import re
 from copy import copy
 from dataclasses import dataclass
+from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
@@ -23,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from qdocgen.errors import TemplateError, package_error_text
 from qdocgen.render.package import normalise_package
 from qdocgen.render.xlsx.cells import put_value
+from qdocgen.render.xlsx.copies import WorkbookCopier
 from qdocgen.textwidth import text_width
 
 _MARKER = re.compile(r"\{([^{}\s]+)\}")
@@ -49,7 +52,21 @@ class Rule:
 
 
 def open_sheet(template, sheet: str):
-    """The template workbook with only its sheet `sheet` left; TemplateError when it cannot be."""
+    """The template workbook with only its sheet `sheet` left; TemplateError when it cannot be.
+
+    A build makes a form per district and period from one template: the workbook read the
+    first time is kept (render/xlsx/copies.py) and each later form starts from a copy of it,
+    while the template's bytes are unchanged."""
+    try:
+        blob = Path(template).read_bytes()
+    except FileNotFoundError:
+        raise TemplateError(f"找不到填报表模板 {template}") from None
+    except OSError:
+        blob = None  # load_workbook says what is wrong
+    key = (hashlib.sha256(blob).digest(), sheet) if blob is not None else None
+    copier = _COPIES.get(key)
+    if copier is not None:
+        return copier.copy()
     try:
         wb = load_workbook(template)
     except FileNotFoundError:
@@ -61,7 +78,14 @@ def open_sheet(template, sheet: str):
     for name in list(wb.sheetnames):
         if name != sheet:
             del wb[name]
+    if key is not None and (copier := WorkbookCopier.of(wb, blob)) is not None:
+        if len(_COPIES) >= 8:
+            _COPIES.pop(next(iter(_COPIES)))
+        _COPIES[key] = copier
     return wb
+
+
+_COPIES: dict[tuple[bytes, str], WorkbookCopier] = {}  # (template's digest, sheet) → its workbook
 
 
 def package(wb, *, title: str) -> bytes:
@@ -99,8 +123,9 @@ def _width(ws, first: int, last: int) -> float:
 
 
 def _merged_width(ws, cell) -> float:
+    row, col = cell.row, cell.column
     for rng in ws.merged_cells.ranges:
-        if cell.coordinate in rng:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
             return _width(ws, rng.min_col, rng.max_col)
     return _width(ws, cell.column, cell.column)
 

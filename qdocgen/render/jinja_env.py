@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import types
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import wraps
@@ -358,6 +359,38 @@ class Undefined(StrictUndefined):
         return detail
 
 
+class _Layered(Mapping):
+    """Read-only variables: `scope` over `globals`, exactly as `dict(globals, **scope)` would
+    resolve them, without copying either."""
+
+    __slots__ = ("globals", "scope")
+
+    def __init__(self, scope: dict, globals: Mapping):  # noqa: A002 - jinja's name
+        self.scope = scope
+        self.globals = globals
+
+    def __getitem__(self, key):
+        scope = self.scope
+        if key in scope:
+            return scope[key]
+        return self.globals[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self.scope or key in self.globals
+
+    def __iter__(self):
+        return iter(dict.fromkeys([*self.globals, *self.scope]))
+
+    def __len__(self) -> int:
+        return len(self.globals.keys() | self.scope.keys())
+
+    def copy(self) -> dict:  # what jinja asks of a context's variables (debug.py, on an error)
+        return dict(self.globals, **self.scope)
+
+    def __repr__(self) -> str:
+        return repr(self.copy())
+
+
 class Expression(TemplateExpression):
     """A compiled expression (an Excel cell holding one `{{ … }}`, a row loop's list, a chart
     tag's field). An undefined result fails only where it is used, outside the template, so it
@@ -365,8 +398,16 @@ class Expression(TemplateExpression):
     “是否应为“district”？”."""
 
     def __call__(self, *args, **kwargs):
-        context = self._template.new_context(dict(*args, **kwargs))
-        consume(self._template.root_render_func(context))
+        template = self._template
+        if len(args) == 1 and not kwargs and isinstance(args[0], dict):
+            # Evaluated thousands of times per workbook (every Excel cell of every row): the
+            # variables are looked up in the caller's dict, then the template's globals,
+            # rather than both copied into a new dict per call (as jinja's new_context does).
+            parent = _Layered(args[0], template.globals)
+        else:
+            parent = dict(template.globals, **dict(*args, **kwargs))
+        context = template.environment.context_class(template.environment, parent, template.name, template.blocks)
+        consume(template.root_render_func(context))
         value = context.vars["result"]
         if isinstance(value, JinjaUndefined) and self._undefined_to_none:
             return None

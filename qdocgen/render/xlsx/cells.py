@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.styles.cell_style import StyleArray
 
 
 def existing_cells(ws) -> list:
@@ -41,7 +42,7 @@ def copy_format(src, dst) -> None:
     border, alignment, protection and number format one by one costs six look-ups a cell.
     """
     if src.has_style:
-        dst._style = copy(src._style)
+        dst._style = StyleArray(src._style)  # what copy() gives, without its look-ups
     if src.hyperlink is not None:
         dst.hyperlink = copy(src.hyperlink)
     if src.comment is not None:

@@ -11,7 +11,10 @@ from pathlib import Path
 from jinja2 import TemplateError as JinjaError
 from jinja2 import Undefined
 from openpyxl import load_workbook
+from openpyxl.styles.borders import Border
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
@@ -24,6 +27,7 @@ from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format,
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
 from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
 from qdocgen.render.xlsx.columns import ColumnLoopError, expand, has_column_loops, literal
+from qdocgen.render.xlsx.copies import WorkbookCopier
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
@@ -53,6 +57,7 @@ class PreparedXlsx:
             self.blob = self._expand(lambda src: seen.append(src) or [f"(({src}))[0]"])
             self.column_lists = sorted(set(seen))
         wb = self._load()
+        self._copier = WorkbookCopier.of(wb, self.blob)
         reader = TemplateReader(self.env, self.error)
         self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…), as read
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
@@ -99,6 +104,11 @@ class PreparedXlsx:
         except Exception as exc:  # openpyxl refuses the package
             raise TemplateError(f"模板 {self.path} 无法作为 Excel 工作簿打开：{package_error_text(exc)}") from None
 
+    def _fresh(self):
+        """The template's workbook, as `_load` gives it, for one rendering to fill (a copy of
+        the one read when preparing: render/xlsx/copies.py)."""
+        return self._load() if self._copier is None else self._copier.copy()
+
     def error(self, sheet: str | None, place: str, exc: BaseException | str) -> TemplateError:
         """The error for a place: a cell (`C5`), a page header (`页眉（中）`), a chart, a name;
         `exc` is the exception, or what to say."""
@@ -123,7 +133,7 @@ class PreparedXlsx:
         """The filled workbook as normalised (reproducible) .xlsx bytes."""
         if self.column_source is not None:
             return self._with_columns(context).render(context)
-        wb = self._load()
+        wb = self._fresh()
         maps: dict[str, RowMap] = {}
         for sheet in self.sheets:
             if not sheet.dynamic:
@@ -209,6 +219,7 @@ class _SheetWriter:
         # `{%vmerge %}` spans that know their group (render/spans.py): template cell → the
         # group last written there and the index in `merges` of its merge, grown row by row
         self.groups: dict[str, tuple[object, int]] = {}
+        self.by_row: dict[int, list] = {}  # see row_cells
 
     def run(self) -> None:
         ws = self.ws
@@ -233,14 +244,21 @@ class _SheetWriter:
         dim = self.tpl_dims.get(out.template_row)
         if dim is not None:
             copy_row_format(dim, self.ws.row_dimensions[out_row])
-        prepared = {c.col: c for c in self.sheet.cells.get(out.template_row, [])}
-        for col, src in sorted(self.tpl_cells.get(out.template_row, {}).items()):
+        for col, src, tpl in self.row_cells(out.template_row):
             cell = self.ws.cell(row=out_row, column=col)
             copy_format(src, cell)
             self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
-            tpl = prepared.get(col)
             if tpl is not None:
                 self.fill(cell, tpl, out, out_row)
+
+    def row_cells(self, template_row: int) -> list[tuple[int, object, CellTemplate | None]]:
+        """The cells of a template row in column order: (column, template cell, how to fill it)."""
+        found = self.by_row.get(template_row)
+        if found is None:
+            prepared = {c.col: c for c in self.sheet.cells.get(template_row, [])}
+            cells = sorted(self.tpl_cells.get(template_row, {}).items())
+            found = self.by_row[template_row] = [(col, src, prepared.get(col)) for col, src in cells]
+        return found
 
     def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int) -> None:
         if tpl.formula:
@@ -332,19 +350,50 @@ class _SheetWriter:
 
     def apply_merges(self) -> None:
         ws = self.ws
+        cells = ws._cells
+        ranges = ws.merged_cells.ranges  # emptied by clear_cells; no two merges below overlap
+        borders: dict[tuple[int, int], int] = {}  # see _merged_range
         taken: set[tuple[int, int]] = set()
         for r1, c1, r2, c2 in sorted(set(self.merges)):
             if r1 == r2 and c1 == c2:
                 continue
-            cells = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-            name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
-            if cells & taken:
+            area = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+            if area & taken:
+                name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
                 raise self.error(f"{get_column_letter(c1)}{r1}", f"合并区域 {name}（输出中）与另一合并区域重叠")
-            taken |= cells
-            ws.merged_cells.add(MergedCellRange(ws, name))
-            for r, c in sorted(cells - {(r1, c1)}):
-                if ws.cell(r, c).value is not None:
-                    ws.cell(r, c).value = None
+            taken |= area
+            ranges.add(_merged_range(ws, r1, c1, r2, c2, borders))
+            for r, c in sorted(area - {(r1, c1)}):
+                cell = cells.get((r, c))
+                if cell is None:
+                    ws.cell(r, c)
+                elif cell.value is not None:
+                    cell.value = None
+
+
+def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> MergedCellRange:
+    """`MergedCellRange(ws, "B2:D5")`, as openpyxl makes it, giving the top-left cell the right
+    and bottom borders of the bottom-right one, with the border that gives remembered in
+    `borders` by the two cells' border ids (the same pair recurs on every row of a table)."""
+    rng = MergedCellRange.__new__(MergedCellRange)
+    rng.ws = ws
+    CellRange.__init__(rng, min_col=c1, min_row=r1, max_col=c2, max_row=r2)
+    start = ws._cells.get((r1, c1))
+    if start is None:
+        start = ws.cell(row=r1, column=c1)
+    rng.start_cell = start
+    end = ws._cells.get((r2, c2))
+    if end is not None:
+        for cell in (start, end):
+            if not cell._style:  # as reading a cell's border does
+                cell._style = StyleArray()
+        key = (start._style.borderId, end._style.borderId)
+        if key in borders:
+            start._style.borderId = borders[key]
+        else:
+            start.border += Border(right=end.border.right, bottom=end.border.bottom)
+            borders[key] = start._style.borderId
+    return rng
 
 
 def _carried_charts(blob: bytes, wb) -> dict:

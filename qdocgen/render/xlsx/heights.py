@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from qdocgen.render.xlsx.cells import existing_cells
 from qdocgen.textwidth import text_width
@@ -15,6 +16,7 @@ PX_PER_WIDTH_UNIT = 7.0
 DEFAULT_ROW_HEIGHT = 15.0
 
 
+@lru_cache(maxsize=4096)  # the same texts (a plan's rows, statuses) recur in every district's table
 def text_lines(text: str, width_px: float, size_pt: float) -> int:
     """How many lines `text` takes when wrapped in a cell `width_px` wide at `size_pt`."""
     full = size_pt * 96 / 72
@@ -35,6 +37,7 @@ def fit_row_heights(ws, row_count: int) -> None:
     widths = _ColumnWidths(ws)
     need: dict[int, float] = {}
     tall: list[tuple[range, float]] = []
+    looks: dict[tuple[int, int], tuple[bool, float]] = {}  # (alignment, font) ids → wrapping, size
     for cell in existing_cells(ws):
         row, col = cell.row, cell.column
         text = cell.value if isinstance(cell.value, str) else None
@@ -42,12 +45,18 @@ def fit_row_heights(ws, row_count: int) -> None:
             text = str(cell.value)
         if (row, col) in covered or not text:
             continue
-        if not (cell.alignment and cell.alignment.wrap_text) and "\n" not in text:
+        style = cell._style
+        key = (style.alignmentId, style.fontId) if style else (0, 0)
+        look = looks.get(key)
+        if look is None:
+            wrap = bool(cell.alignment and cell.alignment.wrap_text)
+            look = looks[key] = (wrap, float(cell.font.sz or 11) if cell.font else 11.0)
+        wrap, size = look
+        if not wrap and "\n" not in text:
             continue
         rng = merged.get((row, col))
         cols = range(col, (rng.max_col if rng else col) + 1)
         width_px = sum(widths.px(c) for c in cols) - 6  # less the cell's padding
-        size = float(cell.font.sz or 11) if cell.font else 11.0
         height = text_lines(text, width_px, size) * size * LINE_FACTOR + ROW_PADDING
         if rng and rng.max_row > rng.min_row:
             tall.append((range(rng.min_row, rng.max_row + 1), height))
