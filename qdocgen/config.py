@@ -163,8 +163,9 @@ class NoticeSettings:
     public: str = ""  # 公开属性 (此件公开发布 / 此件不予公开); empty: none
     first_number: int = 1  # the running number of a year's first notice in doc_number's {n}
     # the city notice's annex: one row per measure and one column per unit ("matrix"), or one
-    # row per measure and unit ("list"); the templates read it as notice.annex
-    annex: str = "matrix"
+    # row per measure and unit ("list"); "auto": the matrix for up to MATRIX_MAX_UNITS units, the
+    # list for more (their columns would not fit a landscape page). Templates read notice.annex.
+    annex: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "contact": Text(""),
         "public": Text(""),
         "first_number": Integer(1, 1, 9999),
-        "annex": Choice("matrix", choices=("matrix", "list")),
+        "annex": Choice("auto", choices=("auto", "matrix", "list")),
     },
     "forms": {"note_when_missed": Boolean(False)},
     "render": {"values": Values({})},
@@ -497,8 +498,9 @@ def example_config() -> str:
         '# public = "此件公开发布"',
         "# 发文字号含 {n} 时（如 某质强办〔{year}〕{n}号），每年第一份通报的序号",
         "# first_number = 1",
-        "# 全市通报的附件：matrix（每项指标一行、每个区一列，格中为完成值和完成标记）或 list（每项指标每个区一行）",
-        '# annex = "matrix"',
+        "# 全市通报的附件：matrix（每项指标一行、每个区一列，格中为完成值和完成标记）或 list（每项指标每个区一行）；",
+        "# auto（默认）为 9 个以内的单位用 matrix，更多时用 list（10 列以上在横向页面上放不下）",
+        '# annex = "auto"',
         "",
         "# 填报表",
         "[forms]",

@@ -187,6 +187,23 @@ def test_nine_units_fill_the_page_without_wrapping(data_dir):
     assert ["99.96▲", "99.95"] in cells and ["12345▲", "12000"] in cells
 
 
+def test_ten_units_get_the_list_unless_the_matrix_is_asked_for(data_dir):
+    """By default ([notice] annex = "auto") a tenth unit's column would not fit the landscape page:
+    the annex is the list; asked for, the matrix is made all the same."""
+    from qdocgen.documents.notice import annex_form
+
+    assert [annex_form("auto", n) for n in (3, 9, 10, 40)] == ["matrix", "matrix", "list", "list"]
+    assert annex_form("matrix", 40) == "matrix" and annex_form("list", 5) == "list"
+    ws = workspace(data_dir)
+    extra = tuple(District(f"新{i}区", f"新{i}") for i in range(5))
+    ws.__dict__["plan"] = dataclasses.replace(ws.plan, districts=(*ws.plan.districts, *extra))
+    context = NoticeMaker(ws, date="2019-01-15", charts=False).context(Y2018, None)
+    assert context["notice"]["annex"] == "list"
+    ws = workspace(data_dir, '[notice]\nannex = "matrix"\n')
+    ws.__dict__["plan"] = dataclasses.replace(ws.plan, districts=(*ws.plan.districts, *extra))
+    assert NoticeMaker(ws, date="2019-01-15", charts=False).context(Y2018, None)["notice"]["annex"] == "matrix"
+
+
 def test_list_annex_keeps_labels_and_never_wraps_a_percentage(data_dir):
     """[notice] annex = "list": every row carries its 序号 and 指标 (no merged cell to lose
     across a page), and a 完成率 such as 133.3% fits its column in the table's size."""

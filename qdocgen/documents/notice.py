@@ -109,6 +109,17 @@ def default_date(ws: Workspace, period: Period) -> date:
     return next_working_day(day)
 
 
+MATRIX_MAX_UNITS = 9  # a 指标×区 matrix of more units' columns wraps its figures on a landscape page
+
+
+def annex_form(setting: str, units: int) -> str:
+    """The city notice's annex as templates see it (notice.annex): "matrix" or "list"; [notice]
+    annex = "auto" is the matrix for up to MATRIX_MAX_UNITS units."""
+    if setting == "auto":
+        return "matrix" if units <= MATRIX_MAX_UNITS else "list"
+    return setting
+
+
 def number_text(pattern: str, year: int, n: int) -> str:
     """'佛质强办〔2019〕3号' from '佛质强办〔{year}〕{n}号'."""
     return pattern.replace("{year}", str(year)).replace("{n}", str(n))
@@ -287,7 +298,7 @@ class NoticeMaker:
             genre="通报" if district is None else settings.district_genre,
             contact=settings.contact,
             public=settings.public,
-            annex=settings.annex,
+            annex=annex_form(settings.annex, len(plan.districts)),
             trend=self.ws.trend(period),
         )
 

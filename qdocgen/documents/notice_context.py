@@ -45,7 +45,7 @@ NOTICE_VARIABLES: dict[str, str] = {
     "report_gaps": "存在问题中是否要单独列出未报送的指标（有未报送、但并非一项也未报送时为 true）",
     "sections": "“一、总体情况”之后各部分的序号：results（主要成效，没有完成的指标时为 none）、problems（存在问题，没有未完成的指标、也没有需要单独列出的未报送指标时为 none）、next（下一步工作要求），如 二、三、四；有部分略去时序号依次前移",
     "指标列表各项": "progress[] 的全部字段，另有 target_q、year_target_q、actual_q（带单位）、gap_q（差额，比率写作“个百分点”）、above_q（比率超过目标的个百分点）、previous_status、streak（连续未完成的时段数）、streak_text（连续两年）、partial（目标是否按进度折算）、final_year（累计指标的目标年度）、target_cell（表格中的目标值）、place、note_text（报送的说明，去掉句末标点，供正文引用）；数字按 docs/progress.md 第七节的显示规则写出，与状态一致",
-    "notice.annex": "全市通报附件的形式：matrix（指标×区矩阵：每项指标一行、每个区一列，默认）或 list（每项指标每个区一行），即 qdocgen.toml [notice] annex；区的文件只有本区，总是逐项列出",
+    "notice.annex": "全市通报附件的形式：matrix（指标×区矩阵：每项指标一行、每个区一列）或 list（每项指标每个区一行），由 qdocgen.toml [notice] annex 决定（默认 auto：9 个以内的单位为 matrix，更多为 list）；区的文件只有本区，总是逐项列出",
     "matrix": "全市通报的指标×区矩阵：units（各区名，按计划顺序，表头的列循环用）；rows（分解到各区、本时段有考核目标的指标，每项一行：row、measure、unit、cells（每区一格，与 units 同序：status、actual（完成值，不带单位、不写千位分隔符，未报送时为空）、target（目标值，同上）、note）、total（各区合计的一格，字段同 cells，没有合计时 status 为空或“不适用”））；city（全市性指标的各行，字段同 annex，本时段无考核目标、也没有报送完成值或说明的不列）；notes（各区报送了说明的各项，如定性任务的进展、未完成的原因，字段同 annex，按计划中的指标和区的顺序）；omitted（本时段没有考核目标、未列入矩阵的分解到各区的指标项数）；untotalled（是否有指标没有合计，如比率类）",
     "annex": "附件表格各行：row、measure、place（区或全市）、first（该指标的第一行）、target_cell、actual_q、ratio_text、status、note",
     "chart": "附件图表的数据，每项一根柱：label（区名或指标名）、ratio（全市通报为各区的完成比例，区通报为各项指标的完成率，1 = 100%，按显示规则取舍：未完成的不会是 100%）、missed（是否未完成）；全市通报为有完成比例的各区（按计划中的顺序），区通报为本区有完成率的各项指标。图表的用法见第二节“图表”",
@@ -87,7 +87,7 @@ class NoticeOptions:
     genre: str = "通报"  # 通报 or 函 (a district's own document)
     contact: str = ""
     public: str = ""
-    annex: str = "matrix"  # the city notice's annex: "matrix" (指标×区) or "list"
+    annex: str = "matrix"  # the city notice's annex: "matrix" (指标×区) or "list" (notice.annex_form)
     trend: Trend | None = None
 
 
