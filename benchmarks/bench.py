@@ -109,6 +109,7 @@ QDOCGEN = [sys.executable, "-m", "qdocgen"]
 def bench_notice(rounds: int) -> dict:
     from docxtpl import DocxTemplate
 
+    from qdocgen import display
     from qdocgen.documents.notice import CITY_TEMPLATE, DISTRICT_TEMPLATE, NoticeMaker
     from qdocgen.figures.period import Period
     from qdocgen.render.docx.engine import PreparedDocx
@@ -128,6 +129,7 @@ def bench_notice(rounds: int) -> dict:
             return prepared.render(context)
 
         def whole(who=who):  # what a build does for one notice: its context, chart and document
+            display._shown.cache_clear()  # as for a notice whose figures no document before it showed
             return maker.render(period, who, maker.context(period, who))
 
         def ours(same=same, context=context):

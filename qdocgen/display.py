@@ -152,17 +152,22 @@ def whole_percent(value: float | None) -> str:
 
 
 def show(r: Result) -> Shown:
-    """All texts of one result's figures."""
-    unit = r.measure.unit
-    target, actual, dec = pair(r.target, r.actual, unit, r.status)
-    ratio_text, ratio_value = ratio(r.ratio, r.status)
+    """All texts of one result's figures (kept: a build's notices and tables show each result
+    many times, and the texts follow from the figures alone)."""
+    return _shown(r.measure.unit, r.target, r.actual, r.year_target, r.status, r.ratio)
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _shown(unit: str, target, actual, year_target, status: str, ratio_value) -> Shown:
+    target_text, actual_text, dec = pair(target, actual, unit, status)
+    ratio_text, ratio_shown = ratio(ratio_value, status)
     return Shown(
-        target=target,
-        year_target=number(r.year_target, unit),
-        actual=actual,
-        gap=gap(target, actual, unit, dec) if r.status == MISSED else "",
+        target=target_text,
+        year_target=number(year_target, unit),
+        actual=actual_text,
+        gap=gap(target_text, actual_text, unit, dec) if status == MISSED else "",
         ratio=ratio_text,
-        ratio_value=ratio_value,
+        ratio_value=ratio_shown,
         decimals=dec,
     )
 

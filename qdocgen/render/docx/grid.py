@@ -24,23 +24,35 @@ def _span(cell) -> int:
 
 
 def _widest(table) -> tuple[int, list[int] | None]:
-    """The number of grid columns the widest row spans, and their widths (None where a cell of
-    that row has no width)."""
-    widest, widths = 0, None
-    for row in table.findall(W + "tr"):
-        spans, cols = 0, []
-        for cell in row.findall(W + "tc"):
-            props = cell.find(W + "tcPr")
-            width = props.find(W + "tcW") if props is not None else None
-            n = _span(cell)
-            spans += n
-            if width is None or not (width.get(W + "w") or "").isdigit() or cols is None:
-                cols = None
-            else:
-                cols += [int(width.get(W + "w")) // n] * n
+    """The number of grid columns the widest row spans (the first such row), and their widths
+    (None where a cell of that row has no width). The rows' spans are counted in one pass over
+    the table's gridSpans; only the widest row is read cell by cell."""
+    rows = table.findall(W + "tr")
+    extra: dict = {}  # row → its cells' gridSpan beyond 1, read as _span reads them
+    for span in table.iter(W + "gridSpan"):
+        props = span.getparent()
+        cell = props.getparent()
+        if props.tag == W + "tcPr" and cell is not None and cell.tag == W + "tc":
+            if cell.find(W + "tcPr") is props and props.find(W + "gridSpan") is span:
+                row = cell.getparent()
+                extra[row] = extra.get(row, 0) + max(int(span.get(W + "val", "1")), 1) - 1
+    widest, first = 0, None
+    for row in rows:
+        spans = len(row.findall(W + "tc")) + extra.get(row, 0)
         if spans > widest:
-            widest, widths = spans, cols
-    return widest, widths
+            widest, first = spans, row
+    if first is None:
+        return 0, None
+    cols: list[int] | None = []
+    for cell in first.findall(W + "tc"):
+        props = cell.find(W + "tcPr")
+        width = props.find(W + "tcW") if props is not None else None
+        n = _span(cell)
+        if width is None or not (width.get(W + "w") or "").isdigit() or cols is None:
+            cols = None
+        else:
+            cols += [int(width.get(W + "w")) // n] * n
+    return widest, cols
 
 
 def _fitted(old: list[int], new: list[int]) -> list[int]:
