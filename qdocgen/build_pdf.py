@@ -79,8 +79,16 @@ def convert_pdfs(
             expected = (entry(rel) or {}).get(BLANK_KEY, True) is not False
             source = copies.form(document, unnumbered=expected)
             first[source] = (document, expected if source != document else None)
-        again: dict[Path, tuple[Path, bool | None]] = {}
-        for source, error in progress(converted(first), len(first)):
+        again: dict[Path, tuple[Path, bool | None]] = {}  # the other form, converted as soon as a process is free
+        more: list[Path] = []
+        for source, error in progress(converted(first, more=more), len(first)):
+            if source in again:  # a second conversion: its form is the right one
+                document, blank = again[source]
+                if error is not None:  # its PDF from an earlier build, if any, stays: the record says it is old
+                    failed.append((documents[document], error))
+                else:
+                    done(document, source, blank)
+                continue
             document, expected = first[source]
             if error is not None:
                 failed.append((documents[document], error))
@@ -90,17 +98,14 @@ def convert_pdfs(
                 continue
             pages, blank = last_pages(pdf_of(source).read_bytes())
             if pages % 2:  # the blank page left out (LibreOffice before 7.4): made with a page break
-                again[copies.form(document, unnumbered=True, blank_page=True)] = (document, True)
+                other, blank = copies.form(document, unnumbered=True, blank_page=True), True
             elif blank != expected:  # the other case: the other form is the right one
-                again[copies.form(document, unnumbered=blank)] = (document, blank)
+                other = copies.form(document, unnumbered=blank)
             else:
                 done(document, source, blank)
-        for source, error in converted(again):
-            document, blank = again[source]
-            if error is not None:  # its PDF from an earlier build, if any, stays: the record says it is old
-                failed.append((documents[document], error))
-            else:
-                done(document, source, blank)
+                continue
+            again[other] = (document, blank)
+            more.append(other)
 
 
 class _Copies:

@@ -106,9 +106,15 @@ def _cost(path: Path) -> float:
     return (size + 20_000) * _COST.get(path.suffix.lower(), 2.0)
 
 
-def converted(files: Iterable[Path], *, processes: int | None = None) -> Iterator[tuple[Path, str | None]]:
+def converted(
+    files: Iterable[Path], *, processes: int | None = None, more: list[Path] | None = None
+) -> Iterator[tuple[Path, str | None]]:
     """Convert each of `files` to PDF beside it (pdf_of); yield (file, None) as each PDF is
     written, (file, message) for each that failed, in the order they finish.
+
+    `more`: a list the caller may add files to while iterating (after a file it was given made
+    it want another); they are converted too, in a process started as soon as one is free, so
+    they need not wait for the end of the others.
 
     UserError (SOFFICE_MISSING) when LibreOffice is not installed."""
     files = [Path(f) for f in files]
@@ -119,7 +125,7 @@ def converted(files: Iterable[Path], *, processes: int | None = None) -> Iterato
         raise UserError(SOFFICE_MISSING)
     count = process_count(len(files)) if processes is None else max(1, processes)
     with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
-        yield from _Converter(soffice, Path(tmp)).run(batches(files, count), count)
+        yield from _Converter(soffice, Path(tmp)).run(batches(files, count), count, more)
 
 
 @dataclass
@@ -140,10 +146,16 @@ class _Converter:
         self.events: queue.Queue = queue.Queue()
         self.started = 0
 
-    def run(self, todo: list[list[Path]], at_once: int) -> Iterator[tuple[Path, str | None]]:
+    def run(
+        self, todo: list[list[Path]], at_once: int, more: list[Path] | None = None
+    ) -> Iterator[tuple[Path, str | None]]:
         running: dict[int, _Process] = {}
+        more = [] if more is None else more
         try:
-            while todo or running:
+            while todo or running or more:
+                if more:  # files the caller added since: one more batch
+                    todo.append([Path(f) for f in more])
+                    more.clear()
                 while todo and len(running) < at_once:
                     proc = self._start(todo.pop(0))
                     if isinstance(proc, _Process):

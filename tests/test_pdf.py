@@ -71,6 +71,24 @@ def test_each_file_converted_beside_itself_and_a_bad_one_named(tmp_path):
 
 
 @needs_soffice
+def test_files_added_while_converting_are_converted_too(tmp_path):
+    """A file the caller adds to `more` after one is done (the other form of a 通报) is converted
+    in a process of its own, without waiting for the rest."""
+    first, later, last = (tmp_path / f"{n}.xlsx" for n in ("一", "二", "三"))
+    for path in (first, later, last):
+        path.write_bytes(FORM.read_bytes())
+    more: list[Path] = []
+    seen = []
+    for source, error in pdf.converted([first, last], processes=1, more=more):
+        assert error is None
+        seen.append(source)
+        if source == first:
+            more.append(later)
+    assert sorted(seen) == sorted([first, later, last]) and seen[0] == first
+    assert all(pdf_pages(p.with_suffix(".pdf").read_bytes()) >= 1 for p in (first, later, last))
+
+
+@needs_soffice
 def test_a_build_converts_only_what_changed_and_names_failures(tmp_path):
     table = TABLE.read_bytes()
     ws = Workspace(data_dir=DATA)
