@@ -189,6 +189,19 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 self._SAFE_ATTRIBUTES[key] = safe
         return safe
 
+    _DICT_ATTRIBUTES = frozenset(dir(dict))
+
+    def getattr(self, obj, attribute):
+        """`x.name`: jinja tries the attribute, then the item. A plain dict has no attributes but
+        its methods, so for any other name the item is the answer — without raising and catching
+        an AttributeError first (the contexts are dicts, read thousands of times a document)."""
+        if type(obj) is dict and attribute not in self._DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
     # -- limits ----------------------------------------------------------------------------
 
     def call_binop(self, context, operator_: str, left, right):
