@@ -338,8 +338,9 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
         }
     # 序时进度 is said of the measures whose target it shares out, and the rest named by kind
     assessed = [r for r in ev.results if r.status in ASSESSED and r.target is not None]
-    partial = [r for r in assessed if r.year_target is not None and abs(r.target - r.year_target) > 1e-9]
-    whole = [r for r in assessed if r not in partial]
+    partial, whole = [], []  # (split in one pass: `r not in partial` compared every pair of results)
+    for r in assessed:
+        (partial if r.year_target is not None and abs(r.target - r.year_target) > 1e-9 else whole).append(r)
     ctx["prorated_some"] = not period.is_year and bool(partial)
     ctx["prorated_all"] = ctx["prorated_some"] and not whole
     # the kinds a reader knows by name (比率类、节点类), with 等 when others keep their targets too
