@@ -79,7 +79,7 @@ def convert_pdfs(
             expected = (entry(rel) or {}).get(BLANK_KEY, True) is not False
             source = copies.form(document, unnumbered=expected)
             first[source] = (document, expected if source != document else None)
-        again: dict[Path, tuple[Path, bool | None]] = {}  # the other form, converted as soon as a process is free
+        again: dict[Path, tuple[Path, bool | None]] = {}  # the other form, converted at once in a process of its own
         more: list[Path] = []
         for source, error in progress(converted(first, more=more), len(first)):
             if source in again:  # a second conversion: its form is the right one

@@ -113,8 +113,8 @@ def converted(
     written, (file, message) for each that failed, in the order they finish.
 
     `more`: a list the caller may add files to while iterating (after a file it was given made
-    it want another); they are converted too, in a process started as soon as one is free, so
-    they need not wait for the end of the others.
+    it want another); they are converted too, in a process of their own started at once (such
+    files are few), so they need not wait for the others.
 
     UserError (SOFFICE_MISSING) when LibreOffice is not installed."""
     files = [Path(f) for f in files]
@@ -153,9 +153,13 @@ class _Converter:
         more = [] if more is None else more
         try:
             while todo or running or more:
-                if more:  # files the caller added since: one more batch
-                    todo.append([Path(f) for f in more])
+                if more:  # files the caller added since (few: a 通报's other form): started now, not queued
+                    proc = self._start([Path(f) for f in more])
                     more.clear()
+                    if isinstance(proc, _Process):
+                        running[proc.number] = proc
+                    else:
+                        yield from proc
                 while todo and len(running) < at_once:
                     proc = self._start(todo.pop(0))
                     if isinstance(proc, _Process):

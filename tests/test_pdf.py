@@ -73,7 +73,7 @@ def test_each_file_converted_beside_itself_and_a_bad_one_named(tmp_path):
 @needs_soffice
 def test_files_added_while_converting_are_converted_too(tmp_path):
     """A file the caller adds to `more` after one is done (the other form of a 通报) is converted
-    in a process of its own, without waiting for the rest."""
+    in a process of its own started at once, without waiting for the rest."""
     first, later, last = (tmp_path / f"{n}.xlsx" for n in ("一", "二", "三"))
     for path in (first, later, last):
         path.write_bytes(FORM.read_bytes())
