@@ -194,6 +194,20 @@ def subject_of(plan: Plan) -> str:
     return re.sub(r"(三年|五年)?行动计划$|(工作)?(实施)?方案$|计划$", "", title) or title
 
 
+def prorated(r: Result) -> bool:
+    """Whether the period's target is a share of a larger one (序时进度, or a cumulative
+    measure's part): it differs from the year's."""
+    return r.target is not None and r.year_target is not None and abs(r.target - r.year_target) > 1e-9
+
+
+def milestone_words(r: Result) -> tuple[str | None, str]:
+    """A milestone's target and figure in words: '完成' (None when it has no target), and
+    '已完成' / '未完成' ('' when not reported)."""
+    return ("完成" if r.target is not None else None), (
+        "" if r.actual is None else ("已完成" if r.actual >= 1 else "未完成")
+    )
+
+
 def item(r: Result, place: str | None = None) -> dict:
     """A result as the notice's sentences and table use it; every figure's text follows the
     display rule (qdocgen/display.py), so a missed item never reads as if it were met."""
@@ -202,13 +216,13 @@ def item(r: Result, place: str | None = None) -> dict:
     milestone = r.measure.kind == "milestone"
     shown = display.show(r)
     ctx["place"] = place or r.district or "全市"
-    ctx["partial"] = r.target is not None and r.year_target is not None and abs(r.target - r.year_target) > 1e-9
-    ctx["target_q"] = "完成" if milestone and r.target is not None else display.with_unit(shown.target, unit)
+    ctx["partial"] = prorated(r)
+    ctx["target_q"] = display.with_unit(shown.target, unit)
     ctx["year_target_q"] = display.with_unit(shown.year_target, unit)
+    ctx["actual_q"] = display.with_unit(shown.actual, unit)
     if milestone:
-        ctx["actual_q"] = "" if r.actual is None else ("已完成" if r.actual >= 1 else "未完成")
-    else:
-        ctx["actual_q"] = display.with_unit(shown.actual, unit)
+        target, ctx["actual_q"] = milestone_words(r)
+        ctx["target_q"] = target if target is not None else ctx["target_q"]
     ctx["gap_q"] = display.with_unit(shown.gap, "个百分点" if unit == "%" else unit)
     # a rate above its target: by how much, in 个百分点 (a 完成率 of a 合格率 reads wrong)
     ctx["above_q"] = ""
@@ -340,7 +354,7 @@ def _common(plan: Plan, ev: Evaluation, district: str | None, opts: NoticeOption
     assessed = [r for r in ev.results if r.status in ASSESSED and r.target is not None]
     partial, whole = [], []  # (split in one pass: `r not in partial` compared every pair of results)
     for r in assessed:
-        (partial if r.year_target is not None and abs(r.target - r.year_target) > 1e-9 else whole).append(r)
+        (partial if prorated(r) else whole).append(r)
     ctx["prorated_some"] = not period.is_year and bool(partial)
     ctx["prorated_all"] = ctx["prorated_some"] and not whole
     # the kinds a reader knows by name (比率类、节点类), with 等 when others keep their targets too
@@ -549,11 +563,10 @@ def _matrix_cell(r: Result | None) -> dict:
     if r is None:
         return {"status": "", "actual": "", "target": "", "note": ""}
     shown = display.show(r)
+    actual, target = shown.actual, shown.target
     if r.measure.kind == "milestone":
-        actual = "" if r.actual is None else ("已完成" if r.actual >= 1 else "未完成")
-        target = "完成" if r.target is not None else ""
-    else:
-        actual, target = shown.actual, shown.target
+        words, actual = milestone_words(r)
+        target = words or ""
     return {
         "status": r.status,
         "actual": "" if r.status == NOT_REPORTED else actual.replace(",", ""),
@@ -566,11 +579,14 @@ def city_matrix(plan: Plan, ev: Evaluation, annex: list[dict]) -> dict:
     """The annex as a 指标×区 matrix: a row per measure shared out to the units that has a
     target in the period, a cell per unit (and one for the units' total); the city's own
     measures as list rows. Measures without a target in the period are counted, not listed."""
+    by_measure: dict[int, list[Result]] = {}  # each measure's results, found in one pass
+    for r in ev.results:
+        by_measure.setdefault(id(r.measure), []).append(r)
     rows, omitted = [], 0
     for measure in plan.measures:
         if measure.is_city:
             continue
-        results = [r for r in ev.results if r.measure is measure]
+        results = by_measure.get(id(measure), [])
         if not any(r.status in ASSESSED for r in results if r.scope == "district"):
             omitted += 1
             continue
@@ -596,7 +612,7 @@ def city_matrix(plan: Plan, ev: Evaluation, annex: list[dict]) -> dict:
         item(r)
         for measure in plan.measures
         for r in sorted(
-            (r for r in ev.results if r.measure is measure and r.scope == "district" and (r.note or "").strip()),
+            (r for r in by_measure.get(id(measure), []) if r.scope == "district" and (r.note or "").strip()),
             key=lambda r: order.get(r.district, len(order)),
         )
     ]
