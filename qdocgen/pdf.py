@@ -287,8 +287,3 @@ def last_pages(pdf: bytes) -> tuple[int, bool]:
     except (PyPdfError, ValueError, KeyError, OSError):
         return 0, False
     return count, _PAINTING.search(data) is None
-
-
-def blank_before_last_page(pdf: bytes) -> bool:
-    """Whether the page before a PDF's last one shows nothing (see last_pages)."""
-    return last_pages(pdf)[1]

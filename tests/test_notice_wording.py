@@ -184,7 +184,7 @@ def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
     """The 版记's section starts on an even page (Word, WPS and LibreOffice put a blank page before
     it where the text ends on an even page); with a blank page before it, neither page is
     numbered (GB/T 9704 7.5): the copy `build --pdf` converts then has the 版记 page unnumbered."""
-    from qdocgen.pdf import blank_before_last_page, converted
+    from qdocgen.pdf import converted, last_pages
     from qdocgen.render.docx.gbt9704 import imprint_unnumbered
 
     blob = maker(data_dir).district(Y2018, "南海")
@@ -201,7 +201,7 @@ def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
     as_is, unnumbered = (_pdf_pages(tmp_path / k / "n.pdf") for k in ("as_is", "unnumbered"))
     assert len(as_is) == len(unnumbered) and len(as_is) % 2 == 0  # the 版记 on an even page, either way
     assert "印发" in as_is[-1] and "印发" in unnumbered[-1]
-    blank = blank_before_last_page((tmp_path / "as_is" / "n.pdf").read_bytes())
+    blank = last_pages((tmp_path / "as_is" / "n.pdf").read_bytes())[1]
     assert blank is (as_is[-2].strip() == "") is (unnumbered[-2].strip() == "")
     assert PAGE_NUMBER.search(as_is[-1]) and not PAGE_NUMBER.search(unnumbered[-1])
     assert PAGE_NUMBER.search(unnumbered[0])  # while the pages before them keep theirs
@@ -213,7 +213,7 @@ def test_build_pdf_gives_each_imprint_page_the_number_its_case_wants(data_dir, t
     from qdocgen.build import RECORD, run_build
     from qdocgen.build_pdf import BLANK_KEY
     from qdocgen.documents.catalog import notice_jobs
-    from qdocgen.pdf import blank_before_last_page
+    from qdocgen.pdf import last_pages
 
     if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
         pytest.skip("LibreOffice 或 poppler 未安装")
@@ -228,7 +228,7 @@ def test_build_pdf_gives_each_imprint_page_the_number_its_case_wants(data_dir, t
         for job in jobs:
             pdf = (out / job.path).with_suffix(".pdf")
             pages = _pdf_pages(pdf)
-            blank = blank_before_last_page(pdf.read_bytes())
+            blank = last_pages(pdf.read_bytes())[1]
             assert len(pages) % 2 == 0 and "印发" in pages[-1]
             assert bool(PAGE_NUMBER.search(pages[-1])) is not blank, job.path  # GB/T 9704 7.5
             assert record["outputs"][job.path][BLANK_KEY] is blank
