@@ -19,7 +19,9 @@ NUMBERS = "openpyxl.compat.numbers"
 def openpyxl_without_numpy() -> None:
     if NUMBERS in sys.modules or "openpyxl" in sys.modules:
         return
-    module = types.ModuleType(NUMBERS, "openpyxl's number types, as it defines them without numpy (qdocgen.lean_imports)")
+    module = types.ModuleType(
+        NUMBERS, "openpyxl's number types, as it defines them without numpy (qdocgen.lean_imports)"
+    )
     module.NUMERIC_TYPES = (int, float, Decimal)
     module.NUMPY = False
     sys.modules[NUMBERS] = module
