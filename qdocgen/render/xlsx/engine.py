@@ -33,6 +33,7 @@ from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
 from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
+from qdocgen.render.xlsx.writer import workbook_bytes
 
 _ERRORS = (JinjaError, *RUNTIME_ERRORS)
 
@@ -170,9 +171,7 @@ class PreparedXlsx:
         wb.properties.created = stamp
         wb.properties.modified = stamp
         wb.properties.lastModifiedBy = None
-        buf = io.BytesIO()
-        wb.save(buf)
-        package = replace_parts(buf.getvalue(), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
+        package = replace_parts(workbook_bytes(wb), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
         return normalise_package(package)
 
     def _move_formulas(self, ws, mover: ReferenceMover) -> None:
