@@ -1,0 +1,39 @@
+"""qdocgen keeps numpy out of the process (qdocgen/lean_imports.py) without changing openpyxl's behaviour."""
+
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_build_command_never_imports_numpy_and_openpyxl_takes_the_plain_number_types():
+    code = (
+        "import sys, qdocgen, openpyxl\n"
+        "from openpyxl.compat.numbers import NUMERIC_TYPES, NUMPY\n"
+        "from qdocgen.render.xlsx import engine\n"
+        "print('numpy' in sys.modules, NUMPY, [t.__name__ for t in NUMERIC_TYPES])\n"
+        "import numpy\n"  # still importable by whoever wants it
+        "print(numpy.__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+    )
+    if "No module named 'numpy'" in out.stderr:  # numpy not installed here: the first line is what matters
+        first = out.stdout.splitlines()[0]
+    else:
+        assert out.returncode == 0, out.stderr
+        first, second = out.stdout.splitlines()
+        assert second == "numpy"
+    assert first == "False False ['int', 'float', 'Decimal']"
+
+
+def test_a_workbook_written_with_the_plain_number_types_keeps_its_numbers(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append([1, 2.5, Decimal("3.25"), True, "4"])
+    wb.save(tmp_path / "n.xlsx")
+    row = [c.value for c in openpyxl.load_workbook(tmp_path / "n.xlsx").active[1]]
+    assert row == [1, 2.5, 3.25, True, "4"]
