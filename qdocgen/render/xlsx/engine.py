@@ -11,6 +11,7 @@ from pathlib import Path
 from jinja2 import TemplateError as JinjaError
 from jinja2 import Undefined
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles.borders import Border
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -241,22 +242,41 @@ class _SheetWriter:
 
     def write_row(self, out_row: int, out: OutRow) -> None:
         dim = self.tpl_dims.get(out.template_row)
+        ws = self.ws
         if dim is not None:
-            copy_row_format(dim, self.ws.row_dimensions[out_row])
-        for col, src, tpl in self.row_cells(out.template_row):
-            cell = self.ws.cell(row=out_row, column=col)
-            copy_format(src, cell)
-            self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
+            copy_row_format(dim, ws.row_dimensions[out_row])
+        cells = ws._cells
+        for col, src, tpl, style, plain in self.row_cells(out.template_row):
+            if plain and (out_row, col) not in cells:
+                # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
+                # (thousands a table): the new cell takes a copy of the template cell's style
+                cell = Cell(ws, row=out_row, column=col, style_array=style)
+                ws._add_cell(cell)
+            else:
+                cell = ws.cell(row=out_row, column=col)
+                copy_format(src, cell)
+                self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
             if tpl is not None:
                 self.fill(cell, tpl, out, out_row)
 
-    def row_cells(self, template_row: int) -> list[tuple[int, object, CellTemplate | None]]:
-        """The cells of a template row in column order: (column, template cell, how to fill it)."""
+    def row_cells(self, template_row: int) -> list[tuple]:
+        """The cells of a template row in column order: (column, template cell, how to fill it
+        (None: its format only), its style (None: none), whether it has neither hyperlink nor
+        comment)."""
         found = self.by_row.get(template_row)
         if found is None:
             prepared = {c.col: c for c in self.sheet.cells.get(template_row, [])}
             cells = sorted(self.tpl_cells.get(template_row, {}).items())
-            found = self.by_row[template_row] = [(col, src, prepared.get(col)) for col, src in cells]
+            found = self.by_row[template_row] = [
+                (
+                    col,
+                    src,
+                    prepared.get(col),
+                    src._style if src.has_style else None,
+                    src.hyperlink is None and src.comment is None,
+                )
+                for col, src in cells
+            ]
         return found
 
     def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int) -> None:
@@ -270,9 +290,9 @@ class _SheetWriter:
             cell.value = copy(tpl.value)
             return
         try:
-            down = _span(tpl.vmerge, out.scope)
-            across = _span(tpl.hmerge, out.scope)
-            if getattr(down, "group", None) is not None and across != 0:
+            down = 1 if tpl.vmerge is None else _span(tpl.vmerge, out.scope)
+            across = 1 if tpl.hmerge is None else _span(tpl.hmerge, out.scope)
+            if type(down) is not int and getattr(down, "group", None) is not None and across != 0:
                 if self.in_group(tpl, down.group, across, out_row):
                     cell.value = None
                     return

@@ -52,7 +52,7 @@ class CellTemplate:
 
     @property
     def dynamic(self) -> bool:
-        return any(x is not None for x in (self.text, self.expr, self.vmerge, self.hmerge))
+        return self.text is not None or self.expr is not None or self.vmerge is not None or self.hmerge is not None
 
 
 @dataclass

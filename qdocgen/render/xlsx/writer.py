@@ -30,6 +30,7 @@ from openpyxl.writer.excel import ExcelWriter
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
 _UNPROVEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # escaped, or _UNPROVEN
 _PLACEHOLDER = b"<sheetData></sheetData>"
 _LETTERS = [""] + [get_column_letter(c) for c in range(1, 16385)]
 _TYPES = {"n": ' t="n"', "b": ' t="b"', "s": ' t="inlineStr"', "f": ""}
@@ -97,6 +98,7 @@ def sheet_data(ws) -> str | None:
     for row in dims.keys() - rows.keys():
         rows[row] = []
     links, comments = [], []
+    numbers: dict[bytes, int] = {}  # a style's bytes → its number (what styles.add gives it, asked once)
     out = ["<sheetData>"]
     put = out.append
     for row, cells in sorted(rows.items()):
@@ -115,23 +117,35 @@ def sheet_data(ws) -> str | None:
             if value is None and not styled and not cell._comment:
                 continue
             kind = cell.data_type
-            coord = f'<c r="{_LETTERS[cell.column]}{cell.row}"'
-            if styled:
-                coord += f' s="{styles.add(style)}"'
             if kind not in _TYPES:
                 return None
+            if styled:
+                key = style.tobytes()
+                number = numbers.get(key)
+                if number is None:
+                    number = numbers[key] = styles.add(style)
+                head = f'<c r="{_LETTERS[cell.column]}{cell.row}" s="{number}"{_TYPES[kind]}'
+            else:
+                head = f'<c r="{_LETTERS[cell.column]}{cell.row}"{_TYPES[kind]}'
             if cell.hyperlink:
                 links.append(cell.hyperlink)
-            head = coord + _TYPES[kind]
             if value is None or value == "":
                 put(head + "></c>")
                 continue
             kind_value = type(value)
             if kind == "s":
-                if kind_value is not str or _UNPROVEN.search(value):
+                if kind_value is not str:
                     return None
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                put(f"{head}><is><t{space}>{_text(value)}</t></is></c>")
+                if _SPECIAL.search(value):
+                    if _UNPROVEN.search(value):
+                        return None
+                    text = _text(value)
+                else:
+                    text = value
+                if value != value.strip():
+                    put(f'{head}><is><t xml:space="preserve">{text}</t></is></c>')
+                else:
+                    put(f"{head}><is><t>{text}</t></is></c>")
             elif kind == "f":
                 if kind_value is not str or len(value) < 2 or _UNPROVEN.search(value):
                     return None
