@@ -32,7 +32,6 @@ from openpyxl.writer.excel import ExcelWriter
 _UNPROVEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # escaped, or _UNPROVEN
 _PLACEHOLDER = b"<sheetData></sheetData>"
-_LETTERS = [""] + [get_column_letter(c) for c in range(1, 16385)]
 _TYPES = {"n": ' t="n"', "b": ' t="b"', "s": ' t="inlineStr"', "f": ""}
 
 
@@ -98,6 +97,7 @@ def sheet_data(ws) -> str | None:
     for row in dims.keys() - rows.keys():
         rows[row] = []
     links, comments = [], []
+    letters = _Letters()
     numbers: dict[bytes, int] = {}  # a style's bytes → its number (what styles.add gives it, asked once)
     out = ["<sheetData>"]
     put = out.append
@@ -124,9 +124,9 @@ def sheet_data(ws) -> str | None:
                 number = numbers.get(key)
                 if number is None:
                     number = numbers[key] = styles.add(style)
-                head = f'<c r="{_LETTERS[cell.column]}{cell.row}" s="{number}"{_TYPES[kind]}'
+                head = f'<c r="{letters[cell.column]}{cell.row}" s="{number}"{_TYPES[kind]}'
             else:
-                head = f'<c r="{_LETTERS[cell.column]}{cell.row}"{_TYPES[kind]}'
+                head = f'<c r="{letters[cell.column]}{cell.row}"{_TYPES[kind]}'
             if cell.hyperlink:
                 links.append(cell.hyperlink)
             if value is None or value == "":
@@ -166,6 +166,14 @@ def sheet_data(ws) -> str | None:
         ws._comments.append(CommentRecord.from_cell(cell))
     ws._hyperlinks.extend(links)
     return "".join(out)
+
+
+class _Letters(dict):
+    """Column number → letters, worked out once per column a sheet uses."""
+
+    def __missing__(self, column: int) -> str:
+        letters = self[column] = get_column_letter(column)
+        return letters
 
 
 def _text(text: str) -> str:
