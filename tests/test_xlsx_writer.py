@@ -226,3 +226,40 @@ def test_characters_lxml_refuses_fail_as_openpyxl_fails():
     assert sheet_data(wb.active) is None
     with pytest.raises(ValueError, match="All strings must be XML compatible"):
         workbook_bytes(wb)
+
+
+def test_a_kept_stylesheet_is_only_given_for_the_same_styles():
+    """The stylesheet is kept for the next workbook with the same styles: one style more or
+    changed (a font's size, a fill) is another stylesheet, each as openpyxl writes it."""
+
+    def make(size=12, color="D9D9D9", extra=False):
+        def build():
+            wb = Workbook()
+            ws = wb.active
+            ws["A1"] = "标题"
+            ws["A1"].font = Font(name="黑体", size=size)
+            ws["B2"].fill = PatternFill("solid", fgColor=color)
+            if extra:
+                ws["C3"] = 1
+                ws["C3"].number_format = "0.0%"
+            return wb
+
+        return build
+
+    for variant in [make(), make(), make(size=14), make(color="FFFF00"), make(extra=True), make()]:
+        same_as_openpyxl(variant)
+
+
+def test_custom_properties_and_named_styles_are_written_as_openpyxl_writes_them():
+    from openpyxl.packaging.custom import StringProperty
+    from openpyxl.styles import NamedStyle
+
+    def make():
+        wb = mixed_workbook()
+        wb.custom_doc_props.append(StringProperty(name="QDOCGEN_FORM", value="填报表"))
+        highlight = NamedStyle(name="highlight", font=Font(bold=True), alignment=Alignment(horizontal="center"))
+        wb.add_named_style(highlight)
+        wb.active["A1"].style = "highlight"
+        return wb
+
+    same_as_openpyxl(make)

@@ -19,13 +19,30 @@ from __future__ import annotations
 import datetime
 import io
 import math
+import pickle
 import re
 import zipfile
 
+import openpyxl
 from openpyxl.comments.comment_sheet import CommentRecord
+from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.writer.theme import theme_xml
+from openpyxl.xml.constants import (
+    ARC_APP,
+    ARC_CORE,
+    ARC_CUSTOM,
+    ARC_ROOT_RELS,
+    ARC_STYLE,
+    ARC_THEME,
+    ARC_WORKBOOK,
+    ARC_WORKBOOK_RELS,
+    CPROPS_TYPE,
+)
+from openpyxl.xml.functions import tostring
 
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
@@ -46,6 +63,42 @@ def workbook_bytes(wb) -> bytes:
 
 
 class _ExcelWriter(ExcelWriter):
+    def write_data(self):
+        if openpyxl.__version__ != _WRITE_DATA_OF:
+            super().write_data()
+            return
+        # openpyxl 3.1.5's write_data, with the stylesheet taken from _stylesheet
+        from openpyxl.packaging.extended import ExtendedProperties
+
+        archive = self._archive
+        props = ExtendedProperties()
+        archive.writestr(ARC_APP, tostring(props.to_tree()))
+        archive.writestr(ARC_CORE, tostring(self.workbook.properties.to_tree()))
+        if self.workbook.loaded_theme:
+            archive.writestr(ARC_THEME, self.workbook.loaded_theme)
+        else:
+            archive.writestr(ARC_THEME, theme_xml)
+        if len(self.workbook.custom_doc_props) >= 1:
+            archive.writestr(ARC_CUSTOM, tostring(self.workbook.custom_doc_props.to_tree()))
+
+            class CustomOverride:
+                path = "/" + ARC_CUSTOM  # PartName
+                mime_type = CPROPS_TYPE  # ContentType
+
+            self.manifest.append(CustomOverride())
+        self._write_worksheets()
+        self._write_chartsheets()
+        self._write_images()
+        self._write_charts()
+        self._write_external_links()
+        archive.writestr(ARC_STYLE, _stylesheet(self.workbook))
+        writer = WorkbookWriter(self.workbook)
+        archive.writestr(ARC_ROOT_RELS, writer.write_root_rels())
+        archive.writestr(ARC_WORKBOOK, writer.write())
+        archive.writestr(ARC_WORKBOOK_RELS, writer.write_rels())
+        self._merge_vba()
+        self.manifest._write(archive, self.workbook)
+
     def write_worksheet(self, ws):
         # openpyxl's write_worksheet, writing into memory rather than a temporary file
         from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
@@ -58,6 +111,45 @@ class _ExcelWriter(ExcelWriter):
         ws._rels = writer._rels
         self._archive.writestr(ws.path[1:], writer.read())
         self.manifest.append(ws)
+
+
+_WRITE_DATA_OF = "3.1.5"  # the openpyxl whose ExcelWriter.write_data _ExcelWriter.write_data follows
+_STYLESHEETS: dict[bytes, bytes] = {}  # what a workbook's styles are → its xl/styles.xml
+
+
+def _stylesheet(wb) -> bytes:
+    """`tostring(write_stylesheet(wb))`, kept for workbooks whose styles are the same: the
+    forms and tables of one template share theirs, and writing them costs a tenth of saving.
+    The key is everything write_stylesheet reads, pickled: the same bytes, the same styles."""
+    try:
+        key = pickle.dumps(
+            (
+                wb._fonts,
+                wb._fills,
+                wb._borders,
+                wb._differential_styles.styles,
+                wb._colors,
+                wb._number_formats,
+                wb._cell_styles,
+                wb._alignments,
+                wb._protections,
+                [
+                    (s.name, s.builtinId, s.hidden, s._style.tobytes(), s.alignment, s.protection)
+                    for s in wb._named_styles
+                ],
+                wb._table_styles,
+            ),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+    except Exception:  # something pickle cannot take: written each time
+        return tostring(write_stylesheet(wb))
+    xml = _STYLESHEETS.get(key)
+    if xml is None:
+        xml = tostring(write_stylesheet(wb))
+        if len(_STYLESHEETS) >= 16:
+            _STYLESHEETS.pop(next(iter(_STYLESHEETS)))
+        _STYLESHEETS[key] = xml
+    return xml
 
 
 class _WorksheetWriter(WorksheetWriter):
