@@ -42,7 +42,7 @@ from openpyxl.xml.constants import (
     ARC_WORKBOOK_RELS,
     CPROPS_TYPE,
 )
-from openpyxl.xml.functions import tostring
+from openpyxl.xml.functions import Element, SubElement, tostring
 
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
@@ -164,6 +164,15 @@ class _WorksheetWriter(WorksheetWriter):
         with xf.element("sheetData"):
             xf.write("")  # `<sheetData></sheetData>`, replaced in read()
         self.xf.send(None)
+
+    def write_merged_cells(self):
+        # openpyxl's, without a MergeCell (a range parsed again from its text) per merge
+        merged = self.ws.merged_cells
+        if merged:
+            element = Element("mergeCells", count=str(len(merged.ranges)))
+            for ref in merged:
+                SubElement(element, "mergeCell", ref=str(ref))
+            self.xf.send(element)
 
     def read(self):
         out = super().read()
