@@ -93,6 +93,7 @@ _INCLUDES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 _BUDGET_FILTER = "qdocgen_loop_budget"
 MERGE_FILTER = "qdocgen_vmerge"  # a `{%vmerge %}` span as the rows written call for (render/spans.py)
 _SIZE_FILTER = "qdocgen_size_check"
+_BATCH_NAME = "qdocgen_batch_"  # the variables an ExpressionBatch sets
 
 
 def _refuse(what: str) -> SecurityError:
@@ -300,6 +301,21 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             self._expression_source = None
         return Expression(compiled._template, compiled._undefined_to_none)
 
+    def compile_batch(self, sources: list[str]) -> ExpressionBatch | None:
+        """The expressions `sources` (each one compile_expression compiled) as one batch:
+        `{% set qdocgen_batch_k = (source k) %}` for each, compiled once (and kept in the compile
+        cache), without counting as a source the templates use. None where a source mentions
+        those names, or the whole does not compile."""
+        if self.context_class is not Context or any(_BATCH_NAME in source for source in sources):
+            return None
+        names = [f"{_BATCH_NAME}{k}" for k in range(len(sources))]
+        text = "".join(f"{{% set {name} = ({source}) %}}" for name, source in zip(names, sources, strict=True))
+        try:
+            code = self.compile(text)
+        except Exception:  # each is evaluated alone
+            return None
+        return ExpressionBatch(self.template_class.from_code(self, code, self.make_globals(None), None), names)
+
     def _cache_key(self) -> bytes | None:
         return compile_cache.env_key(self)
 
@@ -472,6 +488,33 @@ class Expression(TemplateExpression):
         if isinstance(value, Undefined):
             value._context = context
         return value
+
+
+class ExpressionBatch:
+    """Several expressions evaluated in one context (the cells of one Excel row: a table's
+    row holds a dozen, each evaluated per output row). `batch(scope)` gives their values in
+    order, or None when one of them raised or gave an undefined value: the caller then
+    evaluates them one by one (Expression), which raises the error of the cell it belongs to,
+    and does not evaluate what it does not need (a cell a merge covers)."""
+
+    def __init__(self, template, names: list[str]):
+        self._template = template
+        self._names = names
+        self._eval_ctx = EvalContext(template.environment, template.name)
+
+    def __call__(self, scope: dict) -> list | None:
+        template = self._template
+        context = _ExpressionContext(template.environment, scope, template.globals, self._eval_ctx, template.name)
+        try:
+            consume(template.root_render_func(context))
+        except Exception:  # told again, with its cell, when evaluated alone
+            return None
+        found = context.vars
+        values = [found[name] for name in self._names]
+        for value in values:
+            if isinstance(value, JinjaUndefined):
+                return None
+        return values
 
 
 def make_env(*, autoescape: bool) -> TemplateEnvironment:

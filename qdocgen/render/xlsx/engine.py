@@ -67,6 +67,7 @@ class PreparedXlsx:
         for ws in wb.worksheets:
             cells = existing_cells(ws)
             sheet = reader.read_sheet(ws, cells)
+            reader.batch_rows(sheet)
             sheet.max_row = max(
                 [
                     ws.max_row,
@@ -246,6 +247,11 @@ class _SheetWriter:
         if dim is not None:
             copy_row_format(dim, ws.row_dimensions[out_row])
         cells = ws._cells
+        values = at = None
+        batch = self.sheet.batches.get(out.template_row)
+        if batch is not None:
+            values = batch[0](out.scope)  # None: evaluated cell by cell, as the errors are told
+            at = batch[1]
         for col, src, tpl, style, plain in self.row_cells(out.template_row):
             if plain and (out_row, col) not in cells:
                 # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
@@ -257,7 +263,7 @@ class _SheetWriter:
                 copy_format(src, cell)
                 self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
             if tpl is not None:
-                self.fill(cell, tpl, out, out_row)
+                self.fill(cell, tpl, out, out_row, None if values is None else (values, at.get(col)))
 
     def row_cells(self, template_row: int) -> list[tuple]:
         """The cells of a template row in column order: (column, template cell, how to fill it
@@ -279,7 +285,9 @@ class _SheetWriter:
             ]
         return found
 
-    def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int) -> None:
+    def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int, given=None) -> None:
+        """`given`: (the values of the row's batch, where this cell's are), or None to
+        evaluate the cell's expressions here."""
         if tpl.formula:
             try:
                 cell.value = _moved_formula(tpl.value, self.mover, self.sheet.title, out, out_row)
@@ -290,8 +298,13 @@ class _SheetWriter:
             cell.value = copy(tpl.value)
             return
         try:
-            down = 1 if tpl.vmerge is None else _span(tpl.vmerge, out.scope)
-            across = 1 if tpl.hmerge is None else _span(tpl.hmerge, out.scope)
+            if given is None or given[1] is None:
+                down = 1 if tpl.vmerge is None else _span(tpl.vmerge(out.scope))
+                across = 1 if tpl.hmerge is None else _span(tpl.hmerge(out.scope))
+            else:
+                values, (v, h, e) = given
+                down = 1 if v is None else _span(values[v])
+                across = 1 if h is None else _span(values[h])
             if type(down) is not int and getattr(down, "group", None) is not None and across != 0:
                 if self.in_group(tpl, down.group, across, out_row):
                     cell.value = None
@@ -312,7 +325,7 @@ class _SheetWriter:
             if down > 1 or across > 1:
                 self.merges.append((out_row, tpl.col, out_row + down - 1, tpl.col + across - 1))
             if tpl.expr is not None:
-                value = tpl.expr(out.scope)
+                value = tpl.expr(out.scope) if given is None or given[1] is None else given[0][given[1][2]]
                 if isinstance(value, Undefined):
                     str(value)  # raises UndefinedError, naming the variable
             else:
@@ -424,10 +437,8 @@ def _carried_charts(blob: bytes, wb) -> dict:
     return {ws.title: parts[ws.title] for ws in wb.worksheets if len(parts.get(ws.title, [])) == len(ws._charts) > 0}
 
 
-def _span(expr, scope) -> int:
-    if expr is None:
-        return 1
-    value = expr(scope)
+def _span(value) -> int:
+    """The span a `{%vmerge %}` or `{%hmerge %}` expression gave."""
     if isinstance(value, Undefined):
         str(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:
