@@ -1,9 +1,11 @@
-"""Saving a workbook: openpyxl's own writer, with the cells of each worksheet written faster.
+"""Saving a workbook: openpyxl's own writer, with what costs most in it done faster.
 
 openpyxl writes a worksheet's `<sheetData>` through lxml's incremental writer, an element per
-row, cell, value and string: three quarters of the time a filled table takes to save. Here
+row, cell, value and string: three quarters of the time a filled table took to save. Here
 the same bytes are built as one string (`sheet_data`) and put in place of an empty
-`<sheetData/>` that openpyxl's writer writes for everything else of the worksheet.
+`<sheetData></sheetData>` that openpyxl's writer writes for everything else of the worksheet.
+Besides: a sheet's merged cells are written without parsing each range again, and the
+stylesheet is kept for the next workbook with the same styles (`_stylesheet`).
 
 The bytes must be openpyxl's exactly (outputs are compared byte for byte). `sheet_data`
 knows the cells qdocgen writes: empty cells with or without a style, numbers, booleans,
