@@ -7,7 +7,6 @@ documents/forms.py says what goes where; this module knows how openpyxl writes i
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import re
 from copy import copy
@@ -26,6 +25,7 @@ from qdocgen.errors import TemplateError, package_error_text
 from qdocgen.render.package import normalise_package
 from qdocgen.render.xlsx.cells import put_value
 from qdocgen.render.xlsx.copies import WorkbookCopier
+from qdocgen.render.xlsx.writer import workbook_bytes
 from qdocgen.textwidth import text_width
 
 _MARKER = re.compile(r"\{([^{}\s]+)\}")
@@ -93,9 +93,7 @@ def package(wb, *, title: str) -> bytes:
     wb.active = 0
     wb.properties.title = title
     wb.properties.creator = "qdocgen"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return normalise_package(buf.getvalue())
+    return normalise_package(workbook_bytes(wb))
 
 
 def put_text(cell, text: str) -> None:
