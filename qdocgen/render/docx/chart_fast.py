@@ -47,16 +47,97 @@ def fast_chart_parts(parts: Mapping[str, bytes], part: str, table: ChartTable) -
     rels = rels_name(part)
     key = (part, parts[part], parts.get(rels), len(table.series), build_epoch())
     frame = _FRAMES.get(key, _MISSING)
+    if frame is _MISSING:
+        frame = _kept(key)
+        if frame is not _MISSING:
+            _remember(key, frame)
     if frame is not _MISSING and (frame is None or len(table.categories) < frame.fewest):
         return chart_parts(parts, part, table)
     if frame is _MISSING:
         reference = chart_parts(parts, part, table)
         frame = _Frame.made(parts, part, table, reference)
-        if len(_FRAMES) >= _MAX_FRAMES:
-            _FRAMES.clear()
-        _FRAMES[key] = frame
+        _remember(key, frame)
+        if frame is not None:
+            _keep(key, frame)
         return reference
     return frame.fill(table)
+
+
+def _remember(key: tuple, frame: _Frame | None) -> None:
+    if len(_FRAMES) >= _MAX_FRAMES:
+        _FRAMES.clear()
+    _FRAMES[key] = frame
+
+
+# ── frames kept between runs ────────────────────────────────────────────────────────────────
+# A frame is made with python-pptx and xlsxwriter (importing them costs a build's Word worker a
+# quarter of a second). It is kept in the compile cache (compile_cache.py), keyed by the chart
+# part, its relationships, the number of series, the epoch and the versions of qdocgen, python-pptx,
+# xlsxwriter and lxml, so a later run fills the same shape without making it again.
+
+_KIND = "chart-frame"
+
+
+def _source(key: tuple) -> str:
+    import hashlib
+
+    from qdocgen.render.compile_cache import library_versions
+
+    part, chart, rels, series, epoch = key
+    digest = hashlib.sha256(chart + b"\0" + (rels if rels is not None else b"-")).hexdigest()
+    versions = library_versions("pptx", "xlsxwriter", "lxml") + repr(etree.LXML_VERSION) + repr(etree.LIBXML_VERSION)
+    return f"1\0{part}\0{digest}\0{series}\0{epoch}\0{versions}"
+
+
+def _keep(key: tuple, frame: _Frame) -> None:
+    import marshal
+
+    from qdocgen.render.compile_cache import keep_data
+
+    book = frame.book
+    state = (
+        frame.part,
+        [p if isinstance(p, str) else tuple(p) for p in frame.pieces],
+        frame.target,
+        frame.fewest,
+        [(m.name, m.crc, m.size, m.compressed) for m in book.static.values()],
+        book.head,
+        book.middle,
+        book.tail,
+        list(book.styles),
+        book.epoch,
+    )
+    keep_data(_KIND, _source(key), marshal.dumps(state))
+
+
+def _kept(key: tuple):
+    """The frame kept for `key` by an earlier run, or _MISSING."""
+    import marshal
+
+    from qdocgen.render.compile_cache import data
+
+    blob = data(_KIND, _source(key))
+    if blob is None:
+        return _MISSING
+    try:
+        part, pieces, target, fewest, static, head, middle, tail, styles, epoch = marshal.loads(blob)  # noqa: S302 - plain values from the user's own cache folder, checked below
+        book = _Book(
+            {name: Member(name, crc, size, data) for name, crc, size, data in static}, head, middle, tail, styles, epoch
+        )
+        frame = _Frame(part, pieces, target, book, fewest)
+    except (ValueError, EOFError, TypeError):
+        return _MISSING
+    ok = (
+        all(isinstance(p, str) or (isinstance(p, tuple) and p and p[0] in "cvsnr") for p in pieces)
+        and all(
+            isinstance(m.compressed, bytes) and isinstance(m.crc, int) and isinstance(m.size, int)
+            for m in book.static.values()
+        )
+        and all(isinstance(v, str) for v in (part, target, head, middle, tail, *styles))
+        and isinstance(fewest, int)
+        and epoch == key[4]
+    )
+    return frame if ok else _MISSING
 
 
 def _plain(table: ChartTable) -> bool:
