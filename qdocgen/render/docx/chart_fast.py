@@ -317,17 +317,17 @@ class _Book:
         return write_members(parts, self.epoch)
 
     def _sheet(self, table: ChartTable) -> tuple[bytes, bytes]:
-        from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
-        from xlsxwriter.utility import xl_col_to_name
-
-        index = SharedStringTable()
+        index: dict[str, int] = {}  # each text's place in the shared strings, as xlsxwriter numbers them
         # written as python-pptx and chart_part._workbook write them: the categories, each
         # series' name, then the heading
-        cats = [index._get_shared_string_index(c) for c in table.categories]
-        names = [index._get_shared_string_index(name) for name, _ in table.series]
-        heading = index._get_shared_string_index(table.heading)
+        texts = [*table.categories, *(name for name, _ in table.series), table.heading]
+        for text in texts:
+            index.setdefault(text, len(index))
         n, s = len(table.categories), len(table.series)
-        cols = [xl_col_to_name(j + 1) for j in range(s)]
+        cats = [index[c] for c in table.categories]
+        names = [index[name] for name, _ in table.series]
+        heading = index[table.heading]
+        cols = [_column_name(j + 1) for j in range(s)]
         span = f"1:{s + 1}"
         rows = [f'<row r="1" spans="{span}"><c r="A1" t="s"><v>{heading}</v></c>']
         rows += [f'<c r="{c}1" t="s"><v>{i}</v></c>' for c, i in zip(cols, names, strict=True)]
@@ -352,13 +352,50 @@ class _Book:
             f'<cols><col min="1" max="1" width="{chars}" customWidth="1"/></cols>'
             f"<sheetData>{''.join(rows)}</sheetData>{self.tail}"
         )
-        index._sort_string_data()
-        writer = SharedStrings()
-        writer.string_table = index
-        fh = _Text()
-        writer._set_filehandle(fh)
-        writer._assemble_xml_file()
-        return sheet.encode("utf-8"), fh.getvalue().encode("utf-8")
+        return sheet.encode("utf-8"), _shared_strings(list(index), len(texts)).encode("utf-8")
+
+
+def _column_name(col: int) -> str:
+    """Column `col` (from 0) as Excel names it: A, …, Z, AA, … (xlsxwriter's xl_col_to_name)."""
+    n, name = col + 1, ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
+_XLSX_ESCAPED = re.compile(r"_x[0-9a-fA-F]{4}_")  # a text xlsxwriter would write escaped
+
+
+def _shared_strings(strings: list[str], count: int) -> str:
+    """xl/sharedStrings.xml as xlsxwriter writes it for `strings` (in order of first use; `count`
+    uses in all): here for texts it writes as they are (and _plain lets through), else by it."""
+    if all(
+        s and not s[0].isspace() and not s[-1].isspace() and not _XLSX_ESCAPED.search(s)
+        and not (s.startswith("<r>") and s.endswith("</r>")) and _PLAIN.fullmatch(s)
+        for s in strings
+    ):  # fmt: skip
+        items = "".join(
+            f"<si><t>{s.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</t></si>" for s in strings
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}"'
+            f' uniqueCount="{len(strings)}">{items}</sst>'
+        )
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    table = SharedStringTable()
+    for s in strings:
+        table._get_shared_string_index(s)
+    table.count = count
+    table._sort_string_data()
+    writer = SharedStrings()
+    writer.string_table = table
+    fh = _Text()
+    writer._set_filehandle(fh)
+    writer._assemble_xml_file()
+    return fh.getvalue()
 
 
 class _Text(io.StringIO):
