@@ -1,8 +1,9 @@
 """The bundled data's documents, byte for byte as tests/bundled_outputs.sha256 lists them.
 
 Work on speed must leave every document as it was (issue 25): this builds the bundled data in a
-new process, as a user does, and compares each file's SHA-256 with the list. A change meant to
-change documents (a template, a wording, a rounding rule) updates the list in the same commit:
+new process, as a user does (from a copy of plan_data with a fixed signing key), and compares
+each file's SHA-256 with the list. A change meant to change documents (a template, a wording,
+a rounding rule) updates the list in the same commit:
 
     python tests/test_outputs_unchanged.py      # rewrites the list from a fresh build
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,12 +25,23 @@ LIST = Path(__file__).resolve().parent / "bundled_outputs.sha256"
 RECORD = "构建记录.json"  # times of day: not a document
 
 
+# The forms are signed with the workspace's key (figures/signature.py), made at random on first
+# use and never committed: the build here uses a copy of the bundled data with this fixed one.
+TEST_KEY = "# qdocgen 测试用签名密钥：只用于 tests/test_outputs_unchanged.py\n" + "5a" * 32 + "\n"
+
+
 def built(out: Path) -> dict[str, str]:
-    """Build the bundled data into `out` in a new process; each document's path and SHA-256."""
+    """Build the bundled data (with TEST_KEY) into `out` in a new process; each document's path and SHA-256."""
+    from qdocgen.figures.signature import KEY_NAME
+
+    data = out.parent / "plan_data"
+    shutil.copytree(ROOT / "plan_data", data, ignore=shutil.ignore_patterns(KEY_NAME, ".~*"))
+    (data / KEY_NAME).write_text(TEST_KEY, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     subprocess.run(
-        [sys.executable, "-m", "qdocgen", "--data", str(ROOT / "plan_data"), "build", "-q", "-o", str(out)],
-        cwd=ROOT,
+        [sys.executable, "-m", "qdocgen", "--data", str(data), "--templates", str(ROOT / "templates")]
+        + ["build", "-q", "-o", str(out)],
+        cwd=out.parent,
         env=env,
         check=True,
         capture_output=True,
@@ -56,6 +69,7 @@ def test_every_bundled_document_is_byte_for_byte_as_listed(tmp_path):
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
         digests = built(Path(tmp) / "out")
     LIST.write_text("".join(f"{d}  {p}\n" for p, d in digests.items()), encoding="utf-8")
