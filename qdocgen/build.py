@@ -10,13 +10,13 @@ The story of a build, in order:
    interrupted one (a file written but not yet recorded is recognised by its bytes).
 
 A large build (POOL_MIN jobs or more) fingerprints and makes its documents in worker processes,
-one per core (forked, so they share the loaded plan, figures and evaluations); the parent alone
+one per core (forked, so they share the loaded plan, figures and evaluations; each worker kept to
+one kind of document as far as the work allows, build_pool.py); the parent alone
 writes files and the record, in the jobs' order, so the output is the same as a serial build's.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from qdocgen import __version__, build_inputs
+from qdocgen import __version__, build_inputs, build_pool
 from qdocgen.build_pdf import convert_pdfs
+from qdocgen.build_pool import kind_of
 from qdocgen.config import CONFIG_NAME
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
@@ -377,7 +378,7 @@ def run_build(
     record.data["qdocgen"] = __version__
     old_fps = {job.path: (record.output(job.path) or {}).get("fingerprint") for job in jobs}
     new = [j for j in jobs if force or record.output(j.path) is None or not (out_dir / j.path).is_file()]
-    work = _Work(ws, jobs, template_hashes, config_hash, old_fps, force, warm=new)
+    work = _Work(ws, jobs, template_hashes, config_hash, old_fps, force)
     count = _worker_count(len(jobs), len(new)) if workers is None else max(1, workers)
     saved, wait = time.monotonic(), SAVE_EVERY
     try:
@@ -498,10 +499,9 @@ class _Work:
 
     current: _Work | None = None  # what forked workers find (set while a pool runs)
 
-    def __init__(self, ws, jobs, template_hashes, config_hash, old_fps, force, warm=()):
+    def __init__(self, ws, jobs, template_hashes, config_hash, old_fps, force):
         self.ws, self.jobs, self.template_hashes, self.config_hash = ws, jobs, template_hashes, config_hash
         self.old_fps, self.force = old_fps, force
-        self.warm = warm  # jobs whose templates workers will need: prepared once, before forking
         self.sent: set[str] = set()
 
     def one(self, i: int) -> _Result:
@@ -523,29 +523,21 @@ class _Work:
         return self._pooled(workers)
 
     def _pooled(self, workers: int) -> Iterator[_Result]:
-        warmed = set()
-        for job in self.warm:
-            if job.warm is not None and job.templates not in warmed:
-                warmed.add(job.templates)
-                try:
-                    job.warm()
-                except UserError:
-                    pass  # said by the job itself, in its turn
+        """The results made in worker processes, each worker kept to one kind of document
+        (build_pool.py): what a kind needs first (its library, its template) is prepared in the
+        worker that makes it, not once for all before forking."""
         _Work.current = self
-        gc.collect()
-        gc.freeze()  # the workers share the parent's objects; the collector must not copy their pages
         try:
-            import multiprocessing
-
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                chunk = max(1, min(16, len(self.jobs) // (workers * 8)))
-                for result in pool.imap(_in_worker, range(len(self.jobs)), chunksize=chunk):
-                    names.remember(result.names)
-                    self.ws.warnings.extend(w for w in result.warnings if w not in self.ws.warnings)
-                    yield result
+            kinds = [kind_of(job.templates) for job in self.jobs]
+            for result in build_pool.run(len(self.jobs), _in_worker, kinds, workers):
+                names.remember(result.names)
+                self.ws.warnings.extend(w for w in result.warnings if w not in self.ws.warnings)
+                yield result
+        except build_pool.WorkerLost as exc:
+            paths = "、".join(self.jobs[i].path for i in exc.indices) or "（未知）"
+            raise UserError(f"{exc}：{paths} 没有生成；已生成的文件都已保存，请重新运行 qdocgen build") from None
         finally:
             _Work.current = None
-            gc.unfreeze()
 
 
 def _in_worker(i: int) -> _Result:

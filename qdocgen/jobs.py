@@ -30,9 +30,6 @@ class Job:
     period: Period | None = None
     district: str | None = None  # None: the whole city (or not district-specific)
     context: Callable[[], object] | None = None
-    # Prepares what `make` shares with other jobs (its compiled template), so that a build's worker
-    # processes inherit it ready instead of each preparing it again.
-    warm: Callable[[], object] | None = None
 
     def __post_init__(self):
         if self.context is not None:  # job.make() and job.shows() alone build the context themselves

@@ -123,3 +123,37 @@ def test_charts_drawn_are_found_by_their_relationship():
     # the namespace under another prefix: read by parsing
     other = document.replace(b"xmlns:c=", b"xmlns:cc=").replace(b"<c:", b"<cc:").replace(b"</c:", b"</cc:")
     assert _chart_ids(other) == parsed
+
+
+def test_texts_xlsxwriter_writes_its_own_way_fill_as_it_does():
+    parts = _template_parts(DISTRICT_TEMPLATE)
+    part = "word/charts/chart1.xml"
+    chart_fast._FRAMES.clear()
+    odd = ["A&B", "<甲>", 'say "x"', "_x0041_", "<r>粗</r>", "a\u3000b", "tab\tin", "é", "甲"]
+    for k in range(len(odd)):
+        cats = (odd[k], odd[(k + 1) % len(odd)], "丙", odd[k])  # a text used twice: counted twice
+        table = ChartTable("指标", cats, (("已完成", (1, None, 0.5, 2)), ("未完成", (None, 0.3, None, 1))))
+        assert fast_chart_parts(parts, part, table) == chart_parts(parts, part, table), cats
+
+
+def test_column_names_are_excels():
+    from xlsxwriter.utility import xl_col_to_name
+
+    assert [chart_fast._column_name(c) for c in range(800)] == [xl_col_to_name(c) for c in range(800)]
+
+
+def test_a_chart_namespace_named_as_a_value_still_reads_the_ids_off_the_bytes(monkeypatch):
+    document = package_parts((TEMPLATES / "docx" / DISTRICT_TEMPLATE).read_bytes())["word/document.xml"]
+    assert b'uri="http://schemas.openxmlformats.org/drawingml/2006/chart"' in document
+    expected = _chart_ids(document)
+    from qdocgen.render.docx import charts
+
+    monkeypatch.setattr(charts.etree, "fromstring", lambda *a: pytest.fail("parsed"))
+    assert _chart_ids(document) == expected
+    # the chart namespace also bound to another prefix, or the prefix c to another namespace: parsed
+    for other in (
+        document.replace(b"<w:body>", b'<w:body xmlns:cc="http://schemas.openxmlformats.org/drawingml/2006/chart">'),
+        document.replace(b"<w:body>", b'<w:body xmlns:c="urn:other">'),
+    ):
+        with pytest.raises(pytest.fail.Exception):
+            _chart_ids(other)

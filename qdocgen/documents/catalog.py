@@ -71,7 +71,6 @@ def plain_table_jobs(ws: Workspace) -> list[Job]:
                 shows=lambda context, template=template: used_part(template, context),
                 make=lambda context, template=template: prepare(template).render(context),
                 templates=(template,),
-                warm=lambda template=template: prepare(template),
             )
         )
     return jobs
@@ -107,7 +106,6 @@ def progress_table_jobs(ws: Workspace, period: Period) -> list[Job]:
                     shows=lambda context, template=template: used_part(template, context),
                     make=lambda context, template=template: prepare(template).render(context),
                     templates=(template,),
-                    warm=lambda template=template: prepare(template),
                     period=period,
                     district=district,
                 )
@@ -147,7 +145,6 @@ def notice_jobs(ws: Workspace, periods: list[Period], date=None, maker=None) -> 
                     shows=shows,
                     make=make,
                     templates=(ws.template("docx", name),),
-                    warm=lambda name=name: maker.template(name),
                     period=period,
                     district=district,
                 )

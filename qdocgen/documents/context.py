@@ -125,7 +125,22 @@ def period_context(period: Period | None) -> dict | None:
     }
 
 
+_RESULT_CONTEXTS: dict[int, tuple[Result, dict]] = {}  # id → (the result, its context): kept per result
+_MAX_KEPT = 200_000
+
+
 def result_context(r: Result) -> dict:
+    """A result as templates see it (a new dict each time: callers add to it). A result is
+    immutable, and a build shows each one in several documents: its context is made once."""
+    kept = _RESULT_CONTEXTS.get(id(r))
+    if kept is None or kept[0] is not r:
+        if len(_RESULT_CONTEXTS) >= _MAX_KEPT:
+            _RESULT_CONTEXTS.clear()
+        kept = _RESULT_CONTEXTS[id(r)] = (r, _result_context(r))
+    return dict(kept[1])
+
+
+def _result_context(r: Result) -> dict:
     unit = r.measure.unit
     shown = display.show(r)  # texts that agree with the status (docs/progress.md, 七)
     pct = "%" if unit == "%" else ""

@@ -14,6 +14,7 @@ row per bar: label, ratio, missed); the docx engine fills their data (render/doc
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -202,19 +203,26 @@ class NoticeMaker:
         if name not in self._prepared:
             from lxml import etree
 
-            from qdocgen.render.docx.engine import PreparedDocx
-            from qdocgen.render.docx.gbt9704 import apply_profile
+            from qdocgen.render.docx.cached import prepared
 
             path = self.ws.template("docx", name)
             try:
                 blob = path.read_bytes()
             except OSError as exc:
                 raise TemplateError(f"无法读取模板 {path}：{os_error_text(exc)}") from None
+            profile, office = self.profile, self.ws.plan.office
+
+            def with_profile(blob: bytes) -> bytes:
+                from qdocgen.render.docx.gbt9704 import apply_profile
+
+                return apply_profile(blob, profile, office)
+
+            # the profile applied and the template prepared, or both taken from an earlier run's
+            setup = (f"gbt9704 {json.dumps(asdict(profile), sort_keys=True, default=str)} {office}", with_profile)
             try:
-                blob = apply_profile(blob, self.profile, self.ws.plan.office)
+                self._prepared[name] = prepared(path, merging=False, blob=blob, setup=setup)
             except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError) as exc:
                 raise TemplateError(f"模板 {path} 不是有效的 Word 文档（.docx）：{package_error_text(exc)}") from None
-            self._prepared[name] = PreparedDocx(path, blob)
             self.ws.warnings.extend(w for w in self._prepared[name].warnings if w not in self.ws.warnings)
             self.prepare_count += 1
         return self._prepared[name]

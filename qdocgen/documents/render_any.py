@@ -61,9 +61,9 @@ def _prepare(path: str, suffix: str, mtime_ns: int, size: int):
 
         engine = PreparedXlsx(Path(path))
     else:
-        from qdocgen.render.docx.merge import MergingDocx
+        from qdocgen.render.docx.cached import prepared
 
-        engine = MergingDocx(Path(path))
+        engine = prepared(Path(path), merging=True)  # from an earlier run's preparation when kept
     engine.env.elsewhere = NOTICE_ONLY
     return engine
 

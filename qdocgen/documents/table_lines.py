@@ -57,13 +57,19 @@ def table_lines(rows: list[dict], year: int | None, district: str | None = None)
 
 
 def _spans(lines: list[dict], key: str) -> None:
-    start = 0
-    while start < len(lines):
-        end = start
-        while end + 1 < len(lines) and lines[end + 1]["_ids"][key] == lines[start]["_ids"][key]:
+    first_key, span_key = f"{key}_first", f"{key}_span"
+    ids = [line["_ids"][key] for line in lines]
+    start, n = 0, len(lines)
+    while start < n:
+        end = start + 1
+        while end < n and ids[end] == ids[start]:
             end += 1
-        for i in range(start, end + 1):
-            lines[i][f"{key}_first"] = i == start
-            size = end - start + 1
-            lines[i][f"{key}_span"] = Span(size if i == start else 0, (key, start), size)
-        start = end + 1
+        size, group = end - start, (key, start)
+        lines[start][first_key] = True
+        lines[start][span_key] = Span(size, group, size)
+        if size > 1:
+            covered = Span(0, group, size)  # one for all the lines the group's merge covers (it is immutable)
+            for i in range(start + 1, end):
+                lines[i][first_key] = False
+                lines[i][span_key] = covered
+        start = end

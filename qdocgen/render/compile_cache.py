@@ -269,3 +269,32 @@ def names(key: bytes | None, source: str) -> frozenset[str] | None:
 def keep_names(key: bytes | None, source: str, value: set[str]) -> None:
     if key is not None:
         _write(_path("names", key, source), json.dumps(sorted(value), ensure_ascii=False).encode())
+
+
+def data(kind: str, source: str) -> bytes | None:
+    """The bytes kept under `kind` for `source` (what else decides them is the caller's to put in
+    `source`; qdocgen's, Jinja's and Python's versions are in the key), or None."""
+    versions = _versions()
+    return None if versions is None else _read(_path(kind, versions, source))
+
+
+def keep_data(kind: str, source: str, payload: bytes) -> None:
+    versions = _versions()
+    if versions is not None:
+        _write(_path(kind, versions, source), payload)
+
+
+def library_versions(*modules: str) -> str:
+    """The installed versions of the libraries `modules` (their top-level packages), found without
+    importing them: each one's file, size and time of change (a reinstall changes them)."""
+    import importlib.util
+
+    out = []
+    for name in modules:
+        try:
+            spec = importlib.util.find_spec(name)
+            info = os.stat(spec.origin) if spec is not None and spec.origin else None
+        except (ImportError, ValueError, OSError):
+            info = None
+        out.append(f"{name}={spec.origin}:{info.st_size}:{info.st_mtime_ns}" if info else f"{name}=?")
+    return "\n".join(out)

@@ -47,16 +47,97 @@ def fast_chart_parts(parts: Mapping[str, bytes], part: str, table: ChartTable) -
     rels = rels_name(part)
     key = (part, parts[part], parts.get(rels), len(table.series), build_epoch())
     frame = _FRAMES.get(key, _MISSING)
+    if frame is _MISSING:
+        frame = _kept(key)
+        if frame is not _MISSING:
+            _remember(key, frame)
     if frame is not _MISSING and (frame is None or len(table.categories) < frame.fewest):
         return chart_parts(parts, part, table)
     if frame is _MISSING:
         reference = chart_parts(parts, part, table)
         frame = _Frame.made(parts, part, table, reference)
-        if len(_FRAMES) >= _MAX_FRAMES:
-            _FRAMES.clear()
-        _FRAMES[key] = frame
+        _remember(key, frame)
+        if frame is not None:
+            _keep(key, frame)
         return reference
     return frame.fill(table)
+
+
+def _remember(key: tuple, frame: _Frame | None) -> None:
+    if len(_FRAMES) >= _MAX_FRAMES:
+        _FRAMES.clear()
+    _FRAMES[key] = frame
+
+
+# ── frames kept between runs ────────────────────────────────────────────────────────────────
+# A frame is made with python-pptx and xlsxwriter (importing them costs a build's Word worker a
+# quarter of a second). It is kept in the compile cache (compile_cache.py), keyed by the chart
+# part, its relationships, the number of series, the epoch and the versions of qdocgen, python-pptx,
+# xlsxwriter and lxml, so a later run fills the same shape without making it again.
+
+_KIND = "chart-frame"
+
+
+def _source(key: tuple) -> str:
+    import hashlib
+
+    from qdocgen.render.compile_cache import library_versions
+
+    part, chart, rels, series, epoch = key
+    digest = hashlib.sha256(chart + b"\0" + (rels if rels is not None else b"-")).hexdigest()
+    versions = library_versions("pptx", "xlsxwriter", "lxml") + repr(etree.LXML_VERSION) + repr(etree.LIBXML_VERSION)
+    return f"1\0{part}\0{digest}\0{series}\0{epoch}\0{versions}"
+
+
+def _keep(key: tuple, frame: _Frame) -> None:
+    import marshal
+
+    from qdocgen.render.compile_cache import keep_data
+
+    book = frame.book
+    state = (
+        frame.part,
+        [p if isinstance(p, str) else tuple(p) for p in frame.pieces],
+        frame.target,
+        frame.fewest,
+        [(m.name, m.crc, m.size, m.compressed) for m in book.static.values()],
+        book.head,
+        book.middle,
+        book.tail,
+        list(book.styles),
+        book.epoch,
+    )
+    keep_data(_KIND, _source(key), marshal.dumps(state))
+
+
+def _kept(key: tuple):
+    """The frame kept for `key` by an earlier run, or _MISSING."""
+    import marshal
+
+    from qdocgen.render.compile_cache import data
+
+    blob = data(_KIND, _source(key))
+    if blob is None:
+        return _MISSING
+    try:
+        part, pieces, target, fewest, static, head, middle, tail, styles, epoch = marshal.loads(blob)  # noqa: S302 - plain values from the user's own cache folder, checked below
+        book = _Book(
+            {name: Member(name, crc, size, data) for name, crc, size, data in static}, head, middle, tail, styles, epoch
+        )
+        frame = _Frame(part, pieces, target, book, fewest)
+    except (ValueError, EOFError, TypeError):
+        return _MISSING
+    ok = (
+        all(isinstance(p, str) or (isinstance(p, tuple) and p and p[0] in "cvsnr") for p in pieces)
+        and all(
+            isinstance(m.compressed, bytes) and isinstance(m.crc, int) and isinstance(m.size, int)
+            for m in book.static.values()
+        )
+        and all(isinstance(v, str) for v in (part, target, head, middle, tail, *styles))
+        and isinstance(fewest, int)
+        and epoch == key[4]
+    )
+    return frame if ok else _MISSING
 
 
 def _plain(table: ChartTable) -> bool:
@@ -236,17 +317,17 @@ class _Book:
         return write_members(parts, self.epoch)
 
     def _sheet(self, table: ChartTable) -> tuple[bytes, bytes]:
-        from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
-        from xlsxwriter.utility import xl_col_to_name
-
-        index = SharedStringTable()
+        index: dict[str, int] = {}  # each text's place in the shared strings, as xlsxwriter numbers them
         # written as python-pptx and chart_part._workbook write them: the categories, each
         # series' name, then the heading
-        cats = [index._get_shared_string_index(c) for c in table.categories]
-        names = [index._get_shared_string_index(name) for name, _ in table.series]
-        heading = index._get_shared_string_index(table.heading)
+        texts = [*table.categories, *(name for name, _ in table.series), table.heading]
+        for text in texts:
+            index.setdefault(text, len(index))
         n, s = len(table.categories), len(table.series)
-        cols = [xl_col_to_name(j + 1) for j in range(s)]
+        cats = [index[c] for c in table.categories]
+        names = [index[name] for name, _ in table.series]
+        heading = index[table.heading]
+        cols = [_column_name(j + 1) for j in range(s)]
         span = f"1:{s + 1}"
         rows = [f'<row r="1" spans="{span}"><c r="A1" t="s"><v>{heading}</v></c>']
         rows += [f'<c r="{c}1" t="s"><v>{i}</v></c>' for c, i in zip(cols, names, strict=True)]
@@ -271,13 +352,50 @@ class _Book:
             f'<cols><col min="1" max="1" width="{chars}" customWidth="1"/></cols>'
             f"<sheetData>{''.join(rows)}</sheetData>{self.tail}"
         )
-        index._sort_string_data()
-        writer = SharedStrings()
-        writer.string_table = index
-        fh = _Text()
-        writer._set_filehandle(fh)
-        writer._assemble_xml_file()
-        return sheet.encode("utf-8"), fh.getvalue().encode("utf-8")
+        return sheet.encode("utf-8"), _shared_strings(list(index), len(texts)).encode("utf-8")
+
+
+def _column_name(col: int) -> str:
+    """Column `col` (from 0) as Excel names it: A, …, Z, AA, … (xlsxwriter's xl_col_to_name)."""
+    n, name = col + 1, ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
+_XLSX_ESCAPED = re.compile(r"_x[0-9a-fA-F]{4}_")  # a text xlsxwriter would write escaped
+
+
+def _shared_strings(strings: list[str], count: int) -> str:
+    """xl/sharedStrings.xml as xlsxwriter writes it for `strings` (in order of first use; `count`
+    uses in all): here for texts it writes as they are (and _plain lets through), else by it."""
+    if all(
+        s and not s[0].isspace() and not s[-1].isspace() and not _XLSX_ESCAPED.search(s)
+        and not (s.startswith("<r>") and s.endswith("</r>")) and _PLAIN.fullmatch(s)
+        for s in strings
+    ):  # fmt: skip
+        items = "".join(
+            f"<si><t>{s.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</t></si>" for s in strings
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}"'
+            f' uniqueCount="{len(strings)}">{items}</sst>'
+        )
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    table = SharedStringTable()
+    for s in strings:
+        table._get_shared_string_index(s)
+    table.count = count
+    table._sort_string_data()
+    writer = SharedStrings()
+    writer.string_table = table
+    fh = _Text()
+    writer._set_filehandle(fh)
+    writer._assemble_xml_file()
+    return fh.getvalue()
 
 
 class _Text(io.StringIO):

@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from jinja2 import TemplateError as JinjaError
-from jinja2 import Undefined
+from jinja2 import Undefined, meta
 from jinja2.utils import missing
 from lxml import etree
 
@@ -232,6 +232,7 @@ class BoundCharts:
         self.template = template
         self.env = env  # its `elsewhere` (set after this is made) names the notice-only variables
         self._compiled = []
+        self._names: dict[ChartBinding, frozenset[str] | None] = {}
         for b in bindings:
             try:
                 items = env.compile_expression(b.items, undefined_to_none=False)
@@ -242,6 +243,17 @@ class BoundCharts:
 
     def __bool__(self) -> bool:
         return bool(self.bindings)
+
+    def _used(self, b: ChartBinding) -> frozenset[str] | None:
+        """The variables the columns of `b` use (None: not known)."""
+        if b not in self._names:
+            try:
+                self._names[b] = frozenset().union(
+                    *(meta.find_undeclared_variables(self.env.parse("{{ " + expr + " }}")) for _, expr in b.columns)
+                )
+            except JinjaError:
+                self._names[b] = None
+        return self._names[b]
 
     def where(self, b: ChartBinding) -> str:
         return f"模板 {self.template} 图表“{b.name}”（{b.tag}）"
@@ -268,21 +280,39 @@ class BoundCharts:
         if len(items) > MAX_POINTS:
             raise TemplateError(f"{where}：列表有 {len(items):,} 项，一张图表最多画 {MAX_POINTS:,} 项")
         cells: list[list[object]] = [[] for _ in columns]
+        used = self._used(b)
         for n, item in enumerate(items, start=1):
-            scope = dict(context)
-            if isinstance(item, Mapping):
-                scope.update(item)
-            scope["item"] = item
+            # The columns see the context, the item's fields over it and `item`; given only the
+            # names they use (not the whole context copied per item), they give the same values.
+            if used is None:
+                scope = _scope(context, item)
+            else:
+                scope = {k: context[k] for k in used if k in context}
+                if isinstance(item, Mapping):
+                    scope.update((k, item[k]) for k in used if k in item)
+                if "item" in used:
+                    scope["item"] = item
             for k, (name, fn) in enumerate(columns):
-                try:
-                    cells[k].append(_defined(fn(**scope)))
-                except JinjaError as exc:
-                    raise TemplateError(f"{where}：第{n}项的“{name}”：{explain(exc, self.env)}") from None
+                try:  # (a dict given as such is read in place, not copied: jinja_env.Expression)
+                    cells[k].append(_defined(fn(scope) if used is not None else fn(**scope)))
+                except JinjaError:  # said with the whole scope before it, as the user's mistake is explained
+                    try:
+                        cells[k].append(_defined(fn(**_scope(context, item))))
+                    except JinjaError as exc:
+                        raise TemplateError(f"{where}：第{n}项的“{name}”：{explain(exc, self.env)}") from None
         categories = tuple("" if v is None else str(v) for v in cells[0])
         series = []
         for (name, _), values in zip(columns[1:], cells[1:], strict=True):
             series.append((name, tuple(_number(v, where, name, n) for n, v in enumerate(values, start=1))))
         return ChartTable(columns[0][0], categories, tuple(series))
+
+
+def _scope(context: Mapping, item: object) -> dict:
+    scope = dict(context)
+    if isinstance(item, Mapping):
+        scope.update(item)
+    scope["item"] = item
+    return scope
 
 
 def _defined(value: object) -> object:
@@ -400,16 +430,22 @@ def _drawn_charts(document: bytes, rels: bytes | None) -> dict[str, int]:
     return counts
 
 
-_C_DECL, _R_DECL = f'xmlns:c="{C_NS}"'.encode(), f'xmlns:r="{R_NS}"'.encode()
 _CHART_ID = re.compile(rb'<c:chart\b[^>]*?\sr:id="([^"]*)"')
+
+
+def _declared_as(document: bytes, namespace: str, prefix: bytes) -> bool:
+    """Whether every declaration of `namespace` in `document` binds it to `prefix`, and every
+    declaration of `prefix` binds it to `namespace`. (The namespace's name may stand elsewhere, as
+    a value: a chart's a:graphicData has it as its uri.)"""
+    declared = re.findall(rb"xmlns(?::([^\s=]+))?\s*=\s*[\"']" + re.escape(namespace.encode()) + rb"[\"']", document)
+    prefixed = re.findall(rb"xmlns:" + re.escape(prefix) + rb"\s*=", document)
+    return all(p == prefix for p in declared) and len(prefixed) == len(declared)
 
 
 def _chart_ids(document: bytes) -> list[str]:
     """The r:id of every c:chart element: read off the bytes when the chart and relationship
     namespaces are only ever bound to the prefixes c and r (as Word and WPS write them), else
     parsed."""
-    if document.count(C_NS.encode()) == document.count(_C_DECL) == document.count(b"xmlns:c=") and document.count(
-        R_NS.encode()
-    ) == document.count(_R_DECL) == document.count(b"xmlns:r="):
+    if _declared_as(document, C_NS, b"c") and _declared_as(document, R_NS, b"r"):
         return [m.decode("utf-8") for m in _CHART_ID.findall(document)]
     return [chart.get(f"{{{R_NS}}}id", "") for chart in etree.fromstring(document).iter(f"{{{C_NS}}}chart")]

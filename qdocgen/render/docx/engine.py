@@ -30,7 +30,7 @@ from lxml import etree
 from qdocgen.errors import TemplateError, package_error_text, read_template_package
 from qdocgen.render.docx import tags as word_tags
 from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members, find_bindings, package_parts
-from qdocgen.render.docx.fast import FastPackage
+from qdocgen.render.docx.fast import FastPackage, finish_part
 from qdocgen.render.docx.grid import widen_grids
 from qdocgen.render.docx.places import WORD_PROPERTIES, WordPart, word_part_names, word_property
 from qdocgen.render.explain import explain, needle, template_error
@@ -174,15 +174,7 @@ class PreparedDocx:
             dst = self._parts[key].render(context)
         except _RUNTIME_ERRORS as exc:
             raise self.error(exc, key, context) from None
-        dst = dst.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", …), faster
-        dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if key in self._reorder:
-            dst = word_tags.order_cell_properties(dst)
-        if key in self._loops:
-            dst = word_tags.drop_empty_tables(dst)
-        if not any(c in dst for c in "\t\a\n\f"):  # resolve_listing would change nothing
-            return dst
-        return DocxTemplate.resolve_listing(None, dst)
+        return finish_part(dst, key in self._reorder, key in self._loops)
 
     def property_template(self, name: str, text: str):
         """A document property (标题, 主题, …) compiled as a template."""

@@ -18,12 +18,10 @@ import zlib
 from collections.abc import Mapping
 from typing import Protocol
 
-from docx.oxml.ns import nsmap
-from docx.oxml.parser import oxml_parser
-from docxtpl import DocxTemplate
 from jinja2 import TemplateError as JinjaError
 from lxml import etree
 
+from qdocgen.render.docx import tags as word_tags
 from qdocgen.render.docx.grid import widen_grids
 from qdocgen.render.docx.places import word_property
 from qdocgen.render.package import (
@@ -48,6 +46,14 @@ _PROPERTIES = {
     "title": "dc:title",
 }
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+# python-docx's prefixes and parser options (docx.oxml.ns, docx.oxml.parser), here so that rendering
+# needs neither python-docx nor docxtpl (cached.py renders without importing them)
+nsmap = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+oxml_parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
 _JINJA = ("{{", "{%", "{#")
 _W = "{" + nsmap["w"] + "}"
 _TBL, _GRID, _GRIDCOL, _TR, _TC, _TCPR, _GRIDSPAN, _VAL = (
@@ -90,8 +96,11 @@ class FastPackage:
         self.plain: dict[str, bytes] = {}  # members uncompressed, as asked for
 
     @classmethod
-    def of(cls, prepared: Compiled, warm: DocxTemplate) -> FastPackage | None:
-        """The package of a warmed-up template, or None when only docxtpl itself can render it."""
+    def of(cls, prepared: Compiled, warm) -> FastPackage | None:
+        """The package of a warmed-up template (a docxtpl DocxTemplate), or None when only docxtpl
+        itself can render it."""
+        from docxtpl import DocxTemplate
+
         docx = warm.docx
         if any(part.content_type == _FOOTNOTES for part in docx.part.package.iter_parts()):
             return None
@@ -162,6 +171,8 @@ class FastPackage:
         if widen_grids(tree):  # cells a {%tc for %} loop added span more columns than the grid has
             body = etree.tostring(tree, encoding="unicode")
         if _tables_need_fixing(tree):
+            from docxtpl import DocxTemplate
+
             tree = DocxTemplate.fix_tables(None, body)
         for n, elt in enumerate(tree.iter(_DOCPR), start=1001):  # as fix_docpr_ids numbers them
             elt.attrib["id"] = str(n)
@@ -208,6 +219,22 @@ class FastPackage:
                 return None
             root.find(_PROPERTIES[name], nsmap).text = value
         return stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
+
+
+def finish_part(dst: str, reorder: bool, loops: bool) -> str:
+    """A part's rendered Jinja output finished as docxtpl's render_xml_part finishes it (`reorder`:
+    the part has docxtpl's merges, `loops`: its {%tr %}/{%tc %} loops may leave rows or tables empty)."""
+    dst = dst.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", …), faster
+    dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    if reorder:
+        dst = word_tags.order_cell_properties(dst)
+    if loops:
+        dst = word_tags.drop_empty_tables(dst)
+    if not any(c in dst for c in "\t\a\n\f"):  # resolve_listing would change nothing
+        return dst
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate.resolve_listing(None, dst)
 
 
 def _tables_need_fixing(tree) -> bool:

@@ -1,0 +1,149 @@
+"""A build's documents made in forked worker processes, each worker kept to one kind of document.
+
+The first document of a kind costs a worker far more than the next ones: the library that writes
+it imported (openpyxl for a workbook, python-docx and lxml for a Word file), its template
+prepared, its chart's frame made. A pool handing every worker a bit of everything makes each
+worker pay all of that. Here the jobs are split into lanes by the kind of file their templates
+are (one lane per file type, in the order the jobs first use them), each worker works through
+its own lane in order, and only a worker whose lane is empty takes the last job left in another
+(the lane with most jobs left), so a worker pays for a second kind only where it saves time.
+
+The parent receives each result as it comes and yields them in the jobs' order. A worker that
+dies (killed, out of memory) is noticed: the documents it had taken are named in the error.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import PurePath
+
+from qdocgen.errors import UserError
+
+POLL = 0.2  # seconds between looks at whether the workers are alive, while waiting for a result
+
+
+def lanes(kinds: Sequence[str], workers: int) -> list[list[int]]:
+    """The jobs' indices split by `kinds[i]` (each job's kind), in order of first use; with fewer
+    workers than kinds, the kinds after the first `workers` join the lanes round the list."""
+    by_kind: dict[str, list[int]] = {}
+    for i, kind in enumerate(kinds):
+        by_kind.setdefault(kind, []).append(i)
+    out: list[list[int]] = [[] for _ in range(min(workers, len(by_kind)))]
+    for k, indices in enumerate(by_kind.values()):
+        out[k % len(out)].extend(indices)
+    for lane in out:
+        lane.sort()
+    return out
+
+
+def kind_of(templates: Sequence[PurePath]) -> str:
+    """A job's kind for the lanes: the file type of its templates ('' without one)."""
+    return "+".join(sorted({t.suffix.lower() for t in templates}))
+
+
+def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers: int) -> Iterator[object]:
+    """`one(i)` for i in range(count), computed in `workers` forked processes, yielded in order.
+
+    `one` runs in a child: what it returns is pickled back. The caller holds the pool for as long
+    as it iterates; leaving the iteration early ends the workers.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    split = lanes(kinds, workers)
+    # Each lane's next job from the front and its end (the next to take from the back): one lock for all.
+    bounds = ctx.Array("l", [v for lane in split for v in (0, len(lane))], lock=True)
+    results = ctx.SimpleQueue()
+    taken = ctx.Array("l", [-1] * workers, lock=False)  # the job each worker is on (-1: none)
+
+    def take(own: int) -> int | None:
+        with bounds.get_lock():
+            front, end = bounds[2 * own], bounds[2 * own + 1]
+            if front < end:
+                bounds[2 * own] = front + 1
+                return split[own][front]
+            left = [bounds[2 * k + 1] - bounds[2 * k] for k in range(len(split))]
+            other = max(range(len(split)), key=lambda k: left[k])
+            if left[other] <= 0:
+                return None
+            end = bounds[2 * other + 1] - 1
+            bounds[2 * other + 1] = end
+            return split[other][end]
+
+    def work(w: int) -> None:
+        results._reader.close()  # the child only writes
+        own = w % len(split)
+        code = 0
+        try:
+            while (i := take(own)) is not None:
+                taken[w] = i
+                results.put((i, one(i)))
+                taken[w] = -1
+        except KeyboardInterrupt:
+            code = 1
+        except BaseException:  # a defect: the parent raises it with this traceback
+            results.put((taken[w], _Failed(traceback.format_exc())))
+            code = 1
+        finally:
+            results._writer.close()
+        os._exit(code)  # no atexit handlers or finalisers of the parent's objects in a forked child
+
+    gc.collect()
+    gc.freeze()  # the workers share the parent's objects; the collector must not copy their pages
+    procs = []
+    try:
+        for w in range(workers):
+            p = ctx.Process(target=work, args=(w,), daemon=True)
+            p.start()
+            procs.append(p)
+        results._writer.close()  # the parent only reads: end of file once every worker has closed
+        held: dict[int, object] = {}
+        nxt = 0
+        while nxt < count:
+            if nxt in held:
+                yield held.pop(nxt)
+                nxt += 1
+                continue
+            if results._reader.poll(POLL):
+                try:
+                    i, result = results.get()
+                except EOFError:  # every worker gone
+                    _lost(procs, taken, held, nxt, count)
+                if isinstance(result, _Failed):
+                    raise RuntimeError(f"a build worker failed on job {i}:\n{result.text}")
+                held[i] = result
+                continue
+            if any(p.exitcode not in (None, 0) for p in procs):
+                _lost(procs, taken, held, nxt, count)
+    finally:
+        gc.unfreeze()
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join()
+
+
+class _Failed:
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _lost(procs, taken, held: dict, nxt: int, count: int):
+    dead = [w for w, p in enumerate(procs) if p.exitcode not in (None, 0)]
+    lost = sorted({taken[w] for w in dead if taken[w] >= 0})
+    if not lost:
+        lost = [i for i in range(nxt, count) if i not in held][:1]
+    codes = "、".join(str(procs[w].exitcode) for w in dead) or "无"
+    raise WorkerLost(lost, f"生成文档的子进程意外退出（退出码 {codes}，可能是内存不足或被结束）")
+
+
+class WorkerLost(UserError):
+    """A worker died: `indices` are the jobs it had taken (their documents were not made)."""
+
+    def __init__(self, indices: list[int], message: str):
+        super().__init__(message)
+        self.indices = indices

@@ -1,0 +1,96 @@
+"""A build's worker processes (qdocgen/build_pool.py): each kind of document in a worker of its own,
+results in the jobs' order, and a worker that dies named rather than waited for."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path, PurePath
+
+import pytest
+
+from qdocgen import build_pool
+from qdocgen.build import RECORD, Record, run_build
+from qdocgen.errors import UserError
+from qdocgen.jobs import Job
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+
+
+def test_lanes_split_the_jobs_by_kind_in_order_of_first_use():
+    kinds = [".xlsx", ".docx", ".xlsx", ".docx", ".xlsx", ".pptx"]
+    assert build_pool.lanes(kinds, 2) == [[0, 2, 4, 5], [1, 3]]  # a third kind joins the first lane
+    assert build_pool.lanes(kinds, 3) == [[0, 2, 4], [1, 3], [5]]
+    assert build_pool.lanes(kinds, 8) == [[0, 2, 4], [1, 3], [5]]  # no more lanes than kinds
+    assert build_pool.lanes([".xlsx"] * 4, 2) == [[0, 1, 2, 3]]
+    assert build_pool.kind_of((PurePath("a/表.XLSX"),)) == ".xlsx"
+    assert build_pool.kind_of(()) == ""
+
+
+def test_each_kind_starts_in_a_worker_of_its_own_and_results_come_in_order():
+    kinds = [".xlsx", ".docx"] * 10
+
+    def one(i):
+        time.sleep(0.02)  # long enough for both workers to start before either lane is done
+        return i, os.getpid()
+
+    out = list(build_pool.run(len(kinds), one, kinds, 2))
+    assert [i for i, _ in out] == list(range(20))
+    pids = {pid for _, pid in out}
+    assert os.getpid() not in pids and len(pids) <= 2
+    assert out[0][1] != out[1][1]  # the first job of each lane: two workers, one per kind
+
+
+def test_a_worker_that_dies_is_named_with_the_job_it_was_on():
+    def one(i):
+        if i == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return i
+
+    with pytest.raises(build_pool.WorkerLost) as caught:
+        list(build_pool.run(8, one, [".xlsx"] * 8, 2))
+    assert caught.value.indices == [3]
+    assert "意外退出" in str(caught.value) and "-9" in str(caught.value)
+
+
+def test_a_defect_in_a_worker_is_raised_with_its_traceback():
+    def one(i):
+        if i == 2:
+            raise ValueError("boom")
+        return i
+
+    with pytest.raises(RuntimeError, match="(?s)job 2.*ValueError: boom"):
+        list(build_pool.run(5, one, [".docx"] * 5, 2))
+
+
+def test_a_build_whose_worker_dies_keeps_what_was_written_and_names_what_was_not(tmp_path):
+    from qdocgen.workspace import Workspace
+
+    from conftest import DATA, TEMPLATES
+
+    ws = Workspace(data_dir=DATA, templates_dir=TEMPLATES)
+
+    def job(n: int, kind: str) -> Job:
+        def make():
+            if n == 5:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return f"document {n}".encode()
+
+        return Job(path=f"d{n}{kind}", title=f"文档{n}", shows=lambda: n, make=make, templates=(Path(f"t{kind}"),))
+
+    template = tmp_path / "templates"
+    template.mkdir()
+    jobs = [job(n, ".xlsx" if n % 2 else ".docx") for n in range(8)]
+    for j in jobs:  # the build reads its templates' bytes
+        j.templates = (template / f"t{Path(j.path).suffix}",)
+        j.templates[0].write_bytes(b"t")
+    out = tmp_path / "out"
+    with pytest.raises(UserError, match="意外退出.*d5.xlsx 没有生成"):
+        run_build(ws, jobs, out, workers=2)
+    written = {p.name for p in out.iterdir() if p.name != RECORD}
+    assert "d5.xlsx" not in written and {"d0.docx", "d1.xlsx", "d2.docx"} <= written
+    assert set(Record(out / RECORD).data["outputs"]) == written  # the record vouches for what is there
+    for name in written:
+        assert (out / name).read_bytes() == f"document {name[1]}".encode()
