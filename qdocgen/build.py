@@ -46,8 +46,11 @@ from qdocgen.workspace import Workspace
 __all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]
 
 RECORD = "构建记录.json"
-POOL_MIN = 150  # jobs from which a build uses a process per core
-POOL_MIN_NEW = 40  # or documents that certainly have to be made (no file, or none recorded)
+# Jobs from which a build uses a process per core. Each worker prepares only the kinds of document
+# it makes (build_pool.py), so a pool costs little more than its forks: a rebuild of the bundled
+# 80 documents after one corrected figure takes 1.35 s in two processes, 1.95 s in one.
+POOL_MIN = 20
+POOL_MIN_NEW = 20  # or documents that certainly have to be made (no file, or none recorded)
 SAVE_EVERY = 2.0  # seconds between saves of the build record during a build, at least
 SAVE_SHARE = 0.05  # and no more of the build's time than this spent saving it (a province's record is large)
 

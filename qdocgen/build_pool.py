@@ -5,8 +5,9 @@ it imported (openpyxl for a workbook, python-docx and lxml for a Word file), its
 prepared, its chart's frame made. A pool handing every worker a bit of everything makes each
 worker pay all of that. Here the jobs are split into lanes by the kind of file their templates
 are (one lane per file type, in the order the jobs first use them), each worker works through
-its own lane in order, and only a worker whose lane is empty takes the last job left in another
-(the lane with most jobs left), so a worker pays for a second kind only where it saves time.
+its own lane in order, and a worker whose lane is empty takes the last jobs of another only where
+that ends the build sooner, its own first job of that kind (preparation included) counted
+(_Board), so a worker pays for a second kind only where it saves time.
 
 The parent receives each result as it comes and yields them in the jobs' order. A worker that
 dies (killed, out of memory) is noticed: the documents it had taken are named in the error.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePath
@@ -53,34 +55,26 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
-    split = lanes(kinds, workers)
-    # Each lane's next job from the front and its end (the next to take from the back): one lock for all.
-    bounds = ctx.Array("l", [v for lane in split for v in (0, len(lane))], lock=True)
+    board = _Board(ctx, lanes(kinds, workers))
     results = ctx.SimpleQueue()
     taken = ctx.Array("l", [-1] * workers, lock=False)  # the job each worker is on (-1: none)
 
-    def take(own: int) -> int | None:
-        with bounds.get_lock():
-            front, end = bounds[2 * own], bounds[2 * own + 1]
-            if front < end:
-                bounds[2 * own] = front + 1
-                return split[own][front]
-            left = [bounds[2 * k + 1] - bounds[2 * k] for k in range(len(split))]
-            other = max(range(len(split)), key=lambda k: left[k])
-            if left[other] <= 0:
-                return None
-            end = bounds[2 * other + 1] - 1
-            bounds[2 * other + 1] = end
-            return split[other][end]
-
     def work(w: int) -> None:
         results._reader.close()  # the child only writes
-        own = w % len(split)
+        own, warm = w % len(board.split), set()  # its lane, and the lanes it has made a job of
         code = 0
         try:
-            while (i := take(own)) is not None:
+            while (got := board.take(own, warm)) is not None:
+                if got == _WAIT:
+                    time.sleep(_WAIT_SECONDS)
+                    continue
+                i, lane = got
                 taken[w] = i
-                results.put((i, one(i)))
+                start = time.perf_counter()
+                result = one(i)
+                board.done(lane, time.perf_counter() - start, first=lane not in warm)
+                warm.add(lane)
+                results.put((i, result))
                 taken[w] = -1
         except KeyboardInterrupt:
             code = 1
@@ -125,6 +119,69 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
                 p.terminate()
         for p in procs:
             p.join()
+
+
+_WAIT = (-1, -1)  # from _Board.take: nothing to take yet, ask again shortly
+_WAIT_SECONDS = 0.005
+
+
+class _Board:
+    """The lanes, shared by the workers under one lock: each lane's front (the next job its own
+    workers take) and end (the next one another worker may take, from the back), and how long its
+    jobs take: the first a worker made (its kind's preparation included) and the others.
+
+    A worker whose lane is empty takes a job of another lane only where that ends the build
+    sooner: left alone, the lane's workers finish its R jobs left in R·a seconds (a: a job once
+    prepared); helped by a worker that must first prepare the kind (f: the first job), both finish
+    in (R·a + f − a) / 2, sooner only if R·a > f − a. A worker that has made a job of the kind
+    already always helps; until a lane has timed a first and a later job, a worker that has not
+    waits to know."""
+
+    def __init__(self, ctx, split: list[list[int]]):
+        self.split = split
+        self.bounds = ctx.Array("l", [v for lane in split for v in (0, len(lane))], lock=True)
+        # per lane: (the first job's seconds, -1 until timed; the later jobs' seconds; their count)
+        self.times = ctx.Array("d", [v for _ in split for v in (-1.0, 0.0, 0.0)], lock=False)
+
+    def take(self, own: int, warm: set[int]) -> tuple[int, int] | None:
+        """(job, its lane) for a worker of lane `own` that has made jobs of the lanes `warm`;
+        _WAIT; or None: nothing left worth taking."""
+        b, t = self.bounds, self.times
+        with b.get_lock():
+            front, end = b[2 * own], b[2 * own + 1]
+            if front < end:
+                b[2 * own] = front + 1
+                return self.split[own][front], own
+            best, gain, wait = None, 0.0, False
+            for k in range(len(self.split)):
+                left = b[2 * k + 1] - b[2 * k]
+                if left <= 0:
+                    continue
+                first, later, count = t[3 * k], t[3 * k + 1], t[3 * k + 2]
+                if k in warm:
+                    g = left * (later / count if count else max(first, 0.0)) + 1.0
+                elif first < 0 or not count:
+                    wait = True
+                    continue
+                else:
+                    a = later / count
+                    g = left * a - (first - a)
+                if g > gain:
+                    best, gain = k, g
+            if best is None:
+                return _WAIT if wait else None
+            b[2 * best + 1] -= 1
+            return self.split[best][b[2 * best + 1]], best
+
+    def done(self, lane: int, seconds: float, *, first: bool) -> None:
+        t = self.times
+        with self.bounds.get_lock():
+            if first:
+                if t[3 * lane] < 0:
+                    t[3 * lane] = seconds
+            else:
+                t[3 * lane + 1] += seconds
+                t[3 * lane + 2] += 1
 
 
 class _Failed:

@@ -29,6 +29,27 @@ def test_lanes_split_the_jobs_by_kind_in_order_of_first_use():
     assert build_pool.kind_of(()) == ""
 
 
+def test_a_worker_whose_lane_is_empty_helps_another_only_where_that_ends_the_build_sooner():
+    import multiprocessing
+
+    board = build_pool._Board(multiprocessing.get_context("fork"), [list(range(10)), [10]])
+    assert board.take(1, set()) == (10, 1)  # its own lane first
+    assert board.take(1, set()) == build_pool._WAIT  # lane 0 not timed yet: wait to know
+    assert board.take(0, set()) == (0, 0) and board.take(0, set()) == (1, 0)
+    board.done(0, 0.25, first=True)  # the first of its kind, preparation included
+    assert board.take(1, set()) == build_pool._WAIT  # a later job not timed yet
+    board.done(0, 0.04, first=False)
+    # 8 left: 8 × 0.04 s alone, (8 × 0.04 + 0.25 − 0.04) / 2 helped: help, from the back
+    assert board.take(1, set()) == (9, 0)
+    for _ in range(4):
+        board.take(0, {0})  # lane 0's worker goes on: 2, 3, 4, 5
+    # 3 left (6, 7, 8): 0.12 s alone, 0.165 s helped by a worker still to prepare the kind
+    assert board.take(1, set()) is None
+    assert board.take(1, {0}) == (8, 0)  # one that has made a job of the kind helps while any is left
+    assert board.take(0, {0}) == (6, 0) and board.take(0, {0}) == (7, 0)
+    assert board.take(0, {0}) is None and board.take(1, {0}) is None
+
+
 def test_each_kind_starts_in_a_worker_of_its_own_and_results_come_in_order():
     kinds = [".xlsx", ".docx"] * 10
 
