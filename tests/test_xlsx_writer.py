@@ -263,3 +263,74 @@ def test_custom_properties_and_named_styles_are_written_as_openpyxl_writes_them(
         return wb
 
     same_as_openpyxl(make)
+
+
+def _put_value_as_openpyxl(cell, value) -> None:
+    """render.xlsx.cells.put_value as it was written before its shortcut for text: every
+    value through openpyxl's `cell.value = …`."""
+    import math
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, Decimal):
+        value = float(value)
+    if value is None or isinstance(value, bool) or isinstance(value, (datetime, date)):
+        cell.value = value
+        return
+    if isinstance(value, (int, float)):
+        cell.value = value if math.isfinite(value) else str(value)
+        return
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if not text:
+        cell.value = None
+        return
+    cell.value = text
+    if text[0] in "=+-@":
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "文字",
+        "=SUM(A1:A2)",
+        "=",
+        "+1",
+        "-",
+        "-3.5",
+        "@home",
+        "#N/A",
+        "#DIV/0!",
+        "a\x01b\x1fc",
+        "\x01\x02",
+        "",
+        " ",
+        "x" * 40000,
+        None,
+        0,
+        2.5,
+        True,
+        Decimal("1.25"),
+        float("nan"),
+    ],
+    ids=repr,
+)
+def test_put_value_writes_a_cell_as_openpyxl_would(value):
+    from qdocgen.render.xlsx.cells import put_value
+
+    wb = Workbook()
+    ws = wb.active
+    for row, before in enumerate([None, "旧值", 7], start=1):  # a new cell, one with text, one with a number
+        ours, theirs = ws.cell(row=row, column=1), ws.cell(row=row, column=2)
+        for cell in (ours, theirs):
+            if before is not None:
+                cell.value = before
+        put_value(ours, value)
+        _put_value_as_openpyxl(theirs, value)
+        assert (ours.value, ours.data_type, ours.quotePrefix, ours.has_style) == (
+            theirs.value,
+            theirs.data_type,
+            theirs.quotePrefix,
+            theirs.has_style,
+        )

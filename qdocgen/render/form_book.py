@@ -16,9 +16,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import PatternFill, Protection
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
@@ -171,7 +173,7 @@ def move_footer(ws, first: int, shift: int) -> None:
 
 def copy_row_style(ws, styles: dict[int, object], row: int) -> None:
     for c, style in styles.items():
-        ws.cell(row, c)._style = copy(style)
+        ws.cell(row, c)._style = StyleArray(style)  # copy(style), without the copy protocol's look-ups
 
 
 def row_styles(ws, row: int) -> dict[int, object]:
@@ -202,8 +204,13 @@ def add_rules(ws, rules: dict[Rule, list[str]]) -> None:
         dv.showErrorMessage = True
         dv.showInputMessage = True
         dv.errorStyle = "warning" if rule.warn_only else "stop"
-        for coordinate in cells:
-            dv.add(coordinate)
+        if all(":" not in c for c in cells):
+            # dv.add(c) for each, which checks each new cell against every range added before:
+            # single cells, added once each, are the same ranges (written sorted)
+            dv.sqref = MultiCellRange([CellRange(c) for c in dict.fromkeys(cells)])
+        else:
+            for coordinate in cells:
+                dv.add(coordinate)
         ws.add_data_validation(dv)
 
 

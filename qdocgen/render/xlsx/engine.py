@@ -307,13 +307,13 @@ class _SheetWriter:
                 across = 1 if h is None else _span(values[h])
             if type(down) is not int and getattr(down, "group", None) is not None and across != 0:
                 if self.in_group(tpl, down.group, across, out_row):
-                    cell.value = None
+                    put_value(cell, None)
                     return
                 down = across = 1  # the group's merge (as wide as `across`) grows with the rows that join it
             else:
                 self.groups.pop(tpl.coord, None)
             if down == 0 or across == 0:
-                cell.value = None
+                put_value(cell, None)
                 return
             if down > 1 and out.loop is not None and out_row + down - 1 > self.rows.final(out.loop.end):
                 raise self.error(
