@@ -38,14 +38,16 @@ def built(out: Path) -> dict[str, str]:
     shutil.copytree(ROOT / "plan_data", data, ignore=shutil.ignore_patterns(KEY_NAME, ".~*"))
     (data / KEY_NAME).write_text(TEST_KEY, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    subprocess.run(
+    env.pop("SOURCE_DATE_EPOCH", None)  # it dates the documents' properties: the list has the default
+    done = subprocess.run(
         [sys.executable, "-m", "qdocgen", "--data", str(data), "--templates", str(ROOT / "templates")]
         + ["build", "-q", "-o", str(out)],
         cwd=out.parent,
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
     )
+    assert done.returncode == 0, done.stderr
     return {
         p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))
