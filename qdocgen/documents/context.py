@@ -171,7 +171,6 @@ def _result_context(r: Result) -> dict:
 
 def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str | None = None) -> list[dict]:
     """The 44 rows with their merge spans and, when evaluated, their measures' progress."""
-    spans = {col: _span_index(plan.merge_spans(col), col) for col in ("task", "content", "lead", "support", "goals")}
     by_row: dict[int, list[dict]] = {}
     if evaluation is not None:
         for r in evaluation.results:
@@ -181,8 +180,30 @@ def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str
                 continue
             by_row.setdefault(r.measure.row, []).append(result_context(r))
     out = []
+    for no, head, tail in _plan_rows(plan):
+        item = dict(head)
+        item["goals"] = [{**g, "years": list(g["years"])} for g in head["goals"]]
+        item["measures"] = by_row.get(no, [])
+        item.update(tail)
+        item["year_goals"] = [dict(g) for g in tail["year_goals"]]
+        out.append(item)
+    return out
+
+
+_PLAN_ROWS: dict[int, tuple[tuple, list]] = {}  # id(plan) → (what the rows were made of, the rows)
+
+
+def _plan_rows(plan: Plan) -> list[tuple[int, dict, dict]]:
+    """Each row's fields that follow from the plan alone, before and after its measures (in the
+    context's order): made once per plan, not for every document's context."""
+    made_of = (plan.rows, plan.years, plan.areas, plan.merges)
+    kept = _PLAN_ROWS.get(id(plan))
+    if kept is not None and all(a is b for a, b in zip(kept[0], made_of, strict=True)):
+        return kept[1]
+    spans = {col: _span_index(plan.merge_spans(col), col) for col in ("task", "content", "lead", "support", "goals")}
+    rows = []
     for row in plan.rows:
-        item = {
+        head = {
             "no": row.no,
             "task": row.task,
             "content": row.content,
@@ -196,21 +217,23 @@ def rows_context(plan: Plan, evaluation: Evaluation | None = None, district: str
                 for c in row.goals
             ],
             "goal_all": row.goals[0].text if len(row.goals) == 1 else "",
-            "measures": by_row.get(row.no, []),
         }
-        item["year_goals"] = []
+        tail: dict = {"year_goals": []}
         for year in plan.years:
             cell = row.goal_for(year)
             text = cell.text if cell else ""
             span = (len(cell.years) if cell.years[0] == year else 0) if cell else 1
-            item[f"goal_{year}"], item[f"goal_span_{year}"] = text, span
-            item["year_goals"].append({"text": text, "span": span})
+            tail[f"goal_{year}"], tail[f"goal_span_{year}"] = text, span
+            tail["year_goals"].append({"text": text, "span": span})
         for col, index in spans.items():
             first, span = index[row.no]
-            item[f"{col}_first"] = first
-            item[f"{col}_span"] = span
-        out.append(item)
-    return out
+            tail[f"{col}_first"] = first
+            tail[f"{col}_span"] = span
+        rows.append((row.no, head, tail))
+    if len(_PLAN_ROWS) > 16:
+        _PLAN_ROWS.clear()
+    _PLAN_ROWS[id(plan)] = (made_of, rows)
+    return rows
 
 
 def _span_index(spans: list[tuple[int, int]], col: str) -> dict[int, tuple[bool, Span]]:

@@ -208,9 +208,24 @@ def milestone_words(r: Result) -> tuple[str | None, str]:
     )
 
 
+_ITEMS: dict[tuple[int, str | None], tuple[Result, dict]] = {}  # (id, place) → (the result, its item)
+_MAX_ITEMS = 200_000
+
+
 def item(r: Result, place: str | None = None) -> dict:
     """A result as the notice's sentences and table use it; every figure's text follows the
-    display rule (qdocgen/display.py), so a missed item never reads as if it were met."""
+    display rule (qdocgen/display.py), so a missed item never reads as if it were met. (A new
+    dict each time, callers add to it; made once per result and place: a result is immutable,
+    and a build's notices show each one several times.)"""
+    kept = _ITEMS.get((id(r), place))
+    if kept is None or kept[0] is not r:
+        if len(_ITEMS) >= _MAX_ITEMS:
+            _ITEMS.clear()
+        kept = _ITEMS[(id(r), place)] = (r, _item(r, place))
+    return dict(kept[1])
+
+
+def _item(r: Result, place: str | None) -> dict:
     ctx = result_context(r)
     unit = r.measure.unit
     milestone = r.measure.kind == "milestone"

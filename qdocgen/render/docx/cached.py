@@ -101,7 +101,7 @@ def snapshot(engine) -> dict | None:
         return None
     return {
         "warnings": list(engine.warnings),
-        "sources": {key: engine.jinja_source(engine._xml[key]) for key in engine._parts},
+        "sources": {key: engine._sources[key] for key in engine._parts},
         "reorder": sorted(engine._reorder),
         "loops": sorted(engine._loops),
         "bindings": [(b.part, b.name, b.tag, b.items, tuple(b.columns)) for b in engine.charts.bindings],

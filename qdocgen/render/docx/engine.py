@@ -95,6 +95,7 @@ class PreparedDocx:
         self.charts = BoundCharts(bindings, self.env, str(self.path))
         self._parts: dict[str, object] = {}
         self._xml: dict[str, str] = {}  # each part's XML as the user saved it, to locate mistakes
+        self._sources: dict[str, str] = {}  # each part's Jinja source, as compiled (kept: cached.py)
         self._properties: dict[tuple[str, str], object] = {}
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
         self._loops: set[str] = set()  # parts with {%tr %}/{%tc %}: rows and tables that may come out empty
@@ -157,7 +158,8 @@ class PreparedDocx:
             if re.search(r"\{%-?\s*t[rc]\s", self._xml[key]):
                 self._loops.add(key)
             try:
-                self._parts[key] = self.env.from_string(self.jinja_source(self._xml[key]))
+                self._sources[key] = self.jinja_source(self._xml[key])
+                self._parts[key] = self.env.from_string(self._sources[key])
             except JinjaError as exc:
                 raise self.error(exc, key) from None
             except word_tags.JoinRefused as exc:

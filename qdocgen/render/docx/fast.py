@@ -168,11 +168,12 @@ class FastPackage:
     def _document(self, body: str) -> bytes:
         """word/document.xml with the rendered body, as DocxTemplate.render and python-docx make it."""
         tree = etree.fromstring(body, parser=etree.XMLParser(recover=True))  # as fix_tables parses it
-        if widen_grids(tree):  # cells a {%tc for %} loop added span more columns than the grid has
-            body = etree.tostring(tree, encoding="unicode")
+        widened = widen_grids(tree)  # cells a {%tc for %} loop added span more columns than the grid has
         if _tables_need_fixing(tree):
             from docxtpl import DocxTemplate
 
+            if widened:
+                body = etree.tostring(tree, encoding="unicode")
             tree = DocxTemplate.fix_tables(None, body)
         for n, elt in enumerate(tree.iter(_DOCPR), start=1001):  # as fix_docpr_ids numbers them
             elt.attrib["id"] = str(n)

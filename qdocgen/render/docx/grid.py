@@ -15,12 +15,22 @@ table with a column per unit fills the page for three units as for nine.
 from __future__ import annotations
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_TCPR, _GRIDSPAN, _TCW, _VAL = W + "tcPr", W + "gridSpan", W + "tcW", W + "val"
+
+
+def _child(element, tag: str):
+    """The first child of `element` with `tag`, as element.find(tag) gives it (without
+    ElementPath: a matrix annex asks this of every cell, several times)."""
+    for child in element:
+        if child.tag == tag:
+            return child
+    return None
 
 
 def _span(cell) -> int:
-    props = cell.find(W + "tcPr")
-    span = props.find(W + "gridSpan") if props is not None else None
-    return max(int(span.get(W + "val", "1")), 1) if span is not None else 1
+    props = _child(cell, _TCPR)
+    span = _child(props, _GRIDSPAN) if props is not None else None
+    return max(int(span.get(_VAL, "1")), 1) if span is not None else 1
 
 
 def _widest(table) -> tuple[int, list[int] | None]:
@@ -86,13 +96,13 @@ def _set_grid(table, grid, widths: list[int]) -> None:
         grid.append(grid.makeelement(W + "gridCol", {W + "w": str(w)}))
     for row in table.findall(W + "tr"):  # each cell as wide as the columns it spans
         cells = row.findall(W + "tc")
-        if sum(_span(c) for c in cells) != len(widths):
+        spans = [_span(c) for c in cells]
+        if sum(spans) != len(widths):
             continue
         at = 0
-        for cell in cells:
-            n = _span(cell)
-            props = cell.find(W + "tcPr")
-            width = props.find(W + "tcW") if props is not None else None
+        for cell, n in zip(cells, spans, strict=True):
+            props = _child(cell, _TCPR)
+            width = _child(props, _TCW) if props is not None else None
             if width is not None and width.get(W + "type", "dxa") == "dxa":
                 width.set(W + "w", str(sum(widths[at : at + n])))
             at += n

@@ -74,7 +74,10 @@ def _cell(xml: str, widths: list[int], key: int, repeated: bool = False) -> str:
         at, first = (f"({key}, loop.index0)", "false") if repeated else (str(key), "loop is defined and loop.first")
         setting = f"{{% set {name} = ({v})|{MERGE_FILTER}({at}, {first}) %}}"
         v = name
-    if h is not None:
+    spanning = ""
+    if h is not None:  # evaluated once per cell, then read from a variable (it is used six times)
+        spanning = f"{{% set qdocgen_hm{key} = ({h}) %}}"
+        h = f"qdocgen_hm{key}"
         xml = re.sub(r"<w:gridSpan[^>]*/>", "", xml)
         props += f'{{% if ({h}) > 1 %}}<w:gridSpan w:val="{{{{ {h} }}}}"/>{{% endif %}}'
         # The widths of the grid columns from this one rightwards; a span beyond the template's
@@ -105,7 +108,7 @@ def _cell(xml: str, widths: list[int], key: int, repeated: bool = False) -> str:
         xml = f"{head}{{% if ({v}) > 0 %}}{body}{{% else %}}{empty}{{% endif %}}{tail}"
     xml = setting + xml
     if h is not None:
-        xml = f"{{% if ({h}) > 0 %}}{xml}{{% endif %}}"
+        xml = f"{spanning}{{% if ({h}) > 0 %}}{xml}{{% endif %}}"
     return xml
 
 
