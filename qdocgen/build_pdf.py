@@ -10,7 +10,9 @@ it when the text ends on an even page, and keeps that page in the PDF (pdf.EXPOR
 page before it keeps its number. Which case a document is in shows only once it is laid out, so
 each 通报 is converted in the form its case is expected to need — with its 版记 page unnumbered
 (gbt9704.imprint_unnumbered) where a blank page is expected, as it is where none is — and, where
-the PDF shows the other case, converted again in the other form. The expectation is the case the
+the PDF shows the other case, converted again in the other form (the 通报 go first in each
+LibreOffice's batch, and those to convert again go together to one more LibreOffice once every
+通报's first PDF is checked: a LibreOffice start costs ~2 s of CPU). The expectation is the case the
 document's last PDF was in (kept in the build record), else a blank page (17 of the bundled 18
 通报). A 通报 is converted from a copy in a temporary folder, so its PDF reaches the output folder
 only once checked. A LibreOffice before 7.4 leaves its blank page out of the PDF whatever it is
@@ -74,13 +76,27 @@ def convert_pdfs(
 
     with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
         copies = _Copies(Path(tmp))
-        first: dict[Path, tuple[Path, bool | None]] = {}
+        forms: dict[Path, tuple[Path, bool | None]] = {}
         for document, rel in documents.items():
             expected = (entry(rel) or {}).get(BLANK_KEY, True) is not False
             source = copies.form(document, unnumbered=expected)
-            first[source] = (document, expected if source != document else None)
-        again: dict[Path, tuple[Path, bool | None]] = {}  # the other form, converted at once in a process of its own
+            forms[source] = (document, expected if source != document else None)
+        # The 通报 first in each LibreOffice's batch: the wrongly guessed ones are known early,
+        # and converted again together in one more process (a start costs ~2 s of CPU).
+        first = dict(sorted(forms.items(), key=lambda item: item[1][1] is None))
+        checks = sum(1 for _, expected in first.values() if expected is not None)
+        again: dict[Path, tuple[Path, bool | None]] = {}  # the other form, converted in a process of their own
+        waiting: list[Path] = []  # … once every 通报's first PDF is checked
         more: list[Path] = []
+
+        def checked(other: Path | None = None) -> None:
+            nonlocal checks
+            checks -= 1
+            if other is not None:
+                waiting.append(other)
+            if checks == 0 and waiting:
+                more.extend(waiting)
+                waiting.clear()
 
         def finished() -> Iterator[tuple[Path, str | None]]:
             """(document, failure or None) once per document, when its PDF is in place or has
@@ -97,6 +113,8 @@ def convert_pdfs(
                 document, expected = first[source]
                 if error is not None:
                     failed.append((documents[document], error))
+                    if expected is not None:
+                        checked()
                     yield document, error
                     continue
                 if expected is None:  # no 版记: nothing to check
@@ -110,10 +128,11 @@ def convert_pdfs(
                     other = copies.form(document, unnumbered=blank)
                 else:
                     done(document, source, blank)
+                    checked()
                     yield document, None
                     continue
                 again[other] = (document, blank)
-                more.append(other)
+                checked(other)
 
         for _ in progress(finished(), len(first)):
             pass
