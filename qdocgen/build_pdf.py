@@ -13,7 +13,7 @@ each 通报 is converted in the form its case is expected to need — with its �
 the PDF shows the other case, converted again in the other form (the 通报 go first in each
 LibreOffice's batch, and those to convert again go together to one more LibreOffice once every
 通报's first PDF is checked: a LibreOffice start costs ~2 s of CPU). The expectation is the case the
-document's last PDF was in (kept in the build record), else a blank page (17 of the bundled 18
+document's last PDF was in (kept in the build record), else a blank page (16 of the bundled 18
 通报). A 通报 is converted from a copy in a temporary folder, so its PDF reaches the output folder
 only once checked. A LibreOffice before 7.4 leaves its blank page out of the PDF whatever it is
 asked (an odd page count): the 通报 is then converted with a page break of its own before the 版记.
