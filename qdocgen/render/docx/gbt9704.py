@@ -14,6 +14,7 @@ children python-docx does not declare are placed by qdocgen/render/docx/ooxml.py
 
 from __future__ import annotations
 
+import copy
 import io
 import math
 import re
@@ -465,10 +466,19 @@ def imprint_unnumbered(blob: bytes, *, blank_page: bool = False) -> bytes | None
     the blank page it inserts out of the PDF whatever it is asked: the page break makes one it keeps.
     """
     src = zipfile.ZipFile(io.BytesIO(blob))
-    spacer_id = role_ids(src.read(STYLES), Profile()).get("QImprintSpacer", "QImprintSpacer")
+    spec = style_specs(Profile())["QImprintSpacer"]
+    style = find_style(etree.fromstring(src.read(STYLES)), "QImprintSpacer", spec.name)
+    spacer_id = "QImprintSpacer" if style is None else style.get(W + "styleId")
     root = etree.fromstring(src.read(DOCUMENT))
     spacer = next(
-        (p for p in root.iter(W + "p") if p.find(f"{W}pPr/{W}pStyle[@{W}val='{spacer_id}']") is not None), None
+        (
+            ref.getparent().getparent()
+            for ref in root.iter(W + "pStyle")
+            if ref.get(W + "val") == spacer_id
+            and ref.getparent().tag == W + "pPr"
+            and ref.getparent().getparent().tag == W + "p"
+        ),
+        None,
     )
     if spacer is None:
         return None
@@ -497,9 +507,11 @@ def imprint_unnumbered(blob: bytes, *, blank_page: bool = False) -> bytes | None
         types_name: etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True),
     }
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:  # a copy LibreOffice reads at once: not compressed
         for info in src.infolist():
-            dst.writestr(info, replaced.get(info.filename) or src.read(info.filename))
+            stored = copy.copy(info)
+            stored.compress_type = zipfile.ZIP_STORED
+            dst.writestr(stored, replaced.get(info.filename) or src.read(info.filename))
         dst.writestr(
             BLANK_FOOTER,
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr xmlns:w="{W_NS}"><w:p/></w:ftr>',
