@@ -20,7 +20,7 @@ asked (an odd page count): the 通报 is then converted with a page break of its
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from qdocgen.errors import UserError, os_error_text
@@ -81,31 +81,42 @@ def convert_pdfs(
             first[source] = (document, expected if source != document else None)
         again: dict[Path, tuple[Path, bool | None]] = {}  # the other form, converted at once in a process of its own
         more: list[Path] = []
-        for source, error in progress(converted(first, more=more), len(first)):
-            if source in again:  # a second conversion: its form is the right one
-                document, blank = again[source]
-                if error is not None:  # its PDF from an earlier build, if any, stays: the record says it is old
+
+        def finished() -> Iterator[tuple[Path, str | None]]:
+            """(document, failure or None) once per document, when its PDF is in place or has
+            failed: a 通报 converted again in its other form counts once, when that is done."""
+            for source, error in converted(first, more=more):
+                if source in again:  # a second conversion: its form is the right one
+                    document, blank = again[source]
+                    if error is not None:  # its PDF from an earlier build, if any, stays: the record says it is old
+                        failed.append((documents[document], error))
+                    else:
+                        done(document, source, blank)
+                    yield document, error
+                    continue
+                document, expected = first[source]
+                if error is not None:
                     failed.append((documents[document], error))
+                    yield document, error
+                    continue
+                if expected is None:  # no 版记: nothing to check
+                    done(document, source, None)
+                    yield document, None
+                    continue
+                pages, blank = last_pages(pdf_of(source).read_bytes())
+                if pages % 2:  # the blank page left out (LibreOffice before 7.4): made with a page break
+                    other, blank = copies.form(document, unnumbered=True, blank_page=True), True
+                elif blank != expected:  # the other case: the other form is the right one
+                    other = copies.form(document, unnumbered=blank)
                 else:
                     done(document, source, blank)
-                continue
-            document, expected = first[source]
-            if error is not None:
-                failed.append((documents[document], error))
-                continue
-            if expected is None:  # no 版记: nothing to check
-                done(document, source, None)
-                continue
-            pages, blank = last_pages(pdf_of(source).read_bytes())
-            if pages % 2:  # the blank page left out (LibreOffice before 7.4): made with a page break
-                other, blank = copies.form(document, unnumbered=True, blank_page=True), True
-            elif blank != expected:  # the other case: the other form is the right one
-                other = copies.form(document, unnumbered=blank)
-            else:
-                done(document, source, blank)
-                continue
-            again[other] = (document, blank)
-            more.append(other)
+                    yield document, None
+                    continue
+                again[other] = (document, blank)
+                more.append(other)
+
+        for _ in progress(finished(), len(first)):
+            pass
 
 
 class _Copies:

@@ -5,8 +5,9 @@ it imported (openpyxl for a workbook, python-docx and lxml for a Word file), its
 prepared, its chart's frame made. A pool handing every worker a bit of everything makes each
 worker pay all of that. Here the jobs are split into lanes by the kind of file their templates
 are (one lane per file type, in the order the jobs first use them), each worker works through
-its own lane in order, and only a worker whose lane is empty takes the last job left in another
-(the lane with most jobs left), so a worker pays for a second kind only where it saves time.
+its own lane in order, and a worker whose lane is empty takes the last jobs of another only where
+that ends the build sooner, its own first job of that kind (preparation included) counted
+(_Board), so a worker pays for a second kind only where it saves time.
 
 The parent receives each result as it comes and yields them in the jobs' order. A worker that
 dies (killed, out of memory) is noticed: the documents it had taken are named in the error.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePath
@@ -51,73 +53,88 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
     as it iterates; leaving the iteration early ends the workers.
     """
     import multiprocessing
+    from multiprocessing.connection import wait
 
     ctx = multiprocessing.get_context("fork")
-    split = lanes(kinds, workers)
-    # Each lane's next job from the front and its end (the next to take from the back): one lock for all.
-    bounds = ctx.Array("l", [v for lane in split for v in (0, len(lane))], lock=True)
-    results = ctx.SimpleQueue()
-    taken = ctx.Array("l", [-1] * workers, lock=False)  # the job each worker is on (-1: none)
-
-    def take(own: int) -> int | None:
-        with bounds.get_lock():
-            front, end = bounds[2 * own], bounds[2 * own + 1]
-            if front < end:
-                bounds[2 * own] = front + 1
-                return split[own][front]
-            left = [bounds[2 * k + 1] - bounds[2 * k] for k in range(len(split))]
-            other = max(range(len(split)), key=lambda k: left[k])
-            if left[other] <= 0:
-                return None
-            end = bounds[2 * other + 1] - 1
-            bounds[2 * other + 1] = end
-            return split[other][end]
+    board = _Board(ctx, lanes(kinds, workers), workers)
+    # One pipe per worker, written by that worker alone: a worker that dies, even half way through
+    # a result, is an end of file on its own pipe, and no other worker waits on a lock it held.
+    pipes = [ctx.Pipe(duplex=False) for _ in range(workers)]
+    parent = os.getpid()
 
     def work(w: int) -> None:
-        results._reader.close()  # the child only writes
-        own = w % len(split)
+        _die_with(parent)
+        for k, (reader, writer) in enumerate(pipes):
+            reader.close()
+            if k != w:
+                writer.close()
+        out = pipes[w][1]
+        own, warm = w % len(board.split), set()  # its lane, and the lanes it has made a job of
         code = 0
         try:
-            while (i := take(own)) is not None:
-                taken[w] = i
-                results.put((i, one(i)))
-                taken[w] = -1
+            while (got := board.take(w, own, warm)) is not None:
+                if got == _WAIT:
+                    if os.getppid() != parent:
+                        raise KeyboardInterrupt
+                    time.sleep(_WAIT_SECONDS)
+                    continue
+                i, lane = got
+                start = time.perf_counter()
+                result = one(i)
+                board.done(lane, time.perf_counter() - start, first=lane not in warm)
+                warm.add(lane)
+                out.send((i, result))
+                board.delivered(w)
+            out.send(_DONE)
         except KeyboardInterrupt:
             code = 1
         except BaseException:  # a defect: the parent raises it with this traceback
-            results.put((taken[w], _Failed(traceback.format_exc())))
             code = 1
-        finally:
-            results._writer.close()
+            try:
+                out.send((board.taken[w], _Failed(traceback.format_exc())))
+            except OSError:  # the parent is gone
+                pass
         os._exit(code)  # no atexit handlers or finalisers of the parent's objects in a forked child
 
     gc.collect()
     gc.freeze()  # the workers share the parent's objects; the collector must not copy their pages
-    procs = []
+    procs: list = []
+    readers: dict = {}
     try:
         for w in range(workers):
             p = ctx.Process(target=work, args=(w,), daemon=True)
             p.start()
             procs.append(p)
-        results._writer.close()  # the parent only reads: end of file once every worker has closed
+        for w, (reader, writer) in enumerate(pipes):
+            writer.close()  # the parent only reads: end of file once the worker has ended
+            readers[reader] = w
         held: dict[int, object] = {}
+        finished: set[int] = set()  # workers that said they have nothing left to take
         nxt = 0
         while nxt < count:
             if nxt in held:
                 yield held.pop(nxt)
                 nxt += 1
                 continue
-            if results._reader.poll(POLL):
+            if not readers:  # every worker ended, a job not delivered
+                raise _lost(procs, board, set(held) | set(range(nxt)), count, None)
+            for reader in wait(list(readers), POLL):
+                w = readers[reader]
                 try:
-                    i, result = results.get()
-                except EOFError:  # every worker gone
-                    _lost(procs, taken, held, nxt, count)
+                    message = reader.recv()
+                except (EOFError, OSError):  # its pipe closed: the worker has ended
+                    del readers[reader]
+                    reader.close()
+                    if w not in finished:
+                        raise _lost(procs, board, set(held) | set(range(nxt)), count, w) from None
+                    continue
+                if message == _DONE:
+                    finished.add(w)
+                    continue
+                i, result = message
                 if isinstance(result, _Failed):
                     raise RuntimeError(f"a build worker failed on job {i}:\n{result.text}")
                 held[i] = result
-                continue
-            if any(p.exitcode not in (None, 0) for p in procs):
-                _lost(procs, taken, held, nxt, count)
     finally:
         gc.unfreeze()
         for p in procs:
@@ -125,6 +142,92 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
                 p.terminate()
         for p in procs:
             p.join()
+        for reader in readers:
+            reader.close()
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the parent ends (killed, say): Linux's parent-death signal."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(1)
+
+
+_DONE = "done"  # a worker's last message: it has nothing left to take
+
+_WAIT = (-1, -1)  # from _Board.take: nothing to take yet, ask again shortly
+_WAIT_SECONDS = 0.005
+
+
+class _Board:
+    """The lanes, shared by the workers under one lock: each lane's front (the next job its own
+    workers take) and end (the next one another worker may take, from the back), and how long its
+    jobs take: the first a worker made (its kind's preparation included) and the others.
+
+    A worker whose lane is empty takes a job of another lane only where that ends the build
+    sooner: left alone, the lane's workers finish its R jobs left in R·a seconds (a: a job once
+    prepared); helped by a worker that must first prepare the kind (f: the first job), both finish
+    in (R·a + f − a) / 2, sooner only if R·a > f − a. A worker that has made a job of the kind
+    already always helps; until a lane has timed a first and a later job, a worker that has not
+    waits to know."""
+
+    def __init__(self, ctx, split: list[list[int]], workers: int):
+        self.split = split
+        self.taken = ctx.Array("l", [-1] * workers, lock=False)  # the job each worker is on (-1: none)
+        self.bounds = ctx.Array("l", [v for lane in split for v in (0, len(lane))], lock=True)
+        # per lane: (the first job's seconds, -1 until timed; the later jobs' seconds; their count)
+        self.times = ctx.Array("d", [v for _ in split for v in (-1.0, 0.0, 0.0)], lock=False)
+
+    def take(self, w: int, own: int, warm: set[int]) -> tuple[int, int] | None:
+        """(job, its lane) for worker `w` of lane `own` that has made jobs of the lanes `warm`,
+        noted as the job it is on; _WAIT; or None: nothing left worth taking."""
+        b, t = self.bounds, self.times
+        with b.get_lock():
+            front, end = b[2 * own], b[2 * own + 1]
+            if front < end:
+                b[2 * own] = front + 1
+                self.taken[w] = self.split[own][front]
+                return self.split[own][front], own
+            best, gain, wait = None, 0.0, False
+            for k in range(len(self.split)):
+                left = b[2 * k + 1] - b[2 * k]
+                if left <= 0:
+                    continue
+                first, later, count = t[3 * k], t[3 * k + 1], t[3 * k + 2]
+                if k in warm:
+                    g = left * (later / count if count else max(first, 0.0)) + 1.0
+                elif first < 0 or not count:
+                    wait = True
+                    continue
+                else:
+                    a = later / count
+                    g = left * a - (first - a)
+                if g > gain:
+                    best, gain = k, g
+            if best is None:
+                return _WAIT if wait else None
+            b[2 * best + 1] -= 1
+            self.taken[w] = self.split[best][b[2 * best + 1]]
+            return self.split[best][b[2 * best + 1]], best
+
+    def delivered(self, w: int) -> None:
+        self.taken[w] = -1
+
+    def done(self, lane: int, seconds: float, *, first: bool) -> None:
+        t = self.times
+        with self.bounds.get_lock():
+            if first:
+                if t[3 * lane] < 0:
+                    t[3 * lane] = seconds
+            else:
+                t[3 * lane + 1] += seconds
+                t[3 * lane + 2] += 1
 
 
 class _Failed:
@@ -132,18 +235,23 @@ class _Failed:
         self.text = text
 
 
-def _lost(procs, taken, held: dict, nxt: int, count: int):
-    dead = [w for w, p in enumerate(procs) if p.exitcode not in (None, 0)]
-    lost = sorted({taken[w] for w in dead if taken[w] >= 0})
-    if not lost:
-        lost = [i for i in range(nxt, count) if i not in held][:1]
-    codes = "、".join(str(procs[w].exitcode) for w in dead) or "无"
-    raise WorkerLost(lost, f"生成文档的子进程意外退出（退出码 {codes}，可能是内存不足或被结束）")
+def _lost(procs, board: _Board, received: set[int], count: int, w: int | None) -> WorkerLost:
+    """The error for a worker (`w`, or any) that ended without finishing: the job it was on, if
+    not received, and how many documents were not made."""
+    dead = [k for k, p in enumerate(procs) if k == w or (w is None and p.exitcode not in (None, 0))]
+    for k in dead:
+        procs[k].join(1)
+    lost = sorted({board.taken[k] for k in dead} - received - {-1})
+    codes = "、".join(str(procs[k].exitcode) for k in dead if procs[k].exitcode is not None) or "未知"
+    return WorkerLost(
+        lost, count - len(received), f"生成文档的子进程意外退出（退出码 {codes}，可能是内存不足或被结束）"
+    )
 
 
 class WorkerLost(UserError):
-    """A worker died: `indices` are the jobs it had taken (their documents were not made)."""
+    """A worker died: `indices` are the jobs it was making, `unmade` the number of documents not
+    received (those among them)."""
 
-    def __init__(self, indices: list[int], message: str):
+    def __init__(self, indices: list[int], unmade: int, message: str):
         super().__init__(message)
-        self.indices = indices
+        self.indices, self.unmade = indices, unmade

@@ -23,7 +23,9 @@ CITY_2018 = "2018/通报/全市-2018年度工业产品质量提升工作完成�
 
 @pytest.fixture
 def contexts(monkeypatch) -> list[str]:
-    """The paths of the jobs whose context a build built, in order."""
+    """The paths of the jobs whose context a build built, in order (in this process: the build
+    makes its documents here, not in worker processes, whose calls this list would not see)."""
+    monkeypatch.setenv("QDOCGEN_WORKERS", "1")
     built: list[str] = []
     real = Job.prepare
 

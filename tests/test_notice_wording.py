@@ -243,8 +243,18 @@ def test_build_pdf_gives_each_imprint_page_the_number_its_case_wants(data_dir, t
         entry[BLANK_KEY] = not cases[job.path]
         entry.pop("pdf_of")
     (out / RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    assert run_build(ws, jobs, out, pdf=True).ok
+    shown = []
+
+    def pdf_progress(items, count):  # what a progress bar is given: each document once, of `count`
+        shown.append(count)
+        for item in items:
+            shown.append(item)
+            yield item
+
+    assert run_build(ws, jobs, out, pdf=True, pdf_progress=pdf_progress).ok
     assert check() == cases
+    count, *items = shown  # each converted twice, counted once, by its own name (not its copy's)
+    assert count == len(jobs) and sorted(items) == sorted((out / job.path, None) for job in jobs)
 
 
 def test_build_pdf_without_libreoffices_blank_pages_makes_its_own(data_dir, tmp_path, monkeypatch):

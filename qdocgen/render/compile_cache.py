@@ -93,17 +93,21 @@ def _callable_name(func) -> tuple:
 
 
 def env_key(env) -> bytes | None:
-    """What besides the source decides a compilation in `env` (None: not cacheable)."""
+    """What besides the source decides a compilation in `env` (None: not cacheable).
+
+    Asked for every template and expression compiled (a hundred per Excel template): the key
+    is kept on the environment with what it was made from — the versions, its settings, and its filters,
+    tests, extensions and policies as the very objects they are — and made again only when
+    one of those differs."""
     if not isinstance(env.autoescape, bool) or env.finalize is not None or env.is_async:
         return None
     versions = _versions()
     if versions is None:
         return None
-    settings = (
-        type(env).__module__,
-        type(env).__qualname__,
-        env.code_generator_class.__qualname__,
-        env.context_class.__qualname__,
+    scalars = (
+        type(env),
+        env.code_generator_class,
+        env.context_class,
         env.block_start_string,
         env.block_end_string,
         env.variable_start_string,
@@ -118,12 +122,37 @@ def env_key(env) -> bytes | None:
         env.keep_trailing_newline,
         env.autoescape,
         env.optimized,
+    )
+    # (the objects are kept with the key, so no other object can take one of their ids)
+    made_of = (
+        versions,
+        scalars,
+        tuple((name, id(f)) for name, f in env.filters.items()),
+        tuple((name, id(f)) for name, f in env.tests.items()),
+        tuple((name, id(f)) for name, f in env.extensions.items()),
+        tuple((k, id(v) if callable(v) else repr(v)) for k, v in env.policies.items()),
+    )
+    kept = getattr(env, "_qdocgen_cache_key", None)
+    if kept is not None and kept[0] == made_of:
+        return kept[1]
+    settings = (
+        type(env).__module__,
+        type(env).__qualname__,
+        env.code_generator_class.__qualname__,
+        env.context_class.__qualname__,
+        *scalars[3:],
         sorted((name, _callable_name(f)) for name, f in env.filters.items()),
         sorted((name, _callable_name(f)) for name, f in env.tests.items()),
         sorted(env.extensions),
         sorted((k, _callable_name(v) if callable(v) else repr(v)) for k, v in env.policies.items()),
     )
-    return versions + b"\0" + repr(settings).encode()
+    key = versions + b"\0" + repr(settings).encode()
+    try:
+        objects = (dict(env.filters), dict(env.tests), dict(env.extensions), dict(env.policies))
+        env._qdocgen_cache_key = (made_of, key, objects)
+    except AttributeError:  # an environment that takes no new attributes: made each time
+        pass
+    return key
 
 
 def _safe(base: Path) -> bool:

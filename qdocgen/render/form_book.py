@@ -7,7 +7,6 @@ documents/forms.py says what goes where; this module knows how openpyxl writes i
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import re
 from copy import copy
@@ -17,15 +16,18 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import PatternFill, Protection
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
 from qdocgen.render.package import normalise_package
 from qdocgen.render.xlsx.cells import put_value
 from qdocgen.render.xlsx.copies import WorkbookCopier
+from qdocgen.render.xlsx.writer import workbook_bytes
 from qdocgen.textwidth import text_width
 
 _MARKER = re.compile(r"\{([^{}\s]+)\}")
@@ -93,9 +95,7 @@ def package(wb, *, title: str) -> bytes:
     wb.active = 0
     wb.properties.title = title
     wb.properties.creator = "qdocgen"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return normalise_package(buf.getvalue())
+    return normalise_package(workbook_bytes(wb))
 
 
 def put_text(cell, text: str) -> None:
@@ -173,7 +173,7 @@ def move_footer(ws, first: int, shift: int) -> None:
 
 def copy_row_style(ws, styles: dict[int, object], row: int) -> None:
     for c, style in styles.items():
-        ws.cell(row, c)._style = copy(style)
+        ws.cell(row, c)._style = StyleArray(style)  # copy(style), without the copy protocol's look-ups
 
 
 def row_styles(ws, row: int) -> dict[int, object]:
@@ -204,8 +204,13 @@ def add_rules(ws, rules: dict[Rule, list[str]]) -> None:
         dv.showErrorMessage = True
         dv.showInputMessage = True
         dv.errorStyle = "warning" if rule.warn_only else "stop"
-        for coordinate in cells:
-            dv.add(coordinate)
+        if all(":" not in c for c in cells):
+            # dv.add(c) for each, which checks each new cell against every range added before:
+            # single cells, added once each, are the same ranges (written sorted)
+            dv.sqref = MultiCellRange([CellRange(c) for c in dict.fromkeys(cells)])
+        else:
+            for coordinate in cells:
+                dv.add(coordinate)
         ws.add_data_validation(dv)
 
 

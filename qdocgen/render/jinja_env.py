@@ -27,6 +27,8 @@ from jinja2 import Undefined as JinjaUndefined
 from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.filters import do_round as _JINJA_ROUND
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import consume, generate_lorem_ipsum, missing
 
@@ -91,6 +93,7 @@ _INCLUDES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 _BUDGET_FILTER = "qdocgen_loop_budget"
 MERGE_FILTER = "qdocgen_vmerge"  # a `{%vmerge %}` span as the rows written call for (render/spans.py)
 _SIZE_FILTER = "qdocgen_size_check"
+_BATCH_NAME = "qdocgen_batch_"  # the variables an ExpressionBatch sets
 
 
 def _refuse(what: str) -> SecurityError:
@@ -298,6 +301,21 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             self._expression_source = None
         return Expression(compiled._template, compiled._undefined_to_none)
 
+    def compile_batch(self, sources: list[str]) -> ExpressionBatch | None:
+        """The expressions `sources` (each one compile_expression compiled) as one batch:
+        `{% set qdocgen_batch_k = (source k) %}` for each, compiled once (and kept in the compile
+        cache), without counting as a source the templates use. None where a source mentions
+        those names, or the whole does not compile."""
+        if self.context_class is not Context or any(_BATCH_NAME in source for source in sources):
+            return None
+        names = [f"{_BATCH_NAME}{k}" for k in range(len(sources))]
+        text = "".join(f"{{% set {name} = ({source}) %}}" for name, source in zip(names, sources, strict=True))
+        try:
+            code = self.compile(text)
+        except Exception:  # each is evaluated alone
+            return None
+        return ExpressionBatch(self.template_class.from_code(self, code, self.make_globals(None), None), names)
+
     def _cache_key(self) -> bytes | None:
         return compile_cache.env_key(self)
 
@@ -404,6 +422,43 @@ class _Layered(Mapping):
         return repr(self.copy())
 
 
+class _ExpressionContext(Context):
+    """The context of one evaluation of an expression with a dict of variables: jinja's
+    Context, made without what an expression's template never uses (blocks, a set of global
+    names, an evaluation context of its own: an expression has no `{% autoescape %}` to change
+    it), and looking names up in the caller's dict, then the template's globals, rather than
+    both copied into a new dict per call (as jinja's new_context does)."""
+
+    def __init__(self, environment, scope: dict, globals: Mapping, eval_ctx, name):  # noqa: A002 - jinja's name
+        self.scope = scope
+        self.globals = globals
+        self.vars = {}
+        self.environment = environment
+        self.eval_ctx = eval_ctx
+        self.exported_vars = set()
+        self.name = name
+        self.globals_keys = _NO_NAMES
+        self.blocks = {}
+
+    @property
+    def parent(self) -> Mapping:  # what jinja's Context reads its variables from
+        return _Layered(self.scope, self.globals)
+
+    def resolve_or_missing(self, key: str):
+        if key in self.vars:
+            return self.vars[key]
+        scope = self.scope
+        if key in scope:
+            return scope[key]
+        found = self.globals
+        if key in found:
+            return found[key]
+        return missing
+
+
+_NO_NAMES: frozenset = frozenset()
+
+
 class Expression(TemplateExpression):
     """A compiled expression (an Excel cell holding one `{{ … }}`, a row loop's list, a chart
     tag's field). An undefined result fails only where it is used, outside the template, so it
@@ -412,14 +467,20 @@ class Expression(TemplateExpression):
 
     def __call__(self, *args, **kwargs):
         template = self._template
-        if len(args) == 1 and not kwargs and isinstance(args[0], dict):
-            # Evaluated thousands of times per workbook (every Excel cell of every row): the
-            # variables are looked up in the caller's dict, then the template's globals,
-            # rather than both copied into a new dict per call (as jinja's new_context does).
-            parent = _Layered(args[0], template.globals)
+        if (
+            len(args) == 1
+            and not kwargs
+            and isinstance(args[0], dict)
+            and template.environment.context_class is Context
+        ):
+            # Evaluated thousands of times per workbook (every Excel cell of every row).
+            eval_ctx = self.__dict__.get("_eval_ctx")
+            if eval_ctx is None:
+                eval_ctx = self._eval_ctx = EvalContext(template.environment, template.name)
+            context = _ExpressionContext(template.environment, args[0], template.globals, eval_ctx, template.name)
         else:
             parent = dict(template.globals, **dict(*args, **kwargs))
-        context = template.environment.context_class(template.environment, parent, template.name, template.blocks)
+            context = template.environment.context_class(template.environment, parent, template.name, template.blocks)
         consume(template.root_render_func(context))
         value = context.vars["result"]
         if isinstance(value, JinjaUndefined) and self._undefined_to_none:
@@ -427,6 +488,33 @@ class Expression(TemplateExpression):
         if isinstance(value, Undefined):
             value._context = context
         return value
+
+
+class ExpressionBatch:
+    """Several expressions evaluated in one context (the cells of one Excel row: a table's
+    row holds a dozen, each evaluated per output row). `batch(scope)` gives their values in
+    order, or None when one of them raised or gave an undefined value: the caller then
+    evaluates them one by one (Expression), which raises the error of the cell it belongs to,
+    and does not evaluate what it does not need (a cell a merge covers)."""
+
+    def __init__(self, template, names: list[str]):
+        self._template = template
+        self._names = names
+        self._eval_ctx = EvalContext(template.environment, template.name)
+
+    def __call__(self, scope: dict) -> list | None:
+        template = self._template
+        context = _ExpressionContext(template.environment, scope, template.globals, self._eval_ctx, template.name)
+        try:
+            consume(template.root_render_func(context))
+        except Exception:  # told again, with its cell, when evaluated alone
+            return None
+        found = context.vars
+        values = [found[name] for name in self._names]
+        for value in values:
+            if isinstance(value, JinjaUndefined):
+                return None
+        return values
 
 
 def make_env(*, autoescape: bool) -> TemplateEnvironment:

@@ -17,6 +17,7 @@ The package, by concern:
 - `ranges`, `charts`: the sheet settings, names, charts and pictures that name ranges;
 - `cells`, `heights`: writing values and styles, and row heights for wrapped text;
 - `chart_parts`: the template's chart parts carried into the output as written;
+- `writer`: saving, openpyxl's writer with the worksheets' cells written faster, same bytes;
 - `engine`: `PreparedXlsx`, which ties them together.
 
 openpyxl's public API is used wherever it has one. Where it has none, the private attribute is

@@ -8,7 +8,7 @@ from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.styles.cell_style import StyleArray
 
@@ -56,8 +56,28 @@ def copy_row_format(src, dst) -> None:
         dst._style = copy(src._style)
 
 
+_MAX_TEXT = 32767  # characters openpyxl keeps of a cell's text
+
+
 def put_value(cell, value) -> None:
     """Write a rendered value: numbers as numbers, text as text (never as a formula)."""
+    if value is None:
+        if cell._value is not None or cell.data_type != "n":  # (a new cell is already empty)
+            cell.value = None
+        return
+    if type(value) is str and len(value) <= _MAX_TEXT:
+        # what `cell.value = text` does for text without illegal characters (openpyxl's
+        # Cell._bind_value), without its look-ups: a table writes hundreds of texts
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not text:
+            cell.value = None
+            return
+        cell._value = text
+        cell.data_type = "f" if len(text) > 1 and text[0] == "=" else "e" if text in ERROR_CODES else "s"
+        if text[0] in "=+-@":
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        return
     if isinstance(value, Decimal):
         value = float(value)
     if value is None or isinstance(value, bool) or isinstance(value, (datetime, date)):

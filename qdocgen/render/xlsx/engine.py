@@ -11,6 +11,7 @@ from pathlib import Path
 from jinja2 import TemplateError as JinjaError
 from jinja2 import Undefined
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles.borders import Border
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -33,6 +34,7 @@ from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
 from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
+from qdocgen.render.xlsx.writer import workbook_bytes
 
 _ERRORS = (JinjaError, *RUNTIME_ERRORS)
 
@@ -65,6 +67,7 @@ class PreparedXlsx:
         for ws in wb.worksheets:
             cells = existing_cells(ws)
             sheet = reader.read_sheet(ws, cells)
+            reader.batch_rows(sheet)
             sheet.max_row = max(
                 [
                     ws.max_row,
@@ -170,9 +173,7 @@ class PreparedXlsx:
         wb.properties.created = stamp
         wb.properties.modified = stamp
         wb.properties.lastModifiedBy = None
-        buf = io.BytesIO()
-        wb.save(buf)
-        package = replace_parts(buf.getvalue(), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
+        package = replace_parts(workbook_bytes(wb), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
         return normalise_package(package)
 
     def _move_formulas(self, ws, mover: ReferenceMover) -> None:
@@ -242,25 +243,51 @@ class _SheetWriter:
 
     def write_row(self, out_row: int, out: OutRow) -> None:
         dim = self.tpl_dims.get(out.template_row)
+        ws = self.ws
         if dim is not None:
-            copy_row_format(dim, self.ws.row_dimensions[out_row])
-        for col, src, tpl in self.row_cells(out.template_row):
-            cell = self.ws.cell(row=out_row, column=col)
-            copy_format(src, cell)
-            self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
+            copy_row_format(dim, ws.row_dimensions[out_row])
+        cells = ws._cells
+        values = at = None
+        batch = self.sheet.batches.get(out.template_row)
+        if batch is not None:
+            values = batch[0](out.scope)  # None: evaluated cell by cell, as the errors are told
+            at = batch[1]
+        for col, src, tpl, style, plain in self.row_cells(out.template_row):
+            if plain and (out_row, col) not in cells:
+                # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
+                # (thousands a table): the new cell takes a copy of the template cell's style
+                cell = Cell(ws, row=out_row, column=col, style_array=style)
+                ws._add_cell(cell)
+            else:
+                cell = ws.cell(row=out_row, column=col)
+                copy_format(src, cell)
+                self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
             if tpl is not None:
-                self.fill(cell, tpl, out, out_row)
+                self.fill(cell, tpl, out, out_row, None if values is None else (values, at.get(col)))
 
-    def row_cells(self, template_row: int) -> list[tuple[int, object, CellTemplate | None]]:
-        """The cells of a template row in column order: (column, template cell, how to fill it)."""
+    def row_cells(self, template_row: int) -> list[tuple]:
+        """The cells of a template row in column order: (column, template cell, how to fill it
+        (None: its format only), its style (None: none), whether it has neither hyperlink nor
+        comment)."""
         found = self.by_row.get(template_row)
         if found is None:
             prepared = {c.col: c for c in self.sheet.cells.get(template_row, [])}
             cells = sorted(self.tpl_cells.get(template_row, {}).items())
-            found = self.by_row[template_row] = [(col, src, prepared.get(col)) for col, src in cells]
+            found = self.by_row[template_row] = [
+                (
+                    col,
+                    src,
+                    prepared.get(col),
+                    src._style if src.has_style else None,
+                    src.hyperlink is None and src.comment is None,
+                )
+                for col, src in cells
+            ]
         return found
 
-    def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int) -> None:
+    def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int, given=None) -> None:
+        """`given`: (the values of the row's batch, where this cell's are), or None to
+        evaluate the cell's expressions here."""
         if tpl.formula:
             try:
                 cell.value = _moved_formula(tpl.value, self.mover, self.sheet.title, out, out_row)
@@ -271,17 +298,22 @@ class _SheetWriter:
             cell.value = copy(tpl.value)
             return
         try:
-            down = _span(tpl.vmerge, out.scope)
-            across = _span(tpl.hmerge, out.scope)
-            if getattr(down, "group", None) is not None and across != 0:
+            if given is None or given[1] is None:
+                down = 1 if tpl.vmerge is None else _span(tpl.vmerge(out.scope))
+                across = 1 if tpl.hmerge is None else _span(tpl.hmerge(out.scope))
+            else:
+                values, (v, h, e) = given
+                down = 1 if v is None else _span(values[v])
+                across = 1 if h is None else _span(values[h])
+            if type(down) is not int and getattr(down, "group", None) is not None and across != 0:
                 if self.in_group(tpl, down.group, across, out_row):
-                    cell.value = None
+                    put_value(cell, None)
                     return
                 down = across = 1  # the group's merge (as wide as `across`) grows with the rows that join it
             else:
                 self.groups.pop(tpl.coord, None)
             if down == 0 or across == 0:
-                cell.value = None
+                put_value(cell, None)
                 return
             if down > 1 and out.loop is not None and out_row + down - 1 > self.rows.final(out.loop.end):
                 raise self.error(
@@ -293,7 +325,7 @@ class _SheetWriter:
             if down > 1 or across > 1:
                 self.merges.append((out_row, tpl.col, out_row + down - 1, tpl.col + across - 1))
             if tpl.expr is not None:
-                value = tpl.expr(out.scope)
+                value = tpl.expr(out.scope) if given is None or given[1] is None else given[0][given[1][2]]
                 if isinstance(value, Undefined):
                     str(value)  # raises UndefinedError, naming the variable
             else:
@@ -405,10 +437,8 @@ def _carried_charts(blob: bytes, wb) -> dict:
     return {ws.title: parts[ws.title] for ws in wb.worksheets if len(parts.get(ws.title, [])) == len(ws._charts) > 0}
 
 
-def _span(expr, scope) -> int:
-    if expr is None:
-        return 1
-    value = expr(scope)
+def _span(value) -> int:
+    """The span a `{%vmerge %}` or `{%hmerge %}` expression gave."""
     if isinstance(value, Undefined):
         str(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:

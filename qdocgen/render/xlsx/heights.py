@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from qdocgen.render.xlsx.cells import existing_cells
 from qdocgen.textwidth import text_width
 
 # Text measurement: points a line takes per point of font size, padding in points, and the
@@ -32,29 +31,35 @@ def fit_row_heights(ws, row_count: int) -> None:
     merged = {}
     covered = set()
     for rng in ws.merged_cells.ranges:
-        merged[(rng.min_row, rng.min_col)] = rng
-        covered |= {(r, c) for r, c in rng.cells} - {(rng.min_row, rng.min_col)}
+        r1, c1, r2, c2 = rng.min_row, rng.min_col, rng.max_row, rng.max_col
+        merged[(r1, c1)] = rng
+        covered.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+        covered.discard((r1, c1))
     widths = _ColumnWidths(ws)
     need: dict[int, float] = {}
     tall: list[tuple[range, float]] = []
     looks: dict[tuple[int, int], tuple[bool, float]] = {}  # (alignment, font) ids → wrapping, size
-    for cell in existing_cells(ws):
-        row, col = cell.row, cell.column
-        text = cell.value if isinstance(cell.value, str) else None
-        if text is None and cell.value is not None and type(cell.value).__name__ == "CellRichText":
-            text = str(cell.value)
-        if (row, col) in covered or not text:
+    for key, cell in sorted(ws._cells.items()):  # existing_cells(ws), as pairs
+        value = cell._value  # cell.value
+        if isinstance(value, str):
+            text = value
+        elif value is not None and type(value).__name__ == "CellRichText":
+            text = str(value)
+        else:
+            continue
+        if not text or key in covered:
             continue
         style = cell._style
-        key = (style.alignmentId, style.fontId) if style else (0, 0)
-        look = looks.get(key)
+        look_key = (style[5], style[0]) if style else (0, 0)  # (alignmentId, fontId) of the StyleArray
+        look = looks.get(look_key)
         if look is None:
             wrap = bool(cell.alignment and cell.alignment.wrap_text)
-            look = looks[key] = (wrap, float(cell.font.sz or 11) if cell.font else 11.0)
+            look = looks[look_key] = (wrap, float(cell.font.sz or 11) if cell.font else 11.0)
         wrap, size = look
         if not wrap and "\n" not in text:
             continue
-        rng = merged.get((row, col))
+        row, col = key
+        rng = merged.get(key)
         cols = range(col, (rng.max_col if rng else col) + 1)
         width_px = sum(widths.px(c) for c in cols) - 6  # less the cell's padding
         height = text_lines(text, width_px, size) * size * LINE_FACTOR + ROW_PADDING

@@ -49,10 +49,11 @@ class CellTemplate:
     hmerge: object = None
     formula: bool = False
     fonts: list | None = None  # rich text: the font of each run, in RUN_MARK order
+    sources: dict = field(default_factory=dict)  # vmerge, hmerge, expr → the expression's text
 
     @property
     def dynamic(self) -> bool:
-        return any(x is not None for x in (self.text, self.expr, self.vmerge, self.hmerge))
+        return self.text is not None or self.expr is not None or self.vmerge is not None or self.hmerge is not None
 
 
 @dataclass
@@ -87,6 +88,9 @@ class SheetTemplate:
     loops: list[Loop] = field(default_factory=list)
     headers: list[HeaderTemplate] = field(default_factory=list)
     max_row: int = 0
+    # template row → the expressions of its cells evaluated at once (jinja_env.ExpressionBatch)
+    # and, by column, where each cell's vmerge, hmerge and value are in what it gives
+    batches: dict[int, tuple[object, dict[int, tuple]]] = field(default_factory=dict)
 
     @property
     def dynamic(self) -> bool:
@@ -207,6 +211,7 @@ class TemplateReader:
             if not m:
                 break
             setattr(out, m.group(1), self.expression(title, cell.coordinate, m.group(2)))
+            out.sources[m.group(1)] = m.group(2)
             source = source[m.end() :]
         word = tags.word_only(source)
         if word:
@@ -216,12 +221,32 @@ class TemplateReader:
         try:
             if single:
                 out.expr = self.env.compile_expression(single.group(1), undefined_to_none=False)
+                out.sources["expr"] = single.group(1)
                 out.fonts = out.fonts[:1] if out.fonts else None
             elif source:
                 out.text = self.env.from_string(source)
         except JinjaError as exc:
             raise self.error(title, cell.coordinate, exc) from None
         return out
+
+    def batch_rows(self, sheet: SheetTemplate) -> None:
+        """Each row with two or more expressions in its cells gets them compiled into one
+        batch (see jinja_env.ExpressionBatch), where the environment can."""
+        for row, cells in sheet.cells.items():
+            sources, at = [], {}
+            for cell in cells:
+                where = []
+                for kind in ("vmerge", "hmerge", "expr"):
+                    if getattr(cell, kind) is not None and kind in cell.sources:
+                        where.append(len(sources))
+                        sources.append(cell.sources[kind])
+                    else:
+                        where.append(None)
+                if any(k is not None for k in where):
+                    at[cell.col] = tuple(where)
+            batch = self.env.compile_batch(sources) if len(sources) > 1 else None
+            if batch is not None:
+                sheet.batches[row] = (batch, at)
 
     def expression(self, title: str, place: str, source: str):
         self._record(title, place, "{{ " + source + " }}")

@@ -1,0 +1,336 @@
+"""render/xlsx/writer.py: the worksheets' cells written as openpyxl's own writer writes them,
+byte for byte, and openpyxl's writer used for whatever the fast one does not know."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.formula import ArrayFormula
+
+from qdocgen.render.xlsx.writer import sheet_data, workbook_bytes
+
+THIN = Side(style="thin")
+
+
+def openpyxl_bytes(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def parts(package: bytes) -> dict[str, bytes]:
+    """The members of a package but its core properties (openpyxl stamps the time of saving)."""
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def same_as_openpyxl(make) -> None:
+    """`make()` builds a workbook: one is saved by openpyxl, another like it by workbook_bytes.
+    (Two workbooks: saving changes a workbook, e.g. it sets the sheet's outlineLevelCol.)"""
+    expected = parts(openpyxl_bytes(make()))
+    got = parts(workbook_bytes(make()))
+    assert got.keys() == expected.keys()
+    for name in expected:
+        assert got[name] == expected[name], name
+
+
+def fast(make) -> bool:
+    """Whether every worksheet of `make()` is written by the fast writer."""
+    return all(sheet_data(ws) is not None for ws in make().worksheets)
+
+
+TEXTS = [
+    "普通文字",
+    "R&D <b> 5>3 \"quoted\" 'single'",
+    " leading space",
+    "trailing space ",
+    "\u3000全角空格开头",
+    "tab\tinside",
+    "\ttab first",
+    "line one\nline two",
+    "line\r\nwith CR",
+    "ends with newline\n",
+    "é ñ ü — “” ‘’ … ©",
+    "emoji 😀 and 𠀋",
+    "\x7f\x80\x85\x9f\xa0 C1 controls and nbsp",
+    "\u2028\ufeff\ufffd",
+    "]]> not a CDATA end",
+    "&amp; already escaped",
+    "=not a formula",
+]
+
+NUMBERS = [0, 1, -1, 42, 10**15, 2**53 + 1, 2**70, -(2**64), 0.1 + 0.2, 1 / 3, 1e-300, 1e300, -0.0, 2.5, 5e-5]
+
+
+def mixed_workbook() -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表一"
+    for row, text in enumerate(TEXTS, start=1):
+        ws.cell(row=row, column=1, value=text)
+        if text.startswith("="):
+            ws.cell(row=row, column=1).data_type = "s"  # as render.xlsx.cells.put_value writes it
+            ws.cell(row=row, column=1).quotePrefix = True
+    for row, number in enumerate(NUMBERS, start=1):
+        ws.cell(row=row, column=2, value=number)
+    ws["C1"] = True
+    ws["C2"] = False
+    ws["C3"] = "=SUM(B1:B5)"
+    ws["C4"] = '=IF(A1<>"",A1&"<x>","")'
+    ws["C5"] = "='表一'!B2*2"
+    ws["C6"] = 7
+    ws["C6"].number_format = "0.00%"
+    # empty cells with and without styles, a styled row without cells, heights, hidden rows
+    ws["D1"].border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    ws["D2"].fill = PatternFill("solid", fgColor="D9D9D9")
+    ws["D3"].font = Font(name="仿宋_GB2312", size=12, bold=True)
+    ws["D4"].alignment = Alignment(wrap_text=True, vertical="center")
+    ws.cell(row=5, column=4)  # a cell that exists, no value nor style: not written
+    ws["D6"] = ""  # an empty string
+    ws.row_dimensions[2].height = 30.5
+    ws.row_dimensions[3].hidden = True
+    ws.row_dimensions[4].outlineLevel = 1
+    ws.row_dimensions[30].height = 12  # a row with no cells
+    ws.row_dimensions[31].font = Font(italic=True)  # a styled row with no cells
+    ws.row_dimensions[32].hidden = True
+    ws.merge_cells("E1:G3")
+    ws["E1"] = "合并"
+    ws["E1"].border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    ws.merge_cells("E5:E8")
+    ws.cell(row=40, column=20, value="far away")
+    ws.cell(row=40, column=16384, value="last column")
+    ws["H1"] = "链接"
+    ws["H1"].hyperlink = "https://example.org/a?b=1&c=2"
+    ws["H2"] = "内部链接"
+    ws["H2"].hyperlink = "#'表一'!A1"
+    ws["H3"] = "批注"
+    ws["H3"].comment = Comment("批注内容 & <说明>", "作者")
+    ws["H4"].comment = Comment("空格的批注", "作者")  # a comment on a cell without value
+    second = wb.create_sheet("第二页")
+    second["A1"] = "={表一}"  # not valid Excel, written as given
+    second["A1"] = "=表一!A1"
+    second["B2"] = 3.0
+    second.row_dimensions[5].height = 40
+    wb.create_sheet("空表")
+    return wb
+
+
+def test_mixed_cells_are_written_as_openpyxl_writes_them():
+    assert fast(mixed_workbook)
+    same_as_openpyxl(mixed_workbook)
+
+
+def test_every_character_escapes_as_lxml_escapes_it():
+    """Text holding each code point openpyxl accepts in a cell, in chunks, and in an attribute
+    of a row (its height is a number: attributes are the row's own, so only cells carry text)."""
+
+    def make():
+        wb = Workbook()
+        ws = wb.active
+        points = [c for c in range(0x09, 0x30000) if not (0xD800 <= c <= 0xDFFF) and c not in (0xFFFE, 0xFFFF)]
+        points = [c for c in points if c in (0x09, 0x0A, 0x0D) or c >= 0x20]
+        for k in range(0, len(points), 2048):
+            ws.cell(row=k // 2048 + 1, column=1, value="".join(map(chr, points[k : k + 2048])))
+        return wb
+
+    assert fast(make)
+    same_as_openpyxl(make)
+
+
+def test_styles_are_numbered_in_the_order_openpyxl_numbers_them():
+    """Cell styles are added to the workbook's list as the cells are written: new styles met
+    first in a later row get the later numbers, as openpyxl gives them."""
+
+    def make():
+        wb = Workbook()
+        ws = wb.active
+        for row in range(1, 30):
+            for col in range(1, 6):
+                cell = ws.cell(row=row, column=col, value=row * col if col % 2 else None)
+                cell.font = Font(size=8 + (row * col) % 7)
+                cell.border = Border(bottom=THIN) if row % 3 == 0 else Border()
+        ws.row_dimensions[7].fill = PatternFill("solid", fgColor="FFFF00")
+        return wb
+
+    same_as_openpyxl(make)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2019, 6, 30, 12, 0),
+        date(2019, 6, 30),
+        Decimal("1.10"),
+        float("nan"),
+        float("inf"),
+        ArrayFormula("A1:A2", "=B1:B2*2"),
+        CellRichText([TextBlock(InlineFont(b=True), "粗"), "细"]),
+    ],
+    ids=["datetime", "date", "decimal", "nan", "inf", "array-formula", "rich-text"],
+)
+def test_cells_it_does_not_know_fall_back_to_openpyxl(value):
+    def make():
+        wb = Workbook()
+        ws = wb.active
+        ws["A1"] = "before"
+        ws["A1"].hyperlink = "https://example.org/"
+        ws["A2"] = value
+        ws["B2"].comment = Comment("说明", "作者")
+        return wb
+
+    wb = make()
+    assert sheet_data(wb.active) is None
+    assert wb.active._hyperlinks == [] and wb.active._comments == []  # nothing recorded by the attempt
+    same_as_openpyxl(make)
+
+
+def test_error_values_and_set_types_fall_back():
+    def make():
+        wb = Workbook()
+        ws = wb.active
+        ws["A1"] = "#N/A"
+        ws["A1"].data_type = "e"
+        ws["A2"] = "12"
+        ws["A2"].data_type = "n"  # text marked as a number: openpyxl writes it as given
+        return wb
+
+    assert not fast(make)
+    same_as_openpyxl(make)
+
+
+def test_a_workbook_with_one_unknown_sheet_writes_the_others_fast():
+    def make():
+        wb = mixed_workbook()
+        wb.create_sheet("日期")["A1"] = datetime(2020, 1, 1)
+        return wb
+
+    wb = make()
+    assert [sheet_data(ws) is not None for ws in wb.worksheets] == [True, True, True, False]
+    same_as_openpyxl(make)
+
+
+def test_characters_lxml_refuses_fail_as_openpyxl_fails():
+    """U+FFFE passes openpyxl's check of a cell value but not lxml's: openpyxl's writer is left
+    to refuse it, as it refuses it when saving."""
+    wb = Workbook()
+    wb.active["A1"] = "bad \ufffe"
+    assert sheet_data(wb.active) is None
+    with pytest.raises(ValueError, match="All strings must be XML compatible"):
+        workbook_bytes(wb)
+
+
+def test_a_kept_stylesheet_is_only_given_for_the_same_styles():
+    """The stylesheet is kept for the next workbook with the same styles: one style more or
+    changed (a font's size, a fill) is another stylesheet, each as openpyxl writes it."""
+
+    def make(size=12, color="D9D9D9", extra=False):
+        def build():
+            wb = Workbook()
+            ws = wb.active
+            ws["A1"] = "标题"
+            ws["A1"].font = Font(name="黑体", size=size)
+            ws["B2"].fill = PatternFill("solid", fgColor=color)
+            if extra:
+                ws["C3"] = 1
+                ws["C3"].number_format = "0.0%"
+            return wb
+
+        return build
+
+    for variant in [make(), make(), make(size=14), make(color="FFFF00"), make(extra=True), make()]:
+        same_as_openpyxl(variant)
+
+
+def test_custom_properties_and_named_styles_are_written_as_openpyxl_writes_them():
+    from openpyxl.packaging.custom import StringProperty
+    from openpyxl.styles import NamedStyle
+
+    def make():
+        wb = mixed_workbook()
+        wb.custom_doc_props.append(StringProperty(name="QDOCGEN_FORM", value="填报表"))
+        highlight = NamedStyle(name="highlight", font=Font(bold=True), alignment=Alignment(horizontal="center"))
+        wb.add_named_style(highlight)
+        wb.active["A1"].style = "highlight"
+        return wb
+
+    same_as_openpyxl(make)
+
+
+def _put_value_as_openpyxl(cell, value) -> None:
+    """render.xlsx.cells.put_value as it was written before its shortcut for text: every
+    value through openpyxl's `cell.value = …`."""
+    import math
+
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, Decimal):
+        value = float(value)
+    if value is None or isinstance(value, bool) or isinstance(value, (datetime, date)):
+        cell.value = value
+        return
+    if isinstance(value, (int, float)):
+        cell.value = value if math.isfinite(value) else str(value)
+        return
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if not text:
+        cell.value = None
+        return
+    cell.value = text
+    if text[0] in "=+-@":
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "文字",
+        "=SUM(A1:A2)",
+        "=",
+        "+1",
+        "-",
+        "-3.5",
+        "@home",
+        "#N/A",
+        "#DIV/0!",
+        "a\x01b\x1fc",
+        "\x01\x02",
+        "",
+        " ",
+        "x" * 40000,
+        None,
+        0,
+        2.5,
+        True,
+        Decimal("1.25"),
+        float("nan"),
+    ],
+    ids=repr,
+)
+def test_put_value_writes_a_cell_as_openpyxl_would(value):
+    from qdocgen.render.xlsx.cells import put_value
+
+    wb = Workbook()
+    ws = wb.active
+    for row, before in enumerate([None, "旧值", 7], start=1):  # a new cell, one with text, one with a number
+        ours, theirs = ws.cell(row=row, column=1), ws.cell(row=row, column=2)
+        for cell in (ours, theirs):
+            if before is not None:
+                cell.value = before
+        put_value(ours, value)
+        _put_value_as_openpyxl(theirs, value)
+        assert (ours.value, ours.data_type, ours.quotePrefix, ours.has_style) == (
+            theirs.value,
+            theirs.data_type,
+            theirs.quotePrefix,
+            theirs.has_style,
+        )
