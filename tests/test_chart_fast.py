@@ -129,6 +129,11 @@ def test_texts_xlsxwriter_writes_its_own_way_fill_as_it_does():
     parts = _template_parts(DISTRICT_TEMPLATE)
     part = "word/charts/chart1.xml"
     chart_fast._FRAMES.clear()
+    plain = ChartTable(
+        "指标", ("甲", "乙", "丙", "丁"), (("已完成", (1, None, 0.5, 2)), ("未完成", (None, 0.3, None, 1)))
+    )
+    fast_chart_parts(parts, part, plain)  # the shape's frame made from plain texts, then used for these
+    assert [f for f in chart_fast._FRAMES.values() if f is not None]
     odd = ["A&B", "<甲>", 'say "x"', "_x0041_", "<r>粗</r>", "a\u3000b", "tab\tin", "é", "甲"]
     for k in range(len(odd)):
         cats = (odd[k], odd[(k + 1) % len(odd)], "丙", odd[k])  # a text used twice: counted twice
