@@ -10,9 +10,11 @@ it when the text ends on an even page, and keeps that page in the PDF (pdf.EXPOR
 page before it keeps its number. Which case a document is in shows only once it is laid out, so
 each 通报 is converted in the form its case is expected to need — with its 版记 page unnumbered
 (gbt9704.imprint_unnumbered) where a blank page is expected, as it is where none is — and, where
-the PDF shows the other case, converted again in the other form (the 通报 go first in each
-LibreOffice's batch, and those to convert again go together to one more LibreOffice once every
-通报's first PDF is checked: a LibreOffice start costs ~2 s of CPU). The expectation is the case the
+the PDF shows the other case, converted again in the other form: the 通报 go first in each
+LibreOffice's batch, so the wrong guesses are known early, and the other form is written to the
+spare path at the end of a batch, converted by the LibreOffice already running (a start costs
+~2 s of CPU); more of them, or one written after LibreOffice got there, go together to one more
+LibreOffice once every 通报's first PDF is checked. The expectation is the case the
 document's last PDF was in (kept in the build record), else a blank page (16 of the bundled 18
 通报). A 通报 is converted from a copy in a temporary folder, so its PDF reaches the output folder
 only once checked. A LibreOffice before 7.4 leaves its blank page out of the PDF whatever it is
@@ -21,6 +23,7 @@ asked (an odd page count): the 通报 is then converted with a page break of its
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -81,19 +84,41 @@ def convert_pdfs(
             expected = (entry(rel) or {}).get(BLANK_KEY, True) is not False
             source = copies.form(document, unnumbered=expected)
             forms[source] = (document, expected if source != document else None)
-        # The 通报 first in each LibreOffice's batch: the wrongly guessed ones are known early,
-        # and converted again together in one more process (a start costs ~2 s of CPU).
+        # The 通报 first in each LibreOffice's batch, so the wrongly guessed ones are known early.
+        # Their other form goes to the spare path at the end of a batch (pdf.converted) while one
+        # is free, converted by that LibreOffice when it gets there; the rest, and any LibreOffice
+        # got to before it was written, together to one more LibreOffice once every 通报 is
+        # checked (a start costs ~2 s of CPU).
         first = dict(sorted(forms.items(), key=lambda item: item[1][1] is None))
         checks = sum(1 for _, expected in first.values() if expected is not None)
-        again: dict[Path, tuple[Path, bool | None]] = {}  # the other form, converted in a process of their own
+        again: dict[Path, tuple[Path, bool | None]] = {}  # the other form: (document, blank page)
+        spares: set[Path] = set()  # the spare paths
+        free: list[Path] = []  # … not yet written to
+        retried: set[Path] = set()
         waiting: list[Path] = []  # … once every 通报's first PDF is checked
         more: list[Path] = []
 
-        def checked(other: Path | None = None) -> None:
+        def spare(k: int) -> Path:
+            path = copies.folder / f"spare{k}" / f"again{k}.docx"
+            path.parent.mkdir()
+            spares.add(path)
+            free.append(path)
+            return path
+
+        def checked(document: Path | None = None, other: Path | None = None, blank: bool | None = None) -> None:
             nonlocal checks
             checks -= 1
             if other is not None:
-                waiting.append(other)
+                if free and other != document:  # (never the document itself: it would be moved)
+                    target = free.pop(0)
+                    os.replace(other, target)  # complete, or not there at all, when LibreOffice opens it
+                    other = target
+                else:
+                    waiting.append(other)
+                again[other] = (document, blank)
+            flush()
+
+        def flush() -> None:
             if checks == 0 and waiting:
                 more.extend(waiting)
                 waiting.clear()
@@ -101,9 +126,17 @@ def convert_pdfs(
         def finished() -> Iterator[tuple[Path, str | None]]:
             """(document, failure or None) once per document, when its PDF is in place or has
             failed: a 通报 converted again in its other form counts once, when that is done."""
-            for source, error in converted(first, more=more):
+            for source, error in converted(first, more=more, spare=spare if checks else None):
+                if source in free:  # a spare path nothing was written to, and now passed: not to be used
+                    free.remove(source)
+                    continue
                 if source in again:  # a second conversion: its form is the right one
                     document, blank = again[source]
+                    if error is not None and source in spares and source not in retried:
+                        retried.add(source)  # written there after LibreOffice had passed: once more, on its own
+                        waiting.append(source)
+                        flush()
+                        continue
                     if error is not None:  # its PDF from an earlier build, if any, stays: the record says it is old
                         failed.append((documents[document], error))
                     else:
@@ -131,8 +164,7 @@ def convert_pdfs(
                     checked()
                     yield document, None
                     continue
-                again[other] = (document, blank)
-                checked(other)
+                checked(document, other, blank)
 
         for _ in progress(finished(), len(first)):
             pass

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,7 +123,11 @@ def _cost(path: Path) -> float:
 
 
 def converted(
-    files: Iterable[Path], *, processes: int | None = None, more: list[Path] | None = None
+    files: Iterable[Path],
+    *,
+    processes: int | None = None,
+    more: list[Path] | None = None,
+    spare: Callable[[int], Path] | None = None,
 ) -> Iterator[tuple[Path, str | None]]:
     """Convert each of `files` to PDF beside it (pdf_of); yield (file, None) as each PDF is
     written, (file, message) for each that failed, in the order they finish.
@@ -131,6 +135,11 @@ def converted(
     `more`: a list the caller may add files to while iterating (after a file it was given made
     it want another); they are converted too, in a process of their own started at once (such
     files are few), so they need not wait for the others.
+
+    `spare(k)`: a path put last in batch k, for a file the caller may write there while the batch
+    runs (a file it was given made it want another): converted by the process already running,
+    without starting one more (a start costs ~2 s of CPU). LibreOffice opens it when it gets
+    there: a path still without a file is skipped, and yielded as failed like any file.
 
     UserError (SOFFICE_MISSING) when LibreOffice is not installed."""
     files = [Path(f) for f in files]
@@ -140,8 +149,11 @@ def converted(
     if soffice is None:
         raise UserError(SOFFICE_MISSING)
     count = process_count(len(files)) if processes is None else max(1, processes)
+    todo = batches(files, count)
+    if spare is not None:
+        todo = [[*batch, spare(k)] for k, batch in enumerate(todo)]
     with tempfile.TemporaryDirectory(prefix="qdocgen-pdf-") as tmp:
-        yield from _Converter(soffice, Path(tmp)).run(batches(files, count), count, more)
+        yield from _Converter(soffice, Path(tmp)).run(todo, count, more)
 
 
 @dataclass

@@ -257,6 +257,49 @@ def test_build_pdf_gives_each_imprint_page_the_number_its_case_wants(data_dir, t
     assert count == len(jobs) and sorted(items) == sorted((out / job.path, None) for job in jobs)
 
 
+def test_a_wrong_guess_is_converted_again_by_a_libreoffice_already_running(data_dir, tmp_path, monkeypatch):
+    """The 通报 go first in each LibreOffice's batch; one whose PDF shows the other case has its
+    other form written to the spare path at the end of that batch, and the same LibreOffice
+    converts it: no third process (a start costs ~2 s of CPU), and the pages still come out right."""
+    from qdocgen import pdf
+    from qdocgen.build import RECORD, run_build
+    from qdocgen.build_pdf import BLANK_KEY
+    from qdocgen.documents.catalog import notice_jobs, progress_table_jobs
+    from qdocgen.pdf import last_pages
+
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice 或 poppler 未安装")
+    monkeypatch.setenv("QDOCGEN_WORKERS", "2")
+    ws = Workspace(data_dir=data_dir, templates_dir=TEMPLATES)
+    notices = [j for j in notice_jobs(ws, [Y2018]) if j.district in (None, "南海区")]
+    tables = [j for j in progress_table_jobs(ws, Y2018) if j.path.endswith(".docx")][:4]
+    jobs = tables + notices  # the notices last: the build still converts them first
+    out = tmp_path / "out"
+    assert run_build(ws, jobs, out, pdf=True).ok
+    record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    for job in jobs:  # the next build expects the wrong case for both 通报
+        entry = record["outputs"][job.path]
+        entry.pop("pdf_of")
+        if BLANK_KEY in entry:
+            entry[BLANK_KEY] = not entry[BLANK_KEY]
+    (out / RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    started = []
+    real = pdf._Converter._start
+    monkeypatch.setattr(pdf._Converter, "_start", lambda self, files: started.append(files) or real(self, files))
+    assert run_build(ws, jobs, out, pdf=True).ok
+    assert len(started) == 2, started  # no process of their own for the two 通报 converted again
+    assert all(batch[0].name.endswith(("通报.docx", "反馈函.docx")) for batch in started)
+    record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    for job in notices:
+        pdf_path = (out / job.path).with_suffix(".pdf")
+        pages = _pdf_pages(pdf_path)
+        blank = last_pages(pdf_path.read_bytes())[1]
+        assert record["outputs"][job.path][BLANK_KEY] is blank
+        assert bool(PAGE_NUMBER.search(pages[-1])) is not blank, job.path  # GB/T 9704 7.5
+    for job in tables:
+        assert (out / job.path).with_suffix(".pdf").is_file()
+
+
 def test_build_pdf_without_libreoffices_blank_pages_makes_its_own(data_dir, tmp_path, monkeypatch):
     """A LibreOffice before 7.4 ignores the option that keeps its blank pages (as the plain `pdf`
     filter does): the odd page count shows it, and the 通报 is converted with a page break of its
