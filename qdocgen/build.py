@@ -29,7 +29,6 @@ from pathlib import Path
 
 from qdocgen import __version__, build_inputs, build_pool
 from qdocgen.build_pdf import convert_pdfs
-from qdocgen.build_pool import kind_of
 from qdocgen.config import CONFIG_NAME
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
@@ -534,7 +533,7 @@ class _Work:
         worker that makes it, not once for all before forking."""
         _Work.current = self
         try:
-            kinds = [kind_of(job.templates) for job in self.jobs]
+            kinds = [build_pool.kind_of(job.templates) for job in self.jobs]
             for result in build_pool.run(len(self.jobs), _in_worker, kinds, workers):
                 names.remember(result.names)
                 self.ws.warnings.extend(w for w in result.warnings if w not in self.ws.warnings)

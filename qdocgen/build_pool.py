@@ -24,7 +24,7 @@ from pathlib import PurePath
 
 from qdocgen.errors import UserError
 
-POLL = 0.2  # seconds between looks at whether the workers are alive, while waiting for a result
+POLL = 0.2  # seconds the parent waits for a worker's message before looking again
 
 
 def lanes(kinds: Sequence[str], workers: int) -> list[list[int]]:
@@ -52,6 +52,8 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
     `one` runs in a child: what it returns is pickled back. The caller holds the pool for as long
     as it iterates; leaving the iteration early ends the workers.
     """
+    if count <= 0:
+        return
     import multiprocessing
     from multiprocessing.connection import wait
 

@@ -69,6 +69,10 @@ def test_each_kind_starts_in_a_worker_of_its_own_and_results_come_in_order():
     assert out[0][1] != out[1][1]  # the first job of each lane: two workers, one per kind
 
 
+def test_no_jobs_start_no_worker():
+    assert list(build_pool.run(0, lambda i: i, [], 2)) == []
+
+
 def test_a_worker_that_dies_is_named_with_the_job_it_was_on():
     def one(i):
         if i == 3:
