@@ -14,6 +14,7 @@ import csv
 import io
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from qdocgen.errors import DataError, Problem
@@ -122,8 +123,13 @@ def shown_time(moment: datetime | None) -> str:
 
 def parse_time(text: str) -> datetime | None:
     text = text.strip()
-    if not text:
-        return None
+    return _parsed(text) if text else None
+
+
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> datetime:
+    """A log's times, read once each: the rows of one form share one (a build reads every
+    period's log before forking, 150 rows and more each, and strptime is slow)."""
     for pattern in _READ_FORMATS:
         try:
             return datetime.strptime(text, pattern).astimezone()
