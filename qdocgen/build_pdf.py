@@ -105,17 +105,19 @@ def convert_pdfs(
             free.append(path)
             return path
 
-        def checked(document: Path | None = None, other: Path | None = None, blank: bool | None = None) -> None:
+        def convert_again(document: Path, other: Path, blank: bool) -> None:
+            """`other`, `document`'s other form, to a spare path while one is free, else waiting."""
+            if free and other != document:  # (never the document itself: it would be moved)
+                target = free.pop(0)
+                os.replace(other, target)  # complete, or not there at all, when LibreOffice opens it
+                other = target
+            else:
+                waiting.append(other)
+            again[other] = (document, blank)
+
+        def checked() -> None:
             nonlocal checks
             checks -= 1
-            if other is not None:
-                if free and other != document:  # (never the document itself: it would be moved)
-                    target = free.pop(0)
-                    os.replace(other, target)  # complete, or not there at all, when LibreOffice opens it
-                    other = target
-                else:
-                    waiting.append(other)
-                again[other] = (document, blank)
             flush()
 
         def flush() -> None:
@@ -164,7 +166,8 @@ def convert_pdfs(
                     checked()
                     yield document, None
                     continue
-                checked(document, other, blank)
+                convert_again(document, other, blank)
+                checked()
 
         for _ in progress(finished(), len(first)):
             pass

@@ -8,6 +8,7 @@ plan, the figures and the evaluation; templates never see qdocgen's own objects.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -125,19 +126,30 @@ def period_context(period: Period | None) -> dict | None:
     }
 
 
-_RESULT_CONTEXTS: dict[int, tuple[Result, dict]] = {}  # id → (the result, its context): kept per result
-_MAX_KEPT = 200_000
+class PerResult:
+    """What is made of a result (and a key), once: a result never changes, and a build shows each
+    one in several documents. Kept with the result itself, so another result later given its
+    id is not taken for it; at most `limit` kept, then begun afresh."""
+
+    def __init__(self, limit: int = 200_000):
+        self.limit = limit
+        self._kept: dict[tuple, tuple[Result, object]] = {}
+
+    def get(self, r: Result, key, make: Callable[[], object]):
+        kept = self._kept.get((id(r), key))
+        if kept is None or kept[0] is not r:
+            if len(self._kept) >= self.limit:
+                self._kept.clear()
+            kept = self._kept[(id(r), key)] = (r, make())
+        return kept[1]
+
+
+_RESULT_CONTEXTS = PerResult()
 
 
 def result_context(r: Result) -> dict:
-    """A result as templates see it (a new dict each time: callers add to it). A result is
-    immutable, and a build shows each one in several documents: its context is made once."""
-    kept = _RESULT_CONTEXTS.get(id(r))
-    if kept is None or kept[0] is not r:
-        if len(_RESULT_CONTEXTS) >= _MAX_KEPT:
-            _RESULT_CONTEXTS.clear()
-        kept = _RESULT_CONTEXTS[id(r)] = (r, _result_context(r))
-    return dict(kept[1])
+    """A result as templates see it (a new dict each time: callers add to it; made once per result)."""
+    return dict(_RESULT_CONTEXTS.get(r, None, lambda: _result_context(r)))
 
 
 def _result_context(r: Result) -> dict:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from qdocgen import display
-from qdocgen.documents.context import base_context, result_context
+from qdocgen.documents.context import PerResult, base_context, result_context
 from qdocgen.documents.reporting import reporting_context
 from qdocgen.plan.model import Plan
 from qdocgen.progress import (
@@ -208,8 +208,7 @@ def milestone_words(r: Result) -> tuple[str | None, str]:
     )
 
 
-_ITEMS: dict[tuple[int, str | None], tuple[Result, dict]] = {}  # (id, place) → (the result, its item)
-_MAX_ITEMS = 200_000
+_ITEMS = PerResult()  # per result and place
 
 
 def item(r: Result, place: str | None = None) -> dict:
@@ -217,12 +216,7 @@ def item(r: Result, place: str | None = None) -> dict:
     display rule (qdocgen/display.py), so a missed item never reads as if it were met. (A new
     dict each time, callers add to it; made once per result and place: a result is immutable,
     and a build's notices show each one several times.)"""
-    kept = _ITEMS.get((id(r), place))
-    if kept is None or kept[0] is not r:
-        if len(_ITEMS) >= _MAX_ITEMS:
-            _ITEMS.clear()
-        kept = _ITEMS[(id(r), place)] = (r, _item(r, place))
-    return dict(kept[1])
+    return dict(_ITEMS.get(r, place, lambda: _item(r, place)))
 
 
 def _item(r: Result, place: str | None) -> dict:

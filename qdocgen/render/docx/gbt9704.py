@@ -294,10 +294,15 @@ def role_ids(styles_xml: bytes, p: Profile) -> dict[str, str]:
     root = etree.fromstring(styles_xml)
     out = {}
     for sid, spec in style_specs(p).items():
-        style = find_style(root, sid, spec.name)
-        if style is not None:
-            out[sid] = style.get(W + "styleId")
+        found = _role_id(root, sid, spec.name)
+        if found is not None:
+            out[sid] = found
     return out
+
+
+def _role_id(styles_root, sid: str, name: str) -> str | None:
+    style = find_style(styles_root, sid, name)
+    return None if style is None else style.get(W + "styleId")
 
 
 def patch_styles(xml: bytes, p: Profile, signer: str) -> bytes:
@@ -466,9 +471,8 @@ def imprint_unnumbered(blob: bytes, *, blank_page: bool = False) -> bytes | None
     the blank page it inserts out of the PDF whatever it is asked: the page break makes one it keeps.
     """
     src = zipfile.ZipFile(io.BytesIO(blob))
-    spec = style_specs(Profile())["QImprintSpacer"]
-    style = find_style(etree.fromstring(src.read(STYLES)), "QImprintSpacer", spec.name)
-    spacer_id = "QImprintSpacer" if style is None else style.get(W + "styleId")
+    role = "QImprintSpacer"  # the one role asked for, not role_ids' every one
+    spacer_id = _role_id(etree.fromstring(src.read(STYLES)), role, style_specs(Profile())[role].name) or role
     root = etree.fromstring(src.read(DOCUMENT))
     spacer = next(
         (
