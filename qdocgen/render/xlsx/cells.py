@@ -65,32 +65,27 @@ def put_value(cell, value) -> None:
         if cell._value is not None or cell.data_type != "n":  # (a new cell is already empty)
             cell.value = None
         return
-    if type(value) is str and len(value) <= _MAX_TEXT:
-        # what `cell.value = text` does for text without illegal characters (openpyxl's
-        # Cell._bind_value), without its look-ups: a table writes hundreds of texts
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not text:
-            cell.value = None
+    if type(value) is not str:
+        if isinstance(value, Decimal):
+            value = float(value)
+        if isinstance(value, (bool, datetime, date)):
+            cell.value = value
             return
-        cell._value = text
-        cell.data_type = "f" if len(text) > 1 and text[0] == "=" else "e" if text in ERROR_CODES else "s"
-        if text[0] in "=+-@":
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        return
-    if isinstance(value, Decimal):
-        value = float(value)
-    if value is None or isinstance(value, bool) or isinstance(value, (datetime, date)):
-        cell.value = value
-        return
-    if isinstance(value, (int, float)):
-        cell.value = value if math.isfinite(value) else str(value)
-        return
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        if isinstance(value, (int, float)):
+            cell.value = value if math.isfinite(value) else str(value)
+            return
+        value = str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not text:
         cell.value = None
         return
-    cell.value = text
+    if len(text) <= _MAX_TEXT:
+        # what `cell.value = text` does (openpyxl's Cell._bind_value), without its look-ups:
+        # a table writes hundreds of texts
+        cell._value = text
+        cell.data_type = "f" if len(text) > 1 and text[0] == "=" else "e" if text in ERROR_CODES else "s"
+    else:
+        cell.value = text
     if text[0] in "=+-@":
         cell.data_type = "s"
         cell.quotePrefix = True
