@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 from jinja2 import TemplateSyntaxError, nodes
 
+from qdocgen.render.docx.grid import _fitted
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 
@@ -56,6 +58,7 @@ _SPAN = re.compile(rb'<w:gridSpan w:val="([^"]*)"/>')
 _TCW = re.compile(rb"<w:tcW( [^>]*)/>")
 _TBLW = re.compile(rb"<w:tblW [^>]*/>")
 _GRIDCOL = re.compile(rb"<w:gridCol((?: [^>]*)?)/>")
+_CELL_TAGS = re.compile(rb'<w:(?:(?P<tr>tr)[ >]|(?P<tc>tc)>|gridSpan w:val="(?P<span>[^"]*)"/>|(?P<width>tcW)(?: [^>]*)?/>)')
 _DOCPR_ID = re.compile(rb'<wp:docPr id="[^"]*"')
 
 
@@ -94,8 +97,10 @@ class Plan:
         if b"\xef\xbf" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data):
             return None  # U+FFFE, U+FFFF: not XML
         inner = data[len(start) : -len(b"</w:body>")]
-        if self.tables and b"<w:tbl>" in inner and not _tables_fit(inner):
-            return None
+        if self.tables and b"<w:tbl>" in inner:
+            inner = _tables_written(inner)
+            if inner is None:
+                return None
         for full, empty in self.empties:
             full_b = full.encode("utf-8")
             if full_b in inner:
@@ -122,21 +127,31 @@ class Plan:
         )
 
 
-def _tables_fit(inner: bytes) -> bool:
-    """Whether docxtpl's fix_tables and grid.widen_grids would leave every table as it is:
-    each row's cells and gridSpans (counted as they count them) exactly its grid's columns, and a
-    table given in percent of the page already with its widest row's widths as its grid's."""
-    at = 0
+def _tables_written(inner: bytes) -> bytes | None:
+    """`inner` with its tables as docxtpl's fix_tables and grid.widen_grids leave them, where
+    that is found in the text: tables whose rows fit their grid left as they are, tables a
+    column loop made wider widened (`_widened`); None for anything else."""
+    out, at, done = [], 0, 0
     try:
         while True:
             start = inner.find(b"<w:tbl>", at)
             if start < 0:
-                return True
+                break
             at = inner.index(b"</w:tbl>", start)
-            if not _table_fits(inner[start:at]):
-                return False
+            table = inner[start:at]
+            if _table_fits(table):
+                continue
+            widened = _widened(table)
+            if widened is None:
+                return None
+            out += [inner[done:start], widened]
+            done = at
     except (TypeError, ValueError):
-        return False
+        return None
+    if not out:
+        return inner
+    out.append(inner[done:])
+    return b"".join(out)
 
 
 def _table_fits(table: bytes) -> bool:
@@ -181,6 +196,88 @@ def _table_fits(table: bytes) -> bool:
     if widths is not None and old and all(old):
         return widths == old
     return most <= len(old) or widths is None
+
+
+def _widened(table: bytes) -> bytes | None:
+    """A table a {%tc for %} loop made wider than its grid, as grid.widen_grids leaves it (its
+    grid rebuilt; in percent of the page, fitted to the template's width, its cells' widths
+    too) when docxtpl's fix_tables then leaves it alone; else None."""
+    g0, g1 = table.find(b"<w:tblGrid>"), table.find(b"</w:tblGrid>")
+    if g0 < 0 or g1 < 0:
+        return None
+    grid = table[g0 + len(b"<w:tblGrid>") : g1]
+    columns = _GRIDCOL.findall(grid)
+    if b"".join(b"<w:gridCol" + c + b"/>" for c in columns) != grid:  # only columns, as lxml writes them
+        return None
+    old = [int(w) if w.isdigit() else 0 for w in (_value(c, b"w:w") or b"" for c in columns)]
+    width = _TBLW.search(table, 0, table.find(b"<w:tr"))
+    percent = width is not None and b' w:type="pct"' in width.group(0)
+    rows: list[list[list]] = []  # each cell: its gridSpan's value, its tcW's start and end
+    for m in _CELL_TAGS.finditer(table):
+        kind = m.lastgroup
+        if kind == "tr":
+            rows.append([])
+        elif kind == "tc":
+            rows[-1].append([None, None, None])
+        elif kind == "span":
+            rows[-1][-1][0] = m.group("span")
+        else:
+            rows[-1][-1][1:] = [m.start(), m.end()]
+    if not rows:
+        return None
+    # grid._may_be_wider, grid._widest, as they count
+    wider = any(len(r) + sum(int(c[0]) - 1 for c in r if c[0] is not None) > len(old) for r in rows)
+    if not percent and not wider:
+        return None  # a row narrower than the grid: fix_tables mends it
+    most, first = 0, None
+    for r in rows:
+        spans = len(r) + sum(max(int(c[0]), 1) - 1 for c in r if c[0] is not None)
+        if spans > most:
+            most, first = spans, r
+    widths: list | None = None
+    if first is not None:
+        widths = []
+        for span, a, b in first:
+            w = _value(table[a:b], b"w:w") if a is not None else None
+            n = max(int(span if span is not None else b"1"), 1)
+            if w is None or not w.isdigit() or widths is None:
+                widths = None
+            else:
+                widths += [int(w) // n] * n
+    new, edits = None, []
+    if widths is not None and percent and old and all(old):
+        if widths != old:  # grid._set_grid: the grid, and the width of each cell of a row that fills it
+            new = _fitted(old, widths)
+            for r in rows:
+                spans = [max(int(c[0] if c[0] is not None else b"1"), 1) for c in r]
+                if sum(spans) != len(new):
+                    continue
+                at = 0
+                for (_, a, b), n in zip(r, spans, strict=True):
+                    if a is not None and (_value(table[a:b], b"w:type") or b"dxa") == b"dxa":
+                        edits.append((a, b, _with_width(table[a:b], sum(new[at : at + n]))))
+                    at += n
+    elif most > len(old) and widths is not None:
+        new = widths
+    count = len(new) if new is not None else len(old)
+    cells = [len(r) for r in rows]
+    spans = [len(r) + sum(int(c[0]) - 1 for c in r if c[0] is not None) for r in rows]
+    if max(cells) > count or max(spans) < count:  # fix_tables would change it
+        return None
+    for a, b, tag in reversed(edits):
+        table = table[:a] + tag + table[b:]
+    if new is not None:
+        cols = b"".join(b'<w:gridCol w:w="%d"/>' % w for w in new)
+        table = table[: g0 + len(b"<w:tblGrid>")] + cols + table[g1:]
+    return table
+
+
+def _with_width(tag: bytes, width: int) -> bytes:
+    """A <w:tcW …/> tag with its w:w set as lxml sets an attribute (in its place, else last)."""
+    value = b'w:w="%d"' % width
+    if b" w:w=" in tag:
+        return re.sub(rb' w:w="[^"]*"', b" " + value, tag, count=1)
+    return tag[:-2] + b" " + value + b"/>"
 
 
 def _first(pattern: re.Pattern, text: bytes) -> bytes | None:
