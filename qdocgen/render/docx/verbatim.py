@@ -264,8 +264,12 @@ def _widened(table: bytes) -> bytes | None:
     spans = [len(r) + sum(int(c[0]) - 1 for c in r if c[0] is not None) for r in rows]
     if max(cells) > count or max(spans) < count:  # fix_tables would change it
         return None
-    for a, b, tag in reversed(edits):
-        table = table[:a] + tag + table[b:]
+    if edits:
+        pieces, done = [], 0
+        for a, b, tag in edits:  # in the text's order
+            pieces += [table[done:a], tag]
+            done = b
+        table = b"".join([*pieces, table[done:]])
     if new is not None:
         cols = b"".join(b'<w:gridCol w:w="%d"/>' % w for w in new)
         table = table[: g0 + len(b"<w:tblGrid>")] + cols + table[g1:]
