@@ -58,7 +58,9 @@ _SPAN = re.compile(rb'<w:gridSpan w:val="([^"]*)"/>')
 _TCW = re.compile(rb"<w:tcW( [^>]*)/>")
 _TBLW = re.compile(rb"<w:tblW [^>]*/>")
 _GRIDCOL = re.compile(rb"<w:gridCol((?: [^>]*)?)/>")
-_CELL_TAGS = re.compile(rb'<w:(?:(?P<tr>tr)[ >]|(?P<tc>tc)>|gridSpan w:val="(?P<span>[^"]*)"/>|(?P<width>tcW)(?: [^>]*)?/>)')
+_CELL_TAGS = re.compile(
+    rb'<w:(?:(?P<tr>tr)[ >]|(?P<tc>tc)>|gridSpan w:val="(?P<span>[^"]*)"/>|(?P<width>tcW)(?: [^>]*)?/>)'
+)
 _DOCPR_ID = re.compile(rb'<wp:docPr id="[^"]*"')
 
 
