@@ -37,7 +37,7 @@ from qdocgen.jobs import Job
 from qdocgen.plan.model import CITY
 from qdocgen.renamed import retire_renamed
 from qdocgen.render import names
-from qdocgen.safe_names import check_inside
+from qdocgen.safe_names import all_inside
 from qdocgen.storage import temporaries
 from qdocgen.storage.atomic import move_aside, write_atomic
 from qdocgen.workspace import Workspace
@@ -303,8 +303,7 @@ def run_build(
     (`build_inputs`); None: every job is fingerprinted from its context.
     """
     jobs = list(jobs)
-    for job in jobs:
-        check_inside(out_dir, job.path)
+    all_inside(out_dir, [job.path for job in jobs])
     record = Record(out_dir / RECORD)
     outcome = Outcome()
     if record.damaged:
