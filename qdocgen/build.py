@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
+
 from qdocgen import __version__, build_inputs, build_pool
 from qdocgen.build_pdf import convert_pdfs
 from qdocgen.config import CONFIG_NAME
@@ -94,8 +96,20 @@ def fingerprint(job: Job, template_hashes: dict[Path, str], config_hash: str, sh
         "config": config_hash,
         "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
     }
-    blob = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
-    return sha256(blob.encode("utf-8"))
+    return sha256(canonical_json(data))
+
+
+def canonical_json(data: object) -> bytes:
+    """`data` as JSON with sorted keys, for a hash: by orjson, a quarter of the standard library's
+    time (a build fingerprints 6 MB of contexts, 0.2 s of CPU with `json`); by `json` for what orjson
+    refuses (an integer beyond 64 bits, a key it cannot write), so that nothing is ever unhashable
+    that was hashable before. Both write the same values the same way each time, which is all a
+    fingerprint needs (the two need not agree with each other). orjson writes NaN as null: figures
+    are finite (figures/values.py refuses the rest), and so is every number derived from them."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=_json_default)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default).encode("utf-8")
 
 
 class Record:
