@@ -30,7 +30,6 @@ from pathlib import Path
 import orjson
 
 from qdocgen import __version__, build_inputs, build_pool
-from qdocgen.build_pdf import convert_pdfs
 from qdocgen.config import CONFIG_NAME
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
@@ -658,6 +657,8 @@ def _convert_pdfs(
     out_dir: Path, record: Record, outcome: Outcome, all_paths: list[str], progress: Callable = lambda items, n: items
 ) -> None:
     """PDFs beside the documents whose PDF is missing or older than the document (build_pdf.py)."""
+    from qdocgen.build_pdf import convert_pdfs  # here: a build without --pdf never loads it (12 ms)
+
     convert_pdfs(out_dir, all_paths, record.output, record.save, outcome.pdf_failed, progress)
 
 
