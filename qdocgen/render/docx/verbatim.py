@@ -18,8 +18,8 @@ What is proved of the template, once (anything else: no plan):
 - its `{{ … }}` values stand in text or in attribute values, and its `{% if %}`/`{% for %}`
   blocks between elements, each branch and each loop body balanced: so every rendering is
   well formed whatever the values and the branches taken;
-- nothing in it prints text unescaped (`|safe`, macros, `{% set %}` blocks, `{% autoescape %}`,
-  …): every value is escaped by autoescape, so it holds no markup;
+- nothing in it makes markup (`|safe`, `|e`, macros, `{% set %}` blocks, `{% autoescape %}`,
+  …): every value is a plain one escaped by autoescape when printed, so it holds no markup;
 - its tables are where their rows and cells are plain to find in the text: in the body itself,
   rows in the table, cells in the rows, one grid each, a cell's gridSpan in its one tcPr, no
   table given in percent of the page (widen_grids refits those), so that
@@ -50,7 +50,9 @@ _START = re.compile("<(" + _QNAME + ")")
 _END = re.compile("</(" + _QNAME + ")>")
 _ATTR = re.compile(" (" + _QNAME + ')="')
 # printing unescaped text, or markup made by the template itself
-_UNESCAPED_FILTERS = {"safe", "tojson", "xmlattr", "urlize"}
+# (|e and |forceescape make Markup too, escaped, but Markup sliced or truncated may end in half an
+# escape, `&am`, which lxml would mend)
+_UNESCAPED_FILTERS = {"safe", "tojson", "xmlattr", "urlize", "e", "escape", "forceescape"}
 _UNESCAPED_NAMES = {"lipsum", "caller", "self", "super", "varargs", "kwargs"}
 _STATEMENTS = (nodes.Output, nodes.If, nodes.For, nodes.Assign, nodes.With)
 _CONTROL = bytes(range(32))
