@@ -56,6 +56,8 @@ _UNESCAPED_FILTERS = {"safe", "tojson", "xmlattr", "urlize", "e", "escape", "for
 _UNESCAPED_NAMES = {"lipsum", "caller", "self", "super", "varargs", "kwargs"}
 _STATEMENTS = (nodes.Output, nodes.If, nodes.For, nodes.Assign, nodes.With)
 _CONTROL = bytes(range(32))
+_HUGE = 10_000_000  # libxml2's longest text node (and attribute value) without huge_tree
+_DEEPEST = 200  # libxml2 refuses elements nested deeper than 256 without huge_tree
 _SPAN = re.compile(rb'<w:gridSpan w:val="([^"]*)"/>')
 _TCW = re.compile(rb"<w:tcW( [^>]*)/>")
 _TBLW = re.compile(rb"<w:tblW [^>]*/>")
@@ -92,6 +94,8 @@ class Plan:
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate
+            return None
+        if len(data) > _HUGE:  # a text that long may be one lxml refuses without huge_tree
             return None
         start = self.start.encode("utf-8")
         if not data.startswith(start) or not data.endswith(b"</w:body>") or b"&#" in data:
@@ -511,6 +515,8 @@ class _Proof:
             self.after_start = None
             return
         self.stack.append(_Element(name, tag, self.blocks, self.loops, {}, own))
+        if len(self.stack) > _DEEPEST:  # lxml refuses deeper documents without huge_tree
+            raise _Refused
         self.after_start = tag
 
     def structure(self, name, tag, attrs, valued, parent, empty) -> None:
