@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from qdocgen import __version__
+from qdocgen.code_stamp import code_stamp
 
 KEY = "inputs_digest"  # the build record's entry
 
@@ -90,17 +91,7 @@ def bound(digest: str, outputs: Iterable[tuple[str, str | None]]) -> str:
 def code_digest() -> str | None:
     """qdocgen's source files by name, size and modification time: any edit to the code counts.
     None when there are none on disk (a frozen or zipped qdocgen, whose code cannot be seen)."""
-    root = Path(__file__).resolve().parent
-    seen = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(folder, name))
-                seen.append(f"{os.path.relpath(os.path.join(folder, name), root)}:{st.st_size}:{st.st_mtime_ns}")
-    if not seen:
-        return None
-    return hashlib.sha256("\n".join(seen).encode("utf-8")).hexdigest()
+    return code_stamp()
 
 
 def files_scan(data_dir: Path, config_path: Path | None) -> tuple[str | None, tuple]:

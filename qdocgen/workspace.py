@@ -65,7 +65,9 @@ class Workspace:
                 f"找不到计划数据文件夹 {self.data_dir}：请在工作区文件夹中运行，或用 --data 指定，"
                 "或先用 qdocgen init 新建工作区"
             )
-        plan = load_plan(self.data_dir)
+        from qdocgen.render import compile_cache  # its parsed YAML kept between runs (40 ms, and PyYAML's import)
+
+        plan = load_plan(self.data_dir, kept=(compile_cache.facts, compile_cache.keep_facts))
         if plan.reviews:
             self.warnings.append(
                 f"{plan.source} 中仍有 {len(plan.reviews)} 处标记为待核（review），用 qdocgen check 查看"

@@ -475,3 +475,35 @@ def test_document_properties_are_the_notices_date_and_office(plan, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1546300800")  # 2019-01-01T00:00:00Z
     core = zipfile.ZipFile(io.BytesIO(maker.city(Y2018))).read("docProps/core.xml").decode()
     assert core.count("2019-01-01T00:00:00Z") == 2 and plan.office in core
+
+
+def test_the_last_collection_day_is_kept_by_the_log_s_bytes(data_dir, monkeypatch, tmp_path):
+    """The notices' default date follows the collection log: kept between runs (a build reads every
+    period's log before its workers start), it is read again once the log changes, and a log that
+    cannot be read is said every time, never kept."""
+    from datetime import date
+
+    from qdocgen.documents.notice import last_collected
+    from qdocgen.errors import DataError
+    from qdocgen.figures import log as log_module
+    from qdocgen.figures.period import Period
+    from qdocgen.workspace import Workspace
+
+    monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(tmp_path / "cache"))
+    reads = []
+    real = log_module.read_log
+    monkeypatch.setattr(log_module, "read_log", lambda *a: reads.append(a) or real(*a))
+    log = data_dir / "figures" / "2018.收集记录.csv"
+    period = Period(2018)
+    assert last_collected(Workspace(data_dir=data_dir), period) == date(2019, 1, 15)
+    assert last_collected(Workspace(data_dir=data_dir), period) == date(2019, 1, 15)
+    assert len(reads) == 1  # the second from the cache
+    text = log.read_text(encoding="utf-8-sig")
+    log.write_text(
+        text + "2019-02-20 10:30:00,全市,44,培训企业各类人员人次,14000,14500,,,修改,更正,,,,,\n", encoding="utf-8-sig"
+    )
+    assert last_collected(Workspace(data_dir=data_dir), period) == date(2019, 2, 20)
+    log.write_text(text + "不是时间,全市,44,培训企业各类人员人次,14000,14500,,,修改,更正,,,,,\n", encoding="utf-8-sig")
+    for _ in range(2):
+        with pytest.raises(DataError, match="收集记录"):
+            last_collected(Workspace(data_dir=data_dir), period)

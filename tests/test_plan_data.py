@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
-from conftest import DATA, SEED
+from conftest import DATA, ROOT, SEED
 
 DISTRICT_ORDER = ["禅城区", "南海区", "顺德区", "高明区", "三水区"]
 
@@ -204,6 +207,15 @@ def test_rows_with_several_measures(plan):
     assert len(plan.measures_of_row(28)) == 2
 
 
+def shape(x):
+    """A parsed YAML value with every line it remembers and every type, for comparing two parses."""
+    if isinstance(x, dict):
+        return [type(x).__name__, x.line, sorted(x.key_lines.items(), key=repr), *[(k, shape(v)) for k, v in x.items()]]
+    if isinstance(x, list):
+        return [type(x).__name__, x.line, x.item_lines, *[shape(v) for v in x]]
+    return [type(x).__name__, x]
+
+
 def test_libyaml_and_pure_python_loaders_read_the_same_values_and_lines():
     # plan.yaml is parsed by libyaml for speed; its values and the lines in messages must be
     # exactly those of the pure-Python loader, which reports errors.
@@ -211,16 +223,82 @@ def test_libyaml_and_pure_python_loaders_read_the_same_values_and_lines():
 
     from qdocgen.plan import yaml_lines
 
+    slow_loader, fast_loader = yaml_lines._loaders()
     text = (DATA / "plan.yaml").read_text(encoding="utf-8-sig")
-    fast = yaml.load(text, Loader=yaml_lines._FastLoader)  # noqa: S506
-    slow = yaml.load(text, Loader=yaml_lines._Loader)  # noqa: S506
-
-    def shape(x):
-        if isinstance(x, dict):
-            return [x.line, sorted(x.key_lines.items()), *[(k, shape(v)) for k, v in x.items()]]
-        if isinstance(x, list):
-            return [x.line, x.item_lines, *[shape(v) for v in x]]
-        return [type(x).__name__, x]
-
+    fast = yaml.load(text, Loader=fast_loader)  # noqa: S506
+    slow = yaml.load(text, Loader=slow_loader)  # noqa: S506
     assert shape(fast) == shape(slow)
-    assert yaml.load("no: 1\nyes: on\n", Loader=yaml_lines._FastLoader) == {"no": 1, "yes": "on"}  # noqa: S506
+    assert yaml.load("no: 1\nyes: on\n", Loader=fast_loader) == {"no": 1, "yes": "on"}  # noqa: S506
+
+
+class _Kept:
+    """A cache as compile_cache's `facts`/`keep_facts` are, in memory."""
+
+    def __init__(self):
+        self.entries: dict = {}
+
+    def pair(self):
+        return (
+            lambda kind, key: self.entries.get((kind, key)),
+            lambda kind, key, blob: self.entries.update({(kind, key): blob}),
+        )
+
+
+def test_a_kept_parse_is_the_parse_with_every_line(tmp_path):
+    """The plan's parse kept between runs gives back the same values of the same types, with the
+    lines messages name; a changed file is parsed again; a damaged entry is parsed again."""
+    from qdocgen.plan.yaml_lines import load_yaml
+
+    kept = _Kept()
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        (DATA / "plan.yaml").read_text(encoding="utf-8-sig")
+        + "extra:\n  when: 2019-12-31\n  7: 七\n  yes_: true\n  none: null\n  rate: 0.95\n  big: 123456789012345678901234567890\n"
+        "  nested: [[1, 2], {a: [b]}, []]\n  empty: {}\n",
+        encoding="utf-8",
+    )
+    fresh = load_yaml(path)
+    assert load_yaml(path, kept=kept.pair()) is not None and len(kept.entries) == 1
+    again = load_yaml(path, kept=kept.pair())
+    assert shape(again) == shape(fresh)
+    assert again["extra"]["when"].isoformat() == "2019-12-31" and again["extra"][7] == "七"
+    path.write_text("meta: {title: 新}\n", encoding="utf-8")  # edited: its own entry
+    assert load_yaml(path, kept=kept.pair()) == {"meta": {"title": "新"}} and len(kept.entries) == 2
+    for key in kept.entries:
+        kept.entries[key] = b"\x00damaged"
+    assert shape(load_yaml(path, kept=kept.pair())) == shape(load_yaml(path))
+
+
+def test_what_a_kept_parse_cannot_hold_exactly_is_not_kept(tmp_path):
+    """A set, a timestamp or a binary value is never kept (parsed each time, right), nor a file
+    that does not parse (its error is said each time)."""
+    from qdocgen.errors import DataError
+    from qdocgen.plan.yaml_lines import load_yaml
+
+    kept = _Kept()
+    path = tmp_path / "plan.yaml"
+    for text in ("a: !!set {x, y}\n", "a: 2019-12-31 10:00:00\n", "a: !!binary aGk=\n"):
+        path.write_text(text, encoding="utf-8")
+        assert shape(load_yaml(path, kept=kept.pair())) == shape(load_yaml(path))
+    assert kept.entries == {}
+    path.write_text("a: [1, 2\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(DataError, match="YAML"):
+            load_yaml(path, kept=kept.pair())
+    assert kept.entries == {}
+
+
+def test_a_workspace_keeps_the_parse_in_the_cache_and_needs_no_yaml_then(tmp_path):
+    """A command's plan comes from the kept parse (the same plan), without importing PyYAML."""
+    code = (
+        "import sys; from pathlib import Path; from qdocgen.workspace import Workspace; "
+        f"p = Workspace(data_dir=Path({str(DATA)!r})).plan; "
+        "print('yaml' in sys.modules, len(p.measures), p.measures[-1].id)"
+    )
+    env = {**os.environ, "QDOCGEN_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
+    first, second = (r.split() for r in runs)
+    assert first[0] == "True" and second[0] == "False" and first[1:] == second[1:]

@@ -26,7 +26,7 @@ from qdocgen.plan.model import (
 )
 from qdocgen.plan.relations import load_relations, relation_reviews
 from qdocgen.plan.units import DEFAULT_KIND, kind_problem, unit_word
-from qdocgen.plan.yaml_lines import LineDict, line_of, load_yaml
+from qdocgen.plan.yaml_lines import Keeper, LineDict, line_of, load_yaml
 from qdocgen.safe_names import name_problem
 
 PLAN_FILE = "plan.yaml"
@@ -105,11 +105,12 @@ class _Checker:
         return value
 
 
-def load_plan(data_dir: Path) -> Plan:
-    """Read and validate the plan; raise DataError listing every problem found."""
+def load_plan(data_dir: Path, kept: Keeper | None = None) -> Plan:
+    """Read and validate the plan; raise DataError listing every problem found. `kept`: where
+    its parsed YAML may be kept between runs (yaml_lines.load_yaml)."""
     path = Path(data_dir) / PLAN_FILE
     shown = str(path)
-    raw = load_yaml(path, shown)
+    raw = load_yaml(path, shown, kept)
     check = _Checker(shown)
     if not isinstance(raw, dict):
         raise DataError("", [Problem(shown, 1, "计划文件应为 YAML 映射（meta、districts、rows…）")])

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
+from collections.abc import Callable
+from datetime import date
+from functools import cache
 from pathlib import Path
 
-import yaml
-
+from qdocgen.code_stamp import library_stamp
 from qdocgen.errors import DataError, Problem
 
 
@@ -24,22 +28,41 @@ class LineList(list):
     item_lines: list
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false, so a key `no` stays the word."""
+@cache
+def _loaders() -> tuple[type, type]:
+    """(the pure-Python loader, the same on libyaml's parser where PyYAML has it): SafeLoader with
+    YAML 1.2 booleans (only true/false, so a key `no` stays the word) and mappings and lists that
+    remember their lines. libyaml's is about six times faster on plan.yaml, with the same values and
+    lines; errors are reported by the pure-Python one (its messages are explained in Chinese below).
+    Made on first use: PyYAML is imported only when a file is parsed, not when its parse is kept."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+
+    class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):
+        pass
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    for loader in (_Loader, _FastLoader):
+        loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+        loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    return _Loader, _FastLoader
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+def _construct_mapping(loader, node) -> LineDict:
+    import yaml
 
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     out = LineDict()
     out.line = node.start_mark.line + 1
@@ -57,30 +80,25 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return out
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+def _construct_sequence(loader, node) -> LineList:
     out = LineList(loader.construct_object(child, deep=True) for child in node.value)
     out.line = node.start_mark.line + 1
     out.item_lines = [child.start_mark.line + 1 for child in node.value]
     return out
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+Keeper = tuple[Callable[[str, str], "bytes | None"], Callable[[str, str, bytes], None]]  # (get, put)
+_KIND = "plan-yaml"
 
 
-class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):
-    """The same loader on libyaml's parser where PyYAML has it: about six times faster on
-    plan.yaml, with the same values and lines. Errors are reported by the pure-Python
-    loader (its messages are the ones explained in Chinese below)."""
+def load_yaml(path: Path, shown: str | None = None, kept: Keeper | None = None) -> object:
+    """Parse `path`; a syntax error becomes a DataError naming the file and line.
 
-
-_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
-def load_yaml(path: Path, shown: str | None = None) -> object:
-    """Parse `path`; a syntax error becomes a DataError naming the file and line."""
+    `kept`: where a parse is kept between runs ((get, put) of bytes by kind and key, as
+    render/compile_cache.py's `facts`, `keep_facts`): parsing plan.yaml takes ~40 ms and PyYAML's
+    import ~25 ms of every command's start. Only a parse that succeeded is kept, keyed by the
+    file's text and PyYAML's version (the cache's key adds qdocgen's code); a value it cannot
+    keep exactly (a type other than text, number, true/false, null, date) is never kept."""
     shown = shown or str(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -88,18 +106,104 @@ def load_yaml(path: Path, shown: str | None = None) -> object:
         raise DataError("", [Problem(shown, None, "文件不存在")]) from None
     except UnicodeDecodeError as exc:
         raise DataError("", [Problem(shown, None, f"不是 UTF-8 编码的文本（第 {exc.start} 字节）")]) from None
+    key = None
+    if kept is not None:
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() + "\n" + library_stamp("yaml", "_yaml")
+        found = _unpacked(kept[0](_KIND, key))
+        if found is not _NOTHING:
+            return found
+    value = _parsed(text, shown)
+    if key is not None:
+        packed = _packed(value)
+        if packed is not None:
+            kept[1](_KIND, key, packed)
+    return value
+
+
+def _parsed(text: str, shown: str) -> object:
+    import yaml
+
+    loader, fast = _loaders()
     try:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=fast)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError:
         pass  # said below, in the words of the pure-Python loader
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise DataError("", [Problem(shown, line, f"YAML 格式错误：{_explain(exc.problem or exc.context)}")]) from None
     except yaml.YAMLError as exc:
         raise DataError("", [Problem(shown, None, f"YAML 格式错误：{exc}")]) from None
+
+
+# A parse as kept: marshal's plain values, a mapping as ("d", line, [(key, key's line, value), …]),
+# a list as ("l", line, [(item's line, value), …]), a date as ("t", 0, "YYYY-MM-DD"). A YAML file
+# gives no tuples, so a tuple is always one of these.
+_SCALARS = (str, int, float, bool, type(None))
+_NOTHING = object()
+
+
+class _Unkept(Exception):
+    pass
+
+
+def _packed(value: object) -> bytes | None:
+    try:
+        return marshal.dumps(_pack(value))
+    except (_Unkept, ValueError, RecursionError):
+        return None
+
+
+def _pack(value: object) -> object:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is LineDict:
+        items = []
+        for key, item in value.items():
+            if type(key) not in _SCALARS:
+                raise _Unkept
+            items.append((key, value.key_lines[key], _pack(item)))
+        return ("d", value.line, items)
+    if kind is LineList:
+        return ("l", value.line, [(line, _pack(item)) for line, item in zip(value.item_lines, value, strict=True)])
+    if kind is date:
+        return ("t", 0, value.isoformat())
+    raise _Unkept
+
+
+def _unpacked(blob: bytes | None) -> object:
+    """The parse kept in `blob`, or _NOTHING (none kept, or not readable as one)."""
+    if blob is None:
+        return _NOTHING
+    try:
+        return _unpack(marshal.loads(blob))  # noqa: S302 - the user's own cache (compile_cache), checksummed, each value's type checked
+    except (ValueError, EOFError, TypeError, KeyError, IndexError, RecursionError):
+        return _NOTHING
+
+
+def _unpack(value: object) -> object:
+    if type(value) is not tuple:
+        if type(value) not in _SCALARS:
+            raise TypeError
+        return value
+    tag, line, body = value
+    if tag == "d":
+        out = LineDict()
+        out.line, out.key_lines = line, {}
+        for key, key_line, item in body:
+            out[key] = _unpack(item)
+            out.key_lines[key] = key_line
+        return out
+    if tag == "l":
+        out = LineList(_unpack(item) for _, item in body)
+        out.line, out.item_lines = line, [item_line for item_line, _ in body]
+        return out
+    if tag == "t":
+        return date.fromisoformat(body)
+    raise KeyError(tag)
 
 
 # The parser's usual complaints, in the words of someone editing the file.

@@ -30,6 +30,8 @@ from functools import cache
 from pathlib import Path
 from types import CodeType
 
+from qdocgen.code_stamp import code_stamp, library_stamp
+
 _HEADER = b"qdocgen-cache-1\n"
 MAX_ENTRIES = 5000  # beyond this, the oldest entries are removed when one is added
 
@@ -285,16 +287,21 @@ def keep_data(kind: str, source: str, payload: bytes) -> None:
 
 
 def library_versions(*modules: str) -> str:
-    """The installed versions of the libraries `modules` (their top-level packages), found without
-    importing them: each one's file, size and time of change (a reinstall changes them)."""
-    import importlib.util
+    """The installed versions of the libraries `modules`, found without importing them (code_stamp.py)."""
+    return library_stamp(*modules)
 
-    out = []
-    for name in modules:
-        try:
-            spec = importlib.util.find_spec(name)
-            info = os.stat(spec.origin) if spec is not None and spec.origin else None
-        except (ImportError, ValueError, OSError):
-            info = None
-        out.append(f"{name}={spec.origin}:{info.st_size}:{info.st_mtime_ns}" if info else f"{name}=?")
-    return "\n".join(out)
+
+def facts(kind: str, source: str) -> bytes | None:
+    """Bytes kept under `kind` for `source` by code that derives them from the user's files, not
+    from templates (the plan's YAML parsed, the last time a form came in): the caller puts in
+    `source` what its result follows from (the file's bytes, the library that read them), and the
+    key has qdocgen's code as it is on disk (`code_stamp`: each module's name, size and time of
+    change), which is found without reading the source or importing Jinja, as `data`'s key is."""
+    stamp = code_stamp()
+    return None if stamp is None else _read(_path(kind, stamp.encode(), source))
+
+
+def keep_facts(kind: str, source: str, payload: bytes) -> None:
+    stamp = code_stamp()
+    if stamp is not None:
+        _write(_path(kind, stamp.encode(), source), payload)
