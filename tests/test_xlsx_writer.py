@@ -16,7 +16,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.formula import ArrayFormula
 
-from qdocgen.render.xlsx.writer import sheet_data, workbook_bytes
+from qdocgen.render.package import normalise_package
+from qdocgen.render.xlsx import writer
+from qdocgen.render.xlsx.writer import package_bytes, sheet_data, workbook_bytes
 
 THIN = Side(style="thin")
 
@@ -334,3 +336,40 @@ def test_put_value_writes_a_cell_as_openpyxl_would(value):
             theirs.quotePrefix,
             theirs.has_style,
         )
+
+
+@pytest.mark.parametrize("epoch", [None, "1700000000"])
+def test_package_bytes_are_the_normalised_package(monkeypatch, epoch):
+    """package_bytes writes what normalise_package(workbook_bytes(wb)) writes, byte for byte,
+    whether its members were packed before (kept) or not, under any SOURCE_DATE_EPOCH."""
+    if epoch is None:
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+
+    def make():
+        wb = mixed_workbook()
+        wb.properties.title = "标题"
+        wb.create_sheet("第二张").append(["a", 1])
+        return wb
+
+    writer._PACKED.clear()
+    expected = normalise_package(workbook_bytes(make()))
+    first = package_bytes(make())
+    assert writer._PACKED  # the members that recur were kept
+    again = package_bytes(make())
+    assert first == expected
+    assert again == expected
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert z.namelist()[:2] == ["[Content_Types].xml", "_rels/.rels"]
+        assert z.testzip() is None
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_package_bytes_with_a_member_written_twice_is_as_zipfile_makes_it():
+    archive = writer._Members()
+    archive.writestr("a.xml", b"<one/>")
+    archive.writestr("a.xml", "<two/>")
+    with zipfile.ZipFile(io.BytesIO(archive.stored())) as z:
+        assert z.namelist() == ["a.xml", "a.xml"]
+        assert z.read("a.xml") == b"<two/>"

@@ -24,10 +24,9 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
-from qdocgen.render.package import normalise_package
 from qdocgen.render.xlsx.cells import put_value
 from qdocgen.render.xlsx.copies import WorkbookCopier
-from qdocgen.render.xlsx.writer import workbook_bytes
+from qdocgen.render.xlsx.writer import package_bytes
 from qdocgen.textwidth import text_width
 
 _MARKER = re.compile(r"\{([^{}\s]+)\}")
@@ -95,7 +94,7 @@ def package(wb, *, title: str) -> bytes:
     wb.active = 0
     wb.properties.title = title
     wb.properties.creator = "qdocgen"
-    return normalise_package(workbook_bytes(wb))
+    return package_bytes(wb)
 
 
 def put_text(cell, text: str) -> None:

@@ -34,7 +34,7 @@ from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
 from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
-from qdocgen.render.xlsx.writer import workbook_bytes
+from qdocgen.render.xlsx.writer import package_bytes, workbook_bytes
 
 _ERRORS = (JinjaError, *RUNTIME_ERRORS)
 
@@ -173,6 +173,8 @@ class PreparedXlsx:
         wb.properties.created = stamp
         wb.properties.modified = stamp
         wb.properties.lastModifiedBy = None
+        if not carried:
+            return package_bytes(wb)
         package = replace_parts(workbook_bytes(wb), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
         return normalise_package(package)
 

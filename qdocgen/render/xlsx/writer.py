@@ -46,6 +46,8 @@ from openpyxl.xml.constants import (
 )
 from openpyxl.xml.functions import Element, SubElement, tostring
 
+from qdocgen.render.package import CORE, Member, build_epoch, normalise_package, stamp_core_dates, write_members
+
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
 _UNPROVEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -62,6 +64,79 @@ def workbook_bytes(wb) -> bytes:
         wb.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)  # as openpyxl
         _ExcelWriter(wb, archive).save()
     return buf.getvalue()
+
+
+def package_bytes(wb) -> bytes:
+    """`normalise_package(workbook_bytes(wb))`, the same bytes, written at once: the members are
+    kept in memory as openpyxl's writer gives them (no zip written and read again), and a member
+    whose bytes were packed before (the theme, styles, relationships of every document of one
+    template) is not compressed again (`_packed`)."""
+    archive = _Members()
+    wb.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)  # as openpyxl
+    _ExcelWriter(wb, archive).save()
+    if len(archive.data) != len(archive.names):  # a name written twice: as a zip holding both
+        return normalise_package(archive.stored())
+    epoch = build_epoch()
+    parts = {}
+    for name, data in archive.data.items():
+        if name == CORE:
+            data = stamp_core_dates(data, epoch)
+        parts[name] = _packed(name, data)
+    return write_members(parts, epoch)
+
+
+class _Members:
+    """The members openpyxl's ExcelWriter writes into its zip archive, as zipfile would name
+    them, in memory: what the writer asks of an archive (writestr, write, namelist, close)."""
+
+    def __init__(self):
+        self.names: list[str] = []  # in the order written, as namelist() gives them
+        self.data: dict[str, bytes] = {}
+
+    def writestr(self, name, data) -> None:
+        if isinstance(name, zipfile.ZipInfo):
+            name = name.filename
+        else:
+            name = zipfile.ZipInfo(name).filename  # as zipfile names it
+        self.names.append(name)
+        self.data[name] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+    def write(self, filename, arcname=None) -> None:
+        with open(filename, "rb") as f:
+            self.writestr(zipfile.ZipInfo.from_file(filename, arcname).filename, f.read())
+
+    def namelist(self) -> list[str]:
+        return list(self.names)
+
+    def close(self) -> None:
+        pass
+
+    def stored(self) -> bytes:
+        """The zip `workbook_bytes` writes (a name written twice is there twice, its last bytes
+        read for both, as zipfile reads it)."""
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for name in self.names:
+                archive.writestr(name, self.data[name])
+        return buf.getvalue()
+
+
+_PACKED: dict[tuple[str, bytes], Member] = {}  # (name, bytes) → the member compressed
+
+
+def _packed(name: str, data: bytes) -> Member:
+    """`Member.of(name, data)`, kept for the members that recur from document to document (a
+    worksheet seldom does: not kept)."""
+    if name.startswith("xl/worksheets/"):
+        return Member.of(name, data)
+    key = (name, data)
+    member = _PACKED.get(key)
+    if member is None:
+        member = Member.of(name, data)
+        if len(_PACKED) >= 64:
+            _PACKED.pop(next(iter(_PACKED)))
+        _PACKED[key] = member
+    return member
 
 
 class _ExcelWriter(ExcelWriter):
