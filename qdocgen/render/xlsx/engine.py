@@ -16,6 +16,7 @@ from openpyxl.styles.borders import Border
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
@@ -37,6 +38,8 @@ from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, 
 from qdocgen.render.xlsx.writer import package_bytes, workbook_bytes
 
 _ERRORS = (JinjaError, *RUNTIME_ERRORS)
+_new_cell = Cell.__new__
+_new_dimension = RowDimension.__new__
 
 
 class PreparedXlsx:
@@ -223,6 +226,7 @@ class _SheetWriter:
         # group last written there and the index in `merges` of its merge, grown row by row
         self.groups: dict[str, tuple[object, int]] = {}
         self.by_row: dict[int, list] = {}  # see row_cells
+        self.formats: dict[int, RowDimension] = {}  # see row_format
 
     def run(self) -> None:
         ws = self.ws
@@ -244,28 +248,50 @@ class _SheetWriter:
     # cells
 
     def write_row(self, out_row: int, out: OutRow) -> None:
-        dim = self.tpl_dims.get(out.template_row)
         ws = self.ws
-        if dim is not None:
-            copy_row_format(dim, ws.row_dimensions[out_row])
+        if out.template_row in self.tpl_dims:
+            ws.row_dimensions[out_row] = self.row_format(out.template_row, out_row)
         cells = ws._cells
         values = at = None
         batch = self.sheet.batches.get(out.template_row)
         if batch is not None:
             values = batch[0](out.scope)  # None: evaluated cell by cell, as the errors are told
             at = batch[1]
+        if out_row > ws._current_row:
+            ws._current_row = out_row  # as ws._add_cell does
         for col, src, tpl, style, plain in self.row_cells(out.template_row):
             if plain and (out_row, col) not in cells:
                 # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
-                # (thousands a table): the new cell takes a copy of the template cell's style
-                cell = Cell(ws, row=out_row, column=col, style_array=style)
-                ws._add_cell(cell)
+                # (thousands a table): the new cell, as Cell(ws, row, column, style_array=style)
+                # makes it, takes a copy of the template cell's style
+                cell = _new_cell(Cell)
+                cell.parent = ws
+                cell._style = None if style is None else StyleArray(style)
+                cell.row = out_row
+                cell.column = col
+                cell._value = cell._hyperlink = cell._comment = None
+                cell.data_type = "n"
+                cells[(out_row, col)] = cell
             else:
                 cell = ws.cell(row=out_row, column=col)
                 copy_format(src, cell)
                 self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
             if tpl is not None:
                 self.fill(cell, tpl, out, out_row, None if values is None else (values, at.get(col)))
+
+    def row_format(self, template_row: int, out_row: int):
+        """The RowDimension of an output row, as `copy_row_format(template's, ws.row_dimensions[out_row])`
+        makes it: a copy of one made so once per template row (a table has hundreds of rows)."""
+        made = self.formats.get(template_row)
+        if made is None:
+            made = self.formats[template_row] = RowDimension(self.ws)
+            copy_row_format(self.tpl_dims[template_row], made)
+        dim = _new_dimension(RowDimension)
+        dim.__dict__.update(made.__dict__)  # openpyxl's descriptors keep their values there
+        dim.parent = made.parent
+        dim._style = None if made._style is None else StyleArray(made._style)
+        dim.index = out_row  # as ws.row_dimensions[out_row] sets it
+        return dim
 
     def row_cells(self, template_row: int) -> list[tuple]:
         """The cells of a template row in column order: (column, template cell, how to fill it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from copy import copy
 from functools import lru_cache
 
 from qdocgen.textwidth import text_width
@@ -13,6 +14,7 @@ LINE_FACTOR = 1.3
 ROW_PADDING = 4.0
 PX_PER_WIDTH_UNIT = 7.0
 DEFAULT_ROW_HEIGHT = 15.0
+_new_dimension = object.__new__
 
 
 @lru_cache(maxsize=4096)  # the same texts (a plan's rows, statuses) recur in every district's table
@@ -76,9 +78,23 @@ def fit_row_heights(ws, row_count: int) -> None:
             extra = (height - have) / len(rows)
             for r in rows:
                 heights[r] = heights.get(r, DEFAULT_ROW_HEIGHT) + extra
+    dims = ws.row_dimensions
+    blank = None
     for row, height in heights.items():
         if height > (_height(ws, row) or DEFAULT_ROW_HEIGHT) + 0.01:
-            ws.row_dimensions[row].height = round(height, 1)
+            if row in dims:
+                dims[row].height = round(height, 1)
+                continue
+            # what `ws.row_dimensions[row]` adds (openpyxl's RowDimension(ws), its index set),
+            # copied from one made so: a table grows hundreds of rows
+            if blank is None:
+                blank = dims.default_factory()
+            dim = _new_dimension(type(blank))
+            dim.__dict__.update(blank.__dict__)  # openpyxl's descriptors keep their values there
+            dim.parent, dim._style = blank.parent, None if blank._style is None else copy(blank._style)
+            dim.index = row
+            dim.height = round(height, 1)
+            dims[row] = dim
 
 
 def _height(ws, row: int) -> float | None:
