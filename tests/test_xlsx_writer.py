@@ -104,6 +104,14 @@ def mixed_workbook() -> Workbook:
     ws.row_dimensions[30].height = 12  # a row with no cells
     ws.row_dimensions[31].font = Font(italic=True)  # a styled row with no cells
     ws.row_dimensions[32].hidden = True
+    for row in range(50, 54):  # rows of one format (its attributes are written once, then reused)
+        ws.row_dimensions[row].height = 20
+        ws.row_dimensions[row].font = Font(bold=True)
+        ws.cell(row=row, column=1, value=row)
+    ws.row_dimensions[53].height = 21
+    ws.row_dimensions[54].thickBot = True
+    ws.row_dimensions[55].collapsed = True
+    ws.row_dimensions[56].font = Font(bold=True)  # the bold rows' style, no height
     ws.merge_cells("E1:G3")
     ws["E1"] = "合并"
     ws["E1"].border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -312,9 +320,12 @@ def _put_value_as_openpyxl(cell, value) -> None:
         None,
         0,
         2.5,
+        -7,
+        10**20,
         True,
         Decimal("1.25"),
         float("nan"),
+        float("-inf"),
     ],
     ids=repr,
 )

@@ -65,7 +65,12 @@ def put_value(cell, value) -> None:
         if cell._value is not None or cell.data_type != "n":  # (a new cell is already empty)
             cell.value = None
         return
-    if type(value) is not str:
+    kind = type(value)
+    if (kind is int or kind is float) and math.isfinite(value):
+        cell._value = value  # what `cell.value = value` does with a number, without its look-ups
+        cell.data_type = "n"
+        return
+    if kind is not str:
         if isinstance(value, Decimal):
             value = float(value)
         if isinstance(value, (bool, datetime, date)):

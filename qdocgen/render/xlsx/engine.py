@@ -15,7 +15,6 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles.borders import Border
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
@@ -437,7 +436,8 @@ def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> Merg
     `borders` by the two cells' border ids (the same pair recurs on every row of a table)."""
     rng = MergedCellRange.__new__(MergedCellRange)
     rng.ws = ws
-    CellRange.__init__(rng, min_col=c1, min_row=r1, max_col=c2, max_row=r2)
+    # CellRange.__init__(rng, min_col=c1, …): its descriptors keep the (here valid) bounds there
+    rng.__dict__.update(min_col=c1, min_row=r1, max_col=c2, max_row=r2, title=None)
     start = ws._cells.get((r1, c1))
     if start is None:
         start = ws.cell(row=r1, column=c1)
@@ -467,6 +467,8 @@ def _carried_charts(blob: bytes, wb) -> dict:
 
 def _span(value) -> int:
     """The span a `{%vmerge %}` or `{%hmerge %}` expression gave."""
+    if type(value) is int and value >= 0:
+        return value
     if isinstance(value, Undefined):
         str(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:

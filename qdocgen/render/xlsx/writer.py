@@ -31,6 +31,7 @@ from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.constants import (
@@ -53,6 +54,7 @@ from qdocgen.render.package import CORE, Member, build_epoch, normalise_package,
 _UNPROVEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # escaped, or _UNPROVEN
 _PLACEHOLDER = b"<sheetData></sheetData>"
+_ROW_FIELDS = ("hidden", "outlineLevel", "collapsed", "ht", "thickBot", "thickTop")  # RowDimension's own
 _TYPES = {"n": ' t="n"', "b": ' t="b"', "s": ' t="inlineStr"', "f": ""}
 
 
@@ -279,12 +281,24 @@ def sheet_data(ws) -> str | None:
     numbers: dict[bytes, int] = {}  # a style's bytes → its number (what styles.add gives it, asked once)
     out = ["<sheetData>"]
     put = out.append
+    formats: dict[tuple, str] = {}  # a row format's attributes (the same on most rows of a table)
     for row, cells in sorted(rows.items()):
         attrs = f' r="{row}"'
         dim = dims.get(row)
         if dim is not None:
-            for key, value in dim:
-                attrs += f' {key}="{_attr(value)}"'
+            if type(dim) is RowDimension:
+                # what iterating the RowDimension gives, its style number asked first (the one
+                # attribute asking has an effect: its style is added to the workbook's list)
+                number = dim.style_id
+                d = dim.__dict__
+                key = (number, dim.has_style, *(d.get(name) for name in _ROW_FIELDS))
+                text = formats.get(key)
+                if text is None:
+                    text = formats[key] = "".join(f' {name}="{_attr(value)}"' for name, value in dim)
+                attrs += text
+            else:
+                for key, value in dim:
+                    attrs += f' {key}="{_attr(value)}"'
         put(f"<row{attrs}>")
         for cell in cells:
             if cell._comment is not None:
