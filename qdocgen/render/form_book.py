@@ -24,6 +24,7 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
+from qdocgen.render.xlsx import copies
 from qdocgen.render.xlsx.cells import put_value
 from qdocgen.render.xlsx.copies import WorkbookCopier
 from qdocgen.render.xlsx.writer import package_bytes
@@ -68,6 +69,12 @@ def open_sheet(template, sheet: str):
     copier = _COPIES.get(key)
     if copier is not None:
         return copier.copy()
+    variant = f"form sheet {sheet}"
+    found = copies.kept(blob, variant) if key is not None else None
+    if found is not None:  # kept by an earlier process: the package is not read again
+        copier, wb = found
+        _remember(key, copier)
+        return wb
     try:
         wb = load_workbook(template)
     except FileNotFoundError:
@@ -80,13 +87,18 @@ def open_sheet(template, sheet: str):
         if name != sheet:
             del wb[name]
     if key is not None and (copier := WorkbookCopier.of(wb, blob)) is not None:
-        if len(_COPIES) >= 8:
-            _COPIES.pop(next(iter(_COPIES)))
-        _COPIES[key] = copier
+        copies.keep(blob, variant, copier)
+        _remember(key, copier)
     return wb
 
 
 _COPIES: dict[tuple[bytes, str], WorkbookCopier] = {}  # (template's digest, sheet) → its workbook
+
+
+def _remember(key: tuple[bytes, str], copier: WorkbookCopier) -> None:
+    if len(_COPIES) >= 8:
+        _COPIES.pop(next(iter(_COPIES)))
+    _COPIES[key] = copier
 
 
 def package(wb, *, title: str) -> bytes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import marshal
 import re
 from copy import copy
 from datetime import datetime, timezone
@@ -20,6 +22,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
 from qdocgen.errors import TemplateError, package_error_text, read_template_package
+from qdocgen.render import compile_cache
 from qdocgen.render.explain import template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import excel_place
@@ -28,7 +31,7 @@ from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format,
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
 from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
 from qdocgen.render.xlsx.columns import ColumnLoopError, expand, has_column_loops, literal
-from qdocgen.render.xlsx.copies import WorkbookCopier
+from qdocgen.render.xlsx.copies import WorkbookCopier, keep, kept
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
@@ -57,11 +60,13 @@ class PreparedXlsx:
         self.texts, self.sources = {}, {}  # (a column loop's error is placed before the cells are read)
         if blob is None and has_column_loops(self.blob):
             self.column_source = self.blob
-            seen: list[str] = []
-            self.blob = self._expand(lambda src: seen.append(src) or [f"(({src}))[0]"])
-            self.column_lists = sorted(set(seen))
-        wb = self._load()
-        self._copier = WorkbookCopier.of(wb, self.blob)
+            found = _kept_columns(self.blob, "symbolic")
+            if found is None:
+                seen: list[str] = []
+                found = (self._expand(lambda src: seen.append(src) or [f"(({src}))[0]"]), sorted(set(seen)))
+                _keep_columns(self.column_source, "symbolic", found)
+            self.blob, self.column_lists = found
+        wb, self._copier = self._read()
         reader = TemplateReader(self.env, self.error)
         self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…), as read
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
@@ -100,8 +105,25 @@ class PreparedXlsx:
             chosen[source] = [literal(source, k, item) for k, item in enumerate(items)]
         key = tuple((k, tuple(v)) for k, v in chosen.items())
         if key not in self._expanded:
-            self._expanded[key] = PreparedXlsx(self.path, blob=self._expand(chosen.__getitem__))
+            found = _kept_columns(self.column_source, repr(key))
+            if found is None:
+                found = (self._expand(chosen.__getitem__), [])
+                _keep_columns(self.column_source, repr(key), found)
+            self._expanded[key] = PreparedXlsx(self.path, blob=found[0])
         return self._expanded[key]
+
+    def _read(self):
+        """The template's workbook and the copier of it for each rendering (None: read each
+        time), taken from the compile cache when an earlier process kept them (copies.py)."""
+        found = kept(self.blob, "template")
+        if found is not None:
+            copier, wb = found
+            return wb, copier
+        wb = self._load()
+        copier = WorkbookCopier.of(wb, self.blob)
+        if copier is not None:
+            keep(self.blob, "template", copier)
+        return wb, copier
 
     def _load(self):
         try:
@@ -428,6 +450,41 @@ class _SheetWriter:
                     ws.cell(r, c)
                 elif cell.value is not None:
                     cell.value = None
+
+
+_COLUMNS_KIND = "xlsx-columns"
+
+
+def _columns_source(blob: bytes, variant: str) -> str:
+    return "\0".join(
+        ["1", variant, hashlib.sha256(blob).hexdigest(), compile_cache.library_versions("openpyxl", "lxml")]
+    )
+
+
+def _kept_columns(blob: bytes, variant: str) -> tuple[bytes, list[str]] | None:
+    """A template's column loops laid out (`variant`: "symbolic", or the item lists) by an earlier
+    process, and the loops' list sources: kept in the compile cache, as laying them out reads and
+    writes the workbook with openpyxl. None when not kept (or damaged)."""
+    raw = compile_cache.data(_COLUMNS_KIND, _columns_source(blob, variant))
+    if raw is None:
+        return None
+    try:
+        value = marshal.loads(raw)  # noqa: S302 - plain values, checked below, from the user's own cache folder
+    except (ValueError, EOFError, TypeError):
+        return None
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], bytes)
+        and isinstance(value[1], list)
+        and all(isinstance(v, str) for v in value[1])
+    ):
+        return value
+    return None
+
+
+def _keep_columns(blob: bytes, variant: str, found: tuple[bytes, list[str]]) -> None:
+    compile_cache.keep_data(_COLUMNS_KIND, _columns_source(blob, variant), marshal.dumps(found))
 
 
 def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> MergedCellRange:
