@@ -280,7 +280,7 @@ class _SheetWriter:
             at = batch[1]
         if out_row > ws._current_row:
             ws._current_row = out_row  # as ws._add_cell does
-        for col, src, tpl, style, plain in self.row_cells(out.template_row):
+        for col, src, tpl, style, plain, at_batch in self.row_cells(out.template_row):
             if plain and (out_row, col) not in cells:
                 # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
                 # (thousands a table): the new cell, as Cell(ws, row, column, style_array=style)
@@ -297,7 +297,11 @@ class _SheetWriter:
                 cell = ws.cell(row=out_row, column=col)
                 copy_format(src, cell)
                 self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
-            if tpl is not None:
+            if at_batch is not None and values is not None:
+                # a cell holding one expression and no merge: what fill() does with it, at once
+                # (the batch gave no undefined value: it gives None then)
+                put_value(cell, values[at_batch])
+            elif tpl is not None:
                 self.fill(cell, tpl, out, out_row, None if values is None else (values, at.get(col)))
 
     def row_format(self, template_row: int, out_row: int):
@@ -317,21 +321,31 @@ class _SheetWriter:
     def row_cells(self, template_row: int) -> list[tuple]:
         """The cells of a template row in column order: (column, template cell, how to fill it
         (None: its format only), its style (None: none), whether it has neither hyperlink nor
-        comment)."""
+        comment, and for a cell that is one expression without merges or rich text, where its
+        value is in what the row's batch gives (else None))."""
         found = self.by_row.get(template_row)
         if found is None:
             prepared = {c.col: c for c in self.sheet.cells.get(template_row, [])}
+            batch = self.sheet.batches.get(template_row)
+            at = batch[1] if batch is not None else {}
             cells = sorted(self.tpl_cells.get(template_row, {}).items())
-            found = self.by_row[template_row] = [
-                (
-                    col,
-                    src,
-                    prepared.get(col),
-                    src._style if src.has_style else None,
-                    src.hyperlink is None and src.comment is None,
-                )
-                for col, src in cells
-            ]
+            found = self.by_row[template_row] = []
+            for col, src in cells:
+                tpl = prepared.get(col)
+                at_batch = None
+                if (
+                    tpl is not None
+                    and not tpl.formula
+                    and tpl.expr is not None
+                    and tpl.vmerge is None
+                    and tpl.hmerge is None
+                    and not tpl.fonts
+                    and col in at
+                    and at[col][:2] == (None, None)
+                ):
+                    at_batch = at[col][2]
+                style = src._style if src.has_style else None
+                found.append((col, src, tpl, style, src.hyperlink is None and src.comment is None, at_batch))
         return found
 
     def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int, given=None) -> None:
