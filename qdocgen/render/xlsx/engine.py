@@ -27,6 +27,7 @@ from qdocgen.render.explain import template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import excel_place
 from qdocgen.render.package import build_epoch, normalise_package
+from qdocgen.render.spans import Span
 from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format, existing_cells, put_runs, put_value
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
 from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
@@ -280,7 +281,7 @@ class _SheetWriter:
             at = batch[1]
         if out_row > ws._current_row:
             ws._current_row = out_row  # as ws._add_cell does
-        for col, src, tpl, style, plain, at_batch in self.row_cells(out.template_row):
+        for col, src, tpl, style, plain, at_batch, group_at in self.row_cells(out.template_row):
             if plain and (out_row, col) not in cells:
                 # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
                 # (thousands a table): the new cell, as Cell(ws, row, column, style_array=style)
@@ -301,6 +302,16 @@ class _SheetWriter:
                 # a cell holding one expression and no merge: what fill() does with it, at once
                 # (the batch gave no undefined value: it gives None then)
                 put_value(cell, values[at_batch])
+            elif (
+                group_at is not None
+                and values is not None
+                and type(down := values[group_at[0]]) is Span
+                and down >= 0
+                and down.group is not None
+            ):
+                # a `{%vmerge %}` whose span knows its group, one expression, nothing else: fill()'s
+                # way with it, at once
+                put_value(cell, None if self.in_group(tpl, down.group, 1, out_row) else values[group_at[1]])
             elif tpl is not None:
                 self.fill(cell, tpl, out, out_row, None if values is None else (values, at.get(col)))
 
@@ -322,7 +333,8 @@ class _SheetWriter:
         """The cells of a template row in column order: (column, template cell, how to fill it
         (None: its format only), its style (None: none), whether it has neither hyperlink nor
         comment, and for a cell that is one expression without merges or rich text, where its
-        value is in what the row's batch gives (else None))."""
+        value is in what the row's batch gives (else None), and for one that is also a
+        `{%vmerge %}`, where its span and value are (else None))."""
         found = self.by_row.get(template_row)
         if found is None:
             prepared = {c.col: c for c in self.sheet.cells.get(template_row, [])}
@@ -332,20 +344,25 @@ class _SheetWriter:
             found = self.by_row[template_row] = []
             for col, src in cells:
                 tpl = prepared.get(col)
-                at_batch = None
+                at_batch = group_at = None
                 if (
                     tpl is not None
                     and not tpl.formula
                     and tpl.expr is not None
-                    and tpl.vmerge is None
                     and tpl.hmerge is None
                     and not tpl.fonts
                     and col in at
-                    and at[col][:2] == (None, None)
+                    and at[col][1] is None
+                    and at[col][2] is not None
                 ):
-                    at_batch = at[col][2]
+                    v, _, e = at[col]
+                    if tpl.vmerge is None and v is None:
+                        at_batch = e
+                    elif tpl.vmerge is not None and v is not None:
+                        group_at = (v, e)
                 style = src._style if src.has_style else None
-                found.append((col, src, tpl, style, src.hyperlink is None and src.comment is None, at_batch))
+                plain = src.hyperlink is None and src.comment is None
+                found.append((col, src, tpl, style, plain, at_batch, group_at))
         return found
 
     def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int, given=None) -> None:
