@@ -66,13 +66,14 @@ def put_value(cell, value) -> None:
             cell.value = None
         return
     kind = type(value)
-    if (kind is int or kind is float) and math.isfinite(value):
-        cell._value = value  # what `cell.value = value` does with a number, without its look-ups
-        cell.data_type = "n"
-        return
     if kind is not str:
         if isinstance(value, Decimal):
             value = float(value)
+            kind = float
+        if (kind is int or kind is float) and math.isfinite(value):
+            cell._value = value  # what `cell.value = value` does with a number, without its look-ups
+            cell.data_type = "n"
+            return
         if isinstance(value, (bool, datetime, date)):
             cell.value = value
             return

@@ -302,18 +302,30 @@ class _SheetWriter:
                 # a cell holding one expression and no merge: what fill() does with it, at once
                 # (the batch gave no undefined value: it gives None then)
                 put_value(cell, values[at_batch])
-            elif (
-                group_at is not None
-                and values is not None
-                and type(down := values[group_at[0]]) is Span
-                and down >= 0
-                and down.group is not None
-            ):
-                # a `{%vmerge %}` whose span knows its group, one expression, nothing else: fill()'s
-                # way with it, at once
-                put_value(cell, None if self.in_group(tpl, down.group, 1, out_row) else values[group_at[1]])
+            elif group_at is not None and values is not None and self.group_cell(cell, tpl, values, group_at, out_row):
+                pass
             elif tpl is not None:
                 self.fill(cell, tpl, out, out_row, None if values is None else (values, at.get(col)))
+
+    def group_cell(self, cell, tpl: CellTemplate, values: list, at: tuple, out_row: int) -> bool:
+        """A `{%vmerge %}` whose span knows its group (and a `{%hmerge %}` of a whole number, or
+        none) and one expression, written from the row's batch as fill() writes it; False (nothing
+        done) for anything else."""
+        v, h, e = at
+        down = values[v]
+        if type(down) is not Span or down < 0 or down.group is None:
+            return False
+        across = 1
+        if h is not None:
+            across = values[h]
+            if type(across) is not int or across < 0:
+                return False
+        if across == 0:
+            self.groups.pop(tpl.coord, None)
+            put_value(cell, None)
+        else:
+            put_value(cell, None if self.in_group(tpl, down.group, across, out_row) else values[e])
+        return True
 
     def row_format(self, template_row: int, out_row: int):
         """The RowDimension of an output row, as `copy_row_format(template's, ws.row_dimensions[out_row])`
@@ -349,17 +361,16 @@ class _SheetWriter:
                     tpl is not None
                     and not tpl.formula
                     and tpl.expr is not None
-                    and tpl.hmerge is None
                     and not tpl.fonts
                     and col in at
-                    and at[col][1] is None
                     and at[col][2] is not None
+                    and (tpl.hmerge is None) == (at[col][1] is None)
                 ):
-                    v, _, e = at[col]
-                    if tpl.vmerge is None and v is None:
+                    v, h, e = at[col]
+                    if tpl.vmerge is None and v is None and h is None:
                         at_batch = e
                     elif tpl.vmerge is not None and v is not None:
-                        group_at = (v, e)
+                        group_at = (v, h, e)
                 style = src._style if src.has_style else None
                 plain = src.hyperlink is None and src.comment is None
                 found.append((col, src, tpl, style, plain, at_batch, group_at))
