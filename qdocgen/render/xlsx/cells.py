@@ -83,7 +83,8 @@ def put_value(cell, value) -> None:
         value = str(value)
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not text:
-        cell.value = None
+        if cell._value is not None or cell.data_type != "n":  # (a new cell is already empty)
+            cell.value = None
         return
     if len(text) <= _MAX_TEXT:
         # what `cell.value = text` does (openpyxl's Cell._bind_value), without its look-ups:
