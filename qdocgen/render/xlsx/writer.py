@@ -54,6 +54,7 @@ from qdocgen.render.package import CORE, Member, build_epoch, normalise_package,
 _UNPROVEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # escaped, or _UNPROVEN
 _PLACEHOLDER = b"<sheetData></sheetData>"
+_UNSEEN = object()
 _ROW_FIELDS = ("hidden", "outlineLevel", "collapsed", "ht", "thickBot", "thickTop")  # RowDimension's own
 _TYPES = {"n": ' t="n"', "b": ' t="b"', "s": ' t="inlineStr"', "f": ""}
 
@@ -278,7 +279,9 @@ def sheet_data(ws) -> str | None:
         rows[row] = []
     links, comments = [], []
     letters = _Letters()
-    numbers: dict[bytes, int] = {}  # a style's bytes → its number (what styles.add gives it, asked once)
+    numbers: dict[bytes, int | None] = {}  # a style's bytes → its number (what styles.add gives it,
+    # asked once), None for a style of all zeros (written as no style)
+    tails: dict[tuple, str] = {}  # (style number, data type) → the attributes after a cell's reference
     out = ["<sheetData>"]
     put = out.append
     formats: dict[tuple, str] = {}  # a row format's attributes (the same on most rows of a table)
@@ -305,20 +308,28 @@ def sheet_data(ws) -> str | None:
                 comments.append(cell)
             value = cell._value
             style = cell._style
-            styled = style is not None and any(style)
-            if value is None and not styled and not cell._comment:
+            if style is None:
+                number = None
+            else:
+                key = style.tobytes()
+                number = numbers.get(key, _UNSEEN)
+                if number is _UNSEEN:
+                    if any(style):  # styled
+                        kind = cell.data_type
+                        if kind not in _TYPES:  # (before the style is added, as openpyxl would add it)
+                            return None
+                        number = numbers[key] = styles.add(style)
+                    else:
+                        number = numbers[key] = None
+            if value is None and number is None and not cell._comment:
                 continue
             kind = cell.data_type
-            if kind not in _TYPES:
-                return None
-            if styled:
-                key = style.tobytes()
-                number = numbers.get(key)
-                if number is None:
-                    number = numbers[key] = styles.add(style)
-                head = f'<c r="{letters[cell.column]}{cell.row}" s="{number}"{_TYPES[kind]}'
-            else:
-                head = f'<c r="{letters[cell.column]}{cell.row}"{_TYPES[kind]}'
+            tail = tails.get((number, kind))
+            if tail is None:
+                if kind not in _TYPES:
+                    return None
+                tail = tails[number, kind] = (f' s="{number}"' if number is not None else "") + _TYPES[kind]
+            head = f'<c r="{letters[cell.column]}{cell.row}"{tail}'
             if cell.hyperlink:
                 links.append(cell.hyperlink)
             if value is None or value == "":
