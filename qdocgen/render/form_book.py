@@ -11,6 +11,7 @@ import math
 import re
 from copy import copy
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -115,6 +116,7 @@ def put_text(cell, text: str) -> None:
     put_value(cell, str(text))
 
 
+@lru_cache(maxsize=4096)  # a plan's measure names and units recur on every form
 def text_height(text: str, width: float, size: float) -> float:
     """Row height (points) for wrapped `text` in a cell `width` characters wide."""
     per_line = max(width / (size / 11), 1)
@@ -143,8 +145,9 @@ def _merged_width(ws, cell) -> float:
 
 def fill_markers(ws, values: dict[str, str], rows: range, shown: str) -> None:
     """Replace {markers} in the text cells of `rows`; grow rows whose text now wraps."""
+    columns = ws.max_column  # (what `ws[r]` asks for every row)
     for r in rows:
-        for cell in ws[r]:
+        for cell in next(ws.iter_rows(min_row=r, max_row=r, max_col=columns)):  # ws[r]
             if not isinstance(cell.value, str) or "{" not in cell.value:
                 continue
 
