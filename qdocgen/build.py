@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
+
 from qdocgen import __version__, build_inputs, build_pool
-from qdocgen.build_pdf import convert_pdfs
 from qdocgen.config import CONFIG_NAME
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.figures.period import Period
@@ -37,7 +38,7 @@ from qdocgen.jobs import Job
 from qdocgen.plan.model import CITY
 from qdocgen.renamed import retire_renamed
 from qdocgen.render import names
-from qdocgen.safe_names import check_inside
+from qdocgen.safe_names import all_inside
 from qdocgen.storage import temporaries
 from qdocgen.storage.atomic import move_aside, write_atomic
 from qdocgen.workspace import Workspace
@@ -94,8 +95,20 @@ def fingerprint(job: Job, template_hashes: dict[Path, str], config_hash: str, sh
         "config": config_hash,
         "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
     }
-    blob = json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default)
-    return sha256(blob.encode("utf-8"))
+    return sha256(canonical_json(data))
+
+
+def canonical_json(data: object) -> bytes:
+    """`data` as JSON with sorted keys, for a hash: by orjson, a quarter of the standard library's
+    time (a build fingerprints 6 MB of contexts, 0.2 s of CPU with `json`); by `json` for what orjson
+    refuses (an integer beyond 64 bits, a key it cannot write), so that nothing is ever unhashable
+    that was hashable before. Both write the same values the same way each time, which is all a
+    fingerprint needs (the two need not agree with each other). orjson writes NaN as null: figures
+    are finite (figures/values.py refuses the rest), and so is every number derived from them."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=_json_default)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_json_default).encode("utf-8")
 
 
 class Record:
@@ -303,8 +316,7 @@ def run_build(
     (`build_inputs`); None: every job is fingerprinted from its context.
     """
     jobs = list(jobs)
-    for job in jobs:
-        check_inside(out_dir, job.path)
+    all_inside(out_dir, [job.path for job in jobs])
     record = Record(out_dir / RECORD)
     outcome = Outcome()
     if record.damaged:
@@ -645,6 +657,8 @@ def _convert_pdfs(
     out_dir: Path, record: Record, outcome: Outcome, all_paths: list[str], progress: Callable = lambda items, n: items
 ) -> None:
     """PDFs beside the documents whose PDF is missing or older than the document (build_pdf.py)."""
+    from qdocgen.build_pdf import convert_pdfs  # here: a build without --pdf never loads it (12 ms)
+
     convert_pdfs(out_dir, all_paths, record.output, record.save, outcome.pdf_failed, progress)
 
 

@@ -47,15 +47,16 @@ def inputs_digest(files: str | None, jobs: Iterable, template_hashes: dict[Path,
     code = code_digest()
     if files is None or code is None:
         return None
+    resolved = {t: str(Path(t).resolve()) for t in template_hashes}  # each template once, not per job
     blob = {
         "qdocgen": __version__,
         "code": code,
         "installed": installed_distributions(),
         "python": sys.version,
         "files": files,
-        "templates": sorted([str(Path(t).resolve()), h] for t, h in template_hashes.items()),
+        "templates": sorted([resolved[t], h] for t, h in template_hashes.items()),
         "jobs": [
-            [j.path, j.title, [str(Path(t).resolve()) for t in j.templates], j.period and j.period.key, j.district]
+            [j.path, j.title, [resolved[t] for t in j.templates], j.period and j.period.key, j.district]
             for j in jobs
         ],
         "settings": {str(k): str(v) for k, v in sorted(settings.items())},

@@ -13,7 +13,6 @@ import hashlib
 from pathlib import Path
 
 from qdocgen.errors import os_error_text
-from qdocgen.pdf import pdf_of
 
 
 def _kind(path: str, entry: dict) -> tuple:
@@ -47,6 +46,8 @@ def retire_renamed(out_dir: Path, outputs: dict[str, dict], current: dict[str, d
         if not unchanged:
             lines.append(f"保留 {old}（已改名为 {Path(new).name}；原文件不是上次生成的，可能有人改动过，请自行处理）")
             continue
+        from qdocgen.pdf import pdf_of  # here: a build with nothing renamed never loads the PDF code
+
         pdf = pdf_of(target)
         try:
             target.unlink()

@@ -157,3 +157,32 @@ def test_paths_outside_the_output_folder_are_refused_before_writing(ws, tmp_path
     with pytest.raises(UserError):
         run_build(ws, jobs_from({"ok.docx": "x", bad: "y"}), out)
     assert not out.exists()
+
+
+def test_the_fingerprint_text_is_canonical_and_takes_every_value_json_took():
+    """canonical_json (orjson, json for what orjson refuses): key order does not matter, every
+    change of value does, and values orjson cannot write (an integer beyond 64 bits, a set, a
+    period, bytes) are still written, never a crash."""
+    from qdocgen.build import canonical_json
+    from qdocgen.figures.period import Period
+    from qdocgen.render.spans import Span
+
+    a = {"b": [1, 2.5, None, True, "乙"], "a": {"y": Span(2, "task 1", 2), "x": "甲"}, 3: "int key"}
+    b = {3: "int key", "a": {"x": "甲", "y": 2}, "b": [1, 2.5, None, True, "乙"]}
+    assert canonical_json(a) == canonical_json(b)
+    variants = [
+        {**b, "b": [1.0, 2.5, None, True, "乙"]},  # 1 → 1.0
+        {**b, "b": [1, 2.5, None, False, "乙"]},
+        {**b, "b": [1, 2.5, 0, True, "乙"]},
+        {**b, "b": [1, 2.5, None, True, "乙 "]},
+        {**b, "a": {"x": "甲", "y": 3}},
+        {**b, 3: "int key", "3": "another"},
+    ]
+    texts = {canonical_json(v) for v in variants} | {canonical_json(b)}
+    assert len(texts) == len(variants) + 1
+    huge = {"n": 10**30, "s": {"乙", "甲"}, "p": Period(2018), "d": b"\x00\x01"}
+    text = canonical_json(huge)  # orjson refuses the integer: json writes it all
+    assert b"1000000000000000000000000000000" in text and canonical_json({**huge, "n": 10**30 + 1}) != text
+    assert json.loads(canonical_json({"s": {"甲", "乙"}}))["s"] == sorted(["甲", "乙"])  # a set, in order
+    with pytest.raises(TypeError):
+        canonical_json({"x": object()})

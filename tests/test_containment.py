@@ -10,6 +10,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from qdocgen.errors import UserError
+
 from conftest import TEMPLATES
 
 # ---------------------------------------------------------------- text stays text
@@ -110,3 +112,23 @@ def test_path_like_district_refused_before_anything_is_written(cli, tmp_path, co
     assert "Traceback" not in result.output
     assert sorted(tmp_path.rglob("*")) == before  # no output folder, no file anywhere
     assert not (tmp_path.parent / "x").exists()
+
+
+def test_a_link_in_the_output_folder_cannot_lead_a_build_outside(tmp_path):
+    """all_inside resolves each folder once and a file only when it is a link: a folder or a file
+    that is a symbolic link to somewhere else is still refused, one inside is followed."""
+    from qdocgen.safe_names import all_inside
+
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    (out / "2018").mkdir(parents=True)
+    elsewhere.mkdir()
+    (out / "通报").symlink_to(elsewhere, target_is_directory=True)
+    (out / "2018" / "表.xlsx").symlink_to(elsewhere / "表.xlsx")
+    (out / "2018" / "内.xlsx").symlink_to(out / "2018" / "真.xlsx")
+    for rel in ("通报/全市.docx", "2018/表.xlsx"):
+        with pytest.raises(UserError, match="输出文件夹之外"):
+            all_inside(out, ["2018/甲.docx", rel])
+    got = all_inside(out, ["2018/甲.docx", "2018/乙.docx", "2018/内.xlsx", "丙.docx"])
+    assert got == [(out / "2018" / n).resolve() for n in ("甲.docx", "乙.docx", "真.xlsx")] + [
+        (out / "丙.docx").resolve()
+    ]
