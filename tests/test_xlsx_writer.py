@@ -384,3 +384,37 @@ def test_package_bytes_with_a_member_written_twice_is_as_zipfile_makes_it():
     with zipfile.ZipFile(io.BytesIO(archive.stored())) as z:
         assert z.namelist() == ["a.xml", "a.xml"]
         assert z.read("a.xml") == b"<two/>"
+
+
+def test_sheet_settings_written_once_per_state_follow_every_change():
+    """The settings kept as written (views, format, protection, print options, margins, page
+    setup, header and footer, properties) are told apart by their whole state: workbooks that
+    differ in one of them, written in turn, each come out as openpyxl writes them."""
+
+    def variant(k: int):
+        def make():
+            wb = Workbook()
+            ws = wb.active
+            ws["A1"] = "文字"
+            if k == 1:
+                ws.page_setup.orientation = "landscape"
+            if k == 2:
+                ws.page_margins.left = 1.25
+            if k == 3:
+                ws.oddHeader.center.text = "第&P页"
+            if k == 4:
+                ws.protection.sheet = True
+            if k == 5:
+                ws.sheet_view.showGridLines = False
+            if k == 6:
+                ws.print_options.horizontalCentered = True
+            if k == 7:
+                ws.sheet_properties.tabColor = "FF0000"
+            if k == 8:
+                ws.column_dimensions["B"].outlineLevel = 2  # the format's outlineLevelCol
+            return wb
+
+        return make
+
+    for k in [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 3, 1]:
+        same_as_openpyxl(variant(k))

@@ -245,6 +245,40 @@ class _WorksheetWriter(WorksheetWriter):
             xf.write("")  # `<sheetData></sheetData>`, replaced in read()
         self.xf.send(None)
 
+    # The sheet settings below are the same on every sheet made from one template (a form's page
+    # setup, margins, views…): each is serialised once per state, the state being its pickle
+    # (everything its to_tree reads is in it), and the same element written again.
+
+    def write_properties(self):
+        _send_tree(self.xf, self.ws.sheet_properties)
+
+    def write_format(self):
+        self.ws.sheet_format.outlineLevelCol = self.ws.column_dimensions.max_outline  # as openpyxl's
+        _send_tree(self.xf, self.ws.sheet_format)
+
+    def write_views(self):
+        _send_tree(self.xf, self.ws.views)
+
+    def write_protection(self):
+        if self.ws.protection:
+            _send_tree(self.xf, self.ws.protection)
+
+    def write_print(self):
+        if self.ws.print_options:
+            _send_tree(self.xf, self.ws.print_options)
+
+    def write_margins(self):
+        if self.ws.page_margins:
+            _send_tree(self.xf, self.ws.page_margins)
+
+    def write_page(self):
+        if self.ws.page_setup:
+            _send_tree(self.xf, self.ws.page_setup)
+
+    def write_header(self):
+        if self.ws.HeaderFooter:
+            _send_tree(self.xf, self.ws.HeaderFooter)
+
     def write_merged_cells(self):
         # openpyxl's, without a MergeCell (a range parsed again from its text) per merge
         merged = self.ws.merged_cells
@@ -260,6 +294,25 @@ class _WorksheetWriter(WorksheetWriter):
             return out
         at = out.index(_PLACEHOLDER)  # the first: nothing written before the cells holds a `<`
         return b"".join((out[:at], self.data.encode("ascii", "xmlcharrefreplace"), out[at + len(_PLACEHOLDER) :]))
+
+
+_TREES: dict[bytes, object] = {}  # a sheet setting's pickle → its element
+
+
+def _send_tree(xf, obj) -> None:
+    """`xf.send(obj.to_tree())`, the element made once per state of `obj` (see above)."""
+    try:
+        key = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something pickle cannot take: made each time
+        xf.send(obj.to_tree())
+        return
+    tree = _TREES.get(key)
+    if tree is None:
+        tree = obj.to_tree()
+        if len(_TREES) >= 64:
+            _TREES.pop(next(iter(_TREES)))
+        _TREES[key] = tree
+    xf.send(tree)
 
 
 def sheet_data(ws) -> str | None:
