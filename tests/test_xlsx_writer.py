@@ -418,3 +418,23 @@ def test_sheet_settings_written_once_per_state_follow_every_change():
 
     for k in [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 3, 1]:
         same_as_openpyxl(variant(k))
+
+
+def test_row_dimensions_added_by_copy_are_those_openpyxl_adds():
+    from qdocgen.render.xlsx.cells import RowDimensions
+
+    ours, theirs = Workbook().active, Workbook().active
+    for ws in (ours, theirs):
+        ws.row_dimensions[2].height = 30  # an existing one is given as it is
+    rows = RowDimensions(ours)
+    for row in (2, 5, 6, 40):
+        made, expected = rows[row], theirs.row_dimensions[row]
+        assert made is ours.row_dimensions[row]
+        assert type(made) is type(expected) and made.__dict__ == expected.__dict__
+        assert (made.parent, made._style) == (ours, expected._style)
+    rows[5].height, theirs.row_dimensions[5].height = 12.5, 12.5
+    rows[6].hidden, theirs.row_dimensions[6].hidden = True, True
+    assert rows[6] is not rows[5] and rows[40].height is None
+    assert [dict(d) for _, d in sorted(ours.row_dimensions.items())] == [
+        dict(d) for _, d in sorted(theirs.row_dimensions.items())
+    ]

@@ -174,6 +174,7 @@ def build_form(
 
     rules: dict[Rule, list[str]] = {}
     asks: list[tuple[str, str, str]] = []  # (说明, 完成值, 目标值) cells where a missed figure needs a 说明
+    rows = form_book.RowDimensions(ws)  # ws.row_dimensions, adding rows faster
     name_width = form_book.column_width(ws, cols["指标"], 30)
     unit_width = form_book.column_width(ws, cols["单位"], 8)
     for i, line in enumerate(lines):
@@ -203,7 +204,7 @@ def build_form(
             )
         size = ws.cell(r, cols["指标"]).font.sz or 11
         need = max(form_book.text_height(m.name, name_width, size), form_book.text_height(line.unit, unit_width, size))
-        ws.row_dimensions[r].height = max(proto_height or 15, need)
+        rows[r].height = max(proto_height or 15, need)
     form_book.add_rules(ws, rules)
     form_book.ask_for_notes(ws, asks)
 

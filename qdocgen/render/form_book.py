@@ -26,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
 from qdocgen.render.xlsx import copies
-from qdocgen.render.xlsx.cells import put_value
+from qdocgen.render.xlsx.cells import RowDimensions, put_value
 from qdocgen.render.xlsx.copies import WorkbookCopier
 from qdocgen.render.xlsx.writer import package_bytes
 from qdocgen.textwidth import text_width
@@ -174,12 +174,13 @@ def move_footer(ws, first: int, shift: int) -> None:
     merges = [rng for rng in ws.merged_cells.ranges if rng.min_row >= first]
     for rng in merges:
         ws.unmerge_cells(rng.coord)
-    heights = {r: ws.row_dimensions[r].height for r in range(first, last + 1)}
+    dims = RowDimensions(ws)  # ws.row_dimensions, adding rows faster
+    heights = {r: dims[r].height for r in range(first, last + 1)}
     ws.move_range(f"A{first}:{get_column_letter(ws.max_column)}{last}", rows=shift)
     for r in range(first, first + shift):
-        ws.row_dimensions[r].height = None
+        dims[r].height = None
     for r, h in heights.items():
-        ws.row_dimensions[r + shift].height = h
+        dims[r + shift].height = h
     for rng in merges:
         rng.shift(0, shift)
         ws.merge_cells(rng.coord)

@@ -108,3 +108,27 @@ def put_runs(cell, runs: list[tuple[object, str]]) -> None:
         put_value(cell, "".join(text for _, text in runs))
     else:
         cell.value = CellRichText([TextBlock(copy(font), text) if font is not None else text for font, text in runs])
+
+
+class RowDimensions:
+    """`ws.row_dimensions[row]` for many rows: a row without one gets what openpyxl's factory
+    makes (RowDimension(ws), its index set), copied from one made so (a descriptor's value is
+    kept in the instance's __dict__), not built afresh — hundreds of descriptor calls a table."""
+
+    def __init__(self, ws):
+        self.dims = ws.row_dimensions
+        self.blank = None
+
+    def __getitem__(self, row: int):
+        dim = self.dims.get(row)
+        if dim is not None:
+            return dim  # (its index is `row` already: what the dictionary's look-up would set)
+        blank = self.blank
+        if blank is None:
+            blank = self.blank = self.dims.default_factory()
+        dim = object.__new__(type(blank))
+        dim.__dict__.update(blank.__dict__)
+        dim.parent, dim._style = blank.parent, None if blank._style is None else copy(blank._style)
+        dim.index = row
+        self.dims[row] = dim
+        return dim

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from copy import copy
 from functools import lru_cache
 
+from qdocgen.render.xlsx.cells import RowDimensions
 from qdocgen.textwidth import text_width
 
 # Text measurement: points a line takes per point of font size, padding in points, and the
@@ -14,7 +14,6 @@ LINE_FACTOR = 1.3
 ROW_PADDING = 4.0
 PX_PER_WIDTH_UNIT = 7.0
 DEFAULT_ROW_HEIGHT = 15.0
-_new_dimension = object.__new__
 
 
 @lru_cache(maxsize=4096)  # the same texts (a plan's rows, statuses) recur in every district's table
@@ -84,23 +83,11 @@ def fit_row_heights(ws, row_count: int) -> None:
             extra = (height - have) / len(rows)
             for r in rows:
                 heights[r] = heights.get(r, DEFAULT_ROW_HEIGHT) + extra
-    blank = None
+    rows = RowDimensions(ws)  # ws.row_dimensions, adding rows faster
     for row, height in heights.items():
         dim = dims.get(row)  # _height(ws, row)
         if height > ((dim.height if dim is not None else None) or DEFAULT_ROW_HEIGHT) + 0.01:
-            if row in dims:
-                dims[row].height = round(height, 1)
-                continue
-            # what `ws.row_dimensions[row]` adds (openpyxl's RowDimension(ws), its index set),
-            # copied from one made so: a table grows hundreds of rows
-            if blank is None:
-                blank = dims.default_factory()
-            dim = _new_dimension(type(blank))
-            dim.__dict__.update(blank.__dict__)  # openpyxl's descriptors keep their values there
-            dim.parent, dim._style = blank.parent, None if blank._style is None else copy(blank._style)
-            dim.index = row
-            dim.height = round(height, 1)
-            dims[row] = dim
+            rows[row].height = round(height, 1)
 
 
 class _ColumnWidths:
