@@ -17,7 +17,6 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import PatternFill, Protection
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
@@ -26,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
 from qdocgen.render.xlsx import copies
-from qdocgen.render.xlsx.cells import RowDimensions, put_value
+from qdocgen.render.xlsx.cells import RowDimensions, put_value, styled_cell
 from qdocgen.render.xlsx.copies import WorkbookCopier
 from qdocgen.render.xlsx.writer import package_bytes
 from qdocgen.textwidth import text_width
@@ -187,8 +186,10 @@ def move_footer(ws, first: int, shift: int) -> None:
 
 
 def copy_row_style(ws, styles: dict[int, object], row: int) -> None:
+    if not 0 < row < 1048577:  # what ws.cell() refuses
+        raise ValueError("Row or column values must be at least 1")
     for c, style in styles.items():
-        ws.cell(row, c)._style = StyleArray(style)  # copy(style), without the copy protocol's look-ups
+        styled_cell(ws, row, c, style)  # ws.cell(row, c)._style = copy(style), at once
 
 
 def row_styles(ws, row: int) -> dict[int, object]:

@@ -8,7 +8,7 @@ from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.styles.cell_style import StyleArray
 
@@ -132,3 +132,26 @@ class RowDimensions:
         dim.index = row
         self.dims[row] = dim
         return dim
+
+
+_new = Cell.__new__
+
+
+def styled_cell(ws, row: int, column: int, style) -> object:
+    """`ws.cell(row, column)` given a copy of `style` (a StyleArray): a missing cell made as
+    Cell(ws, row, column, style_array=style) and ws._add_cell make it, slot by slot."""
+    cell = ws._cells.get((row, column))
+    if cell is not None:
+        cell._style = StyleArray(style)
+        return cell
+    cell = _new(Cell)
+    cell.parent = ws
+    cell._style = StyleArray(style)
+    cell.row = row
+    cell.column = column
+    cell._value = cell._hyperlink = cell._comment = None
+    cell.data_type = "n"
+    ws._cells[(row, column)] = cell
+    if row > ws._current_row:
+        ws._current_row = row
+    return cell
