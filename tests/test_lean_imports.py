@@ -66,3 +66,35 @@ def test_openpyxl_imports_pillow_only_for_a_picture(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["False True True", "False", "1 3 2 png"]
+
+
+def test_openpyxl_builtin_styles_are_made_when_first_used():
+    """openpyxl's built-in named styles are parsed only when a cell is given one by name, and are
+    then those of openpyxl's own module (compared with a process without qdocgen)."""
+    use = (
+        "wb.active['A1'].style = 'Good'\n"
+        "print(len(builtins.styles), 'Good' in builtins.styles, builtins.styles['Good'].font.color.rgb)\n"
+        "print(builtins.good[:6], sorted(builtins.styles), builtins.styles.get('Bad').name)\n"
+        "out = io.BytesIO(); wb.save(out)\n"
+        "print(openpyxl.load_workbook(out).active['A1'].style, out.getvalue().count(b'Good'))\n"
+    )
+    ours = (
+        "import io, sys, qdocgen, openpyxl\n"
+        "from openpyxl.styles import builtins\n"
+        "print(dict.__len__(builtins.styles))\n"  # nothing made yet
+        "from qdocgen.render.xlsx import engine\n"
+        "wb = openpyxl.Workbook(); wb.active['A1'] = 1\n"
+        "buf = io.BytesIO(); wb.save(buf); openpyxl.load_workbook(buf)\n"
+        "print(dict.__len__(builtins.styles))\n"  # a workbook written and read: still nothing
+    ) + use
+    theirs = "import io, openpyxl\nfrom openpyxl.styles import builtins\nwb = openpyxl.Workbook()\n" + use
+    got = []
+    for code in (ours, theirs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+        )
+        assert out.returncode == 0, out.stderr
+        got.append(out.stdout.splitlines())
+    assert got[0][:2] == ["0", "0"]
+    assert got[0][2:] == got[1]
+    assert got[1][0].endswith("True FF006100")
