@@ -185,11 +185,14 @@ def test_a_build_whose_worker_dies_keeps_what_was_written_and_names_what_was_not
     from conftest import DATA, TEMPLATES
 
     ws = Workspace(data_dir=DATA, templates_dir=TEMPLATES)
+    out = tmp_path / "out"
 
     def job(n: int, kind: str) -> Job:
         def make():
-            if n == 5:  # after the other lane's worker has delivered d0, d2, d4
-                time.sleep(0.5)
+            if n == 5:  # once the parent has written d0 to d4 (the other lane's worker delivered d0, d2, d4)
+                deadline = time.monotonic() + 60  # not a sleep: a loaded machine may take its time
+                while not (out / "d4.docx").exists() and time.monotonic() < deadline:
+                    time.sleep(0.01)
                 os.kill(os.getpid(), signal.SIGKILL)
             return f"document {n}".encode()
 
@@ -201,7 +204,6 @@ def test_a_build_whose_worker_dies_keeps_what_was_written_and_names_what_was_not
     for j in jobs:  # the build reads its templates' bytes
         j.templates = (template / f"t{Path(j.path).suffix}",)
         j.templates[0].write_bytes(b"t")
-    out = tmp_path / "out"
     with pytest.raises(UserError, match=r"意外退出（退出码 -9.*正在生成的 d5.xlsx 没有生成，另有 [12] 个文件未及生成"):
         run_build(ws, jobs, out, workers=2)
     written = {p.name for p in out.iterdir() if p.name != RECORD}

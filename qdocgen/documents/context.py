@@ -257,6 +257,10 @@ def _span_index(spans: list[tuple[int, int]], col: str) -> dict[int, tuple[bool,
     return index
 
 
+_BASE_CONTEXTS: dict[tuple, tuple] = {}  # (plan, period, district, evaluation) → the context made of them
+_BASE_LIMIT = 64
+
+
 def base_context(
     plan: Plan,
     *,
@@ -264,7 +268,19 @@ def base_context(
     district: str | None = None,
     evaluation: Evaluation | None = None,
 ) -> dict:
-    """The documented context for a template, for the whole city or one district."""
+    """The documented context for a template, for the whole city or one district (a new dict
+    each time: callers add to it; its values are made once for the same plan, period, district
+    and evaluation — a build's completion table and notice of a district show the same)."""
+    key = (id(plan), period, district, id(evaluation))
+    kept = _BASE_CONTEXTS.get(key)
+    if kept is None or kept[0] is not plan or kept[1] is not evaluation:
+        if len(_BASE_CONTEXTS) >= _BASE_LIMIT:  # the oldest goes (a build makes one district's documents after another)
+            del _BASE_CONTEXTS[next(iter(_BASE_CONTEXTS))]
+        kept = _BASE_CONTEXTS[key] = (plan, evaluation, _base_context(plan, period, district, evaluation))
+    return dict(kept[2])
+
+
+def _base_context(plan: Plan, period: Period | None, district: str | None, evaluation: Evaluation | None) -> dict:
     d = plan.district(district) if district else None
     ctx = {
         "plan": plan_context(plan),

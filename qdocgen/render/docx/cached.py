@@ -25,13 +25,14 @@ from pathlib import Path
 from lxml import etree
 
 from qdocgen.render import compile_cache
+from qdocgen.render.docx import verbatim
 from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members
 from qdocgen.render.docx.fast import FastPackage, finish_part
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.package import Signature
 
 _KIND = "docx-prepared"
-_FORMAT = 2
+_FORMAT = 3
 
 
 def prepared(
@@ -112,6 +113,7 @@ def snapshot(engine) -> dict | None:
         "core": etree.tostring(package.core),
         # elements whose text python-docx set to "" (written <a></a>, which a parsed one would not be)
         "core_empty": [i for i, el in enumerate(package.core.iter()) if el.text == ""],
+        "plan": None if engine.body_plan() is None else engine.body_plan().snapshot(),
     }
 
 
@@ -148,8 +150,29 @@ def _load(blob: bytes | None) -> dict | None:
         and isinstance(state.get("core"), bytes)
         and isinstance(state.get("core_empty"), list)
         and all(isinstance(i, int) for i in state["core_empty"])
+        and _plan_ok(state.get("plan", 0))
     )
     return state if ok else None
+
+
+def _plan_ok(kept) -> bool:
+    """A kept verbatim.Plan.snapshot() (or None)."""
+    if kept is None:
+        return True
+
+    def pairs(value) -> bool:
+        return isinstance(value, tuple) and all(
+            isinstance(p, tuple) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in value
+        )
+
+    return (
+        isinstance(kept, tuple)
+        and len(kept) == 5
+        and isinstance(kept[0], str)
+        and pairs(kept[1])
+        and pairs(kept[2])
+        and all(isinstance(v, bool) for v in kept[3:])
+    )
 
 
 class _Unprepared(Exception):
@@ -178,6 +201,7 @@ class CachedDocx:
         elements = list(core.iter())
         for i in state["core_empty"]:
             elements[i].text = ""
+        self._plan = verbatim.Plan.of_snapshot(state["plan"])
         self._package = FastPackage(self, state["saved"], dict(state["parts"]), properties, core)
 
     def full(self):
@@ -194,12 +218,15 @@ class CachedDocx:
             out = None
         return out if out is not None else self.full().render(context, signature)
 
-    def render_part(self, key: str, context: dict) -> str:
+    def render_part(self, key: str, context: dict, *, listing: bool = True) -> str:
         try:
             dst = self._parts[key].render(context)
         except Exception:  # noqa: BLE001
             raise _Unprepared from None
-        return finish_part(dst, key in self._reorder, key in self._loops)
+        return finish_part(dst, key in self._reorder, key in self._loops, listing=listing)
+
+    def body_plan(self) -> verbatim.Plan | None:
+        return self._plan
 
     def finished_members(self, parts: Mapping[str, bytes], context: dict, *, fast: bool = True) -> dict[str, bytes]:
         return filled_members(parts, self.charts, context, fast=fast) if self.charts else {}

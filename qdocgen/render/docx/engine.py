@@ -29,6 +29,7 @@ from lxml import etree
 
 from qdocgen.errors import TemplateError, package_error_text, read_template_package
 from qdocgen.render.docx import tags as word_tags
+from qdocgen.render.docx import verbatim
 from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members, find_bindings, package_parts
 from qdocgen.render.docx.fast import FastPackage, finish_part
 from qdocgen.render.docx.grid import widen_grids
@@ -100,6 +101,7 @@ class PreparedDocx:
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
         self._loops: set[str] = set()  # parts with {%tr %}/{%tc %}: rows and tables that may come out empty
         self._reorder: set[str] = set()  # parts with docxtpl's {% vm %}/{% hm %}: cell properties to order
+        self._plan: verbatim.Plan | None | bool = False  # body_plan(), once asked
         try:
             warm = _Template(self)
             warm.render_init()
@@ -169,14 +171,22 @@ class PreparedDocx:
                 raise TemplateError(exc.text, template=self.path, place=place.near(exc.tag)) from None
         return self._parts[key]
 
-    def render_part(self, key: str, context: dict) -> str:
-        """One compiled part rendered, then finished as docxtpl's render_xml_part finishes it;
-        a mistake is reported at its place in Word."""
+    def render_part(self, key: str, context: dict, *, listing: bool = True) -> str:
+        """One compiled part rendered, then finished as docxtpl's render_xml_part finishes it
+        (`listing` False: all but its last step, fast.listed); a mistake is reported at its
+        place in Word."""
         try:
             dst = self._parts[key].render(context)
         except _RUNTIME_ERRORS as exc:
             raise self.error(exc, key, context) from None
-        return finish_part(dst, key in self._reorder, key in self._loops)
+        return finish_part(dst, key in self._reorder, key in self._loops, listing=listing)
+
+    def body_plan(self) -> verbatim.Plan | None:
+        """How the body's renderings are written without parsing them (verbatim.py), if proved."""
+        if self._plan is False:
+            reordered = "document" in self._reorder  # docxtpl's merges reorder cell properties: not proved
+            self._plan = None if reordered else verbatim.prove(self._sources["document"], self.env)
+        return self._plan
 
     def property_template(self, name: str, text: str):
         """A document property (标题, 主题, …) compiled as a template."""

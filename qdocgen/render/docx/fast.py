@@ -68,7 +68,9 @@ class Compiled(Protocol):
 
     def property_template(self, name: str, text: str): ...
 
-    def render_part(self, key: str, context: dict) -> str: ...
+    def render_part(self, key: str, context: dict, *, listing: bool = True) -> str: ...
+
+    def body_plan(self): ...
 
     def finished_members(self, parts: Mapping[str, bytes], context: dict) -> dict[str, bytes]: ...
 
@@ -94,6 +96,8 @@ class FastPackage:
         self.xml: dict[str, bytes] = {}
         self.shell: tuple | None = None
         self.plain: dict[str, bytes] = {}  # members uncompressed, as asked for
+        self.last_saved: dict[str, tuple[str, bytes]] = {}  # a header's or footer's last text and bytes
+        self.last_member: dict[str, tuple[bytes, Member]] = {}  # a rendered member's last bytes, compressed
 
     @classmethod
     def of(cls, prepared: Compiled, warm) -> FastPackage | None:
@@ -139,13 +143,10 @@ class FastPackage:
         out = dict(self.members)
         rendered: dict[str, bytes] = {}
         for name, key in self.parts.items():
-            text = self.prepared.render_part(key, context)
             if key == "document":
-                data = self._document(text)
+                data = self._document(self.prepared.render_part(key, context, listing=False))
             else:  # a header or footer: parsed and saved again, as python-docx does
-                data = etree.tostring(
-                    etree.fromstring(text.encode("utf-8"), oxml_parser), encoding="UTF-8", standalone=True
-                )
+                data = self._saved_part(name, self.prepared.render_part(key, context))
             rendered[name] = data
         if self.properties:
             core = self._core(context)
@@ -156,8 +157,27 @@ class FastPackage:
         if signature is not None and (CORE in rendered or CORE in out):
             rendered[CORE] = signature.core(rendered[CORE] if CORE in rendered else self.member(CORE))
         for name, data in rendered.items():
-            out[name] = Member.of(name, data)
+            out[name] = self._member(name, data)
         return write_members(out, self.epoch)
+
+    def _saved_part(self, name: str, text: str) -> bytes:
+        """A rendered header or footer as python-docx saves it; the last one's bytes again when
+        its text is the same (most headers and footers print nothing that varies)."""
+        last = self.last_saved.get(name)
+        if last is not None and last[0] == text:
+            return last[1]
+        data = etree.tostring(etree.fromstring(text.encode("utf-8"), oxml_parser), encoding="UTF-8", standalone=True)
+        self.last_saved[name] = (text, data)
+        return data
+
+    def _member(self, name: str, data: bytes) -> Member:
+        """A rendered member compressed; the last one of the name again when its bytes are the same."""
+        last = self.last_member.get(name)
+        if last is not None and last[0] == data:
+            return last[1]
+        member = Member.of(name, data)
+        self.last_member[name] = (data, member)
+        return member
 
     def member(self, name: str) -> bytes:
         """A member of the template's package, uncompressed (KeyError if it has none of the name)."""
@@ -166,7 +186,15 @@ class FastPackage:
         return self.plain[name]
 
     def _document(self, body: str) -> bytes:
-        """word/document.xml with the rendered body, as DocxTemplate.render and python-docx make it."""
+        """word/document.xml with the rendered body (finished but for `listed`), as
+        DocxTemplate.render and python-docx make it."""
+        shell = self._shell()
+        plan = self._plan(shell)
+        if plan is not None:
+            inner = plan.written(body)
+            if inner is not None:  # lxml would write the body as it is (verbatim.py)
+                return shell[2] + b"<w:body>" + inner + b"</w:body>" + shell[3]
+        body = listed(body)
         tree = etree.fromstring(body, parser=etree.XMLParser(recover=True))  # as fix_tables parses it
         widened = widen_grids(tree)  # cells a {%tc for %} loop added span more columns than the grid has
         if _tables_need_fixing(tree):
@@ -177,7 +205,6 @@ class FastPackage:
             tree = DocxTemplate.fix_tables(None, body)
         for n, elt in enumerate(tree.iter(_DOCPR), start=1001):  # as fix_docpr_ids numbers them
             elt.attrib["id"] = str(n)
-        shell = self._shell()
         if shell is not None and tree.tag == shell[0] and not tree.attrib and len(tree):
             if all(shell[1].get(prefix) == uri for prefix, uri in tree.nsmap.items()):
                 # Moving a large body into the document makes lxml revisit every element's
@@ -194,6 +221,14 @@ class FastPackage:
         root = etree.fromstring(self.xml["word/document.xml"], oxml_parser)
         root.replace(root.find("w:body", nsmap), tree)
         return etree.tostring(root, encoding="UTF-8", standalone=True)
+
+    def _plan(self, shell: tuple | None):
+        """The template's verbatim.Plan, if its body goes into this document's shell as lxml
+        would put a parsed one (its namespaces those of the document)."""
+        plan = self.prepared.body_plan() if shell is not None else None
+        if plan is None or shell[0] != _W + "body" or any(shell[1].get(p) != u for p, u in plan.namespaces):
+            return None
+        return plan
 
     def _shell(self) -> tuple | None:
         """(body tag, the document's namespaces, bytes before and after the body) of
@@ -222,15 +257,21 @@ class FastPackage:
         return stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
 
 
-def finish_part(dst: str, reorder: bool, loops: bool) -> str:
+def finish_part(dst: str, reorder: bool, loops: bool, *, listing: bool = True) -> str:
     """A part's rendered Jinja output finished as docxtpl's render_xml_part finishes it (`reorder`:
-    the part has docxtpl's merges, `loops`: its {%tr %}/{%tc %} loops may leave rows or tables empty)."""
+    the part has docxtpl's merges, `loops`: its {%tr %}/{%tc %} loops may leave rows or tables empty;
+    `listing` False: without the last step, `listed`)."""
     dst = dst.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # re.sub(r"\n<w:p([ >])", …), faster
     dst = dst.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     if reorder:
         dst = word_tags.order_cell_properties(dst)
     if loops:
         dst = word_tags.drop_empty_tables(dst)
+    return listed(dst) if listing else dst
+
+
+def listed(dst: str) -> str:
+    """docxtpl's last step of finishing a part: tabs, line and page breaks in text made Word's."""
     if not any(c in dst for c in "\t\a\n\f"):  # resolve_listing would change nothing
         return dst
     from docxtpl import DocxTemplate

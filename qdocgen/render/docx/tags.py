@@ -202,7 +202,25 @@ def drop_empty_tables(xml: str) -> str:
     Word must repair a row without cells or a table without rows; empty, they show nothing."""
     if "<w:tbl>" not in xml:
         return xml
-    return _EMPTY_TABLE.sub("", _EMPTY_ROW.sub("", xml))
+    return _removed(_removed(xml, _EMPTY_ROW, "<w:tr"), _EMPTY_TABLE, "<w:tbl>")
+
+
+def _removed(xml: str, pattern: re.Pattern, start: str) -> str:
+    """pattern.sub("", xml) for a pattern that matches only where `start` is: tried only there
+    (the search for it is the text's length in C, not a regex's scan of every position)."""
+    out, at, pos = [], 0, xml.find(start)
+    while pos >= 0:
+        m = pattern.match(xml, pos)
+        if m is None:
+            pos = xml.find(start, pos + 1)
+            continue
+        out.append(xml[at:pos])
+        at = m.end()
+        pos = xml.find(start, at)
+    if not out:
+        return xml
+    out.append(xml[at:])
+    return "".join(out)
 
 
 def prepare(xml: str) -> str:
