@@ -1,7 +1,9 @@
 """qdocgen: official documents from a government action plan and the figures reported against it."""
 
-from qdocgen.lean_imports import openpyxl_without_numpy
+from qdocgen.lean_imports import builtin_styles_on_demand, openpyxl_without_numpy, pillow_on_demand
 
 __version__ = "0.1.0"
 
 openpyxl_without_numpy()
+pillow_on_demand()
+builtin_styles_on_demand()

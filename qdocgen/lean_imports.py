@@ -8,15 +8,29 @@ defines the plain types, as it does where numpy is not installed. numpy stays im
 
 This holds for the whole process: a program that imports qdocgen and then gives openpyxl numpy
 numbers should convert them (int(), float()) or import openpyxl before qdocgen.
+
+Likewise Pillow (`pillow_on_demand`): openpyxl imports PIL.Image (~20 ms) when its picture module
+loads, though only a workbook with pictures uses it. The module is loaded with PIL hidden, and
+then given, where Pillow is installed, a stand-in that imports PIL.Image on first use: a template
+with pictures reads them as before; a workbook without any never imports Pillow.
+
+And openpyxl's built-in named styles (`builtin_styles_on_demand`): openpyxl.styles.builtins parses
+some fifty XML snippets into NamedStyle objects when imported (~20 ms), for `cell.style = "Good"`
+(setting a built-in style by name), which qdocgen never does. The module is made, when imported,
+without running it: its `styles` is a mapping that runs the real module the first time it is
+asked anything, and any other name is the real module's.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
 
 NUMBERS = "openpyxl.compat.numbers"
+PICTURES = "openpyxl.drawing.image"
+BUILTIN_STYLES = "openpyxl.styles.builtins"
 
 
 def openpyxl_without_numpy() -> None:
@@ -58,3 +72,162 @@ class _WithoutNumpy(importlib.abc.Loader):
         finally:
             if hidden and "numpy" in sys.modules and sys.modules["numpy"] is None:
                 del sys.modules["numpy"]
+
+
+def pillow_on_demand() -> None:
+    if PICTURES in sys.modules or "PIL" in sys.modules:
+        return
+    if not any(isinstance(finder, _PicturesFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _PicturesFinder())
+
+
+class _PicturesFinder(importlib.abc.MetaPathFinder):
+    """Finds openpyxl's picture module as the normal finders do, with a loader hiding Pillow."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != PICTURES:
+            return None
+        sys.meta_path.remove(self)  # once: the module is then in sys.modules
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _PillowLater(spec.loader)
+        return spec
+
+
+class _PillowLater(importlib.abc.Loader):
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):  # get_code, get_source, is_package …: the real loader's
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        hidden = "PIL" not in sys.modules
+        if hidden:
+            sys.modules["PIL"] = None  # `from PIL import Image` raises ImportError: PILImage = False
+        try:
+            self.loader.exec_module(module)
+        finally:
+            if hidden and "PIL" in sys.modules and sys.modules["PIL"] is None:
+                del sys.modules["PIL"]
+        if hidden and module.__dict__.get("PILImage") is False and importlib.util.find_spec("PIL") is not None:
+            module.PILImage = _PillowImage()
+
+
+class _PillowImage:
+    """PIL.Image, imported when first asked for anything (openpyxl asks `PILImage.Image`,
+    `PILImage.open`); true, as the module is where Pillow is installed."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str):
+        from PIL import Image
+
+        return getattr(Image, name)
+
+
+def builtin_styles_on_demand() -> None:
+    if BUILTIN_STYLES in sys.modules:
+        return
+    if not any(isinstance(finder, _BuiltinStylesFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _BuiltinStylesFinder())
+
+
+class _BuiltinStylesFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name != BUILTIN_STYLES:
+            return None
+        sys.meta_path.remove(self)  # once: the module is then in sys.modules
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _StylesLater(spec.loader)
+        return spec
+
+
+class _StylesLater(importlib.abc.Loader):
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name):  # get_code, get_source, is_package …: the real loader's
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        real = {}
+
+        def load() -> dict:
+            if not real:
+                import types
+
+                done = types.ModuleType(module.__name__)
+                done.__dict__.update(
+                    {k: module.__dict__[k] for k in ("__file__", "__spec__", "__loader__", "__package__")}
+                )
+                exec(self.loader.get_code(module.__name__), done.__dict__)  # noqa: S102 - openpyxl's own module
+                real.update(vars(done))
+            return real
+
+        module.styles = _BuiltinStyles(lambda: load()["styles"])
+
+        def __getattr__(name: str):  # noqa: N807 - a module's own attribute look-up (PEP 562)
+            found = load()
+            if name in found:
+                return found[name]
+            raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+
+        module.__getattr__ = __getattr__
+
+
+class _BuiltinStyles(dict):
+    """openpyxl's dict of built-in named styles, made the first time it is asked anything."""
+
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+
+    def _real(self) -> dict:
+        if self._make is not None:
+            made, self._make = self._make(), None
+            dict.update(self, made)
+        return self
+
+    def __contains__(self, key):
+        return dict.__contains__(self._real(), key)
+
+    def __getitem__(self, key):
+        return dict.__getitem__(self._real(), key)
+
+    def __iter__(self):
+        return dict.__iter__(self._real())
+
+    def __len__(self):
+        return dict.__len__(self._real())
+
+    def __repr__(self):
+        return dict.__repr__(self._real())
+
+    def __eq__(self, other):
+        return dict.__eq__(self._real(), other)
+
+    __hash__ = None
+
+    def get(self, key, default=None):
+        return dict.get(self._real(), key, default)
+
+    def keys(self):
+        return dict.keys(self._real())
+
+    def values(self):
+        return dict.values(self._real())
+
+    def items(self):
+        return dict.items(self._real())
+
+    def copy(self):
+        return dict(self._real())

@@ -39,3 +39,62 @@ def test_a_workbook_written_with_the_plain_number_types_keeps_its_numbers(tmp_pa
     wb.save(tmp_path / "n.xlsx")
     row = [c.value for c in openpyxl.load_workbook(tmp_path / "n.xlsx").active[1]]
     assert row == [1, 2.5, 3.25, True, "4"]
+
+
+def test_openpyxl_imports_pillow_only_for_a_picture(tmp_path):
+    """Pillow is imported when a workbook with a picture is read or written, not before; the
+    picture reads back as without the stand-in."""
+    code = (
+        "import io, sys, qdocgen, openpyxl\n"
+        "from openpyxl.drawing import image\n"
+        "from openpyxl.reader import drawings\n"
+        "print('PIL.Image' in sys.modules, bool(image.PILImage), drawings.PILImage is image.PILImage)\n"
+        "from qdocgen.render.xlsx import engine\n"
+        "wb = openpyxl.Workbook()\n"
+        "wb.active['A1'] = 1\n"
+        "buf = io.BytesIO(); wb.save(buf); openpyxl.load_workbook(buf)\n"
+        "print('PIL.Image' in sys.modules)\n"
+        "from PIL import Image as PILImage\n"
+        "pic = io.BytesIO(); PILImage.new('RGB', (3, 2), 'red').save(pic, format='PNG')\n"
+        "wb.active.add_image(image.Image(pic), 'B2')\n"
+        "out = io.BytesIO(); wb.save(out)\n"
+        "back = openpyxl.load_workbook(out).active._images\n"
+        "print(len(back), back[0].width, back[0].height, back[0].format)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["False True True", "False", "1 3 2 png"]
+
+
+def test_openpyxl_builtin_styles_are_made_when_first_used():
+    """openpyxl's built-in named styles are parsed only when a cell is given one by name, and are
+    then those of openpyxl's own module (compared with a process without qdocgen)."""
+    use = (
+        "wb.active['A1'].style = 'Good'\n"
+        "print(len(builtins.styles), 'Good' in builtins.styles, builtins.styles['Good'].font.color.rgb)\n"
+        "print(builtins.good[:6], sorted(builtins.styles), builtins.styles.get('Bad').name)\n"
+        "out = io.BytesIO(); wb.save(out)\n"
+        "print(openpyxl.load_workbook(out).active['A1'].style, out.getvalue().count(b'Good'))\n"
+    )
+    ours = (
+        "import io, sys, qdocgen, openpyxl\n"
+        "from openpyxl.styles import builtins\n"
+        "print(dict.__len__(builtins.styles))\n"  # nothing made yet
+        "from qdocgen.render.xlsx import engine\n"
+        "wb = openpyxl.Workbook(); wb.active['A1'] = 1\n"
+        "buf = io.BytesIO(); wb.save(buf); openpyxl.load_workbook(buf)\n"
+        "print(dict.__len__(builtins.styles))\n"  # a workbook written and read: still nothing
+    ) + use
+    theirs = "import io, openpyxl\nfrom openpyxl.styles import builtins\nwb = openpyxl.Workbook()\n" + use
+    got = []
+    for code in (ours, theirs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+        )
+        assert out.returncode == 0, out.stderr
+        got.append(out.stdout.splitlines())
+    assert got[0][:2] == ["0", "0"]
+    assert got[0][2:] == got[1]
+    assert got[1][0].endswith("True FF006100")

@@ -16,7 +16,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.formula import ArrayFormula
 
-from qdocgen.render.xlsx.writer import sheet_data, workbook_bytes
+from qdocgen.render.package import normalise_package
+from qdocgen.render.xlsx import writer
+from qdocgen.render.xlsx.writer import package_bytes, sheet_data, workbook_bytes
 
 THIN = Side(style="thin")
 
@@ -102,6 +104,14 @@ def mixed_workbook() -> Workbook:
     ws.row_dimensions[30].height = 12  # a row with no cells
     ws.row_dimensions[31].font = Font(italic=True)  # a styled row with no cells
     ws.row_dimensions[32].hidden = True
+    for row in range(50, 54):  # rows of one format (its attributes are written once, then reused)
+        ws.row_dimensions[row].height = 20
+        ws.row_dimensions[row].font = Font(bold=True)
+        ws.cell(row=row, column=1, value=row)
+    ws.row_dimensions[53].height = 21
+    ws.row_dimensions[54].thickBot = True
+    ws.row_dimensions[55].collapsed = True
+    ws.row_dimensions[56].font = Font(bold=True)  # the bold rows' style, no height
     ws.merge_cells("E1:G3")
     ws["E1"] = "合并"
     ws["E1"].border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -310,9 +320,12 @@ def _put_value_as_openpyxl(cell, value) -> None:
         None,
         0,
         2.5,
+        -7,
+        10**20,
         True,
         Decimal("1.25"),
         float("nan"),
+        float("-inf"),
     ],
     ids=repr,
 )
@@ -334,3 +347,94 @@ def test_put_value_writes_a_cell_as_openpyxl_would(value):
             theirs.quotePrefix,
             theirs.has_style,
         )
+
+
+@pytest.mark.parametrize("epoch", [None, "1700000000"])
+def test_package_bytes_are_the_normalised_package(monkeypatch, epoch):
+    """package_bytes writes what normalise_package(workbook_bytes(wb)) writes, byte for byte,
+    whether its members were packed before (kept) or not, under any SOURCE_DATE_EPOCH."""
+    if epoch is None:
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+
+    def make():
+        wb = mixed_workbook()
+        wb.properties.title = "标题"
+        wb.create_sheet("第二张").append(["a", 1])
+        return wb
+
+    writer._PACKED.clear()
+    expected = normalise_package(workbook_bytes(make()))
+    first = package_bytes(make())
+    assert writer._PACKED  # the members that recur were kept
+    again = package_bytes(make())
+    assert first == expected
+    assert again == expected
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert z.namelist()[:2] == ["[Content_Types].xml", "_rels/.rels"]
+        assert z.testzip() is None
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_package_bytes_with_a_member_written_twice_is_as_zipfile_makes_it():
+    archive = writer._Members()
+    archive.writestr("a.xml", b"<one/>")
+    archive.writestr("a.xml", "<two/>")
+    with zipfile.ZipFile(io.BytesIO(archive.stored())) as z:
+        assert z.namelist() == ["a.xml", "a.xml"]
+        assert z.read("a.xml") == b"<two/>"
+
+
+def test_sheet_settings_written_once_per_state_follow_every_change():
+    """The settings kept as written (views, format, protection, print options, margins, page
+    setup, header and footer, properties) are told apart by their whole state: workbooks that
+    differ in one of them, written in turn, each come out as openpyxl writes them."""
+
+    def variant(k: int):
+        def make():
+            wb = Workbook()
+            ws = wb.active
+            ws["A1"] = "文字"
+            if k == 1:
+                ws.page_setup.orientation = "landscape"
+            if k == 2:
+                ws.page_margins.left = 1.25
+            if k == 3:
+                ws.oddHeader.center.text = "第&P页"
+            if k == 4:
+                ws.protection.sheet = True
+            if k == 5:
+                ws.sheet_view.showGridLines = False
+            if k == 6:
+                ws.print_options.horizontalCentered = True
+            if k == 7:
+                ws.sheet_properties.tabColor = "FF0000"
+            if k == 8:
+                ws.column_dimensions["B"].outlineLevel = 2  # the format's outlineLevelCol
+            return wb
+
+        return make
+
+    for k in [0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 3, 1]:
+        same_as_openpyxl(variant(k))
+
+
+def test_row_dimensions_added_by_copy_are_those_openpyxl_adds():
+    from qdocgen.render.xlsx.cells import RowDimensions
+
+    ours, theirs = Workbook().active, Workbook().active
+    for ws in (ours, theirs):
+        ws.row_dimensions[2].height = 30  # an existing one is given as it is
+    rows = RowDimensions(ours)
+    for row in (2, 5, 6, 40):
+        made, expected = rows[row], theirs.row_dimensions[row]
+        assert made is ours.row_dimensions[row]
+        assert type(made) is type(expected) and made.__dict__ == expected.__dict__
+        assert (made.parent, made._style) == (ours, expected._style)
+    rows[5].height, theirs.row_dimensions[5].height = 12.5, 12.5
+    rows[6].hidden, theirs.row_dimensions[6].hidden = True, True
+    assert rows[6] is not rows[5] and rows[40].height is None
+    assert [dict(d) for _, d in sorted(ours.row_dimensions.items())] == [
+        dict(d) for _, d in sorted(theirs.row_dimensions.items())
+    ]

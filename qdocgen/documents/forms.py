@@ -9,6 +9,7 @@ the data, and {markers} in text cells.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,13 +96,18 @@ def stock_example(plan: Plan, lines: list[FormLine] | None = None) -> str:
 
 def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:
     """The data validation of a line's 完成值 cell (equal rules are shared by their cells)."""
-    from qdocgen.render.form_book import Rule
-
-    m = line.measure
     if not line.takes_value:
         return None
+    m = line.measure
+    return _value_rule(m.kind, bool(m.is_rate), bool(m.is_rate and m.proportion), period, start)
+
+
+@lru_cache(maxsize=256)  # what decides a rule: a form's lines have a few kinds, a build a few periods
+def _value_rule(kind: str, is_rate: bool, proportion: bool, period: Period, start: int) -> Rule:
+    from qdocgen.render.form_book import Rule
+
     end = fmt.cn_date(period.end)
-    if m.kind == "milestone":
+    if kind == "milestone":
         return Rule(
             "list",
             "节点任务",
@@ -110,7 +116,7 @@ def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:
             "节点任务已完成填 1，未完成填 0。",
             choices=("1", "0"),
         )
-    if m.is_rate and m.proportion:
+    if proportion:
         return Rule(
             "decimal",
             "比率（%）",
@@ -121,7 +127,7 @@ def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:
             high=100,
             warn_only=True,
         )
-    if m.is_rate:
+    if is_rate:
         return Rule(
             "decimal",
             "百分数（%）",
@@ -130,9 +136,9 @@ def value_rule(line: FormLine, period: Period, start: int) -> Rule | None:
             "请填百分数，如 12.5 表示 12.5%，不要填 0.125；负增长填 0 并在说明中写明。",
             low=0,
         )
-    if m.kind == "cumulative":
+    if kind == "cumulative":
         title, prompt = "累计数", f"填自{start}年1月1日至{end}的累计总数。"
-    elif m.kind == "stock":
+    elif kind == "stock":
         title, prompt = "年末存量", f"填{end}的有效数量。"
     else:
         title, prompt = "完成数", f"填{period.year}年1月1日至{end}的完成数。"
@@ -168,6 +174,7 @@ def build_form(
 
     rules: dict[Rule, list[str]] = {}
     asks: list[tuple[str, str, str]] = []  # (说明, 完成值, 目标值) cells where a missed figure needs a 说明
+    rows = form_book.RowDimensions(ws)  # ws.row_dimensions, adding rows faster
     name_width = form_book.column_width(ws, cols["指标"], 30)
     unit_width = form_book.column_width(ws, cols["单位"], 8)
     for i, line in enumerate(lines):
@@ -197,7 +204,7 @@ def build_form(
             )
         size = ws.cell(r, cols["指标"]).font.sz or 11
         need = max(form_book.text_height(m.name, name_width, size), form_book.text_height(line.unit, unit_width, size))
-        ws.row_dimensions[r].height = max(proto_height or 15, need)
+        rows[r].height = max(proto_height or 15, need)
     form_book.add_rules(ws, rules)
     form_book.ask_for_notes(ws, asks)
 

@@ -38,6 +38,28 @@ MAX_ENTRIES = 5000  # beyond this, the oldest entries are removed when one is ad
 
 def folder() -> Path | None:
     """The cache folder, or None when there is none (turned off, or no home folder)."""
+    environ = os.environ
+    asked = tuple(environ.get(name) for name in _FOLDER_FROM)
+    if asked not in _FOLDERS:  # found once per setting (asked for every template compiled)
+        if len(_FOLDERS) >= 16:
+            _FOLDERS.clear()
+        _FOLDERS[asked] = _folder()
+    return _FOLDERS[asked]
+
+
+_FOLDER_FROM = (
+    "QDOCGEN_CACHE_DIR",
+    "LOCALAPPDATA",
+    "XDG_CACHE_HOME",
+    "HOME",
+    "USERPROFILE",
+    "HOMEDRIVE",
+    "HOMEPATH",
+)  # what _folder reads
+_FOLDERS: dict[tuple, Path | None] = {}
+
+
+def _folder() -> Path | None:
     wanted = os.environ.get("QDOCGEN_CACHE_DIR")
     if wanted is not None:
         return None if wanted.strip().lower() in ("", "off", "0", "no", "none") else Path(wanted)
@@ -129,8 +151,10 @@ def env_key(env) -> bytes | None:
     made_of = (
         versions,
         scalars,
-        tuple((name, id(f)) for name, f in env.filters.items()),
-        tuple((name, id(f)) for name, f in env.tests.items()),
+        tuple(env.filters),  # the names, and the objects' ids in the same order
+        tuple(map(id, env.filters.values())),
+        tuple(env.tests),
+        tuple(map(id, env.tests.values())),
         tuple((name, id(f)) for name, f in env.extensions.items()),
         tuple((k, id(v) if callable(v) else repr(v)) for k, v in env.policies.items()),
     )
@@ -176,7 +200,7 @@ def _path(kind: str, key: bytes, source: str) -> Path | None:
     if base is None or not _safe_once(base):
         return None
     digest = hashlib.sha256(kind.encode() + b"\0" + key + b"\0" + source.encode("utf-8", "surrogatepass")).hexdigest()
-    return base / "templates" / digest[:2] / digest[2:]
+    return Path(os.path.join(base, "templates", digest[:2], digest[2:]))  # base / "templates" / …, one Path made
 
 
 def _read(path: Path | None) -> bytes | None:

@@ -11,12 +11,12 @@ import math
 import re
 from copy import copy
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import PatternFill, Protection
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
@@ -24,10 +24,10 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from qdocgen.errors import TemplateError, package_error_text
-from qdocgen.render.package import normalise_package
-from qdocgen.render.xlsx.cells import put_value
+from qdocgen.render.xlsx import copies
+from qdocgen.render.xlsx.cells import RowDimensions, put_value, styled_cell
 from qdocgen.render.xlsx.copies import WorkbookCopier
-from qdocgen.render.xlsx.writer import workbook_bytes
+from qdocgen.render.xlsx.writer import package_bytes
 from qdocgen.textwidth import text_width
 
 _MARKER = re.compile(r"\{([^{}\s]+)\}")
@@ -69,6 +69,12 @@ def open_sheet(template, sheet: str):
     copier = _COPIES.get(key)
     if copier is not None:
         return copier.copy()
+    variant = f"form sheet {sheet}"
+    found = copies.kept(blob, variant) if key is not None else None
+    if found is not None:  # kept by an earlier process: the package is not read again
+        copier, wb = found
+        _remember(key, copier)
+        return wb
     try:
         wb = load_workbook(template)
     except FileNotFoundError:
@@ -81,13 +87,18 @@ def open_sheet(template, sheet: str):
         if name != sheet:
             del wb[name]
     if key is not None and (copier := WorkbookCopier.of(wb, blob)) is not None:
-        if len(_COPIES) >= 8:
-            _COPIES.pop(next(iter(_COPIES)))
-        _COPIES[key] = copier
+        copies.keep(blob, variant, copier)
+        _remember(key, copier)
     return wb
 
 
 _COPIES: dict[tuple[bytes, str], WorkbookCopier] = {}  # (template's digest, sheet) → its workbook
+
+
+def _remember(key: tuple[bytes, str], copier: WorkbookCopier) -> None:
+    if len(_COPIES) >= 8:
+        _COPIES.pop(next(iter(_COPIES)))
+    _COPIES[key] = copier
 
 
 def package(wb, *, title: str) -> bytes:
@@ -95,7 +106,7 @@ def package(wb, *, title: str) -> bytes:
     wb.active = 0
     wb.properties.title = title
     wb.properties.creator = "qdocgen"
-    return normalise_package(workbook_bytes(wb))
+    return package_bytes(wb)
 
 
 def put_text(cell, text: str) -> None:
@@ -104,6 +115,7 @@ def put_text(cell, text: str) -> None:
     put_value(cell, str(text))
 
 
+@lru_cache(maxsize=4096)  # a plan's measure names and units recur on every form
 def text_height(text: str, width: float, size: float) -> float:
     """Row height (points) for wrapped `text` in a cell `width` characters wide."""
     per_line = max(width / (size / 11), 1)
@@ -132,8 +144,9 @@ def _merged_width(ws, cell) -> float:
 
 def fill_markers(ws, values: dict[str, str], rows: range, shown: str) -> None:
     """Replace {markers} in the text cells of `rows`; grow rows whose text now wraps."""
+    columns = ws.max_column  # (what `ws[r]` asks for every row)
     for r in rows:
-        for cell in ws[r]:
+        for cell in next(ws.iter_rows(min_row=r, max_row=r, max_col=columns)):  # ws[r]
             if not isinstance(cell.value, str) or "{" not in cell.value:
                 continue
 
@@ -160,20 +173,23 @@ def move_footer(ws, first: int, shift: int) -> None:
     merges = [rng for rng in ws.merged_cells.ranges if rng.min_row >= first]
     for rng in merges:
         ws.unmerge_cells(rng.coord)
-    heights = {r: ws.row_dimensions[r].height for r in range(first, last + 1)}
+    dims = RowDimensions(ws)  # ws.row_dimensions, adding rows faster
+    heights = {r: dims[r].height for r in range(first, last + 1)}
     ws.move_range(f"A{first}:{get_column_letter(ws.max_column)}{last}", rows=shift)
     for r in range(first, first + shift):
-        ws.row_dimensions[r].height = None
+        dims[r].height = None
     for r, h in heights.items():
-        ws.row_dimensions[r + shift].height = h
+        dims[r + shift].height = h
     for rng in merges:
         rng.shift(0, shift)
         ws.merge_cells(rng.coord)
 
 
 def copy_row_style(ws, styles: dict[int, object], row: int) -> None:
+    if not 0 < row < 1048577:  # what ws.cell() refuses
+        raise ValueError("Row or column values must be at least 1")
     for c, style in styles.items():
-        ws.cell(row, c)._style = StyleArray(style)  # copy(style), without the copy protocol's look-ups
+        styled_cell(ws, row, c, style)  # ws.cell(row, c)._style = copy(style), at once
 
 
 def row_styles(ws, row: int) -> dict[int, object]:

@@ -8,7 +8,7 @@ from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.styles.cell_style import StyleArray
 
@@ -65,9 +65,15 @@ def put_value(cell, value) -> None:
         if cell._value is not None or cell.data_type != "n":  # (a new cell is already empty)
             cell.value = None
         return
-    if type(value) is not str:
+    kind = type(value)
+    if kind is not str:
         if isinstance(value, Decimal):
             value = float(value)
+            kind = float
+        if (kind is int or kind is float) and math.isfinite(value):
+            cell._value = value  # what `cell.value = value` does with a number, without its look-ups
+            cell.data_type = "n"
+            return
         if isinstance(value, (bool, datetime, date)):
             cell.value = value
             return
@@ -77,7 +83,8 @@ def put_value(cell, value) -> None:
         value = str(value)
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not text:
-        cell.value = None
+        if cell._value is not None or cell.data_type != "n":  # (a new cell is already empty)
+            cell.value = None
         return
     if len(text) <= _MAX_TEXT:
         # what `cell.value = text` does (openpyxl's Cell._bind_value), without its look-ups:
@@ -101,3 +108,50 @@ def put_runs(cell, runs: list[tuple[object, str]]) -> None:
         put_value(cell, "".join(text for _, text in runs))
     else:
         cell.value = CellRichText([TextBlock(copy(font), text) if font is not None else text for font, text in runs])
+
+
+class RowDimensions:
+    """`ws.row_dimensions[row]` for many rows: a row without one gets what openpyxl's factory
+    makes (RowDimension(ws), its index set), copied from one made so (a descriptor's value is
+    kept in the instance's __dict__), not built afresh — hundreds of descriptor calls a table."""
+
+    def __init__(self, ws):
+        self.dims = ws.row_dimensions
+        self.blank = None
+
+    def __getitem__(self, row: int):
+        dim = self.dims.get(row)
+        if dim is not None:
+            return dim  # (its index is `row` already: what the dictionary's look-up would set)
+        blank = self.blank
+        if blank is None:
+            blank = self.blank = self.dims.default_factory()
+        dim = object.__new__(type(blank))
+        dim.__dict__.update(blank.__dict__)
+        dim.parent, dim._style = blank.parent, None if blank._style is None else copy(blank._style)
+        dim.index = row
+        self.dims[row] = dim
+        return dim
+
+
+_new = Cell.__new__
+
+
+def styled_cell(ws, row: int, column: int, style) -> object:
+    """`ws.cell(row, column)` given a copy of `style` (a StyleArray): a missing cell made as
+    Cell(ws, row, column, style_array=style) and ws._add_cell make it, slot by slot."""
+    cell = ws._cells.get((row, column))
+    if cell is not None:
+        cell._style = StyleArray(style)
+        return cell
+    cell = _new(Cell)
+    cell.parent = ws
+    cell._style = StyleArray(style)
+    cell.row = row
+    cell.column = column
+    cell._value = cell._hyperlink = cell._comment = None
+    cell.data_type = "n"
+    ws._cells[(row, column)] = cell
+    if row > ws._current_row:
+        ws._current_row = row
+    return cell

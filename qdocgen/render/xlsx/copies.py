@@ -13,13 +13,22 @@ does not keep:
   sheet with row loops is, place new items otherwise). The copy's merged cells are rebuilt
   as openpyxl builds them on reading, from the ranges in the package's order.
 A template where either cannot be done is read from its package for each rendering.
+
+What a copier holds is kept in the compile cache (compile_cache.py) too (`kept`, `keep`), so a
+later process copies the template without reading its package with openpyxl: the pickled
+workbook is loaded there by an unpickler that makes only openpyxl's classes and the few plain
+types a workbook holds (`_KeptUnpickler`), and checked to be a workbook with the sheets the copier
+names; anything else is not used, the package is read as without the cache.
 """
 
 from __future__ import annotations
 
 import copyreg
+import hashlib
 import io
+import marshal
 import pickle
+import sys
 from zipfile import ZipFile
 
 from lxml import etree
@@ -30,15 +39,18 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.table import TableList
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from qdocgen.render import compile_cache
+
 _MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
 
 
 class WorkbookCopier:
     """`copy()` gives a workbook as `wb` was when read from `blob`; None when it cannot be copied."""
 
-    def __init__(self, data: bytes, merges: dict[str, list[str]]):
+    def __init__(self, data: bytes, merges: dict[str, list[str]], *, kept: bool = False):
         self.data = data
         self.merges = merges  # sheet title → its merged ranges in the package's order
+        self.kept = kept  # data read from the compile cache: unpickled by _KeptUnpickler
 
     @classmethod
     def of(cls, wb, blob: bytes) -> WorkbookCopier | None:
@@ -58,7 +70,12 @@ class WorkbookCopier:
         return copier
 
     def copy(self):
-        wb = pickle.loads(self.data)  # noqa: S301 - bytes this object pickled itself
+        if self.kept:
+            wb = _KeptUnpickler(io.BytesIO(self.data)).load()
+            if type(wb).__module__ != "openpyxl.workbook.workbook" or type(wb).__name__ != "Workbook":
+                raise pickle.UnpicklingError("not a workbook")
+        else:
+            wb = pickle.loads(self.data)  # noqa: S301 - bytes this object pickled itself
         for ws in wb.worksheets:
             order = self.merges.get(ws.title, [])
             ranges = {r.coord: r for r in ws.merged_cells.ranges}
@@ -118,3 +135,94 @@ def _set_index_state(obj, state) -> None:
 def _set_bound_state(obj, state) -> None:
     attributes, obj.default_factory = state
     obj.__dict__.update(attributes)
+
+
+# -- kept in the compile cache -------------------------------------------------------------
+
+_KIND = "xlsx-workbook"
+_FORMAT = 1
+
+
+def _source(blob: bytes, variant: str) -> str:
+    """What decides a kept copier besides qdocgen's, Jinja's and Python's versions (the cache's
+    own key): the template's bytes, what was done to the workbook read (`variant`), and the
+    installed openpyxl and lxml (the classes pickled and how they read a package)."""
+    return "\0".join(
+        [
+            str(_FORMAT),
+            variant,
+            hashlib.sha256(blob).hexdigest(),
+            compile_cache.library_versions("openpyxl", "lxml"),
+            f"pickle {pickle.HIGHEST_PROTOCOL} {sys.version}",
+        ]
+    )
+
+
+def kept(blob: bytes, variant: str) -> tuple[WorkbookCopier, object] | None:
+    """The copier kept for the template `blob` read as `variant` says and a copy it made (the
+    workbook as read); None when there is none (or it is damaged, or of another version)."""
+    raw = compile_cache.data(_KIND, _source(blob, variant))
+    if raw is None:
+        return None
+    try:
+        data, merges = marshal.loads(raw)  # noqa: S302 - plain values, checked below, from the user's own cache folder
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not (
+        isinstance(data, bytes)
+        and isinstance(merges, dict)
+        and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(r, str) for r in v) for k, v in merges.items()
+        )
+    ):
+        return None
+    copier = WorkbookCopier(data, merges, kept=True)
+    try:
+        return copier, copier.copy()
+    except Exception:  # noqa: BLE001 - damaged, or of classes this openpyxl no longer has: read again
+        return None
+
+
+def keep(blob: bytes, variant: str, copier: WorkbookCopier) -> None:
+    """Keep `copier` for the next process that reads the template `blob` as `variant` says."""
+    compile_cache.keep_data(_KIND, _source(blob, variant), marshal.dumps((copier.data, copier.merges)))
+
+
+_PLAIN = {
+    ("collections", "OrderedDict"),
+    ("datetime", "datetime"),
+    ("datetime", "date"),
+    ("datetime", "time"),
+    ("datetime", "timedelta"),
+    ("array", "_array_reconstructor"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    ("builtins", "bytearray"),
+    ("builtins", "complex"),
+}
+_FACTORIES = ("_add_row", "_add_column")  # a worksheet's dimension factories (pickled as getattr)
+
+
+def _factory(obj, name: str):
+    """`getattr(worksheet, name)` for the one use a pickled workbook has of getattr."""
+    if name not in _FACTORIES or not type(obj).__module__.startswith("openpyxl."):
+        raise pickle.UnpicklingError(f"unexpected {type(obj).__name__}.{name}")
+    return getattr(obj, name)
+
+
+class _KeptUnpickler(pickle.Unpickler):
+    """Makes openpyxl's classes (classes only: no function of openpyxl is called) and the plain
+    types a workbook holds, nothing else."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) == ("builtins", "getattr"):
+            return _factory
+        if module == __name__ and name in ("_set_bound_state", "_set_index_state"):
+            return globals()[name]
+        if (module, name) in _PLAIN:
+            return super().find_class(module, name)
+        if module.startswith("openpyxl.") and "." not in name:
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a kept workbook")

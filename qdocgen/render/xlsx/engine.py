@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import marshal
 import re
 from copy import copy
 from datetime import datetime, timezone
@@ -15,28 +17,32 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles.borders import Border
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
 from qdocgen.errors import TemplateError, package_error_text, read_template_package
+from qdocgen.render import compile_cache
 from qdocgen.render.explain import template_error
 from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import excel_place
 from qdocgen.render.package import build_epoch, normalise_package
+from qdocgen.render.spans import Span
 from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format, existing_cells, put_runs, put_value
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
 from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
 from qdocgen.render.xlsx.columns import ColumnLoopError, expand, has_column_loops, literal
-from qdocgen.render.xlsx.copies import WorkbookCopier
+from qdocgen.render.xlsx.copies import WorkbookCopier, keep, kept
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
 from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
-from qdocgen.render.xlsx.writer import workbook_bytes
+from qdocgen.render.xlsx.writer import package_bytes, workbook_bytes
 
 _ERRORS = (JinjaError, *RUNTIME_ERRORS)
+_new_cell = Cell.__new__
+_new_dimension = RowDimension.__new__
 
 
 class PreparedXlsx:
@@ -55,11 +61,13 @@ class PreparedXlsx:
         self.texts, self.sources = {}, {}  # (a column loop's error is placed before the cells are read)
         if blob is None and has_column_loops(self.blob):
             self.column_source = self.blob
-            seen: list[str] = []
-            self.blob = self._expand(lambda src: seen.append(src) or [f"(({src}))[0]"])
-            self.column_lists = sorted(set(seen))
-        wb = self._load()
-        self._copier = WorkbookCopier.of(wb, self.blob)
+            found = _kept_columns(self.blob, "symbolic")
+            if found is None:
+                seen: list[str] = []
+                found = (self._expand(lambda src: seen.append(src) or [f"(({src}))[0]"]), sorted(set(seen)))
+                _keep_columns(self.column_source, "symbolic", found)
+            self.blob, self.column_lists = found
+        wb, self._copier = self._read()
         reader = TemplateReader(self.env, self.error)
         self.texts, self.sources = reader.texts, reader.sources  # by (sheet, cell or 页眉（中）…), as read
         self._complete: set[frozenset] = set()  # sets of unset names this template does without
@@ -98,8 +106,25 @@ class PreparedXlsx:
             chosen[source] = [literal(source, k, item) for k, item in enumerate(items)]
         key = tuple((k, tuple(v)) for k, v in chosen.items())
         if key not in self._expanded:
-            self._expanded[key] = PreparedXlsx(self.path, blob=self._expand(chosen.__getitem__))
+            found = _kept_columns(self.column_source, repr(key))
+            if found is None:
+                found = (self._expand(chosen.__getitem__), [])
+                _keep_columns(self.column_source, repr(key), found)
+            self._expanded[key] = PreparedXlsx(self.path, blob=found[0])
         return self._expanded[key]
+
+    def _read(self):
+        """The template's workbook and the copier of it for each rendering (None: read each
+        time), taken from the compile cache when an earlier process kept them (copies.py)."""
+        found = kept(self.blob, "template")
+        if found is not None:
+            copier, wb = found
+            return wb, copier
+        wb = self._load()
+        copier = WorkbookCopier.of(wb, self.blob)
+        if copier is not None:
+            keep(self.blob, "template", copier)
+        return wb, copier
 
     def _load(self):
         try:
@@ -173,6 +198,8 @@ class PreparedXlsx:
         wb.properties.created = stamp
         wb.properties.modified = stamp
         wb.properties.lastModifiedBy = None
+        if not carried:
+            return package_bytes(wb)
         package = replace_parts(workbook_bytes(wb), [(c.path.lstrip("/"), xml, part) for c, xml, part in carried])
         return normalise_package(package)
 
@@ -221,6 +248,7 @@ class _SheetWriter:
         # group last written there and the index in `merges` of its merge, grown row by row
         self.groups: dict[str, tuple[object, int]] = {}
         self.by_row: dict[int, list] = {}  # see row_cells
+        self.formats: dict[int, RowDimension] = {}  # see row_format
 
     def run(self) -> None:
         ws = self.ws
@@ -242,47 +270,110 @@ class _SheetWriter:
     # cells
 
     def write_row(self, out_row: int, out: OutRow) -> None:
-        dim = self.tpl_dims.get(out.template_row)
         ws = self.ws
-        if dim is not None:
-            copy_row_format(dim, ws.row_dimensions[out_row])
+        if out.template_row in self.tpl_dims:
+            ws.row_dimensions[out_row] = self.row_format(out.template_row, out_row)
         cells = ws._cells
         values = at = None
         batch = self.sheet.batches.get(out.template_row)
         if batch is not None:
             values = batch[0](out.scope)  # None: evaluated cell by cell, as the errors are told
             at = batch[1]
-        for col, src, tpl, style, plain in self.row_cells(out.template_row):
+        if out_row > ws._current_row:
+            ws._current_row = out_row  # as ws._add_cell does
+        for col, src, tpl, style, plain, at_batch, group_at in self.row_cells(out.template_row):
             if plain and (out_row, col) not in cells:
                 # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
-                # (thousands a table): the new cell takes a copy of the template cell's style
-                cell = Cell(ws, row=out_row, column=col, style_array=style)
-                ws._add_cell(cell)
+                # (thousands a table): the new cell, as Cell(ws, row, column, style_array=style)
+                # makes it, takes a copy of the template cell's style
+                cell = _new_cell(Cell)
+                cell.parent = ws
+                cell._style = None if style is None else StyleArray(style)
+                cell.row = out_row
+                cell.column = col
+                cell._value = cell._hyperlink = cell._comment = None
+                cell.data_type = "n"
+                cells[(out_row, col)] = cell
             else:
                 cell = ws.cell(row=out_row, column=col)
                 copy_format(src, cell)
                 self.p.move_link(cell, self.mover, self.sheet.title, out, src.coordinate)
-            if tpl is not None:
+            if at_batch is not None and values is not None:
+                # a cell holding one expression and no merge: what fill() does with it, at once
+                # (the batch gave no undefined value: it gives None then)
+                put_value(cell, values[at_batch])
+            elif group_at is not None and values is not None and self.group_cell(cell, tpl, values, group_at, out_row):
+                pass
+            elif tpl is not None:
                 self.fill(cell, tpl, out, out_row, None if values is None else (values, at.get(col)))
+
+    def group_cell(self, cell, tpl: CellTemplate, values: list, at: tuple, out_row: int) -> bool:
+        """A `{%vmerge %}` whose span knows its group (and a `{%hmerge %}` of a whole number, or
+        none) and one expression, written from the row's batch as fill() writes it; False (nothing
+        done) for anything else."""
+        v, h, e = at
+        down = values[v]
+        if type(down) is not Span or down < 0 or down.group is None:
+            return False
+        across = 1
+        if h is not None:
+            across = values[h]
+            if type(across) is not int or across < 0:
+                return False
+        if across == 0:
+            self.groups.pop(tpl.coord, None)
+            put_value(cell, None)
+        else:
+            put_value(cell, None if self.in_group(tpl, down.group, across, out_row) else values[e])
+        return True
+
+    def row_format(self, template_row: int, out_row: int):
+        """The RowDimension of an output row, as `copy_row_format(template's, ws.row_dimensions[out_row])`
+        makes it: a copy of one made so once per template row (a table has hundreds of rows)."""
+        made = self.formats.get(template_row)
+        if made is None:
+            made = self.formats[template_row] = RowDimension(self.ws)
+            copy_row_format(self.tpl_dims[template_row], made)
+        dim = _new_dimension(RowDimension)
+        dim.__dict__.update(made.__dict__)  # openpyxl's descriptors keep their values there
+        dim.parent = made.parent
+        dim._style = None if made._style is None else StyleArray(made._style)
+        dim.index = out_row  # as ws.row_dimensions[out_row] sets it
+        return dim
 
     def row_cells(self, template_row: int) -> list[tuple]:
         """The cells of a template row in column order: (column, template cell, how to fill it
         (None: its format only), its style (None: none), whether it has neither hyperlink nor
-        comment)."""
+        comment, and for a cell that is one expression without merges or rich text, where its
+        value is in what the row's batch gives (else None), and for one that is also a
+        `{%vmerge %}`, where its span and value are (else None))."""
         found = self.by_row.get(template_row)
         if found is None:
             prepared = {c.col: c for c in self.sheet.cells.get(template_row, [])}
+            batch = self.sheet.batches.get(template_row)
+            at = batch[1] if batch is not None else {}
             cells = sorted(self.tpl_cells.get(template_row, {}).items())
-            found = self.by_row[template_row] = [
-                (
-                    col,
-                    src,
-                    prepared.get(col),
-                    src._style if src.has_style else None,
-                    src.hyperlink is None and src.comment is None,
-                )
-                for col, src in cells
-            ]
+            found = self.by_row[template_row] = []
+            for col, src in cells:
+                tpl = prepared.get(col)
+                at_batch = group_at = None
+                if (
+                    tpl is not None
+                    and not tpl.formula
+                    and tpl.expr is not None
+                    and not tpl.fonts
+                    and col in at
+                    and at[col][2] is not None
+                    and (tpl.hmerge is None) == (at[col][1] is None)
+                ):
+                    v, h, e = at[col]
+                    if tpl.vmerge is None and v is None and h is None:
+                        at_batch = e
+                    elif tpl.vmerge is not None and v is not None:
+                        group_at = (v, h, e)
+                style = src._style if src.has_style else None
+                plain = src.hyperlink is None and src.comment is None
+                found.append((col, src, tpl, style, plain, at_batch, group_at))
         return found
 
     def fill(self, cell, tpl: CellTemplate, out: OutRow, out_row: int, given=None) -> None:
@@ -403,13 +494,49 @@ class _SheetWriter:
                     cell.value = None
 
 
+_COLUMNS_KIND = "xlsx-columns"
+
+
+def _columns_source(blob: bytes, variant: str) -> str:
+    return "\0".join(
+        ["1", variant, hashlib.sha256(blob).hexdigest(), compile_cache.library_versions("openpyxl", "lxml")]
+    )
+
+
+def _kept_columns(blob: bytes, variant: str) -> tuple[bytes, list[str]] | None:
+    """A template's column loops laid out (`variant`: "symbolic", or the item lists) by an earlier
+    process, and the loops' list sources: kept in the compile cache, as laying them out reads and
+    writes the workbook with openpyxl. None when not kept (or damaged)."""
+    raw = compile_cache.data(_COLUMNS_KIND, _columns_source(blob, variant))
+    if raw is None:
+        return None
+    try:
+        value = marshal.loads(raw)  # noqa: S302 - plain values, checked below, from the user's own cache folder
+    except (ValueError, EOFError, TypeError):
+        return None
+    if (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], bytes)
+        and isinstance(value[1], list)
+        and all(isinstance(v, str) for v in value[1])
+    ):
+        return value
+    return None
+
+
+def _keep_columns(blob: bytes, variant: str, found: tuple[bytes, list[str]]) -> None:
+    compile_cache.keep_data(_COLUMNS_KIND, _columns_source(blob, variant), marshal.dumps(found))
+
+
 def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> MergedCellRange:
     """`MergedCellRange(ws, "B2:D5")`, as openpyxl makes it, giving the top-left cell the right
     and bottom borders of the bottom-right one, with the border that gives remembered in
     `borders` by the two cells' border ids (the same pair recurs on every row of a table)."""
     rng = MergedCellRange.__new__(MergedCellRange)
     rng.ws = ws
-    CellRange.__init__(rng, min_col=c1, min_row=r1, max_col=c2, max_row=r2)
+    # CellRange.__init__(rng, min_col=c1, …): its descriptors keep the (here valid) bounds there
+    rng.__dict__.update(min_col=c1, min_row=r1, max_col=c2, max_row=r2, title=None)
     start = ws._cells.get((r1, c1))
     if start is None:
         start = ws.cell(row=r1, column=c1)
@@ -439,6 +566,8 @@ def _carried_charts(blob: bytes, wb) -> dict:
 
 def _span(value) -> int:
     """The span a `{%vmerge %}` or `{%hmerge %}` expression gave."""
+    if type(value) is int and value >= 0:
+        return value
     if isinstance(value, Undefined):
         str(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:

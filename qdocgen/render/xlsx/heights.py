@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from qdocgen.render.xlsx.cells import RowDimensions
 from qdocgen.textwidth import text_width
 
 # Text measurement: points a line takes per point of font size, padding in points, and the
@@ -37,9 +38,10 @@ def fit_row_heights(ws, row_count: int) -> None:
         covered.discard((r1, c1))
     widths = _ColumnWidths(ws)
     need: dict[int, float] = {}
-    tall: list[tuple[range, float]] = []
+    tall: list[tuple[tuple[int, int], range, float]] = []  # (cell, its rows, the height they need)
     looks: dict[tuple[int, int], tuple[bool, float]] = {}  # (alignment, font) ids → wrapping, size
-    for key, cell in sorted(ws._cells.items()):  # existing_cells(ws), as pairs
+    spans: dict[tuple[int, int], float] = {}  # (first, last column) → pixels wide, less the padding
+    for key, cell in ws._cells.items():  # existing_cells(ws), as pairs (the order: see `tall`)
         value = cell._value  # cell.value
         if isinstance(value, str):
             text = value
@@ -60,29 +62,32 @@ def fit_row_heights(ws, row_count: int) -> None:
             continue
         row, col = key
         rng = merged.get(key)
-        cols = range(col, (rng.max_col if rng else col) + 1)
-        width_px = sum(widths.px(c) for c in cols) - 6  # less the cell's padding
+        last = rng.max_col if rng else col
+        width_px = spans.get((col, last))
+        if width_px is None:
+            width_px = spans[col, last] = sum(widths.px(c) for c in range(col, last + 1)) - 6  # less the padding
         height = text_lines(text, width_px, size) * size * LINE_FACTOR + ROW_PADDING
         if rng and rng.max_row > rng.min_row:
-            tall.append((range(rng.min_row, rng.max_row + 1), height))
+            tall.append((key, range(rng.min_row, rng.max_row + 1), height))
         else:
             need[row] = max(need.get(row, 0.0), height)
+    tall.sort(key=lambda t: t[0])  # in the cells' order: heights grow by the sums of what is added
+    dims = ws.row_dimensions
     heights = {}
     for row in range(1, row_count + 1):
-        heights[row] = max(_height(ws, row) or DEFAULT_ROW_HEIGHT, need.get(row, 0.0))
-    for rows, height in tall:
+        dim = dims.get(row)  # _height(ws, row)
+        heights[row] = max((dim.height if dim is not None else None) or DEFAULT_ROW_HEIGHT, need.get(row, 0.0))
+    for _, rows, height in tall:
         have = sum(heights.get(r, DEFAULT_ROW_HEIGHT) for r in rows)
         if have < height:
             extra = (height - have) / len(rows)
             for r in rows:
                 heights[r] = heights.get(r, DEFAULT_ROW_HEIGHT) + extra
+    rows = RowDimensions(ws)  # ws.row_dimensions, adding rows faster
     for row, height in heights.items():
-        if height > (_height(ws, row) or DEFAULT_ROW_HEIGHT) + 0.01:
-            ws.row_dimensions[row].height = round(height, 1)
-
-
-def _height(ws, row: int) -> float | None:
-    return ws.row_dimensions[row].height if row in ws.row_dimensions else None
+        dim = dims.get(row)  # _height(ws, row)
+        if height > ((dim.height if dim is not None else None) or DEFAULT_ROW_HEIGHT) + 0.01:
+            rows[row].height = round(height, 1)
 
 
 class _ColumnWidths:

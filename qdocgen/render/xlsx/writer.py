@@ -31,6 +31,7 @@ from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.constants import (
@@ -46,11 +47,15 @@ from openpyxl.xml.constants import (
 )
 from openpyxl.xml.functions import Element, SubElement, tostring
 
+from qdocgen.render.package import CORE, Member, build_epoch, normalise_package, stamp_core_dates, write_members
+
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
 _UNPROVEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # escaped, or _UNPROVEN
 _PLACEHOLDER = b"<sheetData></sheetData>"
+_UNSEEN = object()
+_ROW_FIELDS = ("hidden", "outlineLevel", "collapsed", "ht", "thickBot", "thickTop")  # RowDimension's own
 _TYPES = {"n": ' t="n"', "b": ' t="b"', "s": ' t="inlineStr"', "f": ""}
 
 
@@ -62,6 +67,79 @@ def workbook_bytes(wb) -> bytes:
         wb.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)  # as openpyxl
         _ExcelWriter(wb, archive).save()
     return buf.getvalue()
+
+
+def package_bytes(wb) -> bytes:
+    """`normalise_package(workbook_bytes(wb))`, the same bytes, written at once: the members are
+    kept in memory as openpyxl's writer gives them (no zip written and read again), and a member
+    whose bytes were packed before (the theme, styles, relationships of every document of one
+    template) is not compressed again (`_packed`)."""
+    archive = _Members()
+    wb.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)  # as openpyxl
+    _ExcelWriter(wb, archive).save()
+    if len(archive.data) != len(archive.names):  # a name written twice: as a zip holding both
+        return normalise_package(archive.stored())
+    epoch = build_epoch()
+    parts = {}
+    for name, data in archive.data.items():
+        if name == CORE:
+            data = stamp_core_dates(data, epoch)
+        parts[name] = _packed(name, data)
+    return write_members(parts, epoch)
+
+
+class _Members:
+    """The members openpyxl's ExcelWriter writes into its zip archive, as zipfile would name
+    them, in memory: what the writer asks of an archive (writestr, write, namelist, close)."""
+
+    def __init__(self):
+        self.names: list[str] = []  # in the order written, as namelist() gives them
+        self.data: dict[str, bytes] = {}
+
+    def writestr(self, name, data) -> None:
+        if isinstance(name, zipfile.ZipInfo):
+            name = name.filename
+        else:
+            name = zipfile.ZipInfo(name).filename  # as zipfile names it
+        self.names.append(name)
+        self.data[name] = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+    def write(self, filename, arcname=None) -> None:
+        with open(filename, "rb") as f:
+            self.writestr(zipfile.ZipInfo.from_file(filename, arcname).filename, f.read())
+
+    def namelist(self) -> list[str]:
+        return list(self.names)
+
+    def close(self) -> None:
+        pass
+
+    def stored(self) -> bytes:
+        """The zip `workbook_bytes` writes (a name written twice is there twice, its last bytes
+        read for both, as zipfile reads it)."""
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for name in self.names:
+                archive.writestr(name, self.data[name])
+        return buf.getvalue()
+
+
+_PACKED: dict[tuple[str, bytes], Member] = {}  # (name, bytes) → the member compressed
+
+
+def _packed(name: str, data: bytes) -> Member:
+    """`Member.of(name, data)`, kept for the members that recur from document to document (a
+    worksheet seldom does: not kept)."""
+    if name.startswith("xl/worksheets/"):
+        return Member.of(name, data)
+    key = (name, data)
+    member = _PACKED.get(key)
+    if member is None:
+        member = Member.of(name, data)
+        if len(_PACKED) >= 64:
+            _PACKED.pop(next(iter(_PACKED)))
+        _PACKED[key] = member
+    return member
 
 
 class _ExcelWriter(ExcelWriter):
@@ -167,6 +245,40 @@ class _WorksheetWriter(WorksheetWriter):
             xf.write("")  # `<sheetData></sheetData>`, replaced in read()
         self.xf.send(None)
 
+    # The sheet settings below are the same on every sheet made from one template (a form's page
+    # setup, margins, views…): each is serialised once per state, the state being its pickle
+    # (everything its to_tree reads is in it), and the same element written again.
+
+    def write_properties(self):
+        _send_tree(self.xf, self.ws.sheet_properties)
+
+    def write_format(self):
+        self.ws.sheet_format.outlineLevelCol = self.ws.column_dimensions.max_outline  # as openpyxl's
+        _send_tree(self.xf, self.ws.sheet_format)
+
+    def write_views(self):
+        _send_tree(self.xf, self.ws.views)
+
+    def write_protection(self):
+        if self.ws.protection:
+            _send_tree(self.xf, self.ws.protection)
+
+    def write_print(self):
+        if self.ws.print_options:
+            _send_tree(self.xf, self.ws.print_options)
+
+    def write_margins(self):
+        if self.ws.page_margins:
+            _send_tree(self.xf, self.ws.page_margins)
+
+    def write_page(self):
+        if self.ws.page_setup:
+            _send_tree(self.xf, self.ws.page_setup)
+
+    def write_header(self):
+        if self.ws.HeaderFooter:
+            _send_tree(self.xf, self.ws.HeaderFooter)
+
     def write_merged_cells(self):
         # openpyxl's, without a MergeCell (a range parsed again from its text) per merge
         merged = self.ws.merged_cells
@@ -182,6 +294,25 @@ class _WorksheetWriter(WorksheetWriter):
             return out
         at = out.index(_PLACEHOLDER)  # the first: nothing written before the cells holds a `<`
         return b"".join((out[:at], self.data.encode("ascii", "xmlcharrefreplace"), out[at + len(_PLACEHOLDER) :]))
+
+
+_TREES: dict[bytes, object] = {}  # a sheet setting's pickle → its element
+
+
+def _send_tree(xf, obj) -> None:
+    """`xf.send(obj.to_tree())`, the element made once per state of `obj` (see above)."""
+    try:
+        key = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something pickle cannot take: made each time
+        xf.send(obj.to_tree())
+        return
+    tree = _TREES.get(key)
+    if tree is None:
+        tree = obj.to_tree()
+        if len(_TREES) >= 64:
+            _TREES.pop(next(iter(_TREES)))
+        _TREES[key] = tree
+    xf.send(tree)
 
 
 def sheet_data(ws) -> str | None:
@@ -201,35 +332,57 @@ def sheet_data(ws) -> str | None:
         rows[row] = []
     links, comments = [], []
     letters = _Letters()
-    numbers: dict[bytes, int] = {}  # a style's bytes → its number (what styles.add gives it, asked once)
+    numbers: dict[bytes, int | None] = {}  # a style's bytes → its number (what styles.add gives it,
+    # asked once), None for a style of all zeros (written as no style)
+    tails: dict[tuple, str] = {}  # (style number, data type) → the attributes after a cell's reference
     out = ["<sheetData>"]
     put = out.append
+    formats: dict[tuple, str] = {}  # a row format's attributes (the same on most rows of a table)
     for row, cells in sorted(rows.items()):
         attrs = f' r="{row}"'
         dim = dims.get(row)
         if dim is not None:
-            for key, value in dim:
-                attrs += f' {key}="{_attr(value)}"'
+            if type(dim) is RowDimension:
+                # what iterating the RowDimension gives, its style number asked first (the one
+                # attribute asking has an effect: its style is added to the workbook's list)
+                number = dim.style_id
+                d = dim.__dict__
+                key = (number, dim.has_style, *(d.get(name) for name in _ROW_FIELDS))
+                text = formats.get(key)
+                if text is None:
+                    text = formats[key] = "".join(f' {name}="{_attr(value)}"' for name, value in dim)
+                attrs += text
+            else:
+                for key, value in dim:
+                    attrs += f' {key}="{_attr(value)}"'
         put(f"<row{attrs}>")
         for cell in cells:
             if cell._comment is not None:
                 comments.append(cell)
             value = cell._value
             style = cell._style
-            styled = style is not None and any(style)
-            if value is None and not styled and not cell._comment:
+            if style is None:
+                number = None
+            else:
+                key = style.tobytes()
+                number = numbers.get(key, _UNSEEN)
+                if number is _UNSEEN:
+                    if any(style):  # styled
+                        kind = cell.data_type
+                        if kind not in _TYPES:  # (before the style is added, as openpyxl would add it)
+                            return None
+                        number = numbers[key] = styles.add(style)
+                    else:
+                        number = numbers[key] = None
+            if value is None and number is None and not cell._comment:
                 continue
             kind = cell.data_type
-            if kind not in _TYPES:
-                return None
-            if styled:
-                key = style.tobytes()
-                number = numbers.get(key)
-                if number is None:
-                    number = numbers[key] = styles.add(style)
-                head = f'<c r="{letters[cell.column]}{cell.row}" s="{number}"{_TYPES[kind]}'
-            else:
-                head = f'<c r="{letters[cell.column]}{cell.row}"{_TYPES[kind]}'
+            tail = tails.get((number, kind))
+            if tail is None:
+                if kind not in _TYPES:
+                    return None
+                tail = tails[number, kind] = (f' s="{number}"' if number is not None else "") + _TYPES[kind]
+            head = f'<c r="{letters[cell.column]}{cell.row}"{tail}'
             if cell.hyperlink:
                 links.append(cell.hyperlink)
             if value is None or value == "":

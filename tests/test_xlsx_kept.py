@@ -1,0 +1,121 @@
+"""Excel templates read in an earlier process (render/xlsx/copies.py `kept`, engine.py's kept
+column loops): the workbook, and a template's column loops laid out, are taken from the compile
+cache instead of read with openpyxl — the same bytes; nothing kept that does not fit is used.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+
+import pytest
+from openpyxl import Workbook
+
+from qdocgen.documents import forms
+from qdocgen.documents.context import base_context
+from qdocgen.figures.period import Period
+from qdocgen.render import form_book
+from qdocgen.render.xlsx import copies, engine
+from qdocgen.render.xlsx.engine import PreparedXlsx
+from qdocgen.workspace import Workspace
+
+from conftest import DATA, TEMPLATES
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ws():
+    return Workspace(data_dir=DATA, templates_dir=TEMPLATES)
+
+
+def unreadable(*args, **kwargs):
+    raise AssertionError("the template's package was read again")
+
+
+@pytest.mark.parametrize("name", ["任务分解表.xlsx", "任务分解表-完成情况.xlsx"])
+def test_a_table_template_renders_from_the_kept_workbook_as_read(cache_dir, ws, monkeypatch, name):
+    template = TEMPLATES / "xlsx" / name
+    period = Period(2018)
+    contexts = [
+        base_context(ws.plan, period=period, district=d, evaluation=ws.evaluation(period)) for d in (None, "南海区")
+    ]
+    first = PreparedXlsx(template)  # nothing kept yet: read, and kept
+    expected = [first.render(c) for c in contexts]
+    assert any(cache_dir.rglob("*"))
+    # a later process: neither the template nor its column loops are read with openpyxl
+    monkeypatch.setattr(engine.PreparedXlsx, "_load", unreadable)
+    monkeypatch.setattr(engine, "expand", unreadable)
+    again = PreparedXlsx(template)
+    assert again._copier is not None and again._copier.kept
+    assert [again.render(c) for c in contexts] == expected
+    assert again.sources == first.sources and again.column_lists == first.column_lists
+
+
+def test_forms_are_made_from_the_kept_workbook_as_from_the_template(cache_dir, ws, monkeypatch):
+    template = TEMPLATES / "xlsx" / "填报表.xlsx"
+    form_book._COPIES.clear()
+    expected = forms.build_form(template, ws.plan, Period(2018), "南海区")
+    form_book._COPIES.clear()  # as in a new process
+    monkeypatch.setattr(form_book, "load_workbook", unreadable)
+    assert forms.build_form(template, ws.plan, Period(2018), "南海区") == expected
+    assert forms.build_form(template, ws.plan, Period(2018), None) != expected
+    form_book._COPIES.clear()
+
+
+def test_a_changed_or_damaged_kept_workbook_is_not_used(cache_dir, ws):
+    template = TEMPLATES / "xlsx" / "任务分解表-完成情况.xlsx"
+    context = base_context(ws.plan, period=Period(2018), district=None, evaluation=ws.evaluation(Period(2018)))
+    expected = PreparedXlsx(template).render(context)
+    entries = [p for p in cache_dir.rglob("*") if p.is_file()]
+    assert entries
+    for path in entries:  # damaged (each entry): the checksum fails, the template is read again
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0xFF
+        path.write_bytes(bytes(data))
+    again = PreparedXlsx(template)
+    assert not again._copier.kept
+    assert again.render(context) == expected
+    # another template's bytes: another entry
+    assert copies.kept(template.read_bytes() + b"\0", "template") is None
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo should not run",))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pickle.dumps(_Evil()),
+        pickle.dumps(getattr),  # the real getattr is never given
+        pickle.dumps([1, 2]),  # not a workbook
+    ],
+)
+def test_a_kept_workbook_is_unpickled_to_openpyxl_classes_only(payload):
+    copier = copies.WorkbookCopier(payload, {}, kept=True)
+    with pytest.raises(pickle.UnpicklingError):
+        copier.copy()
+
+
+def test_a_kept_copier_copies_a_workbook_as_the_one_pickled():
+    wb = Workbook()
+    wb.active["A1"] = "文字"
+    wb.active.row_dimensions[3].height = 20
+    wb.active.merge_cells("B2:C3")
+    blob = io.BytesIO()
+    wb.save(blob)
+    copier = copies.WorkbookCopier.of(wb, blob.getvalue())
+    kept = copies.WorkbookCopier(copier.data, copier.merges, kept=True)
+    twin = kept.copy()
+    assert twin.active["A1"].value == "文字"
+    assert twin.active.row_dimensions[3].height == 20
+    assert twin.active.row_dimensions[7].height is None  # the dimension factory works
+    assert [r.coord for r in twin.active.merged_cells.ranges] == ["B2:C3"]
