@@ -57,8 +57,7 @@ def inputs_digest(files: str | None, jobs: Iterable, template_hashes: dict[Path,
         "files": files,
         "templates": sorted([resolved[t], h] for t, h in template_hashes.items()),
         "jobs": [
-            [j.path, j.title, [resolved[t] for t in j.templates], j.period and j.period.key, j.district]
-            for j in jobs
+            [j.path, j.title, [resolved[t] for t in j.templates], j.period and j.period.key, j.district] for j in jobs
         ],
         "settings": {str(k): str(v) for k, v in sorted(settings.items())},
         "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
