@@ -27,6 +27,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+from contextlib import contextmanager
 
 NUMBERS = "openpyxl.compat.numbers"
 PICTURES = "openpyxl.drawing.image"
@@ -34,67 +35,45 @@ BUILTIN_STYLES = "openpyxl.styles.builtins"
 
 
 def openpyxl_without_numpy() -> None:
-    if NUMBERS in sys.modules or "numpy" in sys.modules:
-        return
-    if not any(isinstance(finder, _PlainNumbers) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _PlainNumbers())
-
-
-class _PlainNumbers(importlib.abc.MetaPathFinder):
-    """Finds openpyxl's number module as the normal finders do, with a loader hiding numpy."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != NUMBERS:
-            return None
-        sys.meta_path.remove(self)  # once: the module is then in sys.modules
-        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _WithoutNumpy(spec.loader)
-        return spec
-
-
-class _WithoutNumpy(importlib.abc.Loader):
-    def __init__(self, loader):
-        self.loader = loader
-
-    def __getattr__(self, name):  # get_code, get_source, is_package …: the real loader's
-        return getattr(self.loader, name)
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        hidden = "numpy" not in sys.modules
-        if hidden:
-            sys.modules["numpy"] = None  # `import numpy` raises ImportError
-        try:
-            self.loader.exec_module(module)
-        finally:
-            if hidden and "numpy" in sys.modules and sys.modules["numpy"] is None:
-                del sys.modules["numpy"]
+    _load_with(NUMBERS, _WithoutNumpy, unless=("numpy",))
 
 
 def pillow_on_demand() -> None:
-    if PICTURES in sys.modules or "PIL" in sys.modules:
+    _load_with(PICTURES, _PillowLater, unless=("PIL",))
+
+
+def builtin_styles_on_demand() -> None:
+    _load_with(BUILTIN_STYLES, _StylesLater)
+
+
+def _load_with(name: str, loader: type, unless: tuple[str, ...] = ()) -> None:
+    """Have module `name`, when first imported, run by `loader` around its own loader (unless it,
+    or one of `unless`, is loaded already)."""
+    if name in sys.modules or any(other in sys.modules for other in unless):
         return
-    if not any(isinstance(finder, _PicturesFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _PicturesFinder())
+    if not any(isinstance(finder, _Finder) and finder.name == name for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Finder(name, loader))
 
 
-class _PicturesFinder(importlib.abc.MetaPathFinder):
-    """Finds openpyxl's picture module as the normal finders do, with a loader hiding Pillow."""
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds one module as the normal finders do, and wraps its loader."""
+
+    def __init__(self, name: str, loader: type):
+        self.name, self.loader = name, loader
 
     def find_spec(self, name, path=None, target=None):
-        if name != PICTURES:
+        if name != self.name:
             return None
         sys.meta_path.remove(self)  # once: the module is then in sys.modules
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
         if spec is not None and spec.loader is not None:
-            spec.loader = _PillowLater(spec.loader)
+            spec.loader = self.loader(spec.loader)
         return spec
 
 
-class _PillowLater(importlib.abc.Loader):
+class _Around(importlib.abc.Loader):
+    """A module's own loader, its exec_module wrapped by a subclass."""
+
     def __init__(self, loader):
         self.loader = loader
 
@@ -104,15 +83,30 @@ class _PillowLater(importlib.abc.Loader):
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
+
+@contextmanager
+def _hidden(package: str):
+    """`import package` raises ImportError inside (unless it is loaded already); yields whether it was hidden."""
+    hidden = package not in sys.modules
+    if hidden:
+        sys.modules[package] = None
+    try:
+        yield hidden
+    finally:
+        if hidden and package in sys.modules and sys.modules[package] is None:
+            del sys.modules[package]
+
+
+class _WithoutNumpy(_Around):
     def exec_module(self, module):
-        hidden = "PIL" not in sys.modules
-        if hidden:
-            sys.modules["PIL"] = None  # `from PIL import Image` raises ImportError: PILImage = False
-        try:
+        with _hidden("numpy"):
             self.loader.exec_module(module)
-        finally:
-            if hidden and "PIL" in sys.modules and sys.modules["PIL"] is None:
-                del sys.modules["PIL"]
+
+
+class _PillowLater(_Around):
+    def exec_module(self, module):
+        with _hidden("PIL") as hidden:  # `from PIL import Image` raises ImportError: PILImage = False
+            self.loader.exec_module(module)
         if hidden and module.__dict__.get("PILImage") is False and importlib.util.find_spec("PIL") is not None:
             module.PILImage = _PillowImage()
 
@@ -130,34 +124,7 @@ class _PillowImage:
         return getattr(Image, name)
 
 
-def builtin_styles_on_demand() -> None:
-    if BUILTIN_STYLES in sys.modules:
-        return
-    if not any(isinstance(finder, _BuiltinStylesFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _BuiltinStylesFinder())
-
-
-class _BuiltinStylesFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name != BUILTIN_STYLES:
-            return None
-        sys.meta_path.remove(self)  # once: the module is then in sys.modules
-        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _StylesLater(spec.loader)
-        return spec
-
-
-class _StylesLater(importlib.abc.Loader):
-    def __init__(self, loader):
-        self.loader = loader
-
-    def __getattr__(self, name):  # get_code, get_source, is_package …: the real loader's
-        return getattr(self.loader, name)
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
+class _StylesLater(_Around):
     def exec_module(self, module):
         real = {}
 

@@ -46,6 +46,14 @@ def figures(plan):
 
 
 @pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    """A compile cache of the test's own (QDOCGEN_CACHE_DIR), empty at its start."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
 def data_dir(tmp_path) -> Path:
     """A private, writable copy of plan_data/ for tests that change or break it."""
     target = tmp_path / "plan_data"

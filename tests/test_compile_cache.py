@@ -19,13 +19,6 @@ EXPECTED = "临江县：95.0%；高新区：100.3%；"
 
 
 @pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def generated(monkeypatch):
     """How many times Jinja generated Python for a template (what the cache saves)."""
     calls = []

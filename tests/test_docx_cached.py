@@ -26,13 +26,6 @@ from qdocgen.workspace import Workspace
 from conftest import DATA, TEMPLATES
 
 
-@pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(folder))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def ws():
     return Workspace(data_dir=DATA, templates_dir=TEMPLATES)

@@ -261,14 +261,19 @@ def code(kind: str, key: bytes | None, source: str) -> CodeType | None:
     """The compiled code kept for `source`, or None."""
     if key is None:
         return None
-    blob = _read(_path(kind, key, source))
+    value = unmarshalled(_read(_path(kind, key, source)))
+    return value if isinstance(value, CodeType) else None
+
+
+def unmarshalled(blob: bytes | None) -> object:
+    """An entry's bytes as marshal wrote them; None without an entry or when they are not marshal's.
+    The caller checks every value's type: an entry is only as right as the checksum says."""
     if blob is None:
         return None
     try:
-        value = marshal.loads(blob)  # noqa: S302 - written by this user's qdocgen into a folder only they can write (_safe)
+        return marshal.loads(blob)  # noqa: S302 - written by this user's qdocgen into a folder only they can write (_safe)
     except (ValueError, EOFError, TypeError):
         return None
-    return value if isinstance(value, CodeType) else None
 
 
 def keep_code(kind: str, key: bytes | None, source: str, value: CodeType) -> None:

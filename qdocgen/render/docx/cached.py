@@ -119,12 +119,7 @@ def snapshot(engine) -> dict | None:
 
 def _load(blob: bytes | None) -> dict | None:
     """A kept state, checked to hold only what snapshot() writes."""
-    if blob is None:
-        return None
-    try:
-        state = marshal.loads(blob)  # noqa: S302 - plain values, checked below, from the user's own cache folder
-    except (ValueError, EOFError, TypeError):
-        return None
+    state = compile_cache.unmarshalled(blob)
 
     def strs(value, n=None) -> bool:
         return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value) and n in (None, len(value))

@@ -161,13 +161,10 @@ def _source(blob: bytes, variant: str) -> str:
 def kept(blob: bytes, variant: str) -> tuple[WorkbookCopier, object] | None:
     """The copier kept for the template `blob` read as `variant` says and a copy it made (the
     workbook as read); None when there is none (or it is damaged, or of another version)."""
-    raw = compile_cache.data(_KIND, _source(blob, variant))
-    if raw is None:
+    value = compile_cache.unmarshalled(compile_cache.data(_KIND, _source(blob, variant)))
+    if not (isinstance(value, tuple) and len(value) == 2):
         return None
-    try:
-        data, merges = marshal.loads(raw)  # noqa: S302 - plain values, checked below, from the user's own cache folder
-    except (ValueError, EOFError, TypeError):
-        return None
+    data, merges = value
     if not (
         isinstance(data, bytes)
         and isinstance(merges, dict)

@@ -507,13 +507,7 @@ def _kept_columns(blob: bytes, variant: str) -> tuple[bytes, list[str]] | None:
     """A template's column loops laid out (`variant`: "symbolic", or the item lists) by an earlier
     process, and the loops' list sources: kept in the compile cache, as laying them out reads and
     writes the workbook with openpyxl. None when not kept (or damaged)."""
-    raw = compile_cache.data(_COLUMNS_KIND, _columns_source(blob, variant))
-    if raw is None:
-        return None
-    try:
-        value = marshal.loads(raw)  # noqa: S302 - plain values, checked below, from the user's own cache folder
-    except (ValueError, EOFError, TypeError):
-        return None
+    value = compile_cache.unmarshalled(compile_cache.data(_COLUMNS_KIND, _columns_source(blob, variant)))
     if (
         isinstance(value, tuple)
         and len(value) == 2
