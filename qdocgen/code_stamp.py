@@ -23,8 +23,11 @@ def code_stamp() -> str | None:
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
         for name in sorted(files):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(folder, name))
+            if name.endswith(".py") and not name.startswith("."):  # not an editor's lock file (.#load.py)
+                try:
+                    st = os.stat(os.path.join(folder, name))
+                except OSError:  # a file going or gone (an upgrade half done): the code cannot be told
+                    return None
                 seen.append(f"{os.path.relpath(os.path.join(folder, name), root)}:{st.st_size}:{st.st_mtime_ns}")
     if not seen:
         return None

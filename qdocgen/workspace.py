@@ -67,7 +67,8 @@ class Workspace:
             )
         from qdocgen.render import compile_cache  # its parsed YAML kept between runs (40 ms, and PyYAML's import)
 
-        plan = load_plan(self.data_dir, kept=(compile_cache.facts, compile_cache.keep_facts))
+        kept = (compile_cache.facts, compile_cache.keep_facts) if compile_cache.folder() is not None else None
+        plan = load_plan(self.data_dir, kept=kept)
         if plan.reviews:
             self.warnings.append(
                 f"{plan.source} 中仍有 {len(plan.reviews)} 处标记为待核（review），用 qdocgen check 查看"

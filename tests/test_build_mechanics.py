@@ -186,3 +186,18 @@ def test_the_fingerprint_text_is_canonical_and_takes_every_value_json_took():
     assert json.loads(canonical_json({"s": {"甲", "乙"}}))["s"] == sorted(["甲", "乙"])  # a set, in order
     with pytest.raises(TypeError):
         canonical_json({"x": object()})
+    # As json had it: a dataclass other than a period is refused (not written field by field, which
+    # would drop its _private fields), a period is its key, a time its ISO text.
+    from dataclasses import dataclass
+    from datetime import datetime
+
+    @dataclass
+    class Other:
+        a: int
+        _b: int
+
+    with pytest.raises(TypeError):
+        canonical_json({"x": Other(1, 2)})
+    assert canonical_json([Period(2018)]) == json.dumps([Period(2018).key]).encode()
+    when = datetime(2019, 1, 15, 9, 30)
+    assert json.loads(canonical_json({"t": when})) == {"t": when.isoformat()}

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import DATA, ROOT, SEED
+from conftest import DATA, ROOT, SEED, fails_if_hung
 
 DISTRICT_ORDER = ["禅城区", "南海区", "顺德区", "高明区", "三水区"]
 
@@ -223,7 +223,7 @@ def test_libyaml_and_pure_python_loaders_read_the_same_values_and_lines():
 
     from qdocgen.plan import yaml_lines
 
-    slow_loader, fast_loader = yaml_lines._loaders()
+    slow_loader, fast_loader = yaml_lines.loaders()
     text = (DATA / "plan.yaml").read_text(encoding="utf-8-sig")
     fast = yaml.load(text, Loader=fast_loader)  # noqa: S506
     slow = yaml.load(text, Loader=slow_loader)  # noqa: S506
@@ -302,3 +302,44 @@ def test_a_workspace_keeps_the_parse_in_the_cache_and_needs_no_yaml_then(tmp_pat
     ]
     first, second = (r.split() for r in runs)
     assert first[0] == "True" and second[0] == "False" and first[1:] == second[1:]
+
+
+def test_a_parse_with_aliases_is_not_kept_nor_written_out(tmp_path):
+    """YAML aliases share one value: kept, they would be written out in full — an alias of an alias
+    of … ten times over at each level, gigabytes from a few lines. Such a parse is never kept, and
+    loading it stays as quick as the parse itself."""
+    from qdocgen.plan.yaml_lines import load_yaml
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 8)]  # 10^8 leaves written out
+    path = tmp_path / "plan.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = _Kept()
+    with fails_if_hung(30):
+        value = load_yaml(path, kept=kept.pair())
+    assert kept.entries == {} and value["a7"][0] is value["a6"]
+
+
+def test_without_a_readable_code_nothing_is_kept(monkeypatch):
+    """code_stamp: a module that cannot be looked at (a file half removed by an upgrade) means the
+    code cannot be told, so nothing is kept or taken from the cache (and no build digest is made)."""
+    from qdocgen import code_stamp as stamp
+
+    real = stamp.os.stat
+
+    def stat(path, *args, **kwargs):
+        if str(path).endswith("load.py"):
+            raise FileNotFoundError(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(stamp.os, "stat", stat)
+    stamp.code_stamp.cache_clear()
+    try:
+        assert stamp.code_stamp() is None
+        from qdocgen.render import compile_cache
+
+        assert compile_cache.facts("plan-yaml", "x") is None
+    finally:
+        monkeypatch.undo()
+        stamp.code_stamp.cache_clear()
+    assert stamp.code_stamp() is not None

@@ -106,16 +106,17 @@ def last_collected(ws: Workspace, period: Period) -> date | None:
 
     path = log_file(ws.data_dir, period)
     try:
-        key = hashlib.sha256(path.read_bytes()).hexdigest() + "\n" + _zone()
-    except OSError:  # none (or unreadable: read_log says so)
-        key = None
+        data = path.read_bytes() if path.is_file() else None
+    except OSError:  # unreadable: read_log says so
+        data = None
+    key = None if data is None else hashlib.sha256(data).hexdigest() + "\n" + _zone()
     kept = compile_cache.facts(_LOG_KIND, key) if key is not None else None
     if kept is not None:
         try:
             return date.fromisoformat(kept.decode()) if kept else None
         except (UnicodeDecodeError, ValueError):
             pass
-    entries = read_log(path, ws.plan)
+    entries = read_log(path, ws.plan, data)  # the bytes the key was made of, however the file changes
     moments = [e.when for e in entries if e.when is not None]
     day = max(moments).date() if moments else None
     if key is not None:

@@ -138,12 +138,13 @@ def _parsed(text: str) -> datetime:
     raise ValueError(text)
 
 
-def read_log(path: Path, plan: Plan) -> list[Entry]:
-    """Every entry of a log file, oldest first; [] when there is none. Raises DataError if unreadable."""
-    if not path.is_file():
+def read_log(path: Path, plan: Plan, data: bytes | None = None) -> list[Entry]:
+    """Every entry of a log file, oldest first; [] when there is none. Raises DataError if unreadable.
+    `data`: the file's bytes, read already (by a caller that keeps a result by them)."""
+    if data is None and not path.is_file():
         return []
     shown = str(path)
-    text = decode_text(path.read_bytes(), shown)
+    text = decode_text(path.read_bytes() if data is None else data, shown)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
         return []

@@ -29,7 +29,7 @@ class LineList(list):
 
 
 @cache
-def _loaders() -> tuple[type, type]:
+def loaders() -> tuple[type, type]:
     """(the pure-Python loader, the same on libyaml's parser where PyYAML has it): SafeLoader with
     YAML 1.2 booleans (only true/false, so a key `no` stays the word) and mappings and lists that
     remember their lines. libyaml's is about six times faster on plan.yaml, with the same values and
@@ -123,7 +123,7 @@ def load_yaml(path: Path, shown: str | None = None, kept: Keeper | None = None) 
 def _parsed(text: str, shown: str) -> object:
     import yaml
 
-    loader, fast = _loaders()
+    loader, fast = loaders()
     try:
         return yaml.load(text, Loader=fast)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError:
@@ -150,28 +150,36 @@ class _Unkept(Exception):
 
 
 def _packed(value: object) -> bytes | None:
+    """`value` as kept, or None when it cannot be kept exactly: a type marshal would not give back
+    as it is, or a mapping or list met twice (a YAML alias: written out it would repeat, and an
+    alias of an alias of … grows tenfold at each level, gigabytes from a few lines), or more than
+    MAX_KEPT nodes in all."""
     try:
-        return marshal.dumps(_pack(value))
+        return marshal.dumps(_pack(value, set()))
     except (_Unkept, ValueError, RecursionError):
         return None
 
 
-def _pack(value: object) -> object:
+MAX_KEPT = 200_000  # nodes of a kept parse (the bundled plan has ~3,500)
+
+
+def _pack(value: object, seen: set[int]) -> object:
     kind = type(value)
     if kind in _SCALARS:
         return value
+    if kind is date:
+        return ("t", 0, value.isoformat())
+    if kind not in (LineDict, LineList) or id(value) in seen or len(seen) >= MAX_KEPT:
+        raise _Unkept
+    seen.add(id(value))
     if kind is LineDict:
         items = []
         for key, item in value.items():
             if type(key) not in _SCALARS:
                 raise _Unkept
-            items.append((key, value.key_lines[key], _pack(item)))
+            items.append((key, value.key_lines[key], _pack(item, seen)))
         return ("d", value.line, items)
-    if kind is LineList:
-        return ("l", value.line, [(line, _pack(item)) for line, item in zip(value.item_lines, value, strict=True)])
-    if kind is date:
-        return ("t", 0, value.isoformat())
-    raise _Unkept
+    return ("l", value.line, [(line, _pack(item, seen)) for line, item in zip(value.item_lines, value, strict=True)])
 
 
 def _unpacked(blob: bytes | None) -> object:
@@ -190,19 +198,26 @@ def _unpack(value: object) -> object:
             raise TypeError
         return value
     tag, line, body = value
+    if tag == "t":
+        return date.fromisoformat(body)
+    if type(line) is not int:
+        raise TypeError
     if tag == "d":
         out = LineDict()
         out.line, out.key_lines = line, {}
         for key, key_line, item in body:
+            if type(key) not in _SCALARS or type(key_line) is not int:
+                raise TypeError
             out[key] = _unpack(item)
             out.key_lines[key] = key_line
         return out
     if tag == "l":
+        lines = [item_line for item_line, _ in body]
+        if any(type(item_line) is not int for item_line in lines):
+            raise TypeError
         out = LineList(_unpack(item) for _, item in body)
-        out.line, out.item_lines = line, [item_line for item_line, _ in body]
+        out.line, out.item_lines = line, lines
         return out
-    if tag == "t":
-        return date.fromisoformat(body)
     raise KeyError(tag)
 
 

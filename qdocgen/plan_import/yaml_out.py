@@ -7,10 +7,10 @@ import re
 
 import yaml
 
-from qdocgen.plan.yaml_lines import _Loader
+from qdocgen.plan.yaml_lines import loaders
 from qdocgen.plan_import.relations import relations_yaml
 
-_RESOLVER = _Loader("")  # decides what a plain scalar would read as (number, date, null…)
+_RESOLVER = loaders()[0]("")  # decides what a plain scalar would read as (number, date, null…)
 INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
 # What YAML reads as a line break or refuses as unprintable, though JSON leaves it as it is.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
