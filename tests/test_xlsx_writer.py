@@ -438,3 +438,28 @@ def test_row_dimensions_added_by_copy_are_those_openpyxl_adds():
     assert [dict(d) for _, d in sorted(ours.row_dimensions.items())] == [
         dict(d) for _, d in sorted(theirs.row_dimensions.items())
     ]
+
+
+def test_a_cell_made_slot_by_slot_is_the_cell_openpyxl_makes():
+    """styled_cell sets a new cell's slots itself (openpyxl's constructor checks what the engine has
+    checked already): every slot openpyxl's Cell has must come out as Cell(…) sets it, so that an
+    openpyxl whose Cell gained or changed a slot fails here, not in a user's build."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles.cell_style import StyleArray
+
+    from qdocgen.render.xlsx.cells import styled_cell
+
+    ws = Workbook().active
+    style = StyleArray([3, 1, 2, 0, 5, 0, 1, 0, 0])
+    ours = styled_cell(ws, 7, 4, style)
+    theirs = Cell(ws, row=7, column=4, style_array=StyleArray(style))
+    slots = {slot for klass in Cell.__mro__ for slot in getattr(klass, "__slots__", ())}
+    assert slots >= {"row", "column", "_value", "data_type", "parent", "_hyperlink", "_comment", "_style"}
+    missing = object()
+    for slot in sorted(slots):
+        assert getattr(ours, slot, missing) == getattr(theirs, slot, missing), slot
+    assert ours._style is not style and ws._cells[(7, 4)] is ours and ws._current_row >= 7
+    assert (
+        styled_cell(ws, 7, 4, StyleArray([0] * 9)) is ours and list(ours._style) == [0] * 9
+    )  # an existing cell: restyled
