@@ -45,7 +45,7 @@ def inputs_digest(files: str | None, jobs: Iterable, template_hashes: dict[Path,
 
     `files`: the digest of the workspace's files (`files_scan`), taken before its plan, figures or
     settings were read (Workspace.files_seen); `jobs`: the build's Jobs."""
-    code = code_digest()
+    code = code_stamp()  # qdocgen's code as on disk; None when it cannot be seen
     if files is None or code is None:
         return None
     resolved = {t: str(Path(t).resolve()) for t in template_hashes}  # each template once, not per job
@@ -85,12 +85,6 @@ def bound(digest: str, outputs: Iterable[tuple[str, str | None]]) -> str:
     """The digest as recorded: bound to the sha256 of each output file it vouches for."""
     text = json.dumps([digest, sorted([p, h] for p, h in outputs)], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def code_digest() -> str | None:
-    """qdocgen's source files by name, size and modification time: any edit to the code counts.
-    None when there are none on disk (a frozen or zipped qdocgen, whose code cannot be seen)."""
-    return code_stamp()
 
 
 def files_scan(data_dir: Path, config_path: Path | None) -> tuple[str | None, tuple]:

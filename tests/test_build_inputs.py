@@ -124,7 +124,7 @@ def test_any_input_changed_takes_the_precise_path(built, data_dir, tmp_path, mon
     elif change == "SOURCE_DATE_EPOCH":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "1550620800")
     elif change == "qdocgen's code":
-        monkeypatch.setattr(build_inputs, "code_digest", lambda: "edited")
+        monkeypatch.setattr(build_inputs, "code_stamp", lambda: "edited")
     elif change == "other templates":
         import shutil
 

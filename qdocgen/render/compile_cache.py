@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from types import CodeType
 
-from qdocgen.code_stamp import code_stamp, library_stamp
+from qdocgen.code_stamp import code_stamp
 
 _HEADER = b"qdocgen-cache-1\n"
 MAX_ENTRIES = 5000  # beyond this, the oldest entries are removed when one is added
@@ -313,11 +313,6 @@ def keep_data(kind: str, source: str, payload: bytes) -> None:
     versions = _versions()
     if versions is not None:
         _write(_path(kind, versions, source), payload)
-
-
-def library_versions(*modules: str) -> str:
-    """The installed versions of the libraries `modules`, found without importing them (code_stamp.py)."""
-    return library_stamp(*modules)
 
 
 def facts(kind: str, source: str) -> bytes | None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from qdocgen.code_stamp import library_stamp
 from qdocgen.render import compile_cache
 from qdocgen.render.docx import verbatim
 from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members
@@ -70,7 +71,7 @@ def prepared(
             str(path),
             hashlib.sha256(raw).hexdigest(),
             setup[0] if setup is not None else "",
-            compile_cache.library_versions("docx", "docxtpl", "lxml"),
+            library_stamp("docx", "docxtpl", "lxml"),
             repr(etree.LXML_VERSION) + repr(etree.LIBXML_VERSION),
         ]
     )

@@ -81,11 +81,11 @@ _KIND = "chart-frame"
 def _source(key: tuple) -> str:
     import hashlib
 
-    from qdocgen.render.compile_cache import library_versions
+    from qdocgen.code_stamp import library_stamp
 
     part, chart, rels, series, epoch = key
     digest = hashlib.sha256(chart + b"\0" + (rels if rels is not None else b"-")).hexdigest()
-    versions = library_versions("pptx", "xlsxwriter", "lxml") + repr(etree.LXML_VERSION) + repr(etree.LIBXML_VERSION)
+    versions = library_stamp("pptx", "xlsxwriter", "lxml") + repr(etree.LXML_VERSION) + repr(etree.LIBXML_VERSION)
     return f"1\0{part}\0{digest}\0{series}\0{epoch}\0{versions}"
 
 

@@ -39,6 +39,7 @@ from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.table import TableList
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from qdocgen.code_stamp import library_stamp
 from qdocgen.render import compile_cache
 
 _MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
@@ -152,7 +153,7 @@ def _source(blob: bytes, variant: str) -> str:
             str(_FORMAT),
             variant,
             hashlib.sha256(blob).hexdigest(),
-            compile_cache.library_versions("openpyxl", "lxml"),
+            library_stamp("openpyxl", "lxml"),
             f"pickle {pickle.HIGHEST_PROTOCOL} {sys.version}",
         ]
     )

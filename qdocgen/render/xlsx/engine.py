@@ -21,6 +21,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.merge import MergedCellRange
 
+from qdocgen.code_stamp import library_stamp
 from qdocgen.errors import TemplateError, package_error_text, read_template_package
 from qdocgen.render import compile_cache
 from qdocgen.render.explain import template_error
@@ -498,9 +499,7 @@ _COLUMNS_KIND = "xlsx-columns"
 
 
 def _columns_source(blob: bytes, variant: str) -> str:
-    return "\0".join(
-        ["1", variant, hashlib.sha256(blob).hexdigest(), compile_cache.library_versions("openpyxl", "lxml")]
-    )
+    return "\0".join(["1", variant, hashlib.sha256(blob).hexdigest(), library_stamp("openpyxl", "lxml")])
 
 
 def _kept_columns(blob: bytes, variant: str) -> tuple[bytes, list[str]] | None:
