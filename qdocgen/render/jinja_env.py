@@ -24,13 +24,14 @@ from functools import wraps
 
 from jinja2 import StrictUndefined, meta, nodes, pass_context
 from jinja2 import Undefined as JinjaUndefined
-from jinja2.environment import TemplateExpression
+from jinja2.environment import Template, TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.filters import do_round as _JINJA_ROUND
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import consume, generate_lorem_ipsum, missing
+from markupsafe import escape as _markup_escape
 
 from qdocgen import fmt
 from qdocgen.render import compile_cache, spans
@@ -132,10 +133,11 @@ def _loop_budget(context, iterable):
 
 @pass_context
 def _vmerge(context, value, key, first):
-    state = getattr(context, "qdocgen_vmerge", None)
-    if state is None:
+    try:
+        state = context.qdocgen_vmerge
+    except AttributeError:
         state = context.qdocgen_vmerge = {}
-    return spans.follow(value, state, key, bool(first))
+    return spans.follow(value, state, key, first)
 
 
 def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:  # noqa: A002 - jinja's names
@@ -157,11 +159,50 @@ def _guarded_filter(name: str, func):
     return run
 
 
+try:  # markupsafe's escaping itself (its C speedup), without making a Markup of the result
+    from markupsafe import _escape_inner as _escaped_text
+except ImportError:  # another markupsafe: its escape, as text
+
+    def _escaped_text(text: str) -> str:
+        return str(_markup_escape(text))
+
+
+def _escape(value):
+    """What `{{ value }}` prints with autoescape on: markupsafe.escape(value)'s text. What a
+    template prints goes only into the text of its rendering (Environment.concat, also for the
+    bodies of macros, blocks and `{% set %}`, which jinja then makes Markup itself), so a plain
+    str, int or float is given as the same text without the Markup around it (a third of the
+    cost of printing a value); anything else is markupsafe's answer."""
+    kind = type(value)
+    if kind is str:
+        return _escaped_text(value)
+    if kind is int or kind is float:  # digits, a sign, a point, e, inf, nan: nothing to escape
+        return str(value)
+    return _markup_escape(value)
+
+
+class _Template(Template):
+    """jinja's Template, printing with `_escape` rather than markupsafe.escape (the name the
+    compiled code calls)."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):  # noqa: A002 - jinja's name
+        template = super().from_code(environment, code, globals, uptodate)
+        namespace = template.root_render_func.__globals__  # the module the code ran in, its blocks' too
+        if namespace.get("escape") is _markup_escape:
+            namespace["escape"] = _escape
+        return template
+
+
+_SMALL_INT = 1 << 31  # an int whose sums, products and remainders no limit is near
+
+
 class TemplateEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, remembering the sources it compiled so a build can tell which context
     variables a template uses (and so which data its document shows)."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+    template_class = _Template
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,17 +239,33 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         """`x.name`: jinja tries the attribute, then the item. A plain dict has no attributes but
         its methods, so for any other name the item is the answer — without raising and catching
         an AttributeError first (the contexts are dicts, read thousands of times a document)."""
-        if type(obj) is dict and attribute not in self._DICT_ATTRIBUTES:
+        kind = type(obj)
+        if kind is dict and attribute not in self._DICT_ATTRIBUTES:
             try:
                 return obj[attribute]
             except (TypeError, LookupError):
                 return self.undefined(obj=obj, name=attribute)
+        if type(attribute) is str and self._SAFE_ATTRIBUTES.get((kind, attribute)) is True:
+            # An attribute of this type the sandbox found safe before (`loop.first`, asked per
+            # row): the sandbox's own steps, is_safe_attribute answered from what it said then.
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                return super().getattr(obj, attribute)
+            wrapped = self.wrap_str_format(value)
+            return value if wrapped is None else wrapped
         return super().getattr(obj, attribute)
 
     # -- limits ----------------------------------------------------------------------------
 
     def call_binop(self, context, operator_: str, left, right):
         """`*`, `**`, `+` and `%` with a check that the result stays a reasonable size."""
+        if operator_ != "**":  # small numbers (a column's width, a row's number): no limit can be near
+            kinds = type(left), type(right)
+            if (kinds[0] is float or (kinds[0] is int and -_SMALL_INT < left < _SMALL_INT)) and (
+                kinds[1] is float or (kinds[1] is int and -_SMALL_INT < right < _SMALL_INT)
+            ):
+                return self.binop_table[operator_](left, right)
         if operator_ == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, _SIZED) and isinstance(n, int) and len(seq) * n > MAX_ITEMS:

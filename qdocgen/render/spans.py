@@ -33,6 +33,9 @@ def follow(value: object, state: dict, key: object, first: bool) -> object:
     already written (`state`, per rendering; `first`: the first row of its loop). A plain
     number is returned as it is. A Span returns its group's size on the first row written of
     its group (that row shows the text and starts the merge) and 0 on the rows after it."""
+    if type(value) is int:  # a plain number (it has no group), the most common
+        state.pop(key, None)
+        return value
     if first:
         state.pop(key, None)
     group = getattr(value, "group", None)
