@@ -61,14 +61,15 @@ def same_both_ways(path: Path, context: dict) -> PreparedDocx:
     return prepared
 
 
-def test_escaped_values_and_empty_ones_are_written_from_the_text(tmp_path, written):
+@pytest.mark.parametrize("a", ["R&D <研发> 100%", "#1 & #2", "{_{ 不是模板 }_}", "\ufeff＃\uffe5"])
+def test_escaped_values_and_empty_ones_are_written_from_the_text(tmp_path, written, a):
     path = template(tmp_path, "甲{{ a }}乙", "{{ b }}", "{{ c }}{% if d %}有{% endif %}")
-    prepared = same_both_ways(path, {"a": "R&D <研发> 100%", "b": "", "c": "", "d": False})
+    prepared = same_both_ways(path, {"a": a, "b": "", "c": "", "d": False})
     assert prepared.body_plan() is not None
     assert written == [True]
 
 
-@pytest.mark.parametrize("value", ['他说"好"', "it's", "第一行\n第二行", "甲\t乙"])
+@pytest.mark.parametrize("value", ['他说"好"', "it's", "第一行\n第二行", "甲\t乙", "甲\ufffe乙", "\uffff"])
 def test_values_lxml_writes_otherwise_are_parsed(tmp_path, written, value):
     path = template(tmp_path, "值：{{ a }}")
     same_both_ways(path, {"a": value})

@@ -91,6 +91,8 @@ class Plan:
         """The body's content (between its start and end tags) as lxml writes the parsed
         `text` after fix_tables, widen_grids and the docPr numbering, UTF-8; None where that is
         not sure to be `text` itself with empties and ids written."""
+        if "\ufffe" in text or "\uffff" in text:  # not XML (two scans for one character each)
+            return None
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate
@@ -98,21 +100,17 @@ class Plan:
         if len(data) > _HUGE:  # a text that long may be one lxml refuses without huge_tree
             return None
         start = self.start.encode("utf-8")
-        if not data.startswith(start) or not data.endswith(b"</w:body>") or b"&#" in data:
+        if not data.startswith(start) or not data.endswith(b"</w:body>") or (b"#" in data and b"&#" in data):
             return None
         if len(data.translate(None, _CONTROL)) != len(data):
             return None  # characters lxml writes otherwise (a line end), or refuses
-        if b"\xef\xbf" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data):
-            return None  # U+FFFE, U+FFFF: not XML
         inner = data[len(start) : -len(b"</w:body>")]
         if self.tables and b"<w:tbl>" in inner:
             inner = _tables_written(inner)
             if inner is None:
                 return None
         for full, empty in self.empties:
-            full_b = full.encode("utf-8")
-            if full_b in inner:
-                inner = inner.replace(full_b, empty.encode("utf-8"))
+            inner = inner.replace(full.encode("utf-8"), empty.encode("utf-8"))
         if self.drawings and b"<wp:docPr " in inner:
             ids = itertools.count(1001)
             inner = _DOCPR_ID.sub(lambda m: b'<wp:docPr id="%d"' % next(ids), inner)
