@@ -29,7 +29,7 @@ from qdocgen.errors import TemplateError, UserError, os_error_text, package_erro
 from qdocgen.figures.period import Period
 from qdocgen.plan.model import CITY
 from qdocgen.plan.units import addressee_line
-from qdocgen.progress import MET, MISSED, NOT_REPORTED, Evaluation
+from qdocgen.progress import MET, MISSED, NOT_REPORTED, Evaluation, Trend
 from qdocgen.render.gbt9704 import parse_date
 from qdocgen.render.names import used_names
 from qdocgen.render.package import Signature
@@ -181,6 +181,8 @@ class NoticeMaker:
             self.given = "qdocgen.toml 的 [notice] date"
         self._prepared: dict[str, PreparedDocx] = {}
         self._dates: dict[Period, date] = {}
+        self._trends: dict[Period, Trend] = {}  # ws.trend(period), the same for each notice of the period
+        self._profile_shown: tuple = (None, None)  # (the profile, asdict of it): frozen, asked per notice
 
     # ── public API ──────────────────────────────────────────────────────────────────────
 
@@ -216,8 +218,13 @@ class NoticeMaker:
             context = self.context(period, district)
         return {
             "context": {k: v for k, v in context.items() if k in used},
-            "profile": asdict(self.profile),
+            "profile": self._shown_profile(),
         }
+
+    def _shown_profile(self) -> dict:
+        if self._profile_shown[0] is not self.profile:
+            self._profile_shown = (self.profile, asdict(self.profile))
+        return self._profile_shown[1]
 
     def render(self, period: Period, district: str | None, context: dict) -> bytes:
         """The notice's bytes from its context as context() gave it."""
@@ -338,8 +345,15 @@ class NoticeMaker:
             contact=settings.contact,
             public=settings.public,
             annex=annex_form(settings.annex, len(plan.districts)),
-            trend=self.ws.trend(period),
+            trend=self._trend(period),
         )
+
+    def _trend(self, period: Period) -> Trend:
+        """The workspace's trend of `period`, once per maker (the evaluations it compares are the
+        workspace's, made once; the trend is only read)."""
+        if period not in self._trends:
+            self._trends[period] = self.ws.trend(period)
+        return self._trends[period]
 
     def _check_missing(self, ev: Evaluation, district: str | None) -> None:
         if not self.strict:

@@ -552,8 +552,11 @@ def city_annex(plan: Plan, ev: Evaluation) -> list[dict]:
     A measure with no target in the period takes one 不适用 row rather than six.
     """
     rows = []
+    by_measure: dict[int, list[Result]] = {}  # each measure's results in their order, found in one pass
+    for r in ev.results:
+        by_measure.setdefault(id(r.measure), []).append(r)
     for measure in plan.measures:
-        results = [r for r in ev.results if r.measure is measure]
+        results = by_measure.get(id(measure), [])
         shown = [r for r in results if r.status != NOT_APPLICABLE]
         if not shown:
             first = results[0]
