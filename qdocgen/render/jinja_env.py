@@ -194,6 +194,7 @@ class _Template(Template):
         return template
 
 
+_PLAIN_VALUES = frozenset({bool, int, float, str, type(None)})
 _SMALL_INT = 1 << 31  # an int whose sums, products and remainders no limit is near
 
 
@@ -252,6 +253,8 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 value = getattr(obj, attribute)
             except AttributeError:
                 return super().getattr(obj, attribute)
+            if type(value) in _PLAIN_VALUES:  # not a method: wrap_str_format would give None
+                return value
             wrapped = self.wrap_str_format(value)
             return value if wrapped is None else wrapped
         return super().getattr(obj, attribute)

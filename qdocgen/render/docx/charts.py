@@ -33,7 +33,6 @@ from lxml import etree
 from qdocgen.errors import TemplateError
 from qdocgen.render.docx.chart_fast import fast_chart_parts
 from qdocgen.render.docx.chart_part import A_NS, C_NS, DOCUMENT, R_NS, ChartTable, chart_parts, relationship_targets
-from qdocgen.render.explain import explain
 
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 _TAG = re.compile(r"\{\{\s*chart\s*[:：](.*?)\}\}", re.S)
@@ -305,6 +304,13 @@ class BoundCharts:
         for (name, _), values in zip(columns[1:], cells[1:], strict=True):
             series.append((name, tuple(_number(v, where, name, n) for n, v in enumerate(values, start=1))))
         return ChartTable(columns[0][0], categories, tuple(series))
+
+
+def explain(exc: BaseException, env) -> str:
+    """render/explain.py's words for a template's mistake (imported only when one is made)."""
+    from qdocgen.render.explain import explain as explained
+
+    return explained(exc, env)
 
 
 def _scope(context: Mapping, item: object) -> dict:

@@ -23,20 +23,22 @@ from __future__ import annotations
 
 import re
 
+from qdocgen.render.docx.lazy import LazyPattern
+
 _HIDDEN = "\ue003"  # stands for the `-` of a tag docxtpl must not rewrite
-_MARKERS = re.compile("\ue000\\d+\ue001")  # places.py's element markers
-_T_OPEN = re.compile(r"<w:t(?:\s[^>]*)?>")
+_MARKERS = LazyPattern("\ue000\\d+\ue001")  # places.py's element markers
+_T_OPEN = LazyPattern(r"<w:t(?:\s[^>]*)?>")
 # As docxtpl's patch_xml: a tag split across runs is joined first, then `{%-` and `-%}`.
-_SPLIT_START = re.compile(r"(?<={)(<[^>]*>)+(?=[\{%\#])|(?<=[%\}\#])(<[^>]*>)+(?=\})", re.S)
-_IN_TAG = re.compile(r"{%(?:(?!%}).)*|{#(?:(?!#}).)*|{{(?:(?!}}).)*", re.S)
-_BEFORE = re.compile(r"</w:t>(?:(?!</w:t>).)*{%-\Z", re.S)  # matched up to one tag's end
+_SPLIT_START = LazyPattern(r"(?<={)(<[^>]*>)+(?=[\{%\#])|(?<=[%\}\#])(<[^>]*>)+(?=\})", re.S)
+_IN_TAG = LazyPattern(r"{%(?:(?!%}).)*|{#(?:(?!#}).)*|{{(?:(?!}}).)*", re.S)
+_BEFORE = LazyPattern(r"</w:t>(?:(?!</w:t>).)*{%-\Z", re.S)  # matched up to one tag's end
 # docxtpl ends its `-%}` join at `<w:t[^>]*?>`, which also matches `<w:tab/>`, `<w:tbl>`,
 # `<w:tabs>`, `<w:titlePg/>`…; here it ends at the next text run, and a `-%}` with none
 # after it is left to Jinja.
-_AFTER = re.compile(r"-%}(?:(?!<w:t[ >]|{%|{{).)*?<w:t(?:\s[^>]*)?>", re.S)
+_AFTER = LazyPattern(r"-%}(?:(?!<w:t[ >]|{%|{{).)*?<w:t(?:\s[^>]*)?>", re.S)
 # What a join may delete: the wrappers of runs and paragraphs and their properties (not a
 # section break), bookmarks, proofing marks, whitespace between elements, places.py's markers.
-_WRAPPERS = re.compile(
+_WRAPPERS = LazyPattern(
     "\ue000"
     r"\d+"
     "\ue001"
@@ -47,7 +49,7 @@ _WRAPPERS = re.compile(
     r"|<w:(?:proofErr|bookmarkStart|bookmarkEnd|lastRenderedPageBreak)(?:\s[^>]*)?/>",
     re.S,
 )
-_OWN_ELEMENT = re.compile(r"{%(?:p|tr|tc|r)\s")  # docxtpl removes the element holding the tag
+_OWN_ELEMENT = LazyPattern(r"{%(?:p|tr|tc|r)\s")  # docxtpl removes the element holding the tag
 
 
 class JoinRefused(Exception):
@@ -82,7 +84,7 @@ class WordTagRefused(Exception):
         self.tag, self.text = tag, text
 
 
-_VALUE_IN_ELEMENT = re.compile(r"\{\{(r|p|tr|tc) ")
+_VALUE_IN_ELEMENT = LazyPattern(r"\{\{(r|p|tr|tc) ")
 
 
 def _plain_values(xml: str) -> str:
@@ -114,9 +116,9 @@ _TC_PR_ORDER = (
     "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark "
     "headers cellIns cellDel cellMerge tcPrChange"
 ).split()
-_CELL_TAG = re.compile(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?\{%\s*(colspan|cellbg)\s+([^%]*?)\s*%\}.*?</w:tc>", re.S)
-_TC_PR = re.compile(r"<w:tcPr\s*/>|<w:tcPr(?:\s[^>]*)?>.*?</w:tcPr>", re.S)
-_CHILD = re.compile(r"<w:(\w+)[\s/>]")
+_CELL_TAG = LazyPattern(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?\{%\s*(colspan|cellbg)\s+([^%]*?)\s*%\}.*?</w:tc>", re.S)
+_TC_PR = LazyPattern(r"<w:tcPr\s*/>|<w:tcPr(?:\s[^>]*)?>.*?</w:tcPr>", re.S)
+_CHILD = LazyPattern(r"<w:(\w+)[\s/>]")
 
 
 def _cell_tags(xml: str) -> str:
@@ -173,7 +175,7 @@ def _top_level(inner: str, at: int) -> bool:
 
 _TC_PR_FULL = re.compile(r"(<w:tcPr(?:\s[^>]*)?>)(.*?)(</w:tcPr>)", re.S)
 _TC_CHILD = re.compile(r"<w:(\w+)\b[^>]*?/>|<w:(\w+)\b[^>]*>.*?</w:\2>", re.S)
-DOCXTPL_MERGES = re.compile(r"\{%-?\s*(?:vm|hm)\s*-?%\}")
+DOCXTPL_MERGES = LazyPattern(r"\{%-?\s*(?:vm|hm)\s*-?%\}")
 
 
 def order_cell_properties(xml: str) -> str:

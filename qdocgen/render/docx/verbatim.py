@@ -39,16 +39,17 @@ from dataclasses import dataclass
 from jinja2 import TemplateSyntaxError, nodes
 
 from qdocgen.render.docx.grid import _fitted
+from qdocgen.render.docx.lazy import LazyPattern
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 
 _QNAME = r"[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?"
-_TEXT = re.compile(r"[^<>&\x00-\x1f\ud800-\udfff\ufffe\uffff]+|&(?:amp|lt|gt);")
-_ATTR_TEXT = re.compile(r'[^"<>&\x00-\x1f\ud800-\udfff\ufffe\uffff]+|&(?:amp|lt|gt|quot);')
-_START = re.compile("<(" + _QNAME + ")")
-_END = re.compile("</(" + _QNAME + ")>")
-_ATTR = re.compile(" (" + _QNAME + ')="')
+_TEXT = LazyPattern(r"[^<>&\x00-\x1f\ud800-\udfff\ufffe\uffff]+|&(?:amp|lt|gt);")
+_ATTR_TEXT = LazyPattern(r'[^"<>&\x00-\x1f\ud800-\udfff\ufffe\uffff]+|&(?:amp|lt|gt|quot);')
+_START = LazyPattern("<(" + _QNAME + ")")
+_END = LazyPattern("</(" + _QNAME + ")>")
+_ATTR = LazyPattern(" (" + _QNAME + ')="')
 # printing unescaped text, or markup made by the template itself
 # (|e and |forceescape make Markup too, escaped, but Markup sliced or truncated may end in half an
 # escape, `&am`, which lxml would mend)
