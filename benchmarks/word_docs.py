@@ -7,7 +7,8 @@ As a build's Word worker does: the parent loads the workspace and lists the jobs
 evaluated), then for each repetition (default 5) a forked child makes every .docx job in the
 build's order — its context, what it shows hashed into its fingerprint (build.fingerprint), its
 bytes — with the templates prepared in the child from the compile cache (run once before, so
-the cache holds them). Printed per kind is the CPU time (time.process_time) per document, the
+the cache holds them; the parent's objects frozen for the collector, as build_pool freezes them
+before it forks the workers). Printed per kind is the CPU time (time.process_time) per document, the
 median over the repetitions of each kind's mean, without the worker's first job, which is
 printed apart (it imports and prepares the first template); and the total CPU of all the Word
 jobs. Nothing is written to disk.
@@ -19,6 +20,7 @@ by side: the machine's load changes both alike.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -45,6 +47,7 @@ def run_once(ws, jobs) -> dict:
     from qdocgen import build
 
     read, write = os.pipe()
+    gc.freeze()  # as build_pool does before it forks: the parent's objects are not the worker's garbage
     pid = os.fork()
     if pid == 0:  # the child: a Word worker making every Word job
         os.close(read)
@@ -59,6 +62,7 @@ def run_once(ws, jobs) -> dict:
         with os.fdopen(write, "w") as out:
             json.dump(times, out)
         os._exit(0)
+    gc.unfreeze()
     os.close(write)
     with os.fdopen(read) as src:
         times = json.load(src)
