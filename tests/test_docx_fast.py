@@ -228,3 +228,13 @@ def test_parts_finished_after_jinja_are_put_in_on_both_paths(tmp_path):
     fast = prepared.render(CONTEXT)
     assert fast == prepared.render_docxtpl(CONTEXT)
     assert zipfile.ZipFile(io.BytesIO(fast)).read("customXml/qdocgen.xml") == "<n>南海区</n>".encode()
+
+
+def test_each_document_has_its_own_properties_however_the_last_ones_were(tmp_path):
+    path = split_runs_template(tmp_path / "拆分.docx")
+    prepared = PreparedDocx(path)
+    for name in ["南海区", "顺德区", "顺德区", "南海区"]:
+        context = dict(CONTEXT, district={"name": name})
+        made = prepared.render(context)
+        assert made == prepared.render_docxtpl(context)
+        assert f"（{name}）</dc:title>" in zipfile.ZipFile(io.BytesIO(made)).read("docProps/core.xml").decode()

@@ -109,3 +109,27 @@ def test_arithmetic_on_small_numbers_and_the_limits_beyond_them():
         env.from_string("{{ n + n }}").render(n=(1 << 4096) - 1)
     with pytest.raises(SecurityError, match="超过"):
         env.from_string("{{ s * n }}").render(s="ab", n=10**6)
+
+
+def test_namespace_declarations_are_found_as_findall_finds_them():
+    import re
+
+    from qdocgen.render.docx import charts
+
+    c = charts.C_NS.encode()
+    documents = [
+        b"",
+        b'<w:document xmlns:w="x" xmlns:c="' + c + b'"><c:chart xmlns:c="' + c + b'" r:id="rId5"/></w:document>',
+        b"<a xmlnsxmlns='" + c + b"' xmlns:xmlnsc = '" + c + b'\' xmlns:c="other"/>',
+        b'<a xmlns:cc="' + c + b'" xmlns="' + c + b'"/>xmlns:c=',
+    ]
+    for document in documents:
+        at = charts._xmlns(document)
+        for namespace, prefix in ((charts.C_NS, b"c"), (charts.R_NS, b"r")):
+            declared = rb"xmlns(?::([^\s=]+))?\s*=\s*[\"']" + re.escape(namespace.encode()) + rb"[\"']"
+            prefixed = rb"xmlns:" + re.escape(prefix) + rb"\s*="
+            for pattern in (declared, prefixed):
+                assert charts._found(pattern, document, at) == re.findall(pattern, document)
+            assert charts._declared_as(document, namespace, prefix, at) == charts._declared_as(
+                document, namespace, prefix
+            )

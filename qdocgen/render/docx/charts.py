@@ -439,19 +439,46 @@ def _drawn_charts(document: bytes, rels: bytes | None) -> dict[str, int]:
 _CHART_ID = re.compile(rb'<c:chart\b[^>]*?\sr:id="([^"]*)"')
 
 
-def _declared_as(document: bytes, namespace: str, prefix: bytes) -> bool:
+def _declared_as(document: bytes, namespace: str, prefix: bytes, at: list[int] | None = None) -> bool:
     """Whether every declaration of `namespace` in `document` binds it to `prefix`, and every
     declaration of `prefix` binds it to `namespace`. (The namespace's name may stand elsewhere, as
-    a value: a chart's a:graphicData has it as its uri.)"""
-    declared = re.findall(rb"xmlns(?::([^\s=]+))?\s*=\s*[\"']" + re.escape(namespace.encode()) + rb"[\"']", document)
-    prefixed = re.findall(rb"xmlns:" + re.escape(prefix) + rb"\s*=", document)
+    a value: a chart's a:graphicData has it as its uri.) `at`: where "xmlns" stands in `document`
+    (_xmlns), if known."""
+    declared = _found(rb"xmlns(?::([^\s=]+))?\s*=\s*[\"']" + re.escape(namespace.encode()) + rb"[\"']", document, at)
+    prefixed = _found(rb"xmlns:" + re.escape(prefix) + rb"\s*=", document, at)
     return all(p == prefix for p in declared) and len(prefixed) == len(declared)
+
+
+def _xmlns(document: bytes) -> list[int]:
+    """Where "xmlns" stands in `document` (a search for a word: a fraction of a regex's scan)."""
+    out, at = [], document.find(b"xmlns")
+    while at >= 0:
+        out.append(at)
+        at = document.find(b"xmlns", at + 5)
+    return out
+
+
+def _found(pattern: bytes, document: bytes, at: list[int] | None) -> list:
+    """re.findall(pattern, document) for a pattern whose matches start with "xmlns", tried only
+    where that stands (`at`), each after the end of the match before it, as findall goes on."""
+    if at is None:
+        return re.findall(pattern, document)
+    compiled, out, done = re.compile(pattern), [], 0
+    for start in at:
+        if start < done:
+            continue
+        m = compiled.match(document, start)
+        if m is not None:
+            out.append(m.groups(b"")[0] if compiled.groups else m.group(0))  # as findall gives a group
+            done = m.end()
+    return out
 
 
 def _chart_ids(document: bytes) -> list[str]:
     """The r:id of every c:chart element: read off the bytes when the chart and relationship
     namespaces are only ever bound to the prefixes c and r (as Word and WPS write them), else
     parsed."""
-    if _declared_as(document, C_NS, b"c") and _declared_as(document, R_NS, b"r"):
+    at = _xmlns(document)
+    if _declared_as(document, C_NS, b"c", at) and _declared_as(document, R_NS, b"r", at):
         return [m.decode("utf-8") for m in _CHART_ID.findall(document)]
     return [chart.get(f"{{{R_NS}}}id", "") for chart in etree.fromstring(document).iter(f"{{{C_NS}}}chart")]

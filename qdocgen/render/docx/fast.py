@@ -98,6 +98,7 @@ class FastPackage:
         self.plain: dict[str, bytes] = {}  # members uncompressed, as asked for
         self.last_saved: dict[str, tuple[str, bytes]] = {}  # a header's or footer's last text and bytes
         self.last_member: dict[str, tuple[bytes, Member]] = {}  # a rendered member's last bytes, compressed
+        self.last_core: tuple = (None, b"")  # ((epoch, the properties' values), the core part's bytes) last made
 
     @classmethod
     def of(cls, prepared: Compiled, warm) -> FastPackage | None:
@@ -245,7 +246,7 @@ class FastPackage:
         return self.shell or None
 
     def _core(self, context: dict) -> bytes | None:
-        root = copy.deepcopy(self.core)
+        values = []
         for name, (template, text) in self.properties.items():
             try:
                 value = template.render(context)
@@ -253,8 +254,16 @@ class FastPackage:
                 raise self.prepared.error(exc, place=word_property(name, text)) from None
             if len(value) > 255:
                 return None
+            values.append(value)
+        key = (self.epoch, tuple(values))
+        if self.last_core[0] == key:  # the same properties as the last document's (a title per kind)
+            return self.last_core[1]
+        root = copy.deepcopy(self.core)
+        for name, value in zip(self.properties, values, strict=True):
             root.find(_PROPERTIES[name], nsmap).text = value
-        return stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
+        data = stamp_core_dates(etree.tostring(root, encoding="UTF-8", standalone=True), self.epoch)
+        self.last_core = (key, data)
+        return data
 
 
 def finish_part(dst: str, reorder: bool, loops: bool, *, listing: bool = True) -> str:
