@@ -184,14 +184,18 @@ def _table_fits(table: bytes) -> bool:
         return True
     # grid._widest and widen_grids' fitting of a table in percent, on the text
     old = [int(w) if w.isdigit() else 0 for w in (_value(c, b"w:w") or b"" for c in _GRIDCOL.findall(head))]
-    most, first = 0, None
-    for row in rows:
-        cells = [(_first(_SPAN, cell), _first(_TCW, cell)) for cell in row.split(b"<w:tc>")[1:]]
-        spans = len(cells) + sum(max(int(span), 1) - 1 for span, _ in cells if span is not None)
-        if spans > most:
-            most, first = spans, cells
-    if first is None:
+    # each row's width: its cells, and each cell's first gridSpan beyond 1 (read only in the rows
+    # that have one); the first of the widest rows then read cell by cell
+    most, widest = 0, None
+    for n, row in zip(cells, rows, strict=True):
+        if b"<w:gridSpan " in row:
+            found = (_first(_SPAN, cell) for cell in row.split(b"<w:tc>")[1:])
+            n += sum(max(int(span), 1) - 1 for span in found if span is not None)
+        if n > most:
+            most, widest = n, row
+    if widest is None:
         return True  # widths None: left alone
+    first = [(_first(_SPAN, cell), _first(_TCW, cell)) for cell in widest.split(b"<w:tc>")[1:]]
     widths: list | None = []
     for span, attributes in first:
         w = _value(attributes, b"w:w") if attributes is not None else None
