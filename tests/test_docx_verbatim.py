@@ -9,6 +9,8 @@ parsed, so that a case meant to be proved is not silently parsed and a case mean
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -111,14 +113,25 @@ def test_row_loops_are_written_from_the_text(tmp_path, written, rows):
         "表：",
         table=[["名称", "值"], ["{%tr for r in rows %}", ""], ["{{ r.n }}", "{{ r.v }}"], ["{%tr endfor %}", ""]],
     )
-    same_both_ways(path, {"rows": rows})
+    prepared = same_both_ways(path, {"rows": rows})
     assert written == [True]
+    assert prepared.body_plan().full  # a header row, each row a cell: no empty row or table to drop
 
 
 def test_a_table_of_only_loop_rows_left_empty_is_dropped_unparsed(tmp_path, written):
     path = template(tmp_path, "前", table=[["{%tr for r in rows %}", ""], ["{{ r }}", "x"], ["{%tr endfor %}", ""]])
-    same_both_ways(path, {"rows": []})
+    prepared = same_both_ways(path, {"rows": []})
     assert written == [True]
+    assert not prepared.body_plan().full
+
+
+@pytest.mark.parametrize("items", [[], ["甲"], ["甲", "乙"]])
+def test_a_row_of_only_loop_cells_left_empty_is_dropped(tmp_path, items):
+    path = template(tmp_path, "前", table=[["标题", "x", "y"], ["{%tc for i in items %}", "{{ i }}", "{%tc endfor %}"]])
+    prepared = same_both_ways(path, {"items": items})
+    assert prepared.body_plan() is None or not prepared.body_plan().full
+    body = zipfile.ZipFile(io.BytesIO(prepared.render({"items": items}))).read("word/document.xml").decode()
+    assert body.count("<w:tr>") + body.count("<w:tr ") == (2 if items else 1)
 
 
 def in_percent(path: Path) -> None:

@@ -33,7 +33,7 @@ from qdocgen.render.jinja_env import make_env
 from qdocgen.render.package import Signature
 
 _KIND = "docx-prepared"
-_FORMAT = 3
+_FORMAT = 4
 
 
 def prepared(
@@ -163,7 +163,7 @@ def _plan_ok(kept) -> bool:
 
     return (
         isinstance(kept, tuple)
-        and len(kept) == 5
+        and len(kept) == 6
         and isinstance(kept[0], str)
         and pairs(kept[1])
         and pairs(kept[2])
@@ -219,7 +219,9 @@ class CachedDocx:
             dst = self._parts[key].render(context)
         except Exception:  # noqa: BLE001
             raise _Unprepared from None
-        return finish_part(dst, key in self._reorder, key in self._loops, listing=listing)
+        return finish_part(
+            dst, key in self._reorder, key in self._loops and not verbatim.never_empty(self, key), listing=listing
+        )
 
     def body_plan(self) -> verbatim.Plan | None:
         return self._plan

@@ -179,7 +179,8 @@ class PreparedDocx:
             dst = self._parts[key].render(context)
         except _RUNTIME_ERRORS as exc:
             raise self.error(exc, key, context) from None
-        return finish_part(dst, key in self._reorder, key in self._loops, listing=listing)
+        loops = key in self._loops and not verbatim.never_empty(self, key)
+        return finish_part(dst, key in self._reorder, loops, listing=listing)
 
     def body_plan(self) -> verbatim.Plan | None:
         """How the body's renderings are written without parsing them (verbatim.py), if proved."""

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jinja2 import TemplateSyntaxError, nodes
 
@@ -79,7 +79,10 @@ class Plan:
 
     `start`: the body's start tag as rendered; `namespaces`: the prefixes it declares;
     `empties`: (start tag + end tag, the empty element as lxml writes it) for every element that
-    may come out empty; `tables`, `drawings`: whether a rendering may hold a table, a drawing.
+    may come out empty; `tables`, `drawings`: whether a rendering may hold a table, a drawing;
+    `full`: whether every row has a cell and every table a row outside any `{% if %}`/`{% for %}`
+    of their own, so that no rendering has an empty row or table (tags.drop_empty_tables, which
+    finishing a part with loops runs, then changes nothing).
     """
 
     start: str
@@ -87,6 +90,7 @@ class Plan:
     empties: tuple[tuple[str, str], ...]
     tables: bool
     drawings: bool
+    full: bool = False
 
     def written(self, text: str) -> bytes | None:
         """The body's content (between its start and end tags) as lxml writes the parsed
@@ -118,20 +122,30 @@ class Plan:
         return inner
 
     def snapshot(self) -> tuple:
-        return (self.start, self.namespaces, self.empties, self.tables, self.drawings)
+        return (self.start, self.namespaces, self.empties, self.tables, self.drawings, self.full)
 
     @classmethod
     def of_snapshot(cls, kept) -> Plan | None:
         if kept is None:
             return None
-        start, namespaces, empties, tables, drawings = kept
+        start, namespaces, empties, tables, drawings, full = kept
         return cls(
             start,
             tuple((str(p), str(u)) for p, u in namespaces),
             tuple((str(f), str(e)) for f, e in empties),
             bool(tables),
             bool(drawings),
+            bool(full),
         )
+
+
+def never_empty(prepared, key: str) -> bool:
+    """Whether the part `key` of a prepared template (cached.CachedDocx, engine.PreparedDocx) is
+    a body no rendering of which has an empty row or table (Plan.full)."""
+    if key != "document":
+        return False
+    plan = prepared.body_plan()
+    return plan is not None and plan.full
 
 
 def _tables_written(inner: bytes) -> bytes | None:
@@ -313,6 +327,7 @@ class _Element:
     loops: int  # how many {% for %}
     children: dict
     namespaces: dict  # the prefixes it declares
+    sure: set = field(default_factory=set)  # its children written whenever it is (in no block of its own)
 
 
 def prove(source: str, env) -> Plan | None:
@@ -338,6 +353,7 @@ class _Proof:
         self.ended = False
         self.body_child = False
         self.tables = self.drawings = False
+        self.emptiable = False  # a row or table that may come out empty
 
     def run(self, tree) -> Plan:
         for node in tree.find_all((nodes.Filter, nodes.Name, nodes.MarkSafe, nodes.MarkSafeIfAutoescape)):
@@ -361,6 +377,7 @@ class _Proof:
             tuple(sorted(self.empties.items())),
             self.tables,
             self.drawings,
+            not self.emptiable,
         )
 
     # -- Jinja -------------------------------------------------------------------------------
@@ -512,6 +529,8 @@ class _Proof:
         parent = self.stack[-1]
         self.structure(name, tag, attrs, valued, parent, empty)
         parent.children[name] = parent.children.get(name, 0) + 1
+        if self.blocks == parent.blocks:
+            parent.sure.add(name)
         if parent.name == "w:body" and not self.blocks and name != "w:tbl":
             self.body_child = True
         if empty:
@@ -577,6 +596,8 @@ class _Proof:
         element = self.stack.pop()
         if name == "w:tbl" and element.children.get("w:tblGrid") != 1:
             raise _Refused
+        if (name == "w:tr" and "w:tc" not in element.sure) or (name == "w:tbl" and "w:tr" not in element.sure):
+            self.emptiable = True
         if not self.stack:
             self.ended = True
         self.after_start = None
