@@ -238,3 +238,42 @@ def test_each_document_has_its_own_properties_however_the_last_ones_were(tmp_pat
         made = prepared.render(context)
         assert made == prepared.render_docxtpl(context)
         assert f"（{name}）</dc:title>" in zipfile.ZipFile(io.BytesIO(made)).read("docProps/core.xml").decode()
+
+
+LEAN_SOURCES = [
+    '<w:body>\n<w:p><w:r><w:t>{{ a }}</w:t></w:r></w:p>\n<w:p w:rsidR="1"><w:r><w:t>{{ b }}</w:t></w:r></w:p></w:body>',
+    "<w:body>{% if a %}\n<w:p>甲</w:p>{% elif b %}\n<w:p>乙</w:p>{% else %}\n<w:p >丙</w:p>{% endif %}</w:body>",
+    "<w:body>{% for x in items %}\n<w:p>{{ x }}</w:p>{% else %}\n<w:p>无</w:p>{% endfor %}\n\n<w:p>尾</w:p></w:body>",
+    "<w:body>{{ a }}\n<w:p>{% with y = b %}\n<w:p>{{ y }}</w:p>{% endwith %}</w:body>",
+    "<w:body>{% filter upper %}\n<w:p>x</w:p>{% endfilter %}{% set s %}\n<w:p>{% endset %}{{ s|length }}</w:body>",
+    "<w:body>{% macro m() %}\n<w:p>m</w:p>{% endmacro %}{{ m() }}{{ m()|length }}{% if a -%}\n<w:p>-{%- endif %}</w:body>",
+    "<w:body>{{ a }}{{ b }}\n<w:p>\n<w:pPr/>\n\n<w:p>\n</w:body>",
+]
+
+
+@pytest.mark.parametrize("source", LEAN_SOURCES)
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"a": "甲", "b": "乙", "items": [1, 2]},
+        {"a": "", "b": "x\n", "items": []},
+        {"a": "\n", "b": "\n\n", "items": ["\n"]},
+    ],
+)
+def test_a_part_rendered_without_paragraph_breaks_finishes_as_the_part_itself(source, values):
+    """fast.without_paragraph_breaks: where its rendering is finished, it is finish_part's text of
+    the template's own; where not (a line end of a value or of the text before a paragraph), the
+    template's own is rendered (cached.CachedDocx.render_part)."""
+    from qdocgen.render.docx.fast import finish_part, lean_rendering_is_finished, without_paragraph_breaks
+    from qdocgen.render.jinja_env import make_env
+
+    env = make_env(autoescape=True)
+    own = env.from_string(source).render(values)
+    lean = env.from_changed_tree(source, "test-lean", without_paragraph_breaks).render(values)
+    for listing in (False, True):
+        expected = finish_part(own, False, True, listing=listing)
+        if lean_rendering_is_finished(lean):
+            assert finish_part(lean, False, True, listing=listing) == expected
+    plain = "macro" not in source and "filter" not in source and "set" not in source
+    if plain and "\n" not in own.replace("\n<w:p ", "").replace("\n<w:p>", ""):
+        assert lean_rendering_is_finished(lean)  # nothing else made a line end: no second rendering

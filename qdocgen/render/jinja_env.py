@@ -321,6 +321,19 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             return code
         return self._checked_compile(source, name, filename, raw, defer_init)
 
+    def from_changed_tree(self, source: str, kind: str, change) -> Template:
+        """The template of `source` with `change(tree)` made to its syntax tree before it is
+        compiled (checked and limited as any), kept in the compile cache under `kind` (which names
+        the change). Not counted as a source the templates use: `source` itself is."""
+        key = self._cache_key()
+        code = compile_cache.code(kind, key, source)
+        if code is None:
+            tree = self.parse(source)
+            change(tree)
+            code = self._checked_compile(tree, None, None, False, False)
+            compile_cache.keep_code(kind, key, source, code)
+        return self.template_class.from_code(self, code, self.make_globals(None), None)
+
     def _checked_compile(self, source, name, filename, raw, defer_init):
         if isinstance(source, str):
             source = self.parse(source, name, filename)

@@ -28,7 +28,7 @@ from qdocgen.code_stamp import library_stamp
 from qdocgen.render import compile_cache
 from qdocgen.render.docx import verbatim
 from qdocgen.render.docx.charts import BoundCharts, ChartBinding, filled_members
-from qdocgen.render.docx.fast import FastPackage, finish_part
+from qdocgen.render.docx.fast import FastPackage, finish_part, lean_rendering_is_finished, without_paragraph_breaks
 from qdocgen.render.jinja_env import make_env
 from qdocgen.render.package import Signature
 
@@ -187,6 +187,11 @@ class CachedDocx:
         self.warnings = list(state["warnings"])
         self.env = make_env(autoescape=True)
         self._parts = {key: self.env.from_string(source) for key, source in state["sources"].items()}
+        self._lean = {  # (fast.without_paragraph_breaks)
+            key: self.env.from_changed_tree(source, "docx-lean", without_paragraph_breaks)
+            for key, source in state["sources"].items()
+            if "\n<w:p" in source
+        }
         self._reorder = set(state["reorder"])
         self._loops = set(state["loops"])
         bindings = [ChartBinding(p, n, t, i, tuple(tuple(c) for c in cols)) for p, n, t, i, cols in state["bindings"]]
@@ -216,7 +221,9 @@ class CachedDocx:
 
     def render_part(self, key: str, context: dict, *, listing: bool = True) -> str:
         try:
-            dst = self._parts[key].render(context)
+            dst = self._lean[key].render(context) if key in self._lean else None
+            if dst is None or not lean_rendering_is_finished(dst):  # (a value's line end before a paragraph)
+                dst = self._parts[key].render(context)
         except Exception:  # noqa: BLE001
             raise _Unprepared from None
         return finish_part(

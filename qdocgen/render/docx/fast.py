@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from jinja2 import TemplateError as JinjaError
+from jinja2 import nodes
 from lxml import etree
 
 from qdocgen.render.docx import tags as word_tags
@@ -279,6 +280,45 @@ def finish_part(dst: str, reorder: bool, loops: bool, *, listing: bool = True) -
     if loops:
         dst = word_tags.drop_empty_tables(dst)
     return listed(dst) if listing else dst
+
+
+_PARAGRAPH_BREAKS = ("\n<w:p ", "\n<w:p>")
+_PRINTED = (nodes.Output, nodes.If, nodes.For, nodes.With)  # what prints a part's text as it stands
+
+
+def without_paragraph_breaks(tree: nodes.Template) -> None:
+    """A Word part's syntax tree with the line end docxtpl put before each paragraph (which
+    finish_part takes out again) taken out of the template's text, where that text is printed as it
+    stands (in the part's body, its `if`, `for` and `with` blocks; not in a macro, a `{% set %}` or
+    `{% filter %}` block, which use it as a value). Rendered, such a template gives a text with
+    fewer line ends: if it has no line end before a paragraph (`lean_rendering_is_finished`), it is
+    what finish_part makes of the template's own rendering without that step (each line end taken
+    out was before a paragraph in both; any other line end reads the same text after it)."""
+
+    def printed(body) -> None:
+        for node in body:
+            if isinstance(node, nodes.Output):
+                for child in node.nodes:
+                    if isinstance(child, nodes.TemplateData):
+                        child.data = child.data.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+            elif isinstance(node, nodes.If):
+                printed(node.body)
+                for branch in node.elif_:
+                    printed([branch])
+                printed(node.else_)
+            elif isinstance(node, nodes.For):
+                printed(node.body)
+                printed(node.else_)
+            elif isinstance(node, nodes.With):
+                printed(node.body)
+
+    printed(tree.body)
+
+
+def lean_rendering_is_finished(dst: str) -> bool:
+    """Whether a rendering of a without_paragraph_breaks template has no line end before a
+    paragraph (then finish_part gives of it what it gives of the template's own rendering)."""
+    return "\n" not in dst or not any(mark in dst for mark in _PARAGRAPH_BREAKS)
 
 
 def listed(dst: str) -> str:
