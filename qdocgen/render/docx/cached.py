@@ -187,10 +187,10 @@ class CachedDocx:
         self.warnings = list(state["warnings"])
         self.env = make_env(autoescape=True)
         self._parts = {key: self.env.from_string(source) for key, source in state["sources"].items()}
-        self._lean = {  # (fast.without_paragraph_breaks)
+        self._lean = {  # the body's twin (fast.without_paragraph_breaks); a header's text is short
             key: self.env.from_changed_tree(source, "docx-lean", without_paragraph_breaks)
             for key, source in state["sources"].items()
-            if "\n<w:p" in source
+            if key == "document" and "\n<w:p" in source
         }
         self._reorder = set(state["reorder"])
         self._loops = set(state["loops"])
