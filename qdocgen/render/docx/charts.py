@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from jinja2 import TemplateError as JinjaError
-from jinja2 import Undefined, meta
+from jinja2 import Undefined
 from jinja2.utils import missing
 from lxml import etree
 
@@ -247,9 +247,7 @@ class BoundCharts:
         """The variables the columns of `b` use (None: not known)."""
         if b not in self._names:
             try:
-                self._names[b] = frozenset().union(
-                    *(meta.find_undeclared_variables(self.env.parse("{{ " + expr + " }}")) for _, expr in b.columns)
-                )
+                self._names[b] = frozenset().union(*(self.env.names_in("{{ " + expr + " }}") for _, expr in b.columns))
             except JinjaError:
                 self._names[b] = None
         return self._names[b]
