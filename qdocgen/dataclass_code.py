@@ -10,7 +10,8 @@ The text depends only on the class's fields and options, so the code compiled fr
 kept: `install()` gives the dataclasses module an `exec` that compiles a text only when it has
 not seen it, and otherwise runs the code compiled from it before — in this process or in an
 earlier run (read once, at install, from the compile cache folder; written back at exit when
-something was added). The code is what `exec(text)` would have compiled: the same text, the same
+something was added; build workers write theirs before they end). The code is what `exec(text)`
+would have compiled: the same text, the same
 file name, the same `__future__` flags as the dataclasses module's own frame, the same
 optimisation level and Python bytecode (both in the file's name). An entry that is damaged or
 not code is not used (render/compile_cache.py checks each file's SHA-256; the folder is the
@@ -53,7 +54,7 @@ def install() -> None:
     _installed = True
     _codes.update(_load())
     dataclasses.exec = _exec
-    atexit.register(_save)
+    atexit.register(save)
 
 
 def _exec(source, globals=None, locals=None, /):  # noqa: A002 - exec's own parameter names
@@ -99,7 +100,12 @@ def _load() -> dict:
     }
 
 
-def _save() -> None:
+def save() -> None:
+    """Write what this process compiled to the file, with what the file holds now (another process
+    may have added to it since it was read); nothing when nothing was compiled. Called at exit, and
+    by a forked build worker before it ends (it skips exit handlers): the classes only the workers
+    define are kept too."""
+    global _added
     if not _added:
         return
     from qdocgen.render import compile_cache
@@ -107,5 +113,8 @@ def _save() -> None:
     path = _file()
     if path is None or not compile_cache.safe_once(path.parent.parent):
         return
-    keep = _codes if len(_codes) <= MAX_KEPT else {key: _codes[key] for key in _used}
+    keep = {**_load(), **_codes}
+    if len(keep) > MAX_KEPT:
+        keep = {key: _codes[key] for key in _used}
     compile_cache.write_entry(path, marshal.dumps(keep), prune=False)
+    _added = False

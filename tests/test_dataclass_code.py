@@ -172,3 +172,20 @@ def test_a_file_holding_something_else_is_not_used(tmp_path, monkeypatch, value)
     path = dataclass_code._file()
     compile_cache.write_entry(path, marshal.dumps(value), prune=False)
     assert dataclass_code._load() == {}
+
+
+def test_a_build_keeps_the_classes_only_its_workers_define(tmp_path):
+    """The workers end without exit handlers: each keeps what it compiled after its first document."""
+    import marshal
+
+    from qdocgen.render import compile_cache
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "QDOCGEN_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT), "QDOCGEN_WORKERS": "2"}
+    command = [sys.executable, "-m", "qdocgen", "--data", str(ROOT / "plan_data"), "build", "-q", "-o"]
+    subprocess.run([*command, str(tmp_path / "out")], env=env, capture_output=True, check=True, cwd=tmp_path)
+    [path] = _files(cache)
+    texts = [text for _, text in marshal.loads(compile_cache.read_entry(path))]
+    # OutRow (render/xlsx/layout.py) is defined in the Excel worker only, Workspace in the parent
+    assert any("template_row" in text for text in texts)
+    assert any("data_dir" in text for text in texts)
