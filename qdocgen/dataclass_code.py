@@ -8,15 +8,14 @@ start (a build's serial part: the workers are forked after it).
 
 The text depends only on the class's fields and options, so the code compiled from each text is
 kept: `install()` gives the dataclasses module an `exec` that compiles a text only when it has
-not seen it, and otherwise runs the code compiled from it before — in this process or in an
+not seen it, and otherwise runs the code compiled from it before, in this process or in an
 earlier run (read once, at install, from the compile cache folder; written back at exit when
-something was added; build workers write theirs before they end). The code is what `exec(text)`
-would have compiled: the same text, the same
-file name, the same `__future__` flags as the dataclasses module's own frame, the same
-optimisation level and Python bytecode (both in the file's name). An entry that is damaged or
-not code is not used (render/compile_cache.py checks each file's SHA-256; the folder is the
-user's own). This holds for every dataclass defined in the process after qdocgen is imported,
-qdocgen's or not: nothing changes for them but the time.
+something was added, and by build workers after their first document). The code is what
+`exec(text)` would have compiled: the same text, file name and `__future__` flags (those of the
+frame calling exec), the same optimisation level and Python bytecode (both in the file's name).
+A file that is damaged or holds anything but code is not used (compile_cache checks each file's
+SHA-256; the folder is the user's own). This holds for every dataclass defined in the process
+after qdocgen is imported, qdocgen's or not: nothing changes for them but the time.
 """
 
 from __future__ import annotations
