@@ -336,7 +336,7 @@ def _shown(value: object) -> str:
 def _number(value: object, where: str, series: str, n: int) -> float | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise TemplateError(f"{where}：系列“{series}”第{n}项应为数字，实为 {_shown(value)}")
     # 15 significant digits, as Excel keeps them: the cache and the workbook then agree exactly
     return float(f"{value:.15g}") if isinstance(value, float) else value

@@ -24,7 +24,6 @@ from lxml import etree
 
 from qdocgen.render.docx import tags as word_tags
 from qdocgen.render.docx.grid import widen_grids
-from qdocgen.render.docx.places import word_property
 from qdocgen.render.package import (
     CORE,
     Member,
@@ -252,6 +251,8 @@ class FastPackage:
             try:
                 value = template.render(context)
             except _RENDER_ERRORS as exc:
+                from qdocgen.render.docx.places import word_property  # (a mistake's place: imported for one)
+
                 raise self.prepared.error(exc, place=word_property(name, text)) from None
             if len(value) > 255:
                 return None
