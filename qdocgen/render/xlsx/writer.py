@@ -31,7 +31,7 @@ from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.worksheet.dimensions import RowDimension
+from openpyxl.worksheet.dimensions import RowDimension, SheetDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.constants import (
@@ -48,6 +48,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import Element, SubElement, tostring
 
 from qdocgen.render.package import CORE, Member, build_epoch, normalise_package, stamp_core_dates, write_members
+from qdocgen.render.xlsx.plain import plain_cells
 
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
@@ -235,8 +236,21 @@ def _stylesheet(wb) -> bytes:
 class _WorksheetWriter(WorksheetWriter):
     data: str | None = None
 
+    def write_dimensions(self):
+        cells = plain_cells(self.ws)
+        if cells is None:
+            super().write_dimensions()
+            return
+        ref = "A1:A1"  # (as ws.calculate_dimension() gives it for the plain cells)
+        if cells:
+            rows = {row for row, _ in cells}
+            cols = {col for _, col in cells}
+            ref = f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}"
+        self.xf.send(SheetDimension(ref).to_tree())
+
     def write_rows(self):
-        self.data = sheet_data(self.ws)
+        cells = plain_cells(self.ws)
+        self.data = sheet_data(self.ws) if cells is None else plain_sheet_data(self.ws, cells)
         if self.data is None:
             super().write_rows()
             return
@@ -339,23 +353,8 @@ def sheet_data(ws) -> str | None:
     put = out.append
     formats: dict[tuple, str] = {}  # a row format's attributes (the same on most rows of a table)
     for row, cells in sorted(rows.items()):
-        attrs = f' r="{row}"'
         dim = dims.get(row)
-        if dim is not None:
-            if type(dim) is RowDimension:
-                # what iterating the RowDimension gives, its style number asked first (the one
-                # attribute asking has an effect: its style is added to the workbook's list)
-                number = dim.style_id
-                d = dim.__dict__
-                key = (number, dim.has_style, *(d.get(name) for name in _ROW_FIELDS))
-                text = formats.get(key)
-                if text is None:
-                    text = formats[key] = "".join(f' {name}="{_attr(value)}"' for name, value in dim)
-                attrs += text
-            else:
-                for key, value in dim:
-                    attrs += f' {key}="{_attr(value)}"'
-        put(f"<row{attrs}>")
+        put(f'<row r="{row}"{_row_attributes(dim, formats)}>' if dim is not None else f'<row r="{row}">')
         for cell in cells:
             if cell._comment is not None:
                 comments.append(cell)
@@ -422,6 +421,79 @@ def sheet_data(ws) -> str | None:
         ws._comments.append(CommentRecord.from_cell(cell))
     ws._hyperlinks.extend(links)
     return "".join(out)
+
+
+def plain_sheet_data(ws, cells: dict) -> str:
+    """sheet_data() for a worksheet whose cells are plain cells (plain.py): the same text, the
+    styles added to the workbook's list in the same order. Every value is one plain_cell() gives
+    (text it was proven on, or a number) or a fixed one static_is_plain() allows."""
+    if ws._cells:
+        raise ValueError(f"worksheet {ws.title} has cells besides its plain ones")
+    styles = ws.parent._cell_styles
+    dims = ws.row_dimensions
+    rows: dict[int, list] = {}
+    for (row, col), cell in sorted(cells.items()):
+        if row in rows:
+            rows[row].append((col, cell))
+        else:
+            rows[row] = [(col, cell)]
+    for row in dims.keys() - rows.keys():
+        rows[row] = []
+    letters = _Letters()
+    numbers: dict[bytes, int | None] = {}  # as in sheet_data
+    by_object: dict[int, int | None] = {}  # a style's id → its number (a template cell's style is shared)
+    tails: dict[tuple, str] = {}
+    formats: dict[tuple, str] = {}
+    out = ["<sheetData>"]
+    put = out.append
+    for row, row_cells in sorted(rows.items()):
+        dim = dims.get(row)
+        put(f'<row r="{row}"{_row_attributes(dim, formats)}>' if dim is not None else f'<row r="{row}">')
+        for col, (style, value, kind) in row_cells:
+            if style is None:
+                number = None
+            else:
+                number = by_object.get(id(style), _UNSEEN)
+                if number is _UNSEEN:
+                    key = style.tobytes()
+                    number = numbers.get(key, _UNSEEN)
+                    if number is _UNSEEN:
+                        number = numbers[key] = styles.add(style) if any(style) else None
+                    by_object[id(style)] = number
+            if value is None and number is None:
+                continue
+            tail = tails.get((number, kind))
+            if tail is None:
+                tail = tails[number, kind] = (f' s="{number}"' if number is not None else "") + _TYPES[kind]
+            head = f'<c r="{letters[col]}{row}"{tail}'
+            if value is None or value == "":
+                put(head + "></c>")
+            elif kind == "s":
+                text = _text(value) if _SPECIAL.search(value) else value
+                if value != value.strip():
+                    put(f'{head}><is><t xml:space="preserve">{text}</t></is></c>')
+                else:
+                    put(f"{head}><is><t>{text}</t></is></c>")
+            else:
+                put(f"{head}><v>{'%.16g' % value}</v></c>")  # noqa: UP031 - openpyxl's safe_string, exactly
+        put("</row>")
+    put("</sheetData>")
+    return "".join(out)
+
+
+def _row_attributes(dim, formats: dict) -> str:
+    """The attributes after a row's number: what iterating its RowDimension gives, the style
+    number asked first (the one attribute asking has an effect: its style is added to the
+    workbook's list); `formats` keeps them by what decides them (the same on most rows)."""
+    if type(dim) is not RowDimension:
+        return "".join(f' {key}="{_attr(value)}"' for key, value in dim)
+    number = dim.style_id
+    d = dim.__dict__
+    key = (number, dim.has_style, *(d.get(name) for name in _ROW_FIELDS))
+    text = formats.get(key)
+    if text is None:
+        text = formats[key] = "".join(f' {name}="{_attr(value)}"' for name, value in dim)
+    return text
 
 
 class _Letters(dict):
