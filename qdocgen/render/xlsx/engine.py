@@ -37,7 +37,7 @@ from qdocgen.render.xlsx.columns import ColumnLoopError, expand, has_column_loop
 from qdocgen.render.xlsx.copies import WorkbookCopier, keep, kept
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
-from qdocgen.render.xlsx.plain import NotPlain, keep_plain_cells, plain_cell, sheet_is_plain
+from qdocgen.render.xlsx.plain import PROVEN, NotPlain, PlainSheet, keep_plain_sheet, plain_cell, sheet_is_plain
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
 from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
@@ -282,13 +282,13 @@ class _SheetWriter:
 
     def run_plain(self) -> None:
         """`run` with the cells kept as plain cells (plain.py) rather than openpyxl's."""
-        cells: dict[tuple[int, int], list] = {}
+        sheet = PlainSheet()
         for out_row, out in enumerate(self.rows.rows, start=1):
-            self.write_plain_row(cells, out_row, out)
+            self.write_plain_row(sheet, out_row, out)
         self.copy_template_merges()
-        self.apply_plain_merges(cells)
-        fit_row_heights(self.ws, len(self.rows.rows), cells)
-        keep_plain_cells(self.ws, cells)
+        self.apply_plain_merges(sheet.cells)
+        fit_row_heights(self.ws, len(self.rows.rows), sheet)
+        keep_plain_sheet(self.ws, sheet)
 
     def error(self, place: str, exc) -> TemplateError:
         return self.p.error(self.sheet.title, place, exc)
@@ -359,17 +359,24 @@ class _SheetWriter:
             return None
         return None if self.in_group(tpl, down.group, across, out_row) else values[e]
 
-    def write_plain_row(self, cells: dict, out_row: int, out: OutRow) -> None:
-        """write_row() into plain cells (the template's cells have neither hyperlink nor comment,
-        formula nor rich text: sheet_is_plain)."""
-        if out.template_row in self.tpl_dims:
-            self.ws.row_dimensions[out_row] = self.row_format(out.template_row, out_row)
+    def write_plain_row(self, sheet: PlainSheet, out_row: int, out: OutRow) -> None:
+        """write_row() into plain cells and rows (the template's cells have neither hyperlink nor
+        comment, formula nor rich text: sheet_is_plain)."""
+        template_row = out.template_row
+        if template_row in self.tpl_dims:
+            made = self.formats.get(template_row)
+            if made is None:
+                made = self.formats[template_row] = RowDimension(self.ws)
+                copy_row_format(self.tpl_dims[template_row], made)
+            sheet.formats[out_row] = made
+        cells = sheet.cells[out_row] = {}
         values = at = None
-        batch = self.sheet.batches.get(out.template_row)
+        batch = self.sheet.batches.get(template_row)
         if batch is not None:
             values = batch[0](out.scope)  # None: evaluated cell by cell, as the errors are told
             at = batch[1]
-        for col, _, tpl, style, _, at_batch, group_at in self.row_cells(out.template_row):
+        proven = PROVEN
+        for col, _, tpl, style, _, at_batch, group_at in self.row_cells(template_row):
             if at_batch is not None and values is not None:
                 value = values[at_batch]
             elif tpl is None:
@@ -382,7 +389,12 @@ class _SheetWriter:
                     value = self.group_value(tpl, values, group_at, out_row)
                 if value is _OTHER:
                     value = self.value(tpl, out, out_row, None if values is None else (values, at.get(col)))
-            cells[(out_row, col)] = plain_cell(style, value)
+            if value is None:
+                cells[col] = [style, None, "n"]
+            elif value.__class__ is str and value in proven:
+                cells[col] = [style, value, "s"]
+            else:
+                cells[col] = plain_cell(style, value)
 
     def row_format(self, template_row: int, out_row: int):
         """The RowDimension of an output row, as `copy_row_format(template's, ws.row_dimensions[out_row])`
@@ -568,10 +580,15 @@ class _SheetWriter:
                 raise self.error(f"{get_column_letter(c1)}{r1}", f"合并区域 {name}（输出中）与另一合并区域重叠")
             taken |= area
             ranges.add(_plain_merged_range(ws, cells, r1, c1, r2, c2, borders))
-            for r, c in sorted(area - {(r1, c1)}):
-                cell = cells.get((r, c))
+            for r, c in area:
+                if r == r1 and c == c1:
+                    continue
+                row = cells.get(r)
+                if row is None:
+                    row = cells[r] = {}
+                cell = row.get(c)
                 if cell is None:
-                    cells[(r, c)] = [None, None, "n"]  # as ws.cell(r, c) makes it
+                    row[c] = [None, None, "n"]  # as ws.cell(r, c) makes it
                 elif cell[1] is not None:
                     cell[1], cell[2] = None, "n"  # as `cell.value = None` leaves it
 
@@ -637,11 +654,14 @@ def _plain_merged_range(ws, cells: dict, r1: int, c1: int, r2: int, c2: int, bor
     rng = MergedCellRange.__new__(MergedCellRange)
     rng.ws = ws
     rng.__dict__.update(min_col=c1, min_row=r1, max_col=c2, max_row=r2, title=None)
-    start = cells.get((r1, c1))
+    row = cells.get(r1)
+    if row is None:
+        row = cells[r1] = {}
+    start = row.get(c1)
     if start is None:
-        start = cells[(r1, c1)] = [None, None, "n"]
+        start = row[c1] = [None, None, "n"]
     rng.start_cell = None  # (read only by format(), which openpyxl's merge_cells calls, not its writer)
-    end = cells.get((r2, c2))
+    end = cells.get(r2, {}).get(c2)
     if end is not None:
         if end[0] is None:
             end[0] = StyleArray()

@@ -27,9 +27,10 @@ def text_lines(text: str, width_px: float, size_pt: float) -> int:
     return lines
 
 
-def fit_row_heights(ws, row_count: int, plain: dict | None = None) -> None:
+def fit_row_heights(ws, row_count: int, plain=None) -> None:
     """Grow rows 1..row_count so wrapped text fits; never lower a height the template set.
-    `plain`: the sheet's cells when they are plain cells (plain.py), else the worksheet's."""
+    `plain`: the sheet's PlainSheet when its cells and rows are kept so (plain.py): its
+    heights are set there."""
     merged = {}
     covered = set()
     for rng in ws.merged_cells.ranges:
@@ -45,7 +46,7 @@ def fit_row_heights(ws, row_count: int, plain: dict | None = None) -> None:
     if plain is None:
         items = ((key, cell._value, cell._style) for key, cell in ws._cells.items())  # (cell.value)
     else:
-        items = ((key, cell[1], cell[0]) for key, cell in plain.items())
+        items = (((row, col), cell[1], cell[0]) for row, cells in plain.cells.items() for col, cell in cells.items())
     alignments, fonts = ws.parent._alignments, ws.parent._fonts
     for key, value, style in items:  # existing_cells(ws) (the order: see `tall`)
         if isinstance(value, str):
@@ -75,7 +76,7 @@ def fit_row_heights(ws, row_count: int, plain: dict | None = None) -> None:
         else:
             need[row] = max(need.get(row, 0.0), height)
     tall.sort(key=lambda t: t[0])  # in the cells' order: heights grow by the sums of what is added
-    dims = ws.row_dimensions
+    dims = ws.row_dimensions if plain is None else plain.formats
     heights = {}
     for row in range(1, row_count + 1):
         dim = dims.get(row)  # _height(ws, row)
@@ -86,11 +87,14 @@ def fit_row_heights(ws, row_count: int, plain: dict | None = None) -> None:
             extra = (height - have) / len(rows)
             for r in rows:
                 heights[r] = heights.get(r, DEFAULT_ROW_HEIGHT) + extra
-    rows = RowDimensions(ws)  # ws.row_dimensions, adding rows faster
+    rows = RowDimensions(ws) if plain is None else plain.heights  # ws.row_dimensions, adding rows faster
     for row, height in heights.items():
         dim = dims.get(row)  # _height(ws, row)
         if height > ((dim.height if dim is not None else None) or DEFAULT_ROW_HEIGHT) + 0.01:
-            rows[row].height = round(height, 1)
+            if plain is None:
+                rows[row].height = round(height, 1)
+            else:
+                rows[row] = round(height, 1)
 
 
 class _ColumnWidths:

@@ -24,9 +24,10 @@ from decimal import Decimal
 
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
 
 ENABLED = True  # tests (and benchmarks) compare the two paths by turning this off
-ATTRIBUTE = "_qdocgen_plain_cells"  # a worksheet's plain cells, for the writer: (row, column) → [style, value, type]
+ATTRIBUTE = "_qdocgen_plain_sheet"  # a worksheet's PlainSheet, for the writer
 
 _MAX_TEXT = 32767  # characters openpyxl keeps of a cell's text (cells.put_value)
 _UNPROVEN = re.compile("[\ud800-\udfff\ufffe\uffff]")  # writer._UNPROVEN, less what ILLEGAL_CHARACTERS_RE removes
@@ -36,13 +37,35 @@ class NotPlain(Exception):
     """A value the plain cells do not write as the general path would: write the sheet that way."""
 
 
-def plain_cells(ws) -> dict | None:
-    """The plain cells of a worksheet the engine filled so, else None."""
+class PlainSheet:
+    """A filled sheet's plain cells and rows: what the worksheet's `_cells` and `row_dimensions`
+    would hold (both are left empty)."""
+
+    __slots__ = ("cells", "formats", "heights")
+
+    def __init__(self):
+        self.cells: dict[int, dict[int, list]] = {}  # row → column → [style, value, data type]
+        # row → its RowDimension as the template row it came from has it (one object for all
+        # the rows of a template row), and row → the height fit_row_heights gave it
+        self.formats: dict[int, object] = {}
+        self.heights: dict[int, float] = {}
+
+    def dimension(self) -> str:
+        """What ws.calculate_dimension() gives for the cells."""
+        rows = [row for row, cells in self.cells.items() if cells]
+        if not rows:
+            return "A1:A1"
+        cols = {col for cells in self.cells.values() for col in cells}
+        return f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}"
+
+
+def plain_sheet(ws) -> PlainSheet | None:
+    """The plain cells and rows of a worksheet the engine filled so, else None."""
     return ws.__dict__.get(ATTRIBUTE)
 
 
-def keep_plain_cells(ws, cells: dict) -> None:
-    ws.__dict__[ATTRIBUTE] = cells
+def keep_plain_sheet(ws, sheet: PlainSheet) -> None:
+    ws.__dict__[ATTRIBUTE] = sheet
 
 
 def sheet_is_plain(template_cells, compiled, charted: bool) -> bool:
@@ -75,6 +98,9 @@ def static_is_plain(value) -> bool:
     if (len(value) > 1 and value[0] == "=") or value in ERROR_CODES or len(value) > _MAX_TEXT:
         return False
     return ILLEGAL_CHARACTERS_RE.search(value) is None and _UNPROVEN.search(value) is None
+
+
+PROVEN: set[str] = set()  # texts plain_cell() wrote as they are (plan texts recur in every document)
 
 
 def plain_cell(style, value) -> list:
@@ -110,4 +136,6 @@ def plain_cell(style, value) -> list:
         return [quoted, text, "s"]
     if text in ERROR_CODES:
         raise NotPlain
+    if text is value and len(PROVEN) < 100_000:
+        PROVEN.add(text)
     return [style, text, "s"]

@@ -27,6 +27,7 @@ import zipfile
 
 import openpyxl
 from openpyxl.comments.comment_sheet import CommentRecord
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook._writer import WorkbookWriter
@@ -48,7 +49,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import Element, SubElement, tostring
 
 from qdocgen.render.package import CORE, Member, build_epoch, normalise_package, stamp_core_dates, write_members
-from qdocgen.render.xlsx.plain import plain_cells
+from qdocgen.render.xlsx.plain import PlainSheet, plain_sheet
 
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
@@ -237,20 +238,15 @@ class _WorksheetWriter(WorksheetWriter):
     data: str | None = None
 
     def write_dimensions(self):
-        cells = plain_cells(self.ws)
-        if cells is None:
+        plain = plain_sheet(self.ws)
+        if plain is None:
             super().write_dimensions()
-            return
-        ref = "A1:A1"  # (as ws.calculate_dimension() gives it for the plain cells)
-        if cells:
-            rows = {row for row, _ in cells}
-            cols = {col for _, col in cells}
-            ref = f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}"
-        self.xf.send(SheetDimension(ref).to_tree())
+        else:
+            self.xf.send(SheetDimension(plain.dimension()).to_tree())
 
     def write_rows(self):
-        cells = plain_cells(self.ws)
-        self.data = sheet_data(self.ws) if cells is None else plain_sheet_data(self.ws, cells)
+        plain = plain_sheet(self.ws)
+        self.data = sheet_data(self.ws) if plain is None else plain_sheet_data(self.ws, plain)
         if self.data is None:
             super().write_rows()
             return
@@ -423,33 +419,52 @@ def sheet_data(ws) -> str | None:
     return "".join(out)
 
 
-def plain_sheet_data(ws, cells: dict) -> str:
-    """sheet_data() for a worksheet whose cells are plain cells (plain.py): the same text, the
-    styles added to the workbook's list in the same order. Every value is one plain_cell() gives
-    (text it was proven on, or a number) or a fixed one static_is_plain() allows."""
-    if ws._cells:
-        raise ValueError(f"worksheet {ws.title} has cells besides its plain ones")
+def plain_sheet_data(ws, plain: PlainSheet) -> str:
+    """sheet_data() for a worksheet whose cells and rows are kept as a PlainSheet (plain.py): the
+    same text, the styles added to the workbook's list in the same order. Every value is one
+    plain_cell() gives (text it was proven on, or a number) or a fixed one static_is_plain() allows."""
+    if ws._cells or ws.row_dimensions:
+        raise ValueError(f"worksheet {ws.title} has cells or rows besides its plain ones")
     styles = ws.parent._cell_styles
-    dims = ws.row_dimensions
-    rows: dict[int, list] = {}
-    for (row, col), cell in sorted(cells.items()):
-        if row in rows:
-            rows[row].append((col, cell))
-        else:
-            rows[row] = [(col, cell)]
-    for row in dims.keys() - rows.keys():
-        rows[row] = []
+    cells, formats, heights = plain.cells, plain.formats, plain.heights
     letters = _Letters()
     numbers: dict[bytes, int | None] = {}  # as in sheet_data
     by_object: dict[int, int | None] = {}  # a style's id → its number (a template cell's style is shared)
     tails: dict[tuple, str] = {}
-    formats: dict[tuple, str] = {}
+    attributes: dict[tuple, str] = {}  # (its RowDimension's id, height) → a row's attributes
+    formatted: dict[tuple, str] = {}  # see _row_attributes
+    texts = _TEXTS
+    if len(texts) > 50_000:
+        texts.clear()
     out = ["<sheetData>"]
     put = out.append
-    for row, row_cells in sorted(rows.items()):
-        dim = dims.get(row)
-        put(f'<row r="{row}"{_row_attributes(dim, formats)}>' if dim is not None else f'<row r="{row}">')
-        for col, (style, value, kind) in row_cells:
+    for row in sorted({row for row, found in cells.items() if found} | formats.keys() | heights.keys()):
+        made, height = formats.get(row), heights.get(row)
+        if made is None and height is None:
+            put(f'<row r="{row}">')
+        else:
+            key = (id(made), height)
+            text = attributes.get(key)
+            if text is None:
+                # the RowDimension the general path gives the row: a copy of the template row's
+                # (or a new one), its height set when it grew; the attributes as it writes them
+                if made is None:
+                    dim = RowDimension(ws)
+                else:  # (as the engine's row_format copies it)
+                    dim = RowDimension.__new__(RowDimension)
+                    dim.__dict__.update(made.__dict__)
+                    dim.parent = made.parent
+                    dim._style = None if made._style is None else StyleArray(made._style)
+                if height is not None:
+                    dim.height = height
+                text = attributes[key] = _row_attributes(dim, formatted)
+            put(f'<row r="{row}"{text}>')
+        row_cells = cells.get(row)
+        if not row_cells:
+            put("</row>")
+            continue
+        for col in sorted(row_cells):
+            style, value, kind = row_cells[col]
             if style is None:
                 number = None
             else:
@@ -465,20 +480,25 @@ def plain_sheet_data(ws, cells: dict) -> str:
             tail = tails.get((number, kind))
             if tail is None:
                 tail = tails[number, kind] = (f' s="{number}"' if number is not None else "") + _TYPES[kind]
-            head = f'<c r="{letters[col]}{row}"{tail}'
             if value is None or value == "":
-                put(head + "></c>")
+                put(f'<c r="{letters[col]}{row}"{tail}></c>')
             elif kind == "s":
-                text = _text(value) if _SPECIAL.search(value) else value
-                if value != value.strip():
-                    put(f'{head}><is><t xml:space="preserve">{text}</t></is></c>')
-                else:
-                    put(f"{head}><is><t>{text}</t></is></c>")
+                body = texts.get(value)
+                if body is None:
+                    text = _text(value) if _SPECIAL.search(value) else value
+                    if value != value.strip():
+                        body = texts[value] = f'><is><t xml:space="preserve">{text}</t></is></c>'
+                    else:
+                        body = texts[value] = f"><is><t>{text}</t></is></c>"
+                put(f'<c r="{letters[col]}{row}"{tail}{body}')
             else:
-                put(f"{head}><v>{'%.16g' % value}</v></c>")  # noqa: UP031 - openpyxl's safe_string, exactly
+                put(f'<c r="{letters[col]}{row}"{tail}><v>{"%.16g" % value}</v></c>')  # noqa: UP031 - openpyxl's safe_string, exactly
         put("</row>")
     put("</sheetData>")
     return "".join(out)
+
+
+_TEXTS: dict[str, str] = {}  # a cell's text → what follows its attributes (the same texts recur)
 
 
 def _row_attributes(dim, formats: dict) -> str:
