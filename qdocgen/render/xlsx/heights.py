@@ -46,7 +46,12 @@ def fit_row_heights(ws, row_count: int, plain=None) -> None:
     if plain is None:
         items = ((key, cell._value, cell._style) for key, cell in ws._cells.items())  # (cell.value)
     else:
-        items = (((row, col), cell[1], cell[0]) for row, cells in plain.cells.items() for col, cell in cells.items())
+        items = (  # (its values are text, numbers or None: only text is measured)
+            ((row, col), cell[1], cell[0])
+            for row, cells in plain.cells.items()
+            for col, cell in cells.items()
+            if cell[1].__class__ is str
+        )
     alignments, fonts = ws.parent._alignments, ws.parent._fonts
     for key, value, style in items:  # existing_cells(ws) (the order: see `tall`)
         if isinstance(value, str):
