@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -41,6 +42,7 @@ from qdocgen.render import names
 from qdocgen.safe_names import all_inside
 from qdocgen.storage import temporaries
 from qdocgen.storage.atomic import move_aside, write_atomic
+from qdocgen.storage.background import BackgroundWrites
 from qdocgen.workspace import Workspace
 
 __all__ = ["RECORD", "Job", "Outcome", "Record", "run_build", "summarise"]
@@ -401,8 +403,31 @@ def run_build(
     count = _worker_count(len(jobs)) if workers is None else max(1, workers)
     saved, wait = time.monotonic(), SAVE_EVERY
     results = work.results(count)
+    writes = BackgroundWrites()  # each file waits for the disk beside this loop (storage/background.py)
+
+    def written(job: Job, reason: str, data: bytes, fingerprint: str, outcome_of_write: bool | UserError) -> None:
+        """A document's file written (or not): recorded, in the jobs' order."""
+        if isinstance(outcome_of_write, UserError):
+            outcome.failed.append((job.path, str(outcome_of_write)))
+            return
+        record.data.get("written", {}).pop(job.path, None)  # the build's entry says it now
+        record.data["outputs"][job.path] = {
+            "title": job.title,
+            "fingerprint": fingerprint,
+            "sha256": sha256(data),
+            "made": _now(),
+            "templates": [_input_name(ws, t) for t in job.templates],
+            "period": job.period.key if job.period else None,
+            "district": job.district,
+        }
+        if outcome_of_write:
+            outcome.made.append((job.path, reason))
+        else:  # remade in memory, came out byte for byte the same: the file is left alone
+            outcome.kept.append(job.path)
+
     try:
         for job, result in zip(progress(jobs), results, strict=True):
+            writes.settle()
             target = out_dir / job.path
             entry = record.output(job.path)
             try:
@@ -413,35 +438,23 @@ def run_build(
                     record.data.get("written", {}).get(job.path),
                 )  # fmt: skip
                 if reason is None:
-                    outcome.kept.append(job.path)
+                    writes.after(partial(outcome.kept.append, job.path))
                     continue
                 data = result.data if result.data is not None else job.made(job.prepare())
                 backup = _keep_foreign_file(target, _made_here(record, job.path), data)
                 if backup is not None:
                     reason += f"；原文件不是上次生成的（可能有人改动或填写过），已另存为 {backup.name}"
-                written = write_atomic(target, data)
             except UserError as exc:
-                outcome.failed.append((job.path, str(exc)))
+                writes.after(partial(outcome.failed.append, (job.path, str(exc))))
                 continue
-            record.data.get("written", {}).pop(job.path, None)  # the build's entry says it now
-            record.data["outputs"][job.path] = {
-                "title": job.title,
-                "fingerprint": result.fingerprint,
-                "sha256": sha256(data),
-                "made": _now(),
-                "templates": [_input_name(ws, t) for t in job.templates],
-                "period": job.period.key if job.period else None,
-                "district": job.district,
-            }
+            writes.submit(target, data, partial(written, job, reason, data, result.fingerprint))
             if time.monotonic() - saved > wait:
                 start = time.monotonic()
+                writes.settle(wait=True)  # the record only ever names files in place
                 save()
                 saved = time.monotonic()
                 wait = max(SAVE_EVERY, (saved - start) / SAVE_SHARE)
-            if written:
-                outcome.made.append((job.path, reason))
-            else:  # remade in memory, came out byte for byte the same: the file is left alone
-                outcome.kept.append(job.path)
+        writes.settle(wait=True)
         done = {path for path, _ in outcome.made} | set(outcome.kept)
         current = {job.path: record.output(job.path) for job in jobs if record.output(job.path)}
         outcome.renamed = retire_renamed(out_dir, record.data["outputs"], current, done)
@@ -456,6 +469,8 @@ def run_build(
             )
     finally:  # also when interrupted: what was written is recorded
         results.close()  # a pool's workers end with the loop, whatever ended it
+        writes.settle(wait=True)
+        writes.close()
         save()
     if pdf:
         _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs], pdf_progress)

@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePath
 
+from qdocgen import dataclass_code
 from qdocgen.errors import UserError
 
 POLL = 0.2  # seconds the parent waits for a worker's message before looking again
@@ -83,10 +84,16 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
                 i, lane = got
                 start = time.perf_counter()
                 result = one(i)
-                board.done(lane, time.perf_counter() - start, first=lane not in warm)
+                first = lane not in warm
+                board.done(lane, time.perf_counter() - start, first=first)
                 warm.add(lane)
                 out.send((i, result))
                 board.delivered(w)
+                if first:
+                    # this kind's modules are loaded: the dataclasses only workers define are kept now
+                    # (the exit handler that would keep them is skipped, and the parent may end a worker
+                    # as soon as it has every document)
+                    dataclass_code.save()
             out.send(_DONE)
         except KeyboardInterrupt:
             code = 1

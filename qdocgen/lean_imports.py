@@ -138,14 +138,21 @@ class _StylesLater(_Around):
                 )
                 exec(self.loader.get_code(module.__name__), done.__dict__)  # noqa: S102 - openpyxl's own module
                 real.update(vars(done))
+                module.qdocgen_ran = True
             return real
 
+        module.qdocgen_ran = False  # (whether the module's code has run: for the tests)
+
         module.styles = _BuiltinStyles(lambda: load()["styles"])
+        # The names the module's code can set: the import system asks a module for `__path__` on
+        # every `from … import styles`, and answering that must not run the module.
+        names = set(self.loader.get_code(module.__name__).co_names)
 
         def __getattr__(name: str):  # noqa: N807 - a module's own attribute look-up (PEP 562)
-            found = load()
-            if name in found:
-                return found[name]
+            if name in names:
+                found = load()
+                if name in found:
+                    return found[name]
             raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
 
         module.__getattr__ = __getattr__

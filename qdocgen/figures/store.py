@@ -221,6 +221,8 @@ def _unclosed_quote_line(text: str) -> int | None:
     Python's csv reader accepts such a field at the end of the file, silently swallowing
     every line after it into one cell; a figures file must never lose lines that way.
     """
+    if '"' not in text:  # (the usual file: no field quoted, nothing to look at character by character)
+        return None
     line, opened, i, n = 1, None, 0, len(text)
     field_start = True
     while i < n:

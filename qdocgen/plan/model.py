@@ -261,10 +261,14 @@ class Plan:
         return next((m for m in self.measures if m.id == mid), None)
 
     def measure(self, row: int, name: str) -> Measure | None:
-        for m in self.measures:
-            if m.row == row and m.name == name:
-                return m
-        return None
+        """The first measure of row `row` named `name`, or None."""
+        index = self.__dict__.get("_measure_index")
+        if index is None or index[0] is not self.measures:  # made again if the measures are replaced
+            found: dict[tuple[int, str], Measure] = {}
+            for m in self.measures:
+                found.setdefault((m.row, m.name), m)
+            index = self.__dict__["_measure_index"] = (self.measures, found)  # (not a field: no eq, repr)
+        return index[1].get((row, name))
 
     def targets(self, year: int, district: str | None = None) -> list[Target]:
         """Every quantitative target of `year`, in table order; for one district if given.

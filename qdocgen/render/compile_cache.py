@@ -82,8 +82,8 @@ def _versions() -> bytes | None:
     None when qdocgen's source cannot be read."""
     import jinja2
 
-    import qdocgen
-
+    qdocgen = sys.modules[__name__.partition(".")[0]]  # loaded before any of its modules (its
+    # __init__ uses this one, through dataclass_code: an import here would be a circle)
     digest = hashlib.sha256()
     try:
         package = Path(qdocgen.__file__).resolve().parent
@@ -197,13 +197,14 @@ def _safe(base: Path) -> bool:
 
 def _path(kind: str, key: bytes, source: str) -> Path | None:
     base = folder()
-    if base is None or not _safe_once(base):
+    if base is None or not safe_once(base):
         return None
     digest = hashlib.sha256(kind.encode() + b"\0" + key + b"\0" + source.encode("utf-8", "surrogatepass")).hexdigest()
     return Path(os.path.join(base, "templates", digest[:2], digest[2:]))  # base / "templates" / …, one Path made
 
 
-def _read(path: Path | None) -> bytes | None:
+def read_entry(path: Path | None) -> bytes | None:
+    """What `write_entry` wrote at `path`, or None (no entry, unreadable, or damaged)."""
     if path is None:
         return None
     try:
@@ -216,7 +217,9 @@ def _read(path: Path | None) -> bytes | None:
     return blob[head + 32 :]
 
 
-def _write(path: Path | None, payload: bytes) -> None:
+def write_entry(path: Path | None, payload: bytes, *, prune: bool = True) -> None:
+    """`payload` at `path` with its SHA-256, put in place whole; nothing when it cannot be. With
+    `prune`, the entries beside `path`'s folder are kept under MAX_ENTRIES."""
     if path is None:
         return
     try:
@@ -229,7 +232,8 @@ def _write(path: Path | None, payload: bytes) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _prune(path.parent.parent)
+        if prune:
+            _prune(path.parent.parent)
     except OSError:
         pass
 
@@ -238,7 +242,8 @@ _PRUNE_CHECKED: set[Path] = set()
 _SAFE: dict[Path, bool] = {}
 
 
-def _safe_once(base: Path) -> bool:
+def safe_once(base: Path) -> bool:
+    """`_safe(base)`, asked once per process and folder."""
     if base not in _SAFE:
         _SAFE[base] = _safe(base)
     return _SAFE[base]
@@ -261,7 +266,7 @@ def code(kind: str, key: bytes | None, source: str) -> CodeType | None:
     """The compiled code kept for `source`, or None."""
     if key is None:
         return None
-    value = unmarshalled(_read(_path(kind, key, source)))
+    value = unmarshalled(read_entry(_path(kind, key, source)))
     return value if isinstance(value, CodeType) else None
 
 
@@ -278,14 +283,14 @@ def unmarshalled(blob: bytes | None) -> object:
 
 def keep_code(kind: str, key: bytes | None, source: str, value: CodeType) -> None:
     if key is not None:
-        _write(_path(kind, key, source), marshal.dumps(value))
+        write_entry(_path(kind, key, source), marshal.dumps(value))
 
 
 def names(key: bytes | None, source: str) -> frozenset[str] | None:
     """The variables kept as used by `source`, or None."""
     if key is None:
         return None
-    blob = _read(_path("names", key, source))
+    blob = read_entry(_path("names", key, source))
     if blob is None:
         return None
     try:
@@ -299,20 +304,20 @@ def names(key: bytes | None, source: str) -> frozenset[str] | None:
 
 def keep_names(key: bytes | None, source: str, value: set[str]) -> None:
     if key is not None:
-        _write(_path("names", key, source), json.dumps(sorted(value), ensure_ascii=False).encode())
+        write_entry(_path("names", key, source), json.dumps(sorted(value), ensure_ascii=False).encode())
 
 
 def data(kind: str, source: str) -> bytes | None:
     """The bytes kept under `kind` for `source` (what else decides them is the caller's to put in
     `source`; qdocgen's, Jinja's and Python's versions are in the key), or None."""
     versions = _versions()
-    return None if versions is None else _read(_path(kind, versions, source))
+    return None if versions is None else read_entry(_path(kind, versions, source))
 
 
 def keep_data(kind: str, source: str, payload: bytes) -> None:
     versions = _versions()
     if versions is not None:
-        _write(_path(kind, versions, source), payload)
+        write_entry(_path(kind, versions, source), payload)
 
 
 def facts(kind: str, source: str) -> bytes | None:
@@ -322,10 +327,10 @@ def facts(kind: str, source: str) -> bytes | None:
     key has qdocgen's code as it is on disk (`code_stamp`: each module's name, size and time of
     change), which is found without reading the source or importing Jinja, as `data`'s key is."""
     stamp = code_stamp()
-    return None if stamp is None else _read(_path(kind, stamp.encode(), source))
+    return None if stamp is None else read_entry(_path(kind, stamp.encode(), source))
 
 
 def keep_facts(kind: str, source: str, payload: bytes) -> None:
     stamp = code_stamp()
     if stamp is not None:
-        _write(_path(kind, stamp.encode(), source), payload)
+        write_entry(_path(kind, stamp.encode(), source), payload)

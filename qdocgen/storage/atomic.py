@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from qdocgen.errors import UserError, os_error_text
@@ -17,9 +18,27 @@ def _mode_for(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
+        return 0o666 & ~_umask()
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask. Files are written by several threads at once (storage/background.py),
+    and reading the umask by setting it and setting it back, two threads at once could leave 0 in
+    place: so it is read from /proc where there is one (Linux), else set and restored under a lock."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
         mask = os.umask(0)
         os.umask(mask)
-        return 0o666 & ~mask
+        return mask
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
