@@ -57,9 +57,13 @@ def install() -> None:
 
 
 def _exec(source, globals=None, locals=None, /):  # noqa: A002 - exec's own parameter names
+    frame = sys._getframe(1)
+    if globals is None:  # exec's own default: the caller's scope (dataclasses always gives one)
+        globals = frame.f_globals  # noqa: A001
+        locals = frame.f_locals if locals is None else locals  # noqa: A001
     if type(source) is not str:
         return _real_exec(source, globals, locals)
-    key = (sys._getframe(1).f_code.co_flags & _FUTURE_FLAGS, source)  # what exec(str) inherits
+    key = (frame.f_code.co_flags & _FUTURE_FLAGS, source)  # the flags exec(str) inherits
     code = _codes.get(key)
     if code is None:
         global _added

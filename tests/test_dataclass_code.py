@@ -189,3 +189,13 @@ def test_a_build_keeps_the_classes_only_its_workers_define(tmp_path):
     # OutRow (render/xlsx/layout.py) is defined in the Excel worker only, Workspace in the parent
     assert any("template_row" in text for text in texts)
     assert any("data_dir" in text for text in texts)
+
+
+def test_without_a_namespace_the_text_runs_in_the_callers_scope_as_exec_does():
+    def caller():
+        seen = "local"  # noqa: F841 - read by the text
+        namespace_of_the_text = {}
+        dataclass_code._exec("found = seen\nnamespace_of_the_text['found'] = found")
+        return namespace_of_the_text
+
+    assert caller() == {"found": "local"}

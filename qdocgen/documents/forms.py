@@ -160,7 +160,7 @@ def build_form(
     from qdocgen.render import form_book
 
     shown = template.name
-    wb = form_book.open_sheet(template, SHEET)
+    wb = form_book.open_sheet(template, SHEET, META_SHEET)
     ws = wb[SHEET]
     header, cols = find_header(ws, shown)
     lines = form_lines(plan, period, district)

@@ -53,8 +53,10 @@ class Rule:
     warn_only: bool = False
 
 
-def open_sheet(template, sheet: str):
-    """The template workbook with only its sheet `sheet` left; TemplateError when it cannot be.
+def open_sheet(template, sheet: str, record: str | None = None):
+    """The template workbook with only its sheet `sheet` left (and, given `record`, a new empty
+    sheet so named after it, for record_meta: made once, as copying a worksheet costs less than
+    making one); TemplateError when it cannot be.
 
     A build makes a form per district and period from one template: the workbook read the
     first time is kept (render/xlsx/copies.py) and each later form starts from a copy of it,
@@ -65,11 +67,11 @@ def open_sheet(template, sheet: str):
         raise TemplateError(f"找不到填报表模板 {template}") from None
     except OSError:
         blob = None  # load_workbook says what is wrong
-    key = (hashlib.sha256(blob).digest(), sheet) if blob is not None else None
+    key = (hashlib.sha256(blob).digest(), sheet, record) if blob is not None else None
     copier = _COPIES.get(key)
     if copier is not None:
         return copier.copy()
-    variant = f"form sheet {sheet}"
+    variant = f"form sheet {sheet}" if record is None else f"form sheet {sheet} record {record}"
     found = copies.kept(blob, variant) if key is not None else None
     if found is not None:  # kept by an earlier process: the package is not read again
         copier, wb = found
@@ -86,16 +88,18 @@ def open_sheet(template, sheet: str):
     for name in list(wb.sheetnames):
         if name != sheet:
             del wb[name]
+    if record is not None and record != sheet:
+        wb.create_sheet(record)
     if key is not None and (copier := WorkbookCopier.of(wb, blob)) is not None:
         copies.keep(blob, variant, copier)
         _remember(key, copier)
     return wb
 
 
-_COPIES: dict[tuple[bytes, str], WorkbookCopier] = {}  # (template's digest, sheet) → its workbook
+_COPIES: dict[tuple, WorkbookCopier] = {}  # (template's digest, sheet, record) → its workbook
 
 
-def _remember(key: tuple[bytes, str], copier: WorkbookCopier) -> None:
+def _remember(key: tuple, copier: WorkbookCopier) -> None:
     if len(_COPIES) >= 8:
         _COPIES.pop(next(iter(_COPIES)))
     _COPIES[key] = copier
@@ -223,11 +227,24 @@ def add_rules(ws, rules: dict[Rule, list[str]]) -> None:
         if all(":" not in c for c in cells):
             # dv.add(c) for each, which checks each new cell against every range added before:
             # single cells, added once each, are the same ranges (written sorted)
-            dv.sqref = MultiCellRange([CellRange(c) for c in dict.fromkeys(cells)])
+            dv.sqref = MultiCellRange([_cell_range(c) for c in dict.fromkeys(cells)])
         else:
             for coordinate in cells:
                 dv.add(coordinate)
         ws.add_data_validation(dv)
+
+
+_RANGES: dict[str, CellRange] = {}  # a cell's coordinate → its CellRange (the same cells on every form)
+
+
+def _cell_range(coordinate: str) -> CellRange:
+    """`CellRange(coordinate)`, made once: a range in a validation's sqref is only read (written)."""
+    found = _RANGES.get(coordinate)
+    if found is None:
+        if len(_RANGES) >= 4096:
+            _RANGES.clear()
+        found = _RANGES[coordinate] = CellRange(coordinate)
+    return found
 
 
 _ASK_FILL = "FFC7CE"  # Excel's light red, as its own 条件格式 presets
@@ -254,7 +271,7 @@ def record_meta(wb, sheet: str, names: dict[str, str], values: dict[str, str]) -
 
     `names` maps each key to the defined name (and custom property name) that carries it.
     """
-    meta = wb.create_sheet(sheet)
+    meta = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)  # (open_sheet may have made it)
     meta.sheet_state = "veryHidden"
     meta.append(["项目", "值"])
     for key, value in values.items():

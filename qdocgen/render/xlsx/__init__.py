@@ -16,8 +16,11 @@ The package, by concern:
 - `references`: moving a formula's or range's references by the layouts of all sheets;
 - `ranges`, `charts`: the sheet settings, names, charts and pictures that name ranges;
 - `cells`, `heights`: writing values and styles, and row heights for wrapped text;
+- `plain`: a filled sheet's cells kept as plain lists rather than openpyxl's Cells, for a
+  template simple enough (anything else, and any value they do not prove, goes the general way);
 - `chart_parts`: the template's chart parts carried into the output as written;
-- `writer`: saving, openpyxl's writer with the worksheets' cells written faster, same bytes;
+- `writer`: saving, openpyxl's writer with the worksheets' cells (openpyxl's or plain) written
+  faster, same bytes;
 - `engine`: `PreparedXlsx`, which ties them together.
 
 openpyxl's public API is used wherever it has one. Where it has none, the private attribute is

@@ -29,6 +29,7 @@ from qdocgen.render.jinja_env import make_env, needs_value
 from qdocgen.render.locate import excel_place
 from qdocgen.render.package import build_epoch, normalise_package
 from qdocgen.render.spans import Span
+from qdocgen.render.xlsx import plain
 from qdocgen.render.xlsx.cells import clear_cells, copy_format, copy_row_format, existing_cells, put_runs, put_value
 from qdocgen.render.xlsx.chart_parts import replace_parts, rewrite, template_charts
 from qdocgen.render.xlsx.charts import chart_label, move_anchors, move_chart_ranges
@@ -36,6 +37,7 @@ from qdocgen.render.xlsx.columns import ColumnLoopError, expand, has_column_loop
 from qdocgen.render.xlsx.copies import WorkbookCopier, keep, kept
 from qdocgen.render.xlsx.heights import fit_row_heights
 from qdocgen.render.xlsx.layout import RUNTIME_ERRORS, LoopError, OutRow, RowMap, lay_out
+from qdocgen.render.xlsx.plain import PROVEN, NotPlain, PlainSheet, keep_plain_sheet, plain_cell, sheet_is_plain
 from qdocgen.render.xlsx.ranges import move_sheet_ranges, move_workbook_names
 from qdocgen.render.xlsx.references import EmptyRange, ReferenceMover, Refused
 from qdocgen.render.xlsx.template import RUN_MARK, CellTemplate, SheetTemplate, TemplateReader
@@ -87,6 +89,7 @@ class PreparedXlsx:
             )
             self.sheets.append(sheet)
         self.chart_parts = _carried_charts(self.blob, wb)
+        self.charted = bool(wb.chartsheets) or any(ws._charts for ws in wb.worksheets)  # see plain.py
 
     def _expand(self, items_of) -> bytes:
         try:
@@ -259,11 +262,33 @@ class _SheetWriter:
         self.tpl_dims = {r: copy(d) for r, d in ws.row_dimensions.items()}
         self.tpl_merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         clear_cells(ws)
+        if self.sheet.plain is None:
+            compiled = [tpl for tpls in self.sheet.cells.values() for tpl in tpls]
+            self.sheet.plain = sheet_is_plain(
+                [c for cells in self.tpl_cells.values() for c in cells.values()], compiled, self.p.charted
+            )
+        if self.sheet.plain and plain.ENABLED:
+            try:
+                self.run_plain()
+                return
+            except NotPlain:  # a value the plain cells do not write: the sheet again, the general way
+                self.merges, self.groups = [], {}
+                clear_cells(ws)
         for out_row, out in enumerate(self.rows.rows, start=1):
             self.write_row(out_row, out)
         self.copy_template_merges()
         self.apply_merges()
         fit_row_heights(ws, len(self.rows.rows))
+
+    def run_plain(self) -> None:
+        """`run` with the cells kept as plain cells (plain.py) rather than openpyxl's."""
+        sheet = PlainSheet()
+        for out_row, out in enumerate(self.rows.rows, start=1):
+            self.write_plain_row(sheet, out_row, out)
+        self.copy_template_merges()
+        self.apply_plain_merges(sheet.cells)
+        fit_row_heights(self.ws, len(self.rows.rows), sheet)
+        keep_plain_sheet(self.ws, sheet)
 
     def error(self, place: str, exc) -> TemplateError:
         return self.p.error(self.sheet.title, place, exc)
@@ -282,8 +307,8 @@ class _SheetWriter:
             at = batch[1]
         if out_row > ws._current_row:
             ws._current_row = out_row  # as ws._add_cell does
-        for col, src, tpl, style, plain, at_batch, group_at in self.row_cells(out.template_row):
-            if plain and (out_row, col) not in cells:
+        for col, src, tpl, style, bare, at_batch, group_at in self.row_cells(out.template_row):
+            if bare and (out_row, col) not in cells:
                 # ws.cell() and copy_format() for a cell without hyperlink or comment, at once
                 # (thousands a table): the new cell, as Cell(ws, row, column, style_array=style)
                 # makes it, takes a copy of the template cell's style
@@ -312,21 +337,64 @@ class _SheetWriter:
         """A `{%vmerge %}` whose span knows its group (and a `{%hmerge %}` of a whole number, or
         none) and one expression, written from the row's batch as fill() writes it; False (nothing
         done) for anything else."""
+        value = self.group_value(tpl, values, at, out_row)
+        if value is _OTHER:
+            return False
+        put_value(cell, value)
+        return True
+
+    def group_value(self, tpl: CellTemplate, values: list, at: tuple, out_row: int):
+        """The value group_cell() writes, or _OTHER (nothing done) when it writes none."""
         v, h, e = at
         down = values[v]
         if type(down) is not Span or down < 0 or down.group is None:
-            return False
+            return _OTHER
         across = 1
         if h is not None:
             across = values[h]
             if type(across) is not int or across < 0:
-                return False
+                return _OTHER
         if across == 0:
             self.groups.pop(tpl.coord, None)
-            put_value(cell, None)
-        else:
-            put_value(cell, None if self.in_group(tpl, down.group, across, out_row) else values[e])
-        return True
+            return None
+        return None if self.in_group(tpl, down.group, across, out_row) else values[e]
+
+    def write_plain_row(self, sheet: PlainSheet, out_row: int, out: OutRow) -> None:
+        """write_row() into plain cells and rows (the template's cells have neither hyperlink nor
+        comment, formula nor rich text: sheet_is_plain)."""
+        template_row = out.template_row
+        if template_row in self.tpl_dims:
+            made = self.formats.get(template_row)
+            if made is None:
+                made = self.formats[template_row] = RowDimension(self.ws)
+                copy_row_format(self.tpl_dims[template_row], made)
+            sheet.formats[out_row] = made
+        cells = sheet.cells[out_row] = {}
+        values = at = None
+        batch = self.sheet.batches.get(template_row)
+        if batch is not None:
+            values = batch[0](out.scope)  # None: evaluated cell by cell, as the errors are told
+            at = batch[1]
+        proven = PROVEN
+        for col, _, tpl, style, _, at_batch, group_at in self.row_cells(template_row):
+            if at_batch is not None and values is not None:
+                value = values[at_batch]
+            elif tpl is None:
+                value = None
+            elif not tpl.dynamic:
+                value = tpl.value  # (text or a number: copy() gives the same)
+            else:
+                value = _OTHER
+                if group_at is not None and values is not None:
+                    value = self.group_value(tpl, values, group_at, out_row)
+                if value is _OTHER:
+                    value = self.value(tpl, out, out_row, None if values is None else (values, at.get(col)))
+            if value is None:
+                cells[col] = [style, None, "n"]
+            elif value.__class__ is str and value in proven:
+                cells[col] = [style, value, "s"]
+            else:
+                cells[col] = plain_cell(style, value)
 
     def row_format(self, template_row: int, out_row: int):
         """The RowDimension of an output row, as `copy_row_format(template's, ws.row_dimensions[out_row])`
@@ -389,6 +457,14 @@ class _SheetWriter:
         if not tpl.dynamic:
             cell.value = copy(tpl.value)
             return
+        value = self.value(tpl, out, out_row, given)
+        if tpl.fonts and isinstance(value, str):
+            put_runs(cell, _runs(value, tpl.fonts))
+        else:
+            put_value(cell, value)
+
+    def value(self, tpl: CellTemplate, out: OutRow, out_row: int, given=None):
+        """What fill() writes in a cell with tags (None for one a merge covers), its merges noted."""
         try:
             if given is None or given[1] is None:
                 down = 1 if tpl.vmerge is None else _span(tpl.vmerge(out.scope))
@@ -399,14 +475,12 @@ class _SheetWriter:
                 across = 1 if h is None else _span(values[h])
             if type(down) is not int and getattr(down, "group", None) is not None and across != 0:
                 if self.in_group(tpl, down.group, across, out_row):
-                    put_value(cell, None)
-                    return
+                    return None
                 down = across = 1  # the group's merge (as wide as `across`) grows with the rows that join it
             else:
                 self.groups.pop(tpl.coord, None)
             if down == 0 or across == 0:
-                put_value(cell, None)
-                return
+                return None
             if down > 1 and out.loop is not None and out_row + down - 1 > self.rows.final(out.loop.end):
                 raise self.error(
                     tpl.coord,
@@ -426,10 +500,7 @@ class _SheetWriter:
             raise
         except _ERRORS as exc:
             raise self.error(tpl.coord, exc) from None
-        if tpl.fonts and isinstance(value, str):
-            put_runs(cell, _runs(value, tpl.fonts))
-        else:
-            put_value(cell, value)
+        return value
 
     # merges
 
@@ -494,7 +565,35 @@ class _SheetWriter:
                 elif cell.value is not None:
                     cell.value = None
 
+    def apply_plain_merges(self, cells: dict) -> None:
+        """apply_merges() on plain cells."""
+        ws = self.ws
+        ranges = ws.merged_cells.ranges  # emptied by clear_cells; no two merges below overlap
+        borders: dict[tuple[int, int], int] = {}  # see _merged_range
+        taken: set[tuple[int, int]] = set()
+        for r1, c1, r2, c2 in sorted(set(self.merges)):
+            if r1 == r2 and c1 == c2:
+                continue
+            area = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+            if area & taken:
+                name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
+                raise self.error(f"{get_column_letter(c1)}{r1}", f"合并区域 {name}（输出中）与另一合并区域重叠")
+            taken |= area
+            ranges.add(_plain_merged_range(ws, cells, r1, c1, r2, c2, borders))
+            for r, c in area:
+                if r == r1 and c == c1:
+                    continue
+                row = cells.get(r)
+                if row is None:
+                    row = cells[r] = {}
+                cell = row.get(c)
+                if cell is None:
+                    row[c] = [None, None, "n"]  # as ws.cell(r, c) makes it
+                elif cell[1] is not None:
+                    cell[1], cell[2] = None, "n"  # as `cell.value = None` leaves it
 
+
+_OTHER = object()  # see group_value
 _COLUMNS_KIND = "xlsx-columns"
 
 
@@ -545,6 +644,37 @@ def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> Merg
         else:
             start.border += Border(right=end.border.right, bottom=end.border.bottom)
             borders[key] = start._style.borderId
+    return rng
+
+
+def _plain_merged_range(ws, cells: dict, r1: int, c1: int, r2: int, c2: int, borders: dict) -> MergedCellRange:
+    """_merged_range() on plain cells: the top-left cell gets a style of its own (the one it
+    had may be shared with other cells) with the right and bottom borders of the bottom-right
+    one, added to the workbook's borders as `start.border += Border(…)` adds it."""
+    rng = MergedCellRange.__new__(MergedCellRange)
+    rng.ws = ws
+    rng.__dict__.update(min_col=c1, min_row=r1, max_col=c2, max_row=r2, title=None)
+    row = cells.get(r1)
+    if row is None:
+        row = cells[r1] = {}
+    start = row.get(c1)
+    if start is None:
+        start = row[c1] = [None, None, "n"]
+    rng.start_cell = None  # (read only by format(), which openpyxl's merge_cells calls, not its writer)
+    end = cells.get(r2, {}).get(c2)
+    if end is not None:
+        if end[0] is None:
+            end[0] = StyleArray()
+        start[0] = StyleArray() if start[0] is None else StyleArray(start[0])
+        style = start[0]
+        key = (style.borderId, end[0].borderId)
+        if key in borders:
+            style.borderId = borders[key]
+        else:
+            found = ws.parent._borders
+            end_border = found[end[0].borderId]
+            style.borderId = found.add(found[style.borderId] + Border(right=end_border.right, bottom=end_border.bottom))
+            borders[key] = style.borderId
     return rng
 
 

@@ -27,8 +27,10 @@ def text_lines(text: str, width_px: float, size_pt: float) -> int:
     return lines
 
 
-def fit_row_heights(ws, row_count: int) -> None:
-    """Grow rows 1..row_count so wrapped text fits; never lower a height the template set."""
+def fit_row_heights(ws, row_count: int, plain=None) -> None:
+    """Grow rows 1..row_count so wrapped text fits; never lower a height the template set.
+    `plain`: the sheet's PlainSheet when its cells and rows are kept so (plain.py): its
+    heights are set there."""
     merged = {}
     covered = set()
     for rng in ws.merged_cells.ranges:
@@ -41,8 +43,17 @@ def fit_row_heights(ws, row_count: int) -> None:
     tall: list[tuple[tuple[int, int], range, float]] = []  # (cell, its rows, the height they need)
     looks: dict[tuple[int, int], tuple[bool, float]] = {}  # (alignment, font) ids → wrapping, size
     spans: dict[tuple[int, int], float] = {}  # (first, last column) → pixels wide, less the padding
-    for key, cell in ws._cells.items():  # existing_cells(ws), as pairs (the order: see `tall`)
-        value = cell._value  # cell.value
+    if plain is None:
+        items = ((key, cell._value, cell._style) for key, cell in ws._cells.items())  # (cell.value)
+    else:
+        items = (  # (its values are text, numbers or None: only text is measured)
+            ((row, col), cell[1], cell[0])
+            for row, cells in plain.cells.items()
+            for col, cell in cells.items()
+            if cell[1].__class__ is str
+        )
+    alignments, fonts = ws.parent._alignments, ws.parent._fonts
+    for key, value, style in items:  # existing_cells(ws) (the order: see `tall`)
         if isinstance(value, str):
             text = value
         elif value is not None and type(value).__name__ == "CellRichText":
@@ -51,12 +62,10 @@ def fit_row_heights(ws, row_count: int) -> None:
             continue
         if not text or key in covered:
             continue
-        style = cell._style
         look_key = (style[5], style[0]) if style else (0, 0)  # (alignmentId, fontId) of the StyleArray
         look = looks.get(look_key)
-        if look is None:
-            wrap = bool(cell.alignment and cell.alignment.wrap_text)
-            look = looks[look_key] = (wrap, float(cell.font.sz or 11) if cell.font else 11.0)
+        if look is None:  # (cell.alignment.wrap_text, cell.font.sz)
+            look = looks[look_key] = (bool(alignments[look_key[0]].wrap_text), float(fonts[look_key[1]].sz or 11))
         wrap, size = look
         if not wrap and "\n" not in text:
             continue
@@ -72,7 +81,7 @@ def fit_row_heights(ws, row_count: int) -> None:
         else:
             need[row] = max(need.get(row, 0.0), height)
     tall.sort(key=lambda t: t[0])  # in the cells' order: heights grow by the sums of what is added
-    dims = ws.row_dimensions
+    dims = ws.row_dimensions if plain is None else plain.formats
     heights = {}
     for row in range(1, row_count + 1):
         dim = dims.get(row)  # _height(ws, row)
@@ -83,11 +92,14 @@ def fit_row_heights(ws, row_count: int) -> None:
             extra = (height - have) / len(rows)
             for r in rows:
                 heights[r] = heights.get(r, DEFAULT_ROW_HEIGHT) + extra
-    rows = RowDimensions(ws)  # ws.row_dimensions, adding rows faster
+    rows = RowDimensions(ws) if plain is None else plain.heights  # ws.row_dimensions, adding rows faster
     for row, height in heights.items():
         dim = dims.get(row)  # _height(ws, row)
         if height > ((dim.height if dim is not None else None) or DEFAULT_ROW_HEIGHT) + 0.01:
-            rows[row].height = round(height, 1)
+            if plain is None:
+                rows[row].height = round(height, 1)
+            else:
+                rows[row] = round(height, 1)
 
 
 class _ColumnWidths:

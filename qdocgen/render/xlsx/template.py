@@ -91,6 +91,7 @@ class SheetTemplate:
     # template row → the expressions of its cells evaluated at once (jinja_env.ExpressionBatch)
     # and, by column, where each cell's vmerge, hmerge and value are in what it gives
     batches: dict[int, tuple[object, dict[int, tuple]]] = field(default_factory=dict)
+    plain: bool | None = None  # whether its cells are written as plain cells (plain.py); None: not yet known
 
     @property
     def dynamic(self) -> bool:

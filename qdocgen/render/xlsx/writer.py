@@ -27,11 +27,12 @@ import zipfile
 
 import openpyxl
 from openpyxl.comments.comment_sheet import CommentRecord
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.worksheet.dimensions import RowDimension
+from openpyxl.worksheet.dimensions import RowDimension, SheetDimension
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.constants import (
@@ -48,6 +49,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import Element, SubElement, tostring
 
 from qdocgen.render.package import CORE, Member, build_epoch, normalise_package, stamp_core_dates, write_members
+from qdocgen.render.xlsx.plain import PlainSheet, plain_sheet
 
 # What lxml refuses to write (openpyxl's writer then raises its own error) or was not
 # checked against it: left to openpyxl.
@@ -235,8 +237,16 @@ def _stylesheet(wb) -> bytes:
 class _WorksheetWriter(WorksheetWriter):
     data: str | None = None
 
+    def write_dimensions(self):
+        plain = plain_sheet(self.ws)
+        if plain is None:
+            super().write_dimensions()
+        else:
+            self.xf.send(SheetDimension(plain.dimension()).to_tree())
+
     def write_rows(self):
-        self.data = sheet_data(self.ws)
+        plain = plain_sheet(self.ws)
+        self.data = sheet_data(self.ws) if plain is None else plain_sheet_data(self.ws, plain)
         if self.data is None:
             super().write_rows()
             return
@@ -339,23 +349,8 @@ def sheet_data(ws) -> str | None:
     put = out.append
     formats: dict[tuple, str] = {}  # a row format's attributes (the same on most rows of a table)
     for row, cells in sorted(rows.items()):
-        attrs = f' r="{row}"'
         dim = dims.get(row)
-        if dim is not None:
-            if type(dim) is RowDimension:
-                # what iterating the RowDimension gives, its style number asked first (the one
-                # attribute asking has an effect: its style is added to the workbook's list)
-                number = dim.style_id
-                d = dim.__dict__
-                key = (number, dim.has_style, *(d.get(name) for name in _ROW_FIELDS))
-                text = formats.get(key)
-                if text is None:
-                    text = formats[key] = "".join(f' {name}="{_attr(value)}"' for name, value in dim)
-                attrs += text
-            else:
-                for key, value in dim:
-                    attrs += f' {key}="{_attr(value)}"'
-        put(f"<row{attrs}>")
+        put(f'<row r="{row}"{_row_attributes(dim, formats)}>' if dim is not None else f'<row r="{row}">')
         for cell in cells:
             if cell._comment is not None:
                 comments.append(cell)
@@ -422,6 +417,103 @@ def sheet_data(ws) -> str | None:
         ws._comments.append(CommentRecord.from_cell(cell))
     ws._hyperlinks.extend(links)
     return "".join(out)
+
+
+def plain_sheet_data(ws, plain: PlainSheet) -> str:
+    """sheet_data() for a worksheet whose cells and rows are kept as a PlainSheet (plain.py): the
+    same text, the styles added to the workbook's list in the same order. Every value is one
+    plain_cell() gives (text it was proven on, or a number) or a fixed one static_is_plain() allows."""
+    if ws._cells or ws.row_dimensions:
+        raise ValueError(f"worksheet {ws.title} has cells or rows besides its plain ones")
+    styles = ws.parent._cell_styles
+    cells, formats, heights = plain.cells, plain.formats, plain.heights
+    letters = _Letters()
+    numbers: dict[bytes, int | None] = {}  # as in sheet_data
+    by_object: dict[int, int | None] = {}  # a style's id → its number (a template cell's style is shared)
+    tails: dict[tuple, str] = {}
+    attributes: dict[tuple, str] = {}  # (its RowDimension's id, height) → a row's attributes
+    formatted: dict[tuple, str] = {}  # see _row_attributes
+    texts = _TEXTS
+    if len(texts) > 50_000:
+        texts.clear()
+    out = ["<sheetData>"]
+    put = out.append
+    for row in sorted({row for row, found in cells.items() if found} | formats.keys() | heights.keys()):
+        made, height = formats.get(row), heights.get(row)
+        if made is None and height is None:
+            put(f'<row r="{row}">')
+        else:
+            key = (id(made), height)
+            text = attributes.get(key)
+            if text is None:
+                # the RowDimension the general path gives the row: a copy of the template row's
+                # (or a new one), its height set when it grew; the attributes as it writes them
+                if made is None:
+                    dim = RowDimension(ws)
+                else:  # (as the engine's row_format copies it)
+                    dim = RowDimension.__new__(RowDimension)
+                    dim.__dict__.update(made.__dict__)
+                    dim.parent = made.parent
+                    dim._style = None if made._style is None else StyleArray(made._style)
+                if height is not None:
+                    dim.height = height
+                text = attributes[key] = _row_attributes(dim, formatted)
+            put(f'<row r="{row}"{text}>')
+        row_cells = cells.get(row)
+        if not row_cells:
+            put("</row>")
+            continue
+        for col in sorted(row_cells):
+            style, value, kind = row_cells[col]
+            if style is None:
+                number = None
+            else:
+                number = by_object.get(id(style), _UNSEEN)
+                if number is _UNSEEN:
+                    key = style.tobytes()
+                    number = numbers.get(key, _UNSEEN)
+                    if number is _UNSEEN:
+                        number = numbers[key] = styles.add(style) if any(style) else None
+                    by_object[id(style)] = number
+            if value is None and number is None:
+                continue
+            tail = tails.get((number, kind))
+            if tail is None:
+                tail = tails[number, kind] = (f' s="{number}"' if number is not None else "") + _TYPES[kind]
+            if value is None or value == "":
+                put(f'<c r="{letters[col]}{row}"{tail}></c>')
+            elif kind == "s":
+                body = texts.get(value)
+                if body is None:
+                    text = _text(value) if _SPECIAL.search(value) else value
+                    if value != value.strip():
+                        body = texts[value] = f'><is><t xml:space="preserve">{text}</t></is></c>'
+                    else:
+                        body = texts[value] = f"><is><t>{text}</t></is></c>"
+                put(f'<c r="{letters[col]}{row}"{tail}{body}')
+            else:
+                put(f'<c r="{letters[col]}{row}"{tail}><v>{"%.16g" % value}</v></c>')  # noqa: UP031 - openpyxl's safe_string, exactly
+        put("</row>")
+    put("</sheetData>")
+    return "".join(out)
+
+
+_TEXTS: dict[str, str] = {}  # a cell's text → what follows its attributes (the same texts recur)
+
+
+def _row_attributes(dim, formats: dict) -> str:
+    """The attributes after a row's number: what iterating its RowDimension gives, the style
+    number asked first (the one attribute asking has an effect: its style is added to the
+    workbook's list); `formats` keeps them by what decides them (the same on most rows)."""
+    if type(dim) is not RowDimension:
+        return "".join(f' {key}="{_attr(value)}"' for key, value in dim)
+    number = dim.style_id
+    d = dim.__dict__
+    key = (number, dim.has_style, *(d.get(name) for name in _ROW_FIELDS))
+    text = formats.get(key)
+    if text is None:
+        text = formats[key] = "".join(f' {name}="{_attr(value)}"' for name, value in dim)
+    return text
 
 
 class _Letters(dict):
