@@ -25,6 +25,7 @@ import atexit
 import builtins
 import importlib.util
 import marshal
+import os
 import sys
 from pathlib import Path
 from types import CodeType
@@ -87,7 +88,9 @@ def _load() -> dict:
     from qdocgen.render import compile_cache
 
     path = _file()
-    if path is None or not path.is_file() or not compile_cache.safe_once(path.parent.parent):
+    # os.path.isfile, not Path.is_file: a folder this user cannot read (made by `sudo qdocgen`, say)
+    # is no cache, never an error at `import qdocgen` (Path.is_file raises PermissionError before 3.13)
+    if path is None or not os.path.isfile(path) or not compile_cache.safe_once(path.parent.parent):
         return {}  # (no folder made for nothing: a command that defines no new class writes nothing)
     kept = compile_cache.unmarshalled(compile_cache.read_entry(path))
     if not isinstance(kept, dict):

@@ -199,3 +199,20 @@ def test_without_a_namespace_the_text_runs_in_the_callers_scope_as_exec_does():
         return namespace_of_the_text
 
     assert caller() == {"found": "local"}
+
+
+def test_a_cache_folder_that_cannot_be_read_is_no_cache_not_an_error(tmp_path):
+    """`import qdocgen` reads the file at once: a folder the user cannot look into (one `sudo qdocgen`
+    made root's, or here a name the system refuses) must not stop every command."""
+    cache = tmp_path / ("x" * 300)  # ENAMETOOLONG, as EACCES for a folder that is not the user's
+    run = _run(str(cache))
+    assert run["added"] is True
+    assert run["eq"] == [True, True, True, True]
+    if os.geteuid() != 0:  # the case met in use (root reads every folder)
+        locked = tmp_path / "locked"
+        (locked / "dataclasses").mkdir(parents=True)
+        locked.chmod(0o300)
+        try:
+            assert _run(str(locked))["repr"][0] == "Point(x=1, y=2, tags=())"
+        finally:
+            locked.chmod(0o700)
