@@ -468,10 +468,15 @@ def run_build(
                 digest, [(job.path, (record.output(job.path) or {}).get("sha256")) for job in jobs]
             )
     finally:  # also when interrupted: what was written is recorded
-        results.close()  # a pool's workers end with the loop, whatever ended it
-        writes.settle(wait=True)
-        writes.close()
-        save()
+        try:
+            results.close()  # a pool's workers end with the loop, whatever ended it
+            writes.settle(wait=True)
+        finally:  # even when interrupted again while the files are waited for (a slow disk)
+            try:
+                writes.close()  # every file given is in place now, or failed…
+                writes.settle()  # …and recorded
+            finally:
+                save()
     if pdf:
         _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs], pdf_progress)
         save()

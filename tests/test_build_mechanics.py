@@ -201,3 +201,36 @@ def test_the_fingerprint_text_is_canonical_and_takes_every_value_json_took():
     assert canonical_json([Period(2018)]) == json.dumps([Period(2018).key]).encode()
     when = datetime(2019, 1, 15, 9, 30)
     assert json.loads(canonical_json({"t": when})) == {"t": when.isoformat()}
+
+
+def test_ctrl_c_again_while_the_files_are_waited_for_still_saves_the_record(ws, tmp_path, monkeypatch):
+    """Ctrl-C, then Ctrl-C again while the build waits for the files being written (a slow disk):
+    the record still names every file now in place, so the next build knows them as its own."""
+    import signal
+    import threading
+    import time
+
+    from qdocgen.storage import background
+
+    real = background.write_atomic
+    main = threading.main_thread().ident
+    late = {"2018/填报表/c.xlsx": ["2018/通报/a.docx", "2018/通报/b.docx"], "任务分解表.xlsx": ["2018/填报表/c.xlsx"]}
+
+    def ctrl_c_then_write(path, data):
+        rel = path.relative_to(tmp_path).as_posix()
+        if rel in late:  # once the files before it are in place, and the build waits for this one
+            deadline = time.monotonic() + 10
+            while not all((tmp_path / p).exists() for p in late[rel]) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)
+            signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(0.3)
+        return real(path, data)
+
+    monkeypatch.setattr(background, "write_atomic", ctrl_c_then_write)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(ws, jobs_from(CONTENT), tmp_path)
+    assert (tmp_path / RECORD).is_file(), "the record was not saved"
+    record = json.loads((tmp_path / RECORD).read_text(encoding="utf-8"))
+    assert set(record["outputs"]) == set(CONTENT)  # every file given was written, and is recorded
+    assert all((tmp_path / p).is_file() for p in CONTENT)  # (before the build returned)

@@ -51,7 +51,9 @@ class BackgroundWrites:
         """Call each `then` whose file is written, in the order given, stopping at the first file
         not yet written (with `wait`, waiting for each)."""
         while self._pending and (wait or self._pending[0][0].done()):
-            future, then = self._pending.popleft()
+            future, then = self._pending[0]
+            future.exception()  # waits; interrupted (Ctrl-C), the file is still one to settle
+            self._pending.popleft()
             then(future.result())
 
     def close(self) -> None:
