@@ -216,3 +216,24 @@ def test_a_cache_folder_that_cannot_be_read_is_no_cache_not_an_error(tmp_path):
             assert _run(str(locked))["repr"][0] == "Point(x=1, y=2, tags=())"
         finally:
             locked.chmod(0o700)
+
+
+def test_bytes_and_a_functions_own_scope_are_run_as_exec_runs_them():
+    """Not what dataclasses gives, but the stand-in is exec: bytes are compiled with the caller's
+    __future__ flags (not this module's `annotations`), and a text run without a namespace in a
+    function does not change the function's variables (Python 3.13 runs it on a copy, PEP 667)."""
+
+    def annotations_of(run) -> dict:
+        caller = "namespace = {}\nrun(b'def f(a: int): pass', namespace)\nfound = namespace['f'].__annotations__"
+        scope = {"run": run}
+        exec(compile(caller, "<caller>", "exec", dont_inherit=True), scope)  # noqa: S102 - a caller without flags
+        return scope["found"]
+
+    assert annotations_of(dataclass_code._exec) == annotations_of(builtins.exec) == {"a": int}
+
+    def caller(run):
+        x = 1
+        run("x = 2")
+        return x
+
+    assert caller(dataclass_code._exec) == caller(builtins.exec)
