@@ -54,6 +54,9 @@ RECORD = "构建记录.json"
 POOL_MIN = 20
 SAVE_EVERY = 2.0  # seconds between saves of the build record during a build, at least
 SAVE_SHARE = 0.05  # and no more of the build's time than this spent saving it (a province's record is large)
+# Documents made whose files are not yet on disk (storage/background.py), at most: their bytes are held
+# meanwhile, and a disk slower than the workers (a USB stick, a network share) would have the build hold them all.
+WRITES_HELD = 32
 
 
 @dataclass
@@ -427,7 +430,7 @@ def run_build(
 
     try:
         for job, result in zip(progress(jobs), results, strict=True):
-            writes.settle()
+            writes.settle(most=WRITES_HELD)
             target = out_dir / job.path
             entry = record.output(job.path)
             try:
@@ -449,8 +452,8 @@ def run_build(
                 continue
             writes.submit(target, data, partial(written, job, reason, data, result.fingerprint))
             if time.monotonic() - saved > wait:
-                start = time.monotonic()
                 writes.settle(wait=True)  # the record only ever names files in place
+                start = time.monotonic()  # (the files' wait is not the record's: it would only grow)
                 save()
                 saved = time.monotonic()
                 wait = max(SAVE_EVERY, (saved - start) / SAVE_SHARE)
@@ -468,10 +471,15 @@ def run_build(
                 digest, [(job.path, (record.output(job.path) or {}).get("sha256")) for job in jobs]
             )
     finally:  # also when interrupted: what was written is recorded
-        results.close()  # a pool's workers end with the loop, whatever ended it
-        writes.settle(wait=True)
-        writes.close()
-        save()
+        try:
+            results.close()  # a pool's workers end with the loop, whatever ended it
+            writes.settle(wait=True)
+        finally:  # even when interrupted again while the files are waited for (a slow disk)
+            try:
+                writes.close()  # every file given is in place now, or failed…
+                writes.settle()  # …and recorded
+            finally:
+                save()
     if pdf:
         _convert_pdfs(out_dir, record, outcome, [j.path for j in jobs], pdf_progress)
         save()

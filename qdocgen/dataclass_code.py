@@ -25,6 +25,7 @@ import atexit
 import builtins
 import importlib.util
 import marshal
+import os
 import sys
 from pathlib import Path
 from types import CodeType
@@ -34,6 +35,7 @@ _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
     _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
 
+_CO_OPTIMIZED = 0x1  # inspect.CO_OPTIMIZED: a function's frame
 _real_exec = builtins.exec
 _codes: dict[tuple[int, str], CodeType] = {}  # (future flags, text) → its code
 _used: set[tuple[int, str]] = set()
@@ -60,10 +62,16 @@ def _exec(source, globals=None, locals=None, /):  # noqa: A002 - exec's own para
     frame = sys._getframe(1)
     if globals is None:  # exec's own default: the caller's scope (dataclasses always gives one)
         globals = frame.f_globals  # noqa: A001
-        locals = frame.f_locals if locals is None else locals  # noqa: A001
-    if type(source) is not str:
+        if locals is None:
+            locals = frame.f_locals  # noqa: A001
+            if sys.version_info >= (3, 13) and frame.f_code.co_flags & _CO_OPTIMIZED:
+                locals = dict(locals)  # noqa: A001 - a function's: exec works on a copy (PEP 667)
+    flags = frame.f_code.co_flags & _FUTURE_FLAGS  # the flags exec(text) inherits from its caller
+    if type(source) is not str:  # (bytes, a str subclass: compiled here, where the flags are the caller's)
+        if isinstance(source, (str, bytes)):
+            source = compile(source, "<string>", "exec", flags, True)
         return _real_exec(source, globals, locals)
-    key = (frame.f_code.co_flags & _FUTURE_FLAGS, source)  # the flags exec(str) inherits
+    key = (flags, source)
     code = _codes.get(key)
     if code is None:
         global _added
@@ -87,7 +95,9 @@ def _load() -> dict:
     from qdocgen.render import compile_cache
 
     path = _file()
-    if path is None or not path.is_file() or not compile_cache.safe_once(path.parent.parent):
+    # os.path.isfile, not Path.is_file: a folder this user cannot read (made by `sudo qdocgen`, say)
+    # is no cache, never an error at `import qdocgen` (Path.is_file raises PermissionError before 3.13)
+    if path is None or not os.path.isfile(path) or not compile_cache.safe_once(path.parent.parent):
         return {}  # (no folder made for nothing: a command that defines no new class writes nothing)
     kept = compile_cache.unmarshalled(compile_cache.read_entry(path))
     if not isinstance(kept, dict):

@@ -11,16 +11,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from qdocgen.cli import main
-from qdocgen.figures.signature import load_key
-from qdocgen.figures.store import load_figures
-from qdocgen.plan.load import load_plan
-
-ROOT = Path(__file__).resolve().parent.parent
 # Compiled templates are kept for the session in a folder of its own (shared by the commands the
 # tests run in new processes), never in the user's cache: a test sees no entry of another run.
+# Set before qdocgen is imported: `import qdocgen` reads its kept dataclass code from the folder
+# (dataclass_code.py), and its exit handler, registered after the removal below, runs before it
+# (else it wrote the folder again after its removal: a qdocgen-test-cache-* left in /tmp per session).
 if "QDOCGEN_CACHE_DIR" not in os.environ:
     import atexit
     import tempfile
@@ -28,6 +24,15 @@ if "QDOCGEN_CACHE_DIR" not in os.environ:
     _CACHE = tempfile.mkdtemp(prefix="qdocgen-test-cache-")
     os.environ["QDOCGEN_CACHE_DIR"] = _CACHE
     atexit.register(shutil.rmtree, _CACHE, True)
+
+from click.testing import CliRunner  # noqa: E402
+
+from qdocgen.cli import main
+from qdocgen.figures.signature import load_key
+from qdocgen.figures.store import load_figures
+from qdocgen.plan.load import load_plan
+
+ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "plan_data"
 TEMPLATES = ROOT / "templates"
 # The plan as extracted from the official web page (a copy of shared/seed), the original the data is held to.

@@ -201,3 +201,71 @@ def test_the_fingerprint_text_is_canonical_and_takes_every_value_json_took():
     assert canonical_json([Period(2018)]) == json.dumps([Period(2018).key]).encode()
     when = datetime(2019, 1, 15, 9, 30)
     assert json.loads(canonical_json({"t": when})) == {"t": when.isoformat()}
+
+
+def test_ctrl_c_again_while_the_files_are_waited_for_still_saves_the_record(ws, tmp_path, monkeypatch):
+    """Ctrl-C, then Ctrl-C again while the build waits for the files being written (a slow disk):
+    the record still names every file now in place, so the next build knows them as its own."""
+    import signal
+    import threading
+    import time
+
+    from qdocgen.storage import background
+
+    real = background.write_atomic
+    main = threading.main_thread().ident
+    late = {"2018/填报表/c.xlsx": ["2018/通报/a.docx", "2018/通报/b.docx"], "任务分解表.xlsx": ["2018/填报表/c.xlsx"]}
+
+    def ctrl_c_then_write(path, data):
+        rel = path.relative_to(tmp_path).as_posix()
+        if rel in late:  # once the files before it are in place, and the build waits for this one
+            deadline = time.monotonic() + 10
+            while not all((tmp_path / p).exists() for p in late[rel]) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)
+            signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(0.3)
+        return real(path, data)
+
+    monkeypatch.setattr(background, "write_atomic", ctrl_c_then_write)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(ws, jobs_from(CONTENT), tmp_path)
+    assert (tmp_path / RECORD).is_file(), "the record was not saved"
+    record = json.loads((tmp_path / RECORD).read_text(encoding="utf-8"))
+    assert set(record["outputs"]) == set(CONTENT)  # every file given was written, and is recorded
+    assert all((tmp_path / p).is_file() for p in CONTENT)  # (before the build returned)
+
+
+def test_a_disk_slower_than_the_build_never_has_it_hold_more_than_a_few_documents(ws, tmp_path, monkeypatch):
+    """The documents' files are written beside the build (storage/background.py); on a slow disk (a
+    USB stick, a network share) the build waits rather than keep every document's bytes in memory."""
+    import threading
+    import time
+
+    from qdocgen import build
+    from qdocgen.storage import background
+
+    real, lock = background.write_atomic, threading.Lock()
+    state = {"made": 0, "written": 0, "most": 0}
+
+    def slow_disk(path, data):
+        time.sleep(0.03)
+        done = real(path, data)
+        with lock:
+            state["written"] += 1
+        return done
+
+    def job(i):
+        def make():
+            with lock:
+                state["most"] = max(state["most"], state["made"] - state["written"])
+                state["made"] += 1
+            return f"{i}".encode()
+
+        return Job(path=f"d/{i}.docx", title=str(i), shows=lambda: str(i), make=make)
+
+    monkeypatch.setattr(background, "write_atomic", slow_disk)
+    monkeypatch.setattr(build, "WRITES_HELD", 3)
+    outcome = run_build(ws, [job(i) for i in range(24)], tmp_path, workers=1)
+    assert [p for p, _ in outcome.made] == [f"d/{i}.docx" for i in range(24)]
+    assert state["written"] == 24 and state["most"] <= 3 + 1  # (the one being made)

@@ -199,3 +199,41 @@ def test_without_a_namespace_the_text_runs_in_the_callers_scope_as_exec_does():
         return namespace_of_the_text
 
     assert caller() == {"found": "local"}
+
+
+def test_a_cache_folder_that_cannot_be_read_is_no_cache_not_an_error(tmp_path):
+    """`import qdocgen` reads the file at once: a folder the user cannot look into (one `sudo qdocgen`
+    made root's, or here a name the system refuses) must not stop every command."""
+    cache = tmp_path / ("x" * 300)  # ENAMETOOLONG, as EACCES for a folder that is not the user's
+    run = _run(str(cache))
+    assert run["added"] is True
+    assert run["eq"] == [True, True, True, True]
+    if os.geteuid() != 0:  # the case met in use (root reads every folder)
+        locked = tmp_path / "locked"
+        (locked / "dataclasses").mkdir(parents=True)
+        locked.chmod(0o300)
+        try:
+            assert _run(str(locked))["repr"][0] == "Point(x=1, y=2, tags=())"
+        finally:
+            locked.chmod(0o700)
+
+
+def test_bytes_and_a_functions_own_scope_are_run_as_exec_runs_them():
+    """Not what dataclasses gives, but the stand-in is exec: bytes are compiled with the caller's
+    __future__ flags (not this module's `annotations`), and a text run without a namespace in a
+    function does not change the function's variables (Python 3.13 runs it on a copy, PEP 667)."""
+
+    def annotations_of(run) -> dict:
+        caller = "namespace = {}\nrun(b'def f(a: int): pass', namespace)\nfound = namespace['f'].__annotations__"
+        scope = {"run": run}
+        exec(compile(caller, "<caller>", "exec", dont_inherit=True), scope)  # noqa: S102 - a caller without flags
+        return scope["found"]
+
+    assert annotations_of(dataclass_code._exec) == annotations_of(builtins.exec) == {"a": int}
+
+    def caller(run):
+        x = 1
+        run("x = 2")
+        return x
+
+    assert caller(dataclass_code._exec) == caller(builtins.exec)

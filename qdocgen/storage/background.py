@@ -13,6 +13,7 @@ synced, then renamed: what a reader, or a command killed at any moment, sees is 
     writes.after(callback)           # called in its turn among the outcomes
     writes.settle()                  # hand back the outcomes of the files done so far, in order
     writes.settle(wait=True)         # …of every file, waiting for them
+    writes.settle(most=32)           # …waiting while more than 32 are held
     writes.close()
 """
 
@@ -47,11 +48,16 @@ class BackgroundWrites:
         done.set_result(None)
         self._pending.append((done, lambda _: then()))
 
-    def settle(self, *, wait: bool = False) -> None:
+    def settle(self, *, wait: bool = False, most: int | None = None) -> None:
         """Call each `then` whose file is written, in the order given, stopping at the first file
-        not yet written (with `wait`, waiting for each)."""
-        while self._pending and (wait or self._pending[0][0].done()):
-            future, then = self._pending.popleft()
+        not yet written (with `wait`, waiting for each; with `most`, waiting while more than `most`
+        are still held: a disk slower than the caller must not have it hold every file's bytes)."""
+        while self._pending and (
+            wait or self._pending[0][0].done() or (most is not None and len(self._pending) > most)
+        ):
+            future, then = self._pending[0]
+            future.exception()  # waits; interrupted (Ctrl-C), the file is still one to settle
+            self._pending.popleft()
             then(future.result())
 
     def close(self) -> None:
