@@ -237,3 +237,28 @@ def test_bytes_and_a_functions_own_scope_are_run_as_exec_runs_them():
         return x
 
     assert caller(dataclass_code._exec) == caller(builtins.exec)
+
+
+def test_the_file_stays_small_whatever_a_program_defines(tmp_path, monkeypatch):
+    """Beyond MAX_KEPT texts only those this run used are written, and nothing if they alone are more."""
+    from qdocgen.render import compile_cache
+
+    monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(dataclass_code, "MAX_KEPT", 5)
+    monkeypatch.setattr(dataclass_code, "_codes", {})
+    monkeypatch.setattr(dataclass_code, "_used", set())
+    monkeypatch.setattr(dataclass_code, "_added", False)
+
+    def define(n: int) -> None:
+        for i in range(n):
+            dataclasses.make_dataclass(f"C{n}_{i}", [(f"field_{n}_{i}", int)])
+
+    define(1)  # a few: kept
+    dataclass_code.save()
+    kept = len(dataclass_code._load())
+    assert 0 < kept <= 5
+    monkeypatch.setattr(dataclass_code, "_used", set())
+    define(40)  # more than MAX_KEPT in one run: nothing written, the file as it was
+    dataclass_code.save()
+    assert len(dataclass_code._load()) == kept
+    assert compile_cache.read_entry(dataclass_code._file()) is not None
