@@ -85,7 +85,21 @@ def prepared(
     kept = snapshot(engine)
     if kept is not None:
         compile_cache.keep_data(_KIND, source, marshal.dumps(kept))
+        try:  # compiled (and kept) now, so that the next build, from the kept state, does not compile it
+            lean_twins(make_env(autoescape=True), kept["sources"])
+        except Exception:  # noqa: BLE001, S110 - the next build tries again, and falls back as it may
+            pass
     return engine
+
+
+def lean_twins(env, sources: Mapping[str, str]) -> dict:
+    """The body's twin (fast.without_paragraph_breaks), from the compile cache or compiled and kept
+    there; a header's or footer's text is short, its line ends replaced faster than a twin loads."""
+    return {
+        key: env.from_changed_tree(source, "docx-lean", without_paragraph_breaks)
+        for key, source in sources.items()
+        if key == "document" and "\n<w:p" in source
+    }
 
 
 def _read(path: Path) -> bytes | None:
@@ -187,11 +201,7 @@ class CachedDocx:
         self.warnings = list(state["warnings"])
         self.env = make_env(autoescape=True)
         self._parts = {key: self.env.from_string(source) for key, source in state["sources"].items()}
-        self._lean = {  # the body's twin (fast.without_paragraph_breaks); a header's text is short
-            key: self.env.from_changed_tree(source, "docx-lean", without_paragraph_breaks)
-            for key, source in state["sources"].items()
-            if key == "document" and "\n<w:p" in source
-        }
+        self._lean = lean_twins(self.env, state["sources"])
         self._reorder = set(state["reorder"])
         self._loops = set(state["loops"])
         bindings = [ChartBinding(p, n, t, i, tuple(tuple(c) for c in cols)) for p, n, t, i, cols in state["bindings"]]
