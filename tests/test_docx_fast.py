@@ -277,3 +277,21 @@ def test_a_part_rendered_without_paragraph_breaks_finishes_as_the_part_itself(so
     plain = "macro" not in source and "filter" not in source and "set" not in source
     if plain and "\n" not in own.replace("\n<w:p ", "").replace("\n<w:p>", ""):
         assert lean_rendering_is_finished(lean)  # nothing else made a line end: no second rendering
+
+
+def test_a_recursive_loop_whose_text_is_a_value_keeps_its_paragraph_breaks():
+    """A recursive loop's body is printed and also the value `loop(…)` gives: counted, replaced or
+    compared, its line ends are the template's (the cached body, rendered from the lean twin, made
+    "1:14" of what the template itself makes "1:15")."""
+    from qdocgen.render.docx.fast import finish_part, lean_rendering_is_finished, without_paragraph_breaks
+    from qdocgen.render.jinja_env import make_env
+
+    source = (
+        "<w:body>{% for x in items recursive %}\n<w:p>{{ x.n }}:{{ loop(x.kids)|length }}</w:p>{% endfor %}</w:body>"
+    )
+    values = {"items": [{"n": 1, "kids": [{"n": 2, "kids": []}]}]}
+    env = make_env(autoescape=True)
+    own = finish_part(env.from_string(source).render(values), False, True)
+    assert own == "<w:body><w:p>1:15</w:p></w:body>"
+    lean = env.from_changed_tree(source, "test-lean", without_paragraph_breaks).render(values)
+    assert not lean_rendering_is_finished(lean) or finish_part(lean, False, True) == own

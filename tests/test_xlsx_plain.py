@@ -197,3 +197,17 @@ def test_a_row_style_and_a_blank_styled_cell_keep_their_order_in_the_stylesheet(
     path = table(tmp_path, {"A3": "{{ it.text }}"}, more=styled_rows)
     both_ways(path, {"title": "标题", "items": [{"text": "一"}, {"text": "二"}]}, monkeypatch)
     assert tried == ["plain"]
+
+
+@pytest.mark.parametrize("fixed", ["-", "+86 757", "@", "="])
+def test_a_fixed_text_that_starts_as_a_formula_would_is_written_as_the_general_path_writes_it(
+    tmp_path, monkeypatch, tried, fixed
+):
+    """A template's own text is copied (`cell.value = copy(value)`): no quote prefix is added to
+    it, as put_value adds one to a filled-in text starting with = + - @."""
+    path = table(tmp_path, {"A3": "{{ it.text }}", "F3": fixed}, more=lambda wb, ws: ws.__setitem__("B5", fixed))
+    data = both_ways(path, {"title": "标题", "items": [{"text": "一"}, {"text": "-二"}]}, monkeypatch)
+    assert tried == ["plain"]
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["F2"].value == fixed and not ws["F2"].quotePrefix and ws["F3"].value == fixed
+    assert ws["A3"].value == "-二" and ws["A3"].quotePrefix  # a value filled in still gets one

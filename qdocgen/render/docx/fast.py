@@ -291,7 +291,7 @@ def without_paragraph_breaks(tree: nodes.Template) -> None:
     """A Word part's syntax tree with the line end docxtpl put before each paragraph (which
     finish_part takes out again) taken out of the template's text, where that text is printed as it
     stands (in the part's body, its `if`, `for` and `with` blocks; not in a macro, a `{% set %}` or
-    `{% filter %}` block, which use it as a value). Rendered, such a template gives a text with
+    `{% filter %}` block or a recursive `for`, which use it as a value). Rendered, such a template gives a text with
     fewer line ends: if it has no line end before a paragraph (`lean_rendering_is_finished`), it is
     what finish_part makes of the template's own rendering without that step (each line end taken
     out was before a paragraph in both; any other line end reads the same text after it)."""
@@ -307,7 +307,8 @@ def without_paragraph_breaks(tree: nodes.Template) -> None:
                 for branch in node.elif_:
                     printed([branch])
                 printed(node.else_)
-            elif isinstance(node, nodes.For):
+            elif isinstance(node, nodes.For) and not node.recursive:  # (a recursive loop's body is
+                # also the value `loop(…)` gives: `{{ loop(x.kids)|length }}` counts its line ends)
                 printed(node.body)
                 printed(node.else_)
             elif isinstance(node, nodes.With):

@@ -382,7 +382,11 @@ class _SheetWriter:
             elif tpl is None:
                 value = None
             elif not tpl.dynamic:
-                value = tpl.value  # (text or a number: copy() gives the same)
+                # a fixed text or number (static_is_plain): as `cell.value = copy(value)` writes it,
+                # not as put_value (which gives "-" or "+86" a quote prefix, "" no type)
+                value = tpl.value
+                cells[col] = [style, value, "s" if value.__class__ is str else "n"]
+                continue
             else:
                 value = _OTHER
                 if group_at is not None and values is not None:
