@@ -92,8 +92,11 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
                 if first:
                     # this kind's modules are loaded: the dataclasses only workers define are kept now
                     # (the exit handler that would keep them is skipped, and the parent may end a worker
-                    # as soon as it has every document)
-                    dataclass_code.save()
+                    # as soon as it has every document); a cache is never a build's failure
+                    try:
+                        dataclass_code.save()
+                    except Exception:  # noqa: BLE001, S110
+                        pass
             out.send(_DONE)
         except KeyboardInterrupt:
             code = 1
