@@ -547,11 +547,8 @@ class _SheetWriter:
                 offset = start - inside.start - 1
                 self.merges.append((r1 + offset, c1, r2 + offset, c2))
 
-    def apply_merges(self) -> None:
-        ws = self.ws
-        cells = ws._cells
-        ranges = ws.merged_cells.ranges  # emptied by clear_cells; no two merges below overlap
-        borders: dict[tuple[int, int], int] = {}  # see _merged_range
+    def _merge_areas(self):
+        """(r1, c1, r2, c2, cells covered) of each merge to make, in order; refuses two that overlap."""
         taken: set[tuple[int, int]] = set()
         for r1, c1, r2, c2 in sorted(set(self.merges)):
             if r1 == r2 and c1 == c2:
@@ -561,6 +558,14 @@ class _SheetWriter:
                 name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
                 raise self.error(f"{get_column_letter(c1)}{r1}", f"合并区域 {name}（输出中）与另一合并区域重叠")
             taken |= area
+            yield r1, c1, r2, c2, area
+
+    def apply_merges(self) -> None:
+        ws = self.ws
+        cells = ws._cells
+        ranges = ws.merged_cells.ranges  # emptied by clear_cells; no two merges below overlap
+        borders: dict[tuple[int, int], int] = {}  # see _merged_range
+        for r1, c1, r2, c2, area in self._merge_areas():
             ranges.add(_merged_range(ws, r1, c1, r2, c2, borders))
             for r, c in sorted(area - {(r1, c1)}):
                 cell = cells.get((r, c))
@@ -574,15 +579,7 @@ class _SheetWriter:
         ws = self.ws
         ranges = ws.merged_cells.ranges  # emptied by clear_cells; no two merges below overlap
         borders: dict[tuple[int, int], int] = {}  # see _merged_range
-        taken: set[tuple[int, int]] = set()
-        for r1, c1, r2, c2 in sorted(set(self.merges)):
-            if r1 == r2 and c1 == c2:
-                continue
-            area = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
-            if area & taken:
-                name = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
-                raise self.error(f"{get_column_letter(c1)}{r1}", f"合并区域 {name}（输出中）与另一合并区域重叠")
-            taken |= area
+        for r1, c1, r2, c2, area in self._merge_areas():
             ranges.add(_plain_merged_range(ws, cells, r1, c1, r2, c2, borders))
             for r, c in area:
                 if r == r1 and c == c1:
