@@ -624,12 +624,8 @@ def _keep_columns(blob: bytes, variant: str, found: tuple[bytes, list[str]]) -> 
 
 def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> MergedCellRange:
     """`MergedCellRange(ws, "B2:D5")`, as openpyxl makes it, giving the top-left cell the right
-    and bottom borders of the bottom-right one, with the border that gives remembered in
-    `borders` by the two cells' border ids (the same pair recurs on every row of a table)."""
-    rng = MergedCellRange.__new__(MergedCellRange)
-    rng.ws = ws
-    # CellRange.__init__(rng, min_col=c1, …): its descriptors keep the (here valid) bounds there
-    rng.__dict__.update(min_col=c1, min_row=r1, max_col=c2, max_row=r2, title=None)
+    and bottom borders of the bottom-right one (_join_border)."""
+    rng = _bare_range(ws, r1, c1, r2, c2)
     start = ws._cells.get((r1, c1))
     if start is None:
         start = ws.cell(row=r1, column=c1)
@@ -639,12 +635,7 @@ def _merged_range(ws, r1: int, c1: int, r2: int, c2: int, borders: dict) -> Merg
         for cell in (start, end):
             if not cell._style:  # as reading a cell's border does
                 cell._style = StyleArray()
-        key = (start._style.borderId, end._style.borderId)
-        if key in borders:
-            start._style.borderId = borders[key]
-        else:
-            start.border += Border(right=end.border.right, bottom=end.border.bottom)
-            borders[key] = start._style.borderId
+        _join_border(ws, start._style, end._style, borders)  # (the cell's own style array)
     return rng
 
 
@@ -652,9 +643,7 @@ def _plain_merged_range(ws, cells: dict, r1: int, c1: int, r2: int, c2: int, bor
     """_merged_range() on plain cells: the top-left cell gets a style of its own (the one it
     had may be shared with other cells) with the right and bottom borders of the bottom-right
     one, added to the workbook's borders as `start.border += Border(…)` adds it."""
-    rng = MergedCellRange.__new__(MergedCellRange)
-    rng.ws = ws
-    rng.__dict__.update(min_col=c1, min_row=r1, max_col=c2, max_row=r2, title=None)
+    rng = _bare_range(ws, r1, c1, r2, c2)
     row = cells.get(r1)
     if row is None:
         row = cells[r1] = {}
@@ -667,16 +656,33 @@ def _plain_merged_range(ws, cells: dict, r1: int, c1: int, r2: int, c2: int, bor
         if end[0] is None:
             end[0] = StyleArray()
         start[0] = StyleArray() if start[0] is None else StyleArray(start[0])
-        style = start[0]
-        key = (style.borderId, end[0].borderId)
-        if key in borders:
-            style.borderId = borders[key]
-        else:
-            found = ws.parent._borders
-            end_border = found[end[0].borderId]
-            style.borderId = found.add(found[style.borderId] + Border(right=end_border.right, bottom=end_border.bottom))
-            borders[key] = style.borderId
+        _join_border(ws, start[0], end[0], borders)
     return rng
+
+
+def _bare_range(ws, r1: int, c1: int, r2: int, c2: int) -> MergedCellRange:
+    """`MergedCellRange(ws, …)` without parsing or checking its bounds again (its start cell not set)."""
+    rng = MergedCellRange.__new__(MergedCellRange)
+    rng.ws = ws
+    # CellRange.__init__(rng, min_col=c1, …): its descriptors keep the (here valid) bounds there
+    rng.__dict__.update(min_col=c1, min_row=r1, max_col=c2, max_row=r2, title=None)
+    return rng
+
+
+def _join_border(ws, start: StyleArray, end: StyleArray, borders: dict) -> None:
+    """Give `start` (the top-left cell's style) the right and bottom borders of `end` (the
+    bottom-right cell's), as `start_cell.border += Border(right=…, bottom=…)` does: the border
+    that gives added to the workbook's and remembered in `borders` by the two border ids (the
+    same pair recurs on every row of a table)."""
+    key = (start.borderId, end.borderId)
+    if key in borders:
+        start.borderId = borders[key]
+        return
+    found = ws.parent._borders
+    end_border = found[end.borderId]
+    start.borderId = borders[key] = found.add(
+        found[start.borderId] + Border(right=end_border.right, bottom=end_border.bottom)
+    )
 
 
 def _carried_charts(blob: bytes, wb) -> dict:
