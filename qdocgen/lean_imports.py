@@ -19,6 +19,13 @@ some fifty XML snippets into NamedStyle objects when imported (~20 ms), for `cel
 (setting a built-in style by name), which qdocgen never does. The module is made, when imported,
 without running it: its `styles` is a mapping that runs the real module the first time it is
 asked anything, and any other name is the real module's.
+
+And the system's MIME database (`manifest_without_mime_database`): openpyxl's manifest module makes
+a `mimetypes.MimeTypes()` when imported, whose first making runs `mimetypes.init()` (~6 ms: reading
+/etc/mime.types and the like into the module's global database). The instance never uses that
+database: its maps are built from mimetypes' built-in defaults alone (plus openpyxl's add_type
+calls). So the module runs with mimetypes taken for initialised, and mimetypes is left as it was
+(initialised, from the system's files, by the first caller that asks the module itself).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from contextlib import contextmanager
 NUMBERS = "openpyxl.compat.numbers"
 PICTURES = "openpyxl.drawing.image"
 BUILTIN_STYLES = "openpyxl.styles.builtins"
+MANIFEST = "openpyxl.packaging.manifest"
 
 
 def openpyxl_without_numpy() -> None:
@@ -44,6 +52,10 @@ def pillow_on_demand() -> None:
 
 def builtin_styles_on_demand() -> None:
     _load_with(BUILTIN_STYLES, _StylesLater)
+
+
+def manifest_without_mime_database() -> None:
+    _load_with(MANIFEST, _WithoutMimeDatabase)
 
 
 def _load_with(name: str, loader: type, unless: tuple[str, ...] = ()) -> None:
@@ -101,6 +113,20 @@ class _WithoutNumpy(_Around):
     def exec_module(self, module):
         with _hidden("numpy"):
             self.loader.exec_module(module)
+
+
+class _WithoutMimeDatabase(_Around):
+    def exec_module(self, module):
+        import mimetypes
+
+        skipped = not mimetypes.inited
+        if skipped:
+            mimetypes.inited = True  # (what MimeTypes.__init__ reads to call init())
+        try:
+            self.loader.exec_module(module)
+        finally:
+            if skipped and mimetypes._db is None:  # nobody initialised it meanwhile: as it was
+                mimetypes.inited = False
 
 
 class _PillowLater(_Around):

@@ -99,3 +99,32 @@ def test_openpyxl_builtin_styles_are_made_when_first_used():
     assert got[0][:3] == ["0", "0", "False"]
     assert got[0][3:] == got[1]
     assert got[1][0].endswith("True FF006100")
+
+
+def test_openpyxl_content_types_do_not_need_the_system_mime_database():
+    """openpyxl's manifest module is loaded without reading the system's MIME files, its own maps
+    are those of a process without qdocgen (where reading them comes first), and mimetypes still
+    reads them for whoever asks it."""
+    show = (
+        "from openpyxl.packaging import manifest\n"
+        "print(sorted(manifest.mimetypes.types_map[True].items()), sorted(manifest.mimetypes.types_map[False].items()))\n"
+    )
+    ours = (
+        "import mimetypes, qdocgen, openpyxl\n"
+        "from qdocgen.render.xlsx import engine\n"
+        "print(mimetypes.inited, mimetypes._db is None)\n"
+        "mimetypes.guess_type('a.xml')\n"
+        "print(mimetypes.inited, mimetypes._db is None)\n"
+    ) + show
+    theirs = "import mimetypes, openpyxl\nprint(mimetypes.inited)\n" + show
+    got = []
+    for code in (ours, theirs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+        )
+        assert out.returncode == 0, out.stderr
+        got.append(out.stdout.splitlines())
+    assert got[0][:2] == ["False True", "True False"]
+    assert got[1][0] == "True"  # (openpyxl alone initialises mimetypes)
+    assert got[0][2] == got[1][1]
+    assert "'.xml', 'application/xml'" in got[0][2]

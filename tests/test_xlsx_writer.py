@@ -463,3 +463,64 @@ def test_a_cell_made_slot_by_slot_is_the_cell_openpyxl_makes():
     assert (
         styled_cell(ws, 7, 4, StyleArray([0] * 9)) is ours and list(ours._style) == [0] * 9
     )  # an existing cell: restyled
+
+
+def _with_structure(sheets: int = 1, custom: int = 0, hidden: bool = False, picture: bool = False, chart: bool = False):
+    """A workbook maker: `sheets` worksheets (the last very hidden with `hidden`), `custom`
+    custom properties, a picture or a chart on the first sheet."""
+
+    def make():
+        from openpyxl.packaging.custom import StringProperty
+
+        wb = Workbook()
+        wb.active.title = "表"
+        wb.active["A1"] = "首"
+        for k in range(1, sheets):
+            ws = wb.create_sheet(f"页{k}")
+            ws["B2"] = k
+        if hidden:
+            wb.worksheets[-1].sheet_state = "veryHidden"
+        for k in range(custom):
+            wb.custom_doc_props.append(StringProperty(name=f"P{k}", value=f"值{k}"))
+        if picture:
+            from openpyxl.drawing.image import Image
+
+            png = io.BytesIO(
+                bytes.fromhex(
+                    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"
+                    "c0f01f0005000201a5f5a1c10000000049454e44ae426082"
+                )
+            )
+            wb.active.add_image(Image(png), "C3")
+        if chart:
+            from openpyxl.chart import BarChart, Reference
+
+            for r in range(2, 5):
+                wb.active.cell(r, 1, r)
+            bar = BarChart()
+            bar.add_data(Reference(wb.active, min_col=1, min_row=2, max_row=4))
+            wb.active.add_chart(bar, "E2")
+        return wb
+
+    return make
+
+
+def test_package_parts_kept_as_bytes_are_those_openpyxl_writes_for_each_structure():
+    """The parts kept from document to document (content types, relationships, app.xml) follow
+    what they are made of: workbooks of other shapes, written one after the other in either order,
+    each get openpyxl's own parts."""
+    pytest.importorskip("PIL")
+    makers = [
+        _with_structure(),
+        _with_structure(sheets=2),
+        _with_structure(sheets=2, custom=1),
+        _with_structure(sheets=3, custom=2, hidden=True),
+        _with_structure(custom=1),
+        _with_structure(picture=True),
+        _with_structure(sheets=2, chart=True),
+        _with_structure(sheets=2, picture=True, chart=True, custom=1),
+    ]
+    writer._PARTS.clear()
+    for make in [*makers, *reversed(makers), *makers]:
+        same_as_openpyxl(make)
+    assert any(key[0] == "manifest" for key in writer._PARTS)

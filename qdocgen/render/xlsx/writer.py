@@ -153,8 +153,7 @@ class _ExcelWriter(ExcelWriter):
         from openpyxl.packaging.extended import ExtendedProperties
 
         archive = self._archive
-        props = ExtendedProperties()
-        archive.writestr(ARC_APP, tostring(props.to_tree()))
+        archive.writestr(ARC_APP, _app_xml(ExtendedProperties))
         archive.writestr(ARC_CORE, tostring(self.workbook.properties.to_tree()))
         if self.workbook.loaded_theme:
             archive.writestr(ARC_THEME, self.workbook.loaded_theme)
@@ -175,11 +174,11 @@ class _ExcelWriter(ExcelWriter):
         self._write_external_links()
         archive.writestr(ARC_STYLE, _stylesheet(self.workbook))
         writer = WorkbookWriter(self.workbook)
-        archive.writestr(ARC_ROOT_RELS, writer.write_root_rels())
+        archive.writestr(ARC_ROOT_RELS, _root_rels(writer))
         archive.writestr(ARC_WORKBOOK, writer.write())
-        archive.writestr(ARC_WORKBOOK_RELS, writer.write_rels())
+        archive.writestr(ARC_WORKBOOK_RELS, _workbook_rels(writer))
         self._merge_vba()
-        self.manifest._write(archive, self.workbook)
+        _write_manifest(self.manifest, archive, self.workbook)
 
     def write_worksheet(self, ws):
         # openpyxl's write_worksheet, writing into memory rather than a temporary file
@@ -196,6 +195,70 @@ class _ExcelWriter(ExcelWriter):
 
 
 _WRITE_DATA_OF = "3.1.5"  # the openpyxl whose ExcelWriter.write_data _ExcelWriter.write_data follows
+
+# The package parts around the worksheets are the same for every document of one template: each
+# is kept as bytes, by everything its writer reads (a key of plain values), and written again.
+# A workbook keeping a VBA project (whose parts openpyxl reads from the template's package)
+# goes openpyxl's way each time. tests/test_xlsx_writer.py compares them with openpyxl's writer.
+_PARTS: dict[tuple, bytes] = {}
+
+
+def _kept_part(key: tuple, make) -> bytes:
+    xml = _PARTS.get(key)
+    if xml is None:
+        xml = make()
+        if len(_PARTS) >= 64:
+            _PARTS.pop(next(iter(_PARTS)))
+        _PARTS[key] = xml
+    return xml
+
+
+def _app_xml(properties) -> bytes:
+    """docProps/app.xml: openpyxl writes `ExtendedProperties()`, the same for every workbook."""
+    return _kept_part(("app",), lambda: tostring(properties().to_tree()))
+
+
+def _root_rels(writer: WorkbookWriter) -> bytes:
+    """`writer.write_root_rels()`: it reads whether the workbook has custom properties (and its
+    VBA project)."""
+    wb = writer.wb
+    if wb.vba_archive is not None:
+        return writer.write_root_rels()
+    return _kept_part(("root rels", len(wb.custom_doc_props) >= 1), writer.write_root_rels)
+
+
+def _workbook_rels(writer: WorkbookWriter) -> bytes:
+    """`writer.write_rels()` (after `writer.write()`, which lists the sheets' relationships): it
+    reads those relationships (every field of each) and the VBA project."""
+    if writer.wb.vba_archive is not None:
+        return writer.write_rels()
+    key = ("workbook rels", *((r.Type, r.Target, r.TargetMode, r.Id) for r in writer.rels))
+    return _kept_part(key, writer.write_rels)
+
+
+def _write_manifest(manifest, archive, wb) -> None:
+    """`manifest._write(archive, wb)`: [Content_Types].xml is made of the manifest's entries (every
+    field of each), the workbook's own entry, the file types of the members written, and
+    mimetypes' map of them in openpyxl's manifest module (the same for the process)."""
+    if wb.vba_archive is not None:
+        manifest._write(archive, wb)
+        return
+    manifest.append(wb)
+    names = archive.namelist()
+    key = (
+        "manifest",
+        tuple((d.Extension, d.ContentType) for d in manifest.Default),
+        tuple((o.PartName, o.ContentType) for o in manifest.Override),
+        *names,
+    )
+
+    def make() -> bytes:
+        manifest._register_mimetypes(filenames=names)  # (what _write does after appending)
+        return tostring(manifest.to_tree())
+
+    archive.writestr(manifest.path, _kept_part(key, make))
+
+
 _STYLESHEETS: dict[bytes, bytes] = {}  # what a workbook's styles are → its xl/styles.xml
 
 
