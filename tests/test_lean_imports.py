@@ -128,3 +128,28 @@ def test_openpyxl_content_types_do_not_need_the_system_mime_database():
     assert got[1][0] == "True"  # (openpyxl alone initialises mimetypes)
     assert got[0][2] == got[1][1]
     assert "'.xml', 'application/xml'" in got[0][2]
+
+
+def test_a_reporting_form_is_made_without_the_template_engine():
+    """A worker that makes only forms does not import the Excel template engine (render/xlsx's
+    names are imported when asked for), and asking for them still gives them."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from qdocgen.documents import catalog\n"
+        "from qdocgen.workspace import Workspace\n"
+        "ws = Workspace(data_dir=Path('plan_data'))\n"
+        "job = next(j for j in catalog.all_jobs(ws) if '填报表' in j.path)\n"
+        "data = job.made(job.prepare())\n"
+        "print(data[:2], 'qdocgen.render.xlsx.engine' in sys.modules)\n"
+        "from qdocgen.render.xlsx import MAX_ROWS, PreparedXlsx, put_value, text_lines\n"
+        "from qdocgen.render.xlsx.engine import PreparedXlsx as direct\n"
+        "print(PreparedXlsx is direct, MAX_ROWS > 0, callable(put_value), callable(text_lines))\n"
+        "import qdocgen.render.xlsx as package\n"
+        "print(hasattr(package, 'no_such_name'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["b'PK' False", "True True True True", "False"]

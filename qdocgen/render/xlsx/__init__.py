@@ -28,11 +28,27 @@ used in one place, with the reason beside it: listing only the cells that exist 
 them (`ws._cells`, cells.py), copying a cell's whole style at once (`_style`, as openpyxl's own
 worksheet copy does), a sheet's charts and pictures (`ws._charts`, `ws._images`), and the order
 in which openpyxl's reader finds a drawing's charts (`SpreadsheetDrawing._chart_rels`).
+
+The names below are imported when first asked for: a reporting form (render/form_book.py) uses
+`cells`, `copies` and `writer` only, and a worker that makes forms alone does without the engine
+and what it imports (Jinja, the tag language: ~25 ms).
 """
 
-from qdocgen.render.xlsx.cells import put_value
-from qdocgen.render.xlsx.engine import PreparedXlsx
-from qdocgen.render.xlsx.heights import text_lines
-from qdocgen.render.xlsx.layout import MAX_ROWS
+from importlib import import_module
+
+_FROM = {
+    "MAX_ROWS": "layout",
+    "PreparedXlsx": "engine",
+    "put_value": "cells",
+    "text_lines": "heights",
+}
 
 __all__ = ["MAX_ROWS", "PreparedXlsx", "put_value", "text_lines"]
+
+
+def __getattr__(name: str):
+    if name in _FROM:
+        value = getattr(import_module(f"{__name__}.{_FROM[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
