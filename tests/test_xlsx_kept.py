@@ -112,3 +112,53 @@ def test_a_kept_copier_copies_a_workbook_as_the_one_pickled():
     assert twin.active.row_dimensions[3].height == 20
     assert twin.active.row_dimensions[7].height is None  # the dimension factory works
     assert [r.coord for r in twin.active.merged_cells.ranges] == ["B2:C3"]
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["bundled", "footer of several merged rows"])
+def test_forms_laid_out_for_their_number_of_lines_are_kept_and_copied_as_made(
+    cache_dir, ws, tmp_path, monkeypatch, odd
+):
+    """A form's rows laid out (footer moved, rows styled) are kept per number of lines: forms made
+    from that copy, in this process or a later one, are the forms made from the template itself.
+    A copy whose merged ranges would be written in another order is not kept (copies.py): with
+    a footer of several merges the layout is then made for each form, as before."""
+    from openpyxl import load_workbook
+
+    template = TEMPLATES / "xlsx" / "填报表.xlsx"
+    if odd:
+        wb = load_workbook(template)
+        sheet = wb["填报"]
+        sheet["A18"] = "报送单位：{区}"
+        sheet.merge_cells("A18:C19")
+        sheet["D18"] = "第二行页脚"
+        sheet.merge_cells("D18:F18")
+        sheet["A21"] = "末行"
+        sheet.merge_cells("A21:F21")
+        sheet.row_dimensions[21].height = 30
+        template = tmp_path / "填报表.xlsx"
+        wb.save(template)
+    who = [(Period(2018), "南海区"), (Period(2018), None), (Period(2019, "H1"), "禅城区"), (Period(2018), "禅城区")]
+
+    def made_from_the_template(*args, then=None, then_key=""):
+        book = real(*args)
+        if then is not None:
+            then(book)
+        return book
+
+    real = form_book.open_sheet
+    form_book._COPIES.clear()
+    monkeypatch.setattr(form_book, "open_sheet", made_from_the_template)
+    expected = [forms.build_form(template, ws.plan, period, d) for period, d in who]
+    monkeypatch.setattr(form_book, "open_sheet", real)
+    form_book._COPIES.clear()
+    assert [forms.build_form(template, ws.plan, period, d) for period, d in who] == expected  # made, then copied
+    laid_out = {key for key in form_book._COPIES if len(key) == 4}
+    assert len(laid_out) >= (0 if odd else 2)  # one per number of lines
+    form_book._COPIES.clear()  # as in a new process: from the compile cache
+    if laid_out:
+        monkeypatch.setattr(form_book, "load_workbook", unreadable)
+    assert [forms.build_form(template, ws.plan, period, d) for period, d in who] == expected
+    form_book._COPIES.clear()
+    if odd:
+        shown = load_workbook(io.BytesIO(expected[1]))["填报"]
+        assert sum(r.min_row > shown.max_row - 5 for r in shown.merged_cells.ranges) == 4  # the footer's

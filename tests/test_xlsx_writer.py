@@ -524,3 +524,39 @@ def test_package_parts_kept_as_bytes_are_those_openpyxl_writes_for_each_structur
     for make in [*makers, *reversed(makers), *makers]:
         same_as_openpyxl(make)
     assert any(key[0] == "manifest" for key in writer._PARTS)
+
+
+def test_texts_kept_from_sheet_to_sheet_are_written_as_openpyxl_writes_them():
+    """A cell's text is escaped once and kept (characters outside ASCII as references already):
+    written again in a later workbook, or on a sheet openpyxl's writer writes, it is the same."""
+    writer._TEXTS.clear()
+    same_as_openpyxl(mixed_workbook)
+    assert writer._TEXTS and all(body.isascii() for body in writer._TEXTS.values())
+    same_as_openpyxl(mixed_workbook)  # every text kept now
+
+    def unknown_too():
+        wb = mixed_workbook()
+        wb.active["Z1"] = datetime(2019, 1, 15)  # a sheet the fast writer leaves to openpyxl
+        return wb
+
+    same_as_openpyxl(unknown_too)
+
+
+@pytest.mark.parametrize("ref", ["A1:B2", "C3", "XFD1:XFD1048576", "AA10:AB10", "B2:B9"])
+def test_merged_ranges_are_named_as_openpyxl_names_them(ref):
+    from openpyxl.worksheet.cell_range import CellRange
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    wb = Workbook()
+    merged = MergedCellRange(wb.active, ref)
+    assert writer._range_text(merged, writer._Letters()) == str(merged)
+    titled = CellRange(ref, title="表 一")
+    assert writer._range_text(titled, writer._Letters()) == str(titled) == f"'表 一'!{CellRange(ref).coord}"
+
+    def make():
+        book = Workbook()
+        book.active.merge_cells(ref)
+        book.active.merge_cells("D20:F22")
+        return book
+
+    same_as_openpyxl(make)

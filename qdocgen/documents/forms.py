@@ -160,14 +160,23 @@ def build_form(
     from qdocgen.render import form_book
 
     shown = template.name
-    wb = form_book.open_sheet(template, SHEET, META_SHEET)
+    lines = form_lines(plan, period, district)
+
+    def lay_out_rows(wb) -> None:
+        """What depends on the template and the number of lines alone: the footer moved below
+        the rows, and each row given the look of the row below the header (kept per number)."""
+        ws = wb[SHEET]
+        header, _ = find_header(ws, shown)
+        proto = form_book.row_styles(ws, header + 1)
+        form_book.move_footer(ws, header + 2, len(lines) - 1)
+        for i in range(len(lines)):
+            form_book.copy_row_style(ws, proto, header + 1 + i)
+
+    wb = form_book.open_sheet(template, SHEET, META_SHEET, then=lay_out_rows, then_key=f"rows {len(lines)}")
     ws = wb[SHEET]
     header, cols = find_header(ws, shown)
-    lines = form_lines(plan, period, district)
-    proto = form_book.row_styles(ws, header + 1)
     proto_height = ws.row_dimensions[header + 1].height
 
-    form_book.move_footer(ws, header + 2, len(lines) - 1)
     values = markers(plan, period, district, lines, note_when_missed)
     form_book.fill_markers(ws, values, range(1, header), shown)
     form_book.fill_markers(ws, values, range(header + 1 + len(lines), ws.max_row + 1), shown)
@@ -179,7 +188,6 @@ def build_form(
     unit_width = form_book.column_width(ws, cols["单位"], 8)
     for i, line in enumerate(lines):
         r = header + 1 + i
-        form_book.copy_row_style(ws, proto, r)
         m = line.measure
         ws.cell(r, cols["序号"]).value = m.row
         form_book.put_text(ws.cell(r, cols["指标"]), m.name)

@@ -53,29 +53,43 @@ class Rule:
     warn_only: bool = False
 
 
-def open_sheet(template, sheet: str, record: str | None = None):
+def open_sheet(template, sheet: str, record: str | None = None, then=None, then_key: str = ""):
     """The template workbook with only its sheet `sheet` left (and, given `record`, a new empty
     sheet so named after it, for record_meta: made once, as copying a worksheet costs less than
-    making one); TemplateError when it cannot be.
+    making one); TemplateError when it cannot be. Given `then`, a function of the workbook that
+    changes it in a way decided by the template and `then_key` alone (a form's rows laid out for
+    so many lines), the workbook as `then` leaves it.
 
     A build makes a form per district and period from one template: the workbook read the
-    first time is kept (render/xlsx/copies.py) and each later form starts from a copy of it,
-    while the template's bytes are unchanged."""
+    first time (and as `then` leaves it, per `then_key`) is kept (render/xlsx/copies.py) and each
+    later form starts from a copy of it, while the template's bytes are unchanged."""
     try:
         blob = Path(template).read_bytes()
     except FileNotFoundError:
         raise TemplateError(f"找不到填报表模板 {template}") from None
     except OSError:
         blob = None  # load_workbook says what is wrong
-    key = (hashlib.sha256(blob).digest(), sheet, record) if blob is not None else None
+    base = (hashlib.sha256(blob).digest(), sheet, record) if blob is not None else None
+    key = base if then is None or base is None else (*base, then_key)
     copier = _COPIES.get(key)
     if copier is not None:
         return copier.copy()
     variant = f"form sheet {sheet}" if record is None else f"form sheet {sheet} record {record}"
+    if then is not None:
+        variant += f" then {then_key}"
     found = copies.kept(blob, variant) if key is not None else None
     if found is not None:  # kept by an earlier process: the package is not read again
         copier, wb = found
         _remember(key, copier)
+        return wb
+    if then is not None:
+        wb = open_sheet(template, sheet, record)
+        then(wb)
+        if key is not None:
+            merges = {ws.title: [r.coord for r in ws.merged_cells.ranges] for ws in wb.worksheets}
+            if (copier := WorkbookCopier.of(wb, blob, merges)) is not None:
+                copies.keep(blob, variant, copier)
+                _remember(key, copier)
         return wb
     try:
         wb = load_workbook(template)

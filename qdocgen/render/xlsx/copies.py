@@ -54,9 +54,12 @@ class WorkbookCopier:
         self.kept = kept  # data read from the compile cache: unpickled by _KeptUnpickler
 
     @classmethod
-    def of(cls, wb, blob: bytes) -> WorkbookCopier | None:
+    def of(cls, wb, blob: bytes, merges: dict[str, list[str]] | None = None) -> WorkbookCopier | None:
+        """The copier of `wb` as read from `blob`; or, given `merges` (each sheet's merged ranges in
+        the order its set gives them), of `wb` as it is now, changed since it was read."""
         try:
-            merges = _merge_orders(blob)
+            if merges is None:
+                merges = _merge_orders(blob)
             buf = io.BytesIO()
             _WorkbookPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(wb)
             copier = cls(buf.getvalue(), merges)

@@ -32,7 +32,9 @@ from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.dimensions import RowDimension, SheetDimension
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.constants import (
@@ -357,8 +359,9 @@ class _WorksheetWriter(WorksheetWriter):
         merged = self.ws.merged_cells
         if merged:
             element = Element("mergeCells", count=str(len(merged.ranges)))
+            letters = _Letters()
             for ref in merged:
-                SubElement(element, "mergeCell", ref=str(ref))
+                SubElement(element, "mergeCell", ref=_range_text(ref, letters))
             self.xf.send(element)
 
     def read(self):
@@ -368,6 +371,20 @@ class _WorksheetWriter(WorksheetWriter):
         at = out.index(_PLACEHOLDER)  # the first: nothing written before the cells holds a `<`
         return b"".join((out[:at], self.data.encode("ascii", "xmlcharrefreplace"), out[at + len(_PLACEHOLDER) :]))
 
+
+def _range_text(ref, letters: _Letters) -> str:
+    """`str(ref)` for a merged range: its coordinates (its sheet's name before them, if it has one)."""
+    if type(ref) in _RANGES and not ref.title:
+        d = ref.__dict__
+        r1, c1, r2, c2 = d.get("min_row"), d.get("min_col"), d.get("max_row"), d.get("max_col")
+        if type(r1) is int and type(c1) is int and type(r2) is int and type(c2) is int and c1 > 0 and c2 > 0:
+            if r1 == r2 and c1 == c2:
+                return f"{letters[c1]}{r1}"
+            return f"{letters[c1]}{r1}:{letters[c2]}{r2}"
+    return str(ref)
+
+
+_RANGES = (CellRange, MergedCellRange)  # (neither has a str() of its own beyond CellRange's)
 
 _TREES: dict[bytes, object] = {}  # a sheet setting's pickle → its element
 
@@ -405,6 +422,9 @@ def sheet_data(ws) -> str | None:
         rows[row] = []
     links, comments = [], []
     letters = _Letters()
+    texts = _TEXTS
+    if len(texts) > 50_000:
+        texts.clear()
     numbers: dict[bytes, int | None] = {}  # a style's bytes → its number (what styles.add gives it,
     # asked once), None for a style of all zeros (written as no style)
     tails: dict[tuple, str] = {}  # (style number, data type) → the attributes after a cell's reference
@@ -450,16 +470,12 @@ def sheet_data(ws) -> str | None:
             if kind == "s":
                 if kind_value is not str:
                     return None
-                if _SPECIAL.search(value):
-                    if _UNPROVEN.search(value):
+                body = texts.get(value)
+                if body is None:
+                    body = _text_body(value)
+                    if body is None:
                         return None
-                    text = _text(value)
-                else:
-                    text = value
-                if value != value.strip():
-                    put(f'{head}><is><t xml:space="preserve">{text}</t></is></c>')
-                else:
-                    put(f"{head}><is><t>{text}</t></is></c>")
+                put(head + body)
             elif kind == "f":
                 if kind_value is not str or len(value) < 2 or _UNPROVEN.search(value):
                     return None
@@ -548,11 +564,7 @@ def plain_sheet_data(ws, plain: PlainSheet) -> str:
             elif kind == "s":
                 body = texts.get(value)
                 if body is None:
-                    text = _text(value) if _SPECIAL.search(value) else value
-                    if value != value.strip():
-                        body = texts[value] = f'><is><t xml:space="preserve">{text}</t></is></c>'
-                    else:
-                        body = texts[value] = f"><is><t>{text}</t></is></c>"
+                    body = _text_body(value)  # (never None: plain cells hold proven text)
                 put(f'<c r="{letters[col]}{row}"{tail}{body}')
             else:
                 put(f'<c r="{letters[col]}{row}"{tail}><v>{"%.16g" % value}</v></c>')  # noqa: UP031 - openpyxl's safe_string, exactly
@@ -562,6 +574,25 @@ def plain_sheet_data(ws, plain: PlainSheet) -> str:
 
 
 _TEXTS: dict[str, str] = {}  # a cell's text → what follows its attributes (the same texts recur)
+
+
+def _text_body(text: str) -> str | None:
+    """What follows the attributes of a cell of inline `text`, its characters outside ASCII
+    written as references already (as read() writes them: the same bytes, and the whole sheet's
+    text then encodes at once), kept in _TEXTS; None for text with a character it was not proven on."""
+    if _SPECIAL.search(text):
+        if _UNPROVEN.search(text):
+            return None
+        escaped = _text(text)
+    else:
+        escaped = text
+    if text != text.strip():
+        body = f'><is><t xml:space="preserve">{escaped}</t></is></c>'
+    else:
+        body = f"><is><t>{escaped}</t></is></c>"
+    body = body.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    _TEXTS[text] = body
+    return body
 
 
 def _row_attributes(dim, formats: dict) -> str:
