@@ -114,6 +114,55 @@ def test_a_kept_copier_copies_a_workbook_as_the_one_pickled():
     assert [r.coord for r in twin.active.merged_cells.ranges] == ["B2:C3"]
 
 
+def test_cells_are_copied_with_their_values_styles_links_and_comments():
+    """Cells are pickled as the arguments that make them again (copies._cell), those with a
+    hyperlink or comment as before: the copy writes the bytes the workbook writes, and its cells
+    are of openpyxl's own classes, each with its own style where it had one."""
+    from datetime import datetime
+
+    from openpyxl.cell.cell import Cell, MergedCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    from qdocgen.render.xlsx.writer import workbook_bytes
+
+    def make():
+        wb = Workbook()
+        ws = wb.active
+        ws["A1"] = "文字"
+        ws["A1"].font = Font(bold=True)
+        ws["B1"] = 2.5
+        ws["C1"] = datetime(2019, 1, 15)
+        ws["D1"] = "=SUM(B1:B2)"
+        ws["A2"] = "链接"
+        ws["A2"].hyperlink = "https://example.org/"
+        ws["B2"] = "批注"
+        ws["B2"].comment = Comment("说明", "qdocgen")
+        ws.merge_cells("A4:C5")
+        ws["E5"].number_format = "0.00"
+        return wb
+
+    wb = make()
+    blob = io.BytesIO()
+    make().save(blob)
+    copier = copies.WorkbookCopier.of(wb, blob.getvalue())
+    for twin in (copier.copy(), copies.WorkbookCopier(copier.data, copier.merges, kept=True).copy()):
+        cells = twin.active._cells
+        assert {type(c) for c in cells.values()} == {Cell, MergedCell}
+        assert twin.active["A2"].hyperlink.target == "https://example.org/"
+        assert twin.active["B2"].comment.text == "说明"
+        assert twin.active["A1"].font.b and not twin.active["B1"].font.b
+        assert twin.active["A1"]._style is not twin.active["E5"]._style
+        assert _parts(workbook_bytes(twin)) == _parts(workbook_bytes(make()))
+
+
+def _parts(package: bytes) -> dict:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
 @pytest.mark.parametrize("odd", [False, True], ids=["bundled", "footer of several merged rows"])
 def test_forms_laid_out_for_their_number_of_lines_are_kept_and_copied_as_made(
     cache_dir, ws, tmp_path, monkeypatch, odd
