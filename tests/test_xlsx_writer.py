@@ -560,3 +560,43 @@ def test_merged_ranges_are_named_as_openpyxl_names_them(ref):
         return book
 
     same_as_openpyxl(make)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["填报表", "南海区", "2018", "", "0123abcd"],
+        ["R&D <b> 5>3 \"q\" 'single'", " leading", "trailing ", "  ", "a\r\nb\tc", "emoji 😀 𠀋"],
+        ["qdocgen0hole", "qdocgen1hole"],
+        ["\u3000全角空格\u3000"],
+    ],
+    ids=repr,
+)
+def test_custom_properties_written_from_a_kept_model_are_openpyxl_s(values):
+    """docProps/custom.xml of text properties is made once per list of names and the values put
+    in: what openpyxl writes for any value; other kinds of property, and text lxml refuses, go
+    openpyxl's way."""
+    from openpyxl.packaging.custom import CustomPropertyList, IntProperty, StringProperty
+    from openpyxl.xml.functions import tostring
+
+    def props(vals, extra=None):
+        found = CustomPropertyList()
+        for k, v in enumerate(vals):
+            found.append(StringProperty(name=f'名{k}&"', value=v))
+        if extra is not None:
+            found.append(extra)
+        return found
+
+    writer._CUSTOM.clear()
+    for _ in range(2):  # made, then from the kept model
+        assert writer._custom_xml(props(values)) == tostring(props(values).to_tree())
+        assert writer._custom_xml(props(values[::-1])) == tostring(props(values[::-1]).to_tree())
+    named = props(values, StringProperty(name="qdocgen0hole", value="名字里有替身"))
+    for _ in range(2):
+        assert writer._custom_xml(named) == tostring(named.to_tree())
+    mixed = props(values, IntProperty(name="n", value=3))
+    assert writer._custom_xml(mixed) == tostring(mixed.to_tree())
+    with pytest.raises(ValueError):
+        writer._custom_xml(props(["bad\x01char"]))
+    with pytest.raises(ValueError):
+        tostring(props(["bad\x01char"]).to_tree())

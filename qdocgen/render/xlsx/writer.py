@@ -162,7 +162,7 @@ class _ExcelWriter(ExcelWriter):
         else:
             archive.writestr(ARC_THEME, theme_xml)
         if len(self.workbook.custom_doc_props) >= 1:
-            archive.writestr(ARC_CUSTOM, tostring(self.workbook.custom_doc_props.to_tree()))
+            archive.writestr(ARC_CUSTOM, _custom_xml(self.workbook.custom_doc_props))
 
             class CustomOverride:
                 path = "/" + ARC_CUSTOM  # PartName
@@ -236,6 +236,54 @@ def _workbook_rels(writer: WorkbookWriter) -> bytes:
         return writer.write_rels()
     key = ("workbook rels", *((r.Type, r.Target, r.TargetMode, r.Id) for r in writer.rels))
     return _kept_part(key, writer.write_rels)
+
+
+_CUSTOM: dict[tuple, list[bytes] | None] = {}  # see _custom_xml
+
+
+def _custom_xml(props) -> bytes:
+    """`tostring(props.to_tree())`, docProps/custom.xml. Where every property is text (a form's
+    record of itself: the same names on every form, other values), the part is made by openpyxl
+    once per list of names, with a stand-in for each value, and the values (escaped as lxml
+    escapes element text) written in their places; anything else is openpyxl's each time."""
+    from openpyxl.packaging.custom import CustomPropertyList, StringProperty
+
+    items = props.props
+    for prop in items:
+        if type(prop) is not StringProperty or type(prop.name) is not str or type(prop.value) is not str:
+            return tostring(props.to_tree())
+        if _UNPROVEN.search(prop.value):
+            return tostring(props.to_tree())  # (lxml refuses some: openpyxl's error)
+    values = [prop.value for prop in items]
+    spaced = [bool(v.strip()) and v != v.strip() for v in values]  # what gives xml:space="preserve"
+    key = (*(prop.name for prop in items), *spaced)
+    pieces = _CUSTOM.get(key, _UNSEEN)
+    if pieces is _UNSEEN:
+        holes = [(" " if space else "") + f"qdocgen{k}hole" for k, space in enumerate(spaced)]
+        model = CustomPropertyList()
+        model.props = [StringProperty(name=prop.name, value=hole) for prop, hole in zip(items, holes, strict=True)]
+        xml = tostring(model.to_tree())
+        marks = [hole.encode("ascii") for hole in holes]
+        pieces = None
+        if all(xml.count(mark) == 1 for mark in marks):
+            pieces = []
+            for mark in marks:
+                head, found, xml = xml.partition(mark)
+                if not found:  # (out of order)
+                    pieces = None
+                    break
+                pieces.append(head)
+            else:
+                pieces.append(xml)
+        if len(_CUSTOM) >= 16:
+            _CUSTOM.pop(next(iter(_CUSTOM)))
+        _CUSTOM[key] = pieces
+    if pieces is None:  # (a name holding a stand-in's text)
+        return tostring(props.to_tree())
+    out = [pieces[0]]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        out += (_text(value).encode("utf-8"), piece)
+    return b"".join(out)
 
 
 def _write_manifest(manifest, archive, wb) -> None:
