@@ -1,6 +1,6 @@
 """CPU per Excel document of a build of the bundled data, by kind (issue 25: the Excel side).
 
-    PYTHONPATH=. python benchmarks/excel_docs.py [repetitions] [--compare]
+    PYTHONPATH=. python benchmarks/excel_docs.py [repetitions] [--compare] [--against TREE [--rounds N]]
 
 For each kind — the completion tables (完成情况表/*.xlsx), the reporting forms (填报表/*.xlsx)
 and the task table (任务分解表.xlsx) — every document's context is made first, each document is
@@ -10,10 +10,20 @@ matters less than to wall time) per document. Nothing is written to disk. The zi
 once for later documents (render/xlsx/writer.py) are forgotten before each run, as each document
 of a build is made once. With --compare, each run is followed by one with plain cells turned off
 (render/xlsx/plain.py: every sheet filled the general way, with openpyxl's Cells), interleaved.
+
+With --against TREE (another checkout, e.g. `git worktree add /tmp/old main`), the two trees are
+measured in turn, N rounds (default 3), each round a new process per tree running this script's
+measurement with `repetitions` runs (TREE's own benchmarks/excel_docs.py, on TREE's code): printed
+is each kind's best in each tree, old and new side by side. Give the interpreter itself (not a
+pyenv shim) and run `python -m compileall -q qdocgen` in both trees first.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,9 +38,48 @@ KINDS = {"完成情况表": "completion tables", "填报表": "reporting forms",
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if a != "--compare"]
-    repetitions = int(args[0]) if args else 5
-    modes = (True, False) if "--compare" in sys.argv[1:] else (True,)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("repetitions", nargs="?", type=int, default=5, help="runs per kind (best is printed)")
+    parser.add_argument("--compare", action="store_true", help="interleave runs with plain cells off")
+    parser.add_argument("--against", metavar="TREE", help="another checkout to measure in turn with this one")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per tree with --against")
+    args = parser.parse_args()
+    if args.against:
+        against(Path(args.against).resolve(), args.repetitions, args.rounds)
+        return
+    measure(args.repetitions, args.compare)
+
+
+_LINE = re.compile(r"^(.+?): (\d+) documents, ([\d.]+) ms CPU per document")
+
+
+def against(other: Path, repetitions: int, rounds: int) -> None:
+    """Both trees' own measurement in new processes, in turn; each kind's best per tree."""
+    trees = {"old": other, "new": Path(__file__).resolve().parent.parent}
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(rounds):
+        for label, tree in trees.items():
+            out = subprocess.run(
+                [sys.executable, str(tree / "benchmarks" / "excel_docs.py"), str(repetitions)],
+                cwd=tree,
+                env={**os.environ, "PYTHONPATH": str(tree)},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            for line in out.splitlines():
+                if m := _LINE.match(line):
+                    key = (m.group(1), label)
+                    best[key] = min(best.get(key, float("inf")), float(m.group(3)))
+    print(f"old: {trees['old']}  new: {trees['new']}  ({rounds} rounds of {repetitions} runs, interleaved)")
+    for name in KINDS.values():
+        old, new = best.get((name, "old")), best.get((name, "new"))
+        if old is not None and new is not None:
+            print(f"{name}: {old:.1f} -> {new:.1f} ms CPU per document ({(new - old) / old:+.0%})")
+
+
+def measure(repetitions: int, compare: bool) -> None:
+    modes = (True, False) if compare else (True,)
     workspace = Workspace(data_dir=Path(__file__).resolve().parent.parent / "plan_data")
     jobs = [job for job in catalog.all_jobs(workspace) if job.path.endswith(".xlsx")]
     for key, name in KINDS.items():
