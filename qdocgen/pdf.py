@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qdocgen import office_profile
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.storage.atomic import write_atomic
 
@@ -92,14 +93,18 @@ def batches(files: list[Path], count: int) -> list[list[Path]]:
     cost = {f: _cost(f) for f in files}
     loads = [0.0] * count
     out: list[list[Path]] = [[] for _ in range(count)]
+    stems: list[set[str]] = [set() for _ in range(count)]
     for f in sorted(files, key=lambda f: -cost[f]):
-        free = [k for k in range(len(out)) if all(g.stem != f.stem for g in out[k])]
+        stem = f.stem
+        free = [k for k in range(len(out)) if stem not in stems[k]]
         if not free:
             out.append([])
+            stems.append(set())
             loads.append(0.0)
             free = [len(out) - 1]
         k = min(free, key=lambda k: loads[k])
         out[k].append(f)
+        stems[k].add(stem)
         loads[k] += cost[f]
     order = {f: i for i, f in enumerate(files)}
     return [sorted(b, key=order.__getitem__) for b in out if b]
@@ -164,6 +169,8 @@ class _Process:
     files: list[Path]
     outdir: Path
     popen: subprocess.Popen
+    profile: Path | None = None  # its profile folder
+    from_kept: bool = False  # the profile a copy of the kept one (office_profile)
     current: int = -1  # the file being converted (-1: none started yet)
     last: float = field(default_factory=time.monotonic)  # when a file last started
 
@@ -202,6 +209,7 @@ class _Converter:
                     proc = running[number]
                     if line is None:  # the process has ended
                         del running[number]
+                        self._ended(proc)
                         rest = proc.files[proc.current + 1 :]
                         if proc.popen.returncode and proc.current >= 0 and rest:  # crashed on a file
                             yield from self._finished(proc, range(proc.current, proc.current + 1))
@@ -230,6 +238,7 @@ class _Converter:
         outdir = self.tmp / f"out{self.started}"
         profile = self.tmp / f"profile{self.started}"
         outdir.mkdir()
+        from_kept = office_profile.copy_into(self.soffice, profile)
         cmd = [
             self.soffice,
             f"-env:UserInstallation={profile.as_uri()}",
@@ -247,9 +256,18 @@ class _Converter:
             )
         except OSError as exc:
             return [(f, f"无法启动 LibreOffice：{os_error_text(exc)}") for f in files]
-        proc = _Process(self.started, files, outdir, popen)
+        proc = _Process(self.started, files, outdir, popen, profile, from_kept)
         threading.Thread(target=self._read, args=(proc,), daemon=True).start()
         return proc
+
+    def _ended(self, proc: _Process) -> None:
+        """A process ended by itself: keep its profile for later starts, or forget the kept one
+        when LibreOffice started from it failed before it got to any file."""
+        code = proc.popen.returncode
+        if code == 0 and proc.current >= 0 and not proc.from_kept:
+            office_profile.keep(self.soffice, proc.profile)
+        elif code and proc.current < 0 and proc.from_kept:
+            office_profile.forget(self.soffice)
 
     def _read(self, proc: _Process) -> None:
         for raw in proc.popen.stdout:
