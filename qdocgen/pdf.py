@@ -35,13 +35,14 @@ from qdocgen.storage.atomic import write_atomic
 MAX_PROCESSES = 4  # each LibreOffice takes a few hundred MB
 TIMEOUT = 300  # seconds one file may take
 # Seconds LibreOffice 7.4 takes to load and export a document, on one core of the 2-core machine
-# where they were measured (each file converted five times in one process, less once): a Word
-# document 0.25 s, a chart 0.35 s more, and its text and tables by the size of word/document.xml,
-# more than in proportion (tables are laid out row by row, page by page: a 240 kB table 0.45 s
-# more, the 657 kB city table 2.9 s in all); a workbook 0.24 s and 0.7 ms per kB of its sheets.
-# Only the ratios matter: they share the files out between the processes.
-_WORD = (0.25, 0.35, 0.45, 240_000, 1.7)  # base, per chart, scale, at size, power
-_BOOK = (0.24, 0.0007 / 1000)  # base, per byte of sheets
+# where they were measured (2026-12-06: documents of one kind converted one after another in one
+# process, the first of a kind left out): a Word document 0.36 s, a chart 0.45 s more, and its
+# text and tables by the size of word/document.xml, more than in proportion (tables are laid out
+# row by row, page by page: a 240 kB table 0.45 s more, the 672 kB city table 3.0 s in all); a
+# workbook ~0.33 s whatever its size (a 23 kB form fitted to the page width 0.36 s, a 64 kB table
+# 0.31 s). Only the ratios matter: they share the files out between the processes.
+_WORD = (0.36, 0.45, 0.45, 240_000, 1.7)  # base, per chart, scale, at size, power
+_BOOK = (0.33, 0.0002 / 1000)  # base, per byte of sheets
 _OTHER = 0.5  # a document whose package cannot be read: LibreOffice says so quickly or not at all
 
 # LibreOffice's PDF export, keeping the blank pages it inserts where a section must start on an
