@@ -26,9 +26,11 @@ What it measures, side by side:
               fingerprinted from its context (`rebuild_noop_precise_s`), and one figure corrected
               (`rebuild_one_figure_s`: 6 documents remade).
   --pdf       `qdocgen build --pdf` of the bundled data in a new process from an empty output
-              folder, the templates compiled before (`build_pdf_s`, its CPU with LibreOffice's
-              `build_pdf_cpu_s`), and the PDFs alone: the same with the documents made and the
-              PDFs removed (`pdf_only_s`).
+              folder, the templates compiled and LibreOffice's profile kept by earlier builds, as
+              for a user's every --pdf but the first on a machine (`build_pdf_s`, its CPU with
+              LibreOffice's `build_pdf_cpu_s`); the first --pdf on a machine, before there is a
+              kept profile (`build_pdf_first_s`: qdocgen/office_profile.py); and the PDFs alone:
+              the same with the documents made and the PDFs removed (`pdf_only_s`).
               Left out with --no-pdf.
   --help      `qdocgen --help` in a new process (`help_s`).
   scale       a generated workspace of 200 districts (each copying one of the five real ones'
@@ -233,8 +235,10 @@ def bench_builds(runs: int) -> dict:
 
 def bench_pdf() -> dict:
     """`qdocgen build --pdf` of the bundled data in a new process, from an empty output folder:
-    every document made and converted (`build_pdf_s`), and the PDFs' share of it: the same again
-    with the documents already there and only the PDFs removed (`pdf_only_s`)."""
+    every document made and converted, the first time on a machine (`build_pdf_first_s`, no
+    LibreOffice profile kept yet) and again into another folder (`build_pdf_s`); and the PDFs'
+    share of it: the same again with the documents already there and only the PDFs removed
+    (`pdf_only_s`)."""
     from qdocgen.pdf import find_soffice, process_count
 
     if find_soffice() is None:
@@ -244,6 +248,7 @@ def bench_pdf() -> dict:
         shutil.copytree(ROOT / "plan_data", work / "plan_data")
         shutil.copytree(ROOT / "templates", work / "templates")
         timed_run([*QDOCGEN, "build", "-q", "-o", "warm"], work)  # templates compiled, as for build_cold_s
+        first, _ = timed_run([*QDOCGEN, "build", "-q", "--pdf", "-o", "first"], work)  # keeps the profile
         wall, cpu = timed_run([*QDOCGEN, "build", "-q", "--pdf"], work)
         pdfs = sorted((work / "output").rglob("*.pdf"))
         for pdf in pdfs:
@@ -252,6 +257,7 @@ def bench_pdf() -> dict:
     return {
         "build_pdf_s": round(wall, 1),
         "build_pdf_cpu_s": round(cpu, 1),
+        "build_pdf_first_s": round(first, 1),
         "pdf_only_s": round(only, 1),
         "pdf_only_cpu_s": round(only_cpu, 1),
         "pdf_files": len(pdfs),
@@ -429,14 +435,15 @@ LABELS = [
     ("city_notice_docxtpl_ms", "全市通报每份（docxtpl，毫秒）"),
     ("city_notice_ratio", "全市通报倍数"),
     ("build_docs", "qdocgen build 文件数"),
-    ("build_cold_s", "首次构建（秒）"),
-    ("build_cold_cpu_s", "首次构建 CPU（秒）"),
+    ("build_cold_s", "构建到空输出文件夹，模板已编译（秒）"),
+    ("build_cold_cpu_s", "同上 CPU（秒）"),
     ("rebuild_noop_s", "无变化重建（秒）"),
     ("rebuild_noop_cpu_s", "无变化重建 CPU（秒）"),
     ("rebuild_noop_precise_s", "无变化，逐个文件比对时（秒）"),
     ("rebuild_one_figure_s", "更正一个完成值后重建（秒）"),
-    ("build_pdf_s", "build --pdf 首次，含转换 PDF（秒）"),
+    ("build_pdf_s", "build --pdf 到空输出文件夹，含转换 PDF（秒）"),
     ("build_pdf_cpu_s", "build --pdf CPU，含 LibreOffice（秒）"),
+    ("build_pdf_first_s", "本机首次 build --pdf，尚无保留的 LibreOffice 配置（秒）"),
     ("pdf_only_s", "只转换 PDF（秒）"),
     ("pdf_only_cpu_s", "只转换 PDF 的 CPU（秒）"),
     ("pdf_files", "PDF 个数"),

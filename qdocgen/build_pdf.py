@@ -189,7 +189,7 @@ class _Copies:
 
         from lxml import etree
 
-        from qdocgen.render.docx.gbt9704 import imprint_unnumbered
+        from qdocgen.render.docx.imprint_copy import imprint_unnumbered
 
         try:
             blob = document.read_bytes()

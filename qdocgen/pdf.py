@@ -28,19 +28,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qdocgen import office_profile
 from qdocgen.errors import UserError, os_error_text
 from qdocgen.storage.atomic import write_atomic
 
 MAX_PROCESSES = 4  # each LibreOffice takes a few hundred MB
 TIMEOUT = 300  # seconds one file may take
 # Seconds LibreOffice 7.4 takes to load and export a document, on one core of the 2-core machine
-# where they were measured (each file converted five times in one process, less once): a Word
-# document 0.25 s, a chart 0.35 s more, and its text and tables by the size of word/document.xml,
-# more than in proportion (tables are laid out row by row, page by page: a 240 kB table 0.45 s
-# more, the 657 kB city table 2.9 s in all); a workbook 0.24 s and 0.7 ms per kB of its sheets.
-# Only the ratios matter: they share the files out between the processes.
-_WORD = (0.25, 0.35, 0.45, 240_000, 1.7)  # base, per chart, scale, at size, power
-_BOOK = (0.24, 0.0007 / 1000)  # base, per byte of sheets
+# where they were measured (2026-12-06: documents of one kind converted one after another in one
+# process, the first of a kind left out): a Word document 0.36 s, a chart 0.45 s more, and its
+# text and tables by the size of word/document.xml, more than in proportion (tables are laid out
+# row by row, page by page: a 240 kB table 0.45 s more, the 672 kB city table 3.0 s in all); a
+# workbook ~0.33 s whatever its size (a 23 kB form fitted to the page width 0.36 s, a 64 kB table
+# 0.31 s). Only the ratios matter: they share the files out between the processes.
+_WORD = (0.36, 0.45, 0.45, 240_000, 1.7)  # base, per chart, scale, at size, power
+_BOOK = (0.33, 0.0002 / 1000)  # base, per byte of sheets
 _OTHER = 0.5  # a document whose package cannot be read: LibreOffice says so quickly or not at all
 
 # LibreOffice's PDF export, keeping the blank pages it inserts where a section must start on an
@@ -92,14 +94,18 @@ def batches(files: list[Path], count: int) -> list[list[Path]]:
     cost = {f: _cost(f) for f in files}
     loads = [0.0] * count
     out: list[list[Path]] = [[] for _ in range(count)]
+    stems: list[set[str]] = [set() for _ in range(count)]
     for f in sorted(files, key=lambda f: -cost[f]):
-        free = [k for k in range(len(out)) if all(g.stem != f.stem for g in out[k])]
+        stem = f.stem
+        free = [k for k in range(len(out)) if stem not in stems[k]]
         if not free:
             out.append([])
+            stems.append(set())
             loads.append(0.0)
             free = [len(out) - 1]
         k = min(free, key=lambda k: loads[k])
         out[k].append(f)
+        stems[k].add(stem)
         loads[k] += cost[f]
     order = {f: i for i, f in enumerate(files)}
     return [sorted(b, key=order.__getitem__) for b in out if b]
@@ -164,6 +170,8 @@ class _Process:
     files: list[Path]
     outdir: Path
     popen: subprocess.Popen
+    profile: Path | None = None  # its profile folder
+    from_kept: bool = False  # the profile a copy of the kept one (office_profile)
     current: int = -1  # the file being converted (-1: none started yet)
     last: float = field(default_factory=time.monotonic)  # when a file last started
 
@@ -202,6 +210,7 @@ class _Converter:
                     proc = running[number]
                     if line is None:  # the process has ended
                         del running[number]
+                        self._ended(proc)
                         rest = proc.files[proc.current + 1 :]
                         if proc.popen.returncode and proc.current >= 0 and rest:  # crashed on a file
                             yield from self._finished(proc, range(proc.current, proc.current + 1))
@@ -230,6 +239,7 @@ class _Converter:
         outdir = self.tmp / f"out{self.started}"
         profile = self.tmp / f"profile{self.started}"
         outdir.mkdir()
+        from_kept = office_profile.copy_into(self.soffice, profile)
         cmd = [
             self.soffice,
             f"-env:UserInstallation={profile.as_uri()}",
@@ -247,9 +257,18 @@ class _Converter:
             )
         except OSError as exc:
             return [(f, f"无法启动 LibreOffice：{os_error_text(exc)}") for f in files]
-        proc = _Process(self.started, files, outdir, popen)
+        proc = _Process(self.started, files, outdir, popen, profile, from_kept)
         threading.Thread(target=self._read, args=(proc,), daemon=True).start()
         return proc
+
+    def _ended(self, proc: _Process) -> None:
+        """A process ended by itself: keep its profile for later starts, or forget the kept one
+        when LibreOffice started from it failed before it got to any file."""
+        code = proc.popen.returncode
+        if code == 0 and proc.current >= 0 and not proc.from_kept:
+            office_profile.keep(self.soffice, proc.profile)
+        elif code and proc.current < 0 and proc.from_kept:
+            office_profile.forget(self.soffice)
 
     def _read(self, proc: _Process) -> None:
         for raw in proc.popen.stdout:

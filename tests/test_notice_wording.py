@@ -185,7 +185,7 @@ def test_the_imprint_falls_on_an_even_last_page(data_dir, tmp_path):
     it where the text ends on an even page); with a blank page before it, neither page is
     numbered (GB/T 9704 7.5): the copy `build --pdf` converts then has the 版记 page unnumbered."""
     from qdocgen.pdf import converted, last_pages
-    from qdocgen.render.docx.gbt9704 import imprint_unnumbered
+    from qdocgen.render.docx.imprint_copy import imprint_unnumbered
 
     blob = maker(data_dir).district(Y2018, "南海")
     body = docx.Document(__import__("io").BytesIO(blob)).element.body

@@ -14,7 +14,6 @@ children python-docx does not declare are placed by qdocgen/render/docx/ooxml.py
 
 from __future__ import annotations
 
-import copy
 import io
 import math
 import re
@@ -31,6 +30,7 @@ from docx.shared import Pt, RGBColor, Twips
 from lxml import etree
 
 from qdocgen.render.docx import ooxml
+from qdocgen.render.docx.imprint_copy import SPACER_NAME, SPACER_ROLE, find_style, role_id
 from qdocgen.render.gbt9704 import Profile
 from qdocgen.textwidth import em_width
 
@@ -138,7 +138,7 @@ def style_specs(p: Profile, signer: str = "") -> dict[str, StyleSpec]:
             before=60,
             after=60,
         ),
-        "QImprintSpacer": StyleSpec("版记前空白", body, p.body_size, grid=False),
+        SPACER_ROLE: StyleSpec(SPACER_NAME, body, p.body_size, grid=False),
         "QTail": StyleSpec("文末空段", body, 2, grid=False, line=TAIL),
         "QPageOdd": StyleSpec(
             "页码（单页）",
@@ -276,33 +276,15 @@ def _w(**attrs) -> dict[str, str]:
     return {qn(f"w:{k}"): str(v) for k, v in attrs.items()}
 
 
-def find_style(styles_root, sid: str, name: str):
-    """A role's w:style by its id, else by its name: LibreOffice renumbers the ids of styles
-    with Chinese names (Style14, …) when it saves, but keeps their names."""
-    by_name = None
-    for style in styles_root.findall(W + "style"):
-        if style.get(W + "styleId") == sid:
-            return style
-        el = style.find(W + "name")
-        if by_name is None and el is not None and el.get(W + "val") == name:
-            by_name = style
-    return by_name
-
-
 def role_ids(styles_xml: bytes, p: Profile) -> dict[str, str]:
     """role style id (QImprintSpacer) → the id that style has in this package."""
     root = etree.fromstring(styles_xml)
     out = {}
     for sid, spec in style_specs(p).items():
-        found = _role_id(root, sid, spec.name)
+        found = role_id(root, sid, spec.name)
         if found is not None:
             out[sid] = found
     return out
-
-
-def _role_id(styles_root, sid: str, name: str) -> str | None:
-    style = find_style(styles_root, sid, name)
-    return None if style is None else style.get(W + "styleId")
 
 
 def patch_styles(xml: bytes, p: Profile, signer: str) -> bytes:
@@ -358,7 +340,7 @@ def patch_sections(xml: bytes, p: Profile, ids: dict[str, str] | None = None) ->
         section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = top, right, bottom, left
         section.header_distance, section.footer_distance, section.gutter = header, footer, Twips(0)
         ooxml.set_child(sect, "w:docGrid", type="lines", linePitch=p.line_pitch)
-    spacer_id = (ids or {}).get("QImprintSpacer", "QImprintSpacer")
+    spacer_id = (ids or {}).get(SPACER_ROLE, SPACER_ROLE)
     for spacer in root.iter(W + "p"):
         if spacer.find(f"{W}pPr/{W}pStyle[@{W}val='{spacer_id}']") is not None:
             _size_spacer(spacer, p)
@@ -449,96 +431,3 @@ def apply_profile(blob: bytes, p: Profile, signer: str = "") -> bytes:
                 data = patch_number_boxes(data, p)
             dst.writestr(info, data)
     return out.getvalue()
-
-
-BLANK_FOOTER = "word/footerQBlankPage.xml"  # the empty footer of the 版记's section
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-FOOTER_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
-FOOTER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"
-
-
-def imprint_unnumbered(blob: bytes, *, blank_page: bool = False) -> bytes | None:
-    """The document with no page number on its 版记 page, or None when it has no 版记.
-
-    The 版记's section starts on an even page (`w:type evenPage`): Word, WPS and LibreOffice put
-    a blank page before it when the text ends on an even page, and GB/T 9704 7.5 then wants
-    neither the blank page nor the 版记 page numbered. Which case a document is in is known
-    only once it is laid out, so `build --pdf` converts the copy this makes (the 版记's section
-    with an empty footer of its own) where a blank page is expected, and the document as it is
-    where none is, and converts the other when the PDF shows the guess was wrong.
-
-    `blank_page`: a page break before the 版记 as well, for a LibreOffice (before 7.4) that leaves
-    the blank page it inserts out of the PDF whatever it is asked: the page break makes one it keeps.
-    """
-    src = zipfile.ZipFile(io.BytesIO(blob))
-    role = "QImprintSpacer"  # the one role asked for, not role_ids' every one
-    spacer_id = _role_id(etree.fromstring(src.read(STYLES)), role, style_specs(Profile())[role].name) or role
-    root = etree.fromstring(src.read(DOCUMENT))
-    spacer = next(
-        (
-            ref.getparent().getparent()
-            for ref in root.iter(W + "pStyle")
-            if ref.get(W + "val") == spacer_id
-            and ref.getparent().tag == W + "pPr"
-            and ref.getparent().getparent().tag == W + "p"
-        ),
-        None,
-    )
-    if spacer is None:
-        return None
-    if blank_page:
-        blank = etree.SubElement(spacer.getparent(), W + "p")
-        spacer.addprevious(blank)
-        etree.SubElement(etree.SubElement(blank, W + "r"), W + "br").set(W + "type", "page")
-    section = _section_of(spacer)
-    rels_name = "word/_rels/document.xml.rels"
-    rels = etree.fromstring(src.read(rels_name))
-    rid = _free_id(rels, "rIdQBlankPageFooter")
-    etree.SubElement(rels, f"{{{REL_NS}}}Relationship", Id=rid, Type=FOOTER_REL, Target=BLANK_FOOTER[len("word/") :])
-    if section is not None:
-        for ref in section.findall(W + "footerReference"):
-            section.remove(ref)
-        r_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-        for kind in ("first", "even", "default"):
-            section.insert(0, etree.Element(W + "footerReference", {W + "type": kind, r_id: rid}))
-    types_name = "[Content_Types].xml"
-    types = etree.fromstring(src.read(types_name))
-    ct = types.nsmap[None]
-    etree.SubElement(types, f"{{{ct}}}Override", PartName="/" + BLANK_FOOTER, ContentType=FOOTER_TYPE)
-    replaced = {
-        DOCUMENT: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True),
-        rels_name: etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True),
-        types_name: etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True),
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:  # a copy LibreOffice reads at once: not compressed
-        for info in src.infolist():
-            stored = copy.copy(info)
-            stored.compress_type = zipfile.ZIP_STORED
-            dst.writestr(stored, replaced.get(info.filename) or src.read(info.filename))
-        dst.writestr(
-            BLANK_FOOTER,
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr xmlns:w="{W_NS}"><w:p/></w:ftr>',
-        )
-    return out.getvalue()
-
-
-def _section_of(paragraph):
-    """The sectPr of the section `paragraph` is in: the next paragraph-held one, else the body's."""
-    for p in paragraph.itersiblings(W + "p"):
-        held = p.find(f"{W}pPr/{W}sectPr")
-        if held is not None:
-            return held
-    body = paragraph.getparent()
-    while body is not None and body.tag != W + "body":
-        body = body.getparent()
-    return None if body is None else body.find(W + "sectPr")
-
-
-def _free_id(rels, wanted: str) -> str:
-    """A relationship id not yet used in `rels`, `wanted` if free."""
-    used = {r.get("Id") for r in rels}
-    n, rid = 1, wanted
-    while rid in used:
-        n, rid = n + 1, f"{wanted}{n}"
-    return rid

@@ -1,0 +1,108 @@
+"""LibreOffice's profile made once and copied for each LibreOffice `build --pdf` starts
+(qdocgen/office_profile.py): kept whole from a LibreOffice that ended well, used by later starts,
+keyed by LibreOffice and the locale, forgotten when a start from it fails, never in a cache
+folder that is not the user's own."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import pytest
+
+from qdocgen import office_profile, pdf
+
+from conftest import TEMPLATES, needs_soffice, pdf_pages
+
+FORM = TEMPLATES / "xlsx" / "填报表.xlsx"
+
+
+@needs_soffice
+def test_the_first_libreoffice_keeps_its_profile_and_later_ones_start_from_it(tmp_path, cache_dir, monkeypatch):
+    soffice = pdf.find_soffice()
+    assert office_profile.kept(soffice).parent.parent == cache_dir
+    copies = []
+    real_copy = office_profile.copy_into
+    monkeypatch.setattr(office_profile, "copy_into", lambda *a: copies.append(real_copy(*a)) or copies[-1])
+    first, second = tmp_path / "一.xlsx", tmp_path / "二.xlsx"
+    for path in (first, second):
+        path.write_bytes(FORM.read_bytes())
+
+    assert dict(pdf.converted([first], processes=1)) == {first: None}
+    kept = office_profile.kept(soffice)
+    assert copies == [False] and (kept / "user" / "registrymodifications.xcu").is_file()
+    assert not (kept / ".lock").exists() and not list(kept.rglob(".lock"))
+    assert [p.name for p in kept.parent.iterdir()] == [kept.name]  # no staging folder left
+    before = {p: p.read_bytes() for p in kept.rglob("*") if p.is_file()}
+
+    assert dict(pdf.converted([second], processes=1)) == {second: None}
+    assert copies == [False, True]
+    assert pdf_pages(second.with_suffix(".pdf").read_bytes()) == pdf_pages(first.with_suffix(".pdf").read_bytes())
+    assert {p: p.read_bytes() for p in kept.rglob("*") if p.is_file()} == before  # used, not changed
+
+
+def test_the_key_follows_libreoffice_and_the_locale(tmp_path, cache_dir, monkeypatch):
+    program = tmp_path / "program"
+    program.mkdir()
+    soffice = program / "soffice"
+    soffice.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    first = office_profile.kept(str(soffice))
+    assert office_profile.kept(str(soffice)) == first
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert office_profile.kept(str(soffice)) != first
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    (program / "versionrc").write_text("[Version]\nbuildid=2\n")  # another LibreOffice in the same place
+    assert office_profile.kept(str(soffice)) != first
+
+
+def test_no_profile_kept_without_a_cache_folder_of_the_users_own(tmp_path, monkeypatch):
+    made = tmp_path / "made"
+    (made / "user").mkdir(parents=True)
+    (made / "user" / "registrymodifications.xcu").write_text("<x/>")
+    monkeypatch.setenv("QDOCGEN_CACHE_DIR", "off")
+    assert office_profile.kept(sys.executable) is None
+    office_profile.keep(sys.executable, made)
+    assert office_profile.copy_into(sys.executable, tmp_path / "p") is False
+    if os.name == "posix":
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        shared.chmod(0o777)  # others may write there: code and macros kept there could be anyone's
+        monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(shared))
+        office_profile.keep(sys.executable, made)
+        assert not list(shared.iterdir())
+        shared.chmod(stat.S_IRWXU)
+
+
+def test_a_profile_is_kept_whole_without_the_lock_and_once(tmp_path, cache_dir):
+    made = tmp_path / "made"
+    (made / "user" / "temp").mkdir(parents=True)
+    (made / "user" / "registrymodifications.xcu").write_text("<first/>")
+    (made / ".lock").write_text("a running LibreOffice's")
+    office_profile.keep(sys.executable, made)
+    kept = office_profile.kept(sys.executable)
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == ["user", "user/registrymodifications.xcu"]
+    (made / "user" / "registrymodifications.xcu").write_text("<second/>")
+    office_profile.keep(sys.executable, made)  # one is kept already: it stays
+    assert (kept / "user" / "registrymodifications.xcu").read_text() == "<first/>"
+    office_profile.keep(sys.executable, tmp_path / "nothing")  # a folder LibreOffice never filled
+    assert [p.name for p in kept.parent.iterdir()] == [kept.name]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands for LibreOffice")
+def test_a_kept_profile_is_forgotten_when_libreoffice_started_from_it_fails(tmp_path, cache_dir, monkeypatch):
+    broken = tmp_path / "soffice"
+    broken.write_text("#!/bin/sh\necho 'cannot start' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(pdf, "find_soffice", lambda: str(broken))
+    kept = office_profile.kept(str(broken))
+    (kept / "user").mkdir(parents=True)
+    (kept / "user" / "registrymodifications.xcu").write_text("<damaged")
+    form = tmp_path / "表.xlsx"
+    form.write_bytes(FORM.read_bytes())
+    results = dict(pdf.converted([form], processes=1))
+    assert "异常退出" in results[form]
+    assert not kept.exists() and not list(kept.parent.iterdir())
+    results = dict(pdf.converted([form], processes=1))  # and nothing kept from a start that failed
+    assert "异常退出" in results[form] and not list(kept.parent.iterdir())
