@@ -62,7 +62,10 @@ def open_sheet(template, sheet: str, record: str | None = None, then=None, then_
 
     A build makes a form per district and period from one template: the workbook read the
     first time (and as `then` leaves it, per `then_key`) is kept (render/xlsx/copies.py) and each
-    later form starts from a copy of it, while the template's bytes are unchanged."""
+    later form starts from a copy of it, while the template's bytes are unchanged. A copy gives
+    its merged ranges in the order the workbook `then` left gives them (else it is not kept:
+    WorkbookCopier.of), which holds for the copy's writing as long as nothing is merged or
+    unmerged after `then` (the order of a set depends on its history)."""
     try:
         blob = Path(template).read_bytes()
     except FileNotFoundError:
@@ -114,7 +117,7 @@ _COPIES: dict[tuple, WorkbookCopier] = {}  # (template's digest, sheet, record) 
 
 
 def _remember(key: tuple, copier: WorkbookCopier) -> None:
-    if len(_COPIES) >= 8:
+    if len(_COPIES) >= 32:  # (a template, and its rows laid out for each number of lines a build has)
         _COPIES.pop(next(iter(_COPIES)))
     _COPIES[key] = copier
 
