@@ -600,3 +600,36 @@ def test_custom_properties_written_from_a_kept_model_are_openpyxl_s(values):
         writer._custom_xml(props(["bad\x01char"]))
     with pytest.raises(ValueError):
         tostring(props(["bad\x01char"]).to_tree())
+
+
+def test_a_stylesheet_is_kept_for_a_later_process_and_only_for_the_same_styles(cache_dir, monkeypatch):
+    """xl/styles.xml written once is kept in the compile cache: a later process (the kept ones in
+    memory forgotten) takes it from there without writing it, for workbooks of the same styles
+    only; a damaged entry is written again."""
+
+    def styled(color: str):
+        def make():
+            wb = mixed_workbook()
+            wb.active["A1"].font = Font(color=color)
+            return wb
+
+        return make
+
+    writer._STYLESHEETS.clear()
+    same_as_openpyxl(styled("FF0000"))
+    assert any(cache_dir.rglob("*"))
+    writer._STYLESHEETS.clear()  # as in a new process
+    written = []
+    real = writer.write_stylesheet
+    monkeypatch.setattr(writer, "write_stylesheet", lambda wb: written.append(1) or real(wb))
+    same_as_openpyxl(styled("FF0000"))
+    assert written == []  # taken from the cache
+    same_as_openpyxl(styled("00FF00"))  # other styles: written
+    assert written == [1]
+    for path in (p for p in cache_dir.rglob("*") if p.is_file()):
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0xFF
+        path.write_bytes(bytes(data))
+    writer._STYLESHEETS.clear()
+    same_as_openpyxl(styled("FF0000"))
+    assert written == [1, 1]

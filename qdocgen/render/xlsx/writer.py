@@ -19,11 +19,15 @@ None and openpyxl's writer writes that worksheet. tests/test_xlsx_writer.py comp
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
+import marshal
 import math
 import pickle
 import re
+import sys
 import zipfile
+from functools import lru_cache
 
 import openpyxl
 from openpyxl.comments.comment_sheet import CommentRecord
@@ -50,6 +54,8 @@ from openpyxl.xml.constants import (
 )
 from openpyxl.xml.functions import Element, SubElement, tostring
 
+from qdocgen.code_stamp import library_stamp
+from qdocgen.render import compile_cache
 from qdocgen.render.package import CORE, Member, build_epoch, normalise_package, stamp_core_dates, write_members
 from qdocgen.render.xlsx.plain import PlainSheet, plain_sheet
 
@@ -310,12 +316,27 @@ def _write_manifest(manifest, archive, wb) -> None:
 
 
 _STYLESHEETS: dict[bytes, bytes] = {}  # what a workbook's styles are → its xl/styles.xml
+_STYLES_KIND = "xlsx-styles"  # a stylesheet kept in the compile cache for later processes
+
+
+@lru_cache(maxsize=1)
+def _libraries() -> str:
+    return f"{library_stamp('openpyxl', 'lxml')} pickle {pickle.HIGHEST_PROTOCOL} {sys.version}"
+
+
+def _stylesheet_source(key: bytes) -> str:
+    """What decides a stylesheet kept in the compile cache (besides qdocgen's own code, in the
+    cache's key): the styles (`key`, their pickle) and the openpyxl and lxml that pickled them
+    and write them."""
+    return f"1\0{hashlib.sha256(key).hexdigest()}\0{_libraries()}"
 
 
 def _stylesheet(wb) -> bytes:
     """`tostring(write_stylesheet(wb))`, kept for workbooks whose styles are the same: the
     forms and tables of one template share theirs, and writing them costs a tenth of saving.
-    The key is everything write_stylesheet reads, pickled: the same bytes, the same styles."""
+    The key is everything write_stylesheet reads, pickled: the same bytes, the same styles. A
+    stylesheet written is kept in the compile cache too, for the next process (a build's workers
+    each write the few its templates have: ~4 ms each)."""
     try:
         key = pickle.dumps(
             (
@@ -340,7 +361,11 @@ def _stylesheet(wb) -> bytes:
         return tostring(write_stylesheet(wb))
     xml = _STYLESHEETS.get(key)
     if xml is None:
-        xml = tostring(write_stylesheet(wb))
+        source = _stylesheet_source(key)
+        xml = compile_cache.unmarshalled(compile_cache.data(_STYLES_KIND, source))
+        if type(xml) is not bytes:  # not kept by an earlier process (or damaged): written
+            xml = tostring(write_stylesheet(wb))
+            compile_cache.keep_data(_STYLES_KIND, source, marshal.dumps(xml))
         if len(_STYLESHEETS) >= 16:
             _STYLESHEETS.pop(next(iter(_STYLESHEETS)))
         _STYLESHEETS[key] = xml
