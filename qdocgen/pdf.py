@@ -206,8 +206,8 @@ class _Converter:
                     number, line = self.events.get(timeout=1.0)
                 except queue.Empty:
                     number, line = None, None
-                if number is not None:
-                    proc = running[number]
+                proc = running.get(number)  # (None: no event, or one of a process ended for hanging)
+                if proc is not None:
                     if line is None:  # the process has ended
                         del running[number]
                         self._ended(proc)

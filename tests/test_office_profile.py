@@ -106,3 +106,52 @@ def test_a_kept_profile_is_forgotten_when_libreoffice_started_from_it_fails(tmp_
     assert not kept.exists() and not list(kept.parent.iterdir())
     results = dict(pdf.converted([form], processes=1))  # and nothing kept from a start that failed
     assert "异常退出" in results[form] and not list(kept.parent.iterdir())
+
+
+_FAKE = '''#!{python}
+"""Stands for LibreOffice: converts (writes a PDF, says so) unless its profile holds user/broken,
+then does what that file says: "exit" fails at once, "hang" never answers; never gets through a
+document whose name starts with 卡."""
+import sys, time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+args = sys.argv[1:]
+profile = Path(unquote(urlparse(args[0].split("=", 1)[1]).path))
+broken = profile / "user" / "broken"
+if broken.is_file():
+    if broken.read_text() == "hang":
+        time.sleep(600)
+    sys.exit(1)
+(profile / "user").mkdir(parents=True, exist_ok=True)
+(profile / "user" / "registrymodifications.xcu").write_text("<made/>")
+outdir = Path(args[args.index("--outdir") + 1])
+for name in args[args.index("--outdir") + 2 :]:
+    print(f"convert {{name}} -> {{outdir / (Path(name).stem + '.pdf')}} using filter : pdf", flush=True)
+    if Path(name).name.startswith("卡"):  # a document it never gets through
+        time.sleep(600)
+    (outdir / (Path(name).stem + ".pdf")).write_bytes(b"%PDF-1.4 " + Path(name).read_bytes()[:4])
+'''
+
+
+def _fake_soffice(tmp_path, monkeypatch) -> str:
+    fake = tmp_path / "program" / "soffice"
+    fake.parent.mkdir()
+    fake.write_text(_FAKE.format(python=sys.executable))
+    fake.chmod(0o755)
+    monkeypatch.setattr(pdf, "find_soffice", lambda: str(fake))
+    return str(fake)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a script stands for LibreOffice")
+def test_a_libreoffice_that_stops_answering_fails_its_file_and_the_rest_are_converted(tmp_path, cache_dir, monkeypatch):
+    """(qdocgen/pdf.py) The process is ended, its file named as timed out, the files after it given
+    to a new process; the ended process's last word (its output closing) is not taken for another's."""
+    _fake_soffice(tmp_path, monkeypatch)
+    monkeypatch.setattr(pdf, "TIMEOUT", 2)
+    stuck, after = tmp_path / "卡.xlsx", tmp_path / "好.xlsx"
+    for f in (stuck, after):
+        f.write_bytes(FORM.read_bytes())
+    results = dict(pdf.converted([stuck, after], processes=1))
+    assert results[after] is None and after.with_suffix(".pdf").is_file()
+    assert "超时" in results[stuck] and not stuck.with_suffix(".pdf").exists()
