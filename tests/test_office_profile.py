@@ -6,7 +6,10 @@ folder that is not the user's own."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -39,7 +42,16 @@ def test_the_first_libreoffice_keeps_its_profile_and_later_ones_start_from_it(tm
     assert dict(pdf.converted([second], processes=1)) == {second: None}
     assert copies == [False, True]
     assert pdf_pages(second.with_suffix(".pdf").read_bytes()) == pdf_pages(first.with_suffix(".pdf").read_bytes())
+    if shutil.which("pdftotext"):  # the same words in the same places, from a made and a copied profile
+        words = _words(first.with_suffix(".pdf"))
+        assert len(words) > 20 and _words(second.with_suffix(".pdf")) == words
     assert {p: p.read_bytes() for p in kept.rglob("*") if p.is_file()} == before  # used, not changed
+
+
+def _words(pdf_file):
+    """Each word of a PDF with its page and box (pdftotext -bbox), without the document's metadata."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf_file), "-"], capture_output=True, check=True).stdout
+    return re.findall(rb"<page [^>]*>|<word [^>]*>[^<]*</word>", html)
 
 
 def test_the_key_follows_libreoffice_and_the_locale(tmp_path, cache_dir, monkeypatch):
@@ -141,6 +153,32 @@ def _fake_soffice(tmp_path, monkeypatch) -> str:
     fake.chmod(0o755)
     monkeypatch.setattr(pdf, "find_soffice", lambda: str(fake))
     return str(fake)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a script stands for LibreOffice")
+@pytest.mark.parametrize("failure", ["exit", "hang"])
+def test_a_kept_profile_that_fails_libreoffice_fails_no_pdf(tmp_path, cache_dir, monkeypatch, failure):
+    """A LibreOffice started from the kept profile that fails (or stops answering) before its
+    first file: the profile is forgotten and the batch converted again by one that makes its own,
+    in the same build (a cache is never an error); that one's profile is kept instead."""
+    soffice = _fake_soffice(tmp_path, monkeypatch)
+    monkeypatch.setattr(pdf, "TIMEOUT", 2)
+    kept = office_profile.kept(soffice)
+    (kept / "user").mkdir(parents=True)
+    (kept / "user" / "broken").write_text(failure)
+    files = []
+    for name in ("一", "二", "三"):
+        files.append(tmp_path / f"{name}.xlsx")
+        files[-1].write_bytes(FORM.read_bytes())
+    starts = []
+    real_start = pdf._Converter._start
+    monkeypatch.setattr(pdf._Converter, "_start", lambda self, batch: starts.append(batch) or real_start(self, batch))
+
+    assert dict(pdf.converted(files, processes=2)) == {f: None for f in files}
+    assert all(f.with_suffix(".pdf").read_bytes() == b"%PDF-1.4 PK\x03\x04" for f in files)
+    assert len(starts) == 4 and sorted(map(tuple, starts[2:])) == sorted(map(tuple, starts[:2]))  # each batch again
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == ["user", "user/registrymodifications.xcu"]
+    assert [p.name for p in kept.parent.iterdir()] == [kept.name]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="a script stands for LibreOffice")
