@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -179,6 +180,48 @@ def test_a_kept_profile_that_fails_libreoffice_fails_no_pdf(tmp_path, cache_dir,
     assert len(starts) == 4 and sorted(map(tuple, starts[2:])) == sorted(map(tuple, starts[:2]))  # each batch again
     assert sorted(p.relative_to(kept).as_posix() for p in kept.rglob("*")) == ["user", "user/registrymodifications.xcu"]
     assert [p.name for p in kept.parent.iterdir()] == [kept.name]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a script stands for LibreOffice")
+def test_a_kept_profile_folder_this_user_cannot_read_is_no_profile(tmp_path, cache_dir, monkeypatch):
+    """`sudo qdocgen build --pdf` with the user's HOME (macOS keeps it) leaves office-profile/ to
+    root, mode 0700: what is inside cannot even be looked at (EACCES). The PDFs are made all the
+    same, with no traceback. (Injected: as root, the tests' usual user here, modes do not bind.)"""
+    soffice = _fake_soffice(tmp_path, monkeypatch)
+    made = tmp_path / "made"
+    (made / "user").mkdir(parents=True)
+    (made / "user" / "registrymodifications.xcu").write_text("<x/>")
+    office_profile.keep(soffice, made)
+    inside = str(office_profile.kept(soffice).parent) + os.sep
+    form = tmp_path / "表.xlsx"
+    form.write_bytes(FORM.read_bytes())
+    with monkeypatch.context() as denying:
+        for name in ("stat", "lstat"):
+            real = getattr(os, name)
+
+            def denied(path, *args, real=real, **kwargs):
+                if os.fspath(path).startswith(inside):
+                    raise PermissionError(13, "Permission denied", os.fspath(path))
+                return real(path, *args, **kwargs)
+
+            denying.setattr(os, name, denied)
+        assert dict(pdf.converted([form], processes=1)) == {form: None}
+        office_profile.keep(soffice, made)
+        office_profile.forget(soffice)
+    assert (office_profile.kept(soffice) / "user" / "registrymodifications.xcu").read_text() == "<x/>"
+
+
+def test_staging_folders_a_killed_build_left_are_removed_when_a_profile_is_kept(tmp_path, cache_dir):
+    made = tmp_path / "made"
+    (made / "user").mkdir(parents=True)
+    (made / "user" / "registrymodifications.xcu").write_text("<x/>")
+    parent = office_profile.kept(sys.executable).parent
+    for name in (".~killed", ".~running"):
+        (parent / name / "p" / "user").mkdir(parents=True)
+    old = time.time() - 2 * 3600
+    os.utime(parent / ".~killed", (old, old))
+    office_profile.keep(sys.executable, made)
+    assert sorted(p.name for p in parent.iterdir()) == sorted([".~running", office_profile.kept(sys.executable).name])
 
 
 @pytest.mark.skipif(os.name != "posix", reason="a script stands for LibreOffice")
