@@ -11,8 +11,11 @@ the user's own), and later starts copy it into their private folder.
 The kept profile is keyed by what decides its contents: which LibreOffice (its program files'
 paths, sizes and times: an update makes a new one) and the locale settings it was started with.
 It is put in place whole (copied to a temporary folder, then renamed), never with LibreOffice's
-lock file, and forgotten when a LibreOffice started from it ends with an error before it got to
-any file. Anything that goes wrong here leaves LibreOffice to make its profile as before.
+lock file, and forgotten when a LibreOffice started from it ends with an error (or stops
+answering) before it got to any file: qdocgen/pdf.py then converts that batch again with a profile
+LibreOffice makes. Anything that goes wrong here leaves LibreOffice to make its profile as before,
+never fails a build: a folder this user cannot read (made by `sudo qdocgen`, say) is no profile
+(os.path's checks, not Path's, which raise PermissionError there before Python 3.13).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from qdocgen.render.compile_cache import folder, safe_once
@@ -28,6 +32,7 @@ from qdocgen.render.compile_cache import folder, safe_once
 _LOCALE = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 _PROGRAM_FILES = ("versionrc", "version.ini", "soffice.bin", "soffice.exe", "soffice")
 _LEFT_OUT = (".lock", ".~lock*", "temp", "backup", "crash")  # a running LibreOffice's, never a profile's
+_STALE = 3600  # seconds: a staging folder older than this is a killed build's, not a running one's
 
 
 def kept(soffice: str) -> Path | None:
@@ -54,7 +59,7 @@ def copy_into(soffice: str, profile: Path) -> bool:
     """Fill the empty folder `profile` with the kept profile; False when there is none (or it
     could not be copied: `profile` is then left absent, for LibreOffice to make)."""
     source = kept(soffice)
-    if source is None or not source.is_dir():
+    if source is None or not os.path.isdir(source):
         return False
     try:
         shutil.copytree(source, profile)
@@ -67,10 +72,11 @@ def copy_into(soffice: str, profile: Path) -> bool:
 def keep(soffice: str, profile: Path) -> None:
     """Keep the profile a LibreOffice made and ended with, unless one is kept already."""
     target = kept(soffice)
-    if target is None or target.exists() or not (profile / "user").is_dir():
+    if target is None or os.path.lexists(target) or not os.path.isdir(profile / "user"):
         return
     try:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _sweep(target.parent)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".~"))
     except OSError:
         return
@@ -86,11 +92,28 @@ def keep(soffice: str, profile: Path) -> None:
 def forget(soffice: str) -> None:
     """Remove the kept profile (a LibreOffice started from it failed before converting anything)."""
     target = kept(soffice)
-    if target is None or not target.is_dir():
+    if target is None or not os.path.isdir(target):
         return
-    try:  # renamed away first, so that no start copies it half removed
+    try:
         doomed = Path(tempfile.mkdtemp(dir=target.parent, prefix=".~"))
-        os.rename(target, doomed / "p")
     except OSError:
         return
+    try:  # renamed away first, so that no start copies it half removed
+        os.rename(target, doomed / "p")
+    except OSError:  # (another build's forget was first, or Windows: a start is copying it)
+        pass
     shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the staging folders (`.~…`) that a build killed while keeping or forgetting a profile
+    left in `parent`: nothing else ever would, and each holds a whole profile."""
+    now = time.time()
+    with os.scandir(parent) as entries:
+        for entry in entries:
+            try:
+                stale = entry.name.startswith(".~") and now - entry.stat(follow_symlinks=False).st_mtime > _STALE
+            except OSError:  # (gone meanwhile: another build's, renamed into place)
+                continue
+            if stale:
+                shutil.rmtree(entry.path, ignore_errors=True)

@@ -181,6 +181,7 @@ class _Converter:
         self.soffice, self.tmp = soffice, tmp
         self.events: queue.Queue = queue.Queue()
         self.started = 0
+        self.kept_failed = False  # a LibreOffice started from the kept profile failed: none more from it
 
     def run(
         self, todo: list[list[Path]], at_once: int, more: list[Path] | None = None
@@ -206,13 +207,14 @@ class _Converter:
                     number, line = self.events.get(timeout=1.0)
                 except queue.Empty:
                     number, line = None, None
-                if number is not None:
-                    proc = running[number]
+                proc = running.get(number)  # (None: no event, or one of a process ended for hanging)
+                if proc is not None:
                     if line is None:  # the process has ended
                         del running[number]
-                        self._ended(proc)
                         rest = proc.files[proc.current + 1 :]
-                        if proc.popen.returncode and proc.current >= 0 and rest:  # crashed on a file
+                        if self._ended(proc):  # the kept profile it started from failed it: again without
+                            todo.insert(0, proc.files)
+                        elif proc.popen.returncode and proc.current >= 0 and rest:  # crashed on a file
                             yield from self._finished(proc, range(proc.current, proc.current + 1))
                             todo.insert(0, rest)  # the files it never started, to a new process
                         else:
@@ -225,6 +227,9 @@ class _Converter:
                         proc.popen.kill()
                         proc.popen.wait()
                         del running[proc.number]
+                        if self._failed_from_kept(proc):  # hung at its start: again without the kept profile
+                            todo.insert(0, proc.files)
+                            continue
                         stuck = max(proc.current, 0)
                         yield proc.files[stuck], f"LibreOffice 转换 PDF 超时（超过 {TIMEOUT} 秒）"
                         if proc.files[stuck + 1 :]:
@@ -239,7 +244,7 @@ class _Converter:
         outdir = self.tmp / f"out{self.started}"
         profile = self.tmp / f"profile{self.started}"
         outdir.mkdir()
-        from_kept = office_profile.copy_into(self.soffice, profile)
+        from_kept = not self.kept_failed and office_profile.copy_into(self.soffice, profile)
         cmd = [
             self.soffice,
             f"-env:UserInstallation={profile.as_uri()}",
@@ -261,14 +266,24 @@ class _Converter:
         threading.Thread(target=self._read, args=(proc,), daemon=True).start()
         return proc
 
-    def _ended(self, proc: _Process) -> None:
-        """A process ended by itself: keep its profile for later starts, or forget the kept one
-        when LibreOffice started from it failed before it got to any file."""
+    def _ended(self, proc: _Process) -> bool:
+        """A process ended by itself: keep its profile for later starts; True when it started
+        from the kept profile and failed before it got to any file (_failed_from_kept)."""
         code = proc.popen.returncode
         if code == 0 and proc.current >= 0 and not proc.from_kept:
             office_profile.keep(self.soffice, proc.profile)
-        elif code and proc.current < 0 and proc.from_kept:
-            office_profile.forget(self.soffice)
+        return bool(code) and self._failed_from_kept(proc)
+
+    def _failed_from_kept(self, proc: _Process) -> bool:
+        """Whether `proc`, ended with an error or stopped answering, started from the kept profile
+        and never got to a file: then the profile is likely to blame, and a cache must never fail
+        a build. The kept profile is forgotten (the next to end well is kept instead), no process
+        of this build starts from it again, and the caller gives its files to a new process."""
+        if proc.current >= 0 or not proc.from_kept:
+            return False
+        office_profile.forget(self.soffice)
+        self.kept_failed = True
+        return True
 
     def _read(self, proc: _Process) -> None:
         for raw in proc.popen.stdout:

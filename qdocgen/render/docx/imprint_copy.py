@@ -13,8 +13,10 @@ converts, in the parent process, before LibreOffice can start.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import io
+import re
 import zipfile
 
 from lxml import etree
@@ -113,11 +115,26 @@ def imprint_unnumbered(blob: bytes, *, blank_page: bool = False) -> bytes | None
 
 def _may_use(document: bytes, style_id: str) -> bool:
     """Whether document.xml's text may name the style `style_id` in an attribute: False only when
-    the id, quoted either way, is not in it and no character reference could spell it otherwise."""
-    if b"&#" in document or any(c in style_id for c in "&<>\"'"):
+    the text is UTF-8, the id, quoted either way, is not in it and no character reference could
+    spell it otherwise."""
+    if b"&#" in document or any(c in style_id for c in "&<>\"'") or not _utf8(document):
         return True
     quoted = style_id.encode("utf-8")
     return b'"' + quoted + b'"' in document or b"'" + quoted + b"'" in document
+
+
+_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+
+
+def _utf8(document: bytes) -> bool:
+    """Whether an XML part is UTF-8 (XML's default; OOXML allows UTF-16 too, with its byte order
+    mark, and a declaration may name another encoding): only then are the id's bytes its bytes."""
+    if document.startswith(codecs.BOM_UTF8):
+        document = document[len(codecs.BOM_UTF8) :]
+    if not document.startswith(b"<") or document[1:2] == b"\0":  # UTF-16 or -32, with a mark or without
+        return False
+    declared = _DECLARED.match(document)
+    return declared is None or declared[1].lower().replace(b"-", b"").replace(b"_", b"") == b"utf8"
 
 
 def _section_of(paragraph):
