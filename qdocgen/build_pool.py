@@ -87,16 +87,17 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
                 first = lane not in warm
                 board.done(lane, time.perf_counter() - start, first=first)
                 warm.add(lane)
+                # the dataclasses this job defined first (some only a worker defines, some only a
+                # later job of a kind: form_book's, say) are kept now, before its result is sent: the
+                # exit handler that would keep them is skipped, and the parent may end a worker as
+                # soon as it has every document. Nothing to do (a flag read) once they are kept; a
+                # cache is never a build's failure.
+                try:
+                    dataclass_code.save()
+                except Exception:  # noqa: BLE001, S110
+                    pass
                 out.send((i, result))
                 board.delivered(w)
-                if first:
-                    # this kind's modules are loaded: the dataclasses only workers define are kept now
-                    # (the exit handler that would keep them is skipped, and the parent may end a worker
-                    # as soon as it has every document); a cache is never a build's failure
-                    try:
-                        dataclass_code.save()
-                    except Exception:  # noqa: BLE001, S110
-                        pass
             out.send(_DONE)
         except KeyboardInterrupt:
             code = 1

@@ -119,7 +119,7 @@ def _load() -> dict:
 def save() -> None:
     """Write what this process compiled to the file, with what the file holds now (another process
     may have added to it since it was read); nothing when nothing was compiled. Called at exit, and
-    by a forked build worker after its first document of each kind (it skips exit handlers): the
+    by a forked build worker after each document that defined one (it skips exit handlers): the
     classes only the workers define are kept too."""
     global _added
     if not _added:

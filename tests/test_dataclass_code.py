@@ -175,7 +175,7 @@ def test_a_file_holding_something_else_is_not_used(tmp_path, monkeypatch, value)
 
 
 def test_a_build_keeps_the_classes_only_its_workers_define(tmp_path):
-    """The workers end without exit handlers: each keeps what it compiled after its first document."""
+    """The workers end without exit handlers: each keeps what it compiled as it goes."""
     import marshal
 
     from qdocgen.render import compile_cache
@@ -189,6 +189,34 @@ def test_a_build_keeps_the_classes_only_its_workers_define(tmp_path):
     # OutRow (render/xlsx/layout.py) is defined in the Excel worker only, Workspace in the parent
     assert any("template_row" in text for text in texts)
     assert any("data_dir" in text for text in texts)
+
+
+def _define_a_class_at(job: int, number: int):
+    """What a worker runs for job `number`: job `job` defines a dataclass no other process has."""
+    if number == job:
+        import dataclasses
+
+        dataclasses.make_dataclass("DefinedByALaterJob", [("field_only_a_later_job_has", int)])
+    return number
+
+
+def test_a_class_a_workers_later_job_defines_is_kept_before_its_result_is_sent(tmp_path, monkeypatch):
+    """Not only a worker's first job of a kind defines classes (form_book's come with the first
+    form, which need not be the Excel worker's first job): each is kept before the job's result
+    goes to the parent, which may end the workers as soon as it has every result."""
+    import functools
+    import marshal
+
+    from qdocgen import build_pool
+    from qdocgen.render import compile_cache
+
+    monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(tmp_path / "cache"))
+    kinds = [".xlsx"] * 4
+    results = list(build_pool.run(4, functools.partial(_define_a_class_at, 3), kinds, 2))
+    assert results == [0, 1, 2, 3]
+    [path] = _files(tmp_path / "cache")
+    texts = [text for _, text in marshal.loads(compile_cache.read_entry(path))]
+    assert any("field_only_a_later_job_has" in text for text in texts)
 
 
 def test_without_a_namespace_the_text_runs_in_the_callers_scope_as_exec_does():
