@@ -8,6 +8,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _run(code: str) -> subprocess.CompletedProcess:
+    """`code` run by a new Python with this checkout on its path (nothing else of the environment)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+    )
+
+
+def _lines(code: str) -> list[str]:
+    """What `code` printed, one item a line; the test fails with its error output if it failed."""
+    out = _run(code)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
+
+
 def test_a_build_command_never_imports_numpy_and_openpyxl_takes_the_plain_number_types():
     code = (
         "import importlib.util, sys, qdocgen, openpyxl\n"
@@ -19,9 +33,7 @@ def test_a_build_command_never_imports_numpy_and_openpyxl_takes_the_plain_number
         "import numpy\n"  # still importable by whoever wants it
         "print(numpy.__name__)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
-    )
+    out = _run(code)
     if "No module named 'numpy'" in out.stderr:  # numpy not installed here: the first line is what matters
         first = out.stdout.splitlines()[0]
     else:
@@ -61,11 +73,7 @@ def test_openpyxl_imports_pillow_only_for_a_picture(tmp_path):
         "back = openpyxl.load_workbook(out).active._images\n"
         "print(len(back), back[0].width, back[0].height, back[0].format)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["False True True", "False", "1 3 2 png"]
+    assert _lines(code) == ["False True True", "False", "1 3 2 png"]
 
 
 def test_openpyxl_builtin_styles_are_made_when_first_used():
@@ -91,11 +99,7 @@ def test_openpyxl_builtin_styles_are_made_when_first_used():
     theirs = "import io, openpyxl\nfrom openpyxl.styles import builtins\nwb = openpyxl.Workbook()\n" + use
     got = []
     for code in (ours, theirs):
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
-        )
-        assert out.returncode == 0, out.stderr
-        got.append(out.stdout.splitlines())
+        got.append(_lines(code))
     assert got[0][:3] == ["0", "0", "False"]
     assert got[0][3:] == got[1]
     assert got[1][0].endswith("True FF006100")
@@ -119,11 +123,7 @@ def test_openpyxl_content_types_do_not_need_the_system_mime_database():
     theirs = "import mimetypes, openpyxl\nprint(mimetypes.inited)\n" + show
     got = []
     for code in (ours, theirs):
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
-        )
-        assert out.returncode == 0, out.stderr
-        got.append(out.stdout.splitlines())
+        got.append(_lines(code))
     assert got[0][:2] == ["False True", "True False"]
     assert got[1][0] == "True"  # (openpyxl alone initialises mimetypes)
     assert got[0][2] == got[1][1]
@@ -148,8 +148,4 @@ def test_a_reporting_form_is_made_without_the_template_engine():
         "import qdocgen.render.xlsx as package\n"
         "print(hasattr(package, 'no_such_name'))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["b'PK' False", "True True True True", "False"]
+    assert _lines(code) == ["b'PK' False", "True True True True", "False"]
