@@ -11,6 +11,7 @@ import pickle
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from qdocgen.documents import forms
 from qdocgen.documents.context import base_context
@@ -96,6 +97,30 @@ def test_a_kept_workbook_is_unpickled_to_openpyxl_classes_only(payload):
     copier = copies.WorkbookCopier(payload, {}, kept=True)
     with pytest.raises(pickle.UnpicklingError):
         copier.copy()
+
+
+def test_classes_openpyxl_only_imports_are_not_made_from_a_kept_workbook(tmp_path):
+    """openpyxl's modules hold classes of other libraries under their own names (ZipFile,
+    MimeTypes, operator's attrgetter and itemgetter, functools' partial): found through an
+    openpyxl module they are not openpyxl's classes, and are refused. Taken for openpyxl's, a
+    ZipFile opened for writing makes (or empties) any file, and attrgetter and itemgetter reach
+    from an openpyxl object to os.system."""
+    target = tmp_path / "made.zip"
+    opened = b"copenpyxl.reader.excel\nZipFile\n(V" + str(target).encode() + b"\nVw\ntR."
+    with pytest.raises(pickle.UnpicklingError):
+        copies.WorkbookCopier(opened, {}, kept=True).copy()
+    assert not target.exists()
+    unpickler = copies._KeptUnpickler(io.BytesIO(b""))
+    for module, name in [
+        ("openpyxl.worksheet.cell_range", "attrgetter"),
+        ("openpyxl.worksheet.datavalidation", "itemgetter"),
+        ("openpyxl.xml.functions", "partial"),
+        ("openpyxl.packaging.manifest", "MimeTypes"),
+        ("openpyxl.writer.excel", "ZipFile"),
+    ]:
+        with pytest.raises(pickle.UnpicklingError):
+            unpickler.find_class(module, name)
+    assert unpickler.find_class("openpyxl.styles.fonts", "Font") is Font
 
 
 def test_a_kept_copier_copies_a_workbook_as_the_one_pickled():

@@ -267,6 +267,8 @@ class _KeptUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module.startswith("openpyxl.") and "." not in name:
             found = super().find_class(module, name)
-            if isinstance(found, type):
+            # (openpyxl's own class: its modules also hold other libraries' classes under their
+            # names, zipfile's ZipFile or operator's attrgetter, which pickle never names there)
+            if isinstance(found, type) and found.__module__ == module:
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a kept workbook")
