@@ -223,3 +223,33 @@ def test_a_filled_form_is_never_overwritten_by_a_blank_one(cli, data_dir, tmp_pa
     assert cli("forms", "--year", "2018", "--district", "南海", "-o", out, data=data_dir).exit_code == 0
     assert (out / "南海区-2018年度-填报表（改动备份）.xlsx").read_bytes() == filled
     assert load_workbook(path)["填报"].cell(header + 1, 5).value is None
+
+
+def test_a_template_with_cells_beside_the_table_lays_out_its_rows(plan, tmp_path, monkeypatch):
+    """A clerk's template with something to the right of the table (a note in column H): the
+    first row under the header has no cell there (openpyxl gives such a cell no style), and each
+    form's rows take the look of that row all the same, with the note kept; the same bytes with
+    the compile cache off, empty and full."""
+    from qdocgen.render import form_book
+
+    wb = load_workbook(TEMPLATE)
+    ws = wb["填报"]
+    note = ws.max_column + 2
+    ws.cell(1, note, "备注：请勿改动表头")
+    path = tmp_path / "填报表.xlsx"
+    wb.save(path)
+    made = []
+    for cache in ["off", tmp_path / "cache", tmp_path / "cache"]:
+        monkeypatch.setenv("QDOCGEN_CACHE_DIR", str(cache))
+        form_book._COPIES.clear()
+        made.append([build_form(path, plan, period, "南海区") for period in (Period(2018), Period(2019, "H1"))])
+    form_book._COPIES.clear()
+    assert made[0] == made[1] == made[2]
+    for data in made[0]:
+        _, ws, header, cols, rows = open_form(data)
+        assert ws.cell(1, note).value == "备注：请勿改动表头"
+        assert rows
+        below_header = load_workbook(TEMPLATE)["填报"].cell(header + 1, cols["指标"])
+        for r in rows:
+            assert ws.cell(r, cols["指标"]).border.left.style == below_header.border.left.style
+            assert ws.cell(r, note).value is None

@@ -17,6 +17,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import PatternFill, Protection
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
@@ -214,7 +215,13 @@ def copy_row_style(ws, styles: dict[int, object], row: int) -> None:
 
 
 def row_styles(ws, row: int) -> dict[int, object]:
-    return {c: copy(ws.cell(row, c)._style) for c in range(1, ws.max_column + 1)}
+    """Each column's style in `row` (a StyleArray): all zeros, openpyxl's default, for a cell the
+    template does not have there (openpyxl gives a cell made without a style none until asked)."""
+    styles = {}
+    for c in range(1, ws.max_column + 1):
+        style = ws.cell(row, c)._style
+        styles[c] = StyleArray() if style is None else copy(style)
+    return styles
 
 
 def close_cell(cell) -> None:
