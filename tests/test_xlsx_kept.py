@@ -236,3 +236,34 @@ def test_forms_laid_out_for_their_number_of_lines_are_kept_and_copied_as_made(
     if odd:
         shown = load_workbook(io.BytesIO(expected[1]))["填报"]
         assert sum(r.min_row > shown.max_row - 5 for r in shown.merged_cells.ranges) == 4  # the footer's
+
+
+def test_a_template_saved_while_it_is_read_is_not_kept_for_its_old_bytes(cache_dir, ws, tmp_path, monkeypatch):
+    """The template is read twice (its bytes for the key, then by openpyxl): saved in between,
+    the workbook read is the new template's, and kept under the old bytes' digest it would be
+    given, in this process and later ones, for the old template."""
+    from openpyxl import load_workbook
+
+    template = tmp_path / "填报表.xlsx"
+    template.write_bytes((TEMPLATES / "xlsx" / "填报表.xlsx").read_bytes())
+    old = template.read_bytes()
+    changed = load_workbook(template)
+    changed["填报"]["A1"] = "改过的标题"
+    buf = io.BytesIO()
+    changed.save(buf)
+    real = form_book.load_workbook
+
+    def saved_meanwhile(path, *args, **kwargs):
+        template.write_bytes(buf.getvalue())
+        return real(path, *args, **kwargs)
+
+    form_book._COPIES.clear()
+    monkeypatch.setattr(form_book, "load_workbook", saved_meanwhile)
+    forms.build_form(template, ws.plan, Period(2018), "南海区")
+    monkeypatch.setattr(form_book, "load_workbook", real)
+    template.write_bytes(old)  # the old template back (an undo, a checkout)
+    expected = forms.build_form(template, ws.plan, Period(2018), "南海区")
+    form_book._COPIES.clear()
+    assert forms.build_form(template, ws.plan, Period(2018), "南海区") == expected
+    assert load_workbook(io.BytesIO(expected))["填报"]["A1"].value != "改过的标题"
+    form_book._COPIES.clear()

@@ -89,7 +89,7 @@ def open_sheet(template, sheet: str, record: str | None = None, then=None, then_
     if then is not None:
         wb = open_sheet(template, sheet, record)
         then(wb)
-        if key is not None:
+        if key is not None and _unchanged(template, blob):
             merges = {ws.title: [r.coord for r in ws.merged_cells.ranges] for ws in wb.worksheets}
             if (copier := WorkbookCopier.of(wb, blob, merges)) is not None:
                 copies.keep(blob, variant, copier)
@@ -108,10 +108,20 @@ def open_sheet(template, sheet: str, record: str | None = None, then=None, then_
             del wb[name]
     if record is not None and record != sheet:
         wb.create_sheet(record)
-    if key is not None and (copier := WorkbookCopier.of(wb, blob)) is not None:
+    if key is not None and _unchanged(template, blob) and (copier := WorkbookCopier.of(wb, blob)) is not None:
         copies.keep(blob, variant, copier)
         _remember(key, copier)
     return wb
+
+
+def _unchanged(template, blob: bytes) -> bool:
+    """Whether the template still holds `blob`, the bytes whose digest keys what is kept: one
+    saved while it was read (a clerk saving it from Excel during a build) was read as the new
+    template, which is not to be kept under the old one's digest (and given for it later)."""
+    try:
+        return Path(template).read_bytes() == blob
+    except OSError:
+        return False
 
 
 _COPIES: dict[tuple, WorkbookCopier] = {}  # (template's digest, sheet, record) → its workbook
