@@ -30,14 +30,18 @@ from docx.shared import Pt, RGBColor, Twips
 from lxml import etree
 
 from qdocgen.render.docx import ooxml
-from qdocgen.render.docx.imprint_copy import SPACER_NAME, SPACER_ROLE, find_style, role_id
+from qdocgen.render.docx.imprint_copy import (  # the 版记's copy for --pdf shares these (it needs no python-docx)
+    DOCUMENT,
+    SPACER_NAME,
+    SPACER_ROLE,
+    STYLES,
+    W,
+    find_style,
+    role_id,
+)
 from qdocgen.render.gbt9704 import Profile
 from qdocgen.textwidth import em_width
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W = f"{{{W_NS}}}"
-STYLES = "word/styles.xml"
-DOCUMENT = "word/document.xml"
 SETTINGS = "word/settings.xml"
 # A representative 成文日期 for placing the signature ('2000年12月31日': two-digit month and day are the longest).
 DATE_SAMPLE = "2000年12月31日"
