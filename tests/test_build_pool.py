@@ -69,6 +69,20 @@ def test_each_kind_starts_in_a_worker_of_its_own_and_results_come_in_order():
     assert out[0][1] != out[1][1]  # the first job of each lane: two workers, one per kind
 
 
+def test_workers_collect_cycles_less_often_and_the_parent_as_before():
+    import gc
+
+    before = gc.get_threshold()
+
+    def one(i):
+        return gc.get_threshold(), gc.isenabled()
+
+    out = list(build_pool.run(4, one, [".xlsx", ".docx"] * 2, 2))
+    assert out == [(build_pool.WORKER_GC, True)] * 4  # collected still, at the workers' thresholds
+    assert build_pool.WORKER_GC[0] > before[0]
+    assert gc.get_threshold() == before
+
+
 def test_no_jobs_start_no_worker():
     assert list(build_pool.run(0, lambda i: i, [], 2)) == []
 
