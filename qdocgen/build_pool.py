@@ -92,7 +92,7 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
         having made jobs of the lanes `warm`, until nothing is left worth taking; the exit code."""
         out = pipes[slot][1]
         helper = slot >= workers
-        forked: list[int] = []  # the helpers this worker forked, waited for before it ends
+        forked: list[tuple[int, int | None]] = []  # (slot, process) of the helpers it forked, waited for at its end
         code = 0
         try:
             while (got := board.take(slot, own, warm, helper=helper)) is not None:
@@ -152,6 +152,7 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
             code = 1
             try:
                 _die_with(me)
+                gc.freeze()  # what it shares with its worker: the collector must not copy those pages
                 for k in [mine, *range(workers, 2 * workers)]:
                     if k != s:
                         pipes[k][1].close()
