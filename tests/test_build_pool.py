@@ -234,6 +234,34 @@ def test_workers_end_when_their_parent_is_killed():
     assert not any(_alive(pid) for pid in pids)
 
 
+def test_a_helper_ends_with_its_worker_when_the_parent_is_killed():
+    """The helper (forked by the first lane's worker once the second lane's is done) prints its
+    pid and its worker's, and kills the build's parent: both end with it."""
+    script = (
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from qdocgen import build_pool\n"
+        "PARENT = os.getpid()\n"
+        "def one(i):\n"
+        "    if os.getppid() != PARENT:\n"
+        "        print(os.getpid(), os.getppid(), flush=True)\n"
+        "        os.kill(PARENT, 9)\n"
+        "        time.sleep(60)\n"
+        "    time.sleep(0.01)\n"
+        "    return i\n"
+        "for _ in build_pool.run(32, one, ['.a'] * 30 + ['.b'] * 2, 2):\n"
+        "    pass\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    pids = [int(x) for x in proc.stdout.split()]
+    assert len(pids) == 2  # the helper, and the worker that forked it
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -250,6 +278,23 @@ def test_a_defect_in_a_worker_is_raised_with_its_traceback():
 
     with pytest.raises(RuntimeError, match="(?s)job 2.*ValueError: boom"):
         list(build_pool.run(5, one, [".docx"] * 5, 2))
+
+
+def test_a_defect_in_a_helper_is_raised_with_its_traceback():
+    parent = os.getpid()
+
+    def one(i):
+        time.sleep(0.01)
+        if os.getppid() != parent:  # the helper
+            raise ValueError("helper broke")
+        return i
+
+    _alarm(30)
+    try:
+        with pytest.raises(RuntimeError, match="(?s)job 29.*ValueError: helper broke"):
+            list(build_pool.run(32, one, [".xlsx"] * 30 + [".docx"] * 2, 2))
+    finally:
+        signal.alarm(0)
 
 
 def test_a_build_whose_worker_dies_keeps_what_was_written_and_names_what_was_not(tmp_path):
