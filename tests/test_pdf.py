@@ -233,7 +233,7 @@ def test_an_interrupted_conversion_records_the_pdfs_it_made(tmp_path, monkeypatc
             yield item
 
     with pytest.raises(KeyboardInterrupt):
-        build_pdf.convert_pdfs(tmp_path, list(entries), entries.get, lambda: saved.append(dict(entries)), [], progress)
+        build_pdf.convert_pdfs(tmp_path, list(entries), entries.get, lambda: saved.append(_copy(entries)), [], progress)
     assert len(saved) == 1
     recorded = sorted(rel for rel, e in saved[0].items() if e.get("pdf_of") == e["sha256"])
     assert recorded == ["表0.xlsx", "表1.xlsx", "表2.xlsx", "表3.xlsx"]  # each PDF in place, no other
