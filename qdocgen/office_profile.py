@@ -2,11 +2,20 @@
 
 Each LibreOffice that converts needs a profile folder of its own (two sharing one hand their work
 to each other), and one started with an empty folder first fills it: the configuration, the
-bundled extensions' registry, the Basic library, the gallery, and a run of its graphics tests —
-~0.3 s of CPU per start on the 2-core machine, where the conversions of a build share two cores.
-So the profile of the first LibreOffice that ends by itself (exit 0) after converting is kept in
-the cache folder (qdocgen/render/compile_cache.py: the same folder, the same rule that it must be
-the user's own), and later starts copy it into their private folder.
+bundled extensions' registry, the Basic library, the gallery — ~0.3 s of CPU per start on the
+2-core machine, where the conversions of a build share two cores. So the profile of the first
+LibreOffice that ends by itself (exit 0) after converting is kept in the cache folder
+(qdocgen/render/compile_cache.py: the same folder, the same rule that it must be the user's own),
+and later starts copy it into their private folder.
+
+Every start, too, ran LibreOffice's graphics self-tests (~1 s of CPU: sixteen 4096×4096 bitmaps
+drawn and read back, GraphicsRenderTests.log). LibreOffice (7.2 and later) runs them only on the
+first start of a new version — when the profile's ooSetupLastVersion is older than the program —
+but only its window, never a headless LibreOffice, records the version, so every conversion ran
+them again. `seed` records the installed version (read from its registry, main.xcd) in each
+profile folder before LibreOffice starts, fresh or copied: the tests are then not run, and what a
+converted PDF shows does not change (it is drawn by the PDF export, not on screen). A LibreOffice
+whose version cannot be read (no main.xcd where a standard installation has it) starts as before.
 
 The kept profile is keyed by what decides its contents: which LibreOffice (its program files'
 paths, sizes and times: an update makes a new one) and the locale settings it was started with.
@@ -20,8 +29,10 @@ never fails a build: a folder this user cannot read (made by `sudo qdocgen`, say
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -33,6 +44,19 @@ _LOCALE = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 _PROGRAM_FILES = ("versionrc", "version.ini", "soffice.bin", "soffice.exe", "soffice")
 _LEFT_OUT = (".lock", ".~lock*", "temp", "backup", "crash")  # a running LibreOffice's, never a profile's
 _STALE = 3600  # seconds: a staging folder older than this is a killed build's, not a running one's
+# Where LibreOffice's main registry lies beside its program folder: Linux and Windows, then macOS.
+_REGISTRY = (("..", "share", "registry", "main.xcd"), ("..", "Resources", "registry", "main.xcd"))
+_VERSION = re.compile(rb'<prop oor:name="ooSetupVersion">\s*<value>(\d+\.\d+)</value>')
+_SETTINGS = ("user", "registrymodifications.xcu")
+_LAST_VERSION = (
+    '<item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion" oor:op="fuse">'
+    "<value>{}</value></prop></item>\n"
+)
+_NEW_SETTINGS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+    'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+    "</oor:items>\n"
+)
 
 
 def kept(soffice: str) -> Path | None:
@@ -117,3 +141,38 @@ def _sweep(parent: Path) -> None:
                 continue
             if stale:
                 shutil.rmtree(entry.path, ignore_errors=True)
+
+
+@functools.cache
+def version(soffice: str) -> str | None:
+    """The installed LibreOffice's version as its configuration says it (“7.4”), None when its
+    registry is not where a standard installation has it."""
+    program = os.path.dirname(os.path.realpath(soffice))
+    for parts in _REGISTRY:
+        try:
+            with open(os.path.join(program, *parts), "rb") as registry:
+                found = _VERSION.search(registry.read())
+        except OSError:
+            continue
+        if found:
+            return found.group(1).decode("ascii")
+    return None
+
+
+def seed(soffice: str, profile: Path) -> None:
+    """Record the installed version as the last one started in the profile folder `profile` (made
+    when absent; its settings file kept otherwise), so that LibreOffice starts without its
+    graphics self-tests. Nothing when the version is unknown or the file cannot be written."""
+    known = version(soffice)
+    if known is None:
+        return
+    settings = profile.joinpath(*_SETTINGS)
+    try:
+        text = settings.read_text(encoding="utf-8") if os.path.isfile(settings) else _NEW_SETTINGS
+        if "ooSetupLastVersion" in text or "</oor:items>" not in text:
+            return  # (recorded already, by LibreOffice or an earlier seed; or not a file it wrote)
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        at = text.rindex("</oor:items>")
+        settings.write_text(text[:at] + _LAST_VERSION.format(known) + text[at:], encoding="utf-8")
+    except (OSError, UnicodeError):
+        pass

@@ -245,6 +245,7 @@ class _Converter:
         profile = self.tmp / f"profile{self.started}"
         outdir.mkdir()
         from_kept = not self.kept_failed and office_profile.copy_into(self.soffice, profile)
+        office_profile.seed(self.soffice, profile)
         cmd = [
             self.soffice,
             f"-env:UserInstallation={profile.as_uri()}",

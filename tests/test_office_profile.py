@@ -47,6 +47,12 @@ def test_the_first_libreoffice_keeps_its_profile_and_later_ones_start_from_it(tm
         words = _words(first.with_suffix(".pdf"))
         assert len(words) > 20 and _words(second.with_suffix(".pdf")) == words
     assert {p: p.read_bytes() for p in kept.rglob("*") if p.is_file()} == before  # used, not changed
+    # Both LibreOffices started with the installed version recorded (office_profile.seed): neither ran
+    # its graphics self-tests, which write their log into the profile.
+    if office_profile.version(soffice) is not None:
+        settings = (kept / "user" / "registrymodifications.xcu").read_text(encoding="utf-8")
+        assert f"<value>{office_profile.version(soffice)}</value>" in settings
+        assert not list(kept.rglob("GraphicsRenderTests.log"))
 
 
 def _words(pdf_file):
@@ -68,6 +74,70 @@ def test_the_key_follows_libreoffice_and_the_locale(tmp_path, cache_dir, monkeyp
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     (program / "versionrc").write_text("[Version]\nbuildid=2\n")  # another LibreOffice in the same place
     assert office_profile.kept(str(soffice)) != first
+
+
+def _installation(root, *, macos=False, version="24.8"):
+    """A stand-in LibreOffice installation: its program and, where LibreOffice keeps it, a registry
+    naming `version` (the schema's empty declaration first, as in the real main.xcd)."""
+    program = root / ("Contents/MacOS" if macos else "program")
+    program.mkdir(parents=True)
+    (program / "soffice").write_text("#!/bin/sh\n")
+    registry = root / ("Contents/Resources/registry" if macos else "share/registry")
+    registry.mkdir(parents=True)
+    (registry / "main.xcd").write_text(
+        '<oor:data><prop oor:name="ooSetupVersion" oor:type="xs:string" oor:nillable="false"><value/></prop>'
+        '<node oor:name="Product"><prop oor:name="ooSetupVersion">\n  <value>' + version + "</value></prop></node>"
+        "</oor:data>",
+        encoding="utf-8",
+    )
+    return str(program / "soffice")
+
+
+def _settings(profile):
+    return (profile / "user" / "registrymodifications.xcu").read_text(encoding="utf-8")
+
+
+def test_the_installed_version_is_read_from_libreoffices_registry(tmp_path):
+    assert office_profile.version(_installation(tmp_path / "linux")) == "24.8"
+    assert office_profile.version(_installation(tmp_path / "LibreOffice.app", macos=True, version="7.6")) == "7.6"
+    bare = tmp_path / "bare" / "program"
+    bare.mkdir(parents=True)
+    (bare / "soffice").write_text("#!/bin/sh\n")
+    assert office_profile.version(str(bare / "soffice")) is None  # (a snap's /usr/bin/snap, say)
+
+
+def test_each_profile_records_the_installed_version_before_libreoffice_starts(tmp_path):
+    soffice = _installation(tmp_path / "lo", version="7.4")
+    fresh = tmp_path / "fresh"  # an empty profile folder: a settings file with only the version
+    office_profile.seed(soffice, fresh)
+    text = _settings(fresh)
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items ')
+    assert re.findall(r'<item oor:path="([^"]+)"><prop oor:name="(\w+)" oor:op="fuse"><value>([^<]*)<', text) == [
+        ("/org.openoffice.Setup/Product", "ooSetupLastVersion", "7.4")
+    ]
+    office_profile.seed(soffice, fresh)  # once only
+    assert _settings(fresh) == text
+
+    copied = tmp_path / "copied"  # a kept profile's settings: kept, the version added at their end
+    (copied / "user").mkdir(parents=True)
+    theirs = (
+        '<?xml version="1.0"?>\n<oor:items>\n<item oor:path="/a"><prop oor:name="b"><value>中</value></prop></item>\n'
+    )
+    (copied / "user" / "registrymodifications.xcu").write_text(theirs + "</oor:items>\n", encoding="utf-8")
+    office_profile.seed(soffice, copied)
+    assert _settings(copied) == theirs + office_profile._LAST_VERSION.format("7.4") + "</oor:items>\n"
+
+    recorded = tmp_path / "recorded"  # LibreOffice's own record (its window ran): left as it is
+    (recorded / "user").mkdir(parents=True)
+    own = '<oor:items><item oor:path="/org.openoffice.Setup/Product"><prop oor:name="ooSetupLastVersion">'
+    own += "<value>7.3</value></prop></item></oor:items>"
+    (recorded / "user" / "registrymodifications.xcu").write_text(own, encoding="utf-8")
+    office_profile.seed(soffice, recorded)
+    assert _settings(recorded) == own
+
+    unknown = tmp_path / "unknown"  # a LibreOffice whose version cannot be read: the folder untouched
+    office_profile.seed(sys.executable, unknown)
+    assert not unknown.exists()
 
 
 def test_no_profile_kept_without_a_cache_folder_of_the_users_own(tmp_path, monkeypatch):

@@ -167,3 +167,74 @@ def test_no_progress_when_quiet_or_not_on_a_terminal(monkeypatch, quiet, termina
     assert list(progress(jobs)) == jobs
     assert list(pdf_progress(iter([(Path("a.docx"), None)]), 1)) == [(Path("a.docx"), None)]
     assert err.getvalue() == ""
+
+
+def _conversion(tmp_path, monkeypatch, count):
+    """`count` workbooks in an output folder with their record entries, and a stand-in for
+    LibreOffice (build_pdf.converted) that writes each one's PDF beside it."""
+    from qdocgen import build_pdf
+
+    def converted(files, **_):
+        for f in files:
+            pdf.pdf_of(f).write_bytes(b"%PDF-1.4 " + f.name.encode())
+            yield f, None
+
+    monkeypatch.setattr(build_pdf, "converted", converted)
+    monkeypatch.setattr(build_pdf, "find_soffice", lambda: "/usr/bin/soffice")
+    entries = {}
+    for k in range(count):
+        rel = f"表{k}.xlsx"
+        (tmp_path / rel).write_bytes(b"workbook %d" % k)
+        entries[rel] = {"sha256": f"digest{k}"}
+    return build_pdf, entries
+
+
+def _copy(entries):
+    return {rel: dict(e) for rel, e in entries.items()}
+
+
+def test_the_record_is_saved_now_and_then_and_at_the_end_with_every_pdf_in_it(tmp_path, monkeypatch):
+    build_pdf, entries = _conversion(tmp_path, monkeypatch, 6)
+    saved = []
+
+    def save():
+        saved.append(_copy(entries))
+
+    monkeypatch.setattr(build_pdf, "SAVE_EVERY", 1e9)  # a quick conversion: saved once, at the end
+    build_pdf.convert_pdfs(tmp_path, list(entries), entries.get, save, [])
+    assert len(saved) == 1 and all(e["pdf_of"] == e["sha256"] for e in saved[0].values())
+
+    saved.clear()
+    for e in entries.values():
+        e["sha256"] += "-new"  # every document changed: every PDF made again
+    monkeypatch.setattr(build_pdf, "SAVE_EVERY", 0.0)  # a slow one: saved as PDFs come in
+    build_pdf.convert_pdfs(tmp_path, list(entries), entries.get, save, [])
+    assert len(saved) == 6 and [
+        sum("pdf_of" in e and e["pdf_of"] == e["sha256"] for e in s.values()) for s in saved
+    ] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]
+
+
+def test_an_interrupted_conversion_records_the_pdfs_it_made(tmp_path, monkeypatch):
+    build_pdf, entries = _conversion(tmp_path, monkeypatch, 5)
+    saved = []
+    monkeypatch.setattr(build_pdf, "SAVE_EVERY", 1e9)
+
+    def progress(items, count):
+        for k, item in enumerate(items):
+            if k == 3:
+                raise KeyboardInterrupt  # Ctrl-C as the fourth PDF is reported
+            yield item
+
+    with pytest.raises(KeyboardInterrupt):
+        build_pdf.convert_pdfs(tmp_path, list(entries), entries.get, lambda: saved.append(_copy(entries)), [], progress)
+    assert len(saved) == 1
+    recorded = sorted(rel for rel, e in saved[0].items() if e.get("pdf_of") == e["sha256"])
+    assert recorded == ["表0.xlsx", "表1.xlsx", "表2.xlsx", "表3.xlsx"]  # each PDF in place, no other
+    assert sorted(p.with_suffix(".xlsx").name for p in tmp_path.glob("*.pdf")) == recorded
