@@ -390,11 +390,15 @@ def run_build(
     outcome.figure_changes = [m for _, _, m in changes]
     old_inputs = record.data.get("inputs", {})
 
+    # Each template's name in the record, found once: resolving a path asks the system about each
+    # of its folders, and every document's entry names its templates (80 entries, a few templates).
+    template_names = {t: _input_name(ws, t) for t in template_hashes}
+
     def template_changed(t: Path) -> bool:
-        return old_inputs.get(_input_name(ws, t)) not in (None, template_hashes[t])
+        return old_inputs.get(template_names[t]) not in (None, template_hashes[t])
 
     config_hash = _config_hash(ws)
-    new_inputs = _input_hashes(ws, template_hashes)
+    new_inputs = _input_hashes(ws, template_hashes, template_names)
     others = _other_changes(ws, old_inputs, new_inputs, record.data.get("settings"), settings)
     record.data["inputs"] = new_inputs
     if settings is not None:
@@ -419,7 +423,7 @@ def run_build(
             "fingerprint": fingerprint,
             "sha256": sha256(data),
             "made": _now(),
-            "templates": [_input_name(ws, t) for t in job.templates],
+            "templates": [template_names[t] for t in job.templates],
             "period": job.period.key if job.period else None,
             "district": job.district,
         }
@@ -664,14 +668,14 @@ def _input_name(ws: Workspace, path: Path) -> str:
         return Path(path).resolve().as_posix()
 
 
-def _input_hashes(ws: Workspace, template_hashes: dict[Path, str]) -> dict[str, str]:
+def _input_hashes(ws: Workspace, template_hashes: dict[Path, str], template_names: dict[Path, str]) -> dict[str, str]:
     out = {}
     data = Path(ws.data_dir)
     for path in sorted([data / "plan.yaml", *sorted((data / "figures").glob("*.csv"))]):
         if path.is_file():
             out[_input_name(ws, path)] = sha256(path.read_bytes())
     for t, h in template_hashes.items():
-        out[_input_name(ws, t)] = h
+        out[template_names[t]] = h
     config = ws.config_path
     if config is not None and config.is_file():
         out[_input_name(ws, config)] = sha256(config.read_bytes())

@@ -4,10 +4,12 @@ The first document of a kind costs a worker far more than the next ones: the lib
 it imported (openpyxl for a workbook, python-docx and lxml for a Word file), its template
 prepared, its chart's frame made. A pool handing every worker a bit of everything makes each
 worker pay all of that. Here the jobs are split into lanes by the kind of file their templates
-are (one lane per file type, in the order the jobs first use them), each worker works through
-its own lane in order, and a worker whose lane is empty takes the last jobs of another only where
-that ends the build sooner, its own first job of that kind (preparation included) counted
-(_Board), so a worker pays for a second kind only where it saves time.
+are (one lane per file type, in the order the jobs first use them), and each worker works through
+its own lane in order. A worker whose lane is empty does not take up another kind itself (it would
+import that kind's library and prepare its templates again: 0.13 s for openpyxl and a form, where
+a form then takes 0.015 s): where another lane has work enough left (_Board), it hands its core to
+that lane and ends, and a worker of that lane, between two jobs, forks a helper, which has the
+lane's library and templates ready as its parent had them and takes the lane's jobs from the back.
 
 The parent receives each result as it comes and yields them in the jobs' order. A worker that
 dies (killed, out of memory) is noticed: the documents it had taken are named in the error.
@@ -26,6 +28,14 @@ from qdocgen import dataclass_code
 from qdocgen.errors import UserError
 
 POLL = 0.2  # seconds the parent waits for a worker's message before looking again
+# The cycle collector's thresholds in a worker (Python's: 700, 10, 10). A worker imports its
+# libraries (openpyxl, Jinja, lxml: some 100 000 objects) and then makes documents of tens of
+# thousands of objects each, nearly all freed as soon as the document is sent; at 700 the collector
+# ran ~280 times in a bundled build's two workers, walking those objects again and again (a tenth
+# of a second of their two seconds of CPU, a full collection of all the imports included). At
+# 10 000 it runs ~20 times, for about half that; what it reclaims is the same (a document's cycles,
+# found a little later), and a worker's peak memory did not change. The parent keeps Python's.
+WORKER_GC = (10_000, 10, 10)
 
 
 def lanes(kinds: Sequence[str], workers: int) -> list[list[int]]:
@@ -61,23 +71,33 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
     ctx = multiprocessing.get_context("fork")
     board = _Board(ctx, lanes(kinds, workers), workers)
     # One pipe per worker, written by that worker alone: a worker that dies, even half way through
-    # a result, is an end of file on its own pipe, and no other worker waits on a lock it held.
-    pipes = [ctx.Pipe(duplex=False) for _ in range(workers)]
+    # a result, is an end of file on its own pipe, and no other worker waits on a lock it held. And
+    # one per helper (slot workers + w: the helper given worker w's core), kept open by every worker
+    # until one forks that helper, which alone writes it then.
+    pipes = [ctx.Pipe(duplex=False) for _ in range(2 * workers)]
     parent = os.getpid()
 
     def work(w: int) -> None:
         _die_with(parent)
+        gc.set_threshold(*WORKER_GC)
         for k, (reader, writer) in enumerate(pipes):
             reader.close()
-            if k != w:
+            if k != w and k < workers:
                 writer.close()
-        out = pipes[w][1]
-        own, warm = w % len(board.split), set()  # its lane, and the lanes it has made a job of
+        os._exit(serve(w, w % len(board.split), set(), parent))  # no atexit handlers or finalisers
+        # of the parent's objects in a forked child
+
+    def serve(slot: int, own: int, warm: set[int], watched: int) -> int:
+        """Take and make jobs as `slot` (a worker, or a helper: slot >= workers) of lane `own`,
+        having made jobs of the lanes `warm`, until nothing is left worth taking; the exit code."""
+        out = pipes[slot][1]
+        helper = slot >= workers
+        forked: list[tuple[int, int | None]] = []  # (slot, process) of the helpers it forked, waited for at its end
         code = 0
         try:
-            while (got := board.take(w, own, warm)) is not None:
+            while (got := board.take(slot, own, warm, helper=helper)) is not None:
                 if got == _WAIT:
-                    if os.getppid() != parent:
+                    if os.getppid() != watched:
                         raise KeyboardInterrupt
                     time.sleep(_WAIT_SECONDS)
                     continue
@@ -97,17 +117,50 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
                 except Exception:  # noqa: BLE001, S110
                     pass
                 out.send((i, result))
-                board.delivered(w)
+                board.delivered(slot)
+                if not helper:
+                    for s in board.helpers_wanted(own):
+                        forked.append((s, fork_helper(s, own, warm, slot)))
             out.send(_DONE)
         except KeyboardInterrupt:
             code = 1
         except BaseException:  # a defect: the parent raises it with this traceback
             code = 1
             try:
-                out.send((board.taken[w], _Failed(traceback.format_exc())))
+                out.send((board.taken[slot], _Failed(traceback.format_exc())))
             except OSError:  # the parent is gone
                 pass
-        os._exit(code)  # no atexit handlers or finalisers of the parent's objects in a forked child
+        for s, pid in forked:  # a helper ends with the worker that forked it (_die_with): not before it is done
+            if pid is None:
+                continue
+            try:
+                board.codes[s] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            except (OSError, ValueError, KeyboardInterrupt):
+                pass
+        return code
+
+    def fork_helper(s: int, own: int, warm: set[int], mine: int) -> int | None:
+        """Fork the helper of slot `s` for lane `own` from the worker of slot `mine`: the helper has
+        everything the worker has prepared (its library imported, its templates read)."""
+        me = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had: the lane goes on without its helper
+            board.unstarted(s)
+            return None
+        if pid == 0:
+            code = 1
+            try:
+                _die_with(me)
+                gc.freeze()  # what it shares with its worker: the collector must not copy those pages
+                for k in [mine, *range(workers, 2 * workers)]:
+                    if k != s:
+                        pipes[k][1].close()
+                code = serve(s, own, set(warm), me)
+            finally:
+                os._exit(code)
+        pipes[s][1].close()  # the helper's alone now: its end of file is the helper's end
+        return pid
 
     # The workers share the parent's objects; the collector must not copy their pages. No full
     # collection first: it took 15 ms of every build's start and freed nothing (a build's parent
@@ -140,7 +193,7 @@ def run(count: int, one: Callable[[int], object], kinds: Sequence[str], workers:
                 except (EOFError, OSError):  # its pipe closed: the worker has ended
                     del readers[reader]
                     reader.close()
-                    if w not in finished:
+                    if w not in finished and (w < workers or board.started[w - workers]):
                         raise _lost(procs, board, set(held) | set(range(nxt)), count, w) from None
                     continue
                 if message == _DONE:
@@ -178,37 +231,56 @@ _DONE = "done"  # a worker's last message: it has nothing left to take
 
 _WAIT = (-1, -1)  # from _Board.take: nothing to take yet, ask again shortly
 _WAIT_SECONDS = 0.005
+# What a helper costs before its first job, in seconds: its fork and the pages it and its worker
+# then copy (~10 ms), and the wait for the worker to finish the job it is on.
+HELPER_START = 0.01
+_NO_CODE = -1000  # a helper's exit code not known (board.codes)
 
 
 class _Board:
-    """The lanes, shared by the workers under one lock: each lane's front (the next job its own
-    workers take) and end (the next one another worker may take, from the back), and how long its
-    jobs take: the first a worker made (its kind's preparation included) and the others.
+    """The lanes, shared by the workers and helpers under one lock: each lane's front (the next job
+    its own workers take) and end (the next one a helper takes, from the back), how long its jobs
+    take (the first a worker made, its kind's preparation included, and the others), and which
+    workers have handed their core to another lane (`want`) and whether its helper was forked.
 
-    A worker whose lane is empty takes a job of another lane only where that ends the build
-    sooner: left alone, the lane's workers finish its R jobs left in R·a seconds (a: a job once
-    prepared); helped by a worker that must first prepare the kind (f: the first job), both finish
-    in (R·a + f − a) / 2, sooner only if R·a > f − a. A worker that has made a job of the kind
-    already always helps; until a lane has timed a first and a later job, a worker that has not
-    waits to know."""
+    A worker whose lane is empty hands its core to a lane with jobs left only where that ends the
+    build sooner: left alone, the lane's workers finish its R jobs left in R·a seconds (a: a job
+    once prepared); a helper, forked by one of them between two jobs, has the lane prepared and
+    starts after HELPER_START, so the two finish in about (R·a + HELPER_START) / 2, sooner only if
+    R·a > a + HELPER_START (two jobs left or more, where a job takes 20 ms). Until a lane has timed
+    a first and a later job, a worker that has not made one waits to know. A worker of several
+    lanes' kinds (more workers than kinds) helps a lane it has made a job of itself."""
 
     def __init__(self, ctx, split: list[list[int]], workers: int):
         self.split = split
-        self.taken = ctx.Array("l", [-1] * workers, lock=False)  # the job each worker is on (-1: none)
+        # the job each worker (slot w) or helper (slot workers + w) is on (-1: none)
+        self.taken = ctx.Array("l", [-1] * (2 * workers), lock=False)
         self.bounds = ctx.Array("l", [v for lane in split for v in (0, len(lane))], lock=True)
         # per lane: (the first job's seconds, -1 until timed; the later jobs' seconds; their count)
         self.times = ctx.Array("d", [v for _ in split for v in (-1.0, 0.0, 0.0)], lock=False)
+        self.want = ctx.Array("l", [-1] * workers, lock=False)  # the lane worker w gave its core to
+        self.started = ctx.Array("b", [0] * workers, lock=False)  # whether helper workers + w was forked
+        self.codes = ctx.Array("l", [_NO_CODE] * (2 * workers), lock=False)  # helpers' exit codes
 
-    def take(self, w: int, own: int, warm: set[int]) -> tuple[int, int] | None:
-        """(job, its lane) for worker `w` of lane `own` that has made jobs of the lanes `warm`,
-        noted as the job it is on; _WAIT; or None: nothing left worth taking."""
+    def take(self, w: int, own: int, warm: set[int], *, helper: bool = False) -> tuple[int, int] | None:
+        """(job, its lane) for slot `w` of lane `own` that has made jobs of the lanes `warm`,
+        noted as the job it is on; _WAIT; or None: nothing left worth taking. A helper takes
+        its lane's jobs from the back, and only those."""
         b, t = self.bounds, self.times
         with b.get_lock():
             front, end = b[2 * own], b[2 * own + 1]
+            if helper:
+                if front >= end:
+                    return None
+                b[2 * own + 1] = end - 1
+                self.taken[w] = self.split[own][end - 1]
+                return self.split[own][end - 1], own
             if front < end:
                 b[2 * own] = front + 1
                 self.taken[w] = self.split[own][front]
                 return self.split[own][front], own
+            if self.want[w] >= 0:  # its core is another lane's now
+                return None
             best, gain, wait = None, 0.0, False
             for k in range(len(self.split)):
                 left = b[2 * k + 1] - b[2 * k]
@@ -222,7 +294,10 @@ class _Board:
                     continue
                 else:
                     a = later / count
-                    g = left * a - (first - a)
+                    if left * a > a + HELPER_START:
+                        self.want[w] = k
+                        return None
+                    continue
                 if g > gain:
                     best, gain = k, g
             if best is None:
@@ -230,6 +305,23 @@ class _Board:
             b[2 * best + 1] -= 1
             self.taken[w] = self.split[best][b[2 * best + 1]]
             return self.split[best][b[2 * best + 1]], best
+
+    def helpers_wanted(self, lane: int) -> list[int]:
+        """The helper slots to fork for `lane` now (noted as forked): the cores handed to it, while
+        it has two jobs or more left (a worker forks them between two jobs)."""
+        b = self.bounds
+        workers = len(self.want)
+        with b.get_lock():
+            if b[2 * lane + 1] - b[2 * lane] < 2:
+                return []
+            slots = [w for w in range(workers) if self.want[w] == lane and not self.started[w]]
+            for w in slots:
+                self.started[w] = 1
+        return [workers + w for w in slots]
+
+    def unstarted(self, slot: int) -> None:
+        """A helper that could not be forked (the system refused a process)."""
+        self.started[slot - len(self.want)] = 0
 
     def delivered(self, w: int) -> None:
         self.taken[w] = -1
@@ -251,15 +343,29 @@ class _Failed:
 
 
 def _lost(procs, board: _Board, received: set[int], count: int, w: int | None) -> WorkerLost:
-    """The error for a worker (`w`, or any) that ended without finishing: the job it was on, if
-    not received, and how many documents were not made."""
+    """The error for a worker or helper (`w`, or any) that ended without finishing: the job it was
+    on, if not received, and how many documents were not made."""
+    workers = len(procs)
     dead = [k for k, p in enumerate(procs) if k == w or (w is None and p.exitcode not in (None, 0))]
+    dead += [
+        workers + k
+        for k in range(workers)
+        if workers + k == w or (w is None and board.started[k] and board.taken[workers + k] != -1)
+    ]
+    codes = []
     for k in dead:
-        procs[k].join(1)
+        if k < workers:
+            procs[k].join(1)
+            code = procs[k].exitcode
+        else:  # a helper: its worker notes how it ended, once it has waited for it
+            code = board.codes[k] if board.codes[k] != _NO_CODE else None
+        if code is not None:
+            codes.append(str(code))
     lost = sorted({board.taken[k] for k in dead} - received - {-1})
-    codes = "、".join(str(procs[k].exitcode) for k in dead if procs[k].exitcode is not None) or "未知"
     return WorkerLost(
-        lost, count - len(received), f"生成文档的子进程意外退出（退出码 {codes}，可能是内存不足或被结束）"
+        lost,
+        count - len(received),
+        f"生成文档的子进程意外退出（退出码 {'、'.join(codes) or '未知'}，可能是内存不足或被结束）",
     )
 
 

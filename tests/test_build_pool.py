@@ -32,7 +32,7 @@ def test_lanes_split_the_jobs_by_kind_in_order_of_first_use():
     assert build_pool.kind_of(()) == ""
 
 
-def test_a_worker_whose_lane_is_empty_helps_another_only_where_that_ends_the_build_sooner():
+def test_a_worker_whose_lane_is_empty_hands_its_core_to_another_lane_only_where_that_ends_the_build_sooner():
     import multiprocessing
 
     board = build_pool._Board(multiprocessing.get_context("fork"), [list(range(10)), [10]], 2)
@@ -44,15 +44,33 @@ def test_a_worker_whose_lane_is_empty_helps_another_only_where_that_ends_the_bui
     board.done(0, 0.25, first=True)  # the first of its kind, preparation included
     assert board.take(1, 1, set()) == build_pool._WAIT  # a later job not timed yet
     board.done(0, 0.04, first=False)
-    # 8 left: 8 × 0.04 s alone, (8 × 0.04 + 0.25 − 0.04) / 2 helped: help, from the back
-    assert board.take(1, 1, set()) == (9, 0)
-    for _ in range(4):
-        board.take(0, 0, {0})  # lane 0's worker goes on: 2, 3, 4, 5
-    # 3 left (6, 7, 8): 0.12 s alone, 0.165 s helped by a worker still to prepare the kind
-    assert board.take(1, 1, set()) is None
-    assert board.take(1, 1, {0}) == (8, 0)  # one that has made a job of the kind helps while any is left
-    assert board.take(0, 0, {0}) == (6, 0) and board.take(0, 0, {0}) == (7, 0)
-    assert board.take(0, 0, {0}) is None and board.take(1, 1, {0}) is None
+    assert board.helpers_wanted(0) == []  # nobody has asked
+    # 8 left at 0.04 s: a helper forked from lane 0's worker ends it sooner. Worker 1 does not
+    # take a job of a kind it has not prepared: it gives its core to lane 0 and has nothing more
+    assert board.take(1, 1, set()) is None and board.want[1] == 0
+    assert board.take(1, 1, set()) is None  # (asked again: still none)
+    assert board.helpers_wanted(1) == []  # not for lane 1's workers
+    assert board.helpers_wanted(0) == [3]  # lane 0's worker forks the helper of slot 2 + 1, once
+    assert board.helpers_wanted(0) == []
+    assert board.take(3, 0, {0}, helper=True) == (9, 0)  # the helper takes from the back
+    assert board.taken[3] == 9
+    assert board.take(0, 0, {0}) == (2, 0)  # the worker goes on from the front
+    for _ in range(6):
+        board.take(0, 0, {0})  # 3 … 8
+    assert board.take(3, 0, {0}, helper=True) is None and board.take(0, 0, {0}) is None
+
+
+def test_no_core_is_handed_to_a_lane_about_to_end():
+    import multiprocessing
+
+    board = build_pool._Board(multiprocessing.get_context("fork"), [list(range(4)), [4]], 2)
+    assert board.take(1, 1, set()) == (4, 1)
+    for i in range(3):
+        assert board.take(0, 0, set()) == (i, 0)
+        board.done(0, 0.3 if i == 0 else 0.04, first=i == 0)
+    # 1 left: its worker finishes it sooner than any helper could start
+    assert board.take(1, 1, set()) is None and board.want[1] == -1
+    assert board.helpers_wanted(0) == []
 
 
 def test_each_kind_starts_in_a_worker_of_its_own_and_results_come_in_order():
@@ -65,8 +83,63 @@ def test_each_kind_starts_in_a_worker_of_its_own_and_results_come_in_order():
     out = list(build_pool.run(len(kinds), one, kinds, 2))
     assert [i for i, _ in out] == list(range(20))
     pids = {pid for _, pid in out}
-    assert os.getpid() not in pids and len(pids) <= 2
+    assert os.getpid() not in pids and len(pids) <= 4  # two workers, and a helper for each core handed on
     assert out[0][1] != out[1][1]  # the first job of each lane: two workers, one per kind
+
+
+def test_a_worker_whose_lane_ends_first_hands_its_core_to_a_helper_forked_from_the_other_lanes_worker():
+    kinds = [".xlsx"] * 30 + [".docx"] * 2
+    prepared: dict[str, int] = {}  # a kind's preparation, as a worker keeps it
+
+    def one(i):
+        fresh = kinds[i] not in prepared
+        prepared[kinds[i]] = i
+        time.sleep(0.01)
+        return i, os.getpid(), os.getppid(), fresh
+
+    out = list(build_pool.run(len(kinds), one, kinds, 2))
+    assert [r[0] for r in out] == list(range(32))
+    pids = {kind: {pid for i, pid, _, _ in out if kinds[i] == kind} for kind in (".xlsx", ".docx")}
+    assert len(pids[".docx"]) == 1 and not pids[".xlsx"] & pids[".docx"]  # the Word worker made no workbook
+    helped = [r for r in out if r[2] != os.getpid()]
+    assert helped, "no helper"
+    assert {parent for _, _, parent, _ in helped} < pids[".xlsx"]  # forked by the workbooks' worker
+    assert min(i for i, *_ in helped) > max(i for i, pid, parent, _ in out if parent == os.getpid() and i < 30)
+    assert sum(fresh for *_, fresh in out) == 2  # each kind prepared once: the helper had it ready
+
+
+def test_a_helper_that_dies_is_named_with_the_job_it_was_on():
+    kinds = [".xlsx"] * 30 + [".docx"] * 2
+    parent = os.getpid()
+
+    def one(i):
+        time.sleep(0.01)
+        if os.getppid() != parent:  # the helper
+            os.kill(os.getpid(), signal.SIGKILL)
+        return i
+
+    _alarm(30)
+    try:
+        with pytest.raises(build_pool.WorkerLost) as caught:
+            list(build_pool.run(len(kinds), one, kinds, 2))
+    finally:
+        signal.alarm(0)
+    assert caught.value.indices == [29]  # its first job: the workbooks' last
+    assert "意外退出" in str(caught.value)
+
+
+def test_workers_collect_cycles_less_often_and_the_parent_as_before():
+    import gc
+
+    before = gc.get_threshold()
+
+    def one(i):
+        return gc.get_threshold(), gc.isenabled()
+
+    out = list(build_pool.run(4, one, [".xlsx", ".docx"] * 2, 2))
+    assert out == [(build_pool.WORKER_GC, True)] * 4  # collected still, at the workers' thresholds
+    assert build_pool.WORKER_GC[0] > before[0]
+    assert gc.get_threshold() == before
 
 
 def test_no_jobs_start_no_worker():
@@ -161,6 +234,34 @@ def test_workers_end_when_their_parent_is_killed():
     assert not any(_alive(pid) for pid in pids)
 
 
+def test_a_helper_ends_with_its_worker_when_the_parent_is_killed():
+    """The helper (forked by the first lane's worker once the second lane's is done) prints its
+    pid and its worker's, and kills the build's parent: both end with it."""
+    script = (
+        "import os, sys, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from qdocgen import build_pool\n"
+        "PARENT = os.getpid()\n"
+        "def one(i):\n"
+        "    if os.getppid() != PARENT:\n"
+        "        print(os.getpid(), os.getppid(), flush=True)\n"
+        "        os.kill(PARENT, 9)\n"
+        "        time.sleep(60)\n"
+        "    time.sleep(0.01)\n"
+        "    return i\n"
+        "for _ in build_pool.run(32, one, ['.a'] * 30 + ['.b'] * 2, 2):\n"
+        "    pass\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    pids = [int(x) for x in proc.stdout.split()]
+    assert len(pids) == 2  # the helper, and the worker that forked it
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -177,6 +278,23 @@ def test_a_defect_in_a_worker_is_raised_with_its_traceback():
 
     with pytest.raises(RuntimeError, match="(?s)job 2.*ValueError: boom"):
         list(build_pool.run(5, one, [".docx"] * 5, 2))
+
+
+def test_a_defect_in_a_helper_is_raised_with_its_traceback():
+    parent = os.getpid()
+
+    def one(i):
+        time.sleep(0.01)
+        if os.getppid() != parent:  # the helper
+            raise ValueError("helper broke")
+        return i
+
+    _alarm(30)
+    try:
+        with pytest.raises(RuntimeError, match="(?s)job 29.*ValueError: helper broke"):
+            list(build_pool.run(32, one, [".xlsx"] * 30 + [".docx"] * 2, 2))
+    finally:
+        signal.alarm(0)
 
 
 def test_a_build_whose_worker_dies_keeps_what_was_written_and_names_what_was_not(tmp_path):
