@@ -23,6 +23,7 @@ asked (an odd page count): the 通报 is then converted with a page break of its
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
@@ -190,8 +191,15 @@ def convert_pdfs(
         try:
             for _ in progress(finished(), len(first)):
                 pass
-        finally:  # (Ctrl-C too: the PDFs made so far are recorded)
-            keep_record()
+        except BaseException:
+            # Ctrl-C, a failed save, a bug: the PDFs made so far are recorded if the record can be
+            # saved, and what ended the conversion is still what the build reports (a record that
+            # cannot be written must not turn Ctrl-C into a write error, exit 1): the PDFs it
+            # does not know of are only converted again next time.
+            with contextlib.suppress(Exception):
+                keep_record()
+            raise
+        keep_record()
 
 
 class _Copies:

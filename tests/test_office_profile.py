@@ -106,6 +106,24 @@ def test_the_installed_version_is_read_from_libreoffices_registry(tmp_path):
     assert office_profile.version(str(bare / "soffice")) is None  # (a snap's /usr/bin/snap, say)
 
 
+@needs_soffice
+def test_the_version_read_is_the_one_the_installed_libreoffice_says(tmp_path):
+    """The installed LibreOffice's own registry parsed (not only the stand-ins above): a version
+    misread there would silently bring the self-tests back (the check in the first test above is
+    skipped when none is read)."""
+    soffice = pdf.find_soffice()
+    program = os.path.dirname(os.path.realpath(soffice))
+    if not any(os.path.isfile(os.path.join(program, *parts)) for parts in office_profile._REGISTRY):
+        pytest.skip("LibreOffice's registry is not beside its program (a snap, say): no version to read")
+    said = subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert office_profile.version(soffice) == re.search(r"(\d+\.\d+)\.\d", said).group(1)  # “LibreOffice 7.4.7.2 …”
+
+
 def test_each_profile_records_the_installed_version_before_libreoffice_starts(tmp_path):
     soffice = _installation(tmp_path / "lo", version="7.4")
     fresh = tmp_path / "fresh"  # an empty profile folder: a settings file with only the version

@@ -238,3 +238,34 @@ def test_an_interrupted_conversion_records_the_pdfs_it_made(tmp_path, monkeypatc
     recorded = sorted(rel for rel, e in saved[0].items() if e.get("pdf_of") == e["sha256"])
     assert recorded == ["表0.xlsx", "表1.xlsx", "表2.xlsx", "表3.xlsx"]  # each PDF in place, no other
     assert sorted(p.with_suffix(".xlsx").name for p in tmp_path.glob("*.pdf")) == recorded
+
+
+@pytest.mark.parametrize("ending", [KeyboardInterrupt, RuntimeError])
+def test_what_ended_a_conversion_is_reported_even_when_the_record_cannot_be_saved(tmp_path, monkeypatch, ending):
+    """Ctrl-C (or a bug) while the record cannot be written (构建记录.json open in an editor on
+    Windows, a full disk): the build still ends with what ended it (“已中断。”, exit 130), not
+    with the record's write error in its place."""
+    from qdocgen.errors import UserError
+
+    build_pdf, entries = _conversion(tmp_path, monkeypatch, 4)
+    monkeypatch.setattr(build_pdf, "SAVE_EVERY", 1e9)
+    tried = []
+
+    def save():
+        tried.append(_copy(entries))
+        raise UserError("无法写入 构建记录.json：没有写权限")
+
+    def progress(items, count):
+        for k, item in enumerate(items):
+            if k == 2:
+                raise ending("stopped")
+            yield item
+
+    with pytest.raises(ending):
+        build_pdf.convert_pdfs(tmp_path, list(entries), entries.get, save, [], progress)
+    assert len(tried) == 1  # the record was tried once, with the PDFs made so far
+    assert sorted(rel for rel, e in tried[0].items() if e.get("pdf_of") == e["sha256"]) == [
+        "表0.xlsx",
+        "表1.xlsx",
+        "表2.xlsx",
+    ]
