@@ -224,14 +224,20 @@ def test_workers_end_when_their_parent_is_killed():
         "    if n == 1:\n"
         "        os.kill(os.getpid(), 9)\n"
     )
+    assert len(set(_pids_left_by_a_killed_parent(script))) == 2
+
+
+def _pids_left_by_a_killed_parent(script: str) -> list[int]:
+    """Run `script` (which prints pids and has its own process killed), check that it was killed,
+    and wait up to 10 s for every pid it printed to end; the pids, all ended."""
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert proc.returncode == -signal.SIGKILL
     pids = [int(x) for x in proc.stdout.split()]
-    assert len(set(pids)) == 2
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in pids)
+    return pids
 
 
 def test_a_helper_ends_with_its_worker_when_the_parent_is_killed():
@@ -252,14 +258,7 @@ def test_a_helper_ends_with_its_worker_when_the_parent_is_killed():
         "for _ in build_pool.run(32, one, ['.a'] * 30 + ['.b'] * 2, 2):\n"
         "    pass\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == -signal.SIGKILL
-    pids = [int(x) for x in proc.stdout.split()]
-    assert len(pids) == 2  # the helper, and the worker that forked it
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
-        time.sleep(0.05)
-    assert not any(_alive(pid) for pid in pids)
+    assert len(_pids_left_by_a_killed_parent(script)) == 2  # the helper, and the worker that forked it
 
 
 def _alive(pid: int) -> bool:
