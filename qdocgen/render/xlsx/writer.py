@@ -134,6 +134,20 @@ class _Members:
         return buf.getvalue()
 
 
+def _remembered(store: dict, limit: int, key, make):
+    """`store[key]`, made by `make()` the first time it is asked for; once `limit` are kept, the
+    oldest is dropped for a new one (a build's templates need a few each)."""
+    try:
+        return store[key]
+    except KeyError:
+        pass
+    value = make()
+    if len(store) >= limit:
+        store.pop(next(iter(store)))
+    store[key] = value
+    return value
+
+
 _PACKED: dict[tuple[str, bytes], Member] = {}  # (name, bytes) → the member compressed
 
 
@@ -142,14 +156,7 @@ def _packed(name: str, data: bytes) -> Member:
     worksheet seldom does: not kept)."""
     if name.startswith("xl/worksheets/"):
         return Member.of(name, data)
-    key = (name, data)
-    member = _PACKED.get(key)
-    if member is None:
-        member = Member.of(name, data)
-        if len(_PACKED) >= 64:
-            _PACKED.pop(next(iter(_PACKED)))
-        _PACKED[key] = member
-    return member
+    return _remembered(_PACKED, 64, (name, data), lambda: Member.of(name, data))
 
 
 class _ExcelWriter(ExcelWriter):
@@ -212,13 +219,7 @@ _PARTS: dict[tuple, bytes] = {}
 
 
 def _kept_part(key: tuple, make) -> bytes:
-    xml = _PARTS.get(key)
-    if xml is None:
-        xml = make()
-        if len(_PARTS) >= 64:
-            _PARTS.pop(next(iter(_PARTS)))
-        _PARTS[key] = xml
-    return xml
+    return _remembered(_PARTS, 64, key, make)
 
 
 def _app_xml(properties) -> bytes:
@@ -263,27 +264,25 @@ def _custom_xml(props) -> bytes:
     values = [prop.value for prop in items]
     spaced = [bool(v.strip()) and v != v.strip() for v in values]  # what gives xml:space="preserve"
     key = (*(prop.name for prop in items), *spaced)
-    pieces = _CUSTOM.get(key, _UNSEEN)
-    if pieces is _UNSEEN:
+
+    def pieces_around_values() -> list[bytes] | None:
         holes = [(" " if space else "") + f"qdocgen{k}hole" for k, space in enumerate(spaced)]
         model = CustomPropertyList()
         model.props = [StringProperty(name=prop.name, value=hole) for prop, hole in zip(items, holes, strict=True)]
         xml = tostring(model.to_tree())
         marks = [hole.encode("ascii") for hole in holes]
-        pieces = None
-        if all(xml.count(mark) == 1 for mark in marks):
-            pieces = []
-            for mark in marks:
-                head, found, xml = xml.partition(mark)
-                if not found:  # (out of order)
-                    pieces = None
-                    break
-                pieces.append(head)
-            else:
-                pieces.append(xml)
-        if len(_CUSTOM) >= 16:
-            _CUSTOM.pop(next(iter(_CUSTOM)))
-        _CUSTOM[key] = pieces
+        if not all(xml.count(mark) == 1 for mark in marks):
+            return None
+        pieces = []
+        for mark in marks:
+            head, found, xml = xml.partition(mark)
+            if not found:  # (out of order)
+                return None
+            pieces.append(head)
+        pieces.append(xml)
+        return pieces
+
+    pieces = _remembered(_CUSTOM, 16, key, pieces_around_values)
     if pieces is None:  # (a name holding a stand-in's text)
         return tostring(props.to_tree())
     out = [pieces[0]]
@@ -359,17 +358,16 @@ def _stylesheet(wb) -> bytes:
         )
     except Exception:  # something pickle cannot take: written each time
         return tostring(write_stylesheet(wb))
-    xml = _STYLESHEETS.get(key)
-    if xml is None:
+
+    def kept_or_written() -> bytes:
         source = _stylesheet_source(key)
         xml = compile_cache.unmarshalled(compile_cache.data(_STYLES_KIND, source))
         if type(xml) is not bytes:  # not kept by an earlier process (or damaged): written
             xml = tostring(write_stylesheet(wb))
             compile_cache.keep_data(_STYLES_KIND, source, marshal.dumps(xml))
-        if len(_STYLESHEETS) >= 16:
-            _STYLESHEETS.pop(next(iter(_STYLESHEETS)))
-        _STYLESHEETS[key] = xml
-    return xml
+        return xml
+
+    return _remembered(_STYLESHEETS, 16, key, kept_or_written)
 
 
 class _WorksheetWriter(WorksheetWriter):
@@ -469,13 +467,7 @@ def _send_tree(xf, obj) -> None:
     except Exception:  # something pickle cannot take: made each time
         xf.send(obj.to_tree())
         return
-    tree = _TREES.get(key)
-    if tree is None:
-        tree = obj.to_tree()
-        if len(_TREES) >= 64:
-            _TREES.pop(next(iter(_TREES)))
-        _TREES[key] = tree
-    xf.send(tree)
+    xf.send(_remembered(_TREES, 64, key, obj.to_tree))
 
 
 def sheet_data(ws) -> str | None:
