@@ -23,7 +23,6 @@ import __future__
 
 import atexit
 import builtins
-import contextlib
 import importlib.util
 import marshal
 import os
@@ -130,7 +129,10 @@ def save() -> None:
     path = _file()
     if path is None or not compile_cache.safe_once(path.parent.parent):
         return
-    with _one_at_a_time(path.parent.parent / "dataclasses.lock"):
+    from qdocgen.storage.lock import briefly
+
+    # (two build workers saving at once would each write what they read before the other wrote)
+    with briefly(path.parent.parent / "dataclasses.lock"):
         keep = {**_load(), **_codes}
         if len(keep) > MAX_KEPT:
             keep = {key: _codes[key] for key in _used}
@@ -138,27 +140,3 @@ def save() -> None:
                 return
         compile_cache.write_entry(path, marshal.dumps(keep), prune=False)
     _added = False
-
-
-@contextlib.contextmanager
-def _one_at_a_time(lock: Path):
-    """Hold an exclusive lock on the file `lock` (POSIX; created when missing) for a read-and-write
-    of the file: two build workers saving at once would each write what they had read before the
-    other wrote, and the classes of one would be lost until a later build compiled them again.
-    Without a lock (Windows, where a build runs in one process; a folder not made yet) it goes on."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    try:
-        fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
-    except OSError:
-        yield
-        return
-    try:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

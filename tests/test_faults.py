@@ -145,6 +145,39 @@ def test_a_second_command_waits_then_stops_naming_the_holder(plan, data_dir, tmp
     assert not (data_dir / "figures" / ".~qdocgen.lock").exists()
 
 
+def test_a_moments_lock_makes_another_process_wait_and_never_stops_work(tmp_path):
+    """storage.lock.briefly (a build's workers saving one cache file): a second process waits while
+    the first holds it, then goes on; where there can be no lock file, the work is done unlocked."""
+    from qdocgen.storage.lock import briefly
+
+    path = tmp_path / "cache.lock"
+    waiter = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pathlib import Path\n"
+        "from qdocgen.storage.lock import briefly\n"
+        "print('waiting', flush=True)\n"
+        f"with briefly(Path({str(path)!r})):\n"
+        "    print('held', flush=True)\n"
+    )
+    with briefly(path):
+        other = subprocess.Popen([sys.executable, "-c", waiter], stdout=subprocess.PIPE, text=True)
+        try:
+            assert other.stdout.readline().strip() == "waiting"
+            time.sleep(0.5)
+            assert other.poll() is None  # still waiting for the lock
+        except BaseException:
+            other.kill()
+            raise
+    assert other.stdout.readline().strip() == "held" and other.wait(timeout=30) == 0
+    assert path.is_file()  # left in place for the next
+
+    ran = []
+    with briefly(tmp_path / "no such folder" / "x.lock"):
+        ran.append(True)
+    assert ran == [True]
+
+
 @posix_only
 def test_two_collects_at_once_lose_nothing(plan, data_dir, tmp_path):
     """Two districts' forms of one period collected at the same moment, three times over: both stay

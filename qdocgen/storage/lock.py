@@ -8,6 +8,9 @@ never left behind. The holder writes its command, process id, computer and start
 file, so that a second command, after waiting `WAIT` seconds, stops naming who holds it. The
 file is removed when the lock is released (a waiting command that then finds itself locking a
 removed file tries again), so a folder looks after a command as it did before.
+
+`briefly(path)` is the same lock for a moment's work between a build's own processes (a cache file
+they each write): it waits without a word and, failing, goes on unlocked.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +30,7 @@ LOCK_NAME = ".~qdocgen.lock"
 WAIT = 5.0  # seconds a command waits for another to finish (QDOCGEN_LOCK_WAIT overrides)
 _OFFSET = 1 << 30  # the byte locked: far past the holder's note, which stays readable on Windows
 _STEP = 0.1
+_BRIEF_STEP = 0.005  # briefly's: the lock is held for milliseconds
 
 
 class Busy(UserError):
@@ -139,6 +143,35 @@ def hold(folder: Path, command: str, wait: float | None = None) -> Iterator[None
             _unlock(fd)
         finally:
             os.close(fd)
+
+
+@contextmanager
+def briefly(path: Path) -> Iterator[None]:
+    """The lock on the file `path` (made when missing, left in place) while the block runs: for a
+    moment's read-and-write of a file beside it by processes that each take it in turn, as a
+    build's workers saving one cache file (each would otherwise write what it read before the
+    other wrote). It waits up to WAIT seconds; where the lock cannot be had by then, or the file
+    cannot be made, the block runs without it: for caches, where a lost write only makes a later
+    run compile again, never an error."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + WAIT
+        held = _try_lock(fd)
+        while not held and time.monotonic() < deadline:
+            time.sleep(_BRIEF_STEP)
+            held = _try_lock(fd)
+        try:
+            yield
+        finally:
+            if held:
+                with suppress(OSError):
+                    _unlock(fd)
+    finally:
+        os.close(fd)
 
 
 def _host() -> str:
